@@ -1,0 +1,17 @@
+//! Hearth's domain: the types and rules of a holistic domestic abuse service.
+//!
+//! Nothing here performs I/O, awaits, or reads the clock: time is always a
+//! parameter, so every rule can be tested at any moment it cares about.
+
+pub mod access;
+pub mod audit;
+pub mod clock;
+pub mod ids;
+pub mod role;
+pub mod ukdate;
+pub mod validation;
+
+pub use access::{Action, Actor, Scope};
+pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
+pub use role::Role;
+pub use validation::{FieldError, Invalid};

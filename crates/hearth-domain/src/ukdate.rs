@@ -1,0 +1,89 @@
+//! Showing instants in UK local time. UK summer time runs from 01:00 UTC on the last Sunday
+//! of March to 01:00 UTC on the last Sunday of October (the Summer Time Order 2002); a
+//! time-zone database would be a heavy dependency for this one rule.
+
+use crate::Timestamp;
+use time::{
+    macros::format_description, Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset,
+    Weekday,
+};
+
+fn last_sunday(year: i32, month: Month) -> Date {
+    let mut d =
+        Date::from_calendar_date(year, month, month.length(year)).expect("valid last day of month");
+    while d.weekday() != Weekday::Sunday {
+        d = d.previous_day().expect("in range");
+    }
+    d
+}
+
+/// The UK's offset from UTC at this instant: +1 hour in summer time, otherwise none.
+pub fn uk_offset(t: Timestamp) -> UtcOffset {
+    let utc = t.to_offset(UtcOffset::UTC);
+    let year = utc.year();
+    let one_am = Time::from_hms(1, 0, 0).expect("valid time");
+    let starts = PrimitiveDateTime::new(last_sunday(year, Month::March), one_am).assume_utc();
+    let ends = PrimitiveDateTime::new(last_sunday(year, Month::October), one_am).assume_utc();
+    if utc >= starts && utc < ends {
+        UtcOffset::from_hms(1, 0, 0).expect("valid offset")
+    } else {
+        UtcOffset::UTC
+    }
+}
+
+pub fn to_uk(t: Timestamp) -> OffsetDateTime {
+    t.to_offset(uk_offset(t))
+}
+
+/// "23 Nov 2026, 14:05": for tables and timelines.
+pub fn format_datetime(t: Timestamp) -> String {
+    to_uk(t)
+        .format(format_description!(
+            "[day padding:none] [month repr:short] [year], [hour]:[minute]"
+        ))
+        .unwrap_or_default()
+}
+
+/// "23 November 2026": for dates in prose.
+pub fn format_date(d: Date) -> String {
+    d.format(format_description!(
+        "[day padding:none] [month repr:long] [year]"
+    ))
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn winter_is_gmt() {
+        assert_eq!(
+            format_datetime(datetime!(2026-11-23 14:05 UTC)),
+            "23 Nov 2026, 14:05"
+        );
+    }
+
+    #[test]
+    fn summer_is_bst() {
+        assert_eq!(
+            format_datetime(datetime!(2026-07-01 14:05 UTC)),
+            "1 Jul 2026, 15:05"
+        );
+    }
+
+    #[test]
+    fn changeover_instants() {
+        // 2026: BST from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(uk_offset(datetime!(2026-03-29 00:59 UTC)), UtcOffset::UTC);
+        assert_eq!(uk_offset(datetime!(2026-03-29 01:00 UTC)).whole_hours(), 1);
+        assert_eq!(uk_offset(datetime!(2026-10-25 00:59 UTC)).whole_hours(), 1);
+        assert_eq!(uk_offset(datetime!(2026-10-25 01:00 UTC)), UtcOffset::UTC);
+    }
+
+    #[test]
+    fn dates_in_prose() {
+        assert_eq!(format_date(date!(2026 - 11 - 03)), "3 November 2026");
+    }
+}

@@ -1,0 +1,435 @@
+//! Families' cases and the people in them. Every read here takes the acting user and applies
+//! the access policy before returning anything: a record the user may not see is `None`,
+//! exactly as if it did not exist.
+
+use crate::row;
+use crate::{Result, StoreError};
+use hearth_domain::access::{can, grant, Action, CaseRole, Decision, Resource, Scope};
+use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::new_id;
+use hearth_domain::Actor;
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub id: Uuid,
+    pub reference: String,
+    pub team_id: Uuid,
+    pub team_name: String,
+    pub status: String,
+    pub opened_at: Timestamp,
+    /// The family's name as shown in lists: the first victim/survivor's, else the first member's.
+    pub family_label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub person_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<String>,
+    pub role: CaseRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocation {
+    pub worker_id: Uuid,
+    pub worker_name: String,
+    pub person_id: Option<Uuid>,
+    pub allocated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub summary: CaseSummary,
+    pub members: Vec<Member>,
+    pub allocations: Vec<Allocation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<String>,
+    /// The cases this person is in that the user may see, with their role in each.
+    pub cases: Vec<(CaseSummary, CaseRole)>,
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+pub async fn insert_person(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    org_id: Uuid,
+    given_name: &str,
+    family_name: &str,
+    date_of_birth: Option<&str>,
+) -> Result<Uuid> {
+    let id = new_id(now);
+    sqlx::query(
+        "INSERT INTO people (id, org_id, given_name, family_name, date_of_birth, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .bind(given_name)
+    .bind(family_name)
+    .bind(date_of_birth)
+    .bind(to_unix(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn insert_case(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    org_id: Uuid,
+    team_id: Uuid,
+    reference: &str,
+) -> Result<Uuid> {
+    let id = new_id(now);
+    sqlx::query(
+        "INSERT INTO cases (id, org_id, team_id, reference, status, opened_at) VALUES ($1, $2, $3, $4, 'open', $5)",
+    )
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .bind(team_id.to_string())
+    .bind(reference)
+    .bind(to_unix(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn add_member(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    org_id: Uuid,
+    case_id: Uuid,
+    person_id: Uuid,
+    role: CaseRole,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO case_members (id, org_id, case_id, person_id, role, added_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id(now).to_string())
+    .bind(org_id.to_string())
+    .bind(case_id.to_string())
+    .bind(person_id.to_string())
+    .bind(role.code())
+    .bind(to_unix(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn allocate(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    org_id: Uuid,
+    case_id: Uuid,
+    person_id: Option<Uuid>,
+    worker_id: Uuid,
+    allocated_by: Option<Uuid>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO allocations (id, org_id, case_id, person_id, worker_id, allocated_at, allocated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id(now).to_string())
+    .bind(org_id.to_string())
+    .bind(case_id.to_string())
+    .bind(person_id.map(|p| p.to_string()))
+    .bind(worker_id.to_string())
+    .bind(to_unix(now))
+    .bind(allocated_by.map(|p| p.to_string()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+// ---- access --------------------------------------------------------------------------------
+
+/// The policy's decision about one case, from what the database says about it.
+pub async fn case_decision(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: Action,
+    case_id: Uuid,
+) -> Result<Decision> {
+    let team: Option<String> =
+        sqlx::query_scalar("SELECT team_id FROM cases WHERE id = $1 AND org_id = $2")
+            .bind(case_id.to_string())
+            .bind(actor.org_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(team) = team else {
+        return Ok(Decision::Hidden);
+    };
+    let team_id =
+        Uuid::try_parse(&team).map_err(|_| StoreError::Corrupt("cases.team_id".into()))?;
+    let allocated: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM allocations WHERE case_id = $1 AND worker_id = $2 AND ended_at IS NULL",
+    )
+    .bind(case_id.to_string())
+    .bind(actor.user_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let resource = Resource::Record {
+        org_id: actor.org_id,
+        team_ids: vec![team_id],
+        allocated_to_actor: allocated > 0,
+    };
+    Ok(can(actor, action, &resource))
+}
+
+/// The policy's decision about one person, reached through every case they are in.
+pub async fn person_decision(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: Action,
+    person_id: Uuid,
+) -> Result<Decision> {
+    let exists: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE id = $1 AND org_id = $2")
+            .bind(person_id.to_string())
+            .bind(actor.org_id.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
+    if exists == 0 {
+        return Ok(Decision::Hidden);
+    }
+    let teams: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT c.team_id FROM cases c JOIN case_members m ON m.case_id = c.id \
+         WHERE m.person_id = $1 AND c.org_id = $2",
+    )
+    .bind(person_id.to_string())
+    .bind(actor.org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let team_ids = teams
+        .iter()
+        .filter_map(|t| Uuid::try_parse(t).ok())
+        .collect();
+    let allocated: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM allocations a JOIN case_members m ON m.case_id = a.case_id \
+         WHERE m.person_id = $1 AND a.worker_id = $2 AND a.ended_at IS NULL",
+    )
+    .bind(person_id.to_string())
+    .bind(actor.user_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let resource = Resource::Record {
+        org_id: actor.org_id,
+        team_ids,
+        allocated_to_actor: allocated > 0,
+    };
+    Ok(can(actor, action, &resource))
+}
+
+/// The SQL condition (on alias `c`) for cases the actor may open, and its one parameter.
+/// This is where list queries are scoped, from the same grant the single-record check uses.
+fn visible_cases_condition(actor: &Actor, first_param: usize) -> (String, Vec<String>) {
+    let p = first_param;
+    let allocated = format!(
+        "EXISTS (SELECT 1 FROM allocations va WHERE va.case_id = c.id AND va.worker_id = ${p} AND va.ended_at IS NULL)"
+    );
+    match grant(actor.role, Action::ViewCaseRecord) {
+        Scope::None => ("1 = 0".into(), vec![]),
+        Scope::Organisation => ("1 = 1".into(), vec![]),
+        Scope::Allocated => (allocated, vec![actor.user_id.to_string()]),
+        Scope::Team => (
+            format!("(c.team_id = ${} OR {allocated})", p + 1),
+            vec![
+                actor.user_id.to_string(),
+                actor.team_id.map(|t| t.to_string()).unwrap_or_default(),
+            ],
+        ),
+    }
+}
+
+const SUMMARY_COLUMNS: &str = "c.id, c.reference, c.team_id, t.name AS team_name, c.status, c.opened_at, \
+    COALESCE((SELECT p.given_name || ' ' || p.family_name FROM case_members m JOIN people p ON p.id = m.person_id \
+              WHERE m.case_id = c.id ORDER BY CASE WHEN m.role = 'victim_survivor' THEN 0 ELSE 1 END, m.added_at, m.id \
+              LIMIT 1), '') AS family_label";
+
+fn summary(r: &sqlx::any::AnyRow) -> Result<CaseSummary> {
+    Ok(CaseSummary {
+        id: row::id(r, "id")?,
+        reference: row::text(r, "reference")?,
+        team_id: row::id(r, "team_id")?,
+        team_name: row::text(r, "team_name")?,
+        status: row::text(r, "status")?,
+        opened_at: row::at(r, "opened_at")?,
+        family_label: row::text(r, "family_label")?,
+    })
+}
+
+/// Cases allocated to this user: their caseload.
+pub async fn caseload(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    limit: i64,
+) -> Result<Vec<CaseSummary>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id \
+         WHERE c.org_id = $1 AND c.status = 'open' AND EXISTS (SELECT 1 FROM allocations a \
+         WHERE a.case_id = c.id AND a.worker_id = $2 AND a.ended_at IS NULL) \
+         ORDER BY c.opened_at DESC, c.id LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(actor.org_id.to_string())
+        .bind(actor.user_id.to_string())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(summary).collect()
+}
+
+/// Every case the user may open, newest first.
+pub async fn visible(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    limit: i64,
+) -> Result<Vec<CaseSummary>> {
+    let (cond, params) = visible_cases_condition(actor, 3);
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id \
+         WHERE c.org_id = $1 AND {cond} ORDER BY c.opened_at DESC, c.id LIMIT $2"
+    );
+    let mut q = sqlx::query(&sql).bind(actor.org_id.to_string()).bind(limit);
+    for p in params {
+        q = q.bind(p);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter().map(summary).collect()
+}
+
+/// One case with its members and allocations, if the user may open it.
+pub async fn get(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    case_id: Uuid,
+) -> Result<Option<CaseRecord>> {
+    if case_decision(conn, actor, Action::ViewCaseRecord, case_id).await? != Decision::Allow {
+        return Ok(None);
+    }
+    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id WHERE c.id = $1 AND c.org_id = $2");
+    let Some(r) = sqlx::query(&sql)
+        .bind(case_id.to_string())
+        .bind(actor.org_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let summary = summary(&r)?;
+    let rows = sqlx::query(
+        "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, m.role FROM case_members m \
+         JOIN people p ON p.id = m.person_id WHERE m.case_id = $1 ORDER BY m.added_at, m.id",
+    )
+    .bind(case_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let members = rows
+        .iter()
+        .map(|r| {
+            let role = row::text(r, "role")?;
+            Ok(Member {
+                person_id: row::id(r, "id")?,
+                given_name: row::text(r, "given_name")?,
+                family_name: row::text(r, "family_name")?,
+                date_of_birth: row::opt_text(r, "date_of_birth")?,
+                role: CaseRole::parse(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let rows = sqlx::query(
+        "SELECT a.worker_id, u.display_name, a.person_id, a.allocated_at FROM allocations a \
+         JOIN users u ON u.id = a.worker_id WHERE a.case_id = $1 AND a.ended_at IS NULL ORDER BY a.allocated_at, a.id",
+    )
+    .bind(case_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let allocations = rows
+        .iter()
+        .map(|r| {
+            Ok(Allocation {
+                worker_id: row::id(r, "worker_id")?,
+                worker_name: row::text(r, "display_name")?,
+                person_id: row::opt_id(r, "person_id")?,
+                allocated_at: row::at(r, "allocated_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(CaseRecord {
+        summary,
+        members,
+        allocations,
+    }))
+}
+
+/// One person, if the user may open their record, with the cases of theirs the user may see.
+pub async fn person(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    person_id: Uuid,
+) -> Result<Option<PersonRecord>> {
+    if person_decision(conn, actor, Action::ViewCaseRecord, person_id).await? != Decision::Allow {
+        return Ok(None);
+    }
+    let Some(r) = sqlx::query("SELECT id, given_name, family_name, date_of_birth FROM people WHERE id = $1 AND org_id = $2")
+        .bind(person_id.to_string())
+        .bind(actor.org_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (cond, params) = visible_cases_condition(actor, 3);
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, pm.role AS member_role FROM cases c JOIN teams t ON t.id = c.team_id \
+         JOIN case_members pm ON pm.case_id = c.id \
+         WHERE c.org_id = $1 AND pm.person_id = $2 AND {cond} ORDER BY c.opened_at DESC, c.id"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(actor.org_id.to_string())
+        .bind(person_id.to_string());
+    for p in params {
+        q = q.bind(p);
+    }
+    let cases = q
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let role = row::text(r, "member_role")?;
+            Ok((
+                summary(r)?,
+                CaseRole::parse(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(PersonRecord {
+        id: row::id(&r, "id")?,
+        given_name: row::text(&r, "given_name")?,
+        family_name: row::text(&r, "family_name")?,
+        date_of_birth: row::opt_text(&r, "date_of_birth")?,
+        cases,
+    }))
+}
+
+/// Count of open cases, for the demo's summary and tests.
+pub async fn count(conn: &mut AnyConnection, org_id: Uuid) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE org_id = $1")
+            .bind(org_id.to_string())
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}

@@ -1,0 +1,204 @@
+//! Connecting to the database and running transactions.
+
+use crate::crypto::{FieldCipher, MasterKey};
+use crate::{Result, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Executor};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A transaction: one user action is one of these, committed or not at all.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// The database, the key that protects it, and the pool of connections.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    master: Arc<MasterKey>,
+    audit_key: Arc<[u8; 32]>,
+    ciphers: Arc<Mutex<HashMap<Uuid, FieldCipher>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Turn what an operator typed (a file path, `sqlite:` URL or `postgres://` URL) into a URL.
+pub fn normalise_url(raw: &str) -> (Backend, String) {
+    let raw = raw.trim();
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        (Backend::Postgres, raw.to_string())
+    } else if let Some(rest) = raw.strip_prefix("sqlite:") {
+        let rest = rest.trim_start_matches("//");
+        let url = if rest.contains('?') {
+            format!("sqlite://{rest}")
+        } else {
+            format!("sqlite://{rest}?mode=rwc")
+        };
+        (Backend::Sqlite, url)
+    } else {
+        (Backend::Sqlite, format!("sqlite://{raw}?mode=rwc"))
+    }
+}
+
+impl Store {
+    /// Connect and check that the key is the one this database was created with.
+    pub async fn connect(url: &str, master: MasterKey) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = normalise_url(url);
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    // SQLite allows one writer at a time; a handful of readers is plenty.
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            // WAL for concurrent readers; FULL so a save that said "saved"
+                            // survives power loss; foreign keys enforced; wait, not fail, on locks.
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(10)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        let audit_key = Arc::new(master.derive(b"hearth audit chain v1"));
+        Ok(Store {
+            pool,
+            backend,
+            master: Arc::new(master),
+            audit_key,
+            ciphers: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn master_key(&self) -> &MasterKey {
+        &self.master
+    }
+
+    pub fn audit_key(&self) -> &[u8] {
+        &self.audit_key[..]
+    }
+
+    /// Apply any migrations this database has not had, then check the key.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = crate::migrate::migrator(self.backend).await?;
+        migrator.run(&self.pool).await?;
+        self.check_key().await
+    }
+
+    /// A database is tied to the key it was created with: opening it with another key would
+    /// make every encrypted field unreadable, so refuse at once and say why.
+    async fn check_key(&self) -> Result<()> {
+        let fingerprint = self.master.fingerprint();
+        let mut conn = self.pool.acquire().await?;
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'")
+                .fetch_optional(&mut *conn)
+                .await?;
+        match stored {
+            Some(s) if s == fingerprint => Ok(()),
+            Some(_) => Err(StoreError::Config(
+                "the key file does not match this database: use the key file it was created with"
+                    .into(),
+            )),
+            None => {
+                sqlx::query("INSERT INTO meta (key, value) VALUES ('key_fingerprint', $1)")
+                    .bind(fingerprint)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Begin a transaction that will write. On SQLite it takes the write lock at once
+    /// (BEGIN IMMEDIATE), so a transaction that reads then writes cannot fail half-way with
+    /// "database is locked"; it waits for the lock instead.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// A connection for reads that change nothing (and so are not audited).
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// The cipher for one organisation's encrypted fields, unwrapped once and cached.
+    pub async fn cipher(&self, conn: &mut AnyConnection, org_id: Uuid) -> Result<FieldCipher> {
+        if let Some(c) = self.ciphers.lock().expect("cipher cache").get(&org_id) {
+            return Ok(c.clone());
+        }
+        let wrapped: Vec<u8> =
+            sqlx::query_scalar("SELECT wrapped_key FROM organisations WHERE id = $1")
+                .bind(org_id.to_string())
+                .fetch_one(&mut *conn)
+                .await?;
+        let cipher = self.master.unwrap_org_key(org_id, &wrapped)?;
+        self.ciphers
+            .lock()
+            .expect("cipher cache")
+            .insert(org_id, cipher.clone());
+        Ok(cipher)
+    }
+
+    /// Whether the database answers: for `/healthz`.
+    pub async fn ping(&self) -> bool {
+        sqlx::query_scalar::<_, i64>("SELECT 1")
+            .fetch_one(&self.pool)
+            .await
+            .is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

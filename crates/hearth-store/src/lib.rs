@@ -1,0 +1,52 @@
+//! Persistence for Hearth.
+//!
+//! One query layer serves SQLite (the embedded default) and PostgreSQL through sqlx's `Any`
+//! driver: the queries are the same text on both, and only the migration DDL differs
+//! (`migrations/sqlite`, `migrations/postgres`). See docs/adr/0002-one-query-layer.md.
+//!
+//! Every function that reads case data takes the acting user and applies the access policy
+//! here, once, so no caller can forget to.
+
+pub mod audit;
+pub mod cases;
+pub mod crypto;
+pub mod db;
+pub mod migrate;
+pub mod orgs;
+pub mod row;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+pub use crypto::{FieldCipher, MasterKey};
+pub use db::{Backend, Store, Tx};
+
+/// What can go wrong below the use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("encryption error: {0}")]
+    Crypto(String),
+    #[error("stored data is not as expected: {0}")]
+    Corrupt(String),
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+impl StoreError {
+    /// A uniqueness constraint refused the write (for example an email already in use).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(e) => e
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation()),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,51 @@
+//! Reading columns portably: identifiers and instants are stored as text and integers on both
+//! backends, and decoded into domain types here.
+
+use crate::{Result, StoreError};
+use hearth_domain::clock::{from_unix, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+pub fn id(row: &AnyRow, col: &str) -> Result<Uuid> {
+    let s: String = row.try_get(col)?;
+    Uuid::try_parse(&s).map_err(|_| StoreError::Corrupt(format!("{col} is not a UUID")))
+}
+
+pub fn opt_id(row: &AnyRow, col: &str) -> Result<Option<Uuid>> {
+    let s: Option<String> = row.try_get(col)?;
+    s.map(|s| Uuid::try_parse(&s).map_err(|_| StoreError::Corrupt(format!("{col} is not a UUID"))))
+        .transpose()
+}
+
+pub fn text(row: &AnyRow, col: &str) -> Result<String> {
+    Ok(row.try_get(col)?)
+}
+
+pub fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    Ok(row.try_get(col)?)
+}
+
+pub fn int(row: &AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get(col)?)
+}
+
+pub fn flag(row: &AnyRow, col: &str) -> Result<bool> {
+    Ok(row.try_get::<i64, _>(col)? != 0)
+}
+
+pub fn at(row: &AnyRow, col: &str) -> Result<Timestamp> {
+    Ok(from_unix(row.try_get(col)?))
+}
+
+pub fn opt_at(row: &AnyRow, col: &str) -> Result<Option<Timestamp>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(from_unix))
+}
+
+pub fn opt_bytes(row: &AnyRow, col: &str) -> Result<Option<Vec<u8>>> {
+    Ok(row.try_get(col)?)
+}
+
+pub fn bytes(row: &AnyRow, col: &str) -> Result<Vec<u8>> {
+    Ok(row.try_get(col)?)
+}

@@ -1,0 +1,156 @@
+//! Signed-in sessions. Only a hash of each token is stored, so a copy of the database
+//! cannot be used to take over a session.
+
+use crate::row;
+use crate::Result;
+use hearth_domain::clock::{to_unix, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+/// How far through signing in a session has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Password accepted; a code from the authenticator app is needed.
+    SecondFactor,
+    /// Password accepted; the user must set up an authenticator app first.
+    Enrol,
+    /// Fully signed in.
+    Active,
+}
+
+impl Stage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::SecondFactor => "second_factor",
+            Stage::Enrol => "enrol",
+            Stage::Active => "active",
+        }
+    }
+    fn parse(s: &str) -> Stage {
+        match s {
+            "active" => Stage::Active,
+            "enrol" => Stage::Enrol,
+            _ => Stage::SecondFactor,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: String,
+    pub org_id: Uuid,
+    pub user_id: Uuid,
+    pub stage: Stage,
+    pub csrf_token: String,
+    pub pending_totp_secret: Option<Vec<u8>>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
+fn session(r: &AnyRow) -> Result<Session> {
+    Ok(Session {
+        token_hash: row::text(r, "token_hash")?,
+        org_id: row::id(r, "org_id")?,
+        user_id: row::id(r, "user_id")?,
+        stage: Stage::parse(&row::text(r, "stage")?),
+        csrf_token: row::text(r, "csrf_token")?,
+        pending_totp_secret: row::opt_bytes(r, "pending_totp_secret")?,
+        created_at: row::at(r, "created_at")?,
+        last_seen_at: row::at(r, "last_seen_at")?,
+        ended_at: row::opt_at(r, "ended_at")?,
+    })
+}
+
+pub fn pending_totp_place(token_hash: &str) -> String {
+    format!("sessions.pending_totp_secret:{token_hash}")
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    token_hash: &str,
+    org_id: Uuid,
+    user_id: Uuid,
+    stage: Stage,
+    csrf_token: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, org_id, user_id, stage, csrf_token, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(token_hash)
+    .bind(org_id.to_string())
+    .bind(user_id.to_string())
+    .bind(stage.code())
+    .bind(csrf_token)
+    .bind(to_unix(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Session>> {
+    let r = sqlx::query(
+        "SELECT token_hash, org_id, user_id, stage, csrf_token, pending_totp_secret, created_at, last_seen_at, ended_at \
+         FROM sessions WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    r.as_ref().map(session).transpose()
+}
+
+pub async fn touch(conn: &mut AnyConnection, now: Timestamp, token_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND ended_at IS NULL")
+        .bind(to_unix(now))
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_pending_totp(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    sealed: Option<Vec<u8>>,
+) -> Result<()> {
+    sqlx::query("UPDATE sessions SET pending_totp_secret = $1 WHERE token_hash = $2")
+        .bind(sealed)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn end(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    token_hash: &str,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE token_hash = $3 AND ended_at IS NULL")
+        .bind(to_unix(now))
+        .bind(reason)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// End every session of a user: on disabling, password reset, or second-factor reset.
+pub async fn end_all_for_user(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    user_id: Uuid,
+    reason: &str,
+) -> Result<u64> {
+    let r = sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE user_id = $3 AND ended_at IS NULL")
+        .bind(to_unix(now))
+        .bind(reason)
+        .bind(user_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected())
+}
