@@ -1,1 +1,60 @@
+//! Hearth's use cases. Each one checks the access policy, validates its input into domain
+//! types, does its work in one transaction and writes its audit entries in that same
+//! transaction. Nothing changes the data any other way.
 
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod records;
+pub mod secrets;
+pub mod tokens;
+pub mod users;
+
+pub use error::AppError;
+
+use hearth_domain::clock::{Clock, Timestamp};
+use hearth_store::Store;
+use std::sync::Arc;
+use time::Duration;
+
+/// How sign-in behaves; from configuration.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
+    pub throttle_window: Duration,
+    pub max_failures_per_account: i64,
+    pub max_failures_per_address: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::minutes(30),
+            absolute_timeout: Duration::hours(12),
+            throttle_window: Duration::minutes(15),
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+        }
+    }
+}
+
+/// Everything a use case needs: the store, the clock, and the settings.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub auth: AuthSettings,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+        Self { store, clock, auth }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;

@@ -329,7 +329,9 @@ pub async fn get(
     let summary = summary(&r)?;
     let rows = sqlx::query(
         "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, m.role FROM case_members m \
-         JOIN people p ON p.id = m.person_id WHERE m.case_id = $1 ORDER BY m.added_at, m.id",
+         JOIN people p ON p.id = m.person_id WHERE m.case_id = $1 \
+         ORDER BY CASE m.role WHEN 'victim_survivor' THEN 0 WHEN 'person_causing_harm' THEN 1 \
+         WHEN 'child_or_young_person' THEN 2 ELSE 3 END, p.date_of_birth, m.added_at, m.id",
     )
     .bind(case_id.to_string())
     .fetch_all(&mut *conn)

@@ -229,3 +229,16 @@ pub async fn unused_recovery_codes(conn: &mut AnyConnection, user_id: Uuid) -> R
     .fetch_one(&mut *conn)
     .await?)
 }
+
+/// Record the time step of an accepted authenticator code, refusing one at or before the last
+/// accepted step so a code seen over someone's shoulder cannot be used again.
+pub async fn accept_totp_step(conn: &mut AnyConnection, id: Uuid, step: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+    .bind(step)
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

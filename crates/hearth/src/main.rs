@@ -1,1 +1,524 @@
-fn main() {}
+//! The `hearth` command: run the server or the demo, migrate, manage accounts and tokens,
+//! and verify the audit trail.
+
+mod config;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Parser, Subcommand};
+use config::Config;
+use hearth_app::users::{By, NewUserForm};
+use hearth_app::{demo, records, tokens, users, App, AppError};
+use hearth_domain::SystemClock;
+use hearth_store::audit::Verification;
+use hearth_store::{orgs, MasterKey, Store};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(
+    name = "hearth",
+    version,
+    about = "Case management for a holistic domestic abuse service"
+)]
+struct Cli {
+    /// A TOML configuration file; HEARTH_* environment variables override it.
+    #[arg(long, global = true, env = "HEARTH_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run Hearth against the configured database.
+    Serve,
+    /// Create (if missing) and serve a demo service full of fictional families.
+    Demo {
+        #[arg(long, default_value = "hearth-demo.db")]
+        database: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[arg(long, default_value_t = 300)]
+        families: usize,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Organisations (services) and their teams.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for partner systems.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the access policy as a table.
+    Policy,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// A short name used on the command line, e.g. `northshire`.
+        #[arg(long)]
+        slug: String,
+    },
+    List,
+    /// Add a team to an organisation.
+    AddTeam {
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account; prints its temporary password.
+    Add {
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// A role code, e.g. administrator, team_manager, case_worker.
+        #[arg(long)]
+        role: String,
+        /// The team's name.
+        #[arg(long)]
+        team: Option<String>,
+    },
+    Disable {
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        email: String,
+    },
+    /// Give an account a new temporary password and end its sessions.
+    ResetPassword {
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        email: String,
+    },
+    /// Remove an account's authenticator app (lost phone).
+    ResetSecondFactor {
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        email: String,
+    },
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token acting as a staff account; prints it once.
+    Create {
+        #[arg(long)]
+        org: Option<String>,
+        /// The account the token acts as.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+    },
+    Revoke {
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        id: Uuid,
+    },
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every entry of the audit chain; exits non-zero at the first broken entry.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into()),
+        )
+        .with_target(false)
+        .try_init();
+}
+
+/// Open the database with its key. A missing key file is made only for a new database;
+/// an existing database with a different key is refused by the store.
+async fn open(database_url: &str, key_file: &Path) -> Result<App> {
+    let key = if key_file.exists() {
+        MasterKey::load(key_file)?
+    } else {
+        let k = MasterKey::create_file(key_file)?;
+        eprintln!(
+            "Created a new key file at {}. Back it up separately from the database: without it, encrypted fields cannot be read.",
+            key_file.display()
+        );
+        k
+    };
+    let store = Store::connect(database_url, key)
+        .await
+        .context("cannot connect to the database")?;
+    store.migrate().await?;
+    Ok(App::new(store, Arc::new(SystemClock), Default::default()))
+}
+
+async fn resolve_org(app: &App, slug: Option<&str>) -> Result<orgs::Organisation> {
+    let mut conn = app.store.conn().await?;
+    match slug {
+        Some(s) => orgs::by_slug(&mut conn, s)
+            .await?
+            .ok_or_else(|| anyhow!("no organisation with slug {s}")),
+        None => {
+            let all = orgs::list(&mut conn).await?;
+            match all.len() {
+                1 => Ok(all.into_iter().next().expect("one")),
+                0 => bail!("there is no organisation yet: create one with `hearth org create`"),
+                _ => bail!("there are several organisations: say which with --org"),
+            }
+        }
+    }
+}
+
+fn app_err(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Invalid(i) => anyhow!("{i}"),
+        AppError::NotFound => anyhow!("not found"),
+        other => anyhow!("{other}"),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn serve(app: App, listen: &str, demo: bool, secure_cookies: bool) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let state = hearth_web::AppState {
+        app: app.clone(),
+        demo,
+        secure_cookies,
+    };
+    tracing::info!(address = %listen, backend = app.store.backend().name(), "Hearth is serving");
+    hearth_web::serve(listener, state, shutdown_signal()).await?;
+    app.store.close().await;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    init_logging(&config.log);
+    match cli.command {
+        Command::Policy => {
+            print!("{}", hearth_domain::access::policy_markdown());
+        }
+        Command::Serve => {
+            let mut app = open(&config.database_url, &config.key_file).await?;
+            app.auth = config.auth();
+            serve(app, &config.listen, false, config.secure_cookies).await?;
+        }
+        Command::Demo {
+            database,
+            listen,
+            families,
+        } => {
+            let key_file = database.with_extension("key");
+            let fresh = !database.exists();
+            if fresh && key_file.exists() {
+                // A key left from an earlier demo whose database was deleted belongs to nothing.
+                std::fs::remove_file(&key_file)?;
+            }
+            let url = database.to_string_lossy().to_string();
+            let mut app = open(&url, &key_file).await?;
+            app.auth = config.auth();
+            let has_demo = {
+                let mut conn = app.store.conn().await?;
+                orgs::by_slug(&mut conn, "demo").await?.is_some()
+            };
+            if !has_demo {
+                println!("Creating the demo service with {families} fictional families…");
+                let summary = demo::seed(&app, families).await.map_err(app_err)?;
+                println!(
+                    "Created {} staff accounts and {} families.",
+                    summary.accounts.len(),
+                    summary.families
+                );
+            }
+            println!();
+            println!("Hearth demo: http://{listen}");
+            println!(
+                "Sign in as idva@{} (or any account listed on the sign-in page)",
+                demo::DEMO_DOMAIN
+            );
+            println!("Password for every demo account: {}", demo::DEMO_PASSWORD);
+            println!("Everything in the demo is fictional. Press Ctrl+C to stop.");
+            serve(app, &listen, true, false).await?;
+        }
+        Command::Migrate => {
+            let app = open(&config.database_url, &config.key_file).await?;
+            println!(
+                "Database is at schema version {} ({}).",
+                hearth_store::migrate::latest_version(),
+                app.store.backend().name()
+            );
+        }
+        Command::Org(cmd) => {
+            let app = open(&config.database_url, &config.key_file).await?;
+            match cmd {
+                OrgCommand::Create { name, slug } => {
+                    let mut tx = app.store.begin().await?;
+                    let org = orgs::create(
+                        &app.store,
+                        &mut tx,
+                        app.now(),
+                        name.trim(),
+                        slug.trim(),
+                        false,
+                    )
+                    .await?;
+                    hearth_store::audit::append(
+                        &mut tx,
+                        app.store.audit_key(),
+                        app.now(),
+                        hearth_store::audit::AuditEvent::new("organisation.create", "organisation")
+                            .org(org.id)
+                            .entity(org.id)
+                            .detail("via", "command_line"),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    println!(
+                        "Created organisation {} ({}), id {}",
+                        org.name, org.slug, org.id
+                    );
+                }
+                OrgCommand::List => {
+                    let mut conn = app.store.conn().await?;
+                    for o in orgs::list(&mut conn).await? {
+                        println!(
+                            "{}\t{}\t{}{}",
+                            o.slug,
+                            o.id,
+                            o.name,
+                            if o.is_demo { "\t(demo)" } else { "" }
+                        );
+                    }
+                }
+                OrgCommand::AddTeam { org, name } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    let mut tx = app.store.begin().await?;
+                    let team = orgs::create_team(&mut tx, app.now(), org.id, name.trim()).await?;
+                    tx.commit().await?;
+                    println!("Added team {} to {}, id {}", team.name, org.name, team.id);
+                }
+            }
+        }
+        Command::User(cmd) => {
+            let app = open(&config.database_url, &config.key_file).await?;
+            match cmd {
+                UserCommand::Add {
+                    org,
+                    email,
+                    name,
+                    role,
+                    team,
+                } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    let team_id = match team {
+                        Some(t) => {
+                            let mut conn = app.store.conn().await?;
+                            let teams = orgs::teams(&mut conn, org.id).await?;
+                            teams
+                                .iter()
+                                .find(|x| x.name.eq_ignore_ascii_case(t.trim()))
+                                .map(|x| x.id.to_string())
+                                .ok_or_else(|| anyhow!("no team called {t} in {}", org.name))?
+                        }
+                        None => String::new(),
+                    };
+                    let form = NewUserForm {
+                        email,
+                        display_name: name,
+                        role,
+                        team_id,
+                        password: String::new(),
+                    };
+                    let added = users::add(&app, By::Command { org_id: org.id }, &form)
+                        .await
+                        .map_err(app_err)?;
+                    println!(
+                        "Added {} <{}> as {}.",
+                        added.user.display_name,
+                        added.user.email,
+                        added.user.role.label()
+                    );
+                    println!("Temporary password (give it to them safely; they change it at first sign-in):");
+                    println!("{}", added.temporary_password.unwrap_or_default());
+                }
+                UserCommand::Disable { org, email } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    let u = users::by_email(&app, org.id, &email)
+                        .await
+                        .map_err(app_err)?;
+                    users::disable(&app, By::Command { org_id: org.id }, u.id)
+                        .await
+                        .map_err(app_err)?;
+                    println!("Disabled {}; their sessions have ended.", u.email);
+                }
+                UserCommand::ResetPassword { org, email } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    let u = users::by_email(&app, org.id, &email)
+                        .await
+                        .map_err(app_err)?;
+                    let temp = users::reset_password(&app, By::Command { org_id: org.id }, u.id)
+                        .await
+                        .map_err(app_err)?;
+                    println!(
+                        "New temporary password for {} (their sessions have ended):",
+                        u.email
+                    );
+                    println!("{temp}");
+                }
+                UserCommand::ResetSecondFactor { org, email } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    let u = users::by_email(&app, org.id, &email)
+                        .await
+                        .map_err(app_err)?;
+                    users::reset_second_factor(&app, By::Command { org_id: org.id }, u.id)
+                        .await
+                        .map_err(app_err)?;
+                    println!("Removed the authenticator app of {}; they set up a new one at next sign-in.", u.email);
+                }
+                UserCommand::List { org } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    for u in users::list(&app, By::Command { org_id: org.id })
+                        .await
+                        .map_err(app_err)?
+                    {
+                        let status = if u.is_disabled() {
+                            "disabled"
+                        } else {
+                            "active"
+                        };
+                        println!(
+                            "{}\t{}\t{}\t{}",
+                            u.email,
+                            u.role.code(),
+                            status,
+                            u.display_name
+                        );
+                    }
+                }
+            }
+        }
+        Command::Token(cmd) => {
+            let app = open(&config.database_url, &config.key_file).await?;
+            match cmd {
+                TokenCommand::Create { org, email, name } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    let u = users::by_email(&app, org.id, &email)
+                        .await
+                        .map_err(app_err)?;
+                    let created = tokens::create(&app, By::Command { org_id: org.id }, u.id, &name)
+                        .await
+                        .map_err(app_err)?;
+                    println!(
+                        "Token {} acts as {}. Copy it now; it is not shown again:",
+                        created.id, u.email
+                    );
+                    println!("{}", created.secret);
+                }
+                TokenCommand::Revoke { org, id } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    tokens::revoke(&app, By::Command { org_id: org.id }, id)
+                        .await
+                        .map_err(app_err)?;
+                    println!("Revoked token {id}.");
+                }
+                TokenCommand::List { org } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    for t in tokens::list(&app, By::Command { org_id: org.id })
+                        .await
+                        .map_err(app_err)?
+                    {
+                        let status = if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        };
+                        println!("{}\t{}\t{}", t.id, status, t.name);
+                    }
+                }
+            }
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open(&config.database_url, &config.key_file).await?;
+            match records::verify_audit(&app).await.map_err(app_err)? {
+                Verification::Intact { entries } => {
+                    println!("Audit trail intact: {entries} entries checked.")
+                }
+                Verification::Broken(b) => {
+                    println!("Audit trail BROKEN at entry {}: {}", b.seq, b.reason);
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

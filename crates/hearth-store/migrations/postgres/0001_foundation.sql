@@ -35,6 +35,7 @@ CREATE TABLE users (
     must_change_password BIGINT NOT NULL DEFAULT 0,
     totp_secret BYTEA,
     totp_enrolled_at BIGINT,
+    totp_last_step BIGINT,
     disabled_at BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL

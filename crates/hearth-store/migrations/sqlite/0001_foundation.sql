@@ -35,6 +35,7 @@ CREATE TABLE users (
     must_change_password INTEGER NOT NULL DEFAULT 0,
     totp_secret BLOB,
     totp_enrolled_at INTEGER,
+    totp_last_step INTEGER,
     disabled_at INTEGER,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL

@@ -1,0 +1,387 @@
+//! A synthetic demo service: teams, staff in every role, and families. The surnames are
+//! invented (no real family is called Quillfeather), so nobody can mistake the demo for a
+//! live service, and the generator is seeded so every demo is the same.
+
+use crate::secrets;
+use crate::{App, Result};
+use hearth_domain::access::CaseRole;
+use hearth_domain::ids::new_id;
+use hearth_domain::Role;
+use hearth_store::audit::{self, AuditEvent};
+use hearth_store::cases;
+use hearth_store::orgs::{self, Organisation};
+use hearth_store::users::{self, NewUser};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use time::Duration;
+use uuid::Uuid;
+
+/// The password of every demo account; shown on the demo's sign-in page.
+pub const DEMO_PASSWORD: &str = "demo-only-password";
+pub const DEMO_DOMAIN: &str = "demo.hearth.example";
+
+const GIVEN_ADULT_F: &[&str] = &[
+    "Amira",
+    "Bethan",
+    "Chloe",
+    "Danielle",
+    "Eilidh",
+    "Fatima",
+    "Grace",
+    "Hannah",
+    "Imani",
+    "Jade",
+    "Kerry",
+    "Leanne",
+    "Maryam",
+    "Niamh",
+    "Olivia",
+    "Priya",
+    "Rebecca",
+    "Sadia",
+    "Tanya",
+    "Zofia",
+    "Aisling",
+    "Chantelle",
+];
+const GIVEN_ADULT_M: &[&str] = &[
+    "Aaron", "Ben", "Callum", "Dean", "Emeka", "Gareth", "Hamza", "Jamie", "Kyle", "Lewis",
+    "Marek", "Nathan", "Owen", "Ravi", "Scott", "Tomasz", "Wayne", "Yusuf",
+];
+const GIVEN_CHILD: &[&str] = &[
+    "Alfie",
+    "Ava",
+    "Bella",
+    "Charlie",
+    "Darcy",
+    "Ellie",
+    "Freddie",
+    "Harper",
+    "Isla",
+    "Jayden",
+    "Leo",
+    "Lily",
+    "Mason",
+    "Mia",
+    "Noah",
+    "Poppy",
+    "Reggie",
+    "Sophia",
+    "Theo",
+    "Zara",
+    "Aleksander",
+    "Inaya",
+    "Musa",
+    "Ruby",
+];
+const FAMILY: &[&str] = &[
+    "Quillfeather",
+    "Brackenholt",
+    "Marrowdene",
+    "Fernwhistle",
+    "Ashcombe-Tarly",
+    "Nettlewick",
+    "Oakenshade",
+    "Pebblethorn",
+    "Rushmoor-Vale",
+    "Sallowmere",
+    "Thistlebank",
+    "Umberleigh",
+    "Wrenfield",
+    "Yarrowby",
+    "Cobblestride",
+    "Dimmerstone",
+    "Elderwick",
+    "Gorsefield",
+    "Hollowbrook",
+    "Inglebarrow",
+    "Juniperlow",
+    "Kestrelmoor",
+    "Larkspurrow",
+    "Mossgrove",
+    "Nightingale-Pike",
+    "Orchardine",
+    "Pimblewood",
+    "Quarrendon",
+    "Ravensholt",
+    "Sorrelby",
+    "Tansyford",
+    "Varlowe",
+    "Willowmere",
+    "Applethwaite-Dunn",
+    "Bramblecote",
+];
+
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub org: Organisation,
+    pub accounts: Vec<(String, Role)>,
+    pub families: usize,
+}
+
+/// Create the demo organisation. Runs in one transaction: a half-made demo never exists.
+pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
+    let now = app.now();
+    let mut rng = StdRng::seed_from_u64(0x4ea7);
+    let mut tx = app.store.begin().await?;
+    let org = orgs::create(
+        &app.store,
+        &mut tx,
+        now,
+        "Hearth Demo Service (fictional)",
+        "demo",
+        true,
+    )
+    .await?;
+    let idva_team = orgs::create_team(&mut tx, now, org.id, "Idva and Recovery").await?;
+    let cyp_team = orgs::create_team(&mut tx, now, org.id, "Children and Families").await?;
+    let engage_team = orgs::create_team(&mut tx, now, org.id, "Engage").await?;
+
+    // One hash for all: every demo account shares the published demo password.
+    let hash = secrets::hash_password(DEMO_PASSWORD);
+    let staff: &[(&str, &str, Role, Option<Uuid>)] = &[
+        ("admin", "Alex Administrator", Role::Administrator, None),
+        (
+            "service.manager",
+            "Sam Service-Manager",
+            Role::ServiceManager,
+            None,
+        ),
+        (
+            "idva.manager",
+            "Tara Team-Manager (Idva)",
+            Role::TeamManager,
+            Some(idva_team.id),
+        ),
+        (
+            "cyp.manager",
+            "Chris Team-Manager (Children)",
+            Role::TeamManager,
+            Some(cyp_team.id),
+        ),
+        (
+            "engage.manager",
+            "Jordan Team-Manager (Engage)",
+            Role::TeamManager,
+            Some(engage_team.id),
+        ),
+        ("idva", "Ifeoma Idva", Role::CaseWorker, Some(idva_team.id)),
+        ("idva2", "Rhian Idva", Role::CaseWorker, Some(idva_team.id)),
+        ("idva3", "Kasia Idva", Role::CaseWorker, Some(idva_team.id)),
+        (
+            "children",
+            "Cerys Children's-Worker",
+            Role::ChildrensWorker,
+            Some(cyp_team.id),
+        ),
+        (
+            "children2",
+            "Dev Children's-Worker",
+            Role::ChildrensWorker,
+            Some(cyp_team.id),
+        ),
+        (
+            "engage",
+            "Euan Engage-Practitioner",
+            Role::EngagePractitioner,
+            Some(engage_team.id),
+        ),
+        (
+            "engage2",
+            "Mo Engage-Practitioner",
+            Role::EngagePractitioner,
+            Some(engage_team.id),
+        ),
+        (
+            "groups",
+            "Gill Group-Facilitator",
+            Role::GroupFacilitator,
+            Some(idva_team.id),
+        ),
+        (
+            "mentors",
+            "Pat Peer-Mentor-Coordinator",
+            Role::PeerMentorCoordinator,
+            Some(idva_team.id),
+        ),
+        (
+            "training",
+            "Toni Training-Coordinator",
+            Role::TrainingCoordinator,
+            None,
+        ),
+        ("evaluator", "Eve Evaluator", Role::Evaluator, None),
+        (
+            "referrer",
+            "Ray Referrer (police)",
+            Role::ExternalReferrer,
+            None,
+        ),
+    ];
+    let mut accounts = Vec::new();
+    let mut ids = std::collections::HashMap::new();
+    for (local, name, role, team) in staff {
+        let id = new_id(now);
+        let email = format!("{local}@{DEMO_DOMAIN}");
+        users::insert(
+            &mut tx,
+            now,
+            NewUser {
+                id,
+                org_id: org.id,
+                team_id: *team,
+                email: &email,
+                display_name: name,
+                role: *role,
+                password_hash: &hash,
+                must_change_password: false,
+            },
+        )
+        .await?;
+        ids.insert(*local, id);
+        accounts.push((email, *role));
+    }
+    let idvas = [ids["idva"], ids["idva2"], ids["idva3"]];
+    let childrens = [ids["children"], ids["children2"]];
+    let engagers = [ids["engage"], ids["engage2"]];
+
+    for n in 0..families {
+        let opened =
+            now - Duration::days(rng.gen_range(0..365)) - Duration::minutes(rng.gen_range(0..600));
+        let family = FAMILY[rng.gen_range(0..FAMILY.len())];
+        let reference = format!("HD-{}-{:04}", opened.year(), n + 1);
+        let case_id = cases::insert_case(&mut tx, opened, org.id, idva_team.id, &reference).await?;
+        let dob = |rng: &mut StdRng, min: i64, max: i64| {
+            let d = now.date() - Duration::days(rng.gen_range(min * 365..max * 365));
+            d.to_string()
+        };
+        let victim_name = GIVEN_ADULT_F[rng.gen_range(0..GIVEN_ADULT_F.len())];
+        let victim_dob = dob(&mut rng, 19, 60);
+        let victim = cases::insert_person(
+            &mut tx,
+            opened,
+            org.id,
+            victim_name,
+            family,
+            Some(&victim_dob),
+        )
+        .await?;
+        cases::add_member(
+            &mut tx,
+            opened,
+            org.id,
+            case_id,
+            victim,
+            CaseRole::VictimSurvivor,
+        )
+        .await?;
+        cases::allocate(
+            &mut tx,
+            opened,
+            org.id,
+            case_id,
+            Some(victim),
+            idvas[n % idvas.len()],
+            Some(ids["idva.manager"]),
+        )
+        .await?;
+
+        // Most families include the person causing harm; every fourth is adolescent-to-parent.
+        let apva = n % 4 == 3;
+        if !apva && rng.gen_bool(0.8) {
+            let harm_name = GIVEN_ADULT_M[rng.gen_range(0..GIVEN_ADULT_M.len())];
+            let harm_dob = dob(&mut rng, 20, 62);
+            let harm =
+                cases::insert_person(&mut tx, opened, org.id, harm_name, family, Some(&harm_dob))
+                    .await?;
+            cases::add_member(
+                &mut tx,
+                opened,
+                org.id,
+                case_id,
+                harm,
+                CaseRole::PersonCausingHarm,
+            )
+            .await?;
+            if rng.gen_bool(0.35) {
+                cases::allocate(
+                    &mut tx,
+                    opened,
+                    org.id,
+                    case_id,
+                    Some(harm),
+                    engagers[n % engagers.len()],
+                    Some(ids["engage.manager"]),
+                )
+                .await?;
+            }
+        }
+        let children = if apva {
+            rng.gen_range(1..=3)
+        } else {
+            rng.gen_range(0..=3)
+        };
+        for c in 0..children {
+            let child_name = GIVEN_CHILD[rng.gen_range(0..GIVEN_CHILD.len())];
+            let (min, max) = if apva && c == 0 { (12, 17) } else { (1, 17) };
+            let child_dob = dob(&mut rng, min, max);
+            let child = cases::insert_person(
+                &mut tx,
+                opened,
+                org.id,
+                child_name,
+                family,
+                Some(&child_dob),
+            )
+            .await?;
+            cases::add_member(
+                &mut tx,
+                opened,
+                org.id,
+                case_id,
+                child,
+                CaseRole::ChildOrYoungPerson,
+            )
+            .await?;
+            if apva && c == 0 {
+                cases::add_member(
+                    &mut tx,
+                    opened,
+                    org.id,
+                    case_id,
+                    child,
+                    CaseRole::PersonCausingHarm,
+                )
+                .await?;
+            }
+            if rng.gen_bool(0.5) {
+                cases::allocate(
+                    &mut tx,
+                    opened,
+                    org.id,
+                    case_id,
+                    Some(child),
+                    childrens[n % childrens.len()],
+                    Some(ids["cyp.manager"]),
+                )
+                .await?;
+            }
+        }
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        AuditEvent::new("demo.seed", "organisation")
+            .org(org.id)
+            .entity(org.id)
+            .detail("families", families),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(DemoSummary {
+        org,
+        accounts,
+        families,
+    })
+}

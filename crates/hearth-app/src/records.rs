@@ -1,0 +1,156 @@
+//! Reading case and person records. Every read of personal data is audited in the same
+//! transaction that reads it: if the audit entry cannot be written, nothing is shown.
+
+use crate::users::By;
+use crate::{App, AppError, Result};
+use hearth_domain::access::{Action, Decision};
+use hearth_domain::Actor;
+use hearth_store::audit::{self, AuditEvent, HistoryLine, Verification};
+use hearth_store::cases::{self, CaseRecord, CaseSummary, PersonRecord};
+use uuid::Uuid;
+
+fn event(actor: &Actor, action: &'static str, entity_type: &'static str, id: Uuid) -> AuditEvent {
+    AuditEvent::new(action, entity_type)
+        .org(actor.org_id)
+        .actor(actor.user_id)
+        .entity(id)
+}
+
+pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord> {
+    let mut tx = app.store.begin().await?;
+    let record = cases::get(&mut tx, actor, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        app.now(),
+        event(actor, "case.view", "case", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+pub async fn view_person(app: &App, actor: &Actor, id: Uuid) -> Result<PersonRecord> {
+    let mut tx = app.store.begin().await?;
+    let record = cases::person(&mut tx, actor, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        app.now(),
+        event(actor, "person.view", "person", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// The kind of record whose history is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Case,
+    Person,
+}
+
+impl RecordKind {
+    fn entity_type(self) -> &'static str {
+        match self {
+            RecordKind::Case => "case",
+            RecordKind::Person => "person",
+        }
+    }
+}
+
+/// Who viewed or changed a record, and when: for managers.
+pub async fn history(
+    app: &App,
+    actor: &Actor,
+    kind: RecordKind,
+    id: Uuid,
+) -> Result<Vec<HistoryLine>> {
+    let mut tx = app.store.begin().await?;
+    let decision = match kind {
+        RecordKind::Case => {
+            cases::case_decision(&mut tx, actor, Action::ViewRecordHistory, id).await?
+        }
+        RecordKind::Person => {
+            cases::person_decision(&mut tx, actor, Action::ViewRecordHistory, id).await?
+        }
+    };
+    if decision != Decision::Allow {
+        return Err(AppError::NotFound);
+    }
+    let lines = audit::for_entity(&mut tx, actor.org_id, kind.entity_type(), id, 500).await?;
+    let action = match kind {
+        RecordKind::Case => "case.history_view",
+        RecordKind::Person => "person.history_view",
+    };
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        app.now(),
+        event(actor, action, kind.entity_type(), id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(lines)
+}
+
+/// The user's own caseload. Lists names, so it is audited as a read.
+pub async fn caseload(app: &App, actor: &Actor) -> Result<Vec<CaseSummary>> {
+    let mut tx = app.store.begin().await?;
+    let list = cases::caseload(&mut tx, actor, 500).await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        app.now(),
+        event(actor, "caseload.view", "user", actor.user_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(list)
+}
+
+/// Every case the user may open (their team's for managers). Audited as a read.
+pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<Vec<CaseSummary>> {
+    let mut tx = app.store.begin().await?;
+    let list = cases::visible(&mut tx, actor, limit).await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        app.now(),
+        event(actor, "case.list", "user", actor.user_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(list)
+}
+
+/// The service's whole trail, newest first, for those allowed to read it.
+pub async fn service_audit(
+    app: &App,
+    by: By<'_>,
+    actor_filter: Option<Uuid>,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<HistoryLine>> {
+    by.check(Action::ViewServiceAudit)?;
+    let mut conn = app.store.conn().await?;
+    Ok(audit::for_org(
+        &mut conn,
+        by.org_id(),
+        actor_filter,
+        before_seq,
+        limit.clamp(1, 500),
+    )
+    .await?)
+}
+
+/// Check the whole chain.
+pub async fn verify_audit(app: &App) -> Result<Verification> {
+    let mut conn = app.store.conn().await?;
+    Ok(audit::verify(&mut conn, app.store.audit_key()).await?)
+}

@@ -1,0 +1,87 @@
+//! API tokens for partner systems. A token acts as the user it belongs to, with that user's role.
+
+use crate::secrets;
+use crate::users::By;
+use crate::{App, AppError, Result};
+use hearth_domain::access::Action;
+use hearth_domain::ids::new_id;
+use hearth_domain::validation::{short_text, Invalid};
+use hearth_store::audit;
+use hearth_store::tokens::{self, ApiToken};
+use hearth_store::users;
+use uuid::Uuid;
+
+/// A new token. The secret is shown once; only its hash is kept.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub id: Uuid,
+    pub secret: String,
+}
+
+pub async fn create(app: &App, by: By<'_>, user_id: Uuid, name: &str) -> Result<Created> {
+    by.check(Action::ManageApiTokens)?;
+    let name = short_text("name", name, "a name for the token", 100)
+        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    let now = app.now();
+    let secret = secrets::new_token();
+    let id = new_id(now);
+    let mut tx = app.store.begin().await?;
+    let user = users::get(&mut tx, by.org_id(), user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.is_disabled() {
+        return Err(AppError::Conflict {
+            field: Some("user_id"),
+            message: "That account is disabled".into(),
+        });
+    }
+    let created_by = match by {
+        By::User(a) => Some(a.user_id),
+        By::Command { .. } => None,
+    };
+    tokens::insert(
+        &mut tx,
+        now,
+        id,
+        by.org_id(),
+        user_id,
+        &name,
+        &secrets::token_hash(&secret),
+        created_by,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        by.event("api_token.create", "api_token", id)
+            .detail("user", user_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Created { id, secret })
+}
+
+pub async fn revoke(app: &App, by: By<'_>, id: Uuid) -> Result<()> {
+    by.check(Action::ManageApiTokens)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    if !tokens::revoke(&mut tx, now, by.org_id(), id).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        by.event("api_token.revoke", "api_token", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn list(app: &App, by: By<'_>) -> Result<Vec<ApiToken>> {
+    by.check(Action::ManageApiTokens)?;
+    let mut conn = app.store.conn().await?;
+    Ok(tokens::list(&mut conn, by.org_id()).await?)
+}

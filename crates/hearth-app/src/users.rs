@@ -1,0 +1,299 @@
+//! Managing staff accounts: from the web (by an administrator) or the command line (by the
+//! operator, who already holds the database and its key).
+
+use crate::secrets;
+use crate::{App, AppError, Result};
+use hearth_domain::access::{can, Action, Decision, Resource};
+use hearth_domain::ids::{new_id, parse_id};
+use hearth_domain::validation::{DisplayName, EmailAddress, Invalid, NewPassword};
+use hearth_domain::{Actor, Role};
+use hearth_store::audit::{self, AuditEvent};
+use hearth_store::users::{self, NewUser, User};
+use hearth_store::{orgs, sessions, Tx};
+use uuid::Uuid;
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    /// A signed-in user, subject to the access policy.
+    User(&'a Actor),
+    /// The operator at the command line, acting on one organisation.
+    Command { org_id: Uuid },
+}
+
+impl By<'_> {
+    pub fn org_id(&self) -> Uuid {
+        match self {
+            By::User(a) => a.org_id,
+            By::Command { org_id } => *org_id,
+        }
+    }
+
+    fn actor_id(&self) -> Option<Uuid> {
+        match self {
+            By::User(a) => Some(a.user_id),
+            By::Command { .. } => None,
+        }
+    }
+
+    /// Check the policy for a service-wide action.
+    pub fn check(&self, action: Action) -> Result<()> {
+        match self {
+            By::Command { .. } => Ok(()),
+            By::User(a) => match can(a, action, &Resource::Service { org_id: a.org_id }) {
+                Decision::Allow => Ok(()),
+                Decision::Forbidden => Err(AppError::Forbidden),
+                Decision::Hidden => Err(AppError::NotFound),
+            },
+        }
+    }
+
+    pub fn event(
+        &self,
+        action: &'static str,
+        entity_type: &'static str,
+        entity: Uuid,
+    ) -> AuditEvent {
+        let ev = AuditEvent::new(action, entity_type)
+            .org(self.org_id())
+            .entity(entity);
+        match self.actor_id() {
+            Some(a) => ev.actor(a),
+            None => ev.detail("via", "command_line"),
+        }
+    }
+}
+
+/// What an administrator fills in to add someone.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct NewUserForm {
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    #[serde(default)]
+    pub team_id: String,
+    /// Leave empty to generate a temporary password.
+    #[serde(default)]
+    pub password: String,
+}
+
+/// A user was added. The temporary password is shown once and must be changed at first sign-in.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub user: User,
+    pub temporary_password: Option<String>,
+}
+
+async fn audit(tx: &mut Tx, app: &App, ev: AuditEvent) -> Result<()> {
+    audit::append(tx, app.store.audit_key(), app.now(), ev).await?;
+    Ok(())
+}
+
+pub async fn add(app: &App, by: By<'_>, form: &NewUserForm) -> Result<Added> {
+    by.check(Action::ManageUsers)?;
+    let org_id = by.org_id();
+    let mut invalid = Invalid::default();
+    let email = invalid.check(EmailAddress::parse("email", &form.email));
+    let name = invalid.check(DisplayName::parse("display_name", &form.display_name));
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        invalid.push("role", "Choose a role from the list");
+    }
+    let team_id = if form.team_id.trim().is_empty() {
+        None
+    } else {
+        let t = parse_id(&form.team_id);
+        let mut conn = app.store.conn().await?;
+        match t {
+            Some(t) if orgs::team(&mut conn, org_id, t).await?.is_some() => Some(t),
+            _ => {
+                invalid.push("team_id", "Choose a team from the list");
+                None
+            }
+        }
+    };
+    if role == Some(Role::TeamManager) && team_id.is_none() && !form.team_id.trim().is_empty() {
+        // already reported above
+    } else if role == Some(Role::TeamManager) && team_id.is_none() {
+        invalid.push("team_id", "A team manager needs a team");
+    }
+    let (password, temporary) = if form.password.is_empty() {
+        let p = secrets::temporary_password();
+        (Some(p.clone()), Some(p))
+    } else {
+        (
+            invalid
+                .check(NewPassword::parse("password", &form.password))
+                .map(|p| p.expose().to_string()),
+            None,
+        )
+    };
+    invalid.into_result()?;
+    let (email, name, role, password) = (
+        email.expect("valid"),
+        name.expect("valid"),
+        role.expect("valid"),
+        password.expect("valid"),
+    );
+
+    let hash = secrets::hash_password(&password);
+    let now = app.now();
+    let id = new_id(now);
+    let mut tx = app.store.begin().await?;
+    let inserted = users::insert(
+        &mut tx,
+        now,
+        NewUser {
+            id,
+            org_id,
+            team_id,
+            email: email.as_str(),
+            display_name: name.as_str(),
+            role,
+            password_hash: &hash,
+            must_change_password: temporary.is_some(),
+        },
+    )
+    .await;
+    match inserted {
+        Err(e) if e.is_unique_violation() => {
+            return Err(AppError::invalid(
+                "email",
+                "An account with this email address already exists",
+            ))
+        }
+        other => other?,
+    }
+    audit(
+        &mut tx,
+        app,
+        by.event("user.add", "user", id).detail("role", role.code()),
+    )
+    .await?;
+    let user = users::get(&mut tx, org_id, id)
+        .await?
+        .ok_or_else(|| AppError::Internal("user vanished".into()))?;
+    tx.commit().await?;
+    Ok(Added {
+        user,
+        temporary_password: temporary,
+    })
+}
+
+pub async fn list(app: &App, by: By<'_>) -> Result<Vec<User>> {
+    by.check(Action::ViewUsers)?;
+    let mut conn = app.store.conn().await?;
+    Ok(users::list(&mut conn, by.org_id()).await?)
+}
+
+pub async fn get(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
+    by.check(Action::ViewUsers)?;
+    let mut conn = app.store.conn().await?;
+    users::get(&mut conn, by.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Find a user of the organisation by email, for the command line.
+pub async fn by_email(app: &App, org_id: Uuid, email: &str) -> Result<User> {
+    let email =
+        EmailAddress::parse("email", email).map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    let mut conn = app.store.conn().await?;
+    match users::by_email(&mut conn, email.as_str()).await? {
+        Some(u) if u.org_id == org_id => Ok(u),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Disable an account: it cannot sign in, its sessions end and its API tokens stop working.
+pub async fn disable(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
+    by.check(Action::ManageUsers)?;
+    if let By::User(a) = by {
+        if a.user_id == id {
+            return Err(AppError::Conflict {
+                field: None,
+                message: "You cannot disable your own account".into(),
+            });
+        }
+    }
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let user = users::get(&mut tx, by.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    users::set_disabled(&mut tx, now, id, true).await?;
+    let ended = sessions::end_all_for_user(&mut tx, now, id, "user_disabled").await?;
+    audit(
+        &mut tx,
+        app,
+        by.event("user.disable", "user", id)
+            .detail("sessions_ended", ended),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(User {
+        disabled_at: Some(now),
+        ..user
+    })
+}
+
+pub async fn enable(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
+    by.check(Action::ManageUsers)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let user = users::get(&mut tx, by.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    users::set_disabled(&mut tx, now, id, false).await?;
+    audit(&mut tx, app, by.event("user.enable", "user", id)).await?;
+    tx.commit().await?;
+    Ok(User {
+        disabled_at: None,
+        ..user
+    })
+}
+
+/// Give an account a new temporary password; every session of theirs ends.
+pub async fn reset_password(app: &App, by: By<'_>, id: Uuid) -> Result<String> {
+    by.check(Action::ManageUsers)?;
+    let temp = secrets::temporary_password();
+    let hash = secrets::hash_password(&temp);
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    users::get(&mut tx, by.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    users::set_password(&mut tx, now, id, &hash, true).await?;
+    let ended = sessions::end_all_for_user(&mut tx, now, id, "password_reset").await?;
+    audit(
+        &mut tx,
+        app,
+        by.event("user.reset_password", "user", id)
+            .detail("sessions_ended", ended),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(temp)
+}
+
+/// Remove an account's authenticator (a lost phone); they set up a new one at next sign-in.
+pub async fn reset_second_factor(app: &App, by: By<'_>, id: Uuid) -> Result<()> {
+    by.check(Action::ManageUsers)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let user = users::get(&mut tx, by.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    users::set_totp(&mut tx, now, id, None).await?;
+    users::replace_recovery_codes(&mut tx, user.org_id, id, &[]).await?;
+    let ended = sessions::end_all_for_user(&mut tx, now, id, "second_factor_reset").await?;
+    audit(
+        &mut tx,
+        app,
+        by.event("user.reset_second_factor", "user", id)
+            .detail("sessions_ended", ended),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! What the API sends and receives. Instants are RFC 3339 in UTC.
+
+use hearth_store::audit::HistoryLine;
+use hearth_store::cases::{CaseRecord, CaseSummary, PersonRecord};
+use hearth_store::orgs::Organisation;
+use hearth_store::users::User;
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub fn rfc3339(t: hearth_domain::Timestamp) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationOut {
+    pub id: Uuid,
+    pub name: String,
+    pub is_demo: bool,
+}
+
+impl From<&Organisation> for OrganisationOut {
+    fn from(o: &Organisation) -> Self {
+        Self {
+            id: o.id,
+            name: o.name.clone(),
+            is_demo: o.is_demo,
+        }
+    }
+}
+
+/// The caller's own account.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user: UserOut,
+    pub organisation: OrganisationOut,
+}
+
+/// A staff account.
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    /// One of the role codes, e.g. `case_worker`, `team_manager`.
+    pub role: String,
+    pub role_label: String,
+    pub team_id: Option<Uuid>,
+    pub second_factor_enrolled: bool,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+impl From<&User> for UserOut {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.code().into(),
+            role_label: u.role.label().into(),
+            team_id: u.team_id,
+            second_factor_enrolled: u.totp_enrolled_at.is_some(),
+            disabled: u.is_disabled(),
+            created_at: rfc3339(u.created_at),
+        }
+    }
+}
+
+/// A new staff account. A temporary password is generated and returned once.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct NewUserIn {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub display_name: String,
+    /// A role code, e.g. `case_worker`.
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub team_id: Option<Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AddedUser {
+    pub user: UserOut,
+    /// Give this to the person by a safe route; they must change it at first sign-in.
+    pub temporary_password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TemporaryPassword {
+    pub temporary_password: String,
+}
+
+/// One audit entry: identifiers and action names only.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryOut {
+    pub seq: i64,
+    pub at: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<Uuid>,
+    pub detail: String,
+}
+
+impl From<&HistoryLine> for AuditEntryOut {
+    fn from(l: &HistoryLine) -> Self {
+        Self {
+            seq: l.entry.seq,
+            at: rfc3339(hearth_domain::clock::from_unix(l.entry.at)),
+            actor_id: l.entry.actor_id,
+            actor_name: l.actor_name.clone(),
+            action: l.entry.action.clone(),
+            entity_type: l.entry.entity_type.clone(),
+            entity_id: l.entry.entity_id,
+            detail: l.entry.detail.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseSummaryOut {
+    pub id: Uuid,
+    pub reference: String,
+    pub team_id: Uuid,
+    pub team_name: String,
+    pub status: String,
+    pub opened_at: String,
+    pub family_label: String,
+}
+
+impl From<&CaseSummary> for CaseSummaryOut {
+    fn from(c: &CaseSummary) -> Self {
+        Self {
+            id: c.id,
+            reference: c.reference.clone(),
+            team_id: c.team_id,
+            team_name: c.team_name.clone(),
+            status: c.status.clone(),
+            opened_at: rfc3339(c.opened_at),
+            family_label: c.family_label.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberOut {
+    pub person_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    /// ISO 8601 date.
+    pub date_of_birth: Option<String>,
+    /// `victim_survivor`, `person_causing_harm`, `child_or_young_person` or `other_adult`.
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AllocationOut {
+    pub worker_id: Uuid,
+    pub worker_name: String,
+    /// The person the worker works with; absent for the whole family.
+    pub person_id: Option<Uuid>,
+    pub allocated_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseOut {
+    pub case: CaseSummaryOut,
+    pub members: Vec<MemberOut>,
+    pub allocations: Vec<AllocationOut>,
+}
+
+impl From<&CaseRecord> for CaseOut {
+    fn from(c: &CaseRecord) -> Self {
+        Self {
+            case: (&c.summary).into(),
+            members: c
+                .members
+                .iter()
+                .map(|m| MemberOut {
+                    person_id: m.person_id,
+                    given_name: m.given_name.clone(),
+                    family_name: m.family_name.clone(),
+                    date_of_birth: m.date_of_birth.clone(),
+                    role: m.role.code().into(),
+                })
+                .collect(),
+            allocations: c
+                .allocations
+                .iter()
+                .map(|a| AllocationOut {
+                    worker_id: a.worker_id,
+                    worker_name: a.worker_name.clone(),
+                    person_id: a.person_id,
+                    allocated_at: rfc3339(a.allocated_at),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonCaseOut {
+    pub case: CaseSummaryOut,
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonOut {
+    pub id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<String>,
+    pub cases: Vec<PersonCaseOut>,
+}
+
+impl From<&PersonRecord> for PersonOut {
+    fn from(p: &PersonRecord) -> Self {
+        Self {
+            id: p.id,
+            given_name: p.given_name.clone(),
+            family_name: p.family_name.clone(),
+            date_of_birth: p.date_of_birth.clone(),
+            cases: p
+                .cases
+                .iter()
+                .map(|(c, r)| PersonCaseOut {
+                    case: c.into(),
+                    role: r.code().into(),
+                })
+                .collect(),
+        }
+    }
+}

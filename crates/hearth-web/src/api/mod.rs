@@ -1,0 +1,132 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/openapi.json`.
+//! Callers authenticate with a bearer token (`hearth token create`); cookies are ignored here,
+//! so a web page elsewhere cannot make a signed-in browser call the API.
+
+mod dto;
+mod records;
+mod users;
+
+use crate::error::{api_error, ApiError, ApiErrorBody, ApiErrorDetail, ApiFieldError};
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hearth_app::auth::{self, SignedIn};
+use hearth_app::AppError;
+use hearth_domain::FieldError;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub use dto::*;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/v1/me", get(users::me))
+        .route("/v1/users", get(users::list).post(users::add))
+        .route("/v1/users/{id}", get(users::get))
+        .route("/v1/users/{id}/disable", post(users::disable))
+        .route("/v1/users/{id}/reset-password", post(users::reset_password))
+        .route("/v1/audit", get(records::audit))
+        .route("/v1/caseload", get(records::caseload))
+        .route("/v1/cases", get(records::cases))
+        .route("/v1/cases/{id}", get(records::case))
+        .route("/v1/cases/{id}/history", get(records::case_history))
+        .route("/v1/people/{id}", get(records::person))
+        .route("/v1/people/{id}/history", get(records::person_history))
+        .fallback(|| async {
+            api_error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No such API endpoint",
+                vec![],
+            )
+        })
+}
+
+/// The caller, from `Authorization: Bearer <token>`.
+pub struct Caller(pub SignedIn);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(ApiError(AppError::Unauthenticated))?;
+        Ok(Caller(auth::api_caller(&state.app, token).await?))
+    }
+}
+
+/// A JSON body whose problems are reported in the API's error shape, not as plain text.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(rejection) => Err(api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!(
+                    "The request body is not acceptable: {}",
+                    rejection.body_text()
+                ),
+                vec![FieldError::new("body", rejection.body_text())],
+            )),
+        }
+    }
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hearth API",
+        description = "Case management for a holistic domestic abuse service. Every call is checked \
+                       by the same access policy as the web pages and every read of personal data is audited. \
+                       Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\"}}."
+    ),
+    paths(
+        users::me, users::list, users::add, users::get, users::disable, users::reset_password,
+        records::audit, records::caseload, records::cases, records::case, records::case_history,
+        records::person, records::person_history
+    ),
+    components(schemas(
+        ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,
+        TemporaryPassword, AuditEntryOut, CaseSummaryOut, CaseOut, MemberOut, AllocationOut, PersonOut, PersonCaseOut
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Response {
+    match ApiDoc::openapi().to_pretty_json() {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => ApiError(AppError::Internal(e.to_string())).into_response(),
+    }
+}

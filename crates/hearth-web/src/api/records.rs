@@ -1,0 +1,120 @@
+//! Cases, people and the audit trail over the API.
+
+use super::{AuditEntryOut, Caller, CaseOut, CaseSummaryOut, PersonOut};
+use crate::error::{ApiError, ApiErrorBody};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use hearth_app::records::{self, RecordKind};
+use hearth_app::users::By;
+use hearth_app::AppError;
+use hearth_domain::ids::parse_id;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+fn id(raw: &str) -> Result<Uuid, ApiError> {
+    parse_id(raw).ok_or(ApiError(AppError::NotFound))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Only entries older than this sequence number (for paging).
+    before: Option<i64>,
+    /// Only this staff member's actions.
+    actor: Option<Uuid>,
+    /// At most this many (1 to 500; default 100).
+    limit: Option<i64>,
+}
+
+/// The organisation's audit trail, newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = Vec<AuditEntryOut>), (status = 403, body = ApiErrorBody)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
+    let actor = who.actor();
+    let lines = records::service_audit(
+        &state.app,
+        By::User(&actor),
+        q.actor,
+        q.before,
+        q.limit.unwrap_or(100),
+    )
+    .await?;
+    Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
+}
+
+/// Open cases allocated to the caller.
+#[utoipa::path(get, path = "/api/v1/caseload", tag = "cases",
+    responses((status = 200, body = Vec<CaseSummaryOut>)))]
+pub async fn caseload(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<Vec<CaseSummaryOut>>, ApiError> {
+    let list = records::caseload(&state.app, &who.actor()).await?;
+    Ok(Json(list.iter().map(CaseSummaryOut::from).collect()))
+}
+
+/// Every case the caller may open, newest first (at most 500).
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases",
+    responses((status = 200, body = Vec<CaseSummaryOut>)))]
+pub async fn cases(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<Vec<CaseSummaryOut>>, ApiError> {
+    let list = records::cases_list(&state.app, &who.actor(), 500).await?;
+    Ok(Json(list.iter().map(CaseSummaryOut::from).collect()))
+}
+
+/// One case. A case the caller may not open is reported as not found.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseOut), (status = 404, body = ApiErrorBody)))]
+pub async fn case(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<CaseOut>, ApiError> {
+    Ok(Json(
+        (&records::view_case(&state.app, &who.actor(), id(&raw)?).await?).into(),
+    ))
+}
+
+/// Who viewed or changed a case (managers).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/history", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<AuditEntryOut>), (status = 404, body = ApiErrorBody)))]
+pub async fn case_history(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
+    let lines = records::history(&state.app, &who.actor(), RecordKind::Case, id(&raw)?).await?;
+    Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
+}
+
+/// One person, with the cases of theirs the caller may see.
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PersonOut), (status = 404, body = ApiErrorBody)))]
+pub async fn person(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<PersonOut>, ApiError> {
+    Ok(Json(
+        (&records::view_person(&state.app, &who.actor(), id(&raw)?).await?).into(),
+    ))
+}
+
+/// Who viewed or changed a person's record (managers).
+#[utoipa::path(get, path = "/api/v1/people/{id}/history", tag = "people", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<AuditEntryOut>), (status = 404, body = ApiErrorBody)))]
+pub async fn person_history(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
+    let lines = records::history(&state.app, &who.actor(), RecordKind::Person, id(&raw)?).await?;
+    Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
+}

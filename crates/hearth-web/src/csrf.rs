@@ -1,0 +1,103 @@
+//! Cross-site request forgery protection for every state-changing form.
+//!
+//! Each form carries a `csrf_token` field. With a session, it must equal the token bound to
+//! that session on the server; before sign-in, it must equal the `hearth_csrf` cookie (a
+//! double-submit token). A request whose `Origin` is another site is refused outright.
+//! The JSON API is not cookie-authenticated (bearer tokens only), so it needs none of this.
+
+use crate::session::{csrf_cookie, SESSION_COOKIE};
+use crate::views::ErrorPage;
+use crate::AppState;
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use hearth_app::secrets;
+use hearth_store::sessions;
+
+/// Large enough for a 100 KB note with room to spare; larger bodies are refused.
+pub const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+fn refuse() -> Response {
+    ErrorPage::new(
+        StatusCode::FORBIDDEN,
+        "This form has expired",
+        "For your security, forms stop working after you sign out or after a while without activity. \
+         Go back, reload the page, and send it again. Nothing was saved.",
+    )
+    .into_response()
+}
+
+fn same_origin(req: &Request) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    else {
+        return true;
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    origin == format!("http://{host}") || origin == format!("https://{host}")
+}
+
+pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !unsafe_method || req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    if !same_origin(&req) {
+        return refuse();
+    }
+    let jar = CookieJar::from_headers(req.headers());
+    let (parts, body) = req.into_parts();
+    let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ErrorPage::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "That was too large to send",
+                "The form was larger than Hearth accepts (2 MB). Shorten it and try again.",
+            )
+            .into_response()
+        }
+    };
+    let sent: Option<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v)
+        });
+    let Some(sent) = sent else { return refuse() };
+
+    let session_token = match jar.get(SESSION_COOKIE) {
+        Some(c) => {
+            let conn = state.app.store.conn().await;
+            match conn {
+                Ok(mut conn) => sessions::get(&mut conn, &secrets::token_hash(c.value()))
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|s| s.ended_at.is_none())
+                    .map(|s| s.csrf_token),
+                Err(_) => None,
+            }
+        }
+        None => None,
+    };
+    let expected = session_token.or_else(|| jar.get(csrf_cookie()).map(|c| c.value().to_string()));
+    match expected {
+        Some(e) if !e.is_empty() && secrets::same(&e, &sent) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        _ => refuse(),
+    }
+}

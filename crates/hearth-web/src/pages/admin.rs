@@ -1,0 +1,418 @@
+//! Staff accounts and API tokens, for administrators.
+
+use crate::error::page_error;
+use crate::session::{not_found, Signed};
+use crate::views::{render, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use hearth_app::auth::SignedIn;
+use hearth_app::users::{self, By, NewUserForm};
+use hearth_app::{tokens, AppError};
+use hearth_domain::ids::parse_id;
+use hearth_domain::validation::Invalid;
+use hearth_domain::Role;
+use hearth_store::orgs::{self, Team};
+use hearth_store::tokens::ApiToken;
+use hearth_store::users::User;
+use serde::Deserialize;
+use uuid::Uuid;
+
+async fn teams(state: &AppState, org_id: Uuid) -> Result<Vec<Team>, Response> {
+    let mut conn = state
+        .app
+        .store
+        .conn()
+        .await
+        .map_err(|e| page_error(e.into()))?;
+    orgs::teams(&mut conn, org_id)
+        .await
+        .map_err(|e| page_error(e.into()))
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    layout: Layout,
+    users: Vec<User>,
+    teams: Vec<Team>,
+}
+
+impl UsersPage {
+    fn team_name(&self, id: &Option<Uuid>) -> String {
+        id.and_then(|id| self.teams.iter().find(|t| t.id == id))
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| "–".into())
+    }
+}
+
+pub async fn users(State(state): State<AppState>, Signed(who): Signed) -> Response {
+    let actor = who.actor();
+    let list = match users::list(&state.app, By::User(&actor)).await {
+        Ok(l) => l,
+        Err(e) => return page_error(e),
+    };
+    let teams = match teams(&state, who.org.id).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    render(
+        StatusCode::OK,
+        &UsersPage {
+            layout: Layout::signed("Staff accounts", &who),
+            users: list,
+            teams,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "user_new.html")]
+struct NewUserPage {
+    layout: Layout,
+    errors: Invalid,
+    form: NewUserForm,
+    roles: Vec<Role>,
+    teams: Vec<Team>,
+}
+
+async fn new_user_view(
+    state: &AppState,
+    who: &SignedIn,
+    form: NewUserForm,
+    errors: Invalid,
+    status: StatusCode,
+) -> Response {
+    let teams = match teams(state, who.org.id).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    render(
+        status,
+        &NewUserPage {
+            layout: Layout::signed("Add a member of staff", who).with_errors(&errors),
+            errors,
+            form,
+            roles: Role::ALL.to_vec(),
+            teams,
+        },
+    )
+}
+
+pub async fn new_user(State(state): State<AppState>, Signed(who): Signed) -> Response {
+    let actor = who.actor();
+    if let Err(e) = By::User(&actor).check(hearth_domain::Action::ManageUsers) {
+        return page_error(e);
+    }
+    new_user_view(
+        &state,
+        &who,
+        NewUserForm::default(),
+        Invalid::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn add_user(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Form(form): Form<NewUserForm>,
+) -> Response {
+    let actor = who.actor();
+    // Administrators set no password here: a temporary one is always generated.
+    let form = NewUserForm {
+        password: String::new(),
+        ..form
+    };
+    match users::add(&state.app, By::User(&actor), &form).await {
+        Ok(added) => user_view(&state, &who, added.user, added.temporary_password, None).await,
+        Err(AppError::Invalid(errors)) => {
+            new_user_view(&state, &who, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    layout: Layout,
+    user: User,
+    team_name: String,
+    temporary_password: Option<String>,
+    message: Option<String>,
+    is_self: bool,
+}
+
+async fn user_view(
+    state: &AppState,
+    who: &SignedIn,
+    user: User,
+    temp: Option<String>,
+    message: Option<String>,
+) -> Response {
+    let teams = match teams(state, who.org.id).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let team_name = user
+        .team_id
+        .and_then(|id| teams.iter().find(|t| t.id == id))
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| "No team".into());
+    render(
+        StatusCode::OK,
+        &UserPage {
+            layout: Layout::signed(&user.display_name, who),
+            is_self: user.id == who.user.id,
+            user,
+            team_name,
+            temporary_password: temp,
+            message,
+        },
+    )
+}
+
+pub async fn user(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let actor = who.actor();
+    match users::get(&state.app, By::User(&actor), id).await {
+        Ok(u) => user_view(&state, &who, u, None, None).await,
+        Err(e) => page_error(e),
+    }
+}
+
+async fn after(
+    state: &AppState,
+    who: &SignedIn,
+    id: Uuid,
+    temp: Option<String>,
+    message: &str,
+) -> Response {
+    let actor = who.actor();
+    match users::get(&state.app, By::User(&actor), id).await {
+        Ok(u) => user_view(state, who, u, temp, Some(message.into())).await,
+        Err(e) => page_error(e),
+    }
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let actor = who.actor();
+    match users::disable(&state.app, By::User(&actor), id).await {
+        Ok(_) => {
+            after(
+                &state,
+                &who,
+                id,
+                None,
+                "The account is disabled and all its sessions have ended.",
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let actor = who.actor();
+    match users::enable(&state.app, By::User(&actor), id).await {
+        Ok(_) => after(&state, &who, id, None, "The account is enabled.").await,
+        Err(e) => page_error(e),
+    }
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let actor = who.actor();
+    match users::reset_password(&state.app, By::User(&actor), id).await {
+        Ok(temp) => {
+            after(
+                &state,
+                &who,
+                id,
+                Some(temp),
+                "The password is reset and all their sessions have ended.",
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+pub async fn reset_second_factor(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let actor = who.actor();
+    match users::reset_second_factor(&state.app, By::User(&actor), id).await {
+        Ok(()) => after(&state, &who, id, None, "Their authenticator app is removed. They will set up a new one when they next sign in.").await,
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    layout: Layout,
+    errors: Invalid,
+    tokens: Vec<ApiToken>,
+    users: Vec<User>,
+    new_secret: Option<String>,
+    token_name: String,
+    user_id: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    user_id: String,
+}
+
+async fn tokens_view(
+    state: &AppState,
+    who: &SignedIn,
+    form: TokenForm,
+    errors: Invalid,
+    secret: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let actor = who.actor();
+    let by = By::User(&actor);
+    let (tokens, users) = match (
+        tokens::list(&state.app, by).await,
+        users::list(&state.app, by).await,
+    ) {
+        (Ok(t), Ok(u)) => (t, u),
+        (Err(e), _) | (_, Err(e)) => return page_error(e),
+    };
+    render(
+        status,
+        &TokensPage {
+            layout: Layout::signed("API tokens", who).with_errors(&errors),
+            errors,
+            tokens,
+            users,
+            new_secret: secret,
+            token_name: form.name,
+            user_id: form.user_id,
+        },
+    )
+}
+
+pub async fn tokens(State(state): State<AppState>, Signed(who): Signed) -> Response {
+    tokens_view(
+        &state,
+        &who,
+        TokenForm::default(),
+        Invalid::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let actor = who.actor();
+    let Some(user_id) = parse_id(&form.user_id) else {
+        return tokens_view(
+            &state,
+            &who,
+            form,
+            Invalid::one("user_id", "Choose the account the token acts as"),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match tokens::create(&state.app, By::User(&actor), user_id, &form.name).await {
+        Ok(created) => {
+            tokens_view(
+                &state,
+                &who,
+                TokenForm::default(),
+                Invalid::default(),
+                Some(created.secret),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AppError::Invalid(errors)) => {
+            tokens_view(
+                &state,
+                &who,
+                form,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::NotFound) => {
+            tokens_view(
+                &state,
+                &who,
+                form,
+                Invalid::one("user_id", "Choose the account the token acts as"),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let actor = who.actor();
+    match tokens::revoke(&state.app, By::User(&actor), id).await {
+        Ok(()) => Redirect::to("/admin/tokens").into_response(),
+        Err(e) => page_error(e),
+    }
+}

@@ -1,0 +1,71 @@
+//! Server-rendered pages. They work with JavaScript switched off.
+
+mod admin;
+mod audit;
+mod auth;
+mod home;
+mod records;
+
+use crate::AppState;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/cases", get(home::cases))
+        .route("/cases/{id}", get(records::case))
+        .route("/cases/{id}/history", get(records::case_history))
+        .route("/people/{id}", get(records::person))
+        .route("/people/{id}/history", get(records::person_history))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/login/code", get(auth::code_page).post(auth::code))
+        .route("/login/enrol", get(auth::enrol_page).post(auth::enrol))
+        .route("/logout", post(auth::logout))
+        .route(
+            "/account/password",
+            get(auth::password_page).post(auth::change_password),
+        )
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/users/new", get(admin::new_user))
+        .route("/admin/users/{id}", get(admin::user))
+        .route("/admin/users/{id}/disable", post(admin::disable))
+        .route("/admin/users/{id}/enable", post(admin::enable))
+        .route(
+            "/admin/users/{id}/reset-password",
+            post(admin::reset_password),
+        )
+        .route(
+            "/admin/users/{id}/reset-second-factor",
+            post(admin::reset_second_factor),
+        )
+        .route(
+            "/admin/tokens",
+            get(admin::tokens).post(admin::create_token),
+        )
+        .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/audit", get(audit::trail))
+        .route("/healthz", get(healthz))
+        .route("/static/hearth.css", get(stylesheet))
+        .fallback(|| async { crate::session::not_found() })
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    if state.app.store.ping().await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/hearth.css"),
+    )
+}

@@ -1,0 +1,153 @@
+//! What every page shares: the layout, the error page, and formatting for people.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use hearth_app::auth::SignedIn;
+use hearth_domain::validation::Invalid;
+use hearth_domain::Timestamp;
+
+/// The frame around every page.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    pub title: String,
+    pub user_name: String,
+    pub user_role: String,
+    pub org_name: String,
+    pub demo: bool,
+    pub csrf: String,
+    pub signed_in: bool,
+    /// Whether the user may see the admin and audit links.
+    pub can_admin: bool,
+    pub can_audit: bool,
+    pub has_errors: bool,
+}
+
+impl Layout {
+    pub fn public(title: &str, demo: bool, csrf: &str) -> Self {
+        Self {
+            title: title.into(),
+            demo,
+            csrf: csrf.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn signed(title: &str, who: &SignedIn) -> Self {
+        use hearth_domain::access::{grant, Action, Scope};
+        Self {
+            title: title.into(),
+            user_name: who.user.display_name.clone(),
+            user_role: who.user.role.label().into(),
+            org_name: who.org.name.clone(),
+            demo: who.org.is_demo,
+            csrf: who.csrf_token.clone(),
+            signed_in: true,
+            can_admin: grant(who.user.role, Action::ManageUsers) != Scope::None,
+            can_audit: grant(who.user.role, Action::ViewServiceAudit) != Scope::None,
+            has_errors: false,
+        }
+    }
+
+    pub fn with_errors(mut self, e: &Invalid) -> Self {
+        self.has_errors = !e.0.is_empty();
+        self
+    }
+}
+
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sorry, there is a problem with Hearth.",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: StatusCode,
+    pub heading: String,
+    pub body: String,
+}
+
+impl ErrorPage {
+    pub fn new(status: StatusCode, heading: &str, body: &str) -> Self {
+        Self {
+            layout: Layout::public(heading, false, ""),
+            status,
+            heading: heading.into(),
+            body: body.into(),
+        }
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        render(self.status, &self)
+    }
+}
+
+/// "23 Nov 2026, 14:05" in UK time.
+pub fn when(t: &Timestamp) -> String {
+    hearth_domain::ukdate::format_datetime(*t)
+}
+
+/// An ISO date from the store as "3 November 2026"; anything unparseable shown as stored.
+pub fn date(iso: &str) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(iso, &fmt)
+        .map(hearth_domain::ukdate::format_date)
+        .unwrap_or_else(|_| iso.to_string())
+}
+
+pub fn when_unix(secs: &i64) -> String {
+    when(&hearth_domain::clock::from_unix(*secs))
+}
+
+/// An audit action in plain English.
+pub fn describe(action: &str) -> &'static str {
+    match action {
+        "case.view" => "Opened the case",
+        "case.list" => "Listed cases",
+        "case.history_view" => "Looked at who viewed the case",
+        "person.view" => "Opened the person's record",
+        "person.history_view" => "Looked at who viewed the person's record",
+        "caseload.view" => "Looked at their caseload",
+        "session.start" => "Signed in",
+        "session.end" => "Session ended",
+        "auth.password_accepted" => "Password accepted; second step pending",
+        "auth.password_refused" => "Sign-in refused (password)",
+        "auth.code_refused" => "Sign-in refused (code)",
+        "user.add" => "Added a staff account",
+        "user.disable" => "Disabled a staff account",
+        "user.enable" => "Enabled a staff account",
+        "user.reset_password" => "Reset a password",
+        "user.reset_second_factor" => "Reset an authenticator app",
+        "user.second_factor_enrolled" => "Set up an authenticator app",
+        "user.password_changed" => "Changed their password",
+        "api_token.create" => "Created an API token",
+        "api_token.revoke" => "Revoked an API token",
+        "demo.seed" => "Created the demo service",
+        _ => "Other action",
+    }
+}
+
+/// A link to the record an audit entry is about. Built only from identifiers.
+pub fn record_link(entity_type: &str, id: &Option<uuid::Uuid>) -> String {
+    match (entity_type, id) {
+        ("case", Some(id)) => format!("<a href=\"/cases/{id}\">Case</a>"),
+        ("person", Some(id)) => format!("<a href=\"/people/{id}\">Person</a>"),
+        ("user", Some(id)) => format!("<a href=\"/admin/users/{id}\">Staff account</a>"),
+        (t, _) => askama::filters::escape(t, askama::filters::Html)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    }
+}

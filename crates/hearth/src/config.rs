@@ -1,0 +1,134 @@
+//! Configuration: a TOML file (`--config`), then `HEARTH_*` environment variables on top.
+//! Unknown keys are refused, so a misspelt setting is an error rather than silently ignored.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// A SQLite file path or `sqlite:` URL, or a `postgres://` URL.
+    pub database_url: String,
+    /// The master key file, kept outside the database (and outside its backups).
+    pub key_file: PathBuf,
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Set when Hearth is served over HTTPS (directly or behind a proxy): cookies become
+    /// `Secure` and browsers are told to use HTTPS only.
+    pub secure_cookies: bool,
+    pub idle_timeout_minutes: i64,
+    pub absolute_timeout_hours: i64,
+    /// A tracing filter, e.g. `info` or `hearth=debug,info`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "hearth.db".into(),
+            key_file: PathBuf::from("hearth.key"),
+            listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
+            idle_timeout_minutes: 30,
+            absolute_timeout_hours: 12,
+            log: "info".into(),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> Result<Config> {
+        let mut c = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read config file {}", p.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("config file {} is not valid", p.display()))?
+            }
+            None => Config::default(),
+        };
+        c.apply_env(|k| std::env::var(k).ok())?;
+        c.check()?;
+        Ok(c)
+    }
+
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(v) = get("HEARTH_DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = get("HEARTH_KEY_FILE") {
+            self.key_file = PathBuf::from(v);
+        }
+        if let Some(v) = get("HEARTH_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = get("HEARTH_SECURE_COOKIES") {
+            self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("HEARTH_IDLE_TIMEOUT_MINUTES") {
+            self.idle_timeout_minutes = v
+                .parse()
+                .context("HEARTH_IDLE_TIMEOUT_MINUTES must be a whole number")?;
+        }
+        if let Some(v) = get("HEARTH_ABSOLUTE_TIMEOUT_HOURS") {
+            self.absolute_timeout_hours = v
+                .parse()
+                .context("HEARTH_ABSOLUTE_TIMEOUT_HOURS must be a whole number")?;
+        }
+        if let Some(v) = get("HEARTH_LOG") {
+            self.log = v;
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<()> {
+        if !(1..=24 * 60).contains(&self.idle_timeout_minutes) {
+            bail!("idle_timeout_minutes must be between 1 and 1440");
+        }
+        if !(1..=24).contains(&self.absolute_timeout_hours) {
+            bail!("absolute_timeout_hours must be between 1 and 24");
+        }
+        Ok(())
+    }
+
+    pub fn auth(&self) -> hearth_app::AuthSettings {
+        hearth_app::AuthSettings {
+            idle_timeout: time::Duration::minutes(self.idle_timeout_minutes),
+            absolute_timeout: time::Duration::hours(self.absolute_timeout_hours),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<Config>("databse_url = \"x\"").is_err());
+        let c: Config =
+            toml::from_str("database_url = \"postgres://db/hearth\"\nidle_timeout_minutes = 15")
+                .unwrap();
+        assert_eq!(c.database_url, "postgres://db/hearth");
+        assert_eq!(c.idle_timeout_minutes, 15);
+        assert_eq!(c.absolute_timeout_hours, 12);
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let mut c = Config::default();
+        c.apply_env(|k| match k {
+            "HEARTH_DATABASE_URL" => Some("postgres://x/y".into()),
+            "HEARTH_IDLE_TIMEOUT_MINUTES" => Some("10".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.database_url, "postgres://x/y");
+        assert_eq!(c.idle_timeout_minutes, 10);
+        assert!(c
+            .apply_env(|k| (k == "HEARTH_IDLE_TIMEOUT_MINUTES").then(|| "ten".into()))
+            .is_err());
+    }
+}
