@@ -216,7 +216,15 @@ pub async fn verify(conn: &mut AnyConnection, key: &[u8]) -> Result<Verification
             .fetch_all(&mut *conn)
             .await?;
         for r in &rows {
-            let e = entry(r)?;
+            let e = match entry(r) {
+                Ok(e) => e,
+                Err(_) => {
+                    let seq = row::int(r, "seq").unwrap_or(after + 1);
+                    let reason =
+                        "the entry cannot be read: it was altered outside Hearth".to_string();
+                    return Ok(Verification::Broken(ChainBreak { seq, reason }));
+                }
+            };
             if let Err(b) = verifier.push(&e) {
                 return Ok(Verification::Broken(b));
             }

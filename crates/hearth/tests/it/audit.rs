@@ -1,0 +1,299 @@
+//! The audit trail: views and changes are recorded, managers can see a record's history,
+//! nothing personal is written into it, and `hearth audit verify` catches tampering.
+
+use crate::common::*;
+use hearth_store::Backend;
+use reqwest::StatusCode;
+use std::process::Command;
+
+#[tokio::test]
+async fn views_and_changes_are_audited_and_managers_see_who_viewed_a_record() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    assert_eq!(
+        idva.get(t.url(&format!("/cases/{}", w.case)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        idva.get(t.url(&format!("/people/{}", w.victim)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    // A refused view is not recorded as a view.
+    assert_eq!(
+        idva.get(t.url(&format!("/cases/{}", w.team_case)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let html = manager
+        .get(t.url(&format!("/cases/{}/history", w.case)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Test idva"), "who");
+    assert!(html.contains("Opened the case"), "what");
+    assert!(html.contains("23 Nov 2026"), "when, in UK format");
+
+    let token = t.token_for(w.org, w.staff["team_manager"].0).await;
+    let lines: serde_json::Value = t
+        .api_get(&token, &format!("/api/v1/people/{}/history", w.victim))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lines = lines.as_array().unwrap();
+    assert!(lines
+        .iter()
+        .any(|l| l["action"] == "person.view" && l["actor_id"] == w.staff["idva"].0.to_string()));
+
+    let rows = t.audit_rows().await;
+    let views_of_team_case = rows
+        .iter()
+        .filter(|r| r.1 == "case.view" && r.4.as_deref() == Some(&w.team_case.to_string()))
+        .count();
+    assert_eq!(views_of_team_case, 0);
+    // Looking at the history is itself recorded.
+    assert!(rows.iter().any(|r| r.1 == "case.history_view"));
+
+    // A change: disabling an account.
+    let admin = t.signed_in(&w.staff["admin"].1).await;
+    let page = format!("/admin/users/{}", w.staff["idva2"].0);
+    t.submit(&admin, &page, &format!("{page}/disable"), &[])
+        .await;
+    let rows = t.audit_rows().await;
+    let disable = rows
+        .iter()
+        .find(|r| r.1 == "user.disable")
+        .expect("disable audited");
+    assert_eq!(
+        disable.4.as_deref(),
+        Some(w.staff["idva2"].0.to_string().as_str())
+    );
+    assert_eq!(
+        disable.5.as_deref(),
+        Some(w.staff["admin"].0.to_string().as_str())
+    );
+}
+
+#[tokio::test]
+async fn the_audit_trail_holds_identifiers_not_personal_details() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let b = t.signed_in(&w.staff["idva"].1).await;
+    b.get(t.url(&format!("/cases/{}", w.case)))
+        .send()
+        .await
+        .unwrap();
+    b.get(t.url(&format!("/people/{}", w.victim)))
+        .send()
+        .await
+        .unwrap();
+    let bad = browser();
+    t.submit(
+        &bad,
+        "/login",
+        "/login",
+        &[
+            ("email", "zoe.quillfeather@example.org"),
+            ("password", "not right at all"),
+        ],
+    )
+    .await;
+    for (_, action, entity_type, detail, _, _) in t.audit_rows().await {
+        let text = format!("{action} {entity_type} {detail}");
+        for personal in [
+            "Zoë",
+            "Quillfeather",
+            "Alfie",
+            "northshire.example",
+            "zoe.quillfeather",
+            "1990-04-01",
+        ] {
+            assert!(
+                !text.contains(personal),
+                "audit entry holds {personal}: {text}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_refuses_ordinary_updates_and_deletes() {
+    let t = spawn_app().await;
+    t.world().await;
+    let mut conn = t.app.store.conn().await.unwrap();
+    hearth_store::audit::append(
+        &mut conn,
+        t.app.store.audit_key(),
+        t.now(),
+        hearth_store::audit::AuditEvent::new("test.event", "test"),
+    )
+    .await
+    .unwrap();
+    assert!(sqlx::query("UPDATE audit_log SET detail = 'x'")
+        .execute(&mut *conn)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_log")
+        .execute(&mut *conn)
+        .await
+        .is_err());
+}
+
+/// Run `hearth audit verify` against the test database, as an operator would.
+fn verify_cli(t: &TestApp) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["audit", "verify"])
+        .env("HEARTH_DATABASE_URL", &t.database_url)
+        .env("HEARTH_KEY_FILE", &t.key_file)
+        .env("HEARTH_LOG", "warn")
+        .output()
+        .expect("run hearth");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+    )
+}
+
+/// An attacker with the database (but not the key file) first removes the guard triggers.
+async fn drop_guards(t: &TestApp, conn: &mut sqlx::AnyConnection) {
+    for trigger in [
+        "audit_log_append_only_update",
+        "audit_log_append_only_delete",
+    ] {
+        let sql = match t.app.store.backend() {
+            Backend::Sqlite => format!("DROP TRIGGER {trigger}"),
+            Backend::Postgres => format!("DROP TRIGGER {trigger} ON audit_log"),
+        };
+        sqlx::query(&sql).execute(&mut *conn).await.unwrap();
+    }
+}
+
+async fn trail_of_twenty() -> (TestApp, World) {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let b = t.signed_in(&w.staff["idva"].1).await;
+    for _ in 0..6 {
+        b.get(t.url(&format!("/cases/{}", w.case)))
+            .send()
+            .await
+            .unwrap();
+    }
+    assert!(t.audit_rows().await.len() >= 8);
+    (t, w)
+}
+
+#[tokio::test]
+async fn audit_verify_passes_an_untouched_trail_and_catches_an_edited_entry() {
+    let (t, _) = trail_of_twenty().await;
+    let (code, out) = verify_cli(&t);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Audit trail intact"), "{out}");
+
+    let mut conn = t.app.store.conn().await.unwrap();
+    drop_guards(&t, &mut conn).await;
+    sqlx::query("UPDATE audit_log SET action = 'caseload.view' WHERE seq = 5")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let (code, out) = verify_cli(&t);
+    assert_ne!(code, 0);
+    assert!(out.contains("BROKEN at entry 5"), "{out}");
+    assert!(out.contains("edited"), "{out}");
+}
+
+#[tokio::test]
+async fn audit_verify_catches_a_deleted_entry() {
+    let (t, _) = trail_of_twenty().await;
+    let mut conn = t.app.store.conn().await.unwrap();
+    drop_guards(&t, &mut conn).await;
+    sqlx::query("DELETE FROM audit_log WHERE seq = 4")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let (code, out) = verify_cli(&t);
+    assert_ne!(code, 0);
+    assert!(out.contains("BROKEN at entry 4"), "{out}");
+}
+
+#[tokio::test]
+async fn audit_verify_catches_removal_of_the_newest_entry() {
+    let (t, _) = trail_of_twenty().await;
+    let mut conn = t.app.store.conn().await.unwrap();
+    drop_guards(&t, &mut conn).await;
+    let last: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1")
+        .bind(last)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let (code, out) = verify_cli(&t);
+    assert_ne!(code, 0);
+    assert!(out.contains(&format!("BROKEN at entry {last}")), "{out}");
+}
+
+#[tokio::test]
+async fn audit_verify_catches_reordered_entries() {
+    let (t, _) = trail_of_twenty().await;
+    let mut conn = t.app.store.conn().await.unwrap();
+    drop_guards(&t, &mut conn).await;
+    // Swap entries 3 and 4 by renumbering them.
+    for sql in [
+        "UPDATE audit_log SET seq = -1 WHERE seq = 3",
+        "UPDATE audit_log SET seq = 3 WHERE seq = 4",
+        "UPDATE audit_log SET seq = 4 WHERE seq = -1",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    }
+    let (code, out) = verify_cli(&t);
+    assert_ne!(code, 0);
+    assert!(out.contains("BROKEN at entry 3"), "{out}");
+}
+
+#[tokio::test]
+async fn audit_verify_catches_an_inserted_entry() {
+    let (t, _) = trail_of_twenty().await;
+    let mut conn = t.app.store.conn().await.unwrap();
+    drop_guards(&t, &mut conn).await;
+    // Make room after entry 2 and insert a forged entry copied from entry 2.
+    let max: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    for seq in (3..=max).rev() {
+        sqlx::query("UPDATE audit_log SET seq = seq + 1 WHERE seq = $1")
+            .bind(seq)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (seq, id, org_id, at, actor_id, action, entity_type, entity_id, detail, prev_hash, hash) \
+         SELECT 3, '00000000-0000-4000-8000-000000000000', org_id, at, actor_id, action, entity_type, entity_id, detail, hash, hash FROM audit_log WHERE seq = 2",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let (code, out) = verify_cli(&t);
+    assert_ne!(code, 0);
+    assert!(out.contains("BROKEN at entry 3"), "{out}");
+}

@@ -1,0 +1,549 @@
+//! `spawn_app` and a small world of two organisations to test against.
+
+use hearth_app::{App, AuthSettings};
+use hearth_domain::access::CaseRole;
+use hearth_domain::clock::Clock;
+use hearth_domain::{FixedClock, Role};
+use hearth_store::users::{self, NewUser};
+use hearth_store::{cases, orgs, Backend, MasterKey, Store};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use time::macros::datetime;
+use time::Duration;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub clock: FixedClock,
+    pub database_url: String,
+    pub key_file: PathBuf,
+    pub sqlite_file: Option<PathBuf>,
+    /// Each user's authenticator secret, by email.
+    pub totp: std::sync::Mutex<HashMap<String, Vec<u8>>>,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("HEARTH_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("HEARTH_TEST_BACKEND must be sqlite or postgres, not {other}"),
+    }
+}
+
+fn scratch_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join("hearth-tests");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A fresh database: a new SQLite file, or a new PostgreSQL database on the local server.
+/// PostgreSQL must be reachable when asked for: this fails, never skips.
+async fn fresh_database() -> (String, Option<PathBuf>) {
+    let name = format!("hearth_test_{}", Uuid::from_u128(rand::random()).simple());
+    match backend() {
+        Backend::Sqlite => {
+            let path = scratch_dir().join(format!("{name}.db"));
+            (path.to_string_lossy().to_string(), Some(path))
+        }
+        Backend::Postgres => {
+            let admin = std::env::var("HEARTH_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            sqlx::any::install_default_drivers();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("PostgreSQL must be running for HEARTH_TEST_BACKEND=postgres");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .expect("admin url has a database");
+            (format!("{base}/{name}"), None)
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AuthSettings::default()).await
+}
+
+pub async fn spawn_app_with(auth: AuthSettings) -> TestApp {
+    let (database_url, sqlite_file) = fresh_database().await;
+    let key_file = scratch_dir().join(format!("{}.key", Uuid::from_u128(rand::random()).simple()));
+    let key = MasterKey::create_file(&key_file).expect("key file");
+    let store = Store::connect(&database_url, key).await.expect("connect");
+    assert_eq!(store.backend(), backend());
+    store.migrate().await.expect("migrate");
+    let clock = FixedClock::at(datetime!(2026-11-23 09:00 UTC));
+    let app = App::new(store, Arc::new(clock.clone()), auth);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = hearth_web::AppState {
+        app: app.clone(),
+        demo: false,
+        secure_cookies: false,
+    };
+    tokio::spawn(hearth_web::serve(listener, state, std::future::pending()));
+    TestApp {
+        base,
+        app,
+        clock,
+        database_url,
+        key_file,
+        sqlite_file,
+        totp: Default::default(),
+    }
+}
+
+/// A browser: its own cookie jar, and redirects are left for the test to see.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub fn location(r: &Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The value of the first hidden `csrf_token` field on a page.
+pub fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a csrf_token field");
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hearth_app::secrets::hash_password(PASSWORD))
+}
+
+/// Two organisations, with staff of every role and families allocated to them.
+pub struct World {
+    pub org: Uuid,
+    pub other_org: Uuid,
+    pub idva_team: Uuid,
+    /// Email by role, for the first organisation; `idva2` is a second Idva in the same team.
+    pub staff: HashMap<&'static str, (Uuid, String)>,
+    /// Case allocated to `idva` (victim), `children` (child) and `engage` (person causing harm).
+    pub case: Uuid,
+    pub victim: Uuid,
+    pub perpetrator: Uuid,
+    pub child: Uuid,
+    /// Same team, allocated only to `idva2`.
+    pub team_case: Uuid,
+    /// The Engage team's case, allocated to nobody in the matrix.
+    pub other_team_case: Uuid,
+    pub other_org_case: Uuid,
+    pub other_org_person: Uuid,
+    pub other_org_user: Uuid,
+}
+
+pub const ROLES: [(&str, Role); 11] = [
+    ("admin", Role::Administrator),
+    ("service_manager", Role::ServiceManager),
+    ("team_manager", Role::TeamManager),
+    ("idva", Role::CaseWorker),
+    ("children", Role::ChildrensWorker),
+    ("engage", Role::EngagePractitioner),
+    ("groups", Role::GroupFacilitator),
+    ("mentors", Role::PeerMentorCoordinator),
+    ("training", Role::TrainingCoordinator),
+    ("evaluator", Role::Evaluator),
+    ("referrer", Role::ExternalReferrer),
+];
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn now(&self) -> hearth_domain::Timestamp {
+        self.clock.now()
+    }
+
+    async fn add_user(
+        &self,
+        org: Uuid,
+        team: Option<Uuid>,
+        email: &str,
+        name: &str,
+        role: Role,
+    ) -> Uuid {
+        let now = self.now();
+        let id = hearth_domain::ids::new_id(now);
+        let mut tx = self.app.store.begin().await.unwrap();
+        users::insert(
+            &mut tx,
+            now,
+            NewUser {
+                id,
+                org_id: org,
+                team_id: team,
+                email,
+                display_name: name,
+                role,
+                password_hash: password_hash(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        // Every test user has an authenticator app already set up.
+        let secret = hearth_app::secrets::new_totp_secret();
+        let cipher = self.app.store.cipher(&mut tx, org).await.unwrap();
+        let sealed = cipher
+            .encrypt(&users::totp_place(id), &hex_encode(&secret))
+            .unwrap();
+        users::set_totp(&mut tx, now, id, Some(sealed))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        self.totp.lock().unwrap().insert(email.to_string(), secret);
+        id
+    }
+
+    pub async fn world(&self) -> World {
+        let now = self.now();
+        let mut tx = self.app.store.begin().await.unwrap();
+        let org = orgs::create(
+            &self.app.store,
+            &mut tx,
+            now,
+            "Northshire Family Safety",
+            "northshire",
+            false,
+        )
+        .await
+        .unwrap();
+        let other = orgs::create(
+            &self.app.store,
+            &mut tx,
+            now,
+            "Southvale Together",
+            "southvale",
+            false,
+        )
+        .await
+        .unwrap();
+        let idva_team = orgs::create_team(&mut tx, now, org.id, "Idva")
+            .await
+            .unwrap();
+        let engage_team = orgs::create_team(&mut tx, now, org.id, "Engage")
+            .await
+            .unwrap();
+        let other_team = orgs::create_team(&mut tx, now, other.id, "Southvale Idva")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut staff = HashMap::new();
+        for (key, role) in ROLES {
+            let team = match role {
+                Role::EngagePractitioner => Some(engage_team.id),
+                Role::Administrator
+                | Role::ServiceManager
+                | Role::TrainingCoordinator
+                | Role::Evaluator
+                | Role::ExternalReferrer => None,
+                _ => Some(idva_team.id),
+            };
+            let email = format!("{key}@northshire.example");
+            let id = self
+                .add_user(org.id, team, &email, &format!("Test {key}"), role)
+                .await;
+            staff.insert(key, (id, email));
+        }
+        let email = "idva2@northshire.example".to_string();
+        let idva2 = self
+            .add_user(
+                org.id,
+                Some(idva_team.id),
+                &email,
+                "Test idva2",
+                Role::CaseWorker,
+            )
+            .await;
+        staff.insert("idva2", (idva2, email));
+        let other_org_user = self
+            .add_user(
+                other.id,
+                Some(other_team.id),
+                "admin@southvale.example",
+                "Southvale admin",
+                Role::Administrator,
+            )
+            .await;
+        let email = "manager@southvale.example".to_string();
+        let sv_manager = self
+            .add_user(
+                other.id,
+                None,
+                &email,
+                "Southvale manager",
+                Role::ServiceManager,
+            )
+            .await;
+        staff.insert("other_org_manager", (sv_manager, email));
+
+        let mut tx = self.app.store.begin().await.unwrap();
+        let o = org.id;
+        let case = cases::insert_case(&mut tx, now, o, idva_team.id, "NS-0001")
+            .await
+            .unwrap();
+        let victim =
+            cases::insert_person(&mut tx, now, o, "Zoë", "Quillfeather", Some("1990-04-01"))
+                .await
+                .unwrap();
+        let perpetrator = cases::insert_person(
+            &mut tx,
+            now,
+            o,
+            "Darren",
+            "Quillfeather",
+            Some("1988-02-11"),
+        )
+        .await
+        .unwrap();
+        let child =
+            cases::insert_person(&mut tx, now, o, "Alfie", "Quillfeather", Some("2017-09-30"))
+                .await
+                .unwrap();
+        cases::add_member(&mut tx, now, o, case, victim, CaseRole::VictimSurvivor)
+            .await
+            .unwrap();
+        cases::add_member(
+            &mut tx,
+            now,
+            o,
+            case,
+            perpetrator,
+            CaseRole::PersonCausingHarm,
+        )
+        .await
+        .unwrap();
+        cases::add_member(&mut tx, now, o, case, child, CaseRole::ChildOrYoungPerson)
+            .await
+            .unwrap();
+        cases::allocate(&mut tx, now, o, case, Some(victim), staff["idva"].0, None)
+            .await
+            .unwrap();
+        cases::allocate(
+            &mut tx,
+            now,
+            o,
+            case,
+            Some(child),
+            staff["children"].0,
+            None,
+        )
+        .await
+        .unwrap();
+        cases::allocate(
+            &mut tx,
+            now,
+            o,
+            case,
+            Some(perpetrator),
+            staff["engage"].0,
+            None,
+        )
+        .await
+        .unwrap();
+
+        let team_case = cases::insert_case(&mut tx, now, o, idva_team.id, "NS-0002")
+            .await
+            .unwrap();
+        let p = cases::insert_person(&mut tx, now, o, "Grace", "Marrowdene", None)
+            .await
+            .unwrap();
+        cases::add_member(&mut tx, now, o, team_case, p, CaseRole::VictimSurvivor)
+            .await
+            .unwrap();
+        cases::allocate(&mut tx, now, o, team_case, Some(p), idva2, None)
+            .await
+            .unwrap();
+
+        let other_team_case = cases::insert_case(&mut tx, now, o, engage_team.id, "NS-0003")
+            .await
+            .unwrap();
+        let p = cases::insert_person(&mut tx, now, o, "Kyle", "Sallowmere", None)
+            .await
+            .unwrap();
+        cases::add_member(
+            &mut tx,
+            now,
+            o,
+            other_team_case,
+            p,
+            CaseRole::PersonCausingHarm,
+        )
+        .await
+        .unwrap();
+
+        let other_org_case = cases::insert_case(&mut tx, now, other.id, other_team.id, "SV-0001")
+            .await
+            .unwrap();
+        let other_org_person =
+            cases::insert_person(&mut tx, now, other.id, "Amira", "Nettlewick", None)
+                .await
+                .unwrap();
+        cases::add_member(
+            &mut tx,
+            now,
+            other.id,
+            other_org_case,
+            other_org_person,
+            CaseRole::VictimSurvivor,
+        )
+        .await
+        .unwrap();
+        cases::allocate(
+            &mut tx,
+            now,
+            other.id,
+            other_org_case,
+            Some(other_org_person),
+            other_org_user,
+            None,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        World {
+            org: org.id,
+            other_org: other.id,
+            idva_team: idva_team.id,
+            staff,
+            case,
+            victim,
+            perpetrator,
+            child,
+            team_case,
+            other_team_case,
+            other_org_case,
+            other_org_person,
+            other_org_user,
+        }
+    }
+
+    /// The current authenticator code for a user. Moves the clock on one step first, because a
+    /// code once accepted is never accepted again.
+    pub fn code_for(&self, email: &str) -> String {
+        self.clock.advance(Duration::seconds(30));
+        let secret = self.totp.lock().unwrap()[email].clone();
+        let t = hearth_app::secrets::totp(&secret, "test", email);
+        t.generate(u64::try_from(self.now().unix_timestamp()).unwrap())
+    }
+
+    /// Submit a form the way a browser would: fetch the page, take its CSRF token, post.
+    pub async fn submit(
+        &self,
+        b: &Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let html = b
+            .get(self.url(page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_in(&html);
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
+        form.extend_from_slice(fields);
+        b.post(self.url(action)).form(&form).send().await.unwrap()
+    }
+
+    /// Sign in fully (password, then code) in a new browser.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let b = browser();
+        let r = self
+            .submit(
+                &b,
+                "/login",
+                "/login",
+                &[("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "password step for {email}"
+        );
+        assert_eq!(location(&r), "/login/code");
+        let code = self.code_for(email);
+        let r = self
+            .submit(&b, "/login/code", "/login/code", &[("code", &code)])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "code step for {email}");
+        assert_eq!(location(&r), "/");
+        b
+    }
+
+    /// An API token acting as this user.
+    pub async fn token_for(&self, org: Uuid, user: Uuid) -> String {
+        hearth_app::tokens::create(
+            &self.app,
+            hearth_app::users::By::Command { org_id: org },
+            user,
+            "test",
+        )
+        .await
+        .unwrap()
+        .secret
+    }
+
+    pub async fn api_get(&self, token: &str, path: &str) -> Response {
+        Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Every audit entry's text, for checks on what the trail holds.
+    pub async fn audit_rows(
+        &self,
+    ) -> Vec<(i64, String, String, String, Option<String>, Option<String>)> {
+        let mut conn = self.app.store.conn().await.unwrap();
+        sqlx::query_as::<_, (i64, String, String, String, Option<String>, Option<String>)>(
+            "SELECT seq, action, entity_type, detail, entity_id, actor_id FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+    }
+}
+
+pub fn hex_encode(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

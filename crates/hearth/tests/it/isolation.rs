@@ -1,0 +1,95 @@
+//! Organisations never see each other: every record of organisation B is a 404 to a user of A,
+//! including to A's most powerful roles, and including changes, not only reads.
+
+use crate::common::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn every_record_of_another_organisation_is_not_found() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    for key in ["service_manager", "admin"] {
+        let token = t.token_for(w.org, w.staff[key].0).await;
+        let b = t.signed_in(&w.staff[key].1).await;
+        for path in [
+            format!("/cases/{}", w.other_org_case),
+            format!("/cases/{}/history", w.other_org_case),
+            format!("/people/{}", w.other_org_person),
+            format!("/people/{}/history", w.other_org_person),
+            format!("/users/{}", w.other_org_user),
+        ] {
+            let api = t.api_get(&token, &format!("/api/v1{path}")).await;
+            assert_eq!(api.status(), StatusCode::NOT_FOUND, "{key} API {path}");
+            let body = api.text().await.unwrap();
+            assert!(
+                !body.contains("Southvale") && !body.contains("Nettlewick"),
+                "{body}"
+            );
+        }
+        for path in [
+            format!("/cases/{}", w.other_org_case),
+            format!("/people/{}", w.other_org_person),
+            format!("/admin/users/{}", w.other_org_user),
+        ] {
+            let r = b.get(t.url(&path)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{key} page {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn changes_to_another_organisations_records_are_not_found_and_change_nothing() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let admin_token = t.token_for(w.org, w.staff["admin"].0).await;
+    let client = reqwest::Client::new();
+    for action in ["disable", "reset-password"] {
+        let r = client
+            .post(t.url(&format!("/api/v1/users/{}/{action}", w.other_org_user)))
+            .bearer_auth(&admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{action}");
+    }
+    let b = t.signed_in(&w.staff["admin"].1).await;
+    let page = format!("/admin/users/{}", w.staff["idva"].0);
+    for action in ["disable", "reset-password", "reset-second-factor"] {
+        let r = t
+            .submit(
+                &b,
+                &page,
+                &format!("/admin/users/{}/{action}", w.other_org_user),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{action}");
+    }
+    // Southvale's administrator can still sign in: nothing was changed.
+    let sv = t.signed_in("admin@southvale.example").await;
+    assert_eq!(
+        sv.get(t.url("/")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    // And Southvale's tokens cannot be revoked from Northshire.
+    let sv_token_id = hearth_app::tokens::create(
+        &t.app,
+        hearth_app::users::By::Command {
+            org_id: w.other_org,
+        },
+        w.other_org_user,
+        "feed",
+    )
+    .await
+    .unwrap()
+    .id;
+    let r = t
+        .submit(
+            &b,
+            "/admin/tokens",
+            &format!("/admin/tokens/{sv_token_id}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

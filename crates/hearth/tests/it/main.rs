@@ -1,0 +1,13 @@
+//! Hearth's integration tests: the real server on a random port, driven over HTTP as a browser
+//! or partner system would, against a fresh database. `HEARTH_TEST_BACKEND=postgres` runs the
+//! same tests against PostgreSQL (see `.ci/run`).
+
+mod access_matrix;
+mod api;
+mod audit;
+mod auth;
+mod common;
+mod encryption;
+mod forms;
+mod isolation;
+mod security;
