@@ -127,6 +127,11 @@ fn entry(r: &AnyRow) -> Result<AuditEntry> {
     })
 }
 
+const HISTORY_SELECT: &str =
+    "SELECT a.seq, a.id, a.org_id, a.at, a.actor_id, a.action, a.entity_type, \
+    a.entity_id, a.detail, a.prev_hash, a.hash, u.display_name AS actor_name \
+    FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id";
+
 /// One entry of a record's history, with the name of who did it.
 #[derive(Debug, Clone)]
 pub struct HistoryLine {
@@ -143,10 +148,7 @@ pub async fn for_entity(
     limit: i64,
 ) -> Result<Vec<HistoryLine>> {
     let sql = format!(
-        "SELECT a.seq, a.id, a.org_id, a.at, a.actor_id, a.action, a.entity_type, a.entity_id, a.detail, \
-         a.prev_hash, a.hash, u.display_name AS actor_name \
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
-         WHERE a.org_id = $1 AND a.entity_type = $2 AND a.entity_id = $3 ORDER BY a.seq DESC LIMIT $4"
+        "{HISTORY_SELECT} WHERE a.org_id = $1 AND a.entity_type = $2 AND a.entity_id = $3 ORDER BY a.seq DESC LIMIT $4"
     );
     let rows = sqlx::query(&sql)
         .bind(org_id.to_string())
@@ -173,19 +175,16 @@ pub async fn for_org(
     before_seq: Option<i64>,
     limit: i64,
 ) -> Result<Vec<HistoryLine>> {
-    let rows = sqlx::query(
-        "SELECT a.seq, a.id, a.org_id, a.at, a.actor_id, a.action, a.entity_type, a.entity_id, a.detail, \
-         a.prev_hash, a.hash, u.display_name AS actor_name \
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
-         WHERE a.org_id = $1 AND ($2 = '' OR a.actor_id = $2) AND a.seq < $3 \
-         ORDER BY a.seq DESC LIMIT $4",
-    )
-    .bind(org_id.to_string())
-    .bind(actor.map(|a| a.to_string()).unwrap_or_default())
-    .bind(before_seq.unwrap_or(i64::MAX))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let sql = format!(
+        "{HISTORY_SELECT} WHERE a.org_id = $1 AND ($2 = '' OR a.actor_id = $2) AND a.seq < $3 ORDER BY a.seq DESC LIMIT $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org_id.to_string())
+        .bind(actor.map(|a| a.to_string()).unwrap_or_default())
+        .bind(before_seq.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(HistoryLine {
