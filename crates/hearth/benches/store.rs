@@ -20,11 +20,17 @@ fn timer() -> Instant {
 
 fn rate(n: usize, started: Instant) -> String {
     let secs = started.elapsed().as_secs_f64();
-    format!("{:>9.0} per second ({:.3} ms each)", n as f64 / secs, secs * 1000.0 / n as f64)
+    format!(
+        "{:>9.0} per second ({:.3} ms each)",
+        n as f64 / secs,
+        secs * 1000.0 / n as f64
+    )
 }
 
 async fn seeded(url: &str) -> App {
-    let store = Store::connect(url, MasterKey::generate()).await.expect("connect");
+    let store = Store::connect(url, MasterKey::generate())
+        .await
+        .expect("connect");
     store.migrate().await.expect("migrate");
     let clock = FixedClock::at(time::macros::datetime!(2026-11-23 09:00 UTC));
     let app = App::new(store, Arc::new(clock), Default::default());
@@ -34,7 +40,13 @@ async fn seeded(url: &str) -> App {
 
 async fn case_ids(app: &App) -> Vec<String> {
     let mut conn = app.store.conn().await.unwrap();
-    sqlx::query("SELECT id FROM cases").fetch_all(&mut *conn).await.unwrap().iter().map(|r| r.get::<String, _>(0)).collect()
+    sqlx::query("SELECT id FROM cases")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect()
 }
 
 async fn bench_backend(label: &str, url: &str) {
@@ -42,7 +54,10 @@ async fn bench_backend(label: &str, url: &str) {
     let ids = case_ids(&app).await;
     let manager = {
         let mut conn = app.store.conn().await.unwrap();
-        let u = hearth_store::users::by_email(&mut conn, "service.manager@demo.hearth.example").await.unwrap().unwrap();
+        let u = hearth_store::users::by_email(&mut conn, "service.manager@demo.hearth.example")
+            .await
+            .unwrap()
+            .unwrap();
         u.actor()
     };
 
@@ -54,7 +69,10 @@ async fn bench_backend(label: &str, url: &str) {
         cases::get(&mut conn, &manager, id).await.unwrap().unwrap();
     }
     drop(conn);
-    println!("{label:<11} policy-checked case read (3 queries)   {}", rate(READS, started));
+    println!(
+        "{label:<11} policy-checked case read (3 queries)   {}",
+        rate(READS, started)
+    );
 
     // The full use case: read, policy, and an audit entry, in one committed transaction.
     let started = timer();
@@ -62,7 +80,10 @@ async fn bench_backend(label: &str, url: &str) {
         let id = uuid::Uuid::parse_str(&ids[i % ids.len()]).unwrap();
         records::view_case(&app, &manager, id).await.unwrap();
     }
-    println!("{label:<11} audited case view (one transaction)    {}", rate(WRITES, started));
+    println!(
+        "{label:<11} audited case view (one transaction)    {}",
+        rate(WRITES, started)
+    );
 }
 
 async fn any_versus_native(path: &str) {
@@ -74,16 +95,30 @@ async fn any_versus_native(path: &str) {
     let mut any = app.store.conn().await.unwrap();
     let started = timer();
     for i in 0..READS * 5 {
-        sqlx::query(sql).bind(&ids[i % ids.len()]).fetch_one(&mut *any).await.unwrap();
+        sqlx::query(sql)
+            .bind(&ids[i % ids.len()])
+            .fetch_one(&mut *any)
+            .await
+            .unwrap();
     }
-    println!("SQLite      point read through Any driver          {}", rate(READS * 5, started));
+    println!(
+        "SQLite      point read through Any driver          {}",
+        rate(READS * 5, started)
+    );
 
     let mut native = sqlx::SqliteConnection::connect(&url).await.unwrap();
     let started = timer();
     for i in 0..READS * 5 {
-        sqlx::query(sql).bind(&ids[i % ids.len()]).fetch_one(&mut native).await.unwrap();
+        sqlx::query(sql)
+            .bind(&ids[i % ids.len()])
+            .fetch_one(&mut native)
+            .await
+            .unwrap();
     }
-    println!("SQLite      point read through native driver       {}", rate(READS * 5, started));
+    println!(
+        "SQLite      point read through native driver       {}",
+        rate(READS * 5, started)
+    );
 }
 
 #[tokio::main]
@@ -93,15 +128,22 @@ async fn main() {
     println!("Hearth storage benchmark: demo data set of 300 families\n");
     any_versus_native(&dir.join("any.db").to_string_lossy()).await;
     bench_backend("SQLite", &dir.join("bench.db").to_string_lossy()).await;
-    let admin = std::env::var("HEARTH_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = std::env::var("HEARTH_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     sqlx::any::install_default_drivers();
     match sqlx::AnyConnection::connect(&admin).await {
         Ok(mut c) => {
             let name = format!("hearth_bench_{}", std::process::id());
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
             let base = admin.rsplit_once('/').unwrap().0;
             bench_backend("PostgreSQL", &format!("{base}/{name}")).await;
-            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).await.ok();
+            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&mut c)
+                .await
+                .ok();
         }
         Err(e) => println!("PostgreSQL  not measured: {e}"),
     }

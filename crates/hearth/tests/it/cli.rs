@@ -1,0 +1,208 @@
+//! The `hearth` command as an operator uses it: organisations, accounts and tokens.
+
+use crate::common::*;
+use reqwest::StatusCode;
+use std::process::Command;
+
+fn hearth(t: &TestApp, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(args)
+        .env("HEARTH_DATABASE_URL", &t.database_url)
+        .env("HEARTH_KEY_FILE", &t.key_file)
+        .env("HEARTH_LOG", "warn")
+        .output()
+        .expect("run hearth");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn an_operator_sets_up_a_service_from_the_command_line() {
+    let t = spawn_app().await;
+    let (ok, out) = hearth(
+        &t,
+        &[
+            "org",
+            "create",
+            "--name",
+            "Eastmoor Family Safety",
+            "--slug",
+            "eastmoor",
+        ],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = hearth(
+        &t,
+        &["org", "add-team", "--org", "eastmoor", "--name", "Idva"],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = hearth(
+        &t,
+        &[
+            "user",
+            "add",
+            "--org",
+            "eastmoor",
+            "--email",
+            "Ada@Eastmoor.example",
+            "--name",
+            "Ada Admin",
+            "--role",
+            "administrator",
+        ],
+    );
+    assert!(ok, "{out}");
+    let temp = out.lines().last().unwrap().trim().to_string();
+    assert!(temp.len() >= 12, "{out}");
+
+    // Bad input names the problem and changes nothing.
+    let (ok, out) = hearth(
+        &t,
+        &[
+            "user", "add", "--org", "eastmoor", "--email", "nope", "--name", "X", "--role",
+            "wizard",
+        ],
+    );
+    assert!(!ok);
+    assert!(out.contains("email") && out.contains("role"), "{out}");
+    let (ok, out) = hearth(
+        &t,
+        &[
+            "user",
+            "add",
+            "--org",
+            "eastmoor",
+            "--email",
+            "x@eastmoor.example",
+            "--name",
+            "X",
+            "--role",
+            "case_worker",
+            "--team",
+            "Nowhere",
+        ],
+    );
+    assert!(!ok);
+    assert!(out.contains("no team called Nowhere"), "{out}");
+
+    let (ok, out) = hearth(&t, &["user", "list", "--org", "eastmoor"]);
+    assert!(ok);
+    assert!(
+        out.contains("ada@eastmoor.example\tadministrator\tactive"),
+        "{out}"
+    );
+
+    // The new administrator signs in with the temporary password and must enrol an authenticator.
+    let b = browser();
+    let r = t
+        .submit(
+            &b,
+            "/login",
+            "/login",
+            &[("email", "ada@eastmoor.example"), ("password", &temp)],
+        )
+        .await;
+    assert_eq!(location(&r), "/login/enrol");
+
+    // A token made at the command line works on the API, and stops when revoked.
+    let (ok, out) = hearth(
+        &t,
+        &[
+            "token",
+            "create",
+            "--org",
+            "eastmoor",
+            "--email",
+            "ada@eastmoor.example",
+            "--name",
+            "feed",
+        ],
+    );
+    assert!(ok, "{out}");
+    let token = out.lines().last().unwrap().trim().to_string();
+    let id = out.split_whitespace().nth(1).unwrap().to_string();
+    assert_eq!(
+        t.api_get(&token, "/api/v1/me").await.status(),
+        StatusCode::OK
+    );
+    let (ok, out) = hearth(&t, &["token", "revoke", "--org", "eastmoor", "--id", &id]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        t.api_get(&token, "/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (ok, out) = hearth(
+        &t,
+        &[
+            "user",
+            "reset-password",
+            "--org",
+            "eastmoor",
+            "--email",
+            "ada@eastmoor.example",
+        ],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = hearth(
+        &t,
+        &[
+            "user",
+            "disable",
+            "--org",
+            "eastmoor",
+            "--email",
+            "ada@eastmoor.example",
+        ],
+    );
+    assert!(ok, "{out}");
+    let (_, out) = hearth(&t, &["user", "list", "--org", "eastmoor"]);
+    assert!(
+        out.contains("ada@eastmoor.example\tadministrator\tdisabled"),
+        "{out}"
+    );
+
+    // Command-line actions are in the audit trail too, marked as such.
+    let rows = t.audit_rows().await;
+    for action in [
+        "organisation.create",
+        "user.add",
+        "api_token.create",
+        "api_token.revoke",
+        "user.reset_password",
+        "user.disable",
+    ] {
+        assert!(
+            rows.iter()
+                .any(|r| r.1 == action && r.3.contains("via=command_line")),
+            "{action}"
+        );
+    }
+    let (ok, out) = hearth(&t, &["audit", "verify"]);
+    assert!(ok, "{out}");
+}
+
+#[tokio::test]
+async fn a_database_is_refused_with_the_wrong_key_file() {
+    let t = spawn_app().await;
+    t.world().await;
+    let other_key = std::env::temp_dir().join("hearth-tests").join(format!(
+        "{}.key",
+        uuid::Uuid::from_u128(rand::random()).simple()
+    ));
+    hearth_store::MasterKey::create_file(&other_key).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["audit", "verify"])
+        .env("HEARTH_DATABASE_URL", &t.database_url)
+        .env("HEARTH_KEY_FILE", &other_key)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the key file does not match this database")
+    );
+}

@@ -1,0 +1,58 @@
+//! The demo service: fictional, unmistakably a demo, and usable without a second factor.
+
+use crate::common::*;
+use hearth_app::demo;
+use hearth_domain::Role;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
+    let t = spawn_app().await;
+    let summary = demo::seed(&t.app, 300).await.unwrap();
+    assert_eq!(summary.families, 300);
+    for role in Role::ALL {
+        assert!(
+            summary.accounts.iter().any(|(_, r)| *r == role),
+            "no demo account for {role:?}"
+        );
+    }
+    let mut conn = t.app.store.conn().await.unwrap();
+    assert_eq!(
+        hearth_store::cases::count(&mut conn, summary.org.id)
+            .await
+            .unwrap(),
+        300
+    );
+    let roles: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT role FROM case_members ORDER BY role")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        roles,
+        [
+            "child_or_young_person",
+            "person_causing_harm",
+            "victim_survivor"
+        ]
+    );
+    drop(conn);
+
+    // Demo accounts go straight in, and every page says it is a demo.
+    let b = browser();
+    let email = format!("idva@{}", demo::DEMO_DOMAIN);
+    let r = t
+        .submit(
+            &b,
+            "/login",
+            "/login",
+            &[("email", &email), ("password", demo::DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(location(&r), "/");
+    let r = b.get(t.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Demo service."));
+    assert!(html.contains("HD-"), "the Idva has a caseload");
+}
