@@ -30,20 +30,24 @@ fn refuse() -> Response {
     .into_response()
 }
 
-fn same_origin(req: &Request) -> bool {
-    let Some(origin) = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-    else {
-        return true;
+/// Whether the browser says the form came from another site. `Origin: null` says nothing: browsers
+/// send it for ordinary same-site posts under `Referrer-Policy: no-referrer`, so the token decides.
+fn from_another_site(req: &Request) -> bool {
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v: &header::HeaderValue| v.to_str().ok())
     };
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    origin == format!("http://{host}") || origin == format!("https://{host}")
+    if header("sec-fetch-site") == Some("cross-site") {
+        return true;
+    }
+    match header(header::ORIGIN.as_str()) {
+        None | Some("null") => false,
+        Some(origin) => {
+            let host = header(header::HOST.as_str()).unwrap_or_default();
+            origin != format!("http://{host}") && origin != format!("https://{host}")
+        }
+    }
 }
 
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -51,7 +55,7 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     if !unsafe_method || req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
-    if !same_origin(&req) {
+    if from_another_site(&req) {
         return refuse();
     }
     let jar = CookieJar::from_headers(req.headers());

@@ -44,6 +44,14 @@ async fn forms_without_the_right_csrf_token_are_refused_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "cross-site origin");
+    let r = admin
+        .post(t.url(&target))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "browser says cross-site");
 
     // Another user's token does not work in this session.
     let other = t.signed_in(&w.staff["service_manager"].1).await;
@@ -179,4 +187,36 @@ async fn health_check_answers_when_the_database_does() {
     t.app.store.close().await;
     let r = reqwest::get(t.url("/healthz")).await.unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn a_real_browsers_same_site_post_is_accepted() {
+    // Under Referrer-Policy: no-referrer, Chromium sends `Origin: null` with a form post from
+    // Hearth's own page, and `Sec-Fetch-Site: same-origin`. That must work.
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let b = browser();
+    let html = b
+        .get(t.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&html);
+    let r = b
+        .post(t.url("/login"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", &w.staff["idva"].1),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login/code");
 }
