@@ -93,8 +93,9 @@ pub async fn add(app: &App, by: By<'_>, form: &NewUserForm) -> Result<Added> {
     by.check(Action::ManageUsers)?;
     let org_id = by.org_id();
     let mut invalid = Invalid::default();
-    let email = invalid.check(EmailAddress::parse("email", &form.email));
+    // In the order the form asks, so the error summary reads down the page.
     let name = invalid.check(DisplayName::parse("display_name", &form.display_name));
+    let email = invalid.check(EmailAddress::parse("email", &form.email));
     let role = Role::parse(&form.role);
     if role.is_none() {
         invalid.push("role", "Choose a role from the list");

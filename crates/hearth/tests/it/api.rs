@@ -88,7 +88,11 @@ async fn adding_a_user_through_the_api_validates_each_field() {
         .iter()
         .map(|f| f["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["email", "display_name", "role"]);
+    assert_eq!(
+        fields,
+        ["display_name", "email", "role"],
+        "in the order of the form"
+    );
 
     let r = client
         .post(t.url("/api/v1/users"))
