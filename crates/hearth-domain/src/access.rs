@@ -48,16 +48,22 @@ pub enum Action {
     ManageApiTokens,
     /// Read the whole service's audit trail.
     ViewServiceAudit,
+    /// Record work on a case: notes, contacts, contact details, corrections.
+    RecordWork,
+    /// Withdraw a timeline entry made in error (it stays in the history).
+    WithdrawEntry,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 8] = [
         Action::ViewCaseRecord,
         Action::ViewRecordHistory,
         Action::ViewUsers,
         Action::ManageUsers,
         Action::ManageApiTokens,
         Action::ViewServiceAudit,
+        Action::RecordWork,
+        Action::WithdrawEntry,
     ];
 
     pub fn label(self) -> &'static str {
@@ -68,12 +74,20 @@ impl Action {
             Action::ManageUsers => "Add, disable and reset staff accounts",
             Action::ManageApiTokens => "Create and revoke API tokens",
             Action::ViewServiceAudit => "Read the whole audit trail",
+            Action::RecordWork => "Record notes, contacts and contact details",
+            Action::WithdrawEntry => "Withdraw a timeline entry",
         }
     }
 
     /// Record actions concern one record; refusing them must not reveal that it exists.
     pub fn is_record_action(self) -> bool {
-        matches!(self, Action::ViewCaseRecord | Action::ViewRecordHistory)
+        matches!(
+            self,
+            Action::ViewCaseRecord
+                | Action::ViewRecordHistory
+                | Action::RecordWork
+                | Action::WithdrawEntry
+        )
     }
 
     fn column(self) -> usize {
@@ -87,22 +101,23 @@ impl Action {
 use Scope::{Allocated as Own, None as No, Organisation as Org, Team};
 
 /// Who may do what. Columns are in the order of [`Action::ALL`]:
-/// open records · record history · list staff · manage staff · API tokens · whole audit trail.
+/// open records · record history · list staff · manage staff · API tokens · whole audit trail ·
+/// record work · withdraw entries.
 ///
 /// Administrators run the system but see no case records: need to know, not rank.
 #[rustfmt::skip]
-pub const GRANTS: [(Role, [Scope; 6]); 11] = [
-    (Role::Administrator,         [No,   No,   Org, Org, Org, Org]),
-    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org]),
-    (Role::TeamManager,           [Team, Team, Org, No,  No,  No ]),
-    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No ]),
-    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No ]),
-    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No ]),
-    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No ]),
-    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No ]),
-    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No ]),
-    (Role::Evaluator,             [No,   No,   No,  No,  No,  No ]),
-    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No ]),
+pub const GRANTS: [(Role, [Scope; 8]); 11] = [
+    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No  ]),
+    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org ]),
+    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team]),
+    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
+    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
+    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
+    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
+    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
+    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No  ]),
+    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No  ]),
+    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No  ]),
 ];
 
 /// The scope a role is granted for an action.

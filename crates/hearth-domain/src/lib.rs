@@ -6,8 +6,10 @@
 pub mod access;
 pub mod audit;
 pub mod clock;
+pub mod contact;
 pub mod ids;
 pub mod role;
+pub mod timeline;
 pub mod ukdate;
 pub mod validation;
 

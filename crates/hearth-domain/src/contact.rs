@@ -1,0 +1,378 @@
+//! A person's contact details and safe contact arrangements: location-class data.
+//! A worker must see the arrangements before any contact detail, so they come first here too.
+
+use crate::validation::{FieldError, Invalid};
+use serde::{Deserialize, Serialize};
+
+/// The ways of reaching someone, each with its own arrangement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Phone,
+    Text,
+    Email,
+    Letter,
+    Voicemail,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 5] = [
+        Channel::Phone,
+        Channel::Text,
+        Channel::Email,
+        Channel::Letter,
+        Channel::Voicemail,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Phone => "phone",
+            Channel::Text => "text",
+            Channel::Email => "email",
+            Channel::Letter => "letter",
+            Channel::Voicemail => "voicemail",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Phone => "Phone call",
+            Channel::Text => "Text message",
+            Channel::Email => "Email",
+            Channel::Letter => "Letter",
+            Channel::Voicemail => "Voicemail",
+        }
+    }
+}
+
+/// Whether a channel is safe to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Safety {
+    Safe,
+    NotSafe,
+    NotKnown,
+}
+
+impl Safety {
+    pub fn parse(s: &str) -> Option<Safety> {
+        match s.trim() {
+            "safe" => Some(Safety::Safe),
+            "not_safe" => Some(Safety::NotSafe),
+            "not_known" | "" => Some(Safety::NotKnown),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Safety::Safe => "safe",
+            Safety::NotSafe => "not_safe",
+            Safety::NotKnown => "not_known",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Safety::Safe => "Safe",
+            Safety::NotSafe => "Not safe",
+            Safety::NotKnown => "Not known – ask before using",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arrangement {
+    pub channel: Channel,
+    pub safety: Safety,
+    /// When it is safe, in the person's words: "weekdays 10–2, when he is at work".
+    pub when: String,
+}
+
+/// Everything held about how to reach a person and where they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ContactDetails {
+    pub arrangements: Vec<Arrangement>,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub postcode: String,
+    /// A refuge or new address that must never reach the person causing harm.
+    pub confidential_address: bool,
+}
+
+impl ContactDetails {
+    pub fn arrangement(&self, c: &Channel) -> Arrangement {
+        let c = *c;
+        self.arrangements
+            .iter()
+            .find(|a| a.channel == c)
+            .cloned()
+            .unwrap_or(Arrangement {
+                channel: c,
+                safety: Safety::NotKnown,
+                when: String::new(),
+            })
+    }
+}
+
+/// What a form or API call sends; every field is text so nothing typed is lost on error.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub postcode: String,
+    #[serde(default)]
+    pub confidential_address: Option<String>,
+    #[serde(default)]
+    pub phone_safety: String,
+    #[serde(default)]
+    pub phone_when: String,
+    #[serde(default)]
+    pub text_safety: String,
+    #[serde(default)]
+    pub text_when: String,
+    #[serde(default)]
+    pub email_safety: String,
+    #[serde(default)]
+    pub email_when: String,
+    #[serde(default)]
+    pub letter_safety: String,
+    #[serde(default)]
+    pub letter_when: String,
+    #[serde(default)]
+    pub voicemail_safety: String,
+    #[serde(default)]
+    pub voicemail_when: String,
+}
+
+impl ContactForm {
+    pub fn from_details(d: &ContactDetails) -> Self {
+        let a = |c: Channel| d.arrangement(&c);
+        Self {
+            phone: d.phone.clone(),
+            email: d.email.clone(),
+            address: d.address.clone(),
+            postcode: d.postcode.clone(),
+            confidential_address: d.confidential_address.then(|| "yes".into()),
+            phone_safety: a(Channel::Phone).safety.code().into(),
+            phone_when: a(Channel::Phone).when,
+            text_safety: a(Channel::Text).safety.code().into(),
+            text_when: a(Channel::Text).when,
+            email_safety: a(Channel::Email).safety.code().into(),
+            email_when: a(Channel::Email).when,
+            letter_safety: a(Channel::Letter).safety.code().into(),
+            letter_when: a(Channel::Letter).when,
+            voicemail_safety: a(Channel::Voicemail).safety.code().into(),
+            voicemail_when: a(Channel::Voicemail).when,
+        }
+    }
+
+    fn channel(&self, c: Channel) -> (&str, &str) {
+        match c {
+            Channel::Phone => (&self.phone_safety, &self.phone_when),
+            Channel::Text => (&self.text_safety, &self.text_when),
+            Channel::Email => (&self.email_safety, &self.email_when),
+            Channel::Letter => (&self.letter_safety, &self.letter_when),
+            Channel::Voicemail => (&self.voicemail_safety, &self.voicemail_when),
+        }
+    }
+
+    pub fn parse(&self) -> Result<ContactDetails, Invalid> {
+        let mut invalid = Invalid::default();
+        let phone = invalid
+            .check(parse_phone("phone", &self.phone))
+            .unwrap_or_default();
+        let email = self.email.trim().to_string();
+        if !email.is_empty() {
+            invalid.check(crate::validation::EmailAddress::parse("email", &email));
+        }
+        let postcode = invalid
+            .check(parse_postcode("postcode", &self.postcode))
+            .unwrap_or_default();
+        let address = self.address.trim().to_string();
+        if address.chars().count() > 1_000 {
+            invalid.push("address", "Address must be 1,000 characters or fewer");
+        }
+        let mut arrangements = Vec::new();
+        for c in Channel::ALL {
+            let (safety, when) = self.channel(c);
+            let field = format!("{}_safety", c.code());
+            match Safety::parse(safety) {
+                Some(s) => {
+                    let when = when.trim().to_string();
+                    if when.chars().count() > 500 {
+                        invalid.push(
+                            &format!("{}_when", c.code()),
+                            "Must be 500 characters or fewer",
+                        );
+                    }
+                    arrangements.push(Arrangement {
+                        channel: c,
+                        safety: s,
+                        when,
+                    });
+                }
+                None => invalid.push(&field, "Choose safe, not safe or not known"),
+            }
+        }
+        // A detail that is not safe to use must still be recorded, but a safe channel needs the detail.
+        let has = |c: Channel| match c {
+            Channel::Phone | Channel::Text | Channel::Voicemail => !phone.is_empty(),
+            Channel::Email => !email.is_empty(),
+            Channel::Letter => !address.is_empty(),
+        };
+        for a in &arrangements {
+            if a.safety == Safety::Safe && !has(a.channel) {
+                let (field, what) = match a.channel {
+                    Channel::Email => ("email", "an email address"),
+                    Channel::Letter => ("address", "an address"),
+                    _ => ("phone", "a phone number"),
+                };
+                invalid.push(
+                    field,
+                    format!(
+                        "Enter {what}, or do not mark {} as safe",
+                        a.channel.label().to_lowercase()
+                    ),
+                );
+            }
+        }
+        invalid.into_result()?;
+        Ok(ContactDetails {
+            arrangements,
+            phone,
+            email: email.to_lowercase(),
+            address,
+            postcode,
+            confidential_address: self
+                .confidential_address
+                .as_deref()
+                .is_some_and(|v| !v.is_empty() && v != "no"),
+        })
+    }
+}
+
+/// A UK phone number, kept as typed but checked: 10 or 11 digits, or +44 and 10 digits.
+pub fn parse_phone(field: &str, raw: &str) -> Result<String, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(String::new());
+    }
+    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+    let allowed = s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    let lead = s.trim_start_matches('(');
+    let ok = allowed
+        && ((lead.starts_with("+44") && digits.len() == 12)
+            || (!lead.starts_with('+')
+                && digits.starts_with('0')
+                && (10..=11).contains(&digits.len())));
+    if !ok {
+        return Err(FieldError::new(
+            field,
+            "Enter a UK phone number, like 07700 900 982 or +44 7700 900 982",
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// A UK postcode, normalised to capitals with one space: "ns1 2ab" becomes "NS1 2AB".
+pub fn parse_postcode(field: &str, raw: &str) -> Result<String, FieldError> {
+    let compact: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    if compact.is_empty() {
+        return Ok(String::new());
+    }
+    let bytes = compact.as_bytes();
+    let n = bytes.len();
+    let shape_ok = (5..=7).contains(&n)
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[n - 3].is_ascii_digit()
+        && bytes[n - 2].is_ascii_alphabetic()
+        && bytes[n - 1].is_ascii_alphabetic()
+        && compact[..n - 3].chars().all(|c| c.is_ascii_alphanumeric());
+    if !shape_ok {
+        return Err(FieldError::new(
+            field,
+            "Enter a real postcode, like NS1 2AB",
+        ));
+    }
+    Ok(format!("{} {}", &compact[..n - 3], &compact[n - 3..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postcodes_are_normalised_and_checked() {
+        assert_eq!(parse_postcode("p", " sw1a1aa ").unwrap(), "SW1A 1AA");
+        assert_eq!(parse_postcode("p", "M1 1AE").unwrap(), "M1 1AE");
+        assert_eq!(parse_postcode("p", "").unwrap(), "");
+        for bad in ["12345", "SW1A", "ABC DEF", "SW1A 1A!"] {
+            assert!(parse_postcode("p", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phones_are_checked() {
+        for ok in ["07700 900982", "+44 7700 900982", "(01632) 960 123"] {
+            assert!(parse_phone("p", ok).is_ok(), "{ok}");
+        }
+        for bad in ["12", "07700-900-98x", "+1 555 0100 123"] {
+            assert!(parse_phone("p", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_safe_channel_needs_its_detail() {
+        let f = ContactForm {
+            text_safety: "safe".into(),
+            ..Default::default()
+        };
+        let e = f.parse().unwrap_err();
+        assert_eq!(e.0[0].field, "phone");
+        let f = ContactForm {
+            text_safety: "safe".into(),
+            phone: "07700 900982".into(),
+            ..Default::default()
+        };
+        let d = f.parse().unwrap();
+        assert_eq!(d.arrangement(&Channel::Text).safety, Safety::Safe);
+        assert_eq!(d.arrangement(&Channel::Phone).safety, Safety::NotKnown);
+    }
+
+    #[test]
+    fn unknown_safety_values_are_refused() {
+        let f = ContactForm {
+            phone_safety: "maybe".into(),
+            ..Default::default()
+        };
+        assert_eq!(f.parse().unwrap_err().0[0].field, "phone_safety");
+    }
+
+    #[test]
+    fn round_trip_through_the_form() {
+        let f = ContactForm {
+            phone: "07700 900982".into(),
+            phone_safety: "not_safe".into(),
+            text_safety: "safe".into(),
+            text_when: "weekdays 10–2".into(),
+            address: "Flat 2, 1 Example Road".into(),
+            postcode: "ns1 2ab".into(),
+            confidential_address: Some("yes".into()),
+            ..Default::default()
+        };
+        let d = f.parse().unwrap();
+        assert!(d.confidential_address);
+        assert_eq!(ContactForm::from_details(&d).parse().unwrap(), d);
+    }
+}
