@@ -4,7 +4,9 @@
 
 use crate::row;
 use crate::{Result, StoreError};
-use hearth_domain::access::{can, grant, Action, CaseRole, Decision, Resource, Scope};
+use hearth_domain::access::{
+    can, grant, may_see_field, Action, CaseLink, CaseRole, Decision, FieldClass, Resource, Scope,
+};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::Actor;
@@ -434,4 +436,109 @@ pub async fn count(conn: &mut AnyConnection, org_id: Uuid) -> Result<i64> {
             .fetch_one(&mut *conn)
             .await?,
     )
+}
+
+// ---- the firewall ----------------------------------------------------------------------------
+
+/// The roles each person holds in one case.
+pub async fn roles_in_case(
+    conn: &mut AnyConnection,
+    case_id: Uuid,
+) -> Result<Vec<(Uuid, CaseRole)>> {
+    let rows = sqlx::query("SELECT person_id, role FROM case_members WHERE case_id = $1")
+        .bind(case_id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let role = row::text(r, "role")?;
+            Ok((
+                row::id(r, "person_id")?,
+                CaseRole::parse(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
+            ))
+        })
+        .collect()
+}
+
+/// How the actor reaches one case, for the firewall: through their team or the service, or only
+/// through their allocations (and to whom).
+pub async fn link_to_case(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    case_id: Uuid,
+) -> Result<Option<CaseLink>> {
+    let team: Option<String> =
+        sqlx::query_scalar("SELECT team_id FROM cases WHERE id = $1 AND org_id = $2")
+            .bind(case_id.to_string())
+            .bind(actor.org_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(team) = team else { return Ok(None) };
+    let team_id = Uuid::try_parse(&team).ok();
+    let reach = match grant(actor.role, Action::ViewCaseRecord) {
+        Scope::Organisation => Scope::Organisation,
+        Scope::Team if actor.team_id.is_some() && actor.team_id == team_id => Scope::Team,
+        _ => Scope::Allocated,
+    };
+    let allocated: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT person_id FROM allocations WHERE case_id = $1 AND worker_id = $2 AND ended_at IS NULL",
+    )
+    .bind(case_id.to_string())
+    .bind(actor.user_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let roles = roles_in_case(conn, case_id).await?;
+    let allocated_to = allocated
+        .into_iter()
+        .map(|p| {
+            p.and_then(|p| Uuid::try_parse(&p).ok()).map(|p| {
+                roles
+                    .iter()
+                    .filter(|(id, _)| *id == p)
+                    .map(|(_, r)| *r)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    Ok(Some(CaseLink {
+        role: actor.role,
+        reach,
+        allocated_to,
+    }))
+}
+
+/// May the actor see this class of field about this person, through any case the person is in?
+pub async fn may_see_person_field(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    person_id: Uuid,
+    class: FieldClass,
+) -> Result<bool> {
+    let case_ids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT case_id FROM case_members WHERE person_id = $1 AND org_id = $2",
+    )
+    .bind(person_id.to_string())
+    .bind(actor.org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    for case_id in case_ids.iter().filter_map(|c| Uuid::try_parse(c).ok()) {
+        // Only cases the actor may open count as a way in.
+        if case_decision(conn, actor, Action::ViewCaseRecord, case_id).await? != Decision::Allow {
+            continue;
+        }
+        let Some(link) = link_to_case(conn, actor, case_id).await? else {
+            continue;
+        };
+        let roles: Vec<CaseRole> = roles_in_case(conn, case_id)
+            .await?
+            .into_iter()
+            .filter(|(p, _)| *p == person_id)
+            .map(|(_, r)| r)
+            .collect();
+        if may_see_field(&link, &roles, class) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod contact;
 pub mod crypto;
 pub mod db;
 pub mod migrate;
@@ -16,6 +17,7 @@ pub mod orgs;
 pub mod row;
 pub mod sessions;
 pub mod throttle;
+pub mod timeline;
 pub mod tokens;
 pub mod users;
 

@@ -10,12 +10,20 @@ use std::future::Future;
 use std::pin::Pin;
 
 /// (version, description, SQLite DDL, PostgreSQL DDL)
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "contact and timeline",
+        include_str!("../migrations/sqlite/0002_contact_and_timeline.sql"),
+        include_str!("../migrations/postgres/0002_contact_and_timeline.sql"),
+    ),
+];
 
 #[derive(Debug, Clone, Copy)]
 struct Embedded(Backend);

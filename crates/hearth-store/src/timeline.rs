@@ -1,0 +1,211 @@
+//! Timeline entries and their versions. Text is stored sealed; corrections add versions and
+//! withdrawal is recorded on the entry. Nothing here is ever updated in place or deleted.
+
+use crate::row;
+use crate::{Result, StoreError};
+use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::new_id;
+use hearth_domain::timeline::{EntryKind, Sensitivity};
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub kind: EntryKind,
+    pub sensitivity: Sensitivity,
+    pub created_at: Timestamp,
+    pub created_by_name: String,
+    pub withdrawn_at: Option<Timestamp>,
+    pub withdrawn_by_name: Option<String>,
+    pub withdrawn_reason: Option<Vec<u8>>,
+    /// Newest first.
+    pub versions: Vec<Version>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub version: i64,
+    pub occurred_at: Timestamp,
+    pub contact_method: Option<String>,
+    pub contact_outcome: Option<String>,
+    pub body: Vec<u8>,
+    pub recorded_at: Timestamp,
+    pub recorded_by_name: String,
+}
+
+pub fn body_place(entry_id: Uuid, version: i64) -> String {
+    format!("timeline_versions.body:{entry_id}:{version}")
+}
+
+pub fn reason_place(entry_id: Uuid) -> String {
+    format!("timeline_entries.withdrawn_reason:{entry_id}")
+}
+
+pub struct NewEntry<'a> {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub case_id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub kind: EntryKind,
+    pub sensitivity: Sensitivity,
+    pub by: Uuid,
+    pub submission_key: &'a str,
+}
+
+/// The entry already made from this form submission, if any.
+pub async fn by_submission(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    key: &str,
+) -> Result<Option<Uuid>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM timeline_entries WHERE submission_key = $1 AND org_id = $2",
+    )
+    .bind(key)
+    .bind(org_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(id.and_then(|i| Uuid::try_parse(&i).ok()))
+}
+
+pub async fn insert_entry(conn: &mut AnyConnection, now: Timestamp, e: NewEntry<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO timeline_entries (id, org_id, case_id, person_id, kind, sensitivity, created_at, created_by, submission_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(e.id.to_string())
+    .bind(e.org_id.to_string())
+    .bind(e.case_id.to_string())
+    .bind(e.person_id.map(|p| p.to_string()))
+    .bind(e.kind.code())
+    .bind(e.sensitivity.code())
+    .bind(to_unix(now))
+    .bind(e.by.to_string())
+    .bind(e.submission_key)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_version(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    org_id: Uuid,
+    entry_id: Uuid,
+    version: i64,
+    occurred_at: Timestamp,
+    method: Option<&str>,
+    outcome: Option<&str>,
+    body: Vec<u8>,
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO timeline_versions (id, org_id, entry_id, version, occurred_at, contact_method, contact_outcome, body, \
+         recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(new_id(now).to_string())
+    .bind(org_id.to_string())
+    .bind(entry_id.to_string())
+    .bind(version)
+    .bind(to_unix(occurred_at))
+    .bind(method)
+    .bind(outcome)
+    .bind(body)
+    .bind(to_unix(now))
+    .bind(by.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn withdraw(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    entry_id: Uuid,
+    by: Uuid,
+    reason: Vec<u8>,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE timeline_entries SET withdrawn_at = $1, withdrawn_by = $2, withdrawn_reason = $3 \
+         WHERE id = $4 AND withdrawn_at IS NULL",
+    )
+    .bind(to_unix(now))
+    .bind(by.to_string())
+    .bind(reason)
+    .bind(entry_id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Every entry of a case with all its versions, newest entry first (by when it happened).
+/// The caller applies the firewall before showing any of it.
+pub async fn for_case(conn: &mut AnyConnection, org_id: Uuid, case_id: Uuid) -> Result<Vec<Entry>> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.case_id, e.person_id, e.kind, e.sensitivity, e.created_at, cu.display_name AS created_by_name, \
+         e.withdrawn_at, wu.display_name AS withdrawn_by_name, e.withdrawn_reason \
+         FROM timeline_entries e JOIN users cu ON cu.id = e.created_by LEFT JOIN users wu ON wu.id = e.withdrawn_by \
+         WHERE e.case_id = $1 AND e.org_id = $2",
+    )
+    .bind(case_id.to_string())
+    .bind(org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut entries = rows
+        .iter()
+        .map(|r| {
+            let kind = row::text(r, "kind")?;
+            let sensitivity = row::text(r, "sensitivity")?;
+            Ok(Entry {
+                id: row::id(r, "id")?,
+                case_id: row::id(r, "case_id")?,
+                person_id: row::opt_id(r, "person_id")?,
+                kind: EntryKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("entry kind {kind}")))?,
+                sensitivity: Sensitivity::parse(&sensitivity)
+                    .ok_or_else(|| StoreError::Corrupt(format!("sensitivity {sensitivity}")))?,
+                created_at: row::at(r, "created_at")?,
+                created_by_name: row::text(r, "created_by_name")?,
+                withdrawn_at: row::opt_at(r, "withdrawn_at")?,
+                withdrawn_by_name: row::opt_text(r, "withdrawn_by_name")?,
+                withdrawn_reason: row::opt_bytes(r, "withdrawn_reason")?,
+                versions: Vec::new(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let rows = sqlx::query(
+        "SELECT v.entry_id, v.version, v.occurred_at, v.contact_method, v.contact_outcome, v.body, v.recorded_at, \
+         u.display_name FROM timeline_versions v JOIN timeline_entries e ON e.id = v.entry_id \
+         JOIN users u ON u.id = v.recorded_by WHERE e.case_id = $1 AND e.org_id = $2 ORDER BY v.version DESC",
+    )
+    .bind(case_id.to_string())
+    .bind(org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let entry_id = row::id(r, "entry_id")?;
+        if let Some(e) = entries.iter_mut().find(|e| e.id == entry_id) {
+            e.versions.push(Version {
+                version: row::int(r, "version")?,
+                occurred_at: row::at(r, "occurred_at")?,
+                contact_method: row::opt_text(r, "contact_method")?,
+                contact_outcome: row::opt_text(r, "contact_outcome")?,
+                body: row::bytes(r, "body")?,
+                recorded_at: row::at(r, "recorded_at")?,
+                recorded_by_name: row::text(r, "display_name")?,
+            });
+        }
+    }
+    entries.retain(|e| !e.versions.is_empty());
+    entries.sort_by(|a, b| {
+        b.versions[0]
+            .occurred_at
+            .cmp(&a.versions[0].occurred_at)
+            .then(b.created_at.cmp(&a.created_at))
+    });
+    Ok(entries)
+}
