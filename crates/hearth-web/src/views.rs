@@ -151,3 +151,14 @@ pub fn record_link(entity_type: &str, id: &Option<uuid::Uuid>) -> String {
             .unwrap_or_default(),
     }
 }
+
+pub fn method(code: &str) -> &'static str {
+    hearth_domain::timeline::label_of(hearth_domain::timeline::CONTACT_METHODS, code)
+}
+
+pub fn outcome(code: &Option<String>) -> &'static str {
+    hearth_domain::timeline::label_of(
+        hearth_domain::timeline::CONTACT_OUTCOMES,
+        code.as_deref().unwrap_or(""),
+    )
+}

@@ -2,6 +2,7 @@
 //! Callers authenticate with a bearer token (`hearth token create`); cookies are ignored here,
 //! so a web page elsewhere cannot make a signed-in browser call the API.
 
+mod casework;
 mod dto;
 mod records;
 mod users;
@@ -36,7 +37,23 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/cases", get(records::cases))
         .route("/v1/cases/{id}", get(records::case))
         .route("/v1/cases/{id}/history", get(records::case_history))
+        .route(
+            "/v1/cases/{id}/timeline",
+            get(casework::timeline).post(casework::add_entry),
+        )
+        .route(
+            "/v1/cases/{id}/timeline/{entry}/corrections",
+            post(casework::correct),
+        )
+        .route(
+            "/v1/cases/{id}/timeline/{entry}/withdraw",
+            post(casework::withdraw),
+        )
         .route("/v1/people/{id}", get(records::person))
+        .route(
+            "/v1/people/{id}/contact",
+            get(casework::contact).put(casework::save_contact),
+        )
         .route("/v1/people/{id}/history", get(records::person_history))
         .fallback(|| async {
             api_error(
@@ -113,11 +130,15 @@ impl Modify for BearerAuth {
     paths(
         users::me, users::list, users::add, users::get, users::disable, users::reset_password,
         records::audit, records::caseload, records::cases, records::case, records::case_history,
-        records::person, records::person_history
+        records::person, records::person_history,
+        casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
+        casework::withdraw
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,
-        TemporaryPassword, AuditEntryOut, CaseSummaryOut, CaseOut, MemberOut, AllocationOut, PersonOut, PersonCaseOut
+        TemporaryPassword, AuditEntryOut, CaseSummaryOut, CaseOut, MemberOut, AllocationOut, PersonOut, PersonCaseOut,
+        casework::ArrangementOut, casework::ContactDetailsOut, casework::ContactOut, casework::ContactIn, casework::Saved,
+        casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod casework;
 mod home;
 mod records;
 
@@ -18,7 +19,22 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(home::cases))
         .route("/cases/{id}", get(records::case))
         .route("/cases/{id}/history", get(records::case_history))
+        .route("/cases/{id}/entries", post(casework::add_entry))
+        .route("/cases/{id}/entries/new", get(casework::new_entry))
+        .route("/cases/{id}/entries/{entry}", get(casework::entry))
+        .route(
+            "/cases/{id}/entries/{entry}/correct",
+            get(casework::correct_page).post(casework::correct),
+        )
+        .route(
+            "/cases/{id}/entries/{entry}/withdraw",
+            post(casework::withdraw),
+        )
         .route("/people/{id}", get(records::person))
+        .route(
+            "/people/{id}/contact",
+            get(casework::edit_contact).post(casework::save_contact),
+        )
         .route("/people/{id}/history", get(records::person_history))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/login/code", get(auth::code_page).post(auth::code))

@@ -5,14 +5,18 @@ use crate::session::{not_found, Signed};
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use hearth_app::casework::{self, ContactView, EntryView, TimelineFilter};
 use hearth_app::records::{self, RecordKind};
 use hearth_domain::access::{grant, Action, Scope};
+use hearth_domain::contact::Channel;
 use hearth_domain::ids::parse_id;
+use hearth_domain::timeline::EntryKind;
 use hearth_store::audit::HistoryLine;
 use hearth_store::cases::{CaseRecord, PersonRecord};
+use serde::Deserialize;
 use uuid::Uuid;
 
 #[derive(Template)]
@@ -21,6 +25,19 @@ struct CasePage {
     layout: Layout,
     case: CaseRecord,
     can_history: bool,
+    can_record: bool,
+    entries: Vec<EntryView>,
+    kinds: [EntryKind; 3],
+    filter_person: String,
+    filter_kind: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TimelineQuery {
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    kind: String,
 }
 
 impl CasePage {
@@ -42,21 +59,40 @@ pub async fn case(
     State(state): State<AppState>,
     Signed(who): Signed,
     Path(id): Path<String>,
+    Query(q): Query<TimelineQuery>,
 ) -> Response {
     let Some(id) = parse_id(&id) else {
         return not_found();
     };
-    match records::view_case(&state.app, &who.actor(), id).await {
-        Ok(case) => render(
-            StatusCode::OK,
-            &CasePage {
-                layout: Layout::signed(&format!("Case {}", case.summary.reference), &who),
-                can_history: may_see_history(who.user.role),
-                case,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    let actor = who.actor();
+    let case = match records::view_case(&state.app, &actor, id).await {
+        Ok(c) => c,
+        Err(e) => return page_error(e),
+    };
+    let filter = TimelineFilter {
+        person_id: parse_id(&q.person),
+        kind: EntryKind::parse(&q.kind),
+    };
+    let entries = match casework::view_timeline(&state.app, &actor, id, &filter).await {
+        Ok(e) => e,
+        Err(e) => return page_error(e),
+    };
+    render(
+        StatusCode::OK,
+        &CasePage {
+            layout: Layout::signed(&format!("Case {}", case.summary.reference), &who),
+            can_history: may_see_history(who.user.role),
+            can_record: grant(who.user.role, Action::RecordWork) != Scope::None,
+            case,
+            entries,
+            kinds: EntryKind::ALL,
+            filter_person: filter.person_id.map(|p| p.to_string()).unwrap_or_default(),
+            filter_kind: filter
+                .kind
+                .map(|k| k.code().to_string())
+                .unwrap_or_default(),
+        },
+    )
 }
 
 #[derive(Template)]
@@ -65,6 +101,9 @@ struct PersonPage {
     layout: Layout,
     person: PersonRecord,
     can_history: bool,
+    can_record: bool,
+    contact: ContactView,
+    channels: [Channel; 5],
 }
 
 pub async fn person(
@@ -75,17 +114,27 @@ pub async fn person(
     let Some(id) = parse_id(&id) else {
         return not_found();
     };
-    match records::view_person(&state.app, &who.actor(), id).await {
-        Ok(person) => render(
-            StatusCode::OK,
-            &PersonPage {
-                layout: Layout::signed("Person", &who),
-                can_history: may_see_history(who.user.role),
-                person,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    let actor = who.actor();
+    let person = match records::view_person(&state.app, &actor, id).await {
+        Ok(p) => p,
+        Err(e) => return page_error(e),
+    };
+    let contact = match casework::view_contact(&state.app, &actor, id).await {
+        Ok(c) => c,
+        Err(e) => return page_error(e),
+    };
+    render(
+        StatusCode::OK,
+        &PersonPage {
+            layout: Layout::signed("Person", &who),
+            can_history: may_see_history(who.user.role),
+            can_record: grant(who.user.role, Action::RecordWork) != Scope::None
+                && !matches!(contact, ContactView::Withheld),
+            person,
+            contact,
+            channels: Channel::ALL,
+        },
+    )
 }
 
 #[derive(Template)]

@@ -6,6 +6,7 @@ mod access_matrix;
 mod api;
 mod audit;
 mod auth;
+mod casework;
 mod cli;
 mod common;
 mod demo;

@@ -1,0 +1,612 @@
+//! Work recorded on a case: contact details with safe contact arrangements, and the timeline of
+//! notes, contacts and key events. The firewall is applied here, on every read and write:
+//! someone whose only link to a family is work with the person causing harm never receives a
+//! victim's or child's location or sensitive data, not even as an error message.
+
+use crate::{App, AppError, Result};
+use hearth_domain::access::{Action, Decision, FieldClass};
+use hearth_domain::contact::{ContactDetails, ContactForm};
+use hearth_domain::ids::new_id;
+use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
+use hearth_domain::validation::Invalid;
+use hearth_domain::{Actor, Timestamp};
+use hearth_store::audit::{self, AuditEvent};
+use hearth_store::{cases, contact, timeline, FieldCipher, Tx};
+use uuid::Uuid;
+
+fn event(actor: &Actor, action: &'static str, entity_type: &'static str, id: Uuid) -> AuditEvent {
+    AuditEvent::new(action, entity_type)
+        .org(actor.org_id)
+        .actor(actor.user_id)
+        .entity(id)
+}
+
+fn check(d: Decision) -> Result<()> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(AppError::Forbidden),
+        Decision::Hidden => Err(AppError::NotFound),
+    }
+}
+
+// ---- contact details ---------------------------------------------------------------------------
+
+/// What the user may see of a person's contact details.
+#[derive(Debug, Clone)]
+pub enum ContactView {
+    /// Nothing recorded yet (and the user could see it if there were).
+    NoneRecorded,
+    /// The current details, with every earlier version.
+    Shown {
+        current: ContactDetails,
+        version: i64,
+        recorded_at: Timestamp,
+        recorded_by: String,
+        earlier: Vec<(i64, Timestamp, String, ContactDetails)>,
+    },
+    /// The user may not see them. Nothing is said about whether any exist.
+    Withheld,
+}
+
+impl ContactView {
+    pub fn version(&self) -> i64 {
+        match self {
+            ContactView::Shown { version, .. } => *version,
+            _ => 0,
+        }
+    }
+}
+
+async fn read_contact(
+    tx: &mut Tx,
+    cipher: &FieldCipher,
+    org_id: Uuid,
+    person_id: Uuid,
+) -> Result<ContactView> {
+    let versions = contact::versions(tx, org_id, person_id).await?;
+    let open = |v: &contact::ContactVersion| -> Result<ContactDetails> {
+        let json = cipher.decrypt(&contact::place(person_id, v.version), &v.sealed)?;
+        serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("contact details: {e}")))
+    };
+    let Some(newest) = versions.first() else {
+        return Ok(ContactView::NoneRecorded);
+    };
+    let earlier = versions[1..]
+        .iter()
+        .map(|v| {
+            Ok((
+                v.version,
+                v.recorded_at,
+                v.recorded_by_name.clone(),
+                open(v)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ContactView::Shown {
+        current: open(newest)?,
+        version: newest.version,
+        recorded_at: newest.recorded_at,
+        recorded_by: newest.recorded_by_name.clone(),
+        earlier,
+    })
+}
+
+/// A person's contact details as this user may see them. Audited as a view of location data.
+pub async fn view_contact(app: &App, actor: &Actor, person_id: Uuid) -> Result<ContactView> {
+    let mut tx = app.store.begin().await?;
+    check(cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, person_id).await?)?;
+    let view =
+        if cases::may_see_person_field(&mut tx, actor, person_id, FieldClass::Location).await? {
+            let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+            let v = read_contact(&mut tx, &cipher, actor.org_id, person_id).await?;
+            audit::append(
+                &mut tx,
+                app.store.audit_key(),
+                app.now(),
+                event(actor, "person.contact_view", "person", person_id),
+            )
+            .await?;
+            v
+        } else {
+            ContactView::Withheld
+        };
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Save new contact details. `based_on` is the version the user was editing: if someone else
+/// saved in between, nothing is overwritten and the user is told.
+pub async fn save_contact(
+    app: &App,
+    actor: &Actor,
+    person_id: Uuid,
+    form: &ContactForm,
+    based_on: i64,
+) -> Result<i64> {
+    let details = form.parse()?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check(cases::person_decision(&mut tx, actor, Action::RecordWork, person_id).await?)?;
+    if !cases::may_see_person_field(&mut tx, actor, person_id, FieldClass::Location).await? {
+        return Err(AppError::Forbidden);
+    }
+    let current = contact::versions(&mut tx, actor.org_id, person_id)
+        .await?
+        .first()
+        .map(|v| v.version)
+        .unwrap_or(0);
+    if current != based_on {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "Someone else changed these contact details while you were editing. Nothing was saved. \
+                      Check the current details and make your change again."
+                .into(),
+        });
+    }
+    let version = current + 1;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let json = serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
+    let sealed = cipher.encrypt(&contact::place(person_id, version), &json)?;
+    match contact::insert(&mut tx, now, actor.org_id, person_id, version, sealed, actor.user_id).await {
+        Err(e) if e.is_unique_violation() => {
+            return Err(AppError::Conflict {
+                field: None,
+                message: "Someone else saved these contact details at the same moment. Nothing was saved. Check and try again."
+                    .into(),
+            })
+        }
+        other => other?,
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "person.contact_update", "person", person_id).detail("version", version),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+// ---- the timeline ------------------------------------------------------------------------------
+
+/// One version of an entry, opened.
+#[derive(Debug, Clone)]
+pub struct VersionView {
+    pub version: i64,
+    pub occurred_at: Timestamp,
+    pub contact_method: Option<String>,
+    pub contact_outcome: Option<String>,
+    pub body: String,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryView {
+    pub id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub person_name: Option<String>,
+    pub kind: EntryKind,
+    pub sensitivity: Sensitivity,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub withdrawn: Option<(Timestamp, String, String)>,
+    /// Newest first; the first is the current text.
+    pub versions: Vec<VersionView>,
+}
+
+impl EntryView {
+    pub fn current(&self) -> &VersionView {
+        &self.versions[0]
+    }
+    pub fn corrected(&self) -> bool {
+        self.versions.len() > 1
+    }
+}
+
+/// What to show of a timeline.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineFilter {
+    pub person_id: Option<Uuid>,
+    pub kind: Option<EntryKind>,
+}
+
+/// Which entries of a case this user may read: a sensitive entry about a protected person (or
+/// about the whole family) is dropped for someone behind the firewall.
+async fn visible_entries(
+    app: &App,
+    tx: &mut Tx,
+    actor: &Actor,
+    case_id: Uuid,
+) -> Result<Vec<EntryView>> {
+    let link = cases::link_to_case(tx, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let roles = cases::roles_in_case(tx, case_id).await?;
+    let names: Vec<(Uuid, String)> = match cases::get(tx, actor, case_id).await? {
+        Some(c) => c
+            .members
+            .iter()
+            .map(|m| (m.person_id, format!("{} {}", m.given_name, m.family_name)))
+            .collect(),
+        None => return Err(AppError::NotFound),
+    };
+    let all_roles: Vec<_> = roles.iter().map(|(_, r)| *r).collect();
+    let entries = timeline::for_case(tx, actor.org_id, case_id).await?;
+    let mut out = Vec::new();
+    let mut cipher: Option<FieldCipher> = None;
+    for e in entries {
+        let subject_roles: Vec<_> = match e.person_id {
+            Some(p) => roles
+                .iter()
+                .filter(|(id, _)| *id == p)
+                .map(|(_, r)| *r)
+                .collect(),
+            None => all_roles.clone(),
+        };
+        if !hearth_domain::access::may_see_field(&link, &subject_roles, e.sensitivity.class()) {
+            continue;
+        }
+        if cipher.is_none() {
+            cipher = Some(app.store.cipher(tx, actor.org_id).await?);
+        }
+        let c = cipher.as_ref().expect("set above");
+        let versions = e
+            .versions
+            .iter()
+            .map(|v| {
+                Ok(VersionView {
+                    version: v.version,
+                    occurred_at: v.occurred_at,
+                    contact_method: v.contact_method.clone(),
+                    contact_outcome: v.contact_outcome.clone(),
+                    body: c.decrypt(&timeline::body_place(e.id, v.version), &v.body)?,
+                    recorded_at: v.recorded_at,
+                    recorded_by: v.recorded_by_name.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let withdrawn = match (e.withdrawn_at, &e.withdrawn_reason) {
+            (Some(at), Some(reason)) => Some((
+                at,
+                e.withdrawn_by_name.clone().unwrap_or_default(),
+                c.decrypt(&timeline::reason_place(e.id), reason)?,
+            )),
+            _ => None,
+        };
+        out.push(EntryView {
+            id: e.id,
+            person_id: e.person_id,
+            person_name: e.person_id.and_then(|p| {
+                names
+                    .iter()
+                    .find(|(id, _)| *id == p)
+                    .map(|(_, n)| n.clone())
+            }),
+            kind: e.kind,
+            sensitivity: e.sensitivity,
+            created_at: e.created_at,
+            created_by: e.created_by_name.clone(),
+            withdrawn,
+            versions,
+        });
+    }
+    Ok(out)
+}
+
+/// The case's timeline as this user may see it, filtered. Audited as a view of the case's notes.
+pub async fn view_timeline(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    filter: &TimelineFilter,
+) -> Result<Vec<EntryView>> {
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?)?;
+    let mut entries = visible_entries(app, &mut tx, actor, case_id).await?;
+    entries.retain(|e| {
+        filter.person_id.is_none_or(|p| e.person_id == Some(p))
+            && filter.kind.is_none_or(|k| e.kind == k)
+    });
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        app.now(),
+        event(actor, "case.timeline_view", "case", case_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(entries)
+}
+
+/// One entry with its whole history, if the user may read it.
+pub async fn view_entry(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    entry_id: Uuid,
+) -> Result<EntryView> {
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?)?;
+    let entry = visible_entries(app, &mut tx, actor, case_id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == entry_id)
+        .ok_or(AppError::NotFound)?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        app.now(),
+        event(actor, "case.entry_view", "case", case_id).detail("entry", entry_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+/// Check the person an entry is about belongs to the case, and that the writer may see entries
+/// of this sensitivity about them (nobody writes what they could not read back).
+async fn check_subject(
+    tx: &mut Tx,
+    actor: &Actor,
+    case_id: Uuid,
+    form: &EntryForm,
+    sensitivity: Sensitivity,
+) -> Result<Option<Uuid>> {
+    let roles = cases::roles_in_case(tx, case_id).await?;
+    let person = if form.person_id.trim().is_empty() {
+        None
+    } else {
+        match hearth_domain::ids::parse_id(&form.person_id)
+            .filter(|p| roles.iter().any(|(id, _)| id == p))
+        {
+            Some(p) => Some(p),
+            None => {
+                return Err(AppError::invalid(
+                    "person_id",
+                    "Choose someone who is in this case",
+                ))
+            }
+        }
+    };
+    let subject: Vec<_> = match person {
+        Some(p) => roles
+            .iter()
+            .filter(|(id, _)| *id == p)
+            .map(|(_, r)| *r)
+            .collect(),
+        None => roles.iter().map(|(_, r)| *r).collect(),
+    };
+    let link = cases::link_to_case(tx, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !hearth_domain::access::may_see_field(&link, &subject, sensitivity.class()) {
+        return Err(AppError::invalid(
+            "sensitivity",
+            "You can record sensitive entries only about the people you work with. Record this as ordinary, or ask their worker.",
+        ));
+    }
+    Ok(person)
+}
+
+/// Add a note, contact or key event. Sending the same form twice saves it once.
+pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm) -> Result<Uuid> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
+    let key = form.submission_key.trim();
+    if key.len() < 16 || key.len() > 100 {
+        return Err(AppError::invalid(
+            "submission_key",
+            "The form is incomplete: reload the page and try again",
+        ));
+    }
+    if let Some(existing) = timeline::by_submission(&mut tx, actor.org_id, key).await? {
+        return Ok(existing);
+    }
+    let opened = cases::get(&mut tx, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .summary
+        .opened_at;
+    let mut invalid = Invalid::default();
+    let parsed = form.parse(now, opened);
+    let subject = match Sensitivity::parse(&form.sensitivity) {
+        Some(s) => match check_subject(&mut tx, actor, case_id, form, s).await {
+            Ok(p) => Some(p),
+            Err(AppError::Invalid(i)) => {
+                invalid.0.extend(i.0);
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let input = match parsed {
+        Ok(i) => i,
+        Err(i) => {
+            let mut all = i;
+            all.0.extend(invalid.0);
+            return Err(AppError::Invalid(all));
+        }
+    };
+    invalid.into_result()?;
+    let person_id = subject.flatten();
+    let id = new_id(now);
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    timeline::insert_entry(
+        &mut tx,
+        now,
+        timeline::NewEntry {
+            id,
+            org_id: actor.org_id,
+            case_id,
+            person_id,
+            kind: input.kind,
+            sensitivity: input.sensitivity,
+            by: actor.user_id,
+            submission_key: key,
+        },
+    )
+    .await?;
+    timeline::insert_version(
+        &mut tx,
+        now,
+        actor.org_id,
+        id,
+        1,
+        input.occurred_at,
+        input.contact_method.as_deref(),
+        input.contact_outcome.as_deref(),
+        cipher.encrypt(&timeline::body_place(id, 1), &input.body)?,
+        actor.user_id,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.entry_add", "case", case_id)
+            .detail("entry", id)
+            .detail("kind", input.kind.code()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Correct an entry: a new version; the earlier text stays in its history.
+pub async fn correct_entry(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    entry_id: Uuid,
+    form: &EntryForm,
+) -> Result<i64> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
+    let entry = visible_entries(app, &mut tx, actor, case_id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == entry_id)
+        .ok_or(AppError::NotFound)?;
+    if entry.withdrawn.is_some() {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "This entry has been withdrawn and cannot be corrected".into(),
+        });
+    }
+    // Kind, sensitivity and subject stay as they were; only what happened and when can change.
+    let form = EntryForm {
+        kind: entry.kind.code().into(),
+        sensitivity: entry.sensitivity.code().into(),
+        ..form.clone()
+    };
+    let opened = cases::get(&mut tx, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .summary
+        .opened_at;
+    let input = form.parse(now, opened)?;
+    let version = entry.current().version + 1;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let inserted = timeline::insert_version(
+        &mut tx,
+        now,
+        actor.org_id,
+        entry_id,
+        version,
+        input.occurred_at,
+        input.contact_method.as_deref(),
+        input.contact_outcome.as_deref(),
+        cipher.encrypt(&timeline::body_place(entry_id, version), &input.body)?,
+        actor.user_id,
+    )
+    .await;
+    match inserted {
+        Err(e) if e.is_unique_violation() => {
+            return Err(AppError::Conflict {
+                field: None,
+                message: "Someone else corrected this entry at the same moment. Nothing was saved. Check it and try again.".into(),
+            })
+        }
+        other => other?,
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.entry_correct", "case", case_id)
+            .detail("entry", entry_id)
+            .detail("version", version),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Withdraw an entry made in error. Managers only; the reason and the entry stay in the history.
+pub async fn withdraw_entry(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    entry_id: Uuid,
+    reason: &str,
+) -> Result<()> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    match cases::case_decision(&mut tx, actor, Action::WithdrawEntry, case_id).await? {
+        Decision::Allow => {}
+        // Someone who may open the case but not withdraw is told so; others learn nothing.
+        _ if cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?
+            == Decision::Allow =>
+        {
+            return Err(AppError::Forbidden)
+        }
+        _ => return Err(AppError::NotFound),
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Say why this entry is being withdrawn",
+        ));
+    }
+    if reason.chars().count() > 2_000 {
+        return Err(AppError::invalid(
+            "reason",
+            "The reason must be 2,000 characters or fewer",
+        ));
+    }
+    visible_entries(app, &mut tx, actor, case_id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == entry_id)
+        .ok_or(AppError::NotFound)?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    if !timeline::withdraw(
+        &mut tx,
+        now,
+        entry_id,
+        actor.user_id,
+        cipher.encrypt(&timeline::reason_place(entry_id), reason)?,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "This entry has already been withdrawn".into(),
+        });
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.entry_withdraw", "case", case_id).detail("entry", entry_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! Contact details and the timeline over the API, through the same use cases and firewall.
+
+use super::{Body, Caller};
+use crate::error::{ApiError, ApiErrorBody};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use hearth_app::casework::{self, ContactView, EntryView, TimelineFilter};
+use hearth_app::AppError;
+use hearth_domain::contact::{Channel, ContactDetails, ContactForm};
+use hearth_domain::ids::parse_id;
+use hearth_domain::timeline::{EntryForm, EntryKind};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+fn id(raw: &str) -> Result<Uuid, ApiError> {
+    parse_id(raw).ok_or(ApiError(AppError::NotFound))
+}
+
+/// One way of contact and whether it is safe.
+#[derive(Serialize, ToSchema)]
+pub struct ArrangementOut {
+    /// `phone`, `text`, `email`, `letter` or `voicemail`.
+    pub channel: String,
+    /// `safe`, `not_safe` or `not_known`.
+    pub safety: String,
+    pub when: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactDetailsOut {
+    /// Read these before using any detail below.
+    pub arrangements: Vec<ArrangementOut>,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub postcode: String,
+    pub confidential_address: bool,
+}
+
+impl From<&ContactDetails> for ContactDetailsOut {
+    fn from(d: &ContactDetails) -> Self {
+        Self {
+            arrangements: Channel::ALL
+                .iter()
+                .map(|c| {
+                    let a = d.arrangement(c);
+                    ArrangementOut {
+                        channel: c.code().into(),
+                        safety: a.safety.code().into(),
+                        when: a.when,
+                    }
+                })
+                .collect(),
+            phone: d.phone.clone(),
+            email: d.email.clone(),
+            address: d.address.clone(),
+            postcode: d.postcode.clone(),
+            confidential_address: d.confidential_address,
+        }
+    }
+}
+
+/// A person's contact details, as the caller may see them.
+#[derive(Serialize, ToSchema)]
+pub struct ContactOut {
+    /// `shown`, `none_recorded` or `withheld` (the caller may not see them).
+    pub status: String,
+    /// The version to send back as `based_on` when changing them (0 if none).
+    pub version: i64,
+    pub details: Option<ContactDetailsOut>,
+}
+
+/// New contact details. Safety fields take `safe`, `not_safe` or `not_known`.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ContactIn {
+    /// The version these changes are based on; a stale one is refused with 409.
+    #[serde(default)]
+    pub based_on: i64,
+    #[serde(flatten)]
+    #[schema(inline, value_type = Object)]
+    pub details: ContactForm,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Saved {
+    pub id: Option<Uuid>,
+    pub version: i64,
+}
+
+/// A person's contact details and safe contact arrangements.
+#[utoipa::path(get, path = "/api/v1/people/{id}/contact", tag = "people", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ContactOut), (status = 404, body = ApiErrorBody)))]
+pub async fn contact(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<ContactOut>, ApiError> {
+    let view = casework::view_contact(&state.app, &who.actor(), id(&raw)?).await?;
+    Ok(Json(match &view {
+        ContactView::Shown {
+            current, version, ..
+        } => ContactOut {
+            status: "shown".into(),
+            version: *version,
+            details: Some(current.into()),
+        },
+        ContactView::NoneRecorded => ContactOut {
+            status: "none_recorded".into(),
+            version: 0,
+            details: None,
+        },
+        ContactView::Withheld => ContactOut {
+            status: "withheld".into(),
+            version: 0,
+            details: None,
+        },
+    }))
+}
+
+/// Replace a person's contact details (a new version; earlier ones are kept).
+#[utoipa::path(put, path = "/api/v1/people/{id}/contact", tag = "people", params(("id" = Uuid, Path)), request_body = ContactIn,
+    responses((status = 200, body = Saved), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub async fn save_contact(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(input): Body<ContactIn>,
+) -> Result<Json<Saved>, ApiError> {
+    let version = casework::save_contact(
+        &state.app,
+        &who.actor(),
+        id(&raw)?,
+        &input.details,
+        input.based_on,
+    )
+    .await?;
+    Ok(Json(Saved { id: None, version }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryVersionOut {
+    pub version: i64,
+    pub occurred_at: String,
+    pub contact_method: Option<String>,
+    pub contact_outcome: Option<String>,
+    pub body: String,
+    pub recorded_at: String,
+    pub recorded_by: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryOut {
+    pub id: Uuid,
+    pub person_id: Option<Uuid>,
+    /// `note`, `contact` or `event`.
+    pub kind: String,
+    /// `ordinary` or `sensitive`.
+    pub sensitivity: String,
+    pub created_by: String,
+    pub withdrawn: bool,
+    pub withdrawn_reason: Option<String>,
+    /// Newest first; the first is the current text.
+    pub versions: Vec<EntryVersionOut>,
+}
+
+impl From<&EntryView> for EntryOut {
+    fn from(e: &EntryView) -> Self {
+        use super::dto::rfc3339;
+        Self {
+            id: e.id,
+            person_id: e.person_id,
+            kind: e.kind.code().into(),
+            sensitivity: e.sensitivity.code().into(),
+            created_by: e.created_by.clone(),
+            withdrawn: e.withdrawn.is_some(),
+            withdrawn_reason: e.withdrawn.as_ref().map(|w| w.2.clone()),
+            versions: e
+                .versions
+                .iter()
+                .map(|v| EntryVersionOut {
+                    version: v.version,
+                    occurred_at: rfc3339(v.occurred_at),
+                    contact_method: v.contact_method.clone(),
+                    contact_outcome: v.contact_outcome.clone(),
+                    body: v.body.clone(),
+                    recorded_at: rfc3339(v.recorded_at),
+                    recorded_by: v.recorded_by.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct TimelineQuery {
+    /// Only entries about this person.
+    person: Option<Uuid>,
+    /// Only `note`, `contact` or `event`.
+    kind: Option<String>,
+}
+
+/// A case's timeline, newest first, as the caller may see it.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", tag = "cases", params(("id" = Uuid, Path), TimelineQuery),
+    responses((status = 200, body = Vec<EntryOut>), (status = 404, body = ApiErrorBody)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Query(q): Query<TimelineQuery>,
+) -> Result<Json<Vec<EntryOut>>, ApiError> {
+    let filter = TimelineFilter {
+        person_id: q.person,
+        kind: q.kind.as_deref().and_then(EntryKind::parse),
+    };
+    let entries = casework::view_timeline(&state.app, &who.actor(), id(&raw)?, &filter).await?;
+    Ok(Json(entries.iter().map(EntryOut::from).collect()))
+}
+
+/// A new note, contact or event. `submission_key` makes a repeated request save once.
+/// `occurred_on` is DD/MM/YYYY or YYYY-MM-DD and `occurred_time` HH:MM, UK time.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/timeline", tag = "cases", params(("id" = Uuid, Path)),
+    request_body(content = Object, description = "kind, sensitivity, person_id, body, occurred_on, occurred_time, contact_method, contact_outcome, submission_key"),
+    responses((status = 201, body = Saved), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn add_entry(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(form): Body<EntryForm>,
+) -> Result<(StatusCode, Json<Saved>), ApiError> {
+    let entry = casework::add_entry(&state.app, &who.actor(), id(&raw)?, &form).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Saved {
+            id: Some(entry),
+            version: 1,
+        }),
+    ))
+}
+
+/// Correct an entry: a new version; earlier ones stay in its history.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/timeline/{entry}/corrections", tag = "cases",
+    params(("id" = Uuid, Path), ("entry" = Uuid, Path)),
+    request_body(content = Object, description = "body, occurred_on, occurred_time, contact_method, contact_outcome"),
+    responses((status = 200, body = Saved), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn correct(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path((case, entry)): Path<(String, String)>,
+    Body(form): Body<EntryForm>,
+) -> Result<Json<Saved>, ApiError> {
+    let entry = id(&entry)?;
+    let version =
+        casework::correct_entry(&state.app, &who.actor(), id(&case)?, entry, &form).await?;
+    Ok(Json(Saved {
+        id: Some(entry),
+        version,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct WithdrawIn {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Withdraw an entry made in error (managers). It stays in the history.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/timeline/{entry}/withdraw", tag = "cases",
+    params(("id" = Uuid, Path), ("entry" = Uuid, Path)), request_body = WithdrawIn,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path((case, entry)): Path<(String, String)>,
+    Body(input): Body<WithdrawIn>,
+) -> Result<StatusCode, ApiError> {
+    casework::withdraw_entry(
+        &state.app,
+        &who.actor(),
+        id(&case)?,
+        id(&entry)?,
+        &input.reason,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,481 @@
+//! Recording work: contact details, and notes, contacts and events on the timeline.
+
+use crate::error::page_error;
+use crate::session::{not_found, Signed};
+use crate::views::{render, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use hearth_app::auth::SignedIn;
+use hearth_app::casework::{self, ContactView, EntryView};
+use hearth_app::{records, secrets, AppError};
+use hearth_domain::access::{grant, Action, Scope};
+use hearth_domain::contact::{Channel, ContactForm};
+use hearth_domain::ids::parse_id;
+use hearth_domain::timeline::{EntryForm, EntryKind, CONTACT_METHODS, CONTACT_OUTCOMES};
+use hearth_domain::validation::Invalid;
+use serde::Deserialize;
+use uuid::Uuid;
+
+// ---- contact details ---------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "contact_edit.html")]
+struct ContactPage {
+    layout: Layout,
+    errors: Invalid,
+    person_id: Uuid,
+    person_name: String,
+    form: ContactForm,
+    based_on: i64,
+    conflict: Option<String>,
+    channels: [Channel; 5],
+    safeties: [(&'static str, &'static str); 3],
+}
+
+impl ContactPage {
+    fn safety_of(&self, c: &Channel) -> String {
+        let f = &self.form;
+        let v = match c {
+            Channel::Phone => &f.phone_safety,
+            Channel::Text => &f.text_safety,
+            Channel::Email => &f.email_safety,
+            Channel::Letter => &f.letter_safety,
+            Channel::Voicemail => &f.voicemail_safety,
+        };
+        if v.is_empty() {
+            "not_known".into()
+        } else {
+            v.clone()
+        }
+    }
+
+    fn when_of(&self, c: &Channel) -> String {
+        let f = &self.form;
+        match c {
+            Channel::Phone => f.phone_when.clone(),
+            Channel::Text => f.text_when.clone(),
+            Channel::Email => f.email_when.clone(),
+            Channel::Letter => f.letter_when.clone(),
+            Channel::Voicemail => f.voicemail_when.clone(),
+        }
+    }
+}
+
+const SAFETIES: [(&str, &str); 3] = [
+    ("not_known", "Not known"),
+    ("safe", "Safe"),
+    ("not_safe", "Not safe"),
+];
+
+async fn person_name(state: &AppState, who: &SignedIn, id: Uuid) -> Result<String, Response> {
+    records::view_person(&state.app, &who.actor(), id)
+        .await
+        .map(|p| format!("{} {}", p.given_name, p.family_name))
+        .map_err(page_error)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn contact_page(
+    who: &SignedIn,
+    id: Uuid,
+    name: String,
+    form: ContactForm,
+    based_on: i64,
+    errors: Invalid,
+    conflict: Option<String>,
+    status: StatusCode,
+) -> Response {
+    render(
+        status,
+        &ContactPage {
+            layout: Layout::signed("Contact details", who).with_errors(&errors),
+            errors,
+            person_id: id,
+            person_name: name,
+            form,
+            based_on,
+            conflict,
+            channels: Channel::ALL,
+            safeties: SAFETIES,
+        },
+    )
+}
+
+pub async fn edit_contact(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let name = match person_name(&state, &who, id).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    match casework::view_contact(&state.app, &who.actor(), id).await {
+        Ok(ContactView::Withheld) => page_error(AppError::Forbidden),
+        Ok(view) => {
+            let form = match &view {
+                ContactView::Shown { current, .. } => ContactForm::from_details(current),
+                _ => ContactForm::default(),
+            };
+            contact_page(
+                &who,
+                id,
+                name,
+                form,
+                view.version(),
+                Invalid::default(),
+                None,
+                StatusCode::OK,
+            )
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ContactSubmission {
+    #[serde(default)]
+    based_on: i64,
+    #[serde(flatten)]
+    form: ContactForm,
+}
+
+pub async fn save_contact(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(s): Form<ContactSubmission>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    match casework::save_contact(&state.app, &who.actor(), id, &s.form, s.based_on).await {
+        Ok(_) => Redirect::to(&format!("/people/{id}#contact")).into_response(),
+        Err(AppError::Invalid(errors)) => match person_name(&state, &who, id).await {
+            Ok(name) => contact_page(
+                &who,
+                id,
+                name,
+                s.form,
+                s.based_on,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(r) => r,
+        },
+        Err(AppError::Conflict { message, .. }) => {
+            // Keep what they typed, and base the next attempt on what is there now.
+            let current = casework::view_contact(&state.app, &who.actor(), id)
+                .await
+                .map(|v| v.version())
+                .unwrap_or(s.based_on);
+            match person_name(&state, &who, id).await {
+                Ok(name) => contact_page(
+                    &who,
+                    id,
+                    name,
+                    s.form,
+                    current,
+                    Invalid::default(),
+                    Some(message),
+                    StatusCode::CONFLICT,
+                ),
+                Err(r) => r,
+            }
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+// ---- the timeline ------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "entry_new.html")]
+struct EntryFormPage {
+    layout: Layout,
+    errors: Invalid,
+    case_id: Uuid,
+    reference: String,
+    members: Vec<(Uuid, String)>,
+    form: EntryForm,
+    kinds: [EntryKind; 3],
+    methods: &'static [(&'static str, &'static str)],
+    outcomes: &'static [(&'static str, &'static str)],
+    correcting: bool,
+    show_contact: bool,
+    action: String,
+}
+
+async fn entry_form_page(
+    state: &AppState,
+    who: &SignedIn,
+    case_id: Uuid,
+    form: EntryForm,
+    errors: Invalid,
+    correcting: Option<Uuid>,
+    status: StatusCode,
+) -> Response {
+    let case = match records::view_case(&state.app, &who.actor(), case_id).await {
+        Ok(c) => c,
+        Err(e) => return page_error(e),
+    };
+    let show_contact = correcting.is_none() || form.kind == "contact";
+    render(
+        status,
+        &EntryFormPage {
+            layout: Layout::signed(
+                if correcting.is_some() {
+                    "Correct an entry"
+                } else {
+                    "Add to the timeline"
+                },
+                who,
+            )
+            .with_errors(&errors),
+            errors,
+            case_id,
+            reference: case.summary.reference.clone(),
+            members: case
+                .members
+                .iter()
+                .map(|m| {
+                    (
+                        m.person_id,
+                        format!("{} {} ({})", m.given_name, m.family_name, m.role.label()),
+                    )
+                })
+                .collect(),
+            form,
+            kinds: EntryKind::ALL,
+            methods: CONTACT_METHODS,
+            outcomes: CONTACT_OUTCOMES,
+            correcting: correcting.is_some(),
+            show_contact,
+            action: match correcting {
+                Some(e) => format!("/cases/{case_id}/entries/{e}/correct"),
+                None => format!("/cases/{case_id}/entries"),
+            },
+        },
+    )
+}
+
+pub async fn new_entry(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let form = EntryForm {
+        kind: "note".into(),
+        sensitivity: "ordinary".into(),
+        submission_key: secrets::new_token(),
+        ..Default::default()
+    };
+    entry_form_page(
+        &state,
+        &who,
+        id,
+        form,
+        Invalid::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn add_entry(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(form): Form<EntryForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    match casework::add_entry(&state.app, &who.actor(), id, &form).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#timeline")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            entry_form_page(
+                &state,
+                &who,
+                id,
+                form,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "entry.html")]
+struct EntryPage {
+    layout: Layout,
+    errors: Invalid,
+    case_id: Uuid,
+    reference: String,
+    entry: EntryView,
+    can_record: bool,
+    can_withdraw: bool,
+    reason: String,
+}
+
+async fn entry_page(
+    state: &AppState,
+    who: &SignedIn,
+    case_id: Uuid,
+    entry_id: Uuid,
+    errors: Invalid,
+    reason: String,
+    status: StatusCode,
+) -> Response {
+    let actor = who.actor();
+    let (case, entry) = match (
+        records::view_case(&state.app, &actor, case_id).await,
+        casework::view_entry(&state.app, &actor, case_id, entry_id).await,
+    ) {
+        (Ok(c), Ok(e)) => (c, e),
+        (Err(e), _) | (_, Err(e)) => return page_error(e),
+    };
+    render(
+        status,
+        &EntryPage {
+            layout: Layout::signed("Timeline entry", who).with_errors(&errors),
+            errors,
+            case_id,
+            reference: case.summary.reference,
+            entry,
+            can_record: grant(who.user.role, Action::RecordWork) != Scope::None,
+            can_withdraw: grant(who.user.role, Action::WithdrawEntry) != Scope::None,
+            reason,
+        },
+    )
+}
+
+pub async fn entry(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path((case_id, entry_id)): Path<(String, String)>,
+) -> Response {
+    let (Some(case_id), Some(entry_id)) = (parse_id(&case_id), parse_id(&entry_id)) else {
+        return not_found();
+    };
+    entry_page(
+        &state,
+        &who,
+        case_id,
+        entry_id,
+        Invalid::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn correct_page(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path((case_id, entry_id)): Path<(String, String)>,
+) -> Response {
+    let (Some(case_id), Some(entry_id)) = (parse_id(&case_id), parse_id(&entry_id)) else {
+        return not_found();
+    };
+    let e = match casework::view_entry(&state.app, &who.actor(), case_id, entry_id).await {
+        Ok(e) => e,
+        Err(e) => return page_error(e),
+    };
+    let uk = hearth_domain::ukdate::to_uk(e.current().occurred_at);
+    let form = EntryForm {
+        kind: e.kind.code().into(),
+        sensitivity: e.sensitivity.code().into(),
+        body: e.current().body.clone(),
+        occurred_on: format!("{:02}/{:02}/{}", uk.day(), u8::from(uk.month()), uk.year()),
+        occurred_time: format!("{:02}:{:02}", uk.hour(), uk.minute()),
+        contact_method: e.current().contact_method.clone().unwrap_or_default(),
+        contact_outcome: e.current().contact_outcome.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    entry_form_page(
+        &state,
+        &who,
+        case_id,
+        form,
+        Invalid::default(),
+        Some(entry_id),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn correct(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path((case_id, entry_id)): Path<(String, String)>,
+    Form(form): Form<EntryForm>,
+) -> Response {
+    let (Some(case_id), Some(entry_id)) = (parse_id(&case_id), parse_id(&entry_id)) else {
+        return not_found();
+    };
+    match casework::correct_entry(&state.app, &who.actor(), case_id, entry_id, &form).await {
+        Ok(_) => Redirect::to(&format!("/cases/{case_id}/entries/{entry_id}")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            entry_form_page(
+                &state,
+                &who,
+                case_id,
+                form,
+                errors,
+                Some(entry_id),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path((case_id, entry_id)): Path<(String, String)>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    let (Some(case_id), Some(entry_id)) = (parse_id(&case_id), parse_id(&entry_id)) else {
+        return not_found();
+    };
+    match casework::withdraw_entry(&state.app, &who.actor(), case_id, entry_id, &f.reason).await {
+        Ok(()) => Redirect::to(&format!("/cases/{case_id}/entries/{entry_id}")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            entry_page(
+                &state,
+                &who,
+                case_id,
+                entry_id,
+                errors,
+                f.reason,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}

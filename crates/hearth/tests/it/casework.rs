@@ -1,0 +1,750 @@
+//! Contact details and the timeline, and the firewall around them: someone whose only link to a
+//! family is work with the person causing harm never sees the victim's or child's location or
+//! sensitive notes, whichever way they ask.
+
+use crate::common::*;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+const ADDRESS: &str = "Flat 3, 12 Refuge Lane, Northshire";
+const DISCLOSURE: &str = "She disclosed he tried to strangle her on Friday";
+const CHILD_SAID: &str = "Alfie said he hides under the bed when they shout";
+
+async fn record_victim_contact(t: &TestApp, idva: &Client, victim: uuid::Uuid) {
+    let page = format!("/people/{victim}/contact");
+    let r = t
+        .submit(
+            idva,
+            &page,
+            &page,
+            &[
+                ("based_on", "0"),
+                ("phone", "07700 900982"),
+                ("phone_safety", "not_safe"),
+                ("text_safety", "safe"),
+                ("text_when", "Weekdays 10 to 2, when he is at work"),
+                ("email", "zoe.q@example.org"),
+                ("email_safety", "not_known"),
+                ("letter_safety", "not_safe"),
+                ("voicemail_safety", "not_safe"),
+                ("address", ADDRESS),
+                ("postcode", "ns1 2ab"),
+                ("confidential_address", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+}
+
+fn key() -> String {
+    hearth_app::secrets::new_token()
+}
+
+async fn add_entry(
+    t: &TestApp,
+    who: &Client,
+    case: uuid::Uuid,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let page = format!("/cases/{case}/entries/new");
+    let html = who
+        .get(t.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let submission = html
+        .split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = csrf_in(&html);
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf), ("submission_key", &submission)];
+    form.extend_from_slice(fields);
+    who.post(t.url(&format!("/cases/{case}/entries")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn contact_details_are_shown_arrangements_first_and_withheld_behind_the_firewall() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    record_victim_contact(&t, &idva, w.victim).await;
+
+    let html = idva
+        .get(t.url(&format!("/people/{}", w.victim)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(ADDRESS) && html.contains("NS1 2AB"),
+        "the Idva sees the address, postcode normalised"
+    );
+    assert!(html.contains("Confidential address."));
+    let arrangements = html.find("Safe contact arrangements").unwrap();
+    assert!(
+        arrangements < html.find("07700 900982").unwrap(),
+        "arrangements come before any detail"
+    );
+    assert!(html.contains("Weekdays 10 to 2, when he is at work"));
+
+    // The Engage practitioner works with the person causing harm in the same case.
+    let engage = t.signed_in(&w.staff["engage"].1).await;
+    let html = engage
+        .get(t.url(&format!("/people/{}", w.victim)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("You cannot see this person's contact details."));
+    for secret in [
+        ADDRESS,
+        "Refuge",
+        "NS1 2AB",
+        "07700",
+        "zoe.q@",
+        "when he is at work",
+    ] {
+        assert!(!html.contains(secret), "Engage page shows {secret}");
+    }
+    let r = engage
+        .get(t.url(&format!("/people/{}/contact", w.victim)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(!r.text().await.unwrap().contains("Refuge"));
+    // The child is protected too.
+    let html = engage
+        .get(t.url(&format!("/people/{}", w.child)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("You cannot see this person's contact details."));
+
+    let token = t.token_for(w.org, w.staff["engage"].0).await;
+    let r = t
+        .api_get(&token, &format!("/api/v1/people/{}/contact", w.victim))
+        .await;
+    let body = r.text().await.unwrap();
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "withheld");
+    assert!(v["details"].is_null());
+    assert!(!body.contains("Refuge") && !body.contains("07700"));
+    // Nor can they change it (which would also tell them it exists).
+    let r = Client::new()
+        .put(t.url(&format!("/api/v1/people/{}/contact", w.victim)))
+        .bearer_auth(&token)
+        .json(&json!({"based_on": 1, "address": "anything"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(!r.text().await.unwrap().contains("Refuge"));
+
+    // Those who may see it: the Idva, the child's worker, the team and service managers.
+    for key in ["idva", "children", "team_manager", "service_manager"] {
+        let token = t.token_for(w.org, w.staff[key].0).await;
+        let v: Value = t
+            .api_get(&token, &format!("/api/v1/people/{}/contact", w.victim))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["status"], "shown", "{key}");
+        assert_eq!(v["details"]["address"], ADDRESS, "{key}");
+        assert_eq!(v["details"]["arrangements"][0]["channel"], "phone");
+        assert_eq!(v["details"]["arrangements"][0]["safety"], "not_safe");
+    }
+
+    // Viewing location data is audited; being refused it is not a view.
+    let rows = t.audit_rows().await;
+    let viewers: Vec<_> = rows
+        .iter()
+        .filter(|r| r.1 == "person.contact_view")
+        .filter_map(|r| r.5.clone())
+        .collect();
+    assert!(viewers.contains(&w.staff["idva"].0.to_string()));
+    assert!(!viewers.contains(&w.staff["engage"].0.to_string()));
+
+    // And the database file holds none of it in the clear.
+    if let Some(path) = &t.sqlite_file {
+        let mut raw = std::fs::read(path).unwrap();
+        raw.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
+        for plain in ["Refuge Lane", "07700 900982", "when he is at work"] {
+            assert!(
+                !raw.windows(plain.len()).any(|w| w == plain.as_bytes()),
+                "{plain} in the database file"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn contact_changes_keep_history_and_never_silently_overwrite() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    record_victim_contact(&t, &idva, w.victim).await;
+
+    // Two people open the form at version 1; the second to save is told, and keeps their typing.
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let page = format!("/people/{}/contact", w.victim);
+    let r = t
+        .submit(
+            &idva,
+            &page,
+            &page,
+            &[
+                ("based_on", "1"),
+                ("address", "New refuge, Eastmoor"),
+                ("postcode", "EM1 1AA"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &page,
+            &[
+                ("based_on", "1"),
+                ("address", "Manager's stale edit"),
+                ("postcode", "NS9 9ZZ"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Someone else changed these contact details"));
+    assert!(
+        html.contains("Manager&#39;s stale edit") || html.contains("Manager's stale edit"),
+        "typed text kept"
+    );
+
+    let html = idva
+        .get(t.url(&format!("/people/{}", w.victim)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("New refuge, Eastmoor"));
+    assert!(!html.contains("stale edit"));
+    assert!(html.contains("Earlier versions (1)"));
+    assert!(
+        html.contains(ADDRESS),
+        "the earlier address is kept in the history"
+    );
+
+    // Bad input names the field and keeps what was typed.
+    let r = t
+        .submit(
+            &idva,
+            &page,
+            &page,
+            &[
+                ("based_on", "2"),
+                ("postcode", "not a postcode"),
+                ("phone", "12"),
+                ("text_safety", "safe"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("href=\"#postcode\"") && html.contains("Enter a real postcode"));
+    assert!(html.contains("href=\"#phone\""));
+    assert!(html.contains("value=\"not a postcode\""));
+}
+
+#[tokio::test]
+async fn sensitive_notes_never_reach_work_with_the_person_causing_harm() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let case = w.case;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let children = t.signed_in(&w.staff["children"].1).await;
+    let engage = t.signed_in(&w.staff["engage"].1).await;
+    let (victim, child, harm) = (
+        w.victim.to_string(),
+        w.child.to_string(),
+        w.perpetrator.to_string(),
+    );
+
+    for (who, fields) in [
+        (
+            &idva,
+            vec![
+                ("kind", "note"),
+                ("sensitivity", "sensitive"),
+                ("person_id", victim.as_str()),
+                ("body", DISCLOSURE),
+            ],
+        ),
+        (
+            &idva,
+            vec![
+                ("kind", "note"),
+                ("sensitivity", "ordinary"),
+                ("person_id", ""),
+                ("body", "Family referred on to housing"),
+            ],
+        ),
+        (
+            &children,
+            vec![
+                ("kind", "note"),
+                ("sensitivity", "sensitive"),
+                ("person_id", child.as_str()),
+                ("body", CHILD_SAID),
+            ],
+        ),
+        (
+            &engage,
+            vec![
+                ("kind", "note"),
+                ("sensitivity", "sensitive"),
+                ("person_id", harm.as_str()),
+                ("body", "He admitted controlling the money"),
+            ],
+        ),
+        (
+            &engage,
+            vec![
+                ("kind", "contact"),
+                ("sensitivity", "ordinary"),
+                ("person_id", harm.as_str()),
+                ("contact_method", "phone"),
+                ("contact_outcome", "spoke"),
+                ("body", ""),
+            ],
+        ),
+    ] {
+        let r = add_entry(&t, who, case, &fields).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{:?}: {}",
+            fields,
+            r.text().await.unwrap()
+        );
+    }
+
+    // The Idva sees everything about the family.
+    let html = idva
+        .get(t.url(&format!("/cases/{case}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for text in [
+        DISCLOSURE,
+        CHILD_SAID,
+        "He admitted controlling the money",
+        "Family referred on to housing",
+    ] {
+        assert!(
+            html.contains(text.replace('\'', "&#39;").as_str()) || html.contains(text),
+            "Idva misses {text}"
+        );
+    }
+
+    // The Engage practitioner sees ordinary entries and their own client's, nothing else, and no trace.
+    let html = engage
+        .get(t.url(&format!("/cases/{case}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Family referred on to housing"));
+    assert!(html.contains("He admitted controlling the money"));
+    assert!(html.contains("Successful: spoke with them"));
+    for secret in [DISCLOSURE, "strangle", CHILD_SAID, "under the bed"] {
+        assert!(!html.contains(secret), "Engage case page shows {secret}");
+    }
+    assert_eq!(
+        html.matches("<article").count(),
+        3,
+        "no placeholder hints at hidden entries"
+    );
+    let filtered = engage
+        .get(t.url(&format!("/cases/{case}?person={victim}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!filtered.contains("strangle"));
+
+    let token = t.token_for(w.org, w.staff["engage"].0).await;
+    let body = t
+        .api_get(&token, &format!("/api/v1/cases/{case}/timeline"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !body.contains("strangle") && !body.contains("under the bed"),
+        "{body}"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // Asking for the hidden entry directly, correcting it or withdrawing it gives nothing away.
+    let idva_token = t.token_for(w.org, w.staff["idva"].0).await;
+    let all: Value = t
+        .api_get(&idva_token, &format!("/api/v1/cases/{case}/timeline"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hidden = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["versions"][0]["body"] == DISCLOSURE)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = engage
+        .get(t.url(&format!("/cases/{case}/entries/{hidden}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(!r.text().await.unwrap().contains("strangle"));
+    let r = Client::new()
+        .post(t.url(&format!(
+            "/api/v1/cases/{case}/timeline/{hidden}/corrections"
+        )))
+        .bearer_auth(&token)
+        .json(&json!({"body": "overwritten"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // They cannot write a sensitive entry about the victim either (they could not read it back).
+    let r = add_entry(
+        &t,
+        &engage,
+        case,
+        &[
+            ("kind", "note"),
+            ("sensitivity", "sensitive"),
+            ("person_id", &victim),
+            ("body", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("only about the people you work with"));
+
+    // A colleague not allocated to the case gets nothing at all.
+    let idva2 = t.token_for(w.org, w.staff["idva2"].0).await;
+    assert_eq!(
+        t.api_get(&idva2, &format!("/api/v1/cases/{case}/timeline"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn corrections_keep_history_and_only_managers_withdraw_with_a_reason() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let case = w.case;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let r = add_entry(
+        &t,
+        &idva,
+        case,
+        &[
+            ("kind", "note"),
+            ("sensitivity", "ordinary"),
+            ("body", "Met at the school gate"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let token = t.token_for(w.org, w.staff["idva"].0).await;
+    let all: Value = t
+        .api_get(&token, &format!("/api/v1/cases/{case}/timeline"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entry = all[0]["id"].as_str().unwrap().to_string();
+
+    let page = format!("/cases/{case}/entries/{entry}/correct");
+    let r = t
+        .submit(
+            &idva,
+            &page,
+            &page,
+            &[
+                ("body", "Met at the library, not the school gate"),
+                ("occurred_on", ""),
+                ("occurred_time", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = idva
+        .get(t.url(&format!("/cases/{case}/entries/{entry}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Version 2 (current)") && html.contains("Met at the library"));
+    assert!(
+        html.contains("Version 1") && html.contains("Met at the school gate"),
+        "the earlier text stays visible"
+    );
+
+    // A worker may not withdraw.
+    let wpage = format!("/cases/{case}/entries/{entry}");
+    let r = t
+        .submit(
+            &idva,
+            &wpage,
+            &format!("{wpage}/withdraw"),
+            &[("reason", "mine")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A manager must give a reason.
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let r = t
+        .submit(
+            &manager,
+            &wpage,
+            &format!("{wpage}/withdraw"),
+            &[("reason", "  ")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Say why this entry is being withdrawn"));
+    let r = t
+        .submit(
+            &manager,
+            &wpage,
+            &format!("{wpage}/withdraw"),
+            &[("reason", "Recorded on the wrong family")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = idva
+        .get(t.url(&wpage))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Withdrawn") && html.contains("Recorded on the wrong family"));
+    assert!(
+        html.contains("Met at the school gate"),
+        "withdrawn, not deleted"
+    );
+    let rows = t.audit_rows().await;
+    for action in [
+        "case.entry_add",
+        "case.entry_correct",
+        "case.entry_withdraw",
+    ] {
+        assert!(rows.iter().any(|r| r.1 == action), "{action} audited");
+    }
+}
+
+#[tokio::test]
+async fn timeline_input_is_checked_stored_faithfully_and_saved_once() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let case = w.case;
+    let token = t.token_for(w.org, w.staff["idva"].0).await;
+    let client = Client::new();
+    let post = |body: Value| {
+        client
+            .post(t.url(&format!("/api/v1/cases/{case}/timeline")))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+
+    // A long note with emoji and right-to-left text is kept exactly.
+    let long: String = "فاطمة قالت 🌻 — line one\n".repeat(4_000);
+    assert!(
+        long.chars().count() < 100_000 && long.len() > 100_000,
+        "over 100 KB"
+    );
+    let r = post(
+        json!({"kind": "note", "sensitivity": "ordinary", "body": long, "submission_key": key()}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let all: Value = t
+        .api_get(&token, &format!("/api/v1/cases/{case}/timeline"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        all[0]["versions"][0]["body"].as_str().unwrap(),
+        long.trim_end()
+    );
+
+    // Too long is refused with a reason, not cut short.
+    let r = post(json!({"kind": "note", "sensitivity": "ordinary", "body": "x".repeat(100_001), "submission_key": key()})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["fields"][0]["field"], "body");
+
+    let bad = [
+        (
+            json!({"kind": "note", "sensitivity": "ordinary", "body": "x", "occurred_on": "01/01/2030"}),
+            "occurred_on",
+        ),
+        (
+            json!({"kind": "note", "sensitivity": "ordinary", "body": "x", "occurred_on": "01/01/2020"}),
+            "occurred_on",
+        ),
+        (
+            json!({"kind": "note", "sensitivity": "ordinary", "body": "x", "occurred_on": "31/02/2026"}),
+            "occurred_on",
+        ),
+        (
+            json!({"kind": "gossip", "sensitivity": "ordinary", "body": "x"}),
+            "kind",
+        ),
+        (
+            json!({"kind": "note", "sensitivity": "ordinary", "body": "x", "person_id": w.other_org_person}),
+            "person_id",
+        ),
+        (
+            json!({"kind": "contact", "sensitivity": "ordinary", "body": ""}),
+            "contact_method",
+        ),
+    ];
+    for (body, field) in bad {
+        let mut body = body;
+        body["submission_key"] = json!(key());
+        let r = post(body.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let v: Value = r.json().await.unwrap();
+        assert!(
+            v["error"]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["field"] == field),
+            "{body}: {v}"
+        );
+    }
+
+    // The same submission twice is one entry.
+    let k = key();
+    let first: Value = post(json!({"kind": "event", "sensitivity": "ordinary", "body": "Moved to refuge", "submission_key": k})).await.unwrap().json().await.unwrap();
+    let second: Value = post(json!({"kind": "event", "sensitivity": "ordinary", "body": "Moved to refuge", "submission_key": k})).await.unwrap().json().await.unwrap();
+    assert_eq!(first["id"], second["id"]);
+    let all: Value = t
+        .api_get(&token, &format!("/api/v1/cases/{case}/timeline?kind=event"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 1);
+
+    // A form page double-submitted by the browser behaves the same.
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let html = idva
+        .get(t.url(&format!("/cases/{case}/entries/new")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let submission = html
+        .split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = csrf_in(&html);
+    for _ in 0..2 {
+        let r = idva
+            .post(t.url(&format!("/cases/{case}/entries")))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("submission_key", &submission),
+                ("kind", "note"),
+                ("sensitivity", "ordinary"),
+                ("body", "Double-clicked save"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let html = idva
+        .get(t.url(&format!("/cases/{case}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches("Double-clicked save").count(), 1);
+}
