@@ -57,8 +57,34 @@ async function journeys(browser, { javaScript, width }) {
   await page.click('main table a');
   check(page.url().includes('/people/'), `${label}: person opens`);
   await scanIf(page, 'person');
+  // She records a note from the case page.
+  await page.goBack();
+  await page.click('text=Add a note, contact or event');
+  await scanIf(page, 'add to timeline');
+  const note = `Browser note ${label}`;
+  await page.fill('#body', note);
+  await page.click('main button[type=submit]');
+  check((await page.textContent('main')).includes(note), `${label}: note shows on the timeline`);
   await page.click('header button[type=submit]');
   check(page.url().endsWith('/login?ended=out'), `${label}: signed out`);
+
+  // The Engage practitioner opens families' cases and sees no disclosure and no victim address.
+  await signIn(page, 'engage');
+  const links = await page.$$eval('main table a', as => as.map(a => a.getAttribute('href')));
+  check(links.length > 0, `${label}: Engage has a caseload`);
+  for (const href of links.slice(0, 5)) {
+    await page.goto(base + href);
+    const text = await page.textContent('main');
+    check(!text.includes('Disclosed'), `${label}: Engage sees a disclosure on ${href}`);
+    const victim = await page.$$eval('main table tr', rows =>
+      rows.filter(r => r.textContent.includes('Victim/survivor')).map(r => r.querySelector('a').getAttribute('href')));
+    await page.goto(base + victim[0]);
+    const person = await page.textContent('main');
+    check(person.includes("You cannot see this person's contact details."), `${label}: victim contact withheld on ${victim[0]}`);
+    check(!person.includes('07700') && !/NS\d \d[A-Z]{2}/.test(person), `${label}: victim location shown on ${victim[0]}`);
+  }
+  await scanIf(page, 'person, contact withheld');
+  await page.click('header button[type=submit]');
 
   // A manager sees who viewed a case.
   await signIn(page, 'idva.manager');

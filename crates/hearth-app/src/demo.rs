@@ -5,12 +5,14 @@
 use crate::secrets;
 use crate::{App, Result};
 use hearth_domain::access::CaseRole;
+use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
+use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::Role;
 use hearth_store::audit::{self, AuditEvent};
-use hearth_store::cases;
 use hearth_store::orgs::{self, Organisation};
 use hearth_store::users::{self, NewUser};
+use hearth_store::{cases, contact, timeline};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use time::Duration;
@@ -111,6 +113,148 @@ const FAMILY: &[&str] = &[
     "Applethwaite-Dunn",
     "Bramblecote",
 ];
+
+const DISCLOSURES: &[&str] = &[
+    "Disclosed that the abuse has got worse since the separation; he has started turning up at the school.",
+    "Disclosed threats made over the phone last week. Safety planning discussed; she keeps a second phone hidden.",
+    "Disclosed financial control: no access to her own wages. Referred to the benefits adviser.",
+    "Disclosed she is frightened for the children at contact handovers. Discussed a handover at the family centre.",
+];
+
+const STREETS: &[&str] = &[
+    "Orchard Close",
+    "Mill Lane",
+    "Station Road",
+    "Beacon Rise",
+    "Willow Court",
+    "Church View",
+];
+
+/// Invented contact details using Ofcom's drama numbers (07700 900000 to 900999) and a made-up
+/// postcode area (NS), so none of them reaches a real person.
+fn demo_contact(rng: &mut StdRng, n: usize) -> ContactDetails {
+    let text_is_safe = rng.gen_bool(0.6);
+    let arrangement = |channel, safety, when: &str| Arrangement {
+        channel,
+        safety,
+        when: when.into(),
+    };
+    ContactDetails {
+        arrangements: vec![
+            if text_is_safe {
+                arrangement(Channel::Phone, Safety::NotSafe, "")
+            } else {
+                arrangement(Channel::Phone, Safety::Safe, "Weekdays 9:30 to 2:30")
+            },
+            if text_is_safe {
+                arrangement(
+                    Channel::Text,
+                    Safety::Safe,
+                    "Any time; never mention the service",
+                )
+            } else {
+                arrangement(Channel::Text, Safety::NotKnown, "")
+            },
+            arrangement(Channel::Email, Safety::NotKnown, ""),
+            arrangement(Channel::Letter, Safety::NotSafe, "He opens her post"),
+            arrangement(Channel::Voicemail, Safety::NotSafe, ""),
+        ],
+        phone: format!("07700 900{:03}", n % 1000),
+        email: String::new(),
+        address: format!(
+            "{} {}\nNorthshire",
+            rng.gen_range(1..120),
+            STREETS[rng.gen_range(0..STREETS.len())]
+        ),
+        postcode: format!(
+            "NS{} {}{}{}",
+            rng.gen_range(1..9),
+            rng.gen_range(1..9),
+            char::from(b'A' + rng.gen_range(0..26u8)),
+            char::from(b'A' + rng.gen_range(0..26u8))
+        ),
+        confidential_address: rng.gen_bool(0.2),
+    }
+}
+
+/// The victim's contact details, a first contact and often a disclosure, written as the Idva.
+#[allow(clippy::too_many_arguments)]
+async fn seed_casework(
+    tx: &mut hearth_store::Tx,
+    app: &App,
+    cipher: &hearth_store::FieldCipher,
+    rng: &mut StdRng,
+    (org_id, case_id, victim, idva): (Uuid, Uuid, Uuid, Uuid),
+    n: usize,
+    opened: hearth_domain::Timestamp,
+    entry_no: &mut u32,
+) -> Result<()> {
+    let details = demo_contact(rng, n);
+    let json =
+        serde_json::to_string(&details).map_err(|e| crate::AppError::Internal(e.to_string()))?;
+    contact::insert(
+        tx,
+        opened,
+        org_id,
+        victim,
+        1,
+        cipher.encrypt(&contact::place(victim, 1), &json)?,
+        idva,
+    )
+    .await?;
+    let first = opened + Duration::hours(rng.gen_range(2..72));
+    let mut entries = vec![(
+        EntryKind::Contact,
+        Sensitivity::Ordinary,
+        first,
+        Some(("phone", "spoke")),
+        "First contact. Agreed to talk again on Thursday at the agreed safe time.".to_string(),
+    )];
+    if rng.gen_bool(0.7) {
+        let body = DISCLOSURES[rng.gen_range(0..DISCLOSURES.len())].to_string();
+        entries.push((
+            EntryKind::Note,
+            Sensitivity::Sensitive,
+            first + Duration::days(3),
+            None,
+            body,
+        ));
+    }
+    for (kind, sensitivity, at, contact_made, body) in entries {
+        if at > app.now() {
+            continue;
+        }
+        *entry_no += 1;
+        let id = new_id(at);
+        let key = format!("demo-{entry_no:08}");
+        let e = timeline::NewEntry {
+            id,
+            org_id,
+            case_id,
+            person_id: Some(victim),
+            kind,
+            sensitivity,
+            by: idva,
+            submission_key: &key,
+        };
+        timeline::insert_entry(tx, at, e).await?;
+        let sealed = cipher.encrypt(&timeline::body_place(id, 1), &body)?;
+        timeline::insert_version(
+            tx,
+            at,
+            org_id,
+            id,
+            1,
+            at,
+            contact_made.map(|c| c.0),
+            contact_made.map(|c| c.1),
+            sealed,
+            idva,
+        )
+        .await?;
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone)]
 pub struct DemoSummary {
@@ -242,6 +386,8 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         accounts.push((email, *role));
     }
     let idvas = [ids["idva"], ids["idva2"], ids["idva3"]];
+    let cipher = app.store.cipher(&mut tx, org.id).await?;
+    let mut entry_no = 0u32;
     let childrens = [ids["children"], ids["children2"]];
     let engagers = [ids["engage"], ids["engage2"]];
 
@@ -275,14 +421,26 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             CaseRole::VictimSurvivor,
         )
         .await?;
+        let idva = idvas[n % idvas.len()];
         cases::allocate(
             &mut tx,
             opened,
             org.id,
             case_id,
             Some(victim),
-            idvas[n % idvas.len()],
+            idva,
             Some(ids["idva.manager"]),
+        )
+        .await?;
+        seed_casework(
+            &mut tx,
+            app,
+            &cipher,
+            &mut rng,
+            (org.id, case_id, victim, idva),
+            n,
+            opened,
+            &mut entry_no,
         )
         .await?;
 

@@ -36,6 +36,17 @@ async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
             "victim_survivor"
         ]
     );
+    let contacts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contact_versions")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(contacts, 300, "every victim has contact details");
+    let sensitive: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM timeline_entries WHERE sensitivity = 'sensitive'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert!(sensitive > 100, "disclosures to protect: {sensitive}");
     drop(conn);
 
     // Demo accounts go straight in, and every page says it is a demo.
