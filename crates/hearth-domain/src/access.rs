@@ -52,10 +52,14 @@ pub enum Action {
     RecordWork,
     /// Withdraw a timeline entry made in error (it stays in the history).
     WithdrawEntry,
+    /// Send a referral in (staff taking one by phone, or a partner system).
+    SubmitReferral,
+    /// Work the triage queue: read new referrals, find matches, accept, signpost or decline.
+    Triage,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 10] = [
         Action::ViewCaseRecord,
         Action::ViewRecordHistory,
         Action::ViewUsers,
@@ -64,6 +68,8 @@ impl Action {
         Action::ViewServiceAudit,
         Action::RecordWork,
         Action::WithdrawEntry,
+        Action::SubmitReferral,
+        Action::Triage,
     ];
 
     pub fn label(self) -> &'static str {
@@ -76,6 +82,8 @@ impl Action {
             Action::ViewServiceAudit => "Read the whole audit trail",
             Action::RecordWork => "Record notes, contacts and contact details",
             Action::WithdrawEntry => "Withdraw a timeline entry",
+            Action::SubmitReferral => "Send in a referral",
+            Action::Triage => "Triage referrals",
         }
     }
 
@@ -102,22 +110,22 @@ use Scope::{Allocated as Own, None as No, Organisation as Org, Team};
 
 /// Who may do what. Columns are in the order of [`Action::ALL`]:
 /// open records · record history · list staff · manage staff · API tokens · whole audit trail ·
-/// record work · withdraw entries.
+/// record work · withdraw entries · send referrals · triage.
 ///
 /// Administrators run the system but see no case records: need to know, not rank.
 #[rustfmt::skip]
-pub const GRANTS: [(Role, [Scope; 8]); 11] = [
-    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No  ]),
-    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org ]),
-    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team]),
-    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
-    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
-    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
-    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
-    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No  ]),
-    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No  ]),
-    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No  ]),
-    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No  ]),
+pub const GRANTS: [(Role, [Scope; 10]); 11] = [
+    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No,   No,  No ]),
+    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org,  Org, Org]),
+    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team, Org, Org]),
+    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
+    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
+    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
+    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
+    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
+    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No,   No,  No ]),
+    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No,   No,  No ]),
+    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No,   Org, No ]),
 ];
 
 /// The scope a role is granted for an action.

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod clock;
 pub mod contact;
 pub mod ids;
+pub mod referral;
 pub mod role;
 pub mod timeline;
 pub mod ukdate;
