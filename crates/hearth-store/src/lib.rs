@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod db;
 pub mod migrate;
 pub mod orgs;
+pub mod referrals;
 pub mod row;
 pub mod sessions;
 pub mod throttle;

@@ -23,6 +23,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_contact_and_timeline.sql"),
         include_str!("../migrations/postgres/0002_contact_and_timeline.sql"),
     ),
+    (
+        3,
+        "referrals",
+        include_str!("../migrations/sqlite/0003_referrals.sql"),
+        include_str!("../migrations/postgres/0003_referrals.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

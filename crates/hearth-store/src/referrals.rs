@@ -1,0 +1,256 @@
+//! Referrals waiting for triage, and the decisions made on them.
+
+use crate::row;
+use crate::{Result, StoreError};
+use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::referral::Source;
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct Referral {
+    pub id: Uuid,
+    pub reference: String,
+    pub source: Source,
+    pub referrer_agency: String,
+    pub received_at: Timestamp,
+    pub details: Vec<u8>,
+    pub status: String,
+    pub decided_at: Option<Timestamp>,
+    pub decided_by_name: Option<String>,
+    pub decision_code: Option<String>,
+    pub decision_note: Option<Vec<u8>>,
+    pub case_id: Option<Uuid>,
+}
+
+pub fn details_place(id: Uuid) -> String {
+    format!("referrals.details:{id}")
+}
+
+pub fn note_place(id: Uuid) -> String {
+    format!("referrals.decision_note:{id}")
+}
+
+/// The next number of a per-organisation sequence, taken under a row lock.
+pub async fn next_number(conn: &mut AnyConnection, org_id: Uuid, name: &str) -> Result<i64> {
+    sqlx::query(
+        "INSERT INTO counters (org_id, name, value) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
+    )
+    .bind(org_id.to_string())
+    .bind(name)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE org_id = $1 AND name = $2 RETURNING value",
+    )
+    .bind(org_id.to_string())
+    .bind(name)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub struct NewReferral<'a> {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub reference: &'a str,
+    pub source: Source,
+    pub referrer_agency: &'a str,
+    pub received_by: Option<Uuid>,
+    pub details: Vec<u8>,
+    pub submission_key: &'a str,
+    pub address_key: Option<&'a str>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, now: Timestamp, r: NewReferral<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO referrals (id, org_id, reference, source, referrer_agency, received_at, received_by, details, status, \
+         submission_key, address_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $10)",
+    )
+    .bind(r.id.to_string())
+    .bind(r.org_id.to_string())
+    .bind(r.reference)
+    .bind(r.source.code())
+    .bind(r.referrer_agency)
+    .bind(to_unix(now))
+    .bind(r.received_by.map(|u| u.to_string()))
+    .bind(r.details)
+    .bind(r.submission_key)
+    .bind(r.address_key)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The referral already made from this submission, with its reference.
+pub async fn by_submission(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> Result<Option<(Uuid, Uuid, String)>> {
+    let r = sqlx::query("SELECT id, org_id, reference FROM referrals WHERE submission_key = $1")
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    r.map(|r| {
+        Ok((
+            row::id(&r, "id")?,
+            row::id(&r, "org_id")?,
+            row::text(&r, "reference")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Referrals sent from this address since a moment: the public form's rate limit.
+pub async fn recent_from(
+    conn: &mut AnyConnection,
+    address_key: &str,
+    since: Timestamp,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM referrals WHERE address_key = $1 AND received_at > $2",
+    )
+    .bind(address_key)
+    .bind(to_unix(since))
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+const COLUMNS: &str = "r.id, r.reference, r.source, r.referrer_agency, r.received_at, r.details, r.status, r.decided_at, \
+    u.display_name AS decided_by_name, r.decision_code, r.decision_note, r.case_id";
+
+fn referral(r: &AnyRow) -> Result<Referral> {
+    let source = row::text(r, "source")?;
+    Ok(Referral {
+        id: row::id(r, "id")?,
+        reference: row::text(r, "reference")?,
+        source: Source::parse(&source)
+            .ok_or_else(|| StoreError::Corrupt(format!("referral source {source}")))?,
+        referrer_agency: row::text(r, "referrer_agency")?,
+        received_at: row::at(r, "received_at")?,
+        details: row::bytes(r, "details")?,
+        status: row::text(r, "status")?,
+        decided_at: row::opt_at(r, "decided_at")?,
+        decided_by_name: row::opt_text(r, "decided_by_name")?,
+        decision_code: row::opt_text(r, "decision_code")?,
+        decision_note: row::opt_bytes(r, "decision_note")?,
+        case_id: row::opt_id(r, "case_id")?,
+    })
+}
+
+/// New referrals, oldest first: the triage queue.
+pub async fn queue(conn: &mut AnyConnection, org_id: Uuid, limit: i64) -> Result<Vec<Referral>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM referrals r LEFT JOIN users u ON u.id = r.decided_by \
+         WHERE r.org_id = $1 AND r.status = 'new' ORDER BY r.received_at, r.id LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org_id.to_string())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(referral).collect()
+}
+
+pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Option<Referral>> {
+    let sql = format!("SELECT {COLUMNS} FROM referrals r LEFT JOIN users u ON u.id = r.decided_by WHERE r.id = $1 AND r.org_id = $2");
+    let r = sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(org_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    r.as_ref().map(referral).transpose()
+}
+
+/// Record a decision on a referral still waiting; false if someone decided it first.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    id: Uuid,
+    status: &str,
+    by: Uuid,
+    code: Option<&str>,
+    note: Option<Vec<u8>>,
+    case_id: Option<Uuid>,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE referrals SET status = $1, decided_at = $2, decided_by = $3, decision_code = $4, decision_note = $5, case_id = $6 \
+         WHERE id = $7 AND status = 'new'",
+    )
+    .bind(status)
+    .bind(to_unix(now))
+    .bind(by.to_string())
+    .bind(code)
+    .bind(note)
+    .bind(case_id.map(|c| c.to_string()))
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Everyone on record in the organisation, with the current sealed contact details, for matching.
+pub async fn people_for_matching(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+) -> Result<Vec<(Uuid, String, String, Option<String>, Option<(i64, Vec<u8>)>)>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, c.version, c.sealed FROM people p \
+         LEFT JOIN contact_versions c ON c.person_id = p.id \
+           AND c.version = (SELECT MAX(version) FROM contact_versions m WHERE m.person_id = p.id) \
+         WHERE p.org_id = $1",
+    )
+    .bind(org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let sealed = match (
+                row::opt_bytes(r, "sealed")?,
+                sqlx::Row::try_get::<Option<i64>, _>(r, "version")?,
+            ) {
+                (Some(s), Some(v)) => Some((v, s)),
+                _ => None,
+            };
+            Ok((
+                row::id(r, "id")?,
+                row::text(r, "given_name")?,
+                row::text(r, "family_name")?,
+                row::opt_text(r, "date_of_birth")?,
+                sealed,
+            ))
+        })
+        .collect()
+}
+
+/// The cases a person is in, with status, for matches.
+pub async fn cases_of(
+    conn: &mut AnyConnection,
+    person_id: Uuid,
+) -> Result<Vec<(Uuid, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT c.id, c.reference, c.status FROM cases c JOIN case_members m ON m.case_id = c.id WHERE m.person_id = $1",
+    )
+    .bind(person_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                row::id(r, "id")?,
+                row::text(r, "reference")?,
+                row::text(r, "status")?,
+            ))
+        })
+        .collect()
+}
+
+/// Re-open a closed case for a re-referral.
+pub async fn reopen_case(conn: &mut AnyConnection, case_id: Uuid) -> Result<()> {
+    sqlx::query("UPDATE cases SET status = 'open', closed_at = NULL WHERE id = $1")
+        .bind(case_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
