@@ -7,6 +7,7 @@ pub mod casework;
 pub mod demo;
 pub mod error;
 pub mod records;
+pub mod referrals;
 pub mod secrets;
 pub mod tokens;
 pub mod users;

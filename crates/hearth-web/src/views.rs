@@ -21,6 +21,9 @@ pub struct Layout {
     pub can_admin: bool,
     pub can_audit: bool,
     pub has_errors: bool,
+    pub can_triage: bool,
+    /// A public page about getting support: it carries the quick exit.
+    pub quick_exit: bool,
 }
 
 impl Layout {
@@ -46,6 +49,8 @@ impl Layout {
             can_admin: grant(who.user.role, Action::ManageUsers) != Scope::None,
             can_audit: grant(who.user.role, Action::ViewServiceAudit) != Scope::None,
             has_errors: false,
+            can_triage: grant(who.user.role, Action::Triage) != Scope::None,
+            quick_exit: false,
         }
     }
 
@@ -161,4 +166,21 @@ pub fn outcome(code: &Option<String>) -> &'static str {
         hearth_domain::timeline::CONTACT_OUTCOMES,
         code.as_deref().unwrap_or(""),
     )
+}
+
+pub fn agency(code: &str) -> &'static str {
+    hearth_domain::timeline::label_of(hearth_domain::referral::AGENCIES, code)
+}
+
+/// "2 days, 3 hours" for how long something has waited.
+pub fn waiting(d: &time::Duration) -> String {
+    let hours = d.whole_hours().max(0);
+    let (days, hours) = (hours / 24, hours % 24);
+    let plural = |n: i64, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (days, hours) {
+        (0, 0) => "under an hour".into(),
+        (0, h) => plural(h, "hour"),
+        (d, 0) => plural(d, "day"),
+        (d, h) => format!("{}, {}", plural(d, "day"), plural(h, "hour")),
+    }
 }

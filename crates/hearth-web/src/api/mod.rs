@@ -5,6 +5,7 @@
 mod casework;
 mod dto;
 mod records;
+mod referrals;
 mod users;
 
 use crate::error::{api_error, ApiError, ApiErrorBody, ApiErrorDetail, ApiFieldError};
@@ -49,6 +50,12 @@ pub fn routes() -> Router<AppState> {
             "/v1/cases/{id}/timeline/{entry}/withdraw",
             post(casework::withdraw),
         )
+        .route(
+            "/v1/referrals",
+            get(referrals::queue).post(referrals::submit),
+        )
+        .route("/v1/referrals/{id}", get(referrals::get))
+        .route("/v1/referrals/{id}/decision", post(referrals::decide))
         .route("/v1/people/{id}", get(records::person))
         .route(
             "/v1/people/{id}/contact",
@@ -132,13 +139,14 @@ impl Modify for BearerAuth {
         records::audit, records::caseload, records::cases, records::case, records::case_history,
         records::person, records::person_history,
         casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw
+        casework::withdraw, referrals::submit, referrals::queue, referrals::get, referrals::decide
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,
         TemporaryPassword, AuditEntryOut, CaseSummaryOut, CaseOut, MemberOut, AllocationOut, PersonOut, PersonCaseOut,
         casework::ArrangementOut, casework::ContactDetailsOut, casework::ContactOut, casework::ContactIn, casework::Saved,
-        casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn
+        casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn, referrals::ReferralReceived,
+        referrals::QueueItemOut, referrals::MatchOut, referrals::ReferralOut, referrals::DecisionOut
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -44,7 +44,7 @@ pub struct LoginForm {
 }
 
 /// The double-submit token for forms shown before sign-in: reuse the browser's, or make one.
-fn pre_session_csrf(jar: CookieJar, secure: bool) -> (CookieJar, String) {
+pub(crate) fn pre_session_csrf(jar: CookieJar, secure: bool) -> (CookieJar, String) {
     if let Some(c) = jar.get(csrf_cookie()) {
         if c.value().len() == 64 {
             let v = c.value().to_string();

@@ -2,10 +2,11 @@
 
 mod admin;
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod casework;
 mod home;
 mod records;
+mod referrals;
 
 use crate::AppState;
 use axum::http::{header, StatusCode};
@@ -63,6 +64,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/audit", get(audit::trail))
+        .route("/refer", get(referrals::refer))
+        .route(
+            "/refer/{org}",
+            get(referrals::refer_for).post(referrals::submit_public),
+        )
+        .route("/referrals", post(referrals::submit_staff))
+        .route("/referrals/new", get(referrals::new_referral))
+        .route("/triage", get(referrals::triage))
+        .route(
+            "/triage/{id}",
+            get(referrals::referral).post(referrals::decide),
+        )
+        .route("/static/quick-exit.js", get(quick_exit_script))
         .route("/healthz", get(healthz))
         .route("/static/hearth.css", get(stylesheet))
         .fallback(|| async { crate::session::not_found() })
@@ -83,5 +97,15 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/hearth.css"),
+    )
+}
+
+async fn quick_exit_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/quick-exit.js"),
     )
 }

@@ -33,6 +33,8 @@ const MATRIX: &[(&str, [u16; 11])] = &[
     ("staff account (own org)",        [A, A, A, F, F, F, F, F, F, F, F]),
     ("staff account (other org)",      [H, H, H, F, F, F, F, F, F, F, F]),
     ("audit trail",                    [A, A, F, F, F, F, F, F, F, F, F]),
+    ("triage queue",                   [F, A, A, F, F, F, F, F, F, F, F]),
+    ("case timeline (allocated)",      [H, A, A, A, A, A, H, H, H, H, H]),
 ];
 
 /// (page path, API path) for each row.
@@ -66,6 +68,11 @@ fn paths(w: &World) -> Vec<(String, String)> {
         format!("/api/v1/users/{}", w.other_org_user),
     ));
     out.push(("/audit".into(), "/api/v1/audit".into()));
+    out.push(("/triage".into(), "/api/v1/referrals".into()));
+    out.push((
+        format!("/cases/{}?kind=note", w.case),
+        format!("/api/v1/cases/{}/timeline", w.case),
+    ));
     out
 }
 

@@ -159,6 +159,10 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/cases/{id}/timeline", "post"),
         ("/api/v1/cases/{id}/timeline/{entry}/corrections", "post"),
         ("/api/v1/cases/{id}/timeline/{entry}/withdraw", "post"),
+        ("/api/v1/referrals", "get"),
+        ("/api/v1/referrals", "post"),
+        ("/api/v1/referrals/{id}", "get"),
+        ("/api/v1/referrals/{id}/decision", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -170,7 +174,7 @@ async fn the_openapi_document_describes_every_api_route() {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum::<usize>(),
-        19,
+        23,
         "undocumented extras or gaps"
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());

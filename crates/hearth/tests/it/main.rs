@@ -13,4 +13,5 @@ mod demo;
 mod encryption;
 mod forms;
 mod isolation;
+mod referrals;
 mod security;

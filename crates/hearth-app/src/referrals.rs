@@ -1,0 +1,743 @@
+//! Referrals in, and triage: the queue, possible matches with people already on record, and the
+//! decision to accept (into a new case, or an existing one, re-opening it), signpost or decline.
+
+use crate::users::By;
+use crate::{App, AppError, Result};
+use hearth_domain::access::{Action, CaseRole, Decision};
+use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
+use hearth_domain::ids::{new_id, parse_id};
+use hearth_domain::referral::{
+    match_reasons, names_alike, Candidate, NamedPerson, ReferralDetails, ReferralForm, Source,
+};
+use hearth_domain::timeline::{EntryKind, Sensitivity};
+use hearth_domain::validation::Invalid;
+use hearth_domain::{Actor, Timestamp};
+use hearth_store::audit::{self, AuditEvent};
+use hearth_store::referrals::{self, Referral};
+use hearth_store::{cases, contact, orgs, timeline, FieldCipher, Tx};
+use sha2::{Digest, Sha256};
+use time::Duration;
+use uuid::Uuid;
+
+/// Public referrals allowed from one address in an hour.
+pub const PUBLIC_LIMIT_PER_HOUR: i64 = 5;
+
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub reference: String,
+    pub id: Uuid,
+}
+
+/// A referral arriving, from whichever door.
+struct Incoming<'a> {
+    org_id: Uuid,
+    source: Source,
+    details: &'a ReferralDetails,
+    submission_key: &'a str,
+    received_by: Option<Uuid>,
+    address_key: Option<&'a str>,
+}
+
+async fn store_referral(app: &App, tx: &mut Tx, incoming: Incoming<'_>) -> Result<Submitted> {
+    let Incoming {
+        org_id,
+        source,
+        details,
+        submission_key,
+        received_by,
+        address_key,
+    } = incoming;
+    let now = app.now();
+    let n = referrals::next_number(tx, org_id, "referral").await?;
+    let reference = format!("R{}-{n:05}", hearth_domain::ukdate::to_uk(now).year());
+    let id = new_id(now);
+    let cipher = app.store.cipher(tx, org_id).await?;
+    let json = serde_json::to_string(details).map_err(|e| AppError::Internal(e.to_string()))?;
+    let agency = if details.referrer_agency.is_empty() {
+        "self".to_string()
+    } else {
+        details.referrer_agency.clone()
+    };
+    referrals::insert(
+        tx,
+        now,
+        referrals::NewReferral {
+            id,
+            org_id,
+            reference: &reference,
+            source,
+            referrer_agency: &agency,
+            received_by,
+            details: cipher.encrypt(&referrals::details_place(id), &json)?,
+            submission_key,
+            address_key,
+        },
+    )
+    .await?;
+    let mut ev = AuditEvent::new("referral.receive", "referral")
+        .org(org_id)
+        .entity(id)
+        .detail("source", source.code());
+    if let Some(u) = received_by {
+        ev = ev.actor(u);
+    }
+    audit::append(tx, app.store.audit_key(), now, ev).await?;
+    Ok(Submitted { reference, id })
+}
+
+fn check_key(key: &str) -> Result<()> {
+    if key.len() < 16 || key.len() > 100 {
+        return Err(AppError::invalid(
+            "submission_key",
+            "The form is incomplete: reload the page and try again",
+        ));
+    }
+    Ok(())
+}
+
+/// A referral from the public form. Robots (the honeypot) and floods (the rate limit) are refused.
+pub async fn submit_public(
+    app: &App,
+    org_slug: &str,
+    form: &ReferralForm,
+    address: &str,
+) -> Result<Submitted> {
+    if form.is_robot() {
+        return Err(AppError::invalid(
+            "website",
+            "This form could not be accepted. If you are a person, please phone us instead.",
+        ));
+    }
+    check_key(&form.submission_key)?;
+    let now = app.now();
+    let address_key = hex::encode(
+        Sha256::new()
+            .chain_update(app.store.master_key().derive(b"referral address"))
+            .chain_update(address)
+            .finalize(),
+    );
+    let mut tx = app.store.begin().await?;
+    let org = orgs::by_slug(&mut tx, org_slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some((id, org_id, reference)) =
+        referrals::by_submission(&mut tx, &form.submission_key).await?
+    {
+        if org_id == org.id {
+            return Ok(Submitted { reference, id });
+        }
+    }
+    if referrals::recent_from(&mut tx, &address_key, now - Duration::hours(1)).await?
+        >= PUBLIC_LIMIT_PER_HOUR
+    {
+        return Err(AppError::Throttled);
+    }
+    let source = if form.referrer_kind == "professional" {
+        Source::Professional
+    } else {
+        Source::SelfReferral
+    };
+    let details = form.parse(source, now)?;
+    let incoming = Incoming {
+        org_id: org.id,
+        source,
+        details: &details,
+        submission_key: &form.submission_key,
+        received_by: None,
+        address_key: Some(&address_key),
+    };
+    let submitted = store_referral(app, &mut tx, incoming).await?;
+    tx.commit().await?;
+    Ok(submitted)
+}
+
+/// A referral taken by staff (by phone) or sent by a partner system with an API token.
+pub async fn submit(
+    app: &App,
+    actor: &Actor,
+    source: Source,
+    form: &ReferralForm,
+) -> Result<Submitted> {
+    By::User(actor).check(Action::SubmitReferral)?;
+    check_key(&form.submission_key)?;
+    let mut tx = app.store.begin().await?;
+    if let Some((id, org_id, reference)) =
+        referrals::by_submission(&mut tx, &form.submission_key).await?
+    {
+        if org_id == actor.org_id {
+            return Ok(Submitted { reference, id });
+        }
+    }
+    let details = form.parse(source, app.now())?;
+    let incoming = Incoming {
+        org_id: actor.org_id,
+        source,
+        details: &details,
+        submission_key: &form.submission_key,
+        received_by: Some(actor.user_id),
+        address_key: None,
+    };
+    let s = store_referral(app, &mut tx, incoming).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// One line of the triage queue.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub id: Uuid,
+    pub reference: String,
+    pub source: Source,
+    pub agency: String,
+    pub received_at: Timestamp,
+    pub waiting: Duration,
+    pub name: String,
+    pub dash_score: Option<u8>,
+}
+
+fn open_details(cipher: &FieldCipher, r: &Referral) -> Result<ReferralDetails> {
+    let json = cipher.decrypt(&referrals::details_place(r.id), &r.details)?;
+    serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("referral details: {e}")))
+}
+
+pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>> {
+    By::User(actor).check(Action::Triage)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let list = referrals::queue(&mut tx, actor.org_id, 500).await?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let items = list
+        .iter()
+        .map(|r| {
+            let d = open_details(&cipher, r)?;
+            Ok(QueueItem {
+                id: r.id,
+                reference: r.reference.clone(),
+                source: r.source,
+                agency: r.referrer_agency.clone(),
+                received_at: r.received_at,
+                waiting: now - r.received_at,
+                name: d.person.full_name(),
+                dash_score: d.dash_score,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        AuditEvent::new("referral.queue_view", "user")
+            .org(actor.org_id)
+            .actor(actor.user_id)
+            .entity(actor.user_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(items)
+}
+
+/// A person on record who may be someone on the referral.
+#[derive(Debug, Clone)]
+pub struct PossibleMatch {
+    /// Who on the referral: "Person referred", "Person causing harm", "Child 1"…
+    pub on_referral: String,
+    pub reasons: Vec<&'static str>,
+    /// Present only if the user may open at least one of the person's cases.
+    pub seen: Option<SeenMatch>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SeenMatch {
+    pub person_id: Uuid,
+    pub name: String,
+    pub date_of_birth: Option<String>,
+    /// (case id, reference, status) of the cases the user may open.
+    pub cases: Vec<(Uuid, String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReferralView {
+    pub referral: Referral,
+    pub details: ReferralDetails,
+    pub matches: Vec<PossibleMatch>,
+    pub decision_note: Option<String>,
+}
+
+async fn find_matches(
+    tx: &mut Tx,
+    cipher: &FieldCipher,
+    actor: &Actor,
+    d: &ReferralDetails,
+) -> Result<Vec<PossibleMatch>> {
+    let people = referrals::people_for_matching(tx, actor.org_id).await?;
+    let mut wanted: Vec<(String, &NamedPerson, &str, &str)> = vec![(
+        "Person referred".into(),
+        &d.person,
+        d.postcode.as_str(),
+        d.phone.as_str(),
+    )];
+    if let Some(h) = &d.harm {
+        wanted.push(("Person causing harm".into(), h, "", ""));
+    }
+    for (i, c) in d.children.iter().enumerate() {
+        wanted.push((format!("Child {}", i + 1), c, "", ""));
+    }
+    let mut out = Vec::new();
+    for (label, who, postcode, phone) in wanted {
+        for (id, given, family, dob, sealed) in &people {
+            let details: Option<ContactDetails> = match sealed {
+                Some((v, s)) => cipher
+                    .decrypt(&contact::place(*id, *v), s)
+                    .ok()
+                    .and_then(|j| serde_json::from_str(&j).ok()),
+                None => None,
+            };
+            let candidate = Candidate {
+                given_name: given.clone(),
+                family_name: family.clone(),
+                date_of_birth: dob.clone(),
+                postcode: details
+                    .as_ref()
+                    .map(|d| d.postcode.clone())
+                    .unwrap_or_default(),
+                phone: details
+                    .as_ref()
+                    .map(|d| d.phone.clone())
+                    .unwrap_or_default(),
+            };
+            let reasons = match_reasons(who, postcode, phone, &candidate);
+            if reasons.is_empty() {
+                continue;
+            }
+            let mut visible = Vec::new();
+            for (case_id, reference, status) in referrals::cases_of(tx, *id).await? {
+                if cases::case_decision(tx, actor, Action::ViewCaseRecord, case_id).await?
+                    == Decision::Allow
+                {
+                    visible.push((case_id, reference, status));
+                }
+            }
+            let seen = (!visible.is_empty()).then(|| SeenMatch {
+                person_id: *id,
+                name: format!("{given} {family}"),
+                date_of_birth: dob.clone(),
+                cases: visible,
+            });
+            out.push(PossibleMatch {
+                on_referral: label.clone(),
+                reasons,
+                seen,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn view(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
+    By::User(actor).check(Action::Triage)?;
+    let mut tx = app.store.begin().await?;
+    let referral = referrals::get(&mut tx, actor.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let details = open_details(&cipher, &referral)?;
+    let matches = if referral.status == "new" {
+        find_matches(&mut tx, &cipher, actor, &details).await?
+    } else {
+        Vec::new()
+    };
+    let decision_note = match &referral.decision_note {
+        Some(n) => Some(cipher.decrypt(&referrals::note_place(id), n)?),
+        None => None,
+    };
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        app.now(),
+        AuditEvent::new("referral.view", "referral")
+            .org(actor.org_id)
+            .actor(actor.user_id)
+            .entity(id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ReferralView {
+        referral,
+        details,
+        matches,
+        decision_note,
+    })
+}
+
+/// What the person triaging decided.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    /// `accept`, `signpost` or `decline`.
+    pub decision: String,
+    /// Accept: the team for a new case.
+    pub team_id: String,
+    /// Accept: an existing (perhaps closed) case to add this referral to instead.
+    pub case_id: String,
+    /// Accept: the person on record who is the person referred, if found.
+    pub person_id: String,
+    /// Signpost: the service they were signposted to.
+    pub signposted_to: String,
+    /// Decline: a reason code from the list.
+    pub reason: String,
+    /// Why, in words (required for declining).
+    pub note: String,
+}
+
+fn safety(s: &str) -> Safety {
+    Safety::parse(s).unwrap_or(Safety::NotKnown)
+}
+
+async fn add_person(
+    tx: &mut Tx,
+    now: Timestamp,
+    org: Uuid,
+    case_id: Uuid,
+    p: &NamedPerson,
+    role: CaseRole,
+    existing: &[(Uuid, String, String, Option<String>, CaseRole)],
+) -> Result<Uuid> {
+    // Someone already in the case under an alike name (and the same birth date, if both known) is the same person.
+    if let Some((id, ..)) = existing.iter().find(|(_, g, f, dob, r)| {
+        *r == role
+            && names_alike(g, &p.given_name)
+            && names_alike(f, &p.family_name)
+            && (dob.is_none() || p.date_of_birth.is_none() || *dob == p.date_of_birth)
+    }) {
+        return Ok(*id);
+    }
+    let id = cases::insert_person(
+        tx,
+        now,
+        org,
+        &p.given_name,
+        &p.family_name,
+        p.date_of_birth.as_deref(),
+    )
+    .await?;
+    cases::add_member(tx, now, org, case_id, id, role).await?;
+    Ok(id)
+}
+
+/// Record the decision. Accepting creates or re-opens the case and places the people in it with
+/// their roles, carrying the referral's contact details and safe contact arrangements across.
+pub async fn decide(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    form: &DecisionForm,
+) -> Result<Option<Uuid>> {
+    By::User(actor).check(Action::Triage)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let referral = referrals::get(&mut tx, actor.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if referral.status != "new" {
+        return Err(AppError::Conflict {
+            field: None,
+            message: format!(
+                "This referral was already {} by someone else",
+                referral.status
+            ),
+        });
+    }
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let details = open_details(&cipher, &referral)?;
+    let note = form.note.trim();
+    if note.chars().count() > 5_000 {
+        return Err(AppError::invalid(
+            "note",
+            "Must be 5,000 characters or fewer",
+        ));
+    }
+    let sealed_note = (!note.is_empty())
+        .then(|| cipher.encrypt(&referrals::note_place(id), note))
+        .transpose()?;
+    let (status, code, case_id, action) = match form.decision.as_str() {
+        "signpost" => {
+            let to = form.signposted_to.trim();
+            if to.is_empty() {
+                return Err(AppError::invalid(
+                    "signposted_to",
+                    "Say which service they were signposted to",
+                ));
+            }
+            if to.chars().count() > 200 {
+                return Err(AppError::invalid(
+                    "signposted_to",
+                    "Must be 200 characters or fewer",
+                ));
+            }
+            (
+                "signposted",
+                Some(to.to_string()),
+                None,
+                "referral.signpost",
+            )
+        }
+        "decline" => {
+            let mut invalid = Invalid::default();
+            if !hearth_domain::referral::DECLINE_REASONS
+                .iter()
+                .any(|(c, _)| *c == form.reason)
+            {
+                invalid.push("reason", "Choose a reason for declining");
+            }
+            if note.is_empty() {
+                invalid.push("note", "Explain the decision: it is kept with the referral");
+            }
+            invalid.into_result()?;
+            (
+                "declined",
+                Some(form.reason.clone()),
+                None,
+                "referral.decline",
+            )
+        }
+        "accept" => {
+            let case_id = accept(&mut tx, &cipher, actor, &referral, &details, form, now).await?;
+            ("accepted", None, Some(case_id), "referral.accept")
+        }
+        _ => {
+            return Err(AppError::invalid(
+                "decision",
+                "Choose accept, signpost or decline",
+            ))
+        }
+    };
+    if !referrals::decide(
+        &mut tx,
+        now,
+        id,
+        status,
+        actor.user_id,
+        code.as_deref(),
+        sealed_note,
+        case_id,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "Someone else decided this referral at the same moment".into(),
+        });
+    }
+    let mut ev = AuditEvent::new(action, "referral")
+        .org(actor.org_id)
+        .actor(actor.user_id)
+        .entity(id);
+    if let Some(c) = case_id {
+        ev = ev.detail("case", c);
+    }
+    audit::append(&mut tx, app.store.audit_key(), now, ev).await?;
+    tx.commit().await?;
+    Ok(case_id)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn accept(
+    tx: &mut Tx,
+    cipher: &FieldCipher,
+    actor: &Actor,
+    referral: &Referral,
+    d: &ReferralDetails,
+    form: &DecisionForm,
+    now: Timestamp,
+) -> Result<Uuid> {
+    let org = actor.org_id;
+    let (case_id, rereferral) = if form.case_id.trim().is_empty() {
+        let team = parse_id(&form.team_id).ok_or_else(|| {
+            AppError::invalid("team_id", "Choose the team that will take the case")
+        })?;
+        if orgs::team(tx, org, team).await?.is_none() {
+            return Err(AppError::invalid(
+                "team_id",
+                "Choose the team that will take the case",
+            ));
+        }
+        let n = referrals::next_number(tx, org, "case").await?;
+        let reference = format!("C{}-{n:05}", hearth_domain::ukdate::to_uk(now).year());
+        (
+            cases::insert_case(tx, now, org, team, &reference).await?,
+            false,
+        )
+    } else {
+        let case_id = parse_id(&form.case_id)
+            .ok_or_else(|| AppError::invalid("case_id", "Choose a case from the matches"))?;
+        if cases::case_decision(tx, actor, Action::ViewCaseRecord, case_id).await?
+            != Decision::Allow
+        {
+            return Err(AppError::invalid(
+                "case_id",
+                "Choose a case from the matches",
+            ));
+        }
+        referrals::reopen_case(tx, case_id).await?;
+        (case_id, true)
+    };
+    let existing: Vec<(Uuid, String, String, Option<String>, CaseRole)> =
+        match cases::get(tx, actor, case_id).await? {
+            Some(c) => c
+                .members
+                .iter()
+                .map(|m| {
+                    (
+                        m.person_id,
+                        m.given_name.clone(),
+                        m.family_name.clone(),
+                        m.date_of_birth.clone(),
+                        m.role,
+                    )
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+    // The person referred: someone already on record, if the triager says so.
+    let victim = match parse_id(&form.person_id) {
+        Some(p) => {
+            let known = referrals::people_for_matching(tx, org)
+                .await?
+                .iter()
+                .any(|x| x.0 == p);
+            if !known {
+                return Err(AppError::invalid(
+                    "person_id",
+                    "Choose a person from the matches",
+                ));
+            }
+            if !existing
+                .iter()
+                .any(|(id, .., r)| *id == p && *r == CaseRole::VictimSurvivor)
+            {
+                cases::add_member(tx, now, org, case_id, p, CaseRole::VictimSurvivor).await?;
+            }
+            p
+        }
+        None => {
+            add_person(
+                tx,
+                now,
+                org,
+                case_id,
+                &d.person,
+                CaseRole::VictimSurvivor,
+                &existing,
+            )
+            .await?
+        }
+    };
+    if let Some(h) = &d.harm {
+        add_person(
+            tx,
+            now,
+            org,
+            case_id,
+            h,
+            CaseRole::PersonCausingHarm,
+            &existing,
+        )
+        .await?;
+    }
+    for c in &d.children {
+        add_person(
+            tx,
+            now,
+            org,
+            case_id,
+            c,
+            CaseRole::ChildOrYoungPerson,
+            &existing,
+        )
+        .await?;
+    }
+    // Carry the contact details and safe contact arrangements across as a new version.
+    if !(d.phone.is_empty() && d.email.is_empty() && d.address.is_empty()) {
+        let details = ContactDetails {
+            arrangements: vec![
+                Arrangement {
+                    channel: Channel::Phone,
+                    safety: safety(&d.safe_to_phone),
+                    when: d.safe_times.clone(),
+                },
+                Arrangement {
+                    channel: Channel::Text,
+                    safety: safety(&d.safe_to_text),
+                    when: d.safe_times.clone(),
+                },
+            ],
+            phone: d.phone.clone(),
+            email: d.email.clone(),
+            address: d.address.clone(),
+            postcode: d.postcode.clone(),
+            confidential_address: false,
+        };
+        let version = contact::versions(tx, org, victim)
+            .await?
+            .first()
+            .map(|v| v.version)
+            .unwrap_or(0)
+            + 1;
+        let json =
+            serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
+        contact::insert(
+            tx,
+            now,
+            org,
+            victim,
+            version,
+            cipher.encrypt(&contact::place(victim, version), &json)?,
+            actor.user_id,
+        )
+        .await?;
+    }
+    let entry = new_id(now);
+    let key = format!("referral-accepted-{}", referral.id);
+    timeline::insert_entry(
+        tx,
+        now,
+        timeline::NewEntry {
+            id: entry,
+            org_id: org,
+            case_id,
+            person_id: Some(victim),
+            kind: EntryKind::Event,
+            sensitivity: Sensitivity::Ordinary,
+            by: actor.user_id,
+            submission_key: &key,
+        },
+    )
+    .await?;
+    let body = format!(
+        "{} {} accepted ({}){}.",
+        if rereferral {
+            "Re-referral"
+        } else {
+            "Referral"
+        },
+        referral.reference,
+        referral.source.label().to_lowercase(),
+        d.dash_score
+            .map(|s| format!("; risk checklist score given by the referrer: {s}"))
+            .unwrap_or_default()
+    );
+    timeline::insert_version(
+        tx,
+        now,
+        org,
+        entry,
+        1,
+        referral.received_at.max(now - Duration::days(1)).min(now),
+        None,
+        None,
+        cipher.encrypt(&timeline::body_place(entry, 1), &body)?,
+        actor.user_id,
+    )
+    .await?;
+    Ok(case_id)
+}

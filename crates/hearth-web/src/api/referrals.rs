@@ -1,0 +1,156 @@
+//! Referrals and triage over the API.
+
+use super::{Body, Caller};
+use crate::error::{ApiError, ApiErrorBody};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use hearth_app::referrals::{self, DecisionForm};
+use hearth_app::AppError;
+use hearth_domain::ids::parse_id;
+use hearth_domain::referral::{ReferralForm, Source};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+fn id(raw: &str) -> Result<Uuid, ApiError> {
+    parse_id(raw).ok_or(ApiError(AppError::NotFound))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReferralReceived {
+    pub id: Uuid,
+    pub reference: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueItemOut {
+    pub id: Uuid,
+    pub reference: String,
+    pub source: String,
+    pub referrer_agency: String,
+    pub received_at: String,
+    pub waiting_hours: i64,
+    pub person: String,
+    pub dash_score: Option<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MatchOut {
+    pub on_referral: String,
+    pub reasons: Vec<String>,
+    /// Absent when the match is in a case the caller may not open.
+    pub person_id: Option<Uuid>,
+    pub case_ids: Vec<Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReferralOut {
+    pub id: Uuid,
+    pub reference: String,
+    pub source: String,
+    pub status: String,
+    pub case_id: Option<Uuid>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub matches: Vec<MatchOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionOut {
+    pub case_id: Option<Uuid>,
+}
+
+/// Send a referral in. The token's account needs the "send in a referral" permission
+/// (external referrers have it). `submission_key` makes a repeated request create one referral.
+#[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals",
+    request_body(content = Object, description = "The fields of the referral form: given_name, family_name, date_of_birth, phone, postcode, safe_to_phone, safe_to_text, safe_times, harm_*, child1_name…child4_dob, dash_score, risk_notes, consent, consent_notes, referrer_*, submission_key"),
+    responses((status = 201, body = ReferralReceived), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Body(form): Body<ReferralForm>,
+) -> Result<(StatusCode, Json<ReferralReceived>), ApiError> {
+    let s = referrals::submit(&state.app, &who.actor(), Source::Api, &form).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReferralReceived {
+            id: s.id,
+            reference: s.reference,
+        }),
+    ))
+}
+
+/// The triage queue: new referrals, oldest first.
+#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals",
+    responses((status = 200, body = Vec<QueueItemOut>), (status = 403, body = ApiErrorBody)))]
+pub async fn queue(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<Vec<QueueItemOut>>, ApiError> {
+    let items = referrals::queue(&state.app, &who.actor()).await?;
+    Ok(Json(
+        items
+            .iter()
+            .map(|i| QueueItemOut {
+                id: i.id,
+                reference: i.reference.clone(),
+                source: i.source.code().into(),
+                referrer_agency: i.agency.clone(),
+                received_at: super::dto::rfc3339(i.received_at),
+                waiting_hours: i.waiting.whole_hours(),
+                person: i.name.clone(),
+                dash_score: i.dash_score,
+            })
+            .collect(),
+    ))
+}
+
+/// One referral, with possible matches at the level the caller may see.
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ReferralOut), (status = 404, body = ApiErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<ReferralOut>, ApiError> {
+    let v = referrals::view(&state.app, &who.actor(), id(&raw)?).await?;
+    Ok(Json(ReferralOut {
+        id: v.referral.id,
+        reference: v.referral.reference.clone(),
+        source: v.referral.source.code().into(),
+        status: v.referral.status.clone(),
+        case_id: v.referral.case_id,
+        details: serde_json::to_value(&v.details).unwrap_or_default(),
+        matches: v
+            .matches
+            .iter()
+            .map(|m| MatchOut {
+                on_referral: m.on_referral.clone(),
+                reasons: m.reasons.iter().map(|r| r.to_string()).collect(),
+                person_id: m.seen.as_ref().map(|s| s.person_id),
+                case_ids: m
+                    .seen
+                    .as_ref()
+                    .map(|s| s.cases.iter().map(|c| c.0).collect())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    }))
+}
+
+/// Accept (`team_id`, or `case_id` to add to an existing case and re-open it, with `person_id` for
+/// a matched person), signpost (`signposted_to`) or decline (`reason`, `note`).
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/decision", tag = "referrals", params(("id" = Uuid, Path)),
+    request_body(content = Object, description = "decision (accept, signpost, decline), team_id, case_id, person_id, signposted_to, reason, note"),
+    responses((status = 200, body = DecisionOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(form): Body<DecisionForm>,
+) -> Result<Json<DecisionOut>, ApiError> {
+    let case_id = referrals::decide(&state.app, &who.actor(), id(&raw)?, &form).await?;
+    Ok(Json(DecisionOut { case_id }))
+}
