@@ -610,3 +610,196 @@ pub async fn withdraw_entry(
     tx.commit().await?;
     Ok(())
 }
+
+// ---- allocation and closure ----------------------------------------------------------------------
+
+/// Staff who can be allocated to families in this organisation.
+pub async fn allocatable_workers(
+    app: &App,
+    actor: &Actor,
+) -> Result<Vec<hearth_store::users::User>> {
+    let mut conn = app.store.conn().await?;
+    Ok(hearth_store::users::list(&mut conn, actor.org_id)
+        .await?
+        .into_iter()
+        .filter(|u| u.role.holds_caseload() && !u.is_disabled())
+        .collect())
+}
+
+async fn check_allocate(tx: &mut Tx, actor: &Actor, case_id: Uuid) -> Result<()> {
+    match cases::case_decision(tx, actor, Action::Allocate, case_id).await? {
+        Decision::Allow => Ok(()),
+        _ if cases::case_decision(tx, actor, Action::ViewCaseRecord, case_id).await?
+            == Decision::Allow =>
+        {
+            Err(AppError::Forbidden)
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Allocate a worker to the whole family or to one person in it.
+pub async fn allocate(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    worker: &str,
+    person: &str,
+) -> Result<()> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check_allocate(&mut tx, actor, case_id).await?;
+    let mut invalid = Invalid::default();
+    let worker = match hearth_domain::ids::parse_id(worker) {
+        Some(w) => match hearth_store::users::get(&mut tx, actor.org_id, w).await? {
+            Some(u) if u.role.holds_caseload() && !u.is_disabled() => Some(u),
+            _ => None,
+        },
+        None => None,
+    };
+    if worker.is_none() {
+        invalid.push("worker_id", "Choose a worker from the list");
+    }
+    let person = if person.trim().is_empty() {
+        None
+    } else {
+        let p = hearth_domain::ids::parse_id(person);
+        let members = cases::roles_in_case(&mut tx, case_id).await?;
+        match p.filter(|p| members.iter().any(|(id, _)| id == p)) {
+            Some(p) => Some(p),
+            None => {
+                invalid.push("person_id", "Choose someone who is in this case");
+                None
+            }
+        }
+    };
+    invalid.into_result()?;
+    let worker = worker.expect("checked");
+    if cases::is_allocated(&mut tx, case_id, worker.id, person).await? {
+        return Err(AppError::Conflict {
+            field: Some("worker_id"),
+            message: format!("{} is already allocated to that", worker.display_name),
+        });
+    }
+    cases::allocate(
+        &mut tx,
+        now,
+        actor.org_id,
+        case_id,
+        person,
+        worker.id,
+        Some(actor.user_id),
+    )
+    .await?;
+    let mut ev = event(actor, "case.allocate", "case", case_id).detail("worker", worker.id);
+    if let Some(p) = person {
+        ev = ev.detail("person", p);
+    }
+    audit::append(&mut tx, app.store.audit_key(), now, ev).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// End a worker's allocation (to one person, or the whole family).
+pub async fn end_allocation(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    worker: Uuid,
+    person: Option<Uuid>,
+) -> Result<()> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check_allocate(&mut tx, actor, case_id).await?;
+    if !cases::end_allocation(&mut tx, now, case_id, worker, person).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.deallocate", "case", case_id).detail("worker", worker),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Close a case with an exit reason. Allocations end; the case stays on record for re-referral.
+pub async fn close_case(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    reason: &str,
+    note: &str,
+) -> Result<()> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check_allocate(&mut tx, actor, case_id).await?;
+    let Some((_, label)) = hearth_domain::timeline::EXIT_REASONS
+        .iter()
+        .find(|(c, _)| *c == reason.trim())
+    else {
+        return Err(AppError::invalid(
+            "exit_reason",
+            "Choose why the case is closing",
+        ));
+    };
+    if note.chars().count() > 5_000 {
+        return Err(AppError::invalid(
+            "closing_note",
+            "Must be 5,000 characters or fewer",
+        ));
+    }
+    if !cases::close(&mut tx, now, case_id).await? {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "This case is already closed".into(),
+        });
+    }
+    let id = new_id(now);
+    let key = format!("case-closed-{case_id}-{}", now.unix_timestamp());
+    timeline::insert_entry(
+        &mut tx,
+        now,
+        timeline::NewEntry {
+            id,
+            org_id: actor.org_id,
+            case_id,
+            person_id: None,
+            kind: EntryKind::Event,
+            sensitivity: Sensitivity::Ordinary,
+            by: actor.user_id,
+            submission_key: &key,
+        },
+    )
+    .await?;
+    let body = if note.trim().is_empty() {
+        format!("Case closed: {label}.")
+    } else {
+        format!("Case closed: {label}. {}", note.trim())
+    };
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    timeline::insert_version(
+        &mut tx,
+        now,
+        actor.org_id,
+        id,
+        1,
+        now,
+        None,
+        None,
+        cipher.encrypt(&timeline::body_place(id, 1), &body)?,
+        actor.user_id,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.close", "case", case_id).detail("exit_reason", reason.trim()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

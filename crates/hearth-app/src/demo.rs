@@ -256,6 +256,96 @@ async fn seed_casework(
     Ok(())
 }
 
+/// Referrals waiting in triage: new families, and re-referrals of families already known
+/// (alike name, same birth date) for triage to find.
+async fn seed_referrals(
+    tx: &mut hearth_store::Tx,
+    app: &App,
+    org_id: Uuid,
+    earlier: &[(String, String, String)],
+    rng: &mut StdRng,
+) -> Result<()> {
+    use hearth_domain::referral::{NamedPerson, ReferralDetails, Source};
+    use hearth_store::referrals;
+    let cipher = app.store.cipher(tx, org_id).await?;
+    let mut people: Vec<(NamedPerson, Source, &str)> = earlier
+        .iter()
+        .map(|(g, f, d)| {
+            // Typed differently from the record, as people do: no accents, a lower-case surname.
+            let given = g.replace('ë', "e");
+            (
+                NamedPerson {
+                    given_name: given,
+                    family_name: f.to_lowercase(),
+                    date_of_birth: Some(d.clone()),
+                },
+                Source::Professional,
+                "police",
+            )
+        })
+        .collect();
+    for i in 0..8 {
+        let given = GIVEN_ADULT_F[rng.gen_range(0..GIVEN_ADULT_F.len())].to_string();
+        let family = FAMILY[rng.gen_range(0..FAMILY.len())].to_string();
+        let (source, agency) = match i % 3 {
+            0 => (Source::SelfReferral, "self"),
+            1 => (Source::Professional, "health_visitor"),
+            _ => (Source::Professional, "school"),
+        };
+        people.push((
+            NamedPerson {
+                given_name: given,
+                family_name: family,
+                date_of_birth: None,
+            },
+            source,
+            agency,
+        ));
+    }
+    for (i, (person, source, agency)) in people.into_iter().enumerate() {
+        let received = app.now() - Duration::hours(rng.gen_range(1..120));
+        let details = ReferralDetails {
+            referrer_name: if source == Source::SelfReferral {
+                String::new()
+            } else {
+                "PC Jo Example".into()
+            },
+            referrer_agency: if source == Source::SelfReferral {
+                String::new()
+            } else {
+                agency.into()
+            },
+            referrer_phone: "01632 960000".into(),
+            person,
+            phone: format!("07700 900{:03}", 900 + i),
+            safe_to_phone: "not_known".into(),
+            safe_to_text: "safe".into(),
+            safe_times: "Weekday mornings".into(),
+            dash_score: Some(rng.gen_range(4..20)),
+            consent: true,
+            ..Default::default()
+        };
+        let n = referrals::next_number(tx, org_id, "referral").await?;
+        let id = new_id(received);
+        let json = serde_json::to_string(&details)
+            .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        let key = format!("demo-referral-{i}");
+        let r = referrals::NewReferral {
+            id,
+            org_id,
+            reference: &format!("R{}-{n:05}", received.year()),
+            source,
+            referrer_agency: agency,
+            received_by: None,
+            details: cipher.encrypt(&referrals::details_place(id), &json)?,
+            submission_key: &key,
+            address_key: None,
+        };
+        referrals::insert(tx, received, r).await?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct DemoSummary {
     pub org: Organisation,
@@ -391,6 +481,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     let childrens = [ids["children"], ids["children2"]];
     let engagers = [ids["engage"], ids["engage2"]];
 
+    let mut earlier_victims: Vec<(String, String, String)> = Vec::new();
     for n in 0..families {
         let opened =
             now - Duration::days(rng.gen_range(0..365)) - Duration::minutes(rng.gen_range(0..600));
@@ -403,6 +494,13 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         };
         let victim_name = GIVEN_ADULT_F[rng.gen_range(0..GIVEN_ADULT_F.len())];
         let victim_dob = dob(&mut rng, 19, 60);
+        if n % 40 == 7 {
+            earlier_victims.push((
+                victim_name.to_string(),
+                family.to_string(),
+                victim_dob.clone(),
+            ));
+        }
         let victim = cases::insert_person(
             &mut tx,
             opened,
@@ -526,6 +624,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             }
         }
     }
+    seed_referrals(&mut tx, app, org.id, &earlier_victims, &mut rng).await?;
     audit::append(
         &mut tx,
         app.store.audit_key(),

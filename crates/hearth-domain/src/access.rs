@@ -56,10 +56,12 @@ pub enum Action {
     SubmitReferral,
     /// Work the triage queue: read new referrals, find matches, accept, signpost or decline.
     Triage,
+    /// Allocate a case, or one person in it, to a worker; end allocations; close cases.
+    Allocate,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::ViewCaseRecord,
         Action::ViewRecordHistory,
         Action::ViewUsers,
@@ -70,6 +72,7 @@ impl Action {
         Action::WithdrawEntry,
         Action::SubmitReferral,
         Action::Triage,
+        Action::Allocate,
     ];
 
     pub fn label(self) -> &'static str {
@@ -84,6 +87,7 @@ impl Action {
             Action::WithdrawEntry => "Withdraw a timeline entry",
             Action::SubmitReferral => "Send in a referral",
             Action::Triage => "Triage referrals",
+            Action::Allocate => "Allocate and close cases",
         }
     }
 
@@ -110,22 +114,22 @@ use Scope::{Allocated as Own, None as No, Organisation as Org, Team};
 
 /// Who may do what. Columns are in the order of [`Action::ALL`]:
 /// open records · record history · list staff · manage staff · API tokens · whole audit trail ·
-/// record work · withdraw entries · send referrals · triage.
+/// record work · withdraw entries · send referrals · triage · allocate and close.
 ///
 /// Administrators run the system but see no case records: need to know, not rank.
 #[rustfmt::skip]
-pub const GRANTS: [(Role, [Scope; 10]); 11] = [
-    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No,   No,  No ]),
-    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org,  Org, Org]),
-    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team, Org, Org]),
-    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
-    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
-    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
-    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
-    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No ]),
-    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No,   No,  No ]),
-    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No,   No,  No ]),
-    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No,   Org, No ]),
+pub const GRANTS: [(Role, [Scope; 11]); 11] = [
+    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No,   No,  No,  No  ]),
+    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org,  Org, Org, Org ]),
+    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team, Org, Org, Team]),
+    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
+    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
+    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
+    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
+    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
+    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No  ]),
+    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No  ]),
+    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No,   Org, No,  No  ]),
 ];
 
 /// The scope a role is granted for an action.

@@ -76,6 +76,19 @@ impl Role {
             .find(|r| r.code().eq_ignore_ascii_case(s) || r.label().eq_ignore_ascii_case(s))
     }
 
+    /// Roles that carry a caseload and can be allocated to families.
+    pub fn holds_caseload(self) -> bool {
+        matches!(
+            self,
+            Role::CaseWorker
+                | Role::ChildrensWorker
+                | Role::EngagePractitioner
+                | Role::GroupFacilitator
+                | Role::PeerMentorCoordinator
+                | Role::TeamManager
+        )
+    }
+
     /// Staff who must use a second factor. External referrers and evaluators are accounts too,
     /// and hold no less sensitive access, so every role does.
     pub fn requires_second_factor(self) -> bool {

@@ -239,6 +239,17 @@ impl EntryForm {
     }
 }
 
+/// Why a case closes.
+pub const EXIT_REASONS: &[(&str, &str)] = &[
+    ("goals_met", "Goals met"),
+    ("risk_reduced", "Risk reduced"),
+    ("disengaged", "Disengaged"),
+    ("moved_away", "Moved out of the area"),
+    ("referred_on", "Referred on to another service"),
+    ("declined_support", "Declined further support"),
+    ("other", "Another reason"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

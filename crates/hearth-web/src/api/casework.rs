@@ -286,3 +286,54 @@ pub async fn withdraw(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct AllocationIn {
+    pub worker_id: Uuid,
+    /// The person in the case the worker works with; absent for the whole family.
+    #[serde(default)]
+    pub person_id: Option<Uuid>,
+}
+
+/// Allocate a worker to a case or to one person in it (team and service managers).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/allocations", tag = "cases", params(("id" = Uuid, Path)), request_body = AllocationIn,
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub async fn allocate(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(a): Body<AllocationIn>,
+) -> Result<StatusCode, ApiError> {
+    let person = a.person_id.map(|p| p.to_string()).unwrap_or_default();
+    casework::allocate(
+        &state.app,
+        &who.actor(),
+        id(&raw)?,
+        &a.worker_id.to_string(),
+        &person,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CloseIn {
+    /// One of `goals_met`, `risk_reduced`, `disengaged`, `moved_away`, `referred_on`, `declined_support`, `other`.
+    #[serde(default)]
+    pub exit_reason: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Close a case with an exit reason. Its allocations end; it stays on record for re-referral.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/close", tag = "cases", params(("id" = Uuid, Path)), request_body = CloseIn,
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub async fn close(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(c): Body<CloseIn>,
+) -> Result<StatusCode, ApiError> {
+    casework::close_case(&state.app, &who.actor(), id(&raw)?, &c.exit_reason, &c.note).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

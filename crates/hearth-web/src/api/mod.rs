@@ -50,6 +50,8 @@ pub fn routes() -> Router<AppState> {
             "/v1/cases/{id}/timeline/{entry}/withdraw",
             post(casework::withdraw),
         )
+        .route("/v1/cases/{id}/allocations", post(casework::allocate))
+        .route("/v1/cases/{id}/close", post(casework::close))
         .route(
             "/v1/referrals",
             get(referrals::queue).post(referrals::submit),
@@ -139,13 +141,13 @@ impl Modify for BearerAuth {
         records::audit, records::caseload, records::cases, records::case, records::case_history,
         records::person, records::person_history,
         casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw, referrals::submit, referrals::queue, referrals::get, referrals::decide
+        casework::withdraw, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,
         TemporaryPassword, AuditEntryOut, CaseSummaryOut, CaseOut, MemberOut, AllocationOut, PersonOut, PersonCaseOut,
         casework::ArrangementOut, casework::ContactDetailsOut, casework::ContactOut, casework::ContactIn, casework::Saved,
-        casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn, referrals::ReferralReceived,
+        casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn, casework::AllocationIn, casework::CloseIn, referrals::ReferralReceived,
         referrals::QueueItemOut, referrals::MatchOut, referrals::ReferralOut, referrals::DecisionOut
     )),
     modifiers(&BearerAuth),

@@ -479,3 +479,103 @@ pub async fn withdraw(
         Err(e) => page_error(e),
     }
 }
+
+// ---- allocation and closure ----------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct AllocationForm {
+    #[serde(default)]
+    worker_id: String,
+    #[serde(default)]
+    person_id: String,
+}
+
+async fn back_to_case(
+    state: &AppState,
+    who: &SignedIn,
+    case_id: Uuid,
+    r: Result<(), AppError>,
+) -> Response {
+    match r {
+        Ok(()) => Redirect::to(&format!("/cases/{case_id}#allocation")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            crate::pages::records::case_page(
+                state,
+                who,
+                case_id,
+                Default::default(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            let errors = Invalid::one("worker_id", message);
+            crate::pages::records::case_page(
+                state,
+                who,
+                case_id,
+                Default::default(),
+                errors,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+pub async fn allocate(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<AllocationForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let r = casework::allocate(&state.app, &who.actor(), id, &f.worker_id, &f.person_id).await;
+    back_to_case(&state, &who, id, r).await
+}
+
+pub async fn end_allocation(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<AllocationForm>,
+) -> Response {
+    let (Some(id), Some(worker)) = (parse_id(&id), parse_id(&f.worker_id)) else {
+        return not_found();
+    };
+    let r = casework::end_allocation(&state.app, &who.actor(), id, worker, parse_id(&f.person_id))
+        .await;
+    back_to_case(&state, &who, id, r).await
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    exit_reason: String,
+    #[serde(default)]
+    closing_note: String,
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<CloseForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let r = casework::close_case(
+        &state.app,
+        &who.actor(),
+        id,
+        &f.exit_reason,
+        &f.closing_note,
+    )
+    .await;
+    back_to_case(&state, &who, id, r).await
+}

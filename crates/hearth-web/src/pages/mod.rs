@@ -5,7 +5,7 @@ mod audit;
 pub(crate) mod auth;
 mod casework;
 mod home;
-mod records;
+pub(crate) mod records;
 mod referrals;
 
 use crate::AppState;
@@ -21,6 +21,12 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(records::case))
         .route("/cases/{id}/history", get(records::case_history))
         .route("/cases/{id}/entries", post(casework::add_entry))
+        .route("/cases/{id}/allocations", post(casework::allocate))
+        .route(
+            "/cases/{id}/allocations/end",
+            post(casework::end_allocation),
+        )
+        .route("/cases/{id}/close", post(casework::close))
         .route("/cases/{id}/entries/new", get(casework::new_entry))
         .route("/cases/{id}/entries/{entry}", get(casework::entry))
         .route(

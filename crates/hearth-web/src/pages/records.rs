@@ -30,14 +30,18 @@ struct CasePage {
     kinds: [EntryKind; 3],
     filter_person: String,
     filter_kind: String,
+    can_allocate: bool,
+    workers: Vec<(Uuid, String)>,
+    exit_reasons: &'static [(&'static str, &'static str)],
+    errors: hearth_domain::validation::Invalid,
 }
 
 #[derive(Deserialize, Default)]
 pub struct TimelineQuery {
     #[serde(default)]
-    person: String,
+    pub person: String,
     #[serde(default)]
-    kind: String,
+    pub kind: String,
 }
 
 impl CasePage {
@@ -64,6 +68,26 @@ pub async fn case(
     let Some(id) = parse_id(&id) else {
         return not_found();
     };
+    case_page(
+        &state,
+        &who,
+        id,
+        q,
+        hearth_domain::validation::Invalid::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The case page, with any errors from the allocation or closing forms.
+pub async fn case_page(
+    state: &AppState,
+    who: &hearth_app::auth::SignedIn,
+    id: Uuid,
+    q: TimelineQuery,
+    errors: hearth_domain::validation::Invalid,
+    status: StatusCode,
+) -> Response {
     let actor = who.actor();
     let case = match records::view_case(&state.app, &actor, id).await {
         Ok(c) => c,
@@ -77,10 +101,23 @@ pub async fn case(
         Ok(e) => e,
         Err(e) => return page_error(e),
     };
+    let can_allocate = grant(who.user.role, Action::Allocate) != Scope::None;
+    let workers = if can_allocate {
+        match casework::allocatable_workers(&state.app, &actor).await {
+            Ok(w) => w
+                .iter()
+                .map(|u| (u.id, format!("{} ({})", u.display_name, u.role.label())))
+                .collect(),
+            Err(e) => return page_error(e),
+        }
+    } else {
+        Vec::new()
+    };
     render(
-        StatusCode::OK,
+        status,
         &CasePage {
-            layout: Layout::signed(&format!("Case {}", case.summary.reference), &who),
+            layout: Layout::signed(&format!("Case {}", case.summary.reference), who)
+                .with_errors(&errors),
             can_history: may_see_history(who.user.role),
             can_record: grant(who.user.role, Action::RecordWork) != Scope::None,
             case,
@@ -91,6 +128,10 @@ pub async fn case(
                 .kind
                 .map(|k| k.code().to_string())
                 .unwrap_or_default(),
+            can_allocate,
+            workers,
+            exit_reasons: hearth_domain::timeline::EXIT_REASONS,
+            errors,
         },
     )
 }

@@ -748,3 +748,182 @@ async fn timeline_input_is_checked_stored_faithfully_and_saved_once() {
         .unwrap();
     assert_eq!(html.matches("Double-clicked save").count(), 1);
 }
+
+#[tokio::test]
+async fn managers_allocate_and_close_and_access_follows_allocation() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let case = w.case;
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let idva2 = t.signed_in(&w.staff["idva2"].1).await;
+    assert_eq!(
+        idva2
+            .get(t.url(&format!("/cases/{case}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let page = format!("/cases/{case}");
+    let alloc = format!("{page}/allocations");
+    let victim = w.victim.to_string();
+    let worker = w.staff["idva2"].0.to_string();
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &alloc,
+            &[("worker_id", &worker), ("person_id", &victim)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        idva2.get(t.url(&page)).send().await.unwrap().status(),
+        StatusCode::OK,
+        "allocation opens the case"
+    );
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &alloc,
+            &[("worker_id", &worker), ("person_id", &victim)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("already allocated"));
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &alloc,
+            &[
+                ("worker_id", &w.staff["evaluator"].0.to_string()),
+                ("person_id", &w.other_org_person.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Choose a worker from the list")
+            && html.contains("Choose someone who is in this case")
+    );
+
+    // A worker cannot allocate; a colleague outside the case learns nothing.
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let r = t
+        .submit(&idva, &page, &alloc, &[("worker_id", &worker)])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let token = t.token_for(w.org, w.staff["children"].0).await;
+    let r = Client::new()
+        .post(t.url(&format!("/api/v1/cases/{}/allocations", w.team_case)))
+        .bearer_auth(&token)
+        .json(&json!({"worker_id": w.staff["children"].0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // Allocating an Engage practitioner to the victim by mistake still shows them nothing protected.
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &alloc,
+            &[
+                ("worker_id", &w.staff["engage"].0.to_string()),
+                ("person_id", &victim),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let engage = t.token_for(w.org, w.staff["engage"].0).await;
+    let v: Value = t
+        .api_get(&engage, &format!("/api/v1/people/{victim}/contact"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "withheld");
+
+    // Ending an allocation closes the door again.
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &format!("{page}/allocations/end"),
+            &[("worker_id", &worker), ("person_id", &victim)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        idva2.get(t.url(&page)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Closing needs a reason; then allocations end, and the case leaves the caseload.
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &format!("{page}/close"),
+            &[("exit_reason", ""), ("closing_note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Choose why the case is closing"));
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &format!("{page}/close"),
+            &[
+                ("exit_reason", "goals_met"),
+                ("closing_note", "Safe at new address"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = manager
+        .get(t.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<dd>closed</dd>")
+            && html.contains("Case closed: Goals met. Safe at new address")
+    );
+    let home = idva
+        .get(t.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!home.contains("NS-0001"));
+    let mgr = t.token_for(w.org, w.staff["team_manager"].0).await;
+    let r = Client::new()
+        .post(t.url(&format!("/api/v1/cases/{case}/close")))
+        .bearer_auth(&mgr)
+        .json(&json!({"exit_reason": "goals_met"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let rows = t.audit_rows().await;
+    for action in ["case.allocate", "case.deallocate", "case.close"] {
+        assert!(rows.iter().any(|r| r.1 == action), "{action}");
+    }
+}

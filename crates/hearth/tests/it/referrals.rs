@@ -538,3 +538,237 @@ async fn signposting_and_declining_are_recorded_with_reasons() {
             && rows.iter().any(|r| r.1 == "referral.decline")
     );
 }
+
+/// The journey the issue names, end to end over HTTP.
+#[tokio::test]
+async fn the_whole_journey_from_public_referral_to_closure() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let case_page = format!("/cases/{}", w.case);
+    // The family's earlier case was closed a while ago.
+    t.submit(
+        &manager,
+        &case_page,
+        &format!("{case_page}/close"),
+        &[("exit_reason", "risk_reduced")],
+    )
+    .await;
+    t.clock.advance(time::Duration::days(90));
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+
+    // 1. A public self-referral.
+    let key = new_key();
+    let html = refer(&t, &browser(), &referral_fields(&key))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Request sent"));
+
+    // 2. Triage finds the match.
+    let queue = manager
+        .get(t.url("/triage"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let id = queue
+        .split("/triage/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = format!("/triage/{id}");
+    let html = manager
+        .get(t.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("NS-0001 (closed)"), "{html}");
+
+    // 3. Accepted into the re-opened case.
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &page,
+            &[
+                ("decision", "accept"),
+                ("case_id", &w.case.to_string()),
+                ("person_id", &w.victim.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), case_page);
+
+    // 4. Allocated to an Idva.
+    let r = t
+        .submit(
+            &manager,
+            &case_page,
+            &format!("{case_page}/allocations"),
+            &[
+                ("worker_id", &w.staff["idva2"].0.to_string()),
+                ("person_id", &w.victim.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // 5. A contact and a note by the Idva.
+    let idva = t.signed_in(&w.staff["idva2"].1).await;
+    let home = idva
+        .get(t.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("NS-0001"), "on her caseload");
+    let victim = w.victim.to_string();
+    let html = idva
+        .get(t.url(&format!("{case_page}/entries/new")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let submission = html
+        .split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = t
+        .submit(
+            &idva,
+            &format!("{case_page}/entries/new"),
+            &format!("{case_page}/entries"),
+            &[
+                ("submission_key", &submission),
+                ("kind", "contact"),
+                ("sensitivity", "ordinary"),
+                ("person_id", &victim),
+                ("contact_method", "text"),
+                ("contact_outcome", "spoke"),
+                ("body", "Texted at the safe time; she called back"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = idva
+        .get(t.url(&format!("{case_page}/entries/new")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let submission = html
+        .split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    t.submit(
+        &idva,
+        &format!("{case_page}/entries/new"),
+        &format!("{case_page}/entries"),
+        &[
+            ("submission_key", &submission),
+            ("kind", "note"),
+            ("sensitivity", "sensitive"),
+            ("person_id", &victim),
+            ("body", "Disclosed a new threat on Monday"),
+        ],
+    )
+    .await;
+
+    // 6. The note is corrected.
+    let token = t.token_for(w.org, w.staff["idva2"].0).await;
+    let timeline: Value = t
+        .api_get(
+            &token,
+            &format!("/api/v1/cases/{}/timeline?kind=note", w.case),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let note = timeline[0]["id"].as_str().unwrap().to_string();
+    let correct = format!("{case_page}/entries/{note}/correct");
+    let r = t
+        .submit(
+            &idva,
+            &correct,
+            &correct,
+            &[("body", "Disclosed a new threat on Sunday evening")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let timeline: Value = t
+        .api_get(
+            &token,
+            &format!("/api/v1/cases/{}/timeline?kind=note", w.case),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(timeline[0]["versions"].as_array().unwrap().len(), 2);
+
+    // 7. Closed again.
+    let r = t
+        .submit(
+            &manager,
+            &case_page,
+            &format!("{case_page}/close"),
+            &[("exit_reason", "goals_met")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = manager
+        .get(t.url(&case_page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<dd>closed</dd>"));
+    for text in [
+        "Re-referral R2027-00001 accepted",
+        "Texted at the safe time",
+        "Sunday evening",
+        "Case closed: Goals met.",
+    ] {
+        assert!(html.contains(text), "timeline shows {text}");
+    }
+    let (code, out) = {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
+            .args(["audit", "verify"])
+            .env("HEARTH_DATABASE_URL", &t.database_url)
+            .env("HEARTH_KEY_FILE", &t.key_file)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    assert_eq!(code, Some(0), "{out}");
+}
