@@ -116,6 +116,43 @@ async function journeys(browser, { javaScript, width }) {
     check(!(await page.textContent('h1')).includes('not found'), `${label}: ${path} opens`);
     await scanIf(page, path);
   }
+  await page.click('header button[type=submit]');
+
+  // Triage: the queue and a referral with its matches and decisions.
+  await signIn(page, 'idva.manager');
+  await page.goto(base + '/triage');
+  check((await page.textContent('h1')).includes('Triage'), `${label}: triage opens`);
+  await scanIf(page, 'triage queue');
+  await page.click('main table a');
+  check((await page.textContent('main')).includes('Possible matches'), `${label}: referral shows matches`);
+  await scanIf(page, 'referral');
+  await page.click('header button[type=submit]');
+
+  // The public form, as someone asking for help.
+  await page.goto(base + '/refer');
+  check((await page.textContent('h1')).includes('Ask for support'), `${label}: public form opens`);
+  await scanIf(page, 'public referral form');
+  await page.fill('#given_name', 'Browser');
+  await page.fill('#family_name', 'Person');
+  await page.fill('#phone', '07700 900111');
+  await page.selectOption('#safe_to_text', 'safe');
+  await page.selectOption('#consent', 'yes');
+  await page.click('main button[type=submit]');
+  check((await page.textContent('main')).includes('Request sent'), `${label}: public referral sent`);
+  await scanIf(page, 'public referral sent');
+  check(!(await page.title()).includes('Browser Person'), `${label}: nothing personal in the title`);
+  if (javaScript) {
+    // Quick exit by the Shift key, three times: the page is replaced by a neutral site.
+    await page.route('https://www.bbc.co.uk/**', route => route.fulfill({ contentType: 'text/html', body: '<title>Weather</title>' }));
+    await page.goto(base + '/refer');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Shift');
+    await page.waitForURL('https://www.bbc.co.uk/weather', { timeout: 5000 }).catch(() => {});
+    check(page.url().startsWith('https://www.bbc.co.uk/'), `${label}: Shift x3 leaves the page (at ${page.url()})`);
+    await page.goto(base + '/refer');
+    await page.click('[data-quick-exit]');
+    await page.waitForURL('https://www.bbc.co.uk/weather', { timeout: 5000 }).catch(() => {});
+    check(page.url().startsWith('https://www.bbc.co.uk/'), `${label}: the button leaves the page`);
+  }
   await ctx.close();
 }
 

@@ -302,8 +302,13 @@ async fn seed_referrals(
             agency,
         ));
     }
-    for (i, (person, source, agency)) in people.into_iter().enumerate() {
-        let received = app.now() - Duration::hours(rng.gen_range(1..120));
+    // Numbered in the order they arrived, as real ones are.
+    let mut arrivals: Vec<_> = people
+        .into_iter()
+        .map(|p| (app.now() - Duration::hours(rng.gen_range(1..120)), p))
+        .collect();
+    arrivals.sort_by_key(|(at, _)| *at);
+    for (i, (received, (person, source, agency))) in arrivals.into_iter().enumerate() {
         let details = ReferralDetails {
             referrer_name: if source == Source::SelfReferral {
                 String::new()
