@@ -57,8 +57,15 @@ async function journeys(browser, { javaScript, width }) {
   await page.click('main table a');
   check(page.url().includes('/people/'), `${label}: person opens`);
   await scanIf(page, 'person');
-  // She records a note from the case page.
+  // She searches for someone on her caseload.
   await page.goBack();
+  const caseUrl = page.url();
+  await page.goto(base + '/search?q=' + encodeURIComponent((await page.textContent('h1')).split(' ')[0]));
+  check((await page.textContent('main')).includes('found'), `${label}: search finds someone`);
+  await scanIf(page, 'search');
+  await page.goto(caseUrl);
+
+  // She records a note from the case page.
   await page.click('text=Add a note, contact or event');
   await scanIf(page, 'add to timeline');
   const note = `Browser note ${label}`;

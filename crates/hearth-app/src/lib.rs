@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod records;
 pub mod referrals;
+pub mod search;
 pub mod secrets;
 pub mod tokens;
 pub mod users;

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/users/{id}/reset-password", post(users::reset_password))
         .route("/v1/audit", get(records::audit))
         .route("/v1/caseload", get(records::caseload))
+        .route("/v1/search", get(records::search))
         .route("/v1/cases", get(records::cases))
         .route("/v1/cases/{id}", get(records::case))
         .route("/v1/cases/{id}/history", get(records::case_history))
@@ -141,13 +142,13 @@ impl Modify for BearerAuth {
         records::audit, records::caseload, records::cases, records::case, records::case_history,
         records::person, records::person_history,
         casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
+        casework::withdraw, records::search, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,
         TemporaryPassword, AuditEntryOut, CaseSummaryOut, CaseOut, MemberOut, AllocationOut, PersonOut, PersonCaseOut,
         casework::ArrangementOut, casework::ContactDetailsOut, casework::ContactOut, casework::ContactIn, casework::Saved,
-        casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn, casework::AllocationIn, casework::CloseIn, referrals::ReferralReceived,
+        casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn, casework::AllocationIn, casework::CloseIn, referrals::ReferralReceived, records::FoundOut,
         referrals::QueueItemOut, referrals::MatchOut, referrals::ReferralOut, referrals::DecisionOut
     )),
     modifiers(&BearerAuth),

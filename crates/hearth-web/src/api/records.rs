@@ -118,3 +118,41 @@ pub async fn person_history(
     let lines = records::history(&state.app, &who.actor(), RecordKind::Person, id(&raw)?).await?;
     Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
 }
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// A name, date of birth (DD/MM/YYYY), case reference, postcode or phone number.
+    q: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FoundOut {
+    pub person_id: Uuid,
+    pub name: String,
+    pub date_of_birth: Option<String>,
+    pub case_ids: Vec<Uuid>,
+    pub matched_on: String,
+}
+
+/// Find people and cases the caller may open.
+#[utoipa::path(get, path = "/api/v1/search", tag = "people", params(SearchQuery),
+    responses((status = 200, body = Vec<FoundOut>)))]
+pub async fn search(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<Vec<FoundOut>>, ApiError> {
+    let found = hearth_app::search::search(&state.app, &who.actor(), &q.q).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|f| FoundOut {
+                person_id: f.person_id,
+                name: f.name,
+                date_of_birth: f.date_of_birth,
+                case_ids: f.cases.iter().map(|c| c.0).collect(),
+                matched_on: f.matched_on.into(),
+            })
+            .collect(),
+    ))
+}

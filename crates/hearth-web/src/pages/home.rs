@@ -64,3 +64,40 @@ pub async fn cases(State(state): State<AppState>, Signed(who): Signed) -> Respon
         Err(e) => page_error(e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    results: Vec<hearth_app::search::Found>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    axum::extract::Query(q): axum::extract::Query<SearchQuery>,
+) -> Response {
+    let results = if q.q.trim().is_empty() {
+        Vec::new()
+    } else {
+        match hearth_app::search::search(&state.app, &who.actor(), &q.q).await {
+            Ok(r) => r,
+            Err(e) => return page_error(e),
+        }
+    };
+    render(
+        StatusCode::OK,
+        &SearchPage {
+            layout: Layout::signed("Search", &who),
+            q: q.q,
+            results,
+        },
+    )
+}

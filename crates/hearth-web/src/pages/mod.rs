@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/cases", get(home::cases))
+        .route("/search", get(home::search))
         .route("/cases/{id}", get(records::case))
         .route("/cases/{id}/history", get(records::case_history))
         .route("/cases/{id}/entries", post(casework::add_entry))

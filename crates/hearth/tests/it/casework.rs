@@ -927,3 +927,109 @@ async fn managers_allocate_and_close_and_access_follows_allocation() {
         assert!(rows.iter().any(|r| r.1 == action), "{action}");
     }
 }
+
+#[tokio::test]
+async fn search_finds_only_what_the_user_may_open_and_never_by_protected_location() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    record_victim_contact(&t, &idva, w.victim).await;
+    let names = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let search = |key: &'static str, q: &'static str| {
+        let t = &t;
+        let w = &w;
+        async move {
+            let token = t.token_for(w.org, w.staff[key].0).await;
+            let url = format!(
+                "/api/v1/search?q={}",
+                q.replace(' ', "%20").replace('/', "%2F")
+            );
+            t.api_get(&token, &url).await.json::<Value>().await.unwrap()
+        }
+    };
+    assert_eq!(
+        names(search("idva", "zoe").await),
+        ["Zoë Quillfeather"],
+        "spelling variant"
+    );
+    assert_eq!(
+        names(search("idva", "01/04/1990").await),
+        ["Zoë Quillfeather"],
+        "date of birth"
+    );
+    assert_eq!(
+        names(search("idva", "07700 900982").await),
+        ["Zoë Quillfeather"],
+        "phone"
+    );
+    assert_eq!(
+        names(search("idva", "ns1 2ab").await),
+        ["Zoë Quillfeather"],
+        "postcode"
+    );
+    assert!(
+        names(search("idva", "Grace").await).is_empty(),
+        "a colleague's case"
+    );
+    assert_eq!(
+        names(search("team_manager", "Grace Marrowdene").await),
+        ["Grace Marrowdene"]
+    );
+    assert!(
+        names(search("team_manager", "Kyle").await).is_empty(),
+        "another team's case"
+    );
+    assert_eq!(
+        names(search("service_manager", "Kyle").await),
+        ["Kyle Sallowmere"]
+    );
+    assert!(
+        names(search("service_manager", "Amira").await).is_empty(),
+        "another organisation"
+    );
+    assert!(
+        names(search("admin", "Zoe").await).is_empty(),
+        "administrators open no case records"
+    );
+
+    // The Engage practitioner may find the victim by name (an ordinary field)...
+    assert_eq!(
+        names(search("engage", "Zoe Quillfeather").await),
+        ["Zoë Quillfeather"]
+    );
+    // ...but never by her phone number or postcode, which would tell them where she is.
+    assert!(names(search("engage", "07700 900982").await).is_empty());
+    assert!(names(search("engage", "NS1 2AB").await).is_empty());
+    assert_eq!(
+        search("engage", "NS-0001").await[0]["matched_on"],
+        "case reference"
+    );
+    assert!(names(search("idva2", "NS-0001").await).is_empty());
+
+    // The page works the same, and the trail records the kind of search, never the words.
+    let html = idva
+        .get(t.url("/search?q=Quillfeather"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Zoë Quillfeather") && html.contains("NS-0001"));
+    for (_, action, _, detail, _, _) in t.audit_rows().await {
+        if action == "search" {
+            assert!(
+                !detail.contains("Quill")
+                    && !detail.contains("07700")
+                    && !detail.to_lowercase().contains("zoe"),
+                "{detail}"
+            );
+        }
+    }
+}
