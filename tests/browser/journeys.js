@@ -63,6 +63,8 @@ async function journeys(browser, { javaScript, width }) {
   await page.goto(base + '/search?q=' + encodeURIComponent((await page.textContent('h1')).split(' ')[0]));
   check((await page.textContent('main')).includes('found'), `${label}: search finds someone`);
   await scanIf(page, 'search');
+  await page.goto(base + '/break-glass');
+  await scanIf(page, 'break-glass');
   await page.goto(caseUrl);
 
   // She records a note from the case page.

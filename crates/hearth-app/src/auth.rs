@@ -37,11 +37,16 @@ pub struct SignedIn {
     pub org: Organisation,
     pub csrf_token: String,
     pub token_hash: String,
+    /// Cases opened by break-glass whose access has not yet expired.
+    pub break_glass: Vec<uuid::Uuid>,
 }
 
 impl SignedIn {
     pub fn actor(&self) -> Actor {
-        self.user.actor()
+        Actor {
+            break_glass: self.break_glass.clone(),
+            ..self.user.actor()
+        }
     }
 }
 
@@ -264,12 +269,19 @@ pub async fn session(app: &App, token: &str) -> Result<SessionState> {
         let mut conn = app.store.conn().await?;
         sessions::touch(&mut conn, now, &hash).await?;
     }
+    let break_glass = if s.stage == Stage::Active {
+        let mut conn = app.store.conn().await?;
+        hearth_store::break_glass::active_cases(&mut conn, user.id, now).await?
+    } else {
+        Vec::new()
+    };
     Ok(match s.stage {
         Stage::Active => SessionState::Active(SignedIn {
             user,
             org,
             csrf_token: s.csrf_token,
             token_hash: hash,
+            break_glass,
         }),
         stage => SessionState::Pending {
             stage,
@@ -557,10 +569,12 @@ pub async fn api_caller(app: &App, bearer: &str) -> Result<SignedIn> {
     if token.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY) {
         tokens::mark_used(&mut conn, now, token.id).await?;
     }
+    let break_glass = hearth_store::break_glass::active_cases(&mut conn, user.id, now).await?;
     Ok(SignedIn {
         user,
         org,
         csrf_token: String::new(),
         token_hash: hash,
+        break_glass,
     })
 }

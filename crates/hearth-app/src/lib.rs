@@ -3,6 +3,7 @@
 //! transaction. Nothing changes the data any other way.
 
 pub mod auth;
+pub mod break_glass;
 pub mod casework;
 pub mod demo;
 pub mod error;

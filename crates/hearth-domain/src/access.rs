@@ -58,10 +58,13 @@ pub enum Action {
     Triage,
     /// Allocate a case, or one person in it, to a worker; end allocations; close cases.
     Allocate,
+    /// Open a case one is not allocated to, in an emergency, giving a reason (audited, shown to
+    /// the service manager).
+    BreakGlass,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewCaseRecord,
         Action::ViewRecordHistory,
         Action::ViewUsers,
@@ -73,6 +76,7 @@ impl Action {
         Action::SubmitReferral,
         Action::Triage,
         Action::Allocate,
+        Action::BreakGlass,
     ];
 
     pub fn label(self) -> &'static str {
@@ -88,6 +92,7 @@ impl Action {
             Action::SubmitReferral => "Send in a referral",
             Action::Triage => "Triage referrals",
             Action::Allocate => "Allocate and close cases",
+            Action::BreakGlass => "Open another case in an emergency (break-glass)",
         }
     }
 
@@ -114,22 +119,22 @@ use Scope::{Allocated as Own, None as No, Organisation as Org, Team};
 
 /// Who may do what. Columns are in the order of [`Action::ALL`]:
 /// open records · record history · list staff · manage staff · API tokens · whole audit trail ·
-/// record work · withdraw entries · send referrals · triage · allocate and close.
+/// record work · withdraw entries · send referrals · triage · allocate and close · break-glass.
 ///
 /// Administrators run the system but see no case records: need to know, not rank.
 #[rustfmt::skip]
-pub const GRANTS: [(Role, [Scope; 11]); 11] = [
-    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No,   No,  No,  No  ]),
-    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org,  Org, Org, Org ]),
-    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team, Org, Org, Team]),
-    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
-    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
-    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
-    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
-    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No  ]),
-    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No  ]),
-    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No  ]),
-    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No,   Org, No,  No  ]),
+pub const GRANTS: [(Role, [Scope; 12]); 11] = [
+    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No,   No,  No,  No, No ]),
+    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org,  Org, Org, Org, No ]),
+    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team, Org, Org, Team, Org]),
+    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
+    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
+    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
+    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
+    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
+    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No ]),
+    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No ]),
+    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No,   Org, No,  No, No ]),
 ];
 
 /// The scope a role is granted for an action.
@@ -148,6 +153,8 @@ pub struct Actor {
     pub org_id: Uuid,
     pub team_id: Option<Uuid>,
     pub role: Role,
+    /// Cases opened by break-glass that have not yet expired, loaded with the session.
+    pub break_glass: Vec<Uuid>,
 }
 
 /// What the policy needs to know about the thing being acted on.
@@ -344,6 +351,7 @@ mod tests {
             org_id: org,
             team_id: team,
             role,
+            break_glass: vec![],
         }
     }
 

@@ -183,9 +183,14 @@ pub async fn case_decision(
     let resource = Resource::Record {
         org_id: actor.org_id,
         team_ids: vec![team_id],
-        allocated_to_actor: allocated > 0,
+        allocated_to_actor: allocated > 0 || broke_glass(actor, case_id),
     };
     Ok(can(actor, action, &resource))
+}
+
+/// Whether the actor holds live break-glass access to this case (and their role allows it).
+fn broke_glass(actor: &Actor, case_id: Uuid) -> bool {
+    actor.break_glass.contains(&case_id) && grant(actor.role, Action::BreakGlass) != Scope::None
 }
 
 /// The policy's decision about one person, reached through every case they are in.
@@ -224,10 +229,23 @@ pub async fn person_decision(
     .bind(actor.user_id.to_string())
     .fetch_one(&mut *conn)
     .await?;
+    let via_break_glass =
+        if actor.break_glass.is_empty() || grant(actor.role, Action::BreakGlass) == Scope::None {
+            false
+        } else {
+            let cases: Vec<String> =
+                sqlx::query_scalar("SELECT case_id FROM case_members WHERE person_id = $1")
+                    .bind(person_id.to_string())
+                    .fetch_all(&mut *conn)
+                    .await?;
+            cases
+                .iter()
+                .any(|c| Uuid::try_parse(c).is_ok_and(|c| actor.break_glass.contains(&c)))
+        };
     let resource = Resource::Record {
         org_id: actor.org_id,
         team_ids,
-        allocated_to_actor: allocated > 0,
+        allocated_to_actor: allocated > 0 || via_break_glass,
     };
     Ok(can(actor, action, &resource))
 }
@@ -489,7 +507,7 @@ pub async fn link_to_case(
     .fetch_all(&mut *conn)
     .await?;
     let roles = roles_in_case(conn, case_id).await?;
-    let allocated_to = allocated
+    let mut allocated_to: Vec<Option<Vec<CaseRole>>> = allocated
         .into_iter()
         .map(|p| {
             p.and_then(|p| Uuid::try_parse(&p).ok()).map(|p| {
@@ -501,6 +519,10 @@ pub async fn link_to_case(
             })
         })
         .collect();
+    if broke_glass(actor, case_id) {
+        // Emergency access is to the whole family; the firewall still applies by role.
+        allocated_to.push(None);
+    }
     Ok(Some(CaseLink {
         role: actor.role,
         reach,

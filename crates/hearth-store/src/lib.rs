@@ -8,6 +8,7 @@
 //! here, once, so no caller can forget to.
 
 pub mod audit;
+pub mod break_glass;
 pub mod cases;
 pub mod contact;
 pub mod crypto;

@@ -29,6 +29,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_referrals.sql"),
         include_str!("../migrations/postgres/0003_referrals.sql"),
     ),
+    (
+        4,
+        "break glass",
+        include_str!("../migrations/sqlite/0004_break_glass.sql"),
+        include_str!("../migrations/postgres/0004_break_glass.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

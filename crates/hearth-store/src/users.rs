@@ -32,6 +32,7 @@ impl User {
             org_id: self.org_id,
             team_id: self.team_id,
             role: self.role,
+            break_glass: Vec::new(),
         }
     }
 

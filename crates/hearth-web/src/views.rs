@@ -22,6 +22,7 @@ pub struct Layout {
     pub can_audit: bool,
     pub has_errors: bool,
     pub can_triage: bool,
+    pub can_review_break_glass: bool,
     /// A public page about getting support: it carries the quick exit.
     pub quick_exit: bool,
 }
@@ -50,6 +51,8 @@ impl Layout {
             can_audit: grant(who.user.role, Action::ViewServiceAudit) != Scope::None,
             has_errors: false,
             can_triage: grant(who.user.role, Action::Triage) != Scope::None,
+            can_review_break_glass: grant(who.user.role, Action::ViewRecordHistory)
+                == Scope::Organisation,
             quick_exit: false,
         }
     }

@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/audit", get(records::audit))
         .route("/v1/caseload", get(records::caseload))
         .route("/v1/search", get(records::search))
+        .route("/v1/break-glass", post(records::break_glass))
         .route("/v1/cases", get(records::cases))
         .route("/v1/cases/{id}", get(records::case))
         .route("/v1/cases/{id}/history", get(records::case_history))
@@ -142,7 +143,7 @@ impl Modify for BearerAuth {
         records::audit, records::caseload, records::cases, records::case, records::case_history,
         records::person, records::person_history,
         casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw, records::search, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
+        casework::withdraw, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,

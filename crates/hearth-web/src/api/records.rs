@@ -156,3 +156,30 @@ pub async fn search(
             .collect(),
     ))
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct BreakGlassIn {
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct BreakGlassOut {
+    pub case_id: Uuid,
+}
+
+/// Open a case one is not allocated to, in an emergency, with a reason. Audited and shown to the
+/// service manager; access lasts eight hours.
+#[utoipa::path(post, path = "/api/v1/break-glass", tag = "cases", request_body = BreakGlassIn,
+    responses((status = 200, body = BreakGlassOut), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub async fn break_glass(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    super::Body(b): super::Body<BreakGlassIn>,
+) -> Result<Json<BreakGlassOut>, ApiError> {
+    let case_id =
+        hearth_app::break_glass::open(&state.app, &who.actor(), &b.reference, &b.reason).await?;
+    Ok(Json(BreakGlassOut { case_id }))
+}

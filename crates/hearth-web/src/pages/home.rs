@@ -7,7 +7,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use hearth_app::records;
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_store::cases::CaseSummary;
@@ -100,4 +100,82 @@ pub async fn search(
             results,
         },
     )
+}
+
+#[derive(Template)]
+#[template(path = "break_glass.html")]
+struct BreakGlassPage {
+    layout: Layout,
+    errors: hearth_domain::validation::Invalid,
+    reference: String,
+    reason: String,
+    hours: i64,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct BreakGlassForm {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn break_glass_page(
+    Signed(who): Signed,
+    axum::extract::Query(f): axum::extract::Query<BreakGlassForm>,
+) -> Response {
+    if let Err(e) =
+        hearth_app::users::By::User(&who.actor()).check(hearth_domain::Action::BreakGlass)
+    {
+        return page_error(e);
+    }
+    let page = BreakGlassPage {
+        layout: Layout::signed("Break-glass", &who),
+        errors: Default::default(),
+        reference: f.reference,
+        reason: String::new(),
+        hours: hearth_app::break_glass::LASTS.whole_hours(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub async fn break_glass(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    axum::Form(f): axum::Form<BreakGlassForm>,
+) -> Response {
+    match hearth_app::break_glass::open(&state.app, &who.actor(), &f.reference, &f.reason).await {
+        Ok(case_id) => axum::response::Redirect::to(&format!("/cases/{case_id}")).into_response(),
+        Err(hearth_app::AppError::Invalid(errors)) => {
+            let page = BreakGlassPage {
+                layout: Layout::signed("Break-glass", &who).with_errors(&errors),
+                errors,
+                reference: f.reference,
+                reason: f.reason,
+                hours: hearth_app::break_glass::LASTS.whole_hours(),
+            };
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "break_glass_log.html")]
+struct BreakGlassLogPage {
+    layout: Layout,
+    lines: Vec<hearth_app::break_glass::LogLine>,
+}
+
+pub async fn break_glass_log(State(state): State<AppState>, Signed(who): Signed) -> Response {
+    match hearth_app::break_glass::log(&state.app, &who.actor()).await {
+        Ok(lines) => render(
+            StatusCode::OK,
+            &BreakGlassLogPage {
+                layout: Layout::signed("Break-glass log", &who),
+                lines,
+            },
+        ),
+        Err(e) => page_error(e),
+    }
 }

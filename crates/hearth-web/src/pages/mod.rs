@@ -19,6 +19,11 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/cases", get(home::cases))
         .route("/search", get(home::search))
+        .route(
+            "/break-glass",
+            get(home::break_glass_page).post(home::break_glass),
+        )
+        .route("/break-glass/log", get(home::break_glass_log))
         .route("/cases/{id}", get(records::case))
         .route("/cases/{id}/history", get(records::case_history))
         .route("/cases/{id}/entries", post(casework::add_entry))

@@ -1033,3 +1033,176 @@ async fn search_finds_only_what_the_user_may_open_and_never_by_protected_locatio
         }
     }
 }
+
+#[tokio::test]
+async fn break_glass_opens_a_case_for_a_day_with_a_reason_that_managers_review() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    record_victim_contact(&t, &idva, w.victim).await;
+    let case_page = format!("/cases/{}", w.case);
+    let colleague = t.signed_in(&w.staff["idva2"].1).await;
+    assert_eq!(
+        colleague
+            .get(t.url(&case_page))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let r = t
+        .submit(
+            &colleague,
+            "/break-glass",
+            "/break-glass",
+            &[("reference", "NS-0001"), ("reason", "urgent")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("shown to the service manager"));
+    for reference in ["NS-9999", "SV-0001"] {
+        let r = t
+            .submit(
+                &colleague,
+                "/break-glass",
+                "/break-glass",
+                &[
+                    ("reference", reference),
+                    ("reason", "Victim called in crisis, Ifeoma is on leave"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{reference}");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("No case has that reference"),
+            "another organisation's case is simply not there"
+        );
+    }
+    let r = t
+        .submit(
+            &colleague,
+            "/break-glass",
+            "/break-glass",
+            &[
+                ("reference", "ns-0001"),
+                ("reason", "Victim called in crisis, Ifeoma is on leave"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), case_page);
+    assert_eq!(
+        colleague
+            .get(t.url(&case_page))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let html = colleague
+        .get(t.url(&format!("/people/{}", w.victim)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("12 Refuge Lane"),
+        "an Idva in an emergency can see how to reach her safely"
+    );
+    assert!(t
+        .audit_rows()
+        .await
+        .iter()
+        .any(|r| r.1 == "case.break_glass" && r.4.as_deref() == Some(w.case.to_string().as_str())));
+
+    // The service manager reviews it; a team manager's role does not include the log.
+    let sm = t.signed_in(&w.staff["service_manager"].1).await;
+    let log = sm
+        .get(t.url("/break-glass/log"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        log.contains("Test idva2")
+            && log.contains("NS-0001")
+            && log.contains("Victim called in crisis")
+    );
+    let tm = t.signed_in(&w.staff["team_manager"].1).await;
+    assert_eq!(
+        tm.get(t.url("/break-glass/log"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Roles without casework cannot break glass at all.
+    for key in ["admin", "evaluator"] {
+        let token = t.token_for(w.org, w.staff[key].0).await;
+        let r = Client::new()
+            .post(t.url("/api/v1/break-glass"))
+            .bearer_auth(&token)
+            .json(&json!({"reference": "NS-0001", "reason": "Just curious about this family"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{key}");
+    }
+
+    // Break-glass does not get round the firewall: an Engage practitioner still sees nothing protected.
+    let engage = t.token_for(w.org, w.staff["engage"].0).await;
+    let r = Client::new()
+        .post(t.url("/api/v1/break-glass"))
+        .bearer_auth(&engage)
+        .json(&json!({"reference": "NS-0002", "reason": "Client says he is at this address now"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let case: Value = t
+        .api_get(&engage, &format!("/api/v1/cases/{}", w.team_case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let grace = case["members"][0]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v: Value = t
+        .api_get(&engage, &format!("/api/v1/people/{grace}/contact"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "withheld");
+
+    // After eight hours the door closes again.
+    t.clock
+        .advance(time::Duration::hours(8) + time::Duration::minutes(1));
+    let colleague = t.signed_in(&w.staff["idva2"].1).await;
+    assert_eq!(
+        colleague
+            .get(t.url(&case_page))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -1,0 +1,127 @@
+//! Break-glass: a worker opens a case they are not allocated to, in an emergency, by giving a
+//! reason. Access lasts a working day, is audited, and is shown to the service manager. There is
+//! no other way to learn that a case one cannot see exists.
+
+use crate::users::By;
+use crate::{App, AppError, Result};
+use hearth_domain::access::{Action, Decision};
+use hearth_domain::validation::Invalid;
+use hearth_domain::{Actor, Timestamp};
+use hearth_store::audit::{self, AuditEvent};
+use hearth_store::{break_glass, cases};
+use time::Duration;
+use uuid::Uuid;
+
+/// How long break-glass access lasts.
+pub const LASTS: Duration = Duration::hours(8);
+
+/// Open a case by its reference. Returns the case to go to.
+pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Result<Uuid> {
+    By::User(actor).check(Action::BreakGlass)?;
+    let mut invalid = Invalid::default();
+    let reference = reference.trim();
+    if reference.is_empty() {
+        invalid.push("reference", "Enter the case reference");
+    }
+    let reason = reason.trim();
+    if reason.chars().count() < 10 {
+        invalid.push(
+            "reason",
+            "Explain why you need this case now: your reason is shown to the service manager",
+        );
+    } else if reason.chars().count() > 2_000 {
+        invalid.push("reason", "The reason must be 2,000 characters or fewer");
+    }
+    invalid.into_result()?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM cases WHERE org_id = $1 AND UPPER(reference) = $2")
+            .bind(actor.org_id.to_string())
+            .bind(reference.to_uppercase())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(case_id) = id.and_then(|i| Uuid::try_parse(&i).ok()) else {
+        return Err(AppError::invalid(
+            "reference",
+            "No case has that reference. Check it with whoever gave it to you",
+        ));
+    };
+    if cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?
+        == Decision::Allow
+    {
+        // Already open to them: nothing to break.
+        return Ok(case_id);
+    }
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let grant = break_glass::insert(
+        &mut tx,
+        now,
+        now + LASTS,
+        actor.org_id,
+        actor.user_id,
+        case_id,
+        |id| cipher.encrypt(&break_glass::reason_place(id), reason),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        AuditEvent::new("case.break_glass", "case")
+            .org(actor.org_id)
+            .actor(actor.user_id)
+            .entity(case_id)
+            .detail("grant", grant),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(case_id)
+}
+
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    pub user_name: String,
+    pub case_id: Uuid,
+    pub reference: String,
+    pub reason: String,
+    pub granted_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Every break-glass opening, newest first: for those who review them (service managers).
+pub async fn log(app: &App, actor: &Actor) -> Result<Vec<LogLine>> {
+    if hearth_domain::access::grant(actor.role, Action::ViewRecordHistory)
+        != hearth_domain::Scope::Organisation
+    {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = app.store.begin().await?;
+    let grants = break_glass::for_org(&mut tx, actor.org_id, 500).await?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let lines = grants
+        .into_iter()
+        .map(|g| {
+            Ok(LogLine {
+                reason: cipher.decrypt(&break_glass::reason_place(g.id), &g.reason)?,
+                user_name: g.user_name,
+                case_id: g.case_id,
+                reference: g.reference,
+                granted_at: g.granted_at,
+                expires_at: g.expires_at,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        app.now(),
+        AuditEvent::new("break_glass.log_view", "user")
+            .org(actor.org_id)
+            .actor(actor.user_id)
+            .entity(actor.user_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(lines)
+}

@@ -1,0 +1,90 @@
+//! Break-glass grants: time-limited access to a case, given with a reason.
+
+use crate::row;
+use crate::Result;
+use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::new_id;
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+pub fn reason_place(id: Uuid) -> String {
+    format!("break_glass.reason:{id}")
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    expires: Timestamp,
+    org_id: Uuid,
+    user_id: Uuid,
+    case_id: Uuid,
+    seal: impl FnOnce(Uuid) -> Result<Vec<u8>>,
+) -> Result<Uuid> {
+    let id = new_id(now);
+    sqlx::query(
+        "INSERT INTO break_glass (id, org_id, user_id, case_id, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .bind(user_id.to_string())
+    .bind(case_id.to_string())
+    .bind(seal(id)?)
+    .bind(to_unix(now))
+    .bind(to_unix(expires))
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// The cases this user holds unexpired break-glass access to.
+pub async fn active_cases(
+    conn: &mut AnyConnection,
+    user_id: Uuid,
+    now: Timestamp,
+) -> Result<Vec<Uuid>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT case_id FROM break_glass WHERE user_id = $1 AND expires_at > $2",
+    )
+    .bind(user_id.to_string())
+    .bind(to_unix(now))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(ids.iter().filter_map(|i| Uuid::try_parse(i).ok()).collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub id: Uuid,
+    pub user_name: String,
+    pub case_id: Uuid,
+    pub reference: String,
+    pub reason: Vec<u8>,
+    pub granted_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Every break-glass grant of the organisation, newest first: for the service manager.
+pub async fn for_org(conn: &mut AnyConnection, org_id: Uuid, limit: i64) -> Result<Vec<Grant>> {
+    let rows = sqlx::query(
+        "SELECT b.id, u.display_name, b.case_id, c.reference, b.reason, b.granted_at, b.expires_at FROM break_glass b \
+         JOIN users u ON u.id = b.user_id JOIN cases c ON c.id = b.case_id WHERE b.org_id = $1 \
+         ORDER BY b.granted_at DESC, b.id LIMIT $2",
+    )
+    .bind(org_id.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Grant {
+                id: row::id(r, "id")?,
+                user_name: row::text(r, "display_name")?,
+                case_id: row::id(r, "case_id")?,
+                reference: row::text(r, "reference")?,
+                reason: row::bytes(r, "reason")?,
+                granted_at: row::at(r, "granted_at")?,
+                expires_at: row::at(r, "expires_at")?,
+            })
+        })
+        .collect()
+}
