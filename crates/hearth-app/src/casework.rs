@@ -803,3 +803,49 @@ pub async fn close_case(
     tx.commit().await?;
     Ok(())
 }
+
+// ---- first contact -----------------------------------------------------------------------------
+
+/// Where each of these cases stands against its first-contact target. Cases the user may not
+/// open, and cases that did not come through a referral, are left out.
+pub async fn first_contacts(
+    app: &App,
+    actor: &Actor,
+    case_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, hearth_domain::targets::FirstContact>> {
+    let now = app.now();
+    let mut conn = app.store.conn().await?;
+    let mut out = std::collections::HashMap::new();
+    let cipher = app.store.cipher(&mut conn, actor.org_id).await?;
+    for case_id in case_ids {
+        if cases::case_decision(&mut conn, actor, Action::ViewCaseRecord, *case_id).await?
+            != Decision::Allow
+        {
+            continue;
+        }
+        let Some((referral_id, referred_at, sealed, first)) =
+            cases::first_contact_facts(&mut conn, actor.org_id, *case_id).await?
+        else {
+            continue;
+        };
+        let dash = cipher
+            .decrypt(
+                &hearth_store::referrals::details_place(referral_id),
+                &sealed,
+            )
+            .ok()
+            .and_then(|j| serde_json::from_str::<hearth_domain::referral::ReferralDetails>(&j).ok())
+            .and_then(|d| d.dash_score);
+        out.insert(
+            *case_id,
+            hearth_domain::targets::first_contact_status(
+                referred_at,
+                dash,
+                first,
+                &app.first_contact,
+                now,
+            ),
+        );
+    }
+    Ok(out)
+}

@@ -256,6 +256,41 @@ async fn seed_casework(
     Ok(())
 }
 
+/// Two self-referrals accepted and allocated, but nobody has reached the person yet: first
+/// contacts that are overdue. Done through the same use cases as a team manager would use.
+async fn accept_some_referrals(
+    app: &App,
+    org_id: Uuid,
+    team: Uuid,
+    ids: &std::collections::HashMap<&str, Uuid>,
+) -> Result<()> {
+    use crate::referrals::{self, DecisionForm};
+    use hearth_domain::referral::Source;
+    let manager = {
+        let mut conn = app.store.conn().await?;
+        users::get(&mut conn, org_id, ids["idva.manager"])
+            .await?
+            .ok_or_else(|| crate::AppError::Internal("demo manager".into()))?
+            .actor()
+    };
+    let waiting = referrals::queue(app, &manager).await?;
+    for item in waiting
+        .iter()
+        .filter(|i| i.source == Source::SelfReferral)
+        .take(2)
+    {
+        let form = DecisionForm {
+            decision: "accept".into(),
+            team_id: team.to_string(),
+            ..Default::default()
+        };
+        if let Some(case_id) = referrals::decide(app, &manager, item.id, &form).await? {
+            crate::casework::allocate(app, &manager, case_id, &ids["idva"].to_string(), "").await?;
+        }
+    }
+    Ok(())
+}
+
 /// Referrals waiting in triage: new families, and re-referrals of families already known
 /// (alike name, same birth date) for triage to find.
 async fn seed_referrals(
@@ -303,9 +338,18 @@ async fn seed_referrals(
         ));
     }
     // Numbered in the order they arrived, as real ones are.
+    // Self-referrals arrive at least 75 hours ago: whatever the day of the week, a high-risk one
+    // is then past its first-contact target, which the demo needs to show.
     let mut arrivals: Vec<_> = people
         .into_iter()
-        .map(|p| (app.now() - Duration::hours(rng.gen_range(1..120)), p))
+        .map(|p| {
+            let hours = if p.1 == Source::SelfReferral {
+                rng.gen_range(75..110)
+            } else {
+                rng.gen_range(1..120)
+            };
+            (app.now() - Duration::hours(hours), p)
+        })
         .collect();
     arrivals.sort_by_key(|(at, _)| *at);
     for (i, (received, (person, source, agency))) in arrivals.into_iter().enumerate() {
@@ -326,7 +370,11 @@ async fn seed_referrals(
             safe_to_phone: "not_known".into(),
             safe_to_text: "safe".into(),
             safe_times: "Weekday mornings".into(),
-            dash_score: Some(rng.gen_range(4..20)),
+            dash_score: Some(if source == Source::SelfReferral {
+                16
+            } else {
+                rng.gen_range(4..20)
+            }),
             consent: true,
             ..Default::default()
         };
@@ -641,6 +689,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     )
     .await?;
     tx.commit().await?;
+    accept_some_referrals(app, org.id, idva_team.id, &ids).await?;
     Ok(DemoSummary {
         org,
         accounts,

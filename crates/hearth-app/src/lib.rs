@@ -49,11 +49,17 @@ pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub auth: AuthSettings,
+    pub first_contact: hearth_domain::targets::FirstContactTargets,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Self { store, clock, auth }
+        Self {
+            store,
+            clock,
+            auth,
+            first_contact: Default::default(),
+        }
     }
 
     pub fn now(&self) -> Timestamp {

@@ -10,6 +10,7 @@ pub mod contact;
 pub mod ids;
 pub mod referral;
 pub mod role;
+pub mod targets;
 pub mod timeline;
 pub mod ukdate;
 pub mod validation;

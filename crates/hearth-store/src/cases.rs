@@ -622,3 +622,41 @@ pub async fn close(conn: &mut AnyConnection, now: Timestamp, case_id: Uuid) -> R
         .await?;
     Ok(r.rows_affected() == 1)
 }
+
+// ---- first contact -----------------------------------------------------------------------------
+
+/// The newest accepted referral into a case (its time and sealed details), and the first
+/// successful contact since then, from the current version of each contact entry.
+pub async fn first_contact_facts(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    case_id: Uuid,
+) -> Result<Option<(Uuid, Timestamp, Vec<u8>, Option<Timestamp>)>> {
+    let Some(r) = sqlx::query(
+        "SELECT id, received_at, details FROM referrals WHERE case_id = $1 AND org_id = $2 AND status = 'accepted' \
+         ORDER BY received_at DESC LIMIT 1",
+    )
+    .bind(case_id.to_string())
+    .bind(org_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let referred_at = row::at(&r, "received_at")?;
+    let first: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(v.occurred_at) FROM timeline_versions v JOIN timeline_entries e ON e.id = v.entry_id \
+         WHERE e.case_id = $1 AND e.kind = 'contact' AND e.withdrawn_at IS NULL AND v.contact_outcome = 'spoke' \
+         AND v.occurred_at >= $2 AND v.version = (SELECT MAX(w.version) FROM timeline_versions w WHERE w.entry_id = v.entry_id)",
+    )
+    .bind(case_id.to_string())
+    .bind(to_unix(referred_at))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Some((
+        row::id(&r, "id")?,
+        referred_at,
+        row::bytes(&r, "details")?,
+        first.map(hearth_domain::clock::from_unix),
+    )))
+}

@@ -187,3 +187,22 @@ pub fn waiting(d: &time::Duration) -> String {
         (d, h) => format!("{}, {}", plural(d, "day"), plural(h, "hour")),
     }
 }
+
+/// A case's first-contact standing, as table-cell markup. Built only from our own date formatting.
+pub fn first_contact(fc: &Option<hearth_domain::targets::FirstContact>) -> String {
+    use hearth_domain::targets::FirstContact;
+    match fc {
+        None => "–".into(),
+        Some(FirstContact::Overdue { since }) => {
+            format!(
+                "<strong class=\"tag tag--danger\">Overdue</strong> since {}",
+                when(since)
+            )
+        }
+        Some(FirstContact::Due { by }) => format!("Due by {}", when(by)),
+        Some(FirstContact::Made { at, on_time: true }) => format!("Made {}", when(at)),
+        Some(FirstContact::Made { at, on_time: false }) => {
+            format!("Made {} (after the target)", when(at))
+        }
+    }
+}

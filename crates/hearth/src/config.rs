@@ -21,6 +21,8 @@ pub struct Config {
     pub absolute_timeout_hours: i64,
     /// A tracing filter, e.g. `info` or `hearth=debug,info`.
     pub log: String,
+    /// Working days allowed from referral to first successful contact, by risk.
+    pub first_contact: hearth_domain::targets::FirstContactTargets,
 }
 
 impl Default for Config {
@@ -33,6 +35,7 @@ impl Default for Config {
             idle_timeout_minutes: 30,
             absolute_timeout_hours: 12,
             log: "info".into(),
+            first_contact: Default::default(),
         }
     }
 }
@@ -114,6 +117,16 @@ mod tests {
         assert_eq!(c.database_url, "postgres://db/hearth");
         assert_eq!(c.idle_timeout_minutes, 15);
         assert_eq!(c.absolute_timeout_hours, 12);
+        assert_eq!(c.first_contact.high_risk_working_days, 1);
+        let c: Config =
+            toml::from_str("[first_contact]\nhigh_risk_working_days = 2\nother_working_days = 5")
+                .unwrap();
+        assert_eq!(c.first_contact.days_for(Some(20)), 2);
+        assert_eq!(c.first_contact.days_for(Some(3)), 5);
+        assert!(
+            toml::from_str::<Config>("[first_contact]\nhigh_days = 2").is_err(),
+            "misspelt keys are refused"
+        );
     }
 
     #[test]

@@ -271,6 +271,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve => {
             let mut app = open(&config.database_url, &config.key_file).await?;
             app.auth = config.auth();
+            app.first_contact = config.first_contact;
             serve(app, &config.listen, false, config.secure_cookies).await?;
         }
         Command::Demo {
@@ -287,6 +288,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let url = database.to_string_lossy().to_string();
             let mut app = open(&url, &key_file).await?;
             app.auth = config.auth();
+            app.first_contact = config.first_contact;
             let has_demo = {
                 let mut conn = app.store.conn().await?;
                 orgs::by_slug(&mut conn, "demo").await?.is_some()

@@ -131,6 +131,27 @@ pub struct CaseSummaryOut {
     pub status: String,
     pub opened_at: String,
     pub family_label: String,
+    /// Against the first-contact target: `made`, `made_late`, `due` or `overdue`; absent for
+    /// cases that did not come through a referral.
+    pub first_contact: Option<String>,
+    /// When it is or was due (for `due` and `overdue`) or made (for `made` and `made_late`).
+    pub first_contact_at: Option<String>,
+}
+
+impl CaseSummaryOut {
+    pub fn with_first_contact(mut self, fc: Option<&hearth_domain::targets::FirstContact>) -> Self {
+        use hearth_domain::targets::FirstContact;
+        let (s, at) = match fc {
+            None => return self,
+            Some(FirstContact::Made { at, on_time: true }) => ("made", at),
+            Some(FirstContact::Made { at, on_time: false }) => ("made_late", at),
+            Some(FirstContact::Due { by }) => ("due", by),
+            Some(FirstContact::Overdue { since }) => ("overdue", since),
+        };
+        self.first_contact = Some(s.into());
+        self.first_contact_at = Some(rfc3339(*at));
+        self
+    }
 }
 
 impl From<&CaseSummary> for CaseSummaryOut {
@@ -143,6 +164,8 @@ impl From<&CaseSummary> for CaseSummaryOut {
             status: c.status.clone(),
             opened_at: rfc3339(c.opened_at),
             family_label: c.family_label.clone(),
+            first_contact: None,
+            first_contact_at: None,
         }
     }
 }

@@ -13,6 +13,19 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+async fn summaries(
+    state: &AppState,
+    who: &hearth_app::auth::SignedIn,
+    list: &[hearth_store::cases::CaseSummary],
+) -> Result<Vec<CaseSummaryOut>, ApiError> {
+    let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
+    let fc = hearth_app::casework::first_contacts(&state.app, &who.actor(), &ids).await?;
+    Ok(list
+        .iter()
+        .map(|c| CaseSummaryOut::from(c).with_first_contact(fc.get(&c.id)))
+        .collect())
+}
+
 fn id(raw: &str) -> Result<Uuid, ApiError> {
     parse_id(raw).ok_or(ApiError(AppError::NotFound))
 }
@@ -55,7 +68,7 @@ pub async fn caseload(
     Caller(who): Caller,
 ) -> Result<Json<Vec<CaseSummaryOut>>, ApiError> {
     let list = records::caseload(&state.app, &who.actor()).await?;
-    Ok(Json(list.iter().map(CaseSummaryOut::from).collect()))
+    Ok(Json(summaries(&state, &who, &list).await?))
 }
 
 /// Every case the caller may open, newest first (at most 500).
@@ -66,7 +79,7 @@ pub async fn cases(
     Caller(who): Caller,
 ) -> Result<Json<Vec<CaseSummaryOut>>, ApiError> {
     let list = records::cases_list(&state.app, &who.actor(), 500).await?;
-    Ok(Json(list.iter().map(CaseSummaryOut::from).collect()))
+    Ok(Json(summaries(&state, &who, &list).await?))
 }
 
 /// One case. A case the caller may not open is reported as not found.

@@ -10,35 +10,69 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hearth_app::records;
 use hearth_domain::access::{grant, Action, Scope};
+use hearth_domain::targets::FirstContact;
 use hearth_store::cases::CaseSummary;
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    cases: Vec<CaseSummary>,
+    cases: Vec<(CaseSummary, Option<FirstContact>)>,
     can_see_team: bool,
+    overdue: usize,
+}
+
+/// Pair each case with its first-contact standing, overdue ones first.
+async fn with_first_contact(
+    state: &AppState,
+    who: &hearth_app::auth::SignedIn,
+    cases: Vec<CaseSummary>,
+) -> Result<Vec<(CaseSummary, Option<FirstContact>)>, Response> {
+    let ids: Vec<_> = cases.iter().map(|c| c.id).collect();
+    let fc = hearth_app::casework::first_contacts(&state.app, &who.actor(), &ids)
+        .await
+        .map_err(page_error)?;
+    let mut out: Vec<_> = cases
+        .into_iter()
+        .map(|c| {
+            let f = fc.get(&c.id).copied();
+            (c, f)
+        })
+        .collect();
+    out.sort_by_key(|(_, f)| !matches!(f, Some(FirstContact::Overdue { .. })));
+    Ok(out)
 }
 
 pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    match records::caseload(&state.app, &who.actor()).await {
-        Ok(cases) => render(
-            StatusCode::OK,
-            &HomePage {
-                layout: Layout::signed("Your caseload", &who),
-                cases,
-                can_see_team: grant(who.user.role, Action::ViewCaseRecord) > Scope::Allocated,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    let cases = match records::caseload(&state.app, &who.actor()).await {
+        Ok(c) => c,
+        Err(e) => return page_error(e),
+    };
+    let cases = match with_first_contact(&state, &who, cases).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let overdue = cases
+        .iter()
+        .filter(|(_, f)| matches!(f, Some(FirstContact::Overdue { .. })))
+        .count();
+    render(
+        StatusCode::OK,
+        &HomePage {
+            layout: Layout::signed("Your caseload", &who),
+            cases,
+            can_see_team: grant(who.user.role, Action::ViewCaseRecord) > Scope::Allocated,
+            overdue,
+        },
+    )
 }
 
 #[derive(Template)]
 #[template(path = "cases.html")]
 struct CasesPage {
     layout: Layout,
-    cases: Vec<CaseSummary>,
+    cases: Vec<(CaseSummary, Option<FirstContact>)>,
+    overdue: usize,
     scope_note: &'static str,
     limit: i64,
 }
@@ -51,18 +85,28 @@ pub async fn cases(State(state): State<AppState>, Signed(who): Signed) -> Respon
         Scope::Allocated => "Cases allocated to you.",
         Scope::None => "Your role does not include opening case records.",
     };
-    match records::cases_list(&state.app, &who.actor(), LIMIT).await {
-        Ok(cases) => render(
-            StatusCode::OK,
-            &CasesPage {
-                layout: Layout::signed("Cases", &who),
-                cases,
-                scope_note,
-                limit: LIMIT,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    let cases = match records::cases_list(&state.app, &who.actor(), LIMIT).await {
+        Ok(c) => c,
+        Err(e) => return page_error(e),
+    };
+    let cases = match with_first_contact(&state, &who, cases).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let overdue = cases
+        .iter()
+        .filter(|(_, f)| matches!(f, Some(FirstContact::Overdue { .. })))
+        .count();
+    render(
+        StatusCode::OK,
+        &CasesPage {
+            layout: Layout::signed("Cases", &who),
+            cases,
+            overdue,
+            scope_note,
+            limit: LIMIT,
+        },
+    )
 }
 
 #[derive(Template)]

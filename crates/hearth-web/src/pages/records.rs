@@ -34,6 +34,7 @@ struct CasePage {
     workers: Vec<(Uuid, String)>,
     exit_reasons: &'static [(&'static str, &'static str)],
     errors: hearth_domain::validation::Invalid,
+    first_contact: Option<hearth_domain::targets::FirstContact>,
 }
 
 #[derive(Deserialize, Default)]
@@ -101,6 +102,10 @@ pub async fn case_page(
         Ok(e) => e,
         Err(e) => return page_error(e),
     };
+    let first_contact = match casework::first_contacts(&state.app, &actor, &[id]).await {
+        Ok(m) => m.get(&id).copied(),
+        Err(e) => return page_error(e),
+    };
     let can_allocate = grant(who.user.role, Action::Allocate) != Scope::None;
     let workers = if can_allocate {
         match casework::allocatable_workers(&state.app, &actor).await {
@@ -132,6 +137,7 @@ pub async fn case_page(
             workers,
             exit_reasons: hearth_domain::timeline::EXIT_REASONS,
             errors,
+            first_contact,
         },
     )
 }

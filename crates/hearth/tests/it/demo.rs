@@ -21,7 +21,8 @@ async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
         hearth_store::cases::count(&mut conn, summary.org.id)
             .await
             .unwrap(),
-        300
+        302,
+        "300 families and 2 accepted referrals"
     );
     let roles: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT role FROM case_members ORDER BY role")
@@ -40,13 +41,18 @@ async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
         .fetch_one(&mut *conn)
         .await
         .unwrap();
-    assert_eq!(contacts, 300, "every victim has contact details");
+    assert_eq!(contacts, 302, "every victim has contact details");
     let sensitive: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM timeline_entries WHERE sensitivity = 'sensitive'")
             .fetch_one(&mut *conn)
             .await
             .unwrap();
     assert!(sensitive > 100, "disclosures to protect: {sensitive}");
+    let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM referrals WHERE status = 'new'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert!(waiting >= 10, "referrals waiting in triage: {waiting}");
     drop(conn);
 
     // Demo accounts go straight in, and every page says it is a demo.
@@ -66,4 +72,47 @@ async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
     let html = r.text().await.unwrap();
     assert!(html.contains("Demo service."));
     assert!(html.contains("HD-"), "the Idva has a caseload");
+    assert!(
+        html.contains("first contacts are overdue"),
+        "the demo shows overdue first contacts"
+    );
+    // The demo's re-referrals are there for triage to find.
+    let b = browser();
+    let r = t
+        .submit(
+            &b,
+            "/login",
+            "/login",
+            &[
+                ("email", &format!("idva.manager@{}", demo::DEMO_DOMAIN)),
+                ("password", demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/");
+    let queue = b
+        .get(t.url("/triage"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut found_match = false;
+    for id in queue
+        .split("/triage/")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+    {
+        let html = b
+            .get(t.url(&format!("/triage/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        found_match |= html.contains("same date of birth");
+    }
+    assert!(found_match, "a re-referral with a match to find");
 }

@@ -772,3 +772,149 @@ async fn the_whole_journey_from_public_referral_to_closure() {
     };
     assert_eq!(code, Some(0), "{out}");
 }
+
+#[tokio::test]
+async fn first_contact_is_due_by_risk_and_stands_out_when_overdue() {
+    let t = spawn_app().await; // Monday 23 November 2026, 09:00
+    let w = t.world().await;
+    let key = new_key();
+    refer(&t, &browser(), &referral_fields(&key)).await; // risk checklist score 15: high risk
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let queue = manager
+        .get(t.url("/triage"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let id = queue
+        .split("/triage/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = format!("/triage/{id}");
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &page,
+            &[
+                ("decision", "accept"),
+                ("team_id", &w.idva_team.to_string()),
+            ],
+        )
+        .await;
+    let case_page = location(&r);
+    let victim: Value = {
+        let token = t.token_for(w.org, w.staff["team_manager"].0).await;
+        t.api_get(&token, &format!("/api/v1{case_page}"))
+            .await
+            .json()
+            .await
+            .unwrap()
+    };
+    let person = victim["members"][0]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.submit(
+        &manager,
+        &case_page,
+        &format!("{case_page}/allocations"),
+        &[
+            ("worker_id", &w.staff["idva2"].0.to_string()),
+            ("person_id", &person),
+        ],
+    )
+    .await;
+
+    let idva = t.signed_in(&w.staff["idva2"].1).await;
+    let home = idva
+        .get(t.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("Due by 24 Nov 2026"),
+        "high risk: one working day: {home}"
+    );
+    let token = t.token_for(w.org, w.staff["idva2"].0).await;
+    let caseload: Value = t
+        .api_get(&token, "/api/v1/caseload")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let this = caseload
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["first_contact"].is_string())
+        .unwrap();
+    assert_eq!(this["first_contact"], "due");
+
+    // A day and a bit later, nobody has reached her: it stands out for the worker and the manager.
+    t.clock.advance(time::Duration::hours(25));
+    let idva = t.signed_in(&w.staff["idva2"].1).await;
+    let home = idva
+        .get(t.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("1 first contact is overdue"));
+    assert!(home.contains("row--alert") && home.contains("Overdue</strong> since 24 Nov 2026"));
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let list = manager
+        .get(t.url("/cases"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("1 first contact is overdue"));
+    let first_row = list
+        .split("<tbody>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(first_row.contains("Overdue"), "overdue cases come first");
+
+    // An attempt does not count; speaking with her does, and says it was late.
+    for (outcome, expect) in [("no_answer", "overdue"), ("spoke", "made_late")] {
+        let r = Client::new()
+            .post(t.url(&format!("/api/v1{case_page}/timeline")))
+            .bearer_auth(&token)
+            .json(&json!({"kind": "contact", "sensitivity": "ordinary", "person_id": person, "contact_method": "phone",
+                          "contact_outcome": outcome, "body": "", "submission_key": new_key()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let caseload: Value = t
+            .api_get(&token, "/api/v1/caseload")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let this = caseload
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["first_contact"].is_string())
+            .unwrap();
+        assert_eq!(this["first_contact"], expect, "after {outcome}");
+    }
+}
