@@ -57,6 +57,9 @@ async function journeys(browser, { javaScript, width }) {
   await page.click('main table a');
   check(page.url().includes('/people/'), `${label}: person opens`);
   await scanIf(page, 'person');
+  await page.click('text=Change details');
+  await scanIf(page, 'change person details');
+  await page.goBack();
   // She searches for someone on her caseload.
   await page.goBack();
   const caseUrl = page.url();

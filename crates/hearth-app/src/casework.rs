@@ -849,3 +849,161 @@ pub async fn first_contacts(
     }
     Ok(out)
 }
+
+// ---- person details ----------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct PersonDetailsView {
+    pub details: hearth_domain::person::PersonDetails,
+    pub version: i64,
+    /// Equality monitoring is sensitive: withheld behind the firewall like notes.
+    pub equality_shown: bool,
+    /// Earlier versions, newest first: (version, replaced at, by whom, details then).
+    pub earlier: Vec<(i64, Timestamp, String, hearth_domain::person::PersonDetails)>,
+}
+
+fn stored_details(
+    cipher: &FieldCipher,
+    id: Uuid,
+    s: &hearth_store::people::Stored,
+) -> Result<hearth_domain::person::PersonDetails> {
+    let equality = match &s.equality {
+        Some(sealed) => serde_json::from_str(
+            &cipher.decrypt(&hearth_store::people::equality_place(id, s.version), sealed)?,
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))?,
+        None => Default::default(),
+    };
+    Ok(hearth_domain::person::PersonDetails {
+        given_name: s.given_name.clone(),
+        family_name: s.family_name.clone(),
+        aliases: s.aliases.clone(),
+        date_of_birth: s.date_of_birth.clone(),
+        gender: s.gender.clone(),
+        language: s.language.clone(),
+        interpreter_needed: s.interpreter_needed,
+        equality,
+    })
+}
+
+pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<PersonDetailsView> {
+    let mut tx = app.store.begin().await?;
+    check(cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, id).await?)?;
+    let stored = hearth_store::people::get(&mut tx, actor.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let equality_shown =
+        cases::may_see_person_field(&mut tx, actor, id, FieldClass::Sensitive).await?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let mut details = stored_details(&cipher, id, &stored)?;
+    let mut earlier = Vec::new();
+    for (version, at, by, sealed) in
+        hearth_store::people::versions(&mut tx, actor.org_id, id).await?
+    {
+        let json = cipher.decrypt(&hearth_store::people::snapshot_place(id, version), &sealed)?;
+        let mut then: hearth_domain::person::PersonDetails =
+            serde_json::from_str(&json).map_err(|e| AppError::Internal(e.to_string()))?;
+        if !equality_shown {
+            then.equality = Default::default();
+        }
+        earlier.push((version, at, by, then));
+    }
+    if !equality_shown {
+        details.equality = Default::default();
+    } else {
+        audit::append(
+            &mut tx,
+            app.store.audit_key(),
+            app.now(),
+            event(actor, "person.equality_view", "person", id),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(PersonDetailsView {
+        details,
+        version: stored.version,
+        equality_shown,
+        earlier,
+    })
+}
+
+/// Change a person's details. The earlier state is kept; someone else's save in between is a
+/// conflict, never overwritten. Equality answers the user may not see are kept as they were.
+pub async fn update_person(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    form: &hearth_domain::person::PersonForm,
+) -> Result<i64> {
+    let now = app.now();
+    let new = form.parse(now)?;
+    let mut tx = app.store.begin().await?;
+    check(cases::person_decision(&mut tx, actor, Action::RecordWork, id).await?)?;
+    let stored = hearth_store::people::get(&mut tx, actor.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if stored.version != form.based_on {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "Someone else changed these details while you were editing. Nothing was saved. Check them and make your change again.".into(),
+        });
+    }
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let old = stored_details(&cipher, id, &stored)?;
+    let equality = if cases::may_see_person_field(&mut tx, actor, id, FieldClass::Sensitive).await?
+    {
+        new.equality.clone()
+    } else {
+        old.equality.clone()
+    };
+    let next = stored.version + 1;
+    let sealed_equality = if equality == hearth_domain::person::Equality::default() {
+        None
+    } else {
+        let json =
+            serde_json::to_string(&equality).map_err(|e| AppError::Internal(e.to_string()))?;
+        Some(cipher.encrypt(&hearth_store::people::equality_place(id, next), &json)?)
+    };
+    let snapshot = serde_json::to_string(&old).map_err(|e| AppError::Internal(e.to_string()))?;
+    let snapshot = cipher.encrypt(
+        &hearth_store::people::snapshot_place(id, stored.version),
+        &snapshot,
+    )?;
+    let saved = hearth_store::people::update(
+        &mut tx,
+        now,
+        actor.org_id,
+        id,
+        stored.version,
+        snapshot,
+        actor.user_id,
+        hearth_store::people::Update {
+            given_name: &new.given_name,
+            family_name: &new.family_name,
+            date_of_birth: new.date_of_birth.as_deref(),
+            gender: &new.gender,
+            language: &new.language,
+            interpreter_needed: new.interpreter_needed,
+            equality: sealed_equality,
+            aliases: &new.aliases,
+        },
+    )
+    .await?;
+    if !saved {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "Someone else saved these details at the same moment. Nothing was saved."
+                .into(),
+        });
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "person.update", "person", id).detail("version", next),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(next)
+}

@@ -269,7 +269,17 @@ async fn find_matches(
     actor: &Actor,
     d: &ReferralDetails,
 ) -> Result<Vec<PossibleMatch>> {
-    let people = referrals::people_for_matching(tx, actor.org_id).await?;
+    let mut people = referrals::people_for_matching(tx, actor.org_id).await?;
+    // Other names a person is known by are matched as if they were their name.
+    for (person, alias) in hearth_store::people::aliases_for_org(tx, actor.org_id).await? {
+        if let Some(p) = people.iter().find(|p| p.0 == person).cloned() {
+            let (given, family) = alias
+                .rsplit_once(' ')
+                .map(|(g, f)| (g.to_string(), f.to_string()))
+                .unwrap_or((alias.clone(), String::new()));
+            people.push((person, given, family, p.3, p.4));
+        }
+    }
     let mut wanted: Vec<(String, &NamedPerson, &str, &str)> = vec![(
         "Person referred".into(),
         &d.person,
@@ -283,8 +293,12 @@ async fn find_matches(
         wanted.push((format!("Child {}", i + 1), c, "", ""));
     }
     let mut out = Vec::new();
+    let mut already = std::collections::HashSet::new();
     for (label, who, postcode, phone) in wanted {
         for (id, given, family, dob, sealed) in &people {
+            if already.contains(&(label.clone(), *id)) {
+                continue;
+            }
             let details: Option<ContactDetails> = match sealed {
                 Some((v, s)) => cipher
                     .decrypt(&contact::place(*id, *v), s)
@@ -309,6 +323,7 @@ async fn find_matches(
             if reasons.is_empty() {
                 continue;
             }
+            already.insert((label.clone(), *id));
             let mut visible = Vec::new();
             for (case_id, reference, status) in referrals::cases_of(tx, *id).await? {
                 if cases::case_decision(tx, actor, Action::ViewCaseRecord, case_id).await?

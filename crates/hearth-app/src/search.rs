@@ -100,11 +100,23 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
     };
     let mut tx = app.store.begin().await?;
     let people = referrals::people_for_matching(&mut tx, actor.org_id).await?;
+    let aliases = hearth_store::people::aliases_for_org(&mut tx, actor.org_id).await?;
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
     let mut found = Vec::new();
     for (id, given, family, dob, sealed) in &people {
         let matched_on = match &query {
-            Query::Name(words) => name_matches(words, given, family).then_some("name"),
+            Query::Name(words) => {
+                if name_matches(words, given, family) {
+                    Some("name")
+                } else if aliases.iter().filter(|(p, _)| p == id).any(|(_, a)| {
+                    let (g, f) = a.rsplit_once(' ').unwrap_or((a.as_str(), ""));
+                    name_matches(words, g, f)
+                }) {
+                    Some("other name")
+                } else {
+                    None
+                }
+            }
             Query::DateOfBirth(d) => {
                 (dob.as_deref() == Some(d.as_str())).then_some("date of birth")
             }

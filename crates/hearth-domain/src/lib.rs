@@ -8,6 +8,7 @@ pub mod audit;
 pub mod clock;
 pub mod contact;
 pub mod ids;
+pub mod person;
 pub mod referral;
 pub mod role;
 pub mod targets;

@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod db;
 pub mod migrate;
 pub mod orgs;
+pub mod people;
 pub mod referrals;
 pub mod row;
 pub mod sessions;

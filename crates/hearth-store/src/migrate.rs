@@ -35,6 +35,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_break_glass.sql"),
         include_str!("../migrations/postgres/0004_break_glass.sql"),
     ),
+    (
+        5,
+        "person details",
+        include_str!("../migrations/sqlite/0005_person_details.sql"),
+        include_str!("../migrations/postgres/0005_person_details.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

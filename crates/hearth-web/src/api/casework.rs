@@ -337,3 +337,43 @@ pub async fn close(
     casework::close_case(&state.app, &who.actor(), id(&raw)?, &c.exit_reason, &c.note).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonDetailsOut {
+    pub version: i64,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    /// False when the caller may not see equality monitoring answers (they are then empty).
+    pub equality_shown: bool,
+}
+
+/// A person's details: names, other names, gender, language, and (where the caller may see it)
+/// equality monitoring.
+#[utoipa::path(get, path = "/api/v1/people/{id}/details", tag = "people", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PersonDetailsOut), (status = 404, body = ApiErrorBody)))]
+pub async fn person_details(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<PersonDetailsOut>, ApiError> {
+    let v = casework::person_details(&state.app, &who.actor(), id(&raw)?).await?;
+    Ok(Json(PersonDetailsOut {
+        version: v.version,
+        details: serde_json::to_value(&v.details).unwrap_or_default(),
+        equality_shown: v.equality_shown,
+    }))
+}
+
+/// Change a person's details; `based_on` must be the version read, or the answer is 409.
+#[utoipa::path(put, path = "/api/v1/people/{id}/details", tag = "people", params(("id" = Uuid, Path)),
+    request_body(content = Object, description = "given_name, family_name, aliases (one per line), date_of_birth, gender, language, interpreter_needed, disability, ethnicity, sexual_orientation, religion, based_on"),
+    responses((status = 200, body = Saved), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn save_person_details(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(form): Body<hearth_domain::person::PersonForm>,
+) -> Result<Json<Saved>, ApiError> {
+    let version = casework::update_person(&state.app, &who.actor(), id(&raw)?, &form).await?;
+    Ok(Json(Saved { id: None, version }))
+}

@@ -62,6 +62,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/referrals/{id}/decision", post(referrals::decide))
         .route("/v1/people/{id}", get(records::person))
         .route(
+            "/v1/people/{id}/details",
+            get(casework::person_details).put(casework::save_person_details),
+        )
+        .route(
             "/v1/people/{id}/contact",
             get(casework::contact).put(casework::save_contact),
         )
@@ -143,7 +147,7 @@ impl Modify for BearerAuth {
         records::audit, records::caseload, records::cases, records::case, records::case_history,
         records::person, records::person_history,
         casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
+        casework::withdraw, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,

@@ -579,3 +579,116 @@ pub async fn close(
     .await;
     back_to_case(&state, &who, id, r).await
 }
+
+// ---- person details ----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "person_edit.html")]
+struct PersonEditPage {
+    layout: Layout,
+    errors: Invalid,
+    person_id: Uuid,
+    form: hearth_domain::person::PersonForm,
+    equality_shown: bool,
+    conflict: Option<String>,
+    genders: &'static [(&'static str, &'static str)],
+    disability: &'static [(&'static str, &'static str)],
+}
+
+fn person_edit_page(
+    who: &SignedIn,
+    id: Uuid,
+    form: hearth_domain::person::PersonForm,
+    equality_shown: bool,
+    errors: Invalid,
+    conflict: Option<String>,
+    status: StatusCode,
+) -> Response {
+    render(
+        status,
+        &PersonEditPage {
+            layout: Layout::signed("Change details", who).with_errors(&errors),
+            errors,
+            person_id: id,
+            form,
+            equality_shown,
+            conflict,
+            genders: hearth_domain::person::GENDERS,
+            disability: hearth_domain::person::DISABILITY,
+        },
+    )
+}
+
+pub async fn edit_person(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    if grant(who.user.role, Action::RecordWork) == Scope::None {
+        return page_error(AppError::Forbidden);
+    }
+    match casework::person_details(&state.app, &who.actor(), id).await {
+        Ok(v) => {
+            let form = hearth_domain::person::PersonForm::from_details(&v.details, v.version);
+            person_edit_page(
+                &who,
+                id,
+                form,
+                v.equality_shown,
+                Invalid::default(),
+                None,
+                StatusCode::OK,
+            )
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+pub async fn save_person(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(form): Form<hearth_domain::person::PersonForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let shown = casework::person_details(&state.app, &who.actor(), id)
+        .await
+        .map(|v| (v.equality_shown, v.version));
+    match casework::update_person(&state.app, &who.actor(), id, &form).await {
+        Ok(_) => Redirect::to(&format!("/people/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let equality_shown = shown.map(|s| s.0).unwrap_or(false);
+            person_edit_page(
+                &who,
+                id,
+                form,
+                equality_shown,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            let (equality_shown, current) = shown.unwrap_or((false, form.based_on));
+            let form = hearth_domain::person::PersonForm {
+                based_on: current,
+                ..form
+            };
+            person_edit_page(
+                &who,
+                id,
+                form,
+                equality_shown,
+                Invalid::default(),
+                Some(message),
+                StatusCode::CONFLICT,
+            )
+        }
+        Err(e) => page_error(e),
+    }
+}

@@ -45,6 +45,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/people/{id}", get(records::person))
         .route(
+            "/people/{id}/edit",
+            get(casework::edit_person).post(casework::save_person),
+        )
+        .route(
             "/people/{id}/contact",
             get(casework::edit_contact).post(casework::save_contact),
         )

@@ -151,6 +151,8 @@ struct PersonPage {
     can_record: bool,
     contact: ContactView,
     channels: [Channel; 5],
+    details: casework::PersonDetailsView,
+    can_edit: bool,
 }
 
 pub async fn person(
@@ -170,6 +172,10 @@ pub async fn person(
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
+    let details = match casework::person_details(&state.app, &actor, id).await {
+        Ok(d) => d,
+        Err(e) => return page_error(e),
+    };
     render(
         StatusCode::OK,
         &PersonPage {
@@ -180,6 +186,8 @@ pub async fn person(
             person,
             contact,
             channels: Channel::ALL,
+            details,
+            can_edit: grant(who.user.role, Action::RecordWork) != Scope::None,
         },
     )
 }

@@ -1206,3 +1206,135 @@ async fn break_glass_opens_a_case_for_a_day_with_a_reason_that_managers_review()
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn person_details_keep_history_match_other_names_and_hide_equality_behind_the_firewall() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let edit = format!("/people/{}/edit", w.victim);
+    let r = t
+        .submit(
+            &idva,
+            &edit,
+            &edit,
+            &[
+                ("based_on", "1"),
+                ("given_name", "Zoë"),
+                ("family_name", "Quillfeather"),
+                ("aliases", "Zoe Marsh\nZo Quill"),
+                ("date_of_birth", "01/04/1990"),
+                ("gender", "woman"),
+                ("language", "Polish"),
+                ("interpreter_needed", "yes"),
+                ("disability", "prefer_not_to_say"),
+                ("ethnicity", "White Polish"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let html = idva
+        .get(t.url(&format!("/people/{}", w.victim)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Zo Quill, Zoe Marsh")
+            && html.contains("needs an interpreter")
+            && html.contains("White Polish")
+    );
+    assert!(html.contains("Earlier details (1)"));
+
+    // Other names are found by search.
+    let token = t.token_for(w.org, w.staff["idva"].0).await;
+    let found: Value = t
+        .api_get(&token, "/api/v1/search?q=Zoe%20Marsh")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found[0]["matched_on"], "other name");
+
+    // Someone else saving an older version is told, and nothing is overwritten.
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let r = t
+        .submit(
+            &manager,
+            &edit,
+            &edit,
+            &[
+                ("based_on", "1"),
+                ("given_name", "Zoe"),
+                ("family_name", "Q"),
+                ("gender", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Someone else changed these details"));
+
+    // Bad input names the field.
+    let r = t
+        .submit(
+            &idva,
+            &edit,
+            &edit,
+            &[
+                ("based_on", "2"),
+                ("given_name", ""),
+                ("family_name", "Q"),
+                ("gender", "robot"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("href=\"#given_name\"") && html.contains("href=\"#gender\""));
+
+    // The Engage practitioner sees the ordinary details but not the equality answers, and
+    // changing the language keeps those answers as they were.
+    let engage = t.token_for(w.org, w.staff["engage"].0).await;
+    let v: Value = t
+        .api_get(&engage, &format!("/api/v1/people/{}/details", w.victim))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["equality_shown"], false);
+    assert_eq!(v["details"]["language"], "Polish");
+    assert_eq!(v["details"]["equality"]["ethnicity"], "");
+    let body = serde_json::to_string(&v).unwrap();
+    assert!(!body.contains("White Polish"));
+    let r = Client::new()
+        .put(t.url(&format!("/api/v1/people/{}/details", w.victim)))
+        .bearer_auth(&engage)
+        .json(&json!({"based_on": 2, "given_name": "Zoë", "family_name": "Quillfeather", "aliases": "Zoe Marsh", "gender": "woman", "language": "Polish and English", "disability": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = t
+        .api_get(&token, &format!("/api/v1/people/{}/details", w.victim))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["details"]["language"], "Polish and English");
+    assert_eq!(
+        v["details"]["equality"]["ethnicity"], "White Polish",
+        "kept, not wiped"
+    );
+    assert!(t.audit_rows().await.iter().any(|r| r.1 == "person.update"));
+}

@@ -1,0 +1,207 @@
+//! A person's details: names and other names, date of birth, gender, language, and optional
+//! equality monitoring where "prefer not to say" is always an answer.
+
+use crate::referral::parse_past_date;
+use crate::validation::{DisplayName, Invalid};
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub const GENDERS: &[(&str, &str)] = &[
+    ("", "Not recorded"),
+    ("woman", "Woman"),
+    ("man", "Man"),
+    ("non_binary", "Non-binary"),
+    ("other", "Another way"),
+    ("prefer_not_to_say", "Prefer not to say"),
+];
+
+pub const DISABILITY: &[(&str, &str)] = &[
+    ("", "Not asked"),
+    ("yes", "Yes"),
+    ("no", "No"),
+    ("prefer_not_to_say", "Prefer not to say"),
+];
+
+/// Equality monitoring answers: optional, sealed, and sensitive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Equality {
+    pub disability: String,
+    pub ethnicity: String,
+    pub sexual_orientation: String,
+    pub religion: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PersonDetails {
+    pub given_name: String,
+    pub family_name: String,
+    pub aliases: Vec<String>,
+    pub date_of_birth: Option<String>,
+    pub gender: String,
+    pub language: String,
+    pub interpreter_needed: bool,
+    pub equality: Equality,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PersonForm {
+    pub given_name: String,
+    pub family_name: String,
+    /// One other name per line.
+    pub aliases: String,
+    pub date_of_birth: String,
+    pub gender: String,
+    pub language: String,
+    pub interpreter_needed: String,
+    pub disability: String,
+    pub ethnicity: String,
+    pub sexual_orientation: String,
+    pub religion: String,
+    /// The version being edited; a stale one is a conflict, not an overwrite.
+    pub based_on: i64,
+}
+
+fn optional(invalid: &mut Invalid, field: &str, raw: &str, max: usize) -> String {
+    let s = raw.trim().to_string();
+    if s.chars().count() > max {
+        invalid.push(field, format!("Must be {max} characters or fewer"));
+    }
+    if s.contains('\n') {
+        invalid.push(field, "Must be on one line");
+    }
+    s
+}
+
+impl PersonForm {
+    pub fn from_details(d: &PersonDetails, version: i64) -> Self {
+        Self {
+            given_name: d.given_name.clone(),
+            family_name: d.family_name.clone(),
+            aliases: d.aliases.join("\n"),
+            date_of_birth: d.date_of_birth.clone().unwrap_or_default(),
+            gender: d.gender.clone(),
+            language: d.language.clone(),
+            interpreter_needed: if d.interpreter_needed {
+                "yes".into()
+            } else {
+                String::new()
+            },
+            disability: d.equality.disability.clone(),
+            ethnicity: d.equality.ethnicity.clone(),
+            sexual_orientation: d.equality.sexual_orientation.clone(),
+            religion: d.equality.religion.clone(),
+            based_on: version,
+        }
+    }
+
+    pub fn parse(&self, now: Timestamp) -> Result<PersonDetails, Invalid> {
+        let mut invalid = Invalid::default();
+        let given = invalid.check(DisplayName::parse("given_name", &self.given_name));
+        let family = invalid.check(DisplayName::parse("family_name", &self.family_name));
+        let today = crate::ukdate::to_uk(now).date();
+        let dob = invalid
+            .check(parse_past_date(
+                "date_of_birth",
+                &self.date_of_birth,
+                today,
+                "the date of birth",
+            ))
+            .flatten();
+        let mut aliases = Vec::new();
+        for line in self
+            .aliases
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            match DisplayName::parse("aliases", line) {
+                Ok(n) => aliases.push(n.as_str().to_string()),
+                Err(e) => invalid.0.push(e),
+            }
+        }
+        if aliases.len() > 20 {
+            invalid.push("aliases", "Record at most 20 other names");
+        }
+        if !GENDERS.iter().any(|(c, _)| *c == self.gender.trim()) {
+            invalid.push("gender", "Choose from the list");
+        }
+        if !DISABILITY.iter().any(|(c, _)| *c == self.disability.trim()) {
+            invalid.push("disability", "Choose from the list");
+        }
+        let language = optional(&mut invalid, "language", &self.language, 100);
+        let ethnicity = optional(&mut invalid, "ethnicity", &self.ethnicity, 100);
+        let sexual_orientation = optional(
+            &mut invalid,
+            "sexual_orientation",
+            &self.sexual_orientation,
+            100,
+        );
+        let religion = optional(&mut invalid, "religion", &self.religion, 100);
+        invalid.into_result()?;
+        Ok(PersonDetails {
+            given_name: given.expect("checked").as_str().to_string(),
+            family_name: family.expect("checked").as_str().to_string(),
+            aliases,
+            date_of_birth: dob.map(|d| d.to_string()),
+            gender: self.gender.trim().to_string(),
+            language,
+            interpreter_needed: matches!(self.interpreter_needed.trim(), "yes" | "on" | "true"),
+            equality: Equality {
+                disability: self.disability.trim().to_string(),
+                ethnicity,
+                sexual_orientation,
+                religion,
+            },
+        })
+    }
+}
+
+pub fn label(list: &[(&'static str, &'static str)], code: &str) -> &'static str {
+    list.iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or("Not recorded")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: Timestamp = datetime!(2026-11-23 10:00 UTC);
+
+    #[test]
+    fn details_round_trip_and_aliases_are_one_per_line() {
+        let f = PersonForm {
+            given_name: "فاطمة".into(),
+            family_name: "Al-Rashid".into(),
+            aliases: "Fatima Rashid\n\n  Tima R  ".into(),
+            date_of_birth: "03/02/1985".into(),
+            gender: "woman".into(),
+            language: "Arabic".into(),
+            interpreter_needed: "yes".into(),
+            disability: "prefer_not_to_say".into(),
+            ..Default::default()
+        };
+        let d = f.parse(NOW).unwrap();
+        assert_eq!(d.aliases, ["Fatima Rashid", "Tima R"]);
+        assert!(d.interpreter_needed);
+        assert_eq!(PersonForm::from_details(&d, 1).parse(NOW).unwrap(), d);
+    }
+
+    #[test]
+    fn bad_values_name_their_fields() {
+        let f = PersonForm {
+            given_name: String::new(),
+            family_name: "X".into(),
+            gender: "robot".into(),
+            date_of_birth: "31/12/2030".into(),
+            ..Default::default()
+        };
+        let e = f.parse(NOW).unwrap_err();
+        for field in ["given_name", "gender", "date_of_birth"] {
+            assert!(e.message_for(field).is_some(), "{field}");
+        }
+    }
+}

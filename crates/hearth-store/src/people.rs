@@ -1,0 +1,175 @@
+//! A person's details, other names and earlier versions.
+
+use crate::row;
+use crate::Result;
+use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::new_id;
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<String>,
+    pub gender: String,
+    pub language: String,
+    pub interpreter_needed: bool,
+    pub equality: Option<Vec<u8>>,
+    pub version: i64,
+    pub aliases: Vec<String>,
+}
+
+pub fn equality_place(person_id: Uuid, version: i64) -> String {
+    format!("people.equality:{person_id}:{version}")
+}
+
+pub fn snapshot_place(person_id: Uuid, version: i64) -> String {
+    format!("person_versions.snapshot:{person_id}:{version}")
+}
+
+pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Option<Stored>> {
+    let Some(r) = sqlx::query(
+        "SELECT given_name, family_name, date_of_birth, gender, language, interpreter_needed, equality, version \
+         FROM people WHERE id = $1 AND org_id = $2",
+    )
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let aliases: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM person_aliases WHERE person_id = $1 ORDER BY name")
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(Some(Stored {
+        given_name: row::text(&r, "given_name")?,
+        family_name: row::text(&r, "family_name")?,
+        date_of_birth: row::opt_text(&r, "date_of_birth")?,
+        gender: row::text(&r, "gender")?,
+        language: row::text(&r, "language")?,
+        interpreter_needed: row::flag(&r, "interpreter_needed")?,
+        equality: row::opt_bytes(&r, "equality")?,
+        version: row::int(&r, "version")?,
+        aliases,
+    }))
+}
+
+/// Every other name in the organisation, for search and matching.
+pub async fn aliases_for_org(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+) -> Result<Vec<(Uuid, String)>> {
+    let rows = sqlx::query("SELECT person_id, name FROM person_aliases WHERE org_id = $1")
+        .bind(org_id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((row::id(r, "person_id")?, row::text(r, "name")?)))
+        .collect()
+}
+
+pub struct Update<'a> {
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub date_of_birth: Option<&'a str>,
+    pub gender: &'a str,
+    pub language: &'a str,
+    pub interpreter_needed: bool,
+    pub equality: Option<Vec<u8>>,
+    pub aliases: &'a [String],
+}
+
+/// Move the person from `based_on` to the next version, keeping the earlier state as a sealed
+/// snapshot. False if someone else saved first (nothing is changed then).
+#[allow(clippy::too_many_arguments)]
+pub async fn update(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    org_id: Uuid,
+    id: Uuid,
+    based_on: i64,
+    previous_snapshot: Vec<u8>,
+    by: Uuid,
+    u: Update<'_>,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE people SET given_name = $1, family_name = $2, date_of_birth = $3, gender = $4, language = $5, \
+         interpreter_needed = $6, equality = $7, version = version + 1, updated_at = $8 \
+         WHERE id = $9 AND org_id = $10 AND version = $11",
+    )
+    .bind(u.given_name)
+    .bind(u.family_name)
+    .bind(u.date_of_birth)
+    .bind(u.gender)
+    .bind(u.language)
+    .bind(i64::from(u.interpreter_needed))
+    .bind(u.equality)
+    .bind(to_unix(now))
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .bind(based_on)
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO person_versions (id, org_id, person_id, version, snapshot, recorded_at, recorded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id(now).to_string())
+    .bind(org_id.to_string())
+    .bind(id.to_string())
+    .bind(based_on)
+    .bind(previous_snapshot)
+    .bind(to_unix(now))
+    .bind(by.to_string())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM person_aliases WHERE person_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for a in u.aliases {
+        sqlx::query(
+            "INSERT INTO person_aliases (id, org_id, person_id, name) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_id(now).to_string())
+        .bind(org_id.to_string())
+        .bind(id.to_string())
+        .bind(a)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Earlier versions, newest first: (version, replaced at, by whom, sealed snapshot).
+pub async fn versions(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> Result<Vec<(i64, Timestamp, String, Vec<u8>)>> {
+    let rows = sqlx::query(
+        "SELECT v.version, v.recorded_at, u.display_name, v.snapshot FROM person_versions v JOIN users u ON u.id = v.recorded_by \
+         WHERE v.person_id = $1 AND v.org_id = $2 ORDER BY v.version DESC",
+    )
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                row::int(r, "version")?,
+                row::at(r, "recorded_at")?,
+                row::text(r, "display_name")?,
+                row::bytes(r, "snapshot")?,
+            ))
+        })
+        .collect()
+}
