@@ -1007,3 +1007,130 @@ pub async fn update_person(
     tx.commit().await?;
     Ok(next)
 }
+
+// ---- the family --------------------------------------------------------------------------------
+
+/// Someone to add to a case, with their role in it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct MemberForm {
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: String,
+    /// `victim_survivor`, `person_causing_harm`, `child_or_young_person` or `other_adult`.
+    pub role: String,
+}
+
+pub async fn add_member(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    form: &MemberForm,
+) -> Result<Uuid> {
+    use hearth_domain::validation::DisplayName;
+    let now = app.now();
+    let mut invalid = Invalid::default();
+    let given = invalid.check(DisplayName::parse("given_name", &form.given_name));
+    let family = invalid.check(DisplayName::parse("family_name", &form.family_name));
+    let today = hearth_domain::ukdate::to_uk(now).date();
+    let dob = invalid
+        .check(hearth_domain::referral::parse_past_date(
+            "date_of_birth",
+            &form.date_of_birth,
+            today,
+            "the date of birth",
+        ))
+        .flatten();
+    let role = hearth_domain::access::CaseRole::parse(&form.role);
+    if role.is_none() {
+        invalid.push("role", "Choose their role in this case from the list");
+    }
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
+    invalid.into_result()?;
+    let (given, family, role) = (
+        given.expect("checked"),
+        family.expect("checked"),
+        role.expect("checked"),
+    );
+    let dob = dob.map(|d| d.to_string());
+    let person = cases::insert_person(
+        &mut tx,
+        now,
+        actor.org_id,
+        given.as_str(),
+        family.as_str(),
+        dob.as_deref(),
+    )
+    .await?;
+    cases::add_member(&mut tx, now, actor.org_id, case_id, person, role).await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.member_add", "case", case_id)
+            .detail("person", person)
+            .detail("role", role.code()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(person)
+}
+
+/// Link two people in the case. Both must be in it; "lives with" builds the household.
+pub async fn add_relationship(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    from: &str,
+    kind: &str,
+    to: &str,
+) -> Result<()> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
+    let members = cases::roles_in_case(&mut tx, case_id).await?;
+    let member =
+        |s: &str| hearth_domain::ids::parse_id(s).filter(|p| members.iter().any(|(id, _)| id == p));
+    let mut invalid = Invalid::default();
+    let (from, to) = (member(from), member(to));
+    if from.is_none() {
+        invalid.push("from_person", "Choose someone who is in this case");
+    }
+    if to.is_none() {
+        invalid.push("to_person", "Choose someone who is in this case");
+    }
+    if !hearth_domain::family::RELATIONSHIPS
+        .iter()
+        .any(|(c, _)| *c == kind)
+    {
+        invalid.push("kind", "Choose how they are related");
+    }
+    if from.is_some() && from == to {
+        invalid.push("to_person", "Choose two different people");
+    }
+    invalid.into_result()?;
+    let r = cases::Relationship {
+        from_person: from.expect("checked"),
+        kind: kind.to_string(),
+        to_person: to.expect("checked"),
+    };
+    match cases::add_relationship(&mut tx, now, actor.org_id, case_id, &r, actor.user_id).await {
+        Err(e) if e.is_unique_violation() => {
+            return Err(AppError::Conflict {
+                field: Some("kind"),
+                message: "That relationship is already recorded".into(),
+            })
+        }
+        other => other?,
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.relationship_add", "case", case_id).detail("kind", kind),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

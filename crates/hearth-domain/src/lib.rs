@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod clock;
 pub mod contact;
+pub mod family;
 pub mod ids;
 pub mod person;
 pub mod referral;

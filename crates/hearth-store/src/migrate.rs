@@ -41,6 +41,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_person_details.sql"),
         include_str!("../migrations/postgres/0005_person_details.sql"),
     ),
+    (
+        6,
+        "relationships",
+        include_str!("../migrations/sqlite/0006_relationships.sql"),
+        include_str!("../migrations/postgres/0006_relationships.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

@@ -377,3 +377,52 @@ pub async fn save_person_details(
     let version = casework::update_person(&state.app, &who.actor(), id(&raw)?, &form).await?;
     Ok(Json(Saved { id: None, version }))
 }
+
+/// Add someone to a case with their role in it.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path)),
+    request_body(content = Object, description = "given_name, family_name, date_of_birth, role (victim_survivor, person_causing_harm, child_or_young_person, other_adult)"),
+    responses((status = 201, body = Saved), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(f): Body<casework::MemberForm>,
+) -> Result<(StatusCode, Json<Saved>), ApiError> {
+    let person = casework::add_member(&state.app, &who.actor(), id(&raw)?, &f).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Saved {
+            id: Some(person),
+            version: 1,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RelationshipIn {
+    pub from_person: Uuid,
+    /// partner, ex_partner, parent, step_parent, grandparent, sibling, carer, lives_with, other.
+    pub kind: String,
+    pub to_person: Uuid,
+}
+
+/// Record how two people in the case are related.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/relationships", tag = "cases", params(("id" = Uuid, Path)), request_body = RelationshipIn,
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn add_relationship(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(r): Body<RelationshipIn>,
+) -> Result<StatusCode, ApiError> {
+    casework::add_relationship(
+        &state.app,
+        &who.actor(),
+        id(&raw)?,
+        &r.from_person.to_string(),
+        &r.kind,
+        &r.to_person.to_string(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -195,6 +195,15 @@ pub struct CaseOut {
     pub case: CaseSummaryOut,
     pub members: Vec<MemberOut>,
     pub allocations: Vec<AllocationOut>,
+    pub relationships: Vec<RelationshipOut>,
+}
+
+/// "from_person is <kind> of to_person"; `lives_with` builds the household.
+#[derive(Serialize, ToSchema)]
+pub struct RelationshipOut {
+    pub from_person: Uuid,
+    pub kind: String,
+    pub to_person: Uuid,
 }
 
 impl From<&CaseRecord> for CaseOut {
@@ -220,6 +229,15 @@ impl From<&CaseRecord> for CaseOut {
                     worker_name: a.worker_name.clone(),
                     person_id: a.person_id,
                     allocated_at: rfc3339(a.allocated_at),
+                })
+                .collect(),
+            relationships: c
+                .relationships
+                .iter()
+                .map(|r| RelationshipOut {
+                    from_person: r.from_person,
+                    kind: r.kind.clone(),
+                    to_person: r.to_person,
                 })
                 .collect(),
         }

@@ -53,6 +53,11 @@ pub fn routes() -> Router<AppState> {
             post(casework::withdraw),
         )
         .route("/v1/cases/{id}/allocations", post(casework::allocate))
+        .route("/v1/cases/{id}/members", post(casework::add_member))
+        .route(
+            "/v1/cases/{id}/relationships",
+            post(casework::add_relationship),
+        )
         .route("/v1/cases/{id}/close", post(casework::close))
         .route(
             "/v1/referrals",
@@ -147,7 +152,7 @@ impl Modify for BearerAuth {
         records::audit, records::caseload, records::cases, records::case, records::case_history,
         records::person, records::person_history,
         casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
+        casework::withdraw, casework::add_member, casework::add_relationship, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,

@@ -497,7 +497,7 @@ async fn back_to_case(
     r: Result<(), AppError>,
 ) -> Response {
     match r {
-        Ok(()) => Redirect::to(&format!("/cases/{case_id}#allocation")).into_response(),
+        Ok(()) => Redirect::to(&format!("/cases/{case_id}")).into_response(),
         Err(AppError::Invalid(errors)) => {
             crate::pages::records::case_page(
                 state,
@@ -691,4 +691,52 @@ pub async fn save_person(
         }
         Err(e) => page_error(e),
     }
+}
+
+// ---- the family --------------------------------------------------------------------------------
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<casework::MemberForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let r = casework::add_member(&state.app, &who.actor(), id, &f)
+        .await
+        .map(|_| ());
+    back_to_case(&state, &who, id, r).await
+}
+
+#[derive(Deserialize)]
+pub struct RelationshipForm {
+    #[serde(default)]
+    from_person: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    to_person: String,
+}
+
+pub async fn add_relationship(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<RelationshipForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let r = casework::add_relationship(
+        &state.app,
+        &who.actor(),
+        id,
+        &f.from_person,
+        &f.kind,
+        &f.to_person,
+    )
+    .await;
+    back_to_case(&state, &who, id, r).await
 }

@@ -28,6 +28,11 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/history", get(records::case_history))
         .route("/cases/{id}/entries", post(casework::add_entry))
         .route("/cases/{id}/allocations", post(casework::allocate))
+        .route("/cases/{id}/members", post(casework::add_member))
+        .route(
+            "/cases/{id}/relationships",
+            post(casework::add_relationship),
+        )
         .route(
             "/cases/{id}/allocations/end",
             post(casework::end_allocation),

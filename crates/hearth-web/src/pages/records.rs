@@ -35,6 +35,8 @@ struct CasePage {
     exit_reasons: &'static [(&'static str, &'static str)],
     errors: hearth_domain::validation::Invalid,
     first_contact: Option<hearth_domain::targets::FirstContact>,
+    roles: [hearth_domain::access::CaseRole; 4],
+    relationship_kinds: &'static [(&'static str, &'static str)],
 }
 
 #[derive(Deserialize, Default)]
@@ -46,6 +48,43 @@ pub struct TimelineQuery {
 }
 
 impl CasePage {
+    /// Households of more than one person, as lists of names.
+    fn households(&self) -> Vec<String> {
+        let people: Vec<Uuid> = self.case.members.iter().map(|m| m.person_id).collect();
+        let mut unique = people.clone();
+        unique.dedup();
+        let links: Vec<(Uuid, Uuid)> = self
+            .case
+            .relationships
+            .iter()
+            .filter(|r| r.kind == "lives_with")
+            .map(|r| (r.from_person, r.to_person))
+            .collect();
+        hearth_domain::family::households(&unique, &links)
+            .into_iter()
+            .map(|g| {
+                g.iter()
+                    .map(|p| self.member_name(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect()
+    }
+
+    fn family_errors(&self) -> bool {
+        [
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "role",
+            "from_person",
+            "to_person",
+            "kind",
+        ]
+        .iter()
+        .any(|f| self.errors.message_for(f).is_some())
+    }
+
     fn member_name(&self, id: &Uuid) -> String {
         self.case
             .members
@@ -138,6 +177,8 @@ pub async fn case_page(
             exit_reasons: hearth_domain::timeline::EXIT_REASONS,
             errors,
             first_contact,
+            roles: hearth_domain::access::CaseRole::ALL,
+            relationship_kinds: hearth_domain::family::RELATIONSHIPS,
         },
     )
 }

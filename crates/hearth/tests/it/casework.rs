@@ -1338,3 +1338,143 @@ async fn person_details_keep_history_match_other_names_and_hide_equality_behind_
     );
     assert!(t.audit_rows().await.iter().any(|r| r.1 == "person.update"));
 }
+
+#[tokio::test]
+async fn people_join_a_case_with_a_role_and_relationships_stay_inside_it() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let page = format!("/cases/{}", w.case);
+    let r = t
+        .submit(
+            &idva,
+            &page,
+            &format!("{page}/members"),
+            &[
+                ("given_name", "Maisie"),
+                ("family_name", "Quillfeather"),
+                ("date_of_birth", "02/02/2020"),
+                ("role", "godmother"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Choose their role in this case from the list")
+            && html.contains("href=\"#role\"")
+    );
+    assert!(
+        !idva
+            .get(t.url(&page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Maisie"),
+        "nothing half-saved"
+    );
+    let r = t
+        .submit(
+            &idva,
+            &page,
+            &format!("{page}/members"),
+            &[
+                ("given_name", "Maisie"),
+                ("family_name", "Quillfeather"),
+                ("date_of_birth", "02/02/2020"),
+                ("role", "child_or_young_person"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let token = t.token_for(w.org, w.staff["idva"].0).await;
+    let rel = |from: String, kind: &'static str, to: String| {
+        let t = &t;
+        let token = token.clone();
+        let case = w.case;
+        async move {
+            Client::new()
+                .post(t.url(&format!("/api/v1/cases/{case}/relationships")))
+                .bearer_auth(token)
+                .json(&json!({"from_person": from, "kind": kind, "to_person": to}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let (victim, harm, child) = (
+        w.victim.to_string(),
+        w.perpetrator.to_string(),
+        w.child.to_string(),
+    );
+    let r = rel(victim.clone(), "partner", w.other_org_person.to_string()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["error"]["fields"][0]["field"], "to_person",
+        "someone not in the case"
+    );
+    assert_eq!(
+        rel(victim.clone(), "partner", victim.clone())
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        rel(victim.clone(), "nemesis", harm.clone()).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        rel(harm.clone(), "ex_partner", victim.clone())
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        rel(harm.clone(), "ex_partner", victim.clone())
+            .await
+            .status(),
+        StatusCode::CONFLICT,
+        "recorded once"
+    );
+    assert_eq!(
+        rel(child.clone(), "lives_with", victim.clone())
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+
+    let html = idva
+        .get(t.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Darren Quillfeather – ex-partner of – Zoë Quillfeather"));
+    assert!(html.contains("Households") && html.contains("Zoë Quillfeather, Alfie Quillfeather"));
+    let case: Value = t
+        .api_get(&token, &format!("/api/v1/cases/{}", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["relationships"].as_array().unwrap().len(), 2);
+    assert_eq!(case["members"].as_array().unwrap().len(), 4);
+
+    // Someone who cannot open the case cannot add to it, and learns nothing.
+    let other = t.token_for(w.org, w.staff["idva2"].0).await;
+    let r = Client::new()
+        .post(t.url(&format!("/api/v1/cases/{}/members", w.case)))
+        .bearer_auth(&other)
+        .json(&json!({"given_name": "X", "family_name": "Y", "role": "nobody"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,14 @@
+-- Relationships between people in a case. SQLite dialect; keep in step with
+-- ../postgres/0006_relationships.sql.
+CREATE TABLE relationships (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organisations(id),
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    from_person TEXT NOT NULL REFERENCES people(id),
+    kind TEXT NOT NULL,
+    to_person TEXT NOT NULL REFERENCES people(id),
+    added_at INTEGER NOT NULL,
+    added_by TEXT NOT NULL REFERENCES users(id),
+    UNIQUE (case_id, from_person, kind, to_person)
+);
+CREATE INDEX relationships_case ON relationships(case_id);
