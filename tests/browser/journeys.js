@@ -98,8 +98,11 @@ async function journeys(browser, { javaScript, width }) {
   await scanIf(page, 'person, contact withheld');
   await page.click('header button[type=submit]');
 
-  // A manager sees who viewed a case.
+  // A manager sees who viewed a case, and the team's caseloads.
   await signIn(page, 'idva.manager');
+  await page.goto(base + '/team');
+  check((await page.textContent('h1')) === 'Caseloads', `${label}: caseloads open`);
+  await scanIf(page, 'team caseloads');
   await page.goto(base + '/cases');
   await scanIf(page, 'team cases');
   await page.click('main table a');

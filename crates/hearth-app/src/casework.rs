@@ -806,13 +806,35 @@ pub async fn close_case(
 
 // ---- first contact -----------------------------------------------------------------------------
 
-/// Where each of these cases stands against its first-contact target. Cases the user may not
-/// open, and cases that did not come through a referral, are left out.
-pub async fn first_contacts(
+/// What a caseload shows about each case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Standing {
+    pub first_contact: Option<hearth_domain::targets::FirstContact>,
+    /// From the referrer's risk checklist score until risk assessment arrives: "High" or "Standard".
+    pub risk: Option<&'static str>,
+    pub last_contact: Option<Timestamp>,
+}
+
+impl Standing {
+    /// The next thing that falls due, if any: for now, a first contact not yet made.
+    pub fn next_due(&self) -> Option<(&'static str, Timestamp)> {
+        match self.first_contact {
+            Some(hearth_domain::targets::FirstContact::Due { by }) => Some(("First contact", by)),
+            Some(hearth_domain::targets::FirstContact::Overdue { since }) => {
+                Some(("First contact", since))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where each of these cases stands: first-contact target, risk, last contact. Cases the user
+/// may not open are left out.
+pub async fn standings(
     app: &App,
     actor: &Actor,
     case_ids: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, hearth_domain::targets::FirstContact>> {
+) -> Result<std::collections::HashMap<Uuid, Standing>> {
     let now = app.now();
     let mut conn = app.store.conn().await?;
     let mut out = std::collections::HashMap::new();
@@ -823,31 +845,91 @@ pub async fn first_contacts(
         {
             continue;
         }
-        let Some((referral_id, referred_at, sealed, first)) =
-            cases::first_contact_facts(&mut conn, actor.org_id, *case_id).await?
-        else {
-            continue;
+        let mut standing = Standing {
+            last_contact: cases::last_contact(&mut conn, *case_id).await?,
+            ..Default::default()
         };
-        let dash = cipher
-            .decrypt(
-                &hearth_store::referrals::details_place(referral_id),
-                &sealed,
-            )
-            .ok()
-            .and_then(|j| serde_json::from_str::<hearth_domain::referral::ReferralDetails>(&j).ok())
-            .and_then(|d| d.dash_score);
-        out.insert(
-            *case_id,
-            hearth_domain::targets::first_contact_status(
+        if let Some((referral_id, referred_at, sealed, first)) =
+            cases::first_contact_facts(&mut conn, actor.org_id, *case_id).await?
+        {
+            let dash = cipher
+                .decrypt(
+                    &hearth_store::referrals::details_place(referral_id),
+                    &sealed,
+                )
+                .ok()
+                .and_then(|j| {
+                    serde_json::from_str::<hearth_domain::referral::ReferralDetails>(&j).ok()
+                })
+                .and_then(|d| d.dash_score);
+            standing.risk = dash.map(|d| {
+                if d >= hearth_domain::targets::HIGH_RISK_SCORE {
+                    "High"
+                } else {
+                    "Standard"
+                }
+            });
+            standing.first_contact = Some(hearth_domain::targets::first_contact_status(
                 referred_at,
                 dash,
                 first,
                 &app.first_contact,
                 now,
-            ),
-        );
+            ));
+        }
+        out.insert(*case_id, standing);
     }
     Ok(out)
+}
+
+/// Where each of these cases stands against its first-contact target.
+pub async fn first_contacts(
+    app: &App,
+    actor: &Actor,
+    case_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, hearth_domain::targets::FirstContact>> {
+    Ok(standings(app, actor, case_ids)
+        .await?
+        .into_iter()
+        .filter_map(|(id, s)| s.first_contact.map(|f| (id, f)))
+        .collect())
+}
+
+/// One worker's caseload size against the service's capacity per worker.
+#[derive(Debug, Clone)]
+pub struct WorkerLoad {
+    pub user_id: Uuid,
+    pub name: String,
+    pub role: hearth_domain::Role,
+    pub open_cases: i64,
+    pub capacity: i64,
+}
+
+/// Caseload sizes: a team manager sees their team, the service manager everyone.
+pub async fn team_loads(app: &App, actor: &Actor) -> Result<Vec<WorkerLoad>> {
+    let scope = hearth_domain::access::grant(actor.role, Action::Allocate);
+    if scope == hearth_domain::Scope::None {
+        return Err(AppError::Forbidden);
+    }
+    let mut conn = app.store.conn().await?;
+    Ok(cases::caseload_sizes(&mut conn, actor.org_id)
+        .await?
+        .into_iter()
+        .filter_map(|(id, name, role, team, n)| {
+            let role = hearth_domain::Role::parse(&role)?;
+            let mine = scope == hearth_domain::Scope::Organisation
+                || (team.is_some() && team == actor.team_id);
+            (role.holds_caseload() && role != hearth_domain::Role::TeamManager && mine).then_some(
+                WorkerLoad {
+                    user_id: id,
+                    name,
+                    role,
+                    open_cases: n,
+                    capacity: app.caseload_capacity,
+                },
+            )
+        })
+        .collect())
 }
 
 // ---- person details ----------------------------------------------------------------------------

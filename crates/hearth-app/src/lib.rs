@@ -50,6 +50,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub auth: AuthSettings,
     pub first_contact: hearth_domain::targets::FirstContactTargets,
+    /// Open cases one worker can carry; team managers see loads against it.
+    pub caseload_capacity: i64,
 }
 
 impl App {
@@ -59,6 +61,7 @@ impl App {
             clock,
             auth,
             first_contact: Default::default(),
+            caseload_capacity: 25,
         }
     }
 

@@ -713,3 +713,43 @@ pub async fn relationships(conn: &mut AnyConnection, case_id: Uuid) -> Result<Ve
         })
         .collect()
 }
+
+/// When someone last made or tried contact on a case (current versions, not withdrawn).
+pub async fn last_contact(conn: &mut AnyConnection, case_id: Uuid) -> Result<Option<Timestamp>> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(v.occurred_at) FROM timeline_versions v JOIN timeline_entries e ON e.id = v.entry_id \
+         WHERE e.case_id = $1 AND e.kind = 'contact' AND e.withdrawn_at IS NULL \
+         AND v.version = (SELECT MAX(w.version) FROM timeline_versions w WHERE w.entry_id = v.entry_id)",
+    )
+    .bind(case_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(at.map(hearth_domain::clock::from_unix))
+}
+
+/// Each worker who holds a caseload, with their team and the number of open cases allocated to them.
+pub async fn caseload_sizes(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+) -> Result<Vec<(Uuid, String, String, Option<Uuid>, i64)>> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.display_name, u.role, u.team_id, \
+         (SELECT COUNT(DISTINCT a.case_id) FROM allocations a JOIN cases c ON c.id = a.case_id \
+          WHERE a.worker_id = u.id AND a.ended_at IS NULL AND c.status = 'open') AS open_cases \
+         FROM users u WHERE u.org_id = $1 AND u.disabled_at IS NULL ORDER BY u.display_name",
+    )
+    .bind(org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                row::id(r, "id")?,
+                row::text(r, "display_name")?,
+                row::text(r, "role")?,
+                row::opt_id(r, "team_id")?,
+                row::int(r, "open_cases")?,
+            ))
+        })
+        .collect()
+}

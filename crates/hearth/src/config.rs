@@ -23,6 +23,8 @@ pub struct Config {
     pub log: String,
     /// Working days allowed from referral to first successful contact, by risk.
     pub first_contact: hearth_domain::targets::FirstContactTargets,
+    /// Open cases one worker can carry; team managers see caseloads against it.
+    pub caseload_capacity: i64,
 }
 
 impl Default for Config {
@@ -36,6 +38,7 @@ impl Default for Config {
             absolute_timeout_hours: 12,
             log: "info".into(),
             first_contact: Default::default(),
+            caseload_capacity: 25,
         }
     }
 }
@@ -88,6 +91,9 @@ impl Config {
     fn check(&self) -> Result<()> {
         if !(1..=24 * 60).contains(&self.idle_timeout_minutes) {
             bail!("idle_timeout_minutes must be between 1 and 1440");
+        }
+        if !(1..=500).contains(&self.caseload_capacity) {
+            bail!("caseload_capacity must be between 1 and 500");
         }
         if !(1..=24).contains(&self.absolute_timeout_hours) {
             bail!("absolute_timeout_hours must be between 1 and 24");

@@ -272,6 +272,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let mut app = open(&config.database_url, &config.key_file).await?;
             app.auth = config.auth();
             app.first_contact = config.first_contact;
+            app.caseload_capacity = config.caseload_capacity;
             serve(app, &config.listen, false, config.secure_cookies).await?;
         }
         Command::Demo {
@@ -289,6 +290,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let mut app = open(&url, &key_file).await?;
             app.auth = config.auth();
             app.first_contact = config.first_contact;
+            app.caseload_capacity = config.caseload_capacity;
             let has_demo = {
                 let mut conn = app.store.conn().await?;
                 orgs::by_slug(&mut conn, "demo").await?.is_some()

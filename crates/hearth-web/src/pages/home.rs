@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hearth_app::casework::Standing;
 use hearth_app::records;
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::targets::FirstContact;
@@ -17,29 +18,29 @@ use hearth_store::cases::CaseSummary;
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    cases: Vec<(CaseSummary, Option<FirstContact>)>,
+    cases: Vec<(CaseSummary, Standing)>,
     can_see_team: bool,
     overdue: usize,
 }
 
-/// Pair each case with its first-contact standing, overdue ones first.
+/// Pair each case with where it stands, overdue first contacts first.
 async fn with_first_contact(
     state: &AppState,
     who: &hearth_app::auth::SignedIn,
     cases: Vec<CaseSummary>,
-) -> Result<Vec<(CaseSummary, Option<FirstContact>)>, Response> {
+) -> Result<Vec<(CaseSummary, Standing)>, Response> {
     let ids: Vec<_> = cases.iter().map(|c| c.id).collect();
-    let fc = hearth_app::casework::first_contacts(&state.app, &who.actor(), &ids)
+    let st = hearth_app::casework::standings(&state.app, &who.actor(), &ids)
         .await
         .map_err(page_error)?;
     let mut out: Vec<_> = cases
         .into_iter()
         .map(|c| {
-            let f = fc.get(&c.id).copied();
-            (c, f)
+            let s = st.get(&c.id).copied().unwrap_or_default();
+            (c, s)
         })
         .collect();
-    out.sort_by_key(|(_, f)| !matches!(f, Some(FirstContact::Overdue { .. })));
+    out.sort_by_key(|(_, s)| !matches!(s.first_contact, Some(FirstContact::Overdue { .. })));
     Ok(out)
 }
 
@@ -54,7 +55,7 @@ pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Respons
     };
     let overdue = cases
         .iter()
-        .filter(|(_, f)| matches!(f, Some(FirstContact::Overdue { .. })))
+        .filter(|(_, f)| matches!(f.first_contact, Some(FirstContact::Overdue { .. })))
         .count();
     render(
         StatusCode::OK,
@@ -71,7 +72,7 @@ pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Respons
 #[template(path = "cases.html")]
 struct CasesPage {
     layout: Layout,
-    cases: Vec<(CaseSummary, Option<FirstContact>)>,
+    cases: Vec<(CaseSummary, Standing)>,
     overdue: usize,
     scope_note: &'static str,
     limit: i64,
@@ -95,7 +96,7 @@ pub async fn cases(State(state): State<AppState>, Signed(who): Signed) -> Respon
     };
     let overdue = cases
         .iter()
-        .filter(|(_, f)| matches!(f, Some(FirstContact::Overdue { .. })))
+        .filter(|(_, f)| matches!(f.first_contact, Some(FirstContact::Overdue { .. })))
         .count();
     render(
         StatusCode::OK,
@@ -218,6 +219,26 @@ pub async fn break_glass_log(State(state): State<AppState>, Signed(who): Signed)
             &BreakGlassLogPage {
                 layout: Layout::signed("Break-glass log", &who),
                 lines,
+            },
+        ),
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    layout: Layout,
+    loads: Vec<hearth_app::casework::WorkerLoad>,
+}
+
+pub async fn team(State(state): State<AppState>, Signed(who): Signed) -> Response {
+    match hearth_app::casework::team_loads(&state.app, &who.actor()).await {
+        Ok(loads) => render(
+            StatusCode::OK,
+            &TeamPage {
+                layout: Layout::signed("Caseloads", &who),
+                loads,
             },
         ),
         Err(e) => page_error(e),

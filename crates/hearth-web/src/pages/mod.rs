@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/cases", get(home::cases))
         .route("/search", get(home::search))
+        .route("/team", get(home::team))
         .route(
             "/break-glass",
             get(home::break_glass_page).post(home::break_glass),

@@ -1478,3 +1478,85 @@ async fn people_join_a_case_with_a_role_and_relationships_stay_inside_it() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn caseloads_show_risk_and_last_contact_and_managers_see_sizes_against_capacity() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let token = t.token_for(w.org, w.staff["idva"].0).await;
+    let r = Client::new()
+        .post(t.url(&format!("/api/v1/cases/{}/timeline", w.case)))
+        .bearer_auth(&token)
+        .json(&json!({"kind": "contact", "sensitivity": "ordinary", "contact_method": "phone", "contact_outcome": "no_answer",
+                      "body": "", "submission_key": hearth_app::secrets::new_token()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let home = idva
+        .get(t.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("<th scope=\"col\">Risk</th>")
+            && home.contains("<th scope=\"col\">Last contact</th>")
+    );
+    assert!(
+        home.contains("Not assessed") && home.contains("23 Nov 2026"),
+        "last contact, even an attempt, is shown"
+    );
+
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let html = manager
+        .get(t.url("/team"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Test idva") && html.contains("Test idva2") && html.contains("Test children")
+    );
+    assert!(!html.contains("Test engage"), "another team's worker");
+    let sm = t.signed_in(&w.staff["service_manager"].1).await;
+    assert!(sm
+        .get(t.url("/team"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("Test engage"));
+    assert_eq!(
+        idva.get(t.url("/team")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Against a capacity of one case each, a worker with two is over capacity.
+    let mut app = t.app.clone();
+    app.caseload_capacity = 1;
+    let tm = {
+        let mut conn = t.app.store.conn().await.unwrap();
+        hearth_store::users::get(&mut conn, w.org, w.staff["team_manager"].0)
+            .await
+            .unwrap()
+            .unwrap()
+            .actor()
+    };
+    hearth_app::casework::allocate(&app, &tm, w.team_case, &w.staff["idva"].0.to_string(), "")
+        .await
+        .unwrap();
+    let loads = hearth_app::casework::team_loads(&app, &tm).await.unwrap();
+    let idva_load = loads
+        .iter()
+        .find(|l| l.user_id == w.staff["idva"].0)
+        .unwrap();
+    assert_eq!((idva_load.open_cases, idva_load.capacity), (2, 1));
+}
