@@ -1216,3 +1216,120 @@ pub async fn add_relationship(
     tx.commit().await?;
     Ok(())
 }
+
+// ---- agencies ----------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct AgencyView {
+    pub id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub agency: hearth_domain::family::Agency,
+}
+
+/// The roles of the person an agency concerns; the whole family's when it concerns no one person.
+fn subject_roles(
+    roles: &[(Uuid, hearth_domain::access::CaseRole)],
+    person: Option<Uuid>,
+) -> Vec<hearth_domain::access::CaseRole> {
+    roles
+        .iter()
+        .filter(|(id, _)| person.is_none_or(|p| *id == p))
+        .map(|(_, r)| *r)
+        .collect()
+}
+
+/// Agencies on a case the user may see: a victim's or child's (their school, their GP) are
+/// location data, behind the firewall.
+pub async fn agencies(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<AgencyView>> {
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?)?;
+    let link = cases::link_to_case(&mut tx, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let roles = cases::roles_in_case(&mut tx, case_id).await?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let mut out = Vec::new();
+    for (id, person, sealed) in cases::agencies(&mut tx, case_id).await? {
+        if !hearth_domain::access::may_see_field(
+            &link,
+            &subject_roles(&roles, person),
+            FieldClass::Location,
+        ) {
+            continue;
+        }
+        let agency = serde_json::from_str(&cipher.decrypt(&cases::agency_place(id), &sealed)?)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        out.push(AgencyView {
+            id,
+            person_id: person,
+            agency,
+        });
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+pub async fn add_agency(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    form: &hearth_domain::family::AgencyForm,
+) -> Result<Uuid> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
+    let roles = cases::roles_in_case(&mut tx, case_id).await?;
+    let mut invalid = match form.parse() {
+        Ok(_) => Invalid::default(),
+        Err(i) => i,
+    };
+    let person = if form.person_id.trim().is_empty() {
+        None
+    } else {
+        match hearth_domain::ids::parse_id(&form.person_id)
+            .filter(|p| roles.iter().any(|(id, _)| id == p))
+        {
+            Some(p) => Some(p),
+            None => {
+                invalid.push("person_id", "Choose someone who is in this case");
+                None
+            }
+        }
+    };
+    invalid.into_result()?;
+    let agency = form.parse()?;
+    let link = cases::link_to_case(&mut tx, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !hearth_domain::access::may_see_field(
+        &link,
+        &subject_roles(&roles, person),
+        FieldClass::Location,
+    ) {
+        return Err(AppError::invalid(
+            "person_id",
+            "You can record agencies only for the people you work with",
+        ));
+    }
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let json = serde_json::to_string(&agency).map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = cases::add_agency(
+        &mut tx,
+        now,
+        actor.org_id,
+        case_id,
+        person,
+        |id| cipher.encrypt(&cases::agency_place(id), &json),
+        actor.user_id,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.agency_add", "case", case_id).detail("agency", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -753,3 +753,56 @@ pub async fn caseload_sizes(
         })
         .collect()
 }
+
+// ---- agencies ----------------------------------------------------------------------------------
+
+pub fn agency_place(id: Uuid) -> String {
+    format!("case_agencies.details:{id}")
+}
+
+pub async fn add_agency(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    org_id: Uuid,
+    case_id: Uuid,
+    person_id: Option<Uuid>,
+    seal: impl FnOnce(Uuid) -> Result<Vec<u8>>,
+    by: Uuid,
+) -> Result<Uuid> {
+    let id = new_id(now);
+    sqlx::query(
+        "INSERT INTO case_agencies (id, org_id, case_id, person_id, details, added_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .bind(case_id.to_string())
+    .bind(person_id.map(|p| p.to_string()))
+    .bind(seal(id)?)
+    .bind(to_unix(now))
+    .bind(by.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// (id, person it concerns, sealed details) for every agency on a case.
+pub async fn agencies(
+    conn: &mut AnyConnection,
+    case_id: Uuid,
+) -> Result<Vec<(Uuid, Option<Uuid>, Vec<u8>)>> {
+    let rows = sqlx::query(
+        "SELECT id, person_id, details FROM case_agencies WHERE case_id = $1 ORDER BY added_at, id",
+    )
+    .bind(case_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                row::id(r, "id")?,
+                row::opt_id(r, "person_id")?,
+                row::bytes(r, "details")?,
+            ))
+        })
+        .collect()
+}

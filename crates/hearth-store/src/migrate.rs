@@ -47,6 +47,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_relationships.sql"),
         include_str!("../migrations/postgres/0006_relationships.sql"),
     ),
+    (
+        7,
+        "agencies",
+        include_str!("../migrations/sqlite/0007_agencies.sql"),
+        include_str!("../migrations/postgres/0007_agencies.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

@@ -426,3 +426,51 @@ pub async fn add_relationship(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct AgencyOut {
+    pub id: Uuid,
+    pub person_id: Option<Uuid>,
+    #[schema(value_type = Object)]
+    pub agency: serde_json::Value,
+}
+
+/// Agencies and professionals on a case, as far as the caller may see them.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/agencies", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<AgencyOut>), (status = 404, body = ApiErrorBody)))]
+pub async fn agencies(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<AgencyOut>>, ApiError> {
+    let list = casework::agencies(&state.app, &who.actor(), id(&raw)?).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|a| AgencyOut {
+                id: a.id,
+                person_id: a.person_id,
+                agency: serde_json::to_value(&a.agency).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}
+
+/// Record an agency or professional involved with the family, with consent-to-share status.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/agencies", tag = "cases", params(("id" = Uuid, Path)),
+    request_body(content = Object, description = "agency (kind code), name, contact, phone, consent_to_share (yes, no, not_asked), person_id"),
+    responses((status = 201, body = Saved), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn add_agency(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(f): Body<hearth_domain::family::AgencyForm>,
+) -> Result<(StatusCode, Json<Saved>), ApiError> {
+    let id_ = casework::add_agency(&state.app, &who.actor(), id(&raw)?, &f).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Saved {
+            id: Some(id_),
+            version: 1,
+        }),
+    ))
+}

@@ -740,3 +740,18 @@ pub async fn add_relationship(
     .await;
     back_to_case(&state, &who, id, r).await
 }
+
+pub async fn add_agency(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<hearth_domain::family::AgencyForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let r = casework::add_agency(&state.app, &who.actor(), id, &f)
+        .await
+        .map(|_| ());
+    back_to_case(&state, &who, id, r).await
+}

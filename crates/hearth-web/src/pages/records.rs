@@ -37,6 +37,9 @@ struct CasePage {
     first_contact: Option<hearth_domain::targets::FirstContact>,
     roles: [hearth_domain::access::CaseRole; 4],
     relationship_kinds: &'static [(&'static str, &'static str)],
+    agencies: Vec<casework::AgencyView>,
+    agency_kinds: &'static [(&'static str, &'static str)],
+    consent: &'static [(&'static str, &'static str)],
 }
 
 #[derive(Deserialize, Default)]
@@ -145,6 +148,10 @@ pub async fn case_page(
         Ok(m) => m.get(&id).copied(),
         Err(e) => return page_error(e),
     };
+    let agencies = match casework::agencies(&state.app, &actor, id).await {
+        Ok(a) => a,
+        Err(e) => return page_error(e),
+    };
     let can_allocate = grant(who.user.role, Action::Allocate) != Scope::None;
     let workers = if can_allocate {
         match casework::allocatable_workers(&state.app, &actor).await {
@@ -179,6 +186,9 @@ pub async fn case_page(
             first_contact,
             roles: hearth_domain::access::CaseRole::ALL,
             relationship_kinds: hearth_domain::family::RELATIONSHIPS,
+            agencies,
+            agency_kinds: hearth_domain::referral::AGENCIES,
+            consent: hearth_domain::family::CONSENT,
         },
     )
 }

@@ -1560,3 +1560,92 @@ async fn caseloads_show_risk_and_last_contact_and_managers_see_sizes_against_cap
         .unwrap();
     assert_eq!((idva_load.open_cases, idva_load.capacity), (2, 1));
 }
+
+#[tokio::test]
+async fn agencies_carry_consent_and_a_childs_school_stays_behind_the_firewall() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.token_for(w.org, w.staff["idva"].0).await;
+    let add = |token: String, body: Value| {
+        let t = &t;
+        let case = w.case;
+        async move {
+            Client::new()
+                .post(t.url(&format!("/api/v1/cases/{case}/agencies")))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = add(idva.clone(), json!({"agency": "school", "name": "Northshire Primary School", "contact": "Ms Patel, class teacher",
+        "consent_to_share": "yes", "person_id": w.child})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = add(
+        idva.clone(),
+        json!({"agency": "probation", "name": "Northshire Probation", "person_id": w.perpetrator}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = add(idva.clone(), json!({"agency": "circus", "name": "", "consent_to_share": "perhaps", "person_id": w.other_org_person})).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    let fields: Vec<&str> = v["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for f in ["agency", "name", "consent_to_share", "person_id"] {
+        assert!(fields.contains(&f), "{f}: {fields:?}");
+    }
+
+    let page = idva_page(&t, &w).await;
+    assert!(
+        page.contains("Northshire Primary School")
+            && page.contains("Consent to share: Yes, agreed")
+    );
+
+    // The Engage practitioner sees their client's probation officer, not the child's school.
+    let engage = t.token_for(w.org, w.staff["engage"].0).await;
+    let body = t
+        .api_get(&engage, &format!("/api/v1/cases/{}/agencies", w.case))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Northshire Probation"));
+    assert!(
+        !body.contains("Primary School") && !body.contains("Patel"),
+        "{body}"
+    );
+    let b = t.signed_in(&w.staff["engage"].1).await;
+    let html = b
+        .get(t.url(&format!("/cases/{}", w.case)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Primary School"));
+    // Nor can they record one for the child.
+    let r = add(
+        engage,
+        json!({"agency": "school", "name": "Guessed School", "person_id": w.child}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn idva_page(t: &TestApp, w: &World) -> String {
+    let b = t.signed_in(&w.staff["idva"].1).await;
+    b.get(t.url(&format!("/cases/{}", w.case)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
