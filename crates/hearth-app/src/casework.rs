@@ -405,11 +405,7 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
     if let Some(existing) = timeline::by_submission(&mut tx, actor.org_id, key).await? {
         return Ok(existing);
     }
-    let opened = cases::get(&mut tx, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .summary
-        .opened_at;
+    let opened = earliest_start(&mut tx, actor, case_id).await?;
     let mut invalid = Invalid::default();
     let parsed = form.parse(now, opened);
     let subject = match Sensitivity::parse(&form.sensitivity) {
@@ -504,11 +500,7 @@ pub async fn correct_entry(
         sensitivity: entry.sensitivity.code().into(),
         ..form.clone()
     };
-    let opened = cases::get(&mut tx, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .summary
-        .opened_at;
+    let opened = earliest_start(&mut tx, actor, case_id).await?;
     let input = form.parse(now, opened)?;
     let version = entry.current().version + 1;
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
@@ -736,10 +728,7 @@ pub async fn close_case(
     let now = app.now();
     let mut tx = app.store.begin().await?;
     check_allocate(&mut tx, actor, case_id).await?;
-    let Some((_, label)) = hearth_domain::timeline::EXIT_REASONS
-        .iter()
-        .find(|(c, _)| *c == reason.trim())
-    else {
+    let Some((_, label)) = app.exit_reasons.iter().find(|(c, _)| c == reason.trim()) else {
         return Err(AppError::invalid(
             "exit_reason",
             "Choose why the case is closing",
@@ -1096,6 +1085,9 @@ pub async fn update_person(
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct MemberForm {
+    /// Someone already in the case who takes another role in it (in adolescent-to-parent
+    /// violence a young person is both a child and the person causing harm). Names are then not needed.
+    pub person_id: String,
     pub given_name: String,
     pub family_name: String,
     pub date_of_birth: String,
@@ -1111,6 +1103,9 @@ pub async fn add_member(
 ) -> Result<Uuid> {
     use hearth_domain::validation::DisplayName;
     let now = app.now();
+    if !form.person_id.trim().is_empty() {
+        return add_role(app, actor, case_id, &form.person_id, &form.role).await;
+    }
     let mut invalid = Invalid::default();
     let given = invalid.check(DisplayName::parse("given_name", &form.given_name));
     let family = invalid.check(DisplayName::parse("family_name", &form.family_name));
@@ -1332,4 +1327,151 @@ pub async fn add_agency(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Close one person's involvement with an exit reason; their allocations end. The case stays open
+/// for the rest of the family.
+pub async fn close_involvement(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    person: &str,
+    reason: &str,
+) -> Result<()> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check_allocate(&mut tx, actor, case_id).await?;
+    let roles = cases::roles_in_case(&mut tx, case_id).await?;
+    let mut invalid = Invalid::default();
+    let person =
+        hearth_domain::ids::parse_id(person).filter(|p| roles.iter().any(|(id, _)| id == p));
+    if person.is_none() {
+        invalid.push("involvement_person", "Choose someone who is in this case");
+    }
+    let label = app
+        .exit_reasons
+        .iter()
+        .find(|(c, _)| c == reason.trim())
+        .map(|(_, l)| l.clone());
+    if label.is_none() {
+        invalid.push(
+            "involvement_reason",
+            "Choose why their involvement is ending",
+        );
+    }
+    invalid.into_result()?;
+    let (person, label) = (person.expect("checked"), label.expect("checked"));
+    if !cases::close_involvement(&mut tx, now, case_id, person, reason.trim()).await? {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "Their involvement is already closed".into(),
+        });
+    }
+    let id = new_id(now);
+    let key = format!(
+        "involvement-closed-{case_id}-{person}-{}",
+        now.unix_timestamp()
+    );
+    timeline::insert_entry(
+        &mut tx,
+        now,
+        timeline::NewEntry {
+            id,
+            org_id: actor.org_id,
+            case_id,
+            person_id: Some(person),
+            kind: EntryKind::Event,
+            sensitivity: Sensitivity::Ordinary,
+            by: actor.user_id,
+            submission_key: &key,
+        },
+    )
+    .await?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let body = format!("Involvement closed: {label}.");
+    timeline::insert_version(
+        &mut tx,
+        now,
+        actor.org_id,
+        id,
+        1,
+        now,
+        None,
+        None,
+        cipher.encrypt(&timeline::body_place(id, 1), &body)?,
+        actor.user_id,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.involvement_close", "case", case_id)
+            .detail("person", person)
+            .detail("exit_reason", reason.trim()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Give someone already in the case another role in it.
+async fn add_role(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    person: &str,
+    role: &str,
+) -> Result<Uuid> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
+    let roles = cases::roles_in_case(&mut tx, case_id).await?;
+    let mut invalid = Invalid::default();
+    let person =
+        hearth_domain::ids::parse_id(person).filter(|p| roles.iter().any(|(id, _)| id == p));
+    if person.is_none() {
+        invalid.push("person_id", "Choose someone who is in this case");
+    }
+    let role = hearth_domain::access::CaseRole::parse(role);
+    if role.is_none() {
+        invalid.push("role", "Choose their role in this case from the list");
+    }
+    invalid.into_result()?;
+    let (person, role) = (person.expect("checked"), role.expect("checked"));
+    if roles.iter().any(|(id, r)| *id == person && *r == role) {
+        return Err(AppError::Conflict {
+            field: Some("role"),
+            message: "They already have that role in this case".into(),
+        });
+    }
+    cases::add_member(&mut tx, now, actor.org_id, case_id, person, role).await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "case.member_add", "case", case_id)
+            .detail("person", person)
+            .detail("role", role.code()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(person)
+}
+
+/// Work on a case can start when its first referral arrived, which may be before triage opened it.
+async fn earliest_start(tx: &mut Tx, actor: &Actor, case_id: Uuid) -> Result<Timestamp> {
+    let opened = cases::get(tx, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .summary
+        .opened_at;
+    let referred: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(received_at) FROM referrals WHERE case_id = $1")
+            .bind(case_id.to_string())
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(referred
+        .map(hearth_domain::clock::from_unix)
+        .map_or(opened, |r| r.min(opened)))
 }

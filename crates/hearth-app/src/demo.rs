@@ -625,6 +625,14 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 .await?;
             }
         }
+        // Some families include another adult: a grandparent who helps with the children.
+        if n % 10 == 5 {
+            let gran_dob = dob(&mut rng, 55, 80);
+            let gran =
+                cases::insert_person(&mut tx, opened, org.id, "Margaret", family, Some(&gran_dob))
+                    .await?;
+            cases::add_member(&mut tx, opened, org.id, case_id, gran, CaseRole::OtherAdult).await?;
+        }
         let children = if apva {
             rng.gen_range(1..=3)
         } else {

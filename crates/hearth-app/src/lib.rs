@@ -52,6 +52,8 @@ pub struct App {
     pub first_contact: hearth_domain::targets::FirstContactTargets,
     /// Open cases one worker can carry; team managers see loads against it.
     pub caseload_capacity: i64,
+    /// Why a case or a person's involvement closes: (code, label), from configuration.
+    pub exit_reasons: Vec<(String, String)>,
 }
 
 impl App {
@@ -62,6 +64,10 @@ impl App {
             auth,
             first_contact: Default::default(),
             caseload_capacity: 25,
+            exit_reasons: hearth_domain::timeline::EXIT_REASONS
+                .iter()
+                .map(|(c, l)| (c.to_string(), l.to_string()))
+                .collect(),
         }
     }
 

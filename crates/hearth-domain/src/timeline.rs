@@ -171,7 +171,7 @@ pub fn parse_uk_datetime(
 }
 
 impl EntryForm {
-    /// Validate against the case: nothing in the future, nothing before the case was opened.
+    /// Validate against the case: nothing in the future, nothing before the referral arrived (or the case opened).
     pub fn parse(&self, now: Timestamp, case_opened: Timestamp) -> Result<EntryInput, Invalid> {
         let mut invalid = Invalid::default();
         let kind = EntryKind::parse(&self.kind);
@@ -200,7 +200,7 @@ impl EntryForm {
             Ok(t) if t < case_opened - time::Duration::days(1) => {
                 invalid.push(
                     "occurred_on",
-                    "The date cannot be before the case was opened",
+                    "The date cannot be before the referral arrived or the case was opened",
                 );
                 None
             }
@@ -304,7 +304,7 @@ mod tests {
             .unwrap_err()
             .message_for("occurred_on")
             .unwrap()
-            .contains("before the case"));
+            .contains("before the referral arrived"));
         assert_eq!(form().parse(NOW, OPENED).unwrap().occurred_at, NOW);
     }
 

@@ -32,6 +32,8 @@ pub struct Member {
     pub family_name: String,
     pub date_of_birth: Option<String>,
     pub role: CaseRole,
+    /// When this person's involvement closed, and why, if it has.
+    pub closed: Option<(Timestamp, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,8 +351,8 @@ pub async fn get(
     };
     let summary = summary(&r)?;
     let rows = sqlx::query(
-        "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, m.role FROM case_members m \
-         JOIN people p ON p.id = m.person_id WHERE m.case_id = $1 \
+        "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, m.role, m.closed_at, m.exit_reason \
+         FROM case_members m JOIN people p ON p.id = m.person_id WHERE m.case_id = $1 \
          ORDER BY CASE m.role WHEN 'victim_survivor' THEN 0 WHEN 'person_causing_harm' THEN 1 \
          WHEN 'child_or_young_person' THEN 2 ELSE 3 END, p.date_of_birth, m.added_at, m.id",
     )
@@ -368,6 +370,13 @@ pub async fn get(
                 date_of_birth: row::opt_text(r, "date_of_birth")?,
                 role: CaseRole::parse(&role)
                     .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
+                closed: match (
+                    row::opt_at(r, "closed_at")?,
+                    row::opt_text(r, "exit_reason")?,
+                ) {
+                    (Some(at), Some(reason)) => Some((at, reason)),
+                    _ => None,
+                },
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -805,4 +814,31 @@ pub async fn agencies(
             ))
         })
         .collect()
+}
+
+/// Close one person's involvement: their roles in the case are marked closed and every
+/// allocation to them ends. False if it was already closed.
+pub async fn close_involvement(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    case_id: Uuid,
+    person_id: Uuid,
+    reason: &str,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE case_members SET closed_at = $1, exit_reason = $2 WHERE case_id = $3 AND person_id = $4 AND closed_at IS NULL",
+    )
+    .bind(to_unix(now))
+    .bind(reason)
+    .bind(case_id.to_string())
+    .bind(person_id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE allocations SET ended_at = $1 WHERE case_id = $2 AND person_id = $3 AND ended_at IS NULL")
+        .bind(to_unix(now))
+        .bind(case_id.to_string())
+        .bind(person_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected() > 0)
 }

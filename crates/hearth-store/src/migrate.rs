@@ -53,6 +53,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_agencies.sql"),
         include_str!("../migrations/postgres/0007_agencies.sql"),
     ),
+    (
+        8,
+        "involvement",
+        include_str!("../migrations/sqlite/0008_involvement.sql"),
+        include_str!("../migrations/postgres/0008_involvement.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

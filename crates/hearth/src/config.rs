@@ -25,6 +25,16 @@ pub struct Config {
     pub first_contact: hearth_domain::targets::FirstContactTargets,
     /// Open cases one worker can carry; team managers see caseloads against it.
     pub caseload_capacity: i64,
+    /// Why cases and involvements close. Empty means Hearth's own list.
+    pub exit_reasons: Vec<ExitReason>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExitReason {
+    /// A short code kept in the records and reports; never change one that is in use.
+    pub code: String,
+    pub label: String,
 }
 
 impl Default for Config {
@@ -39,6 +49,7 @@ impl Default for Config {
             log: "info".into(),
             first_contact: Default::default(),
             caseload_capacity: 25,
+            exit_reasons: Vec::new(),
         }
     }
 }
@@ -91,6 +102,14 @@ impl Config {
     fn check(&self) -> Result<()> {
         if !(1..=24 * 60).contains(&self.idle_timeout_minutes) {
             bail!("idle_timeout_minutes must be between 1 and 1440");
+        }
+        for r in &self.exit_reasons {
+            if r.code.trim().is_empty()
+                || r.label.trim().is_empty()
+                || r.code.contains(char::is_whitespace)
+            {
+                bail!("each exit reason needs a code without spaces and a label");
+            }
         }
         if !(1..=500).contains(&self.caseload_capacity) {
             bail!("caseload_capacity must be between 1 and 500");
@@ -149,5 +168,25 @@ mod tests {
         assert!(c
             .apply_env(|k| (k == "HEARTH_IDLE_TIMEOUT_MINUTES").then(|| "ten".into()))
             .is_err());
+    }
+
+    #[test]
+    fn exit_reasons_can_be_the_services_own() {
+        let c: Config = toml::from_str(
+            "[[exit_reasons]]\ncode = \"rehoused\"\nlabel = \"Rehoused out of area\"",
+        )
+        .unwrap();
+        assert_eq!(c.exit_reasons[0].label, "Rehoused out of area");
+        assert!(
+            toml::from_str::<Config>("[[exit_reasons]]\ncode = \"x\"\nwording = \"y\"").is_err()
+        );
+        let bad = Config {
+            exit_reasons: vec![ExitReason {
+                code: "has space".into(),
+                label: "x".into(),
+            }],
+            ..Config::default()
+        };
+        assert!(bad.check().is_err());
     }
 }

@@ -273,6 +273,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             app.auth = config.auth();
             app.first_contact = config.first_contact;
             app.caseload_capacity = config.caseload_capacity;
+            if !config.exit_reasons.is_empty() {
+                app.exit_reasons = config
+                    .exit_reasons
+                    .iter()
+                    .map(|r| (r.code.clone(), r.label.clone()))
+                    .collect();
+            }
             serve(app, &config.listen, false, config.secure_cookies).await?;
         }
         Command::Demo {
@@ -291,6 +298,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             app.auth = config.auth();
             app.first_contact = config.first_contact;
             app.caseload_capacity = config.caseload_capacity;
+            if !config.exit_reasons.is_empty() {
+                app.exit_reasons = config
+                    .exit_reasons
+                    .iter()
+                    .map(|r| (r.code.clone(), r.label.clone()))
+                    .collect();
+            }
             let has_demo = {
                 let mut conn = app.store.conn().await?;
                 orgs::by_slug(&mut conn, "demo").await?.is_some()

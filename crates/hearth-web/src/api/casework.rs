@@ -474,3 +474,31 @@ pub async fn add_agency(
         }),
     ))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct InvolvementIn {
+    pub person_id: Uuid,
+    /// A code from the service's list of exit reasons.
+    #[serde(default)]
+    pub exit_reason: String,
+}
+
+/// Close one person's involvement in a case with an exit reason; their allocations end.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/involvements/close", tag = "cases", params(("id" = Uuid, Path)), request_body = InvolvementIn,
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub async fn close_involvement(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(i): Body<InvolvementIn>,
+) -> Result<StatusCode, ApiError> {
+    casework::close_involvement(
+        &state.app,
+        &who.actor(),
+        id(&raw)?,
+        &i.person_id.to_string(),
+        &i.exit_reason,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

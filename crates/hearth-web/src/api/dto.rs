@@ -179,6 +179,8 @@ pub struct MemberOut {
     pub date_of_birth: Option<String>,
     /// `victim_survivor`, `person_causing_harm`, `child_or_young_person` or `other_adult`.
     pub role: String,
+    /// The exit reason code, if this person's involvement has closed.
+    pub involvement_closed: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -219,6 +221,7 @@ impl From<&CaseRecord> for CaseOut {
                     family_name: m.family_name.clone(),
                     date_of_birth: m.date_of_birth.clone(),
                     role: m.role.code().into(),
+                    involvement_closed: m.closed.as_ref().map(|c| c.1.clone()),
                 })
                 .collect(),
             allocations: c

@@ -55,6 +55,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/cases/{id}/allocations", post(casework::allocate))
         .route("/v1/cases/{id}/members", post(casework::add_member))
         .route(
+            "/v1/cases/{id}/involvements/close",
+            post(casework::close_involvement),
+        )
+        .route(
             "/v1/cases/{id}/agencies",
             get(casework::agencies).post(casework::add_agency),
         )
@@ -156,7 +160,7 @@ impl Modify for BearerAuth {
         records::audit, records::caseload, records::cases, records::case, records::case_history,
         records::person, records::person_history,
         casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw, casework::agencies, casework::add_agency, casework::add_member, casework::add_relationship, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
+        casework::withdraw, casework::close_involvement, casework::agencies, casework::add_agency, casework::add_member, casework::add_relationship, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,

@@ -755,3 +755,25 @@ pub async fn add_agency(
         .map(|_| ());
     back_to_case(&state, &who, id, r).await
 }
+
+#[derive(Deserialize)]
+pub struct InvolvementForm {
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    exit_reason: String,
+}
+
+pub async fn close_involvement(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<InvolvementForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let r = casework::close_involvement(&state.app, &who.actor(), id, &f.person_id, &f.exit_reason)
+        .await;
+    back_to_case(&state, &who, id, r).await
+}

@@ -30,6 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/entries", post(casework::add_entry))
         .route("/cases/{id}/allocations", post(casework::allocate))
         .route("/cases/{id}/members", post(casework::add_member))
+        .route(
+            "/cases/{id}/involvements/close",
+            post(casework::close_involvement),
+        )
         .route("/cases/{id}/agencies", post(casework::add_agency))
         .route(
             "/cases/{id}/relationships",

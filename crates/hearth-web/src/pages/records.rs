@@ -32,7 +32,7 @@ struct CasePage {
     filter_kind: String,
     can_allocate: bool,
     workers: Vec<(Uuid, String)>,
-    exit_reasons: &'static [(&'static str, &'static str)],
+    exit_reasons: Vec<(String, String)>,
     errors: hearth_domain::validation::Invalid,
     first_contact: Option<hearth_domain::targets::FirstContact>,
     roles: [hearth_domain::access::CaseRole; 4],
@@ -72,6 +72,14 @@ impl CasePage {
                     .join(", ")
             })
             .collect()
+    }
+
+    fn exit_label(&self, code: &str) -> String {
+        self.exit_reasons
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_else(|| code.to_string())
     }
 
     fn family_errors(&self) -> bool {
@@ -181,7 +189,7 @@ pub async fn case_page(
                 .unwrap_or_default(),
             can_allocate,
             workers,
-            exit_reasons: hearth_domain::timeline::EXIT_REASONS,
+            exit_reasons: state.app.exit_reasons.clone(),
             errors,
             first_contact,
             roles: hearth_domain::access::CaseRole::ALL,

@@ -173,6 +173,7 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/cases/{id}/relationships", "post"),
         ("/api/v1/cases/{id}/agencies", "get"),
         ("/api/v1/cases/{id}/agencies", "post"),
+        ("/api/v1/cases/{id}/involvements/close", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -184,7 +185,7 @@ async fn the_openapi_document_describes_every_api_route() {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum::<usize>(),
-        33,
+        34,
         "undocumented extras or gaps"
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());

@@ -1649,3 +1649,188 @@ async fn idva_page(t: &TestApp, w: &World) -> String {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn one_persons_involvement_closes_and_a_young_person_can_hold_two_roles() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let page = format!("/cases/{}", w.case);
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let close = format!("{page}/involvements/close");
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &close,
+            &[
+                ("person_id", &w.perpetrator.to_string()),
+                ("exit_reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Choose why their involvement is ending"));
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &close,
+            &[
+                ("person_id", &w.perpetrator.to_string()),
+                ("exit_reason", "disengaged"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = manager
+        .get(t.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Involvement closed</strong> Disengaged") && html.contains("<dd>open</dd>"),
+        "the case stays open"
+    );
+    assert!(html.contains("Involvement closed: Disengaged."));
+    // The Engage practitioner's allocation to him has ended with it.
+    let engage = t.token_for(w.org, w.staff["engage"].0).await;
+    assert_eq!(
+        t.api_get(&engage, &page.replace("/cases", "/api/v1/cases"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &close,
+            &[
+                ("person_id", &w.perpetrator.to_string()),
+                ("exit_reason", "disengaged"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    // Adolescent-to-parent violence: the child also becomes the person causing harm.
+    let token = t.token_for(w.org, w.staff["idva"].0).await;
+    let add = |role: &'static str| {
+        let t = &t;
+        let token = token.clone();
+        let (case, child) = (w.case, w.child);
+        async move {
+            Client::new()
+                .post(t.url(&format!("/api/v1/cases/{case}/members")))
+                .bearer_auth(token)
+                .json(&json!({"person_id": child, "role": role}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        add("person_causing_harm").await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        add("person_causing_harm").await.status(),
+        StatusCode::CONFLICT
+    );
+    let case: Value = t
+        .api_get(&token, &format!("/api/v1/cases/{}", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let alfie: Vec<&str> = case["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["given_name"] == "Alfie")
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(alfie.len(), 2, "{alfie:?}");
+}
+
+#[tokio::test]
+async fn contact_may_be_recorded_from_when_the_referral_arrived() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let key = hearth_app::secrets::new_token();
+    let b = browser();
+    let html = b
+        .get(t.url("/refer/northshire"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&html);
+    b.post(t.url("/refer/northshire"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("submission_key", &key),
+            ("given_name", "Ruby"),
+            ("family_name", "Wrenfield"),
+            ("phone", "07700 900444"),
+            ("consent", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    t.clock.advance(time::Duration::days(3));
+    let tm = t.token_for(w.org, w.staff["team_manager"].0).await;
+    let queue: Value = t
+        .api_get(&tm, "/api/v1/referrals")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = queue[0]["id"].as_str().unwrap().to_string();
+    let r = Client::new()
+        .post(t.url(&format!("/api/v1/referrals/{id}/decision")))
+        .bearer_auth(&tm)
+        .json(&json!({"decision": "accept", "team_id": w.idva_team}))
+        .send()
+        .await
+        .unwrap();
+    let case = r.json::<Value>().await.unwrap()["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let post = |on: &'static str| {
+        let t = &t;
+        let tm = tm.clone();
+        let case = case.clone();
+        async move {
+            Client::new()
+                .post(t.url(&format!("/api/v1/cases/{case}/timeline")))
+                .bearer_auth(tm)
+                .json(&json!({"kind": "contact", "sensitivity": "ordinary", "contact_method": "phone", "contact_outcome": "spoke",
+                              "body": "Called before triage met", "occurred_on": on, "occurred_time": "10:00",
+                              "submission_key": hearth_app::secrets::new_token()}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The day after the referral, before the case was opened at triage: allowed.
+    assert_eq!(post("24/11/2026").await.status(), StatusCode::CREATED);
+    // Before the referral arrived: refused.
+    let r = post("20/11/2026").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("before the referral arrived"));
+}

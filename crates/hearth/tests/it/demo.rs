@@ -33,6 +33,7 @@ async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
         roles,
         [
             "child_or_young_person",
+            "other_adult",
             "person_causing_harm",
             "victim_survivor"
         ]
