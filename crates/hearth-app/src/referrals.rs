@@ -292,6 +292,9 @@ async fn find_matches(
     for (i, c) in d.children.iter().enumerate() {
         wanted.push((format!("Child {}", i + 1), c, "", ""));
     }
+    for (i, a) in d.other_adults.iter().enumerate() {
+        wanted.push((format!("Other adult {}", i + 1), a, "", ""));
+    }
     let mut out = Vec::new();
     let mut already = std::collections::HashSet::new();
     for (label, who, postcode, phone) in wanted {
@@ -670,6 +673,9 @@ async fn accept(
             &existing,
         )
         .await?;
+    }
+    for a in &d.other_adults {
+        add_person(tx, now, org, case_id, a, CaseRole::OtherAdult, &existing).await?;
     }
     // Carry the contact details and safe contact arrangements across as a new version.
     if !(d.phone.is_empty() && d.email.is_empty() && d.address.is_empty()) {

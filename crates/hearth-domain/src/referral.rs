@@ -105,6 +105,9 @@ pub struct ReferralDetails {
     pub harm: Option<NamedPerson>,
     pub harm_relationship: String,
     pub children: Vec<NamedPerson>,
+    /// Other adults in the household: grandparents, new partners, lodgers.
+    #[serde(default)]
+    pub other_adults: Vec<NamedPerson>,
     pub dash_score: Option<u8>,
     pub risk_notes: String,
     pub consent: bool,
@@ -143,6 +146,8 @@ pub struct ReferralForm {
     pub child3_dob: String,
     pub child4_name: String,
     pub child4_dob: String,
+    /// Other adults in the household, one full name per line.
+    pub other_adults: String,
     pub dash_score: String,
     pub risk_notes: String,
     pub consent: String,
@@ -353,6 +358,33 @@ impl ReferralForm {
                 });
             }
         }
+        let mut other_adults = Vec::new();
+        for line in self
+            .other_adults
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            if line.chars().count() > 200 {
+                invalid.push("other_adults", "Each name must be 200 characters or fewer");
+                continue;
+            }
+            let (given, family) = match line.rsplit_once(' ') {
+                Some((g, f)) => (g.to_string(), f.to_string()),
+                None => (line.to_string(), String::new()),
+            };
+            other_adults.push(NamedPerson {
+                given_name: given,
+                family_name: family,
+                date_of_birth: None,
+            });
+        }
+        if other_adults.len() > 10 {
+            invalid.push(
+                "other_adults",
+                "Give at most 10 other adults; add more after the referral is accepted",
+            );
+        }
         let dash_score = match self.dash_score.trim() {
             "" => None,
             s => match s.parse::<u8>() {
@@ -403,6 +435,7 @@ impl ReferralForm {
             harm,
             harm_relationship: self.harm_relationship.trim().to_string(),
             children,
+            other_adults,
             dash_score,
             risk_notes,
             consent,

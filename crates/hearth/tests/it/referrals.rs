@@ -311,7 +311,8 @@ async fn a_referral_accepted_into_a_new_case_places_each_person_with_their_role(
             "submission_key": new_key(), "referrer_name": "PC Dawn Hale", "referrer_agency": "police", "referrer_phone": "01632 960001",
             "given_name": "Priya", "family_name": "Larkspurrow", "date_of_birth": "1985-02-03", "phone": "07700 900555",
             "safe_to_phone": "safe", "harm_given_name": "Ravi", "harm_family_name": "Larkspurrow",
-            "child1_name": "Mia Larkspurrow", "child1_dob": "2015-06-01", "consent": "no", "consent_notes": "High risk: police attended twice this month"
+            "child1_name": "Mia Larkspurrow", "child1_dob": "2015-06-01", "other_adults": "Asha Larkspurrow\n",
+            "consent": "no", "consent_notes": "High risk: police attended twice this month"
         }))
         .send()
         .await
@@ -370,7 +371,8 @@ async fn a_referral_accepted_into_a_new_case_places_each_person_with_their_role(
         [
             ("Priya".into(), "victim_survivor".into()),
             ("Ravi".into(), "person_causing_harm".into()),
-            ("Mia".into(), "child_or_young_person".into())
+            ("Mia".into(), "child_or_young_person".into()),
+            ("Asha".into(), "other_adult".into())
         ]
     );
     assert!(case["case"]["reference"]
