@@ -746,40 +746,24 @@ pub async fn close_case(
             message: "This case is already closed".into(),
         });
     }
-    let id = new_id(now);
     let key = format!("case-closed-{case_id}-{}", now.unix_timestamp());
-    timeline::insert_entry(
-        &mut tx,
-        now,
-        timeline::NewEntry {
-            id,
-            org_id: actor.org_id,
-            case_id,
-            person_id: None,
-            kind: EntryKind::Event,
-            sensitivity: Sensitivity::Ordinary,
-            by: actor.user_id,
-            submission_key: &key,
-        },
-    )
-    .await?;
     let body = if note.trim().is_empty() {
         format!("Case closed: {label}.")
     } else {
         format!("Case closed: {label}. {}", note.trim())
     };
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
-    timeline::insert_version(
+    timeline::record_event(
         &mut tx,
+        &cipher,
         now,
         actor.org_id,
-        id,
-        1,
+        case_id,
+        None,
         now,
-        None,
-        None,
-        cipher.encrypt(&timeline::body_place(id, 1), &body)?,
+        &body,
         actor.user_id,
+        &key,
     )
     .await?;
     audit::append(
@@ -1367,39 +1351,23 @@ pub async fn close_involvement(
             message: "Their involvement is already closed".into(),
         });
     }
-    let id = new_id(now);
     let key = format!(
         "involvement-closed-{case_id}-{person}-{}",
         now.unix_timestamp()
     );
-    timeline::insert_entry(
-        &mut tx,
-        now,
-        timeline::NewEntry {
-            id,
-            org_id: actor.org_id,
-            case_id,
-            person_id: Some(person),
-            kind: EntryKind::Event,
-            sensitivity: Sensitivity::Ordinary,
-            by: actor.user_id,
-            submission_key: &key,
-        },
-    )
-    .await?;
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
     let body = format!("Involvement closed: {label}.");
-    timeline::insert_version(
+    timeline::record_event(
         &mut tx,
+        &cipher,
         now,
         actor.org_id,
-        id,
-        1,
+        case_id,
+        Some(person),
         now,
-        None,
-        None,
-        cipher.encrypt(&timeline::body_place(id, 1), &body)?,
+        &body,
         actor.user_id,
+        &key,
     )
     .await?;
     audit::append(

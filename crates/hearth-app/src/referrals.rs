@@ -9,7 +9,6 @@ use hearth_domain::ids::{new_id, parse_id};
 use hearth_domain::referral::{
     match_reasons, names_alike, Candidate, NamedPerson, ReferralDetails, ReferralForm, Source,
 };
-use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::audit::{self, AuditEvent};
@@ -717,23 +716,7 @@ async fn accept(
         )
         .await?;
     }
-    let entry = new_id(now);
     let key = format!("referral-accepted-{}", referral.id);
-    timeline::insert_entry(
-        tx,
-        now,
-        timeline::NewEntry {
-            id: entry,
-            org_id: org,
-            case_id,
-            person_id: Some(victim),
-            kind: EntryKind::Event,
-            sensitivity: Sensitivity::Ordinary,
-            by: actor.user_id,
-            submission_key: &key,
-        },
-    )
-    .await?;
     let body = format!(
         "{} {} accepted ({}){}.",
         if rereferral {
@@ -747,17 +730,18 @@ async fn accept(
             .map(|s| format!("; risk checklist score given by the referrer: {s}"))
             .unwrap_or_default()
     );
-    timeline::insert_version(
+    let at = referral.received_at.max(now - Duration::days(1)).min(now);
+    timeline::record_event(
         tx,
+        cipher,
         now,
         org,
-        entry,
-        1,
-        referral.received_at.max(now - Duration::days(1)).min(now),
-        None,
-        None,
-        cipher.encrypt(&timeline::body_place(entry, 1), &body)?,
+        case_id,
+        Some(victim),
+        at,
+        &body,
         actor.user_id,
+        &key,
     )
     .await?;
     Ok(case_id)

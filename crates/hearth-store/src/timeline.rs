@@ -209,3 +209,46 @@ pub async fn for_case(conn: &mut AnyConnection, org_id: Uuid, case_id: Uuid) -> 
     });
     Ok(entries)
 }
+
+/// Record a key event (a referral accepted, a case closed) as an ordinary timeline entry, sealed.
+/// `key` makes the same event recorded twice one entry.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_event(
+    conn: &mut AnyConnection,
+    cipher: &crate::FieldCipher,
+    now: Timestamp,
+    org_id: Uuid,
+    case_id: Uuid,
+    person_id: Option<Uuid>,
+    occurred_at: Timestamp,
+    body: &str,
+    by: Uuid,
+    key: &str,
+) -> Result<Uuid> {
+    let id = new_id(now);
+    let e = NewEntry {
+        id,
+        org_id,
+        case_id,
+        person_id,
+        kind: EntryKind::Event,
+        sensitivity: Sensitivity::Ordinary,
+        by,
+        submission_key: key,
+    };
+    insert_entry(conn, now, e).await?;
+    insert_version(
+        conn,
+        now,
+        org_id,
+        id,
+        1,
+        occurred_at,
+        None,
+        None,
+        cipher.encrypt(&body_place(id, 1), body)?,
+        by,
+    )
+    .await?;
+    Ok(id)
+}
