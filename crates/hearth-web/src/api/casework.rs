@@ -502,3 +502,88 @@ pub async fn close_involvement(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// End a worker's allocation to a case (or to one person in it, given `person_id`).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/allocations/end", tag = "cases", params(("id" = Uuid, Path)), request_body = AllocationIn,
+    responses((status = 204), (status = 404, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub async fn end_allocation(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(a): Body<AllocationIn>,
+) -> Result<StatusCode, ApiError> {
+    casework::end_allocation(
+        &state.app,
+        &who.actor(),
+        id(&raw)?,
+        a.worker_id,
+        a.person_id,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkerLoadOut {
+    pub user_id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub open_cases: i64,
+    pub capacity: i64,
+}
+
+/// Caseload sizes against capacity: a team manager's team, or everyone for the service manager.
+#[utoipa::path(get, path = "/api/v1/caseloads", tag = "cases",
+    responses((status = 200, body = Vec<WorkerLoadOut>), (status = 403, body = ApiErrorBody)))]
+pub async fn caseloads(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<Vec<WorkerLoadOut>>, ApiError> {
+    let loads = casework::team_loads(&state.app, &who.actor()).await?;
+    Ok(Json(
+        loads
+            .into_iter()
+            .map(|l| WorkerLoadOut {
+                user_id: l.user_id,
+                name: l.name,
+                role: l.role.code().into(),
+                open_cases: l.open_cases,
+                capacity: l.capacity,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BreakGlassLogOut {
+    pub user_name: String,
+    pub case_id: Uuid,
+    pub reference: String,
+    pub reason: String,
+    pub granted_at: String,
+    pub expires_at: String,
+}
+
+/// Every break-glass opening, newest first (service managers).
+#[utoipa::path(get, path = "/api/v1/break-glass", tag = "cases",
+    responses((status = 200, body = Vec<BreakGlassLogOut>), (status = 403, body = ApiErrorBody)))]
+pub async fn break_glass_log(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<Vec<BreakGlassLogOut>>, ApiError> {
+    use super::dto::rfc3339;
+    let lines = hearth_app::break_glass::log(&state.app, &who.actor()).await?;
+    Ok(Json(
+        lines
+            .into_iter()
+            .map(|l| BreakGlassLogOut {
+                user_name: l.user_name,
+                case_id: l.case_id,
+                reference: l.reference,
+                reason: l.reason,
+                granted_at: rfc3339(l.granted_at),
+                expires_at: rfc3339(l.expires_at),
+            })
+            .collect(),
+    ))
+}

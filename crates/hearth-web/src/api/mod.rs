@@ -36,7 +36,11 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/audit", get(records::audit))
         .route("/v1/caseload", get(records::caseload))
         .route("/v1/search", get(records::search))
-        .route("/v1/break-glass", post(records::break_glass))
+        .route(
+            "/v1/break-glass",
+            get(casework::break_glass_log).post(records::break_glass),
+        )
+        .route("/v1/caseloads", get(casework::caseloads))
         .route("/v1/cases", get(records::cases))
         .route("/v1/cases/{id}", get(records::case))
         .route("/v1/cases/{id}/history", get(records::case_history))
@@ -53,6 +57,10 @@ pub fn routes() -> Router<AppState> {
             post(casework::withdraw),
         )
         .route("/v1/cases/{id}/allocations", post(casework::allocate))
+        .route(
+            "/v1/cases/{id}/allocations/end",
+            post(casework::end_allocation),
+        )
         .route("/v1/cases/{id}/members", post(casework::add_member))
         .route(
             "/v1/cases/{id}/involvements/close",
@@ -160,7 +168,7 @@ impl Modify for BearerAuth {
         records::audit, records::caseload, records::cases, records::case, records::case_history,
         records::person, records::person_history,
         casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw, casework::close_involvement, casework::agencies, casework::add_agency, casework::add_member, casework::add_relationship, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
+        casework::withdraw, casework::end_allocation, casework::caseloads, casework::break_glass_log, casework::close_involvement, casework::agencies, casework::add_agency, casework::add_member, casework::add_relationship, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,

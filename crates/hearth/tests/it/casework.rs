@@ -1834,3 +1834,85 @@ async fn contact_may_be_recorded_from_when_the_referral_arrived() {
         .unwrap()
         .contains("before the referral arrived"));
 }
+
+#[tokio::test]
+async fn allocations_caseloads_and_the_break_glass_log_work_over_the_api() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let tm = t.token_for(w.org, w.staff["team_manager"].0).await;
+    let post = |path: String, token: String, body: Value| {
+        let t = &t;
+        async move {
+            Client::new()
+                .post(t.url(&path))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let loads: Value = t
+        .api_get(&tm, "/api/v1/caseloads")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let idva = loads
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "Test idva")
+        .unwrap();
+    assert_eq!(
+        (idva["open_cases"].as_i64(), idva["capacity"].as_i64()),
+        (Some(1), Some(25))
+    );
+    let worker = t.token_for(w.org, w.staff["idva"].0).await;
+    assert_eq!(
+        t.api_get(&worker, "/api/v1/caseloads").await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let r = post(
+        format!("/api/v1/cases/{}/allocations/end", w.case),
+        tm.clone(),
+        json!({"worker_id": w.staff["idva"].0, "person_id": w.victim}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.api_get(&worker, &format!("/api/v1/cases/{}", w.case))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let r = post(
+        format!("/api/v1/cases/{}/allocations/end", w.case),
+        tm.clone(),
+        json!({"worker_id": w.staff["idva"].0, "person_id": w.victim}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "nothing left to end");
+
+    let r = post(
+        "/api/v1/break-glass".into(),
+        worker.clone(),
+        json!({"reference": "NS-0001", "reason": "She called in crisis this morning"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sm = t.token_for(w.org, w.staff["service_manager"].0).await;
+    let log: Value = t
+        .api_get(&sm, "/api/v1/break-glass")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log[0]["reference"], "NS-0001");
+    assert_eq!(log[0]["reason"], "She called in crisis this morning");
+    assert_eq!(
+        t.api_get(&tm, "/api/v1/break-glass").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
