@@ -154,13 +154,13 @@ async fn contact_details_are_shown_arrangements_first_and_withheld_behind_the_fi
     assert!(v["details"].is_null());
     assert!(!body.contains("Refuge") && !body.contains("07700"));
     // Nor can they change it (which would also tell them it exists).
-    let r = Client::new()
-        .put(t.url(&format!("/api/v1/people/{}/contact", w.victim)))
-        .bearer_auth(&token)
-        .json(&json!({"based_on": 1, "address": "anything"}))
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .api_put(
+            &token,
+            &format!("/api/v1/people/{}/contact", w.victim),
+            &json!({"based_on": 1, "address": "anything"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(!r.text().await.unwrap().contains("Refuge"));
 
@@ -450,15 +450,13 @@ async fn sensitive_notes_never_reach_work_with_the_person_causing_harm() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(!r.text().await.unwrap().contains("strangle"));
-    let r = Client::new()
-        .post(t.url(&format!(
-            "/api/v1/cases/{case}/timeline/{hidden}/corrections"
-        )))
-        .bearer_auth(&token)
-        .json(&json!({"body": "overwritten"}))
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .api_post(
+            &token,
+            &format!("/api/v1/cases/{case}/timeline/{hidden}/corrections"),
+            &json!({"body": "overwritten"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     // They cannot write a sensitive entry about the victim either (they could not read it back).
@@ -819,13 +817,13 @@ async fn managers_allocate_and_close_and_access_follows_allocation() {
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let token = t.token_for(w.org, w.staff["children"].0).await;
-    let r = Client::new()
-        .post(t.url(&format!("/api/v1/cases/{}/allocations", w.team_case)))
-        .bearer_auth(&token)
-        .json(&json!({"worker_id": w.staff["children"].0}))
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .api_post(
+            &token,
+            &format!("/api/v1/cases/{}/allocations", w.team_case),
+            &json!({"worker_id": w.staff["children"].0}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     // Allocating an Engage practitioner to the victim by mistake still shows them nothing protected.
@@ -914,13 +912,13 @@ async fn managers_allocate_and_close_and_access_follows_allocation() {
         .unwrap();
     assert!(!home.contains("NS-0001"));
     let mgr = t.token_for(w.org, w.staff["team_manager"].0).await;
-    let r = Client::new()
-        .post(t.url(&format!("/api/v1/cases/{case}/close")))
-        .bearer_auth(&mgr)
-        .json(&json!({"exit_reason": "goals_met"}))
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .api_post(
+            &mgr,
+            &format!("/api/v1/cases/{case}/close"),
+            &json!({"exit_reason": "goals_met"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let rows = t.audit_rows().await;
     for action in ["case.allocate", "case.deallocate", "case.close"] {
@@ -1154,25 +1152,25 @@ async fn break_glass_opens_a_case_for_a_day_with_a_reason_that_managers_review()
     // Roles without casework cannot break glass at all.
     for key in ["admin", "evaluator"] {
         let token = t.token_for(w.org, w.staff[key].0).await;
-        let r = Client::new()
-            .post(t.url("/api/v1/break-glass"))
-            .bearer_auth(&token)
-            .json(&json!({"reference": "NS-0001", "reason": "Just curious about this family"}))
-            .send()
-            .await
-            .unwrap();
+        let r = t
+            .api_post(
+                &token,
+                "/api/v1/break-glass",
+                &json!({"reference": "NS-0001", "reason": "Just curious about this family"}),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{key}");
     }
 
     // Break-glass does not get round the firewall: an Engage practitioner still sees nothing protected.
     let engage = t.token_for(w.org, w.staff["engage"].0).await;
-    let r = Client::new()
-        .post(t.url("/api/v1/break-glass"))
-        .bearer_auth(&engage)
-        .json(&json!({"reference": "NS-0002", "reason": "Client says he is at this address now"}))
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .api_post(
+            &engage,
+            "/api/v1/break-glass",
+            &json!({"reference": "NS-0002", "reason": "Client says he is at this address now"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let case: Value = t
         .api_get(&engage, &format!("/api/v1/cases/{}", w.team_case))
@@ -1317,13 +1315,7 @@ async fn person_details_keep_history_match_other_names_and_hide_equality_behind_
     assert_eq!(v["details"]["equality"]["ethnicity"], "");
     let body = serde_json::to_string(&v).unwrap();
     assert!(!body.contains("White Polish"));
-    let r = Client::new()
-        .put(t.url(&format!("/api/v1/people/{}/details", w.victim)))
-        .bearer_auth(&engage)
-        .json(&json!({"based_on": 2, "given_name": "Zoë", "family_name": "Quillfeather", "aliases": "Zoe Marsh", "gender": "woman", "language": "Polish and English", "disability": ""}))
-        .send()
-        .await
-        .unwrap();
+    let r = t.api_put(&engage, &format!("/api/v1/people/{}/details", w.victim), &json!({"based_on": 2, "given_name": "Zoë", "family_name": "Quillfeather", "aliases": "Zoe Marsh", "gender": "woman", "language": "Polish and English", "disability": ""})).await;
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = t
         .api_get(&token, &format!("/api/v1/people/{}/details", w.victim))
@@ -1397,13 +1389,12 @@ async fn people_join_a_case_with_a_role_and_relationships_stay_inside_it() {
         let token = token.clone();
         let case = w.case;
         async move {
-            Client::new()
-                .post(t.url(&format!("/api/v1/cases/{case}/relationships")))
-                .bearer_auth(token)
-                .json(&json!({"from_person": from, "kind": kind, "to_person": to}))
-                .send()
-                .await
-                .unwrap()
+            t.api_post(
+                &token,
+                &format!("/api/v1/cases/{case}/relationships"),
+                &json!({"from_person": from, "kind": kind, "to_person": to}),
+            )
+            .await
         }
     };
     let (victim, harm, child) = (
@@ -1469,13 +1460,13 @@ async fn people_join_a_case_with_a_role_and_relationships_stay_inside_it() {
 
     // Someone who cannot open the case cannot add to it, and learns nothing.
     let other = t.token_for(w.org, w.staff["idva2"].0).await;
-    let r = Client::new()
-        .post(t.url(&format!("/api/v1/cases/{}/members", w.case)))
-        .bearer_auth(&other)
-        .json(&json!({"given_name": "X", "family_name": "Y", "role": "nobody"}))
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .api_post(
+            &other,
+            &format!("/api/v1/cases/{}/members", w.case),
+            &json!({"given_name": "X", "family_name": "Y", "role": "nobody"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
@@ -1484,14 +1475,8 @@ async fn caseloads_show_risk_and_last_contact_and_managers_see_sizes_against_cap
     let t = spawn_app().await;
     let w = t.world().await;
     let token = t.token_for(w.org, w.staff["idva"].0).await;
-    let r = Client::new()
-        .post(t.url(&format!("/api/v1/cases/{}/timeline", w.case)))
-        .bearer_auth(&token)
-        .json(&json!({"kind": "contact", "sensitivity": "ordinary", "contact_method": "phone", "contact_outcome": "no_answer",
-                      "body": "", "submission_key": hearth_app::secrets::new_token()}))
-        .send()
-        .await
-        .unwrap();
+    let r = t.api_post(&token, &format!("/api/v1/cases/{}/timeline", w.case), &json!({"kind": "contact", "sensitivity": "ordinary", "contact_method": "phone", "contact_outcome": "no_answer",
+                      "body": "", "submission_key": hearth_app::secrets::new_token()})).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let idva = t.signed_in(&w.staff["idva"].1).await;
     let home = idva
@@ -1570,13 +1555,8 @@ async fn agencies_carry_consent_and_a_childs_school_stays_behind_the_firewall() 
         let t = &t;
         let case = w.case;
         async move {
-            Client::new()
-                .post(t.url(&format!("/api/v1/cases/{case}/agencies")))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
+            t.api_post(&token, &format!("/api/v1/cases/{case}/agencies"), &body)
                 .await
-                .unwrap()
         }
     };
     let r = add(idva.clone(), json!({"agency": "school", "name": "Northshire Primary School", "contact": "Ms Patel, class teacher",
@@ -1727,13 +1707,12 @@ async fn one_persons_involvement_closes_and_a_young_person_can_hold_two_roles() 
         let token = token.clone();
         let (case, child) = (w.case, w.child);
         async move {
-            Client::new()
-                .post(t.url(&format!("/api/v1/cases/{case}/members")))
-                .bearer_auth(token)
-                .json(&json!({"person_id": child, "role": role}))
-                .send()
-                .await
-                .unwrap()
+            t.api_post(
+                &token,
+                &format!("/api/v1/cases/{case}/members"),
+                &json!({"person_id": child, "role": role}),
+            )
+            .await
         }
     };
     assert_eq!(
@@ -1796,13 +1775,13 @@ async fn contact_may_be_recorded_from_when_the_referral_arrived() {
         .await
         .unwrap();
     let id = queue[0]["id"].as_str().unwrap().to_string();
-    let r = Client::new()
-        .post(t.url(&format!("/api/v1/referrals/{id}/decision")))
-        .bearer_auth(&tm)
-        .json(&json!({"decision": "accept", "team_id": w.idva_team}))
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .api_post(
+            &tm,
+            &format!("/api/v1/referrals/{id}/decision"),
+            &json!({"decision": "accept", "team_id": w.idva_team}),
+        )
+        .await;
     let case = r.json::<Value>().await.unwrap()["case_id"]
         .as_str()
         .unwrap()
@@ -1812,15 +1791,9 @@ async fn contact_may_be_recorded_from_when_the_referral_arrived() {
         let tm = tm.clone();
         let case = case.clone();
         async move {
-            Client::new()
-                .post(t.url(&format!("/api/v1/cases/{case}/timeline")))
-                .bearer_auth(tm)
-                .json(&json!({"kind": "contact", "sensitivity": "ordinary", "contact_method": "phone", "contact_outcome": "spoke",
+            t.api_post(&tm, &format!("/api/v1/cases/{case}/timeline"), &json!({"kind": "contact", "sensitivity": "ordinary", "contact_method": "phone", "contact_outcome": "spoke",
                               "body": "Called before triage met", "occurred_on": on, "occurred_time": "10:00",
-                              "submission_key": hearth_app::secrets::new_token()}))
-                .send()
-                .await
-                .unwrap()
+                              "submission_key": hearth_app::secrets::new_token()})).await
         }
     };
     // The day after the referral, before the case was opened at triage: allowed.
@@ -1842,15 +1815,7 @@ async fn allocations_caseloads_and_the_break_glass_log_work_over_the_api() {
     let tm = t.token_for(w.org, w.staff["team_manager"].0).await;
     let post = |path: String, token: String, body: Value| {
         let t = &t;
-        async move {
-            Client::new()
-                .post(t.url(&path))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-        }
+        async move { t.api_post(&token, &path, &body).await }
     };
     let loads: Value = t
         .api_get(&tm, "/api/v1/caseloads")

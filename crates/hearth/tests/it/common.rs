@@ -530,6 +530,26 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn api_post(&self, token: &str, path: &str, body: &serde_json::Value) -> Response {
+        Client::new()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn api_put(&self, token: &str, path: &str, body: &serde_json::Value) -> Response {
+        Client::new()
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Every audit entry's text, for checks on what the trail holds.
     pub async fn audit_rows(
         &self,

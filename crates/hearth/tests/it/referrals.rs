@@ -229,16 +229,10 @@ async fn matches_are_shown_only_at_the_level_the_user_may_see() {
     let w = t.world().await;
     let referrer = t.token_for(w.org, w.staff["idva"].0).await;
     // Kyle Sallowmere is in the Engage team's case, which the Idva team's manager cannot open.
-    let r = Client::new()
-        .post(t.url("/api/v1/referrals"))
-        .bearer_auth(&referrer)
-        .json(&json!({
+    let r = t.api_post(&referrer, "/api/v1/referrals", &json!({
             "submission_key": new_key(), "referrer_name": "Ifeoma", "referrer_agency": "other", "referrer_email": "i@example.org",
             "given_name": "Kyle", "family_name": "Sallowmere", "address": "somewhere", "consent": "yes"
-        }))
-        .send()
-        .await
-        .unwrap();
+        })).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let id = r.json::<Value>().await.unwrap()["id"]
         .as_str()
@@ -304,19 +298,13 @@ async fn a_referral_accepted_into_a_new_case_places_each_person_with_their_role(
     let t = spawn_app().await;
     let w = t.world().await;
     let referrer = t.token_for(w.org, w.staff["referrer"].0).await;
-    let r = Client::new()
-        .post(t.url("/api/v1/referrals"))
-        .bearer_auth(&referrer)
-        .json(&json!({
+    let r = t.api_post(&referrer, "/api/v1/referrals", &json!({
             "submission_key": new_key(), "referrer_name": "PC Dawn Hale", "referrer_agency": "police", "referrer_phone": "01632 960001",
             "given_name": "Priya", "family_name": "Larkspurrow", "date_of_birth": "1985-02-03", "phone": "07700 900555",
             "safe_to_phone": "safe", "harm_given_name": "Ravi", "harm_family_name": "Larkspurrow",
             "child1_name": "Mia Larkspurrow", "child1_dob": "2015-06-01", "other_adults": "Asha Larkspurrow\n",
             "consent": "no", "consent_notes": "High risk: police attended twice this month"
-        }))
-        .send()
-        .await
-        .unwrap();
+        })).await;
     assert_eq!(
         r.status(),
         StatusCode::CREATED,
@@ -337,13 +325,13 @@ async fn a_referral_accepted_into_a_new_case_places_each_person_with_their_role(
     assert_eq!(queue[0]["source"], "api");
     assert_eq!(queue[0]["referrer_agency"], "police");
 
-    let r = Client::new()
-        .post(t.url(&format!("/api/v1/referrals/{id}/decision")))
-        .bearer_auth(&tm)
-        .json(&json!({"decision": "accept", "team_id": w.idva_team}))
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .api_post(
+            &tm,
+            &format!("/api/v1/referrals/{id}/decision"),
+            &json!({"decision": "accept", "team_id": w.idva_team}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let case_id = r.json::<Value>().await.unwrap()["case_id"]
         .as_str()
@@ -896,14 +884,8 @@ async fn first_contact_is_due_by_risk_and_stands_out_when_overdue() {
 
     // An attempt does not count; speaking with her does, and says it was late.
     for (outcome, expect) in [("no_answer", "overdue"), ("spoke", "made_late")] {
-        let r = Client::new()
-            .post(t.url(&format!("/api/v1{case_page}/timeline")))
-            .bearer_auth(&token)
-            .json(&json!({"kind": "contact", "sensitivity": "ordinary", "person_id": person, "contact_method": "phone",
-                          "contact_outcome": outcome, "body": "", "submission_key": new_key()}))
-            .send()
-            .await
-            .unwrap();
+        let r = t.api_post(&token, &format!("/api/v1{case_page}/timeline"), &json!({"kind": "contact", "sensitivity": "ordinary", "person_id": person, "contact_method": "phone",
+                          "contact_outcome": outcome, "body": "", "submission_key": new_key()})).await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let caseload: Value = t
             .api_get(&token, "/api/v1/caseload")
