@@ -61,10 +61,15 @@ pub enum Action {
     /// Open a case one is not allocated to, in an emergency, giving a reason (audited, shown to
     /// the service manager).
     BreakGlass,
+    /// Coordinate MARAC: meetings, agendas, attendance, actions, every referral sent, and the
+    /// MARAC figures.
+    RunMarac,
+    /// Load new versions of instruments (risk checklists, outcome measures, evaluation forms).
+    ManageInstruments,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewCaseRecord,
         Action::ViewRecordHistory,
         Action::ViewUsers,
@@ -77,6 +82,8 @@ impl Action {
         Action::Triage,
         Action::Allocate,
         Action::BreakGlass,
+        Action::RunMarac,
+        Action::ManageInstruments,
     ];
 
     pub fn label(self) -> &'static str {
@@ -93,6 +100,8 @@ impl Action {
             Action::Triage => "Triage referrals",
             Action::Allocate => "Allocate and close cases",
             Action::BreakGlass => "Open another case in an emergency (break-glass)",
+            Action::RunMarac => "Coordinate MARAC meetings and actions",
+            Action::ManageInstruments => "Load checklists and measures",
         }
     }
 
@@ -119,22 +128,25 @@ use Scope::{Allocated as Own, None as No, Organisation as Org, Team};
 
 /// Who may do what. Columns are in the order of [`Action::ALL`]:
 /// open records · record history · list staff · manage staff · API tokens · whole audit trail ·
-/// record work · withdraw entries · send referrals · triage · allocate and close · break-glass.
+/// record work · withdraw entries · send referrals · triage · allocate and close · break-glass ·
+/// coordinate MARAC · load instruments.
 ///
-/// Administrators run the system but see no case records: need to know, not rank.
+/// Administrators run the system but see no case records: need to know, not rank. Team and
+/// service managers act as MARAC coordinator; Engage practitioners never do, because MARAC
+/// papers carry the victim's safe contact details.
 #[rustfmt::skip]
-pub const GRANTS: [(Role, [Scope; 12]); 11] = [
-    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No,   No,  No,  No, No ]),
-    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org,  Org, Org, Org, No ]),
-    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team, Org, Org, Team, Org]),
-    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
-    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
-    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
-    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
-    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org]),
-    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No ]),
-    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No ]),
-    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No,   Org, No,  No, No ]),
+pub const GRANTS: [(Role, [Scope; 14]); 11] = [
+    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No,   No,  No,  No, No,  No,  Org]),
+    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org,  Org, Org, Org, No,  Org, Org]),
+    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team, Org, Org, Team, Org, Org, No ]),
+    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
+    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
+    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
+    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
+    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
+    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No,  No,  No ]),
+    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No,  No,  No ]),
+    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No,   Org, No,  No, No,  No,  No ]),
 ];
 
 /// The scope a role is granted for an action.

@@ -52,10 +52,75 @@ pub fn format_date(d: Date) -> String {
     .unwrap_or_default()
 }
 
+/// A date typed as DD/MM/YYYY (or YYYY-MM-DD, which date pickers send). Empty is `None`.
+pub fn parse_date(field: &str, raw: &str, what: &str) -> Result<Option<Date>, crate::FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    Date::parse(
+        s,
+        format_description!("[day padding:none]/[month padding:none]/[year]"),
+    )
+    .or_else(|_| Date::parse(s, format_description!("[year]-[month]-[day]")))
+    .map(Some)
+    .map_err(|_| {
+        crate::FieldError::new(
+            field,
+            format!("Enter {what} as a real date, like 27/03/2027"),
+        )
+    })
+}
+
+/// The same day a number of months later (or earlier), held to the month's last day: a year
+/// after 29 February is 28 February.
+pub fn add_months(d: Date, months: i32) -> Date {
+    let total = d.year() * 12 + (d.month() as i32 - 1) + months;
+    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+    let month = Month::try_from(month0 as u8 + 1).expect("month in range");
+    let day = d.day().min(month.length(year));
+    Date::from_calendar_date(year, month, day).expect("valid date")
+}
+
+/// ISO form for storage: sorts as text in date order on both databases.
+pub fn iso(d: Date) -> String {
+    d.format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+pub fn from_iso(s: &str) -> Option<Date> {
+    Date::parse(s, format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// Today's date in the UK at this instant.
+pub fn uk_today(t: Timestamp) -> Date {
+    to_uk(t).date()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn months_are_added_on_the_calendar() {
+        assert_eq!(add_months(date!(2026 - 11 - 23), 12), date!(2027 - 11 - 23));
+        assert_eq!(
+            add_months(date!(2024 - 02 - 29), -12),
+            date!(2023 - 02 - 28)
+        );
+        assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
+        assert_eq!(add_months(date!(2026 - 03 - 15), -3), date!(2025 - 12 - 15));
+        assert_eq!(
+            from_iso(&iso(date!(2026 - 03 - 05))),
+            Some(date!(2026 - 03 - 05))
+        );
+        assert_eq!(
+            parse_date("d", "5/3/2026", "the date").unwrap(),
+            Some(date!(2026 - 03 - 05))
+        );
+        assert!(parse_date("d", "31/2/2026", "the date").is_err());
+    }
 
     #[test]
     fn winter_is_gmt() {
