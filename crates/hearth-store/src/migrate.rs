@@ -59,6 +59,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_involvement.sql"),
         include_str!("../migrations/postgres/0008_involvement.sql"),
     ),
+    (
+        9,
+        "risk_and_marac",
+        include_str!("../migrations/sqlite/0009_risk_and_marac.sql"),
+        include_str!("../migrations/postgres/0009_risk_and_marac.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

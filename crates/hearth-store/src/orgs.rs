@@ -54,6 +54,7 @@ pub async fn create(
     .bind(to_unix(now))
     .execute(&mut *conn)
     .await?;
+    crate::risk::install_shipped(conn, now, id).await?;
     Ok(Organisation {
         id,
         name: name.into(),

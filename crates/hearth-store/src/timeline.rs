@@ -225,6 +225,35 @@ pub async fn record_event(
     by: Uuid,
     key: &str,
 ) -> Result<Uuid> {
+    record_event_as(
+        conn,
+        cipher,
+        now,
+        (org_id, case_id, person_id),
+        occurred_at,
+        body,
+        by,
+        key,
+        Sensitivity::Ordinary,
+    )
+    .await
+}
+
+/// Record a key event that only those who may see the person's sensitive data can read, such
+/// as a change of risk level. `at` is (organisation, case, person).
+#[allow(clippy::too_many_arguments)]
+pub async fn record_event_as(
+    conn: &mut AnyConnection,
+    cipher: &crate::FieldCipher,
+    now: Timestamp,
+    at: (Uuid, Uuid, Option<Uuid>),
+    occurred_at: Timestamp,
+    body: &str,
+    by: Uuid,
+    key: &str,
+    sensitivity: Sensitivity,
+) -> Result<Uuid> {
+    let (org_id, case_id, person_id) = at;
     let id = new_id(now);
     let e = NewEntry {
         id,
@@ -232,7 +261,7 @@ pub async fn record_event(
         case_id,
         person_id,
         kind: EntryKind::Event,
-        sensitivity: Sensitivity::Ordinary,
+        sensitivity,
         by,
         submission_key: key,
     };

@@ -1,0 +1,115 @@
+//! Versions of each person's safety plan. As with contact details, the unique (person, version)
+//! pair turns two saves at once into a conflict rather than a silent overwrite.
+
+use crate::row;
+use crate::{Result, StoreError};
+use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::new_id;
+use hearth_domain::ukdate::{from_iso, iso};
+use sqlx::AnyConnection;
+use time::Date;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct PlanVersion {
+    pub version: i64,
+    pub case_id: Uuid,
+    pub template: String,
+    pub review_on: Date,
+    pub sealed: Vec<u8>,
+    pub recorded_at: Timestamp,
+    pub recorded_by_name: String,
+}
+
+pub fn place(person_id: Uuid, version: i64) -> String {
+    format!("safety_plans.sealed:{person_id}:{version}")
+}
+
+/// Every version, newest first.
+pub async fn versions(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    person_id: Uuid,
+) -> Result<Vec<PlanVersion>> {
+    let rows = sqlx::query(
+        "SELECT p.version, p.case_id, p.template, p.review_on, p.sealed, p.recorded_at, u.display_name \
+         FROM safety_plans p JOIN users u ON u.id = p.recorded_by \
+         WHERE p.org_id = $1 AND p.person_id = $2 ORDER BY p.version DESC",
+    )
+    .bind(org_id.to_string())
+    .bind(person_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let on = row::text(r, "review_on")?;
+            Ok(PlanVersion {
+                version: row::int(r, "version")?,
+                case_id: row::id(r, "case_id")?,
+                template: row::text(r, "template")?,
+                review_on: from_iso(&on)
+                    .ok_or_else(|| StoreError::Corrupt(format!("review date {on}")))?,
+                sealed: row::bytes(r, "sealed")?,
+                recorded_at: row::at(r, "recorded_at")?,
+                recorded_by_name: row::text(r, "display_name")?,
+            })
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    org_id: Uuid,
+    case_id: Uuid,
+    person_id: Uuid,
+    version: i64,
+    template: &str,
+    review_on: Date,
+    sealed: Vec<u8>,
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO safety_plans (id, org_id, case_id, person_id, version, template, review_on, sealed, recorded_at, recorded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(new_id(now).to_string())
+    .bind(org_id.to_string())
+    .bind(case_id.to_string())
+    .bind(person_id.to_string())
+    .bind(version)
+    .bind(template)
+    .bind(iso(review_on))
+    .bind(sealed)
+    .bind(to_unix(now))
+    .bind(by.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The review date of each person's current plan in a case, for the due list.
+pub async fn reviews_in_case(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    case_id: Uuid,
+) -> Result<Vec<(Uuid, Date)>> {
+    let rows = sqlx::query(
+        "SELECT p.person_id, p.review_on FROM safety_plans p WHERE p.org_id = $1 AND p.case_id = $2 \
+         AND p.version = (SELECT MAX(q.version) FROM safety_plans q WHERE q.person_id = p.person_id)",
+    )
+    .bind(org_id.to_string())
+    .bind(case_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let on = row::text(r, "review_on")?;
+            Ok((
+                row::id(r, "person_id")?,
+                from_iso(&on).ok_or_else(|| StoreError::Corrupt(format!("review date {on}")))?,
+            ))
+        })
+        .collect()
+}
