@@ -390,18 +390,24 @@ async fn check_subject(
     Ok(person)
 }
 
-/// Add a note, contact or key event. Sending the same form twice saves it once.
-pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm) -> Result<Uuid> {
-    let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
-    let key = form.submission_key.trim();
+/// The token a form carries so that sending it twice saves once.
+pub(crate) fn submission_key(raw: &str) -> Result<&str> {
+    let key = raw.trim();
     if key.len() < 16 || key.len() > 100 {
         return Err(AppError::invalid(
             "submission_key",
             "The form is incomplete: reload the page and try again",
         ));
     }
+    Ok(key)
+}
+
+/// Add a note, contact or key event. Sending the same form twice saves it once.
+pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm) -> Result<Uuid> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
+    let key = submission_key(&form.submission_key)?;
     if let Some(existing) = timeline::by_submission(&mut tx, actor.org_id, key).await? {
         return Ok(existing);
     }
@@ -780,11 +786,14 @@ pub async fn close_case(
 // ---- first contact -----------------------------------------------------------------------------
 
 /// What a caseload shows about each case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Standing {
     pub first_contact: Option<hearth_domain::targets::FirstContact>,
-    /// From the referrer's risk checklist score until risk assessment arrives: "High" or "Standard".
+    /// The current risk level: the highest of the newest assessments of the people in the case
+    /// the user may see, else the referrer's checklist score ("High" or "Standard").
     pub risk: Option<&'static str>,
+    /// Who set the current level and when; `None` while it comes from the referral.
+    pub risk_set: Option<(Timestamp, String)>,
     pub last_contact: Option<Timestamp>,
 }
 
@@ -849,6 +858,20 @@ pub async fn standings(
                 &app.first_contact,
                 now,
             ));
+        }
+        let mut highest: Option<&hearth_store::risk::StoredAssessment> = None;
+        let latest = hearth_store::risk::latest_in_case(&mut conn, actor.org_id, *case_id).await?;
+        for a in &latest {
+            if cases::may_see_person_field(&mut conn, actor, a.person_id, FieldClass::Sensitive)
+                .await?
+                && highest.is_none_or(|h| a.level > h.level)
+            {
+                highest = Some(a);
+            }
+        }
+        if let Some(h) = highest {
+            standing.risk = Some(h.level.label());
+            standing.risk_set = Some((h.assessed_at, h.assessed_by_name.clone()));
         }
         out.insert(*case_id, standing);
     }

@@ -6,9 +6,14 @@ pub mod auth;
 pub mod break_glass;
 pub mod casework;
 pub mod demo;
+pub mod due;
 pub mod error;
+pub mod instruments;
+pub mod marac;
 pub mod records;
 pub mod referrals;
+pub mod risk;
+pub mod safety_plans;
 pub mod search;
 pub mod secrets;
 pub mod tokens;
@@ -54,6 +59,30 @@ pub struct App {
     pub caseload_capacity: i64,
     /// Why a case or a person's involvement closes: (code, label), from configuration.
     pub exit_reasons: Vec<(String, String)>,
+    pub risk: RiskSettings,
+    pub marac: MaracSettings,
+}
+
+/// When risk is reassessed; from configuration.
+#[derive(Debug, Clone)]
+pub struct RiskSettings {
+    /// Days from one assessment until the next falls due (default 8 weeks).
+    pub reassess_after_days: i64,
+}
+
+impl Default for RiskSettings {
+    fn default() -> Self {
+        Self {
+            reassess_after_days: 56,
+        }
+    }
+}
+
+/// The local figures the MARAC dashboard needs; from configuration.
+#[derive(Debug, Clone, Default)]
+pub struct MaracSettings {
+    /// Adult women (16 and over) in the area the MARAC covers, for cases per 10,000.
+    pub adult_female_population: Option<i64>,
 }
 
 impl App {
@@ -68,6 +97,8 @@ impl App {
                 .iter()
                 .map(|(c, l)| (c.to_string(), l.to_string()))
                 .collect(),
+            risk: RiskSettings::default(),
+            marac: MaracSettings::default(),
         }
     }
 

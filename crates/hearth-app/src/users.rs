@@ -29,7 +29,7 @@ impl By<'_> {
         }
     }
 
-    fn actor_id(&self) -> Option<Uuid> {
+    pub fn actor_id(&self) -> Option<Uuid> {
         match self {
             By::User(a) => Some(a.user_id),
             By::Command { .. } => None,

@@ -1,0 +1,161 @@
+//! Loading and reading instrument definitions. A new version is checked in full before it is
+//! stored; a bad one is refused with its file, line and problem, and the version in use stays.
+
+use crate::users::By;
+use crate::{App, AppError, Result};
+use hearth_domain::access::Action;
+use hearth_domain::instrument::{self, Instrument, Kind};
+use hearth_domain::Actor;
+use hearth_store::audit;
+use hearth_store::risk::{self as store, StoredInstrument};
+use hearth_store::Tx;
+use uuid::Uuid;
+
+/// Make sure every organisation has the shipped definitions (for databases created before
+/// they existed). Safe to run at every start.
+pub async fn install_shipped_everywhere(app: &App) -> Result<usize> {
+    let mut tx = app.store.begin().await?;
+    let mut added = 0;
+    for org in hearth_store::orgs::list(&mut tx).await? {
+        added += store::install_shipped(&mut tx, app.now(), org.id).await?;
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Parse a stored definition. Stored versions were checked on the way in, so a failure here
+/// means the database was changed behind Hearth's back.
+pub fn open(stored: &StoredInstrument) -> Result<Instrument> {
+    instrument::parse(&stored.source, &stored.definition)
+        .map_err(|e| AppError::Internal(format!("stored instrument no longer parses: {e}")))
+}
+
+/// The current version of one instrument.
+pub async fn current(tx: &mut Tx, org_id: Uuid, key: &str) -> Result<Instrument> {
+    let stored = store::instrument_version(tx, org_id, key, None)
+        .await?
+        .ok_or_else(|| AppError::invalid("instrument", "Choose a checklist from the list"))?;
+    open(&stored)
+}
+
+/// The version answers were given on.
+pub async fn version(tx: &mut Tx, org_id: Uuid, key: &str, version: i64) -> Result<Instrument> {
+    let stored = store::instrument_version(tx, org_id, key, Some(version))
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("instrument {key} v{version} is missing")))?;
+    open(&stored)
+}
+
+/// The current version of every instrument of a kind.
+pub async fn current_of_kind(tx: &mut Tx, org_id: Uuid, kind: Kind) -> Result<Vec<Instrument>> {
+    store::current_instruments(tx, org_id)
+        .await?
+        .iter()
+        .filter(|s| s.kind == kind.code())
+        .map(open)
+        .collect()
+}
+
+/// One line of the instruments list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listed {
+    pub key: String,
+    pub version: i64,
+    pub kind: String,
+    pub title: String,
+    pub source: String,
+    pub loaded_at: hearth_domain::Timestamp,
+    pub current: bool,
+}
+
+/// Every version of every instrument, for the people who manage them.
+pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Listed>> {
+    By::User(actor).check(Action::ManageInstruments)?;
+    let mut conn = app.store.conn().await?;
+    let all = store::all_instruments(&mut conn, actor.org_id).await?;
+    let mut out: Vec<Listed> = Vec::new();
+    for s in all {
+        let current = !out.iter().any(|l| l.key == s.key);
+        out.push(Listed {
+            key: s.key,
+            version: s.version,
+            kind: s.kind,
+            title: s.title,
+            source: s.source,
+            loaded_at: s.loaded_at,
+            current,
+        });
+    }
+    Ok(out)
+}
+
+/// Load a new version of an instrument. The version must be above every version already
+/// loaded for its key: answers given on an older version keep meaning what they meant.
+pub async fn load(app: &App, by: By<'_>, file: &str, src: &str) -> Result<Instrument> {
+    by.check(Action::ManageInstruments)?;
+    let org_id = by.org_id();
+    let file = file.trim();
+    let file = if file.is_empty() {
+        "pasted definition"
+    } else {
+        file
+    };
+    if src.len() > 200_000 {
+        return Err(AppError::invalid(
+            "definition",
+            "The definition is too long: keep it under 200,000 characters",
+        ));
+    }
+    let def =
+        instrument::parse(file, src).map_err(|e| AppError::invalid("definition", e.to_string()))?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    if let Some(newest) = store::instrument_version(&mut tx, org_id, &def.key, None).await? {
+        if def.version <= newest.version {
+            return Err(AppError::invalid(
+                "definition",
+                format!(
+                    "{file}: {} version {} is already loaded; give the new definition version {} or higher",
+                    def.key,
+                    newest.version,
+                    newest.version + 1
+                ),
+            ));
+        }
+        if newest.kind != def.kind.code() {
+            return Err(AppError::invalid(
+                "definition",
+                format!(
+                    "{file}: {} is a {} instrument and cannot become a {} one; give it a new key",
+                    def.key,
+                    newest.kind,
+                    def.kind.code()
+                ),
+            ));
+        }
+    }
+    store::insert_instrument(
+        &mut tx,
+        now,
+        org_id,
+        &def.key,
+        def.version,
+        def.kind.code(),
+        &def.title,
+        src,
+        file,
+        by.actor_id(),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        by.event("instrument.load", "organisation", org_id)
+            .detail("instrument", &def.key)
+            .detail("version", def.version),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(def)
+}

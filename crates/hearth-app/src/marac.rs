@@ -1,0 +1,881 @@
+//! MARAC: proposing and making referrals, meetings and their agendas, attendance, actions and
+//! the coordinator's figures. What goes to MARAC carries the victim's safe contact details, so
+//! it is location-class: the firewall applies in full, and only the coordinator (who must send
+//! it on) reads it beyond the case's own workers.
+
+use crate::risk::{facts, work_case};
+use crate::users::By;
+use crate::{App, AppError, Result};
+use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
+use hearth_domain::contact::{Channel, ContactDetails};
+use hearth_domain::ids::new_id;
+use hearth_domain::marac::{
+    self as rules, ActionForm, ActionStatus, ChildLine, Criterion, MeetingForm, ReferralDetails,
+    ReferralForm,
+};
+use hearth_domain::timeline::Sensitivity;
+use hearth_domain::ukdate::{format_date, uk_today};
+use hearth_domain::Actor;
+use hearth_store::audit::{self, AuditEvent};
+use hearth_store::marac::{self as store, Referral};
+use hearth_store::{cases, contact, timeline, Tx};
+use serde::Serialize;
+use time::Date;
+use uuid::Uuid;
+
+fn event(actor: &Actor, action: &'static str, kind: &'static str, id: Uuid) -> AuditEvent {
+    AuditEvent::new(action, kind)
+        .org(actor.org_id)
+        .actor(actor.user_id)
+        .entity(id)
+}
+
+/// A referral as lists show it: nothing sealed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferralLine {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub case_reference: String,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub referred_on: Date,
+    pub criteria: Vec<Criterion>,
+    pub source_agency: String,
+    pub is_repeat: bool,
+    pub repeat_dates: Vec<Date>,
+    pub meeting_id: Option<Uuid>,
+    pub meeting_on: Option<Date>,
+    pub referred_by: String,
+}
+
+impl From<&Referral> for ReferralLine {
+    fn from(r: &Referral) -> Self {
+        ReferralLine {
+            id: r.id,
+            case_id: r.case_id,
+            case_reference: r.case_reference.clone(),
+            person_id: r.person_id,
+            person_name: r.person_name.clone(),
+            referred_on: r.referred_on,
+            criteria: r.criteria.clone(),
+            source_agency: r.source_agency.clone(),
+            is_repeat: r.is_repeat,
+            repeat_dates: r.repeat_dates.clone(),
+            meeting_id: r.meeting_id,
+            meeting_on: r.meeting_on,
+            referred_by: r.created_by_name.clone(),
+        }
+    }
+}
+
+impl ReferralLine {
+    pub fn source_label(&self) -> &str {
+        rules::source_label(&self.source_agency)
+    }
+}
+
+/// Is the actor the MARAC coordinator?
+pub fn coordinates(actor: &Actor) -> bool {
+    By::User(actor).check(Action::RunMarac).is_ok()
+}
+
+/// May the actor read what was sent to MARAC about this person: as coordinator, or as someone
+/// who may see the person's location-class data?
+async fn may_read(tx: &mut Tx, actor: &Actor, person_id: Uuid) -> Result<bool> {
+    if coordinates(actor) {
+        return Ok(true);
+    }
+    match cases::person_decision(tx, actor, Action::ViewCaseRecord, person_id).await? {
+        Decision::Allow => {
+            Ok(cases::may_see_person_field(tx, actor, person_id, FieldClass::Location).await?)
+        }
+        Decision::Forbidden => Err(AppError::Forbidden),
+        Decision::Hidden => Err(AppError::NotFound),
+    }
+}
+
+/// Earlier MARAC dates of this person: the dates of meetings that heard them.
+async fn heard_dates(tx: &mut Tx, org_id: Uuid, person_id: Uuid) -> Result<Vec<Date>> {
+    Ok(store::referrals_for_person(tx, org_id, person_id)
+        .await?
+        .iter()
+        .filter_map(|r| r.meeting_on)
+        .collect())
+}
+
+/// A MARAC referral proposed from the record, pre-filled so nobody types anything twice.
+#[derive(Debug, Clone, Serialize)]
+pub struct Proposal {
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub case_id: Uuid,
+    /// What the record shows (may be empty: a referral on judgement alone is still allowed).
+    pub proposed: Vec<Criterion>,
+    /// Earlier MARAC dates within 12 months: the referral will be a repeat.
+    pub repeat_dates: Vec<Date>,
+    pub form: ReferralForm,
+}
+
+fn describe_contact(c: &ContactDetails) -> String {
+    let mut lines = Vec::new();
+    for ch in Channel::ALL {
+        let a = c.arrangement(&ch);
+        let when = if a.when.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", a.when.trim())
+        };
+        lines.push(format!("{}: {}{}", ch.label(), a.safety.label(), when));
+    }
+    if !c.phone.is_empty() {
+        lines.push(format!("Phone: {}", c.phone));
+    }
+    if !c.email.is_empty() {
+        lines.push(format!("Email: {}", c.email));
+    }
+    if !c.address.is_empty() {
+        let flag = if c.confidential_address {
+            " (CONFIDENTIAL ADDRESS: never share with the person causing harm)"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "Address: {} {}{}",
+            c.address.replace('\n', ", "),
+            c.postcode,
+            flag
+        ));
+    }
+    lines.join("\n")
+}
+
+/// The proposal for a person, pre-filled from the case: safe contact details, the people
+/// causing harm, the children, and a summary of the latest assessment.
+pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Proposal> {
+    let now = app.now();
+    let today = uk_today(now);
+    let mut tx = app.store.begin().await?;
+    let (case_id, _) = work_case(&mut tx, actor, person_id, FieldClass::Location).await?;
+    let record = cases::get(&mut tx, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let person_name = record
+        .members
+        .iter()
+        .find(|m| m.person_id == person_id)
+        .map(|m| format!("{} {}", m.given_name, m.family_name))
+        .unwrap_or_default();
+    let safe_contact = match contact::versions(&mut tx, actor.org_id, person_id)
+        .await?
+        .first()
+    {
+        Some(v) => {
+            let json = cipher.decrypt(&contact::place(person_id, v.version), &v.sealed)?;
+            let c: ContactDetails = serde_json::from_str(&json)
+                .map_err(|e| AppError::Internal(format!("contact details: {e}")))?;
+            describe_contact(&c)
+        }
+        None => String::new(),
+    };
+    let born = |m: &cases::Member| {
+        m.date_of_birth
+            .as_deref()
+            .and_then(hearth_domain::ukdate::from_iso)
+            .map(|d| {
+                d.format(time::macros::format_description!("[day]/[month]/[year]"))
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default()
+    };
+    let perpetrators = record
+        .members
+        .iter()
+        .filter(|m| m.role == CaseRole::PersonCausingHarm && m.closed.is_none())
+        .map(|m| {
+            let b = born(m);
+            if b.is_empty() {
+                format!("{} {}", m.given_name, m.family_name)
+            } else {
+                format!("{} {}, born {b}", m.given_name, m.family_name)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let relationship_to = |child: Uuid| -> String {
+        record
+            .relationships
+            .iter()
+            .find(|r| {
+                (r.from_person == child && r.to_person == person_id)
+                    || (r.to_person == child && r.from_person == person_id)
+            })
+            .map(|r| {
+                hearth_domain::family::RELATIONSHIPS
+                    .iter()
+                    .find(|(c, _)| *c == r.kind)
+                    .map(|(_, l)| format!("{l} ({person_name})"))
+                    .unwrap_or_else(|| r.kind.clone())
+            })
+            .unwrap_or_else(|| format!("Child in {person_name}'s family"))
+    };
+    let children: Vec<ChildLine> = record
+        .members
+        .iter()
+        .filter(|m| m.role == CaseRole::ChildOrYoungPerson && m.closed.is_none())
+        .map(|m| ChildLine {
+            name: format!("{} {}", m.given_name, m.family_name),
+            date_of_birth: born(m),
+            school: String::new(),
+            relationship: relationship_to(m.person_id),
+        })
+        .collect();
+    let f = facts(&mut tx, actor.org_id, person_id).await?;
+    let proposed = f.marac_proposed(today);
+    let mut summary = String::new();
+    if let Some(a) = &f.latest {
+        summary.push_str(&format!(
+            "Risk checklist on {}: {} yes, {} risk.",
+            format_date(uk_today(a.assessed_at)),
+            a.yes_count,
+            a.level.label().to_lowercase()
+        ));
+        if a.judgement {
+            summary.push_str(" Raised to high on professional judgement.");
+        }
+    }
+    let callouts = f
+        .callout_dates
+        .iter()
+        .filter(|d| **d > hearth_domain::ukdate::add_months(today, -12))
+        .count();
+    if callouts > 0 {
+        summary.push_str(&format!(
+            " Police call-outs in the last 12 months: {callouts}."
+        ));
+    }
+    let repeat_dates =
+        rules::repeat_of(&heard_dates(&mut tx, actor.org_id, person_id).await?, today);
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "person.marac_prefill", "person", person_id),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut criteria: Vec<String> = proposed.iter().map(|c| c.code().to_string()).collect();
+    if !repeat_dates.is_empty() {
+        criteria.push(Criterion::Repeat.code().into());
+    }
+    Ok(Proposal {
+        person_id,
+        person_name,
+        case_id,
+        proposed,
+        repeat_dates,
+        form: ReferralForm {
+            criteria,
+            victim_knows: String::new(),
+            victim_consented: String::new(),
+            source_agency: "idva".into(),
+            details: ReferralDetails {
+                safe_contact,
+                perpetrators,
+                children,
+                summary: summary.trim().to_string(),
+            },
+            submission_key: String::new(),
+        },
+    })
+}
+
+/// Refer a person to MARAC. A referral within 12 months of their last MARAC is flagged as a
+/// repeat with the earlier dates, whatever was ticked. Sending the form twice refers once.
+pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralForm) -> Result<Uuid> {
+    let now = app.now();
+    let today = uk_today(now);
+    let mut tx = app.store.begin().await?;
+    let (case_id, role) = work_case(&mut tx, actor, person_id, FieldClass::Location).await?;
+    if role != CaseRole::VictimSurvivor {
+        return Err(AppError::invalid(
+            "person_id",
+            "MARAC referrals are made for the adult victim/survivor",
+        ));
+    }
+    let key = crate::casework::submission_key(&form.submission_key)?;
+    if let Some(existing) = store::referral_by_submission(&mut tx, actor.org_id, key).await? {
+        return Ok(existing);
+    }
+    let repeat_dates =
+        rules::repeat_of(&heard_dates(&mut tx, actor.org_id, person_id).await?, today);
+    let checked = form.parse(!repeat_dates.is_empty())?;
+    let id = new_id(now);
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let sealed =
+        serde_json::to_string(&checked.details).map_err(|e| AppError::Internal(e.to_string()))?;
+    store::insert_referral(
+        &mut tx,
+        now,
+        store::NewReferral {
+            id,
+            org_id: actor.org_id,
+            case_id,
+            person_id,
+            referred_on: today,
+            criteria: &checked.criteria,
+            source_agency: &checked.source_agency,
+            victim_knows: checked.victim_knows,
+            victim_consented: &checked.victim_consented,
+            repeat_dates: &repeat_dates,
+            sealed: cipher.encrypt(&store::details_place(id), &sealed)?,
+            meeting_id: None,
+            by: actor.user_id,
+            submission_key: key,
+        },
+    )
+    .await?;
+    let mut body = String::from("Referred to MARAC");
+    if !repeat_dates.is_empty() {
+        let dates: Vec<String> = repeat_dates.iter().map(|d| format_date(*d)).collect();
+        body.push_str(&format!(": a repeat (earlier MARAC {})", dates.join(", ")));
+    }
+    body.push('.');
+    timeline::record_event_as(
+        &mut tx,
+        &cipher,
+        now,
+        (actor.org_id, case_id, Some(person_id)),
+        now,
+        &body,
+        actor.user_id,
+        &format!("marac-referral:{id}"),
+        Sensitivity::Sensitive,
+    )
+    .await?;
+    let criteria: Vec<&str> = checked.criteria.iter().map(|c| c.code()).collect();
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "marac.refer", "person", person_id)
+            .detail("referral", id)
+            .detail("criteria", criteria.join(","))
+            .detail("repeat", !repeat_dates.is_empty()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// One action, opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionView {
+    pub id: Uuid,
+    pub referral_id: Uuid,
+    pub meeting_id: Uuid,
+    pub case_id: Uuid,
+    pub case_reference: String,
+    pub person_id: Uuid,
+    pub agency: String,
+    pub description: String,
+    pub due_on: Date,
+    pub status: ActionStatus,
+    pub overdue: bool,
+}
+
+fn open_action(
+    cipher: &hearth_store::FieldCipher,
+    a: &store::Action,
+    today: Date,
+) -> Result<ActionView> {
+    Ok(ActionView {
+        id: a.id,
+        referral_id: a.referral_id,
+        meeting_id: a.meeting_id,
+        case_id: a.case_id,
+        case_reference: a.case_reference.clone(),
+        person_id: a.person_id,
+        agency: a.agency.clone(),
+        description: cipher.decrypt(&store::action_place(a.id), &a.description)?,
+        due_on: a.due_on,
+        status: a.status,
+        overdue: rules::is_overdue(a.status, a.due_on, today),
+    })
+}
+
+/// A referral, opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferralView {
+    pub line: ReferralLine,
+    pub victim_knows: bool,
+    pub victim_consented: String,
+    pub details: ReferralDetails,
+    pub actions: Vec<ActionView>,
+    /// Meetings it could be listed for (coordinator only, while it waits).
+    pub meetings: Vec<MeetingLine>,
+    pub can_coordinate: bool,
+    pub can_update_actions: bool,
+}
+
+async fn referral_in_scope(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Referral> {
+    let r = store::referral_by_id(tx, actor.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_read(tx, actor, r.person_id).await? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(r)
+}
+
+pub async fn view_referral(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
+    let now = app.now();
+    let today = uk_today(now);
+    let mut tx = app.store.begin().await?;
+    let r = referral_in_scope(&mut tx, actor, id).await?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let details: ReferralDetails =
+        serde_json::from_str(&cipher.decrypt(&store::details_place(r.id), &r.sealed)?)
+            .map_err(|e| AppError::Internal(format!("MARAC referral: {e}")))?;
+    let actions = store::actions_for_case(&mut tx, actor.org_id, r.case_id)
+        .await?
+        .iter()
+        .filter(|a| a.referral_id == r.id)
+        .map(|a| open_action(&cipher, a, today))
+        .collect::<Result<Vec<_>>>()?;
+    let can_coordinate = coordinates(actor);
+    let meetings = if can_coordinate && r.meeting_id.is_none() {
+        store::meetings(&mut tx, actor.org_id)
+            .await?
+            .into_iter()
+            .filter(|m| m.held_on >= today)
+            .map(MeetingLine::from)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_update_actions = can_coordinate
+        || cases::case_decision(&mut tx, actor, Action::RecordWork, r.case_id).await?
+            == Decision::Allow;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "marac.referral_view", "person", r.person_id).detail("referral", r.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ReferralView {
+        line: ReferralLine::from(&r),
+        victim_knows: r.victim_knows,
+        victim_consented: r.victim_consented.clone(),
+        details,
+        actions,
+        meetings,
+        can_coordinate,
+        can_update_actions,
+    })
+}
+
+// ---- meetings ----------------------------------------------------------------------------------
+
+/// A meeting as lists show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingLine {
+    pub id: Uuid,
+    pub held_on: Date,
+    pub area: String,
+    /// Cases on its agenda.
+    pub cases: i64,
+}
+
+impl From<store::Meeting> for MeetingLine {
+    fn from(m: store::Meeting) -> Self {
+        MeetingLine {
+            id: m.id,
+            held_on: m.held_on,
+            area: m.area,
+            cases: m.cases,
+        }
+    }
+}
+
+/// The coordinator's list: meetings, referrals waiting for one, and overdue actions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    pub upcoming: Vec<MeetingLine>,
+    pub past: Vec<MeetingLine>,
+    pub waiting: Vec<ReferralLine>,
+    pub overdue_actions: Vec<ActionView>,
+    pub dashboard: rules::Dashboard,
+    /// Cases heard at each past meeting in the last 12 months: (date, area, cases).
+    pub heard_per_meeting: Vec<(Date, String, i64)>,
+}
+
+pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
+    By::User(actor).check(Action::RunMarac)?;
+    let now = app.now();
+    let today = uk_today(now);
+    let mut tx = app.store.begin().await?;
+    let meetings = store::meetings(&mut tx, actor.org_id).await?;
+    let (upcoming, past): (Vec<MeetingLine>, Vec<MeetingLine>) = meetings
+        .into_iter()
+        .map(MeetingLine::from)
+        .partition(|m| m.held_on >= today);
+    let mut upcoming = upcoming;
+    upcoming.sort_by_key(|m| m.held_on);
+    let waiting = store::referrals_on(&mut tx, actor.org_id, None)
+        .await?
+        .iter()
+        .map(ReferralLine::from)
+        .collect();
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let overdue_actions =
+        store::open_actions_due_by(&mut tx, actor.org_id, today - time::Duration::days(1))
+            .await?
+            .iter()
+            .map(|a| open_action(&cipher, a, today))
+            .collect::<Result<Vec<_>>>()?;
+    let heard: Vec<rules::Heard> = store::heard(&mut tx, actor.org_id, today)
+        .await?
+        .into_iter()
+        .map(|(meeting_on, repeat, source_agency)| rules::Heard {
+            meeting_on,
+            repeat,
+            source_agency,
+        })
+        .collect();
+    let dashboard = rules::dashboard(&heard, today, app.marac.adult_female_population);
+    let since = hearth_domain::ukdate::add_months(today, -12);
+    let heard_per_meeting = past
+        .iter()
+        .filter(|m| m.held_on > since)
+        .map(|m| (m.held_on, m.area.clone(), m.cases))
+        .collect();
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "marac.overview_view", "organisation", actor.org_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Overview {
+        upcoming,
+        past,
+        waiting,
+        overdue_actions,
+        dashboard,
+        heard_per_meeting,
+    })
+}
+
+pub async fn create_meeting(app: &App, actor: &Actor, form: &MeetingForm) -> Result<Uuid> {
+    By::User(actor).check(Action::RunMarac)?;
+    let (held_on, area) = form.parse()?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let id = new_id(now);
+    store::insert_meeting(
+        &mut tx,
+        now,
+        id,
+        actor.org_id,
+        held_on,
+        &area,
+        actor.user_id,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "marac.meeting_create", "marac_meeting", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// One case on a meeting's agenda, with its actions.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgendaItem {
+    pub referral: ReferralLine,
+    pub actions: Vec<ActionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingView {
+    pub id: Uuid,
+    pub held_on: Date,
+    pub area: String,
+    pub agenda: Vec<AgendaItem>,
+    pub attendance: Vec<(String, String)>,
+    /// Referrals waiting for a meeting, to add to this one.
+    pub waiting: Vec<ReferralLine>,
+}
+
+pub async fn meeting(app: &App, actor: &Actor, id: Uuid) -> Result<MeetingView> {
+    By::User(actor).check(Action::RunMarac)?;
+    let now = app.now();
+    let today = uk_today(now);
+    let mut tx = app.store.begin().await?;
+    let m = store::meeting_by_id(&mut tx, actor.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let actions = store::actions_for_meeting(&mut tx, actor.org_id, id).await?;
+    let agenda = store::referrals_on(&mut tx, actor.org_id, Some(id))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(AgendaItem {
+                referral: ReferralLine::from(r),
+                actions: actions
+                    .iter()
+                    .filter(|a| a.referral_id == r.id)
+                    .map(|a| open_action(&cipher, a, today))
+                    .collect::<Result<Vec<_>>>()?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let attendance = store::attendance(&mut tx, id).await?;
+    let waiting = store::referrals_on(&mut tx, actor.org_id, None)
+        .await?
+        .iter()
+        .map(ReferralLine::from)
+        .collect();
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "marac.meeting_view", "marac_meeting", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(MeetingView {
+        id,
+        held_on: m.held_on,
+        area: m.area,
+        agenda,
+        attendance,
+        waiting,
+    })
+}
+
+/// Put a waiting referral on a meeting's agenda.
+pub async fn list_case(
+    app: &App,
+    actor: &Actor,
+    meeting_id: Uuid,
+    referral_id: Uuid,
+) -> Result<()> {
+    By::User(actor).check(Action::RunMarac)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    store::meeting_by_id(&mut tx, actor.org_id, meeting_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = store::referral_by_id(&mut tx, actor.org_id, referral_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid("referral_id", "Choose a referral waiting for a meeting")
+        })?;
+    if r.meeting_id == Some(meeting_id) {
+        return Ok(());
+    }
+    if !store::list_for_meeting(&mut tx, actor.org_id, referral_id, meeting_id).await? {
+        return Err(AppError::Conflict {
+            field: Some("referral_id"),
+            message: "That referral is already on another meeting's agenda. Nothing was changed."
+                .into(),
+        });
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "marac.case_list", "marac_meeting", meeting_id)
+            .detail("referral", referral_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Record that an agency was present or sent apologies.
+pub async fn set_attendance(
+    app: &App,
+    actor: &Actor,
+    meeting_id: Uuid,
+    agency: &str,
+    status: &str,
+) -> Result<()> {
+    By::User(actor).check(Action::RunMarac)?;
+    let agency = agency.trim();
+    let mut invalid = hearth_domain::Invalid::default();
+    if agency.is_empty() || agency.chars().count() > 200 {
+        invalid.push("agency", "Enter the agency's name (200 characters at most)");
+    }
+    if !rules::ATTENDANCE.iter().any(|(c, _)| *c == status.trim()) {
+        invalid.push("status", "Choose present or sent apologies");
+    }
+    invalid.into_result()?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    store::meeting_by_id(&mut tx, actor.org_id, meeting_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = store::set_attendance(
+        &mut tx,
+        now,
+        actor.org_id,
+        meeting_id,
+        agency,
+        status.trim(),
+        actor.user_id,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "marac.attendance", "marac_meeting", meeting_id)
+            .detail("status", status.trim())
+            .detail("before", before.unwrap_or_else(|| "none".into())),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Add an action agreed at the meeting for a case on its agenda. It cannot fall due before
+/// the meeting. Sending the form twice adds it once.
+pub async fn add_action(
+    app: &App,
+    actor: &Actor,
+    referral_id: Uuid,
+    form: &ActionForm,
+    submission_key: &str,
+) -> Result<Uuid> {
+    By::User(actor).check(Action::RunMarac)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let key = crate::casework::submission_key(submission_key)?;
+    if let Some(existing) = store::action_by_submission(&mut tx, actor.org_id, key).await? {
+        return Ok(existing);
+    }
+    let r = store::referral_by_id(&mut tx, actor.org_id, referral_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (Some(meeting_id), Some(meeting_on)) = (r.meeting_id, r.meeting_on) else {
+        return Err(AppError::invalid(
+            "agency",
+            "Put the case on a meeting's agenda before adding actions",
+        ));
+    };
+    let checked = form.parse(meeting_on)?;
+    let id = new_id(now);
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    store::insert_action(
+        &mut tx,
+        now,
+        id,
+        actor.org_id,
+        referral_id,
+        meeting_id,
+        &checked.agency,
+        cipher.encrypt(&store::action_place(id), &checked.description)?,
+        checked.due_on,
+        actor.user_id,
+        key,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "marac.action_add", "person", r.person_id)
+            .detail("referral", referral_id)
+            .detail("action", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Mark an action done or no longer needed (or open again). The coordinator and the case's
+/// own workers may; each change is kept.
+pub async fn set_action_status(
+    app: &App,
+    actor: &Actor,
+    action_id: Uuid,
+    from: &str,
+    to: &str,
+) -> Result<()> {
+    let (Some(from), Some(to)) = (ActionStatus::parse(from), ActionStatus::parse(to)) else {
+        return Err(AppError::invalid(
+            "status",
+            "Choose open, done or no longer needed",
+        ));
+    };
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let a = store::action_by_id(&mut tx, actor.org_id, action_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let allowed = coordinates(actor)
+        || (cases::case_decision(&mut tx, actor, Action::RecordWork, a.case_id).await?
+            == Decision::Allow
+            && cases::may_see_person_field(&mut tx, actor, a.person_id, FieldClass::Location)
+                .await?);
+    if !allowed {
+        return Err(AppError::NotFound);
+    }
+    if from == to {
+        return Ok(());
+    }
+    if !store::set_action_status(
+        &mut tx,
+        now,
+        actor.org_id,
+        action_id,
+        from,
+        to,
+        actor.user_id,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict {
+            field: Some("status"),
+            message: "Someone else changed this action while you were looking at it. Nothing was changed: check it and try again.".into(),
+        });
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "marac.action_status", "person", a.person_id)
+            .detail("action", action_id)
+            .detail("status", to.code()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Open MARAC actions on a case that the actor may see, for the due list.
+pub(crate) async fn open_actions_in_case(
+    tx: &mut Tx,
+    cipher: &hearth_store::FieldCipher,
+    org_id: Uuid,
+    case_id: Uuid,
+    today: Date,
+) -> Result<Vec<ActionView>> {
+    store::actions_for_case(tx, org_id, case_id)
+        .await?
+        .iter()
+        .filter(|a| a.status == ActionStatus::Open)
+        .map(|a| open_action(cipher, a, today))
+        .collect()
+}

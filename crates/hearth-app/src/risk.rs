@@ -1,0 +1,642 @@
+//! Risk assessment and incidents. Risk answers are disclosures: the firewall treats them as
+//! sensitive, so someone whose only link to the family is the person causing harm never sees
+//! them, nor the level they give.
+
+use crate::{App, AppError, Result};
+use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
+use hearth_domain::ids::new_id;
+use hearth_domain::instrument::{Instrument, Kind};
+use hearth_domain::marac::Criterion;
+use hearth_domain::risk::{self, AssessmentForm, IncidentForm, Reassessment, RiskLevel};
+use hearth_domain::timeline::Sensitivity;
+use hearth_domain::ukdate::{from_iso, uk_today};
+use hearth_domain::{Actor, Timestamp};
+use hearth_store::audit::{self, AuditEvent};
+use hearth_store::risk::{self as store, StoredAssessment};
+use hearth_store::{cases, marac, timeline, FieldCipher, Tx};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::Date;
+use uuid::Uuid;
+
+fn event(actor: &Actor, action: &'static str, id: Uuid) -> AuditEvent {
+    AuditEvent::new(action, "person")
+        .org(actor.org_id)
+        .actor(actor.user_id)
+        .entity(id)
+}
+
+fn check(d: Decision) -> Result<()> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(AppError::Forbidden),
+        Decision::Hidden => Err(AppError::NotFound),
+    }
+}
+
+/// The open case in which the actor may record work about this person, newest first, with the
+/// person's role in it. The firewall for `class` is applied too.
+pub(crate) async fn work_case(
+    tx: &mut Tx,
+    actor: &Actor,
+    person_id: Uuid,
+    class: FieldClass,
+) -> Result<(Uuid, CaseRole)> {
+    check(cases::person_decision(tx, actor, Action::ViewCaseRecord, person_id).await?)?;
+    if !cases::may_see_person_field(tx, actor, person_id, class).await? {
+        return Err(AppError::Forbidden);
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT m.case_id, m.role FROM case_members m JOIN cases c ON c.id = m.case_id \
+         WHERE m.person_id = $1 AND m.org_id = $2 AND c.status = 'open' AND m.closed_at IS NULL \
+         ORDER BY c.opened_at DESC",
+    )
+    .bind(person_id.to_string())
+    .bind(actor.org_id.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut candidates: Vec<(Uuid, CaseRole)> = rows
+        .iter()
+        .filter_map(|(c, r)| Some((Uuid::try_parse(c).ok()?, CaseRole::parse(r)?)))
+        .collect();
+    // A protected role first: a young person who is also the person causing harm is assessed
+    // as the child they are.
+    candidates.sort_by_key(|(_, r)| !r.is_protected());
+    for (case_id, role) in candidates {
+        if cases::case_decision(tx, actor, Action::RecordWork, case_id).await? == Decision::Allow {
+            return Ok((case_id, role));
+        }
+    }
+    Err(AppError::Forbidden)
+}
+
+/// Age in whole years on a date.
+pub fn age_on(born: Date, on: Date) -> i64 {
+    let mut years = (on.year() - born.year()) as i64;
+    if (on.month() as u8, on.day()) < (born.month() as u8, born.day()) {
+        years -= 1;
+    }
+    years
+}
+
+async fn date_of_birth(tx: &mut Tx, person_id: Uuid) -> Result<Option<Date>> {
+    let dob: Option<Option<String>> =
+        sqlx::query_scalar("SELECT date_of_birth FROM people WHERE id = $1")
+            .bind(person_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(dob.flatten().as_deref().and_then(from_iso))
+}
+
+/// Risk checklists that apply to this person in this role, at their age.
+async fn applicable(
+    tx: &mut Tx,
+    org_id: Uuid,
+    person_id: Uuid,
+    role: CaseRole,
+    today: Date,
+) -> Result<Vec<Instrument>> {
+    let age = date_of_birth(tx, person_id)
+        .await?
+        .map(|d| age_on(d, today));
+    Ok(crate::instruments::current_of_kind(tx, org_id, Kind::Risk)
+        .await?
+        .into_iter()
+        .filter(|i| i.is_for(role, age))
+        .collect())
+}
+
+/// What is sealed with an assessment.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Sealed {
+    answers: BTreeMap<String, String>,
+    judgement_reason: Option<String>,
+}
+
+/// One assessment, opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub instrument_key: String,
+    pub instrument_title: String,
+    pub instrument_version: i64,
+    pub questions: usize,
+    pub score: i64,
+    pub yes_count: i64,
+    pub score_level: RiskLevel,
+    pub level: RiskLevel,
+    pub judgement_reason: Option<String>,
+    pub police_callouts: Option<i64>,
+    pub escalated: bool,
+    pub assessed_at: Timestamp,
+    pub assessed_by: String,
+    /// (question number, question, answer label), in the order the instrument asks them.
+    pub answers: Vec<(usize, String, String)>,
+}
+
+async fn open_assessment(
+    tx: &mut Tx,
+    cipher: &FieldCipher,
+    org_id: Uuid,
+    a: &StoredAssessment,
+) -> Result<AssessmentView> {
+    let json = cipher.decrypt(&store::assessment_place(a.id), &a.sealed)?;
+    let sealed: Sealed = serde_json::from_str(&json)
+        .map_err(|e| AppError::Internal(format!("risk assessment: {e}")))?;
+    let def =
+        crate::instruments::version(tx, org_id, &a.instrument_key, a.instrument_version).await?;
+    let answers = def
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(n, q)| {
+            let code = sealed.answers.get(&q.id).cloned().unwrap_or_default();
+            let label = q
+                .answers
+                .options()
+                .into_iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, l)| l)
+                .unwrap_or(code);
+            (n + 1, q.text.clone(), label)
+        })
+        .collect();
+    Ok(AssessmentView {
+        id: a.id,
+        case_id: a.case_id,
+        instrument_key: a.instrument_key.clone(),
+        instrument_title: def.title.clone(),
+        instrument_version: a.instrument_version,
+        questions: def.questions.len(),
+        score: a.score,
+        yes_count: a.yes_count,
+        score_level: a.score_level,
+        level: a.level,
+        judgement_reason: sealed.judgement_reason,
+        police_callouts: a.police_callouts,
+        escalated: a.escalated,
+        assessed_at: a.assessed_at,
+        assessed_by: a.assessed_by_name.clone(),
+        answers,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentView {
+    pub id: Uuid,
+    pub occurred_on: Date,
+    pub police_called: bool,
+    pub summary: String,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+}
+
+/// Where a person stands on risk, and what falls due.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskView {
+    pub person_id: Uuid,
+    pub person_name: String,
+    /// The case new work is recorded in, if the user may record work.
+    pub work_case: Option<Uuid>,
+    pub instruments: Vec<Instrument>,
+    /// Every assessment, newest first; the first is the current level.
+    pub assessments: Vec<AssessmentView>,
+    pub incidents: Vec<IncidentView>,
+    pub reassessment_reason: &'static str,
+    pub reassessment_due: Date,
+    pub reassessment_overdue: bool,
+    /// Police call-outs recorded as incidents in the last 12 months.
+    pub callouts_12_months: i64,
+    pub escalated: bool,
+    /// Criteria for a MARAC referral the record shows and no referral has yet answered.
+    pub marac_proposed: Vec<Criterion>,
+    pub marac_referrals: Vec<crate::marac::ReferralLine>,
+}
+
+/// Facts about a person's risk, read without opening sealed data, for lists and the due list.
+#[derive(Debug, Clone)]
+pub struct RiskFacts {
+    pub latest: Option<StoredAssessment>,
+    pub incident_dates: Vec<Date>,
+    pub callout_dates: Vec<Date>,
+    pub last_marac_referral: Option<Date>,
+}
+
+pub(crate) async fn facts(tx: &mut Tx, org_id: Uuid, person_id: Uuid) -> Result<RiskFacts> {
+    let latest = store::assessments_for_person(tx, org_id, person_id)
+        .await?
+        .into_iter()
+        .next();
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT occurred_on, police_called FROM incidents WHERE org_id = $1 AND person_id = $2",
+    )
+    .bind(org_id.to_string())
+    .bind(person_id.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    let incident_dates: Vec<Date> = rows.iter().filter_map(|(d, _)| from_iso(d)).collect();
+    let callout_dates = rows
+        .iter()
+        .filter(|(_, p)| *p != 0)
+        .filter_map(|(d, _)| from_iso(d))
+        .collect();
+    let last: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(referred_on) FROM marac_referrals WHERE org_id = $1 AND person_id = $2",
+    )
+    .bind(org_id.to_string())
+    .bind(person_id.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(RiskFacts {
+        latest,
+        incident_dates,
+        callout_dates,
+        last_marac_referral: last.as_deref().and_then(from_iso),
+    })
+}
+
+impl RiskFacts {
+    pub fn escalated(&self, today: Date) -> bool {
+        self.latest.as_ref().is_some_and(|a| a.escalated)
+            || risk::escalated_by_callouts(&self.callout_dates, today)
+    }
+
+    pub fn reassessment(&self, interval_days: i64) -> Reassessment {
+        risk::reassessment(
+            self.latest.as_ref().map(|a| uk_today(a.assessed_at)),
+            interval_days,
+            &self.incident_dates,
+        )
+    }
+
+    /// What the record shows that calls for MARAC, unless a referral has been made since the
+    /// newest fact that calls for it.
+    pub fn marac_proposed(&self, today: Date) -> Vec<Criterion> {
+        let mut c = Vec::new();
+        let mut trigger: Option<Date> = None;
+        if let Some(a) = &self.latest {
+            let on = uk_today(a.assessed_at);
+            if a.score_level == RiskLevel::High {
+                c.push(Criterion::VisibleHighRisk);
+                trigger = Some(on);
+            } else if a.level == RiskLevel::High {
+                c.push(Criterion::ProfessionalJudgement);
+                trigger = Some(on);
+            }
+            if a.escalated {
+                trigger = trigger.max(Some(on));
+            }
+        }
+        if self.escalated(today) {
+            c.push(Criterion::PotentialEscalation);
+            trigger = trigger.max(self.callout_dates.iter().max().copied());
+        }
+        match (self.last_marac_referral, trigger) {
+            (Some(r), Some(t)) if r >= t => Vec::new(),
+            _ => c,
+        }
+    }
+}
+
+/// A person's risk history, incidents and what falls due. Audited as a view of sensitive data.
+pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView> {
+    let now = app.now();
+    let today = uk_today(now);
+    let mut tx = app.store.begin().await?;
+    check(cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, person_id).await?)?;
+    if !cases::may_see_person_field(&mut tx, actor, person_id, FieldClass::Sensitive).await? {
+        return Err(AppError::Forbidden);
+    }
+    let person = cases::person(&mut tx, actor, person_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let work = work_case(&mut tx, actor, person_id, FieldClass::Sensitive)
+        .await
+        .ok();
+    let instruments = match work {
+        Some((_, role)) => applicable(&mut tx, actor.org_id, person_id, role, today).await?,
+        None => Vec::new(),
+    };
+    let mut assessments = Vec::new();
+    for a in store::assessments_for_person(&mut tx, actor.org_id, person_id).await? {
+        assessments.push(open_assessment(&mut tx, &cipher, actor.org_id, &a).await?);
+    }
+    let incidents = store::incidents_for_person(&mut tx, actor.org_id, person_id)
+        .await?
+        .into_iter()
+        .map(|i| {
+            Ok(IncidentView {
+                id: i.id,
+                occurred_on: i.occurred_on,
+                police_called: i.police_called,
+                summary: cipher.decrypt(&store::incident_place(i.id), &i.sealed)?,
+                recorded_at: i.recorded_at,
+                recorded_by: i.recorded_by_name,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let f = facts(&mut tx, actor.org_id, person_id).await?;
+    let due = f.reassessment(app.risk.reassess_after_days);
+    let marac_referrals = marac::referrals_for_person(&mut tx, actor.org_id, person_id)
+        .await?
+        .iter()
+        .map(crate::marac::ReferralLine::from)
+        .collect();
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "person.risk_view", person_id),
+    )
+    .await?;
+    tx.commit().await?;
+    let due_on = due.due_on(today);
+    Ok(RiskView {
+        person_id,
+        person_name: format!("{} {}", person.given_name, person.family_name),
+        work_case: work.map(|(c, _)| c),
+        instruments,
+        assessments,
+        incidents,
+        reassessment_reason: due.reason(),
+        reassessment_due: due_on,
+        reassessment_overdue: due_on < today,
+        callouts_12_months: f
+            .callout_dates
+            .iter()
+            .filter(|d| **d > hearth_domain::ukdate::add_months(today, -12))
+            .count() as i64,
+        escalated: f.escalated(today),
+        marac_proposed: f.marac_proposed(today),
+        marac_referrals,
+    })
+}
+
+/// The checklist form for one instrument, if it applies to the person.
+pub async fn instrument_for(
+    app: &App,
+    actor: &Actor,
+    person_id: Uuid,
+    key: &str,
+) -> Result<(Instrument, String)> {
+    let today = uk_today(app.now());
+    let mut tx = app.store.begin().await?;
+    let (_, role) = work_case(&mut tx, actor, person_id, FieldClass::Sensitive).await?;
+    let found = applicable(&mut tx, actor.org_id, person_id, role, today)
+        .await?
+        .into_iter()
+        .find(|i| i.key == key || key.is_empty())
+        .ok_or(AppError::NotFound)?;
+    let name: (String, String) =
+        sqlx::query_as("SELECT given_name, family_name FROM people WHERE id = $1")
+            .bind(person_id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    Ok((found, format!("{} {}", name.0, name.1)))
+}
+
+/// The outcome of recording an assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessed {
+    pub id: Uuid,
+    pub level: RiskLevel,
+    pub changed: bool,
+    pub marac_proposed: Vec<Criterion>,
+}
+
+/// Record an assessment on the current version of an instrument. Sending the same form twice
+/// stores it once. A change of level, and an escalation, are events on the timeline.
+pub async fn assess(
+    app: &App,
+    actor: &Actor,
+    person_id: Uuid,
+    instrument_key: &str,
+    form: &AssessmentForm,
+) -> Result<Assessed> {
+    let now = app.now();
+    let today = uk_today(now);
+    let mut tx = app.store.begin().await?;
+    let (case_id, role) = work_case(&mut tx, actor, person_id, FieldClass::Sensitive).await?;
+    let key = crate::casework::submission_key(&form.submission_key)?;
+    if let Some(existing) = store::assessment_by_submission(&mut tx, actor.org_id, key).await? {
+        let f = facts(&mut tx, actor.org_id, person_id).await?;
+        let level = f
+            .latest
+            .as_ref()
+            .map(|a| a.level)
+            .unwrap_or(RiskLevel::Standard);
+        return Ok(Assessed {
+            id: existing,
+            level,
+            changed: false,
+            marac_proposed: f.marac_proposed(today),
+        });
+    }
+    let instrument = applicable(&mut tx, actor.org_id, person_id, role, today)
+        .await?
+        .into_iter()
+        .find(|i| i.key == instrument_key.trim())
+        .ok_or_else(|| {
+            AppError::invalid(
+                "instrument",
+                "Choose a risk checklist that applies to this person",
+            )
+        })?;
+    let a = form.parse(&instrument)?;
+    let before = facts(&mut tx, actor.org_id, person_id).await?;
+    let id = new_id(now);
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let sealed = serde_json::to_string(&Sealed {
+        answers: a.answers.clone(),
+        judgement_reason: a.judgement_reason.clone(),
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    store::insert_assessment(
+        &mut tx,
+        now,
+        store::NewAssessment {
+            id,
+            org_id: actor.org_id,
+            case_id,
+            person_id,
+            instrument_key: &instrument.key,
+            instrument_version: instrument.version,
+            score: a.score,
+            yes_count: a.yes_count,
+            score_level: a.score_level,
+            level: a.level,
+            judgement: a.judgement_reason.is_some(),
+            police_callouts: a.police_callouts,
+            escalated: a.escalated,
+            sealed: cipher.encrypt(&store::assessment_place(id), &sealed)?,
+            by: actor.user_id,
+            submission_key: key,
+        },
+    )
+    .await?;
+    let previous = before.latest.as_ref().map(|p| p.level);
+    let changed = previous != Some(a.level);
+    if changed {
+        let mut body = match previous {
+            Some(p) => format!(
+                "Risk level changed from {} to {}.",
+                p.label().to_lowercase(),
+                a.level.label().to_lowercase()
+            ),
+            None => format!("Risk level set: {}.", a.level.label().to_lowercase()),
+        };
+        body.push_str(&format!(
+            " {} (version {}): {} yes of {}.",
+            instrument.title,
+            instrument.version,
+            a.yes_count,
+            instrument.questions.len()
+        ));
+        if a.judgement_reason.is_some() {
+            body.push_str(" Raised on professional judgement.");
+        }
+        timeline::record_event_as(
+            &mut tx,
+            &cipher,
+            now,
+            (actor.org_id, case_id, Some(person_id)),
+            now,
+            &body,
+            actor.user_id,
+            &format!("risk-level:{id}"),
+            Sensitivity::Sensitive,
+        )
+        .await?;
+    }
+    if a.escalated && !before.escalated(today) {
+        timeline::record_event_as(
+            &mut tx,
+            &cipher,
+            now,
+            (actor.org_id, case_id, Some(person_id)),
+            now,
+            &format!(
+                "Escalation: {} police call-outs in the last 12 months. MARAC referral proposed.",
+                a.police_callouts.unwrap_or_default()
+            ),
+            actor.user_id,
+            &format!("escalation:{id}"),
+            Sensitivity::Sensitive,
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "person.risk_assess", person_id)
+            .detail("assessment", id)
+            .detail("instrument", &instrument.key)
+            .detail("version", instrument.version)
+            .detail("level", a.level.code()),
+    )
+    .await?;
+    let after = facts(&mut tx, actor.org_id, person_id).await?;
+    tx.commit().await?;
+    Ok(Assessed {
+        id,
+        level: a.level,
+        changed,
+        marac_proposed: after.marac_proposed(today),
+    })
+}
+
+/// Record an incident reported after referral: a reassessment falls due, and police call-outs
+/// count towards escalation.
+pub async fn record_incident(
+    app: &App,
+    actor: &Actor,
+    person_id: Uuid,
+    form: &IncidentForm,
+) -> Result<Uuid> {
+    let now = app.now();
+    let today = uk_today(now);
+    let mut tx = app.store.begin().await?;
+    let (case_id, _) = work_case(&mut tx, actor, person_id, FieldClass::Sensitive).await?;
+    let key = crate::casework::submission_key(&form.submission_key)?;
+    if let Some(existing) = store::incident_by_submission(&mut tx, actor.org_id, key).await? {
+        return Ok(existing);
+    }
+    let incident = form.parse(today)?;
+    let before = facts(&mut tx, actor.org_id, person_id).await?;
+    let id = new_id(now);
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    store::insert_incident(
+        &mut tx,
+        now,
+        id,
+        actor.org_id,
+        case_id,
+        person_id,
+        incident.occurred_on,
+        incident.police_called,
+        cipher.encrypt(&store::incident_place(id), &incident.summary)?,
+        actor.user_id,
+        key,
+    )
+    .await?;
+    timeline::record_event_as(
+        &mut tx,
+        &cipher,
+        now,
+        (actor.org_id, case_id, Some(person_id)),
+        now,
+        &format!(
+            "Incident on {}{}. Risk reassessment due.",
+            hearth_domain::ukdate::format_date(incident.occurred_on),
+            if incident.police_called {
+                ", police called out"
+            } else {
+                ""
+            }
+        ),
+        actor.user_id,
+        &format!("incident:{id}"),
+        Sensitivity::Sensitive,
+    )
+    .await?;
+    let after = facts(&mut tx, actor.org_id, person_id).await?;
+    if after.escalated(today) && !before.escalated(today) {
+        timeline::record_event_as(
+            &mut tx,
+            &cipher,
+            now,
+            (actor.org_id, case_id, Some(person_id)),
+            now,
+            "Escalation: 3 or more police call-outs in 12 months. MARAC referral proposed.",
+            actor.user_id,
+            &format!("escalation:{id}"),
+            Sensitivity::Sensitive,
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "person.incident_add", person_id).detail("incident", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn age_counts_whole_years() {
+        assert_eq!(age_on(date!(2010 - 11 - 24), date!(2026 - 11 - 23)), 15);
+        assert_eq!(age_on(date!(2010 - 11 - 23), date!(2026 - 11 - 23)), 16);
+    }
+}

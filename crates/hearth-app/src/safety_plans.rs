@@ -1,0 +1,184 @@
+//! Safety plans: versioned, sealed, and location-class, so the firewall applies in full.
+
+use crate::risk::work_case;
+use crate::{App, AppError, Result};
+use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
+use hearth_domain::safety_plan::{SafetyPlan, SafetyPlanForm, Template};
+use hearth_domain::ukdate::uk_today;
+use hearth_domain::{Actor, Timestamp};
+use hearth_store::audit::{self, AuditEvent};
+use hearth_store::{cases, safety_plans as store, FieldCipher, Tx};
+use serde::Serialize;
+use uuid::Uuid;
+
+fn event(actor: &Actor, action: &'static str, id: Uuid) -> AuditEvent {
+    AuditEvent::new(action, "person")
+        .org(actor.org_id)
+        .actor(actor.user_id)
+        .entity(id)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanVersionView {
+    pub version: i64,
+    pub plan: SafetyPlan,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanView {
+    pub person_id: Uuid,
+    pub person_name: String,
+    /// The template a new plan starts from: the child one for children and young people.
+    pub template: Template,
+    /// Newest first; empty if no plan yet.
+    pub versions: Vec<PlanVersionView>,
+    pub can_record: bool,
+    pub review_overdue: bool,
+}
+
+impl PlanView {
+    pub fn current(&self) -> Option<&PlanVersionView> {
+        self.versions.first()
+    }
+
+    pub fn version(&self) -> i64 {
+        self.current().map(|v| v.version).unwrap_or(0)
+    }
+}
+
+async fn open_versions(
+    tx: &mut Tx,
+    cipher: &FieldCipher,
+    org_id: Uuid,
+    person_id: Uuid,
+) -> Result<Vec<PlanVersionView>> {
+    store::versions(tx, org_id, person_id)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let json = cipher.decrypt(&store::place(person_id, v.version), &v.sealed)?;
+            let plan: SafetyPlan = serde_json::from_str(&json)
+                .map_err(|e| AppError::Internal(format!("safety plan: {e}")))?;
+            Ok(PlanVersionView {
+                version: v.version,
+                plan,
+                recorded_at: v.recorded_at,
+                recorded_by: v.recorded_by_name,
+            })
+        })
+        .collect()
+}
+
+/// A person's safety plan and its history. Audited as a view of location data.
+pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    match cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, person_id).await? {
+        Decision::Allow => {}
+        Decision::Forbidden => return Err(AppError::Forbidden),
+        Decision::Hidden => return Err(AppError::NotFound),
+    }
+    if !cases::may_see_person_field(&mut tx, actor, person_id, FieldClass::Location).await? {
+        return Err(AppError::Forbidden);
+    }
+    let person = cases::person(&mut tx, actor, person_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let work = work_case(&mut tx, actor, person_id, FieldClass::Location)
+        .await
+        .ok();
+    let template = match work.map(|(_, r)| r) {
+        Some(CaseRole::ChildOrYoungPerson) => Template::Child,
+        Some(_) => Template::Adult,
+        None if person
+            .cases
+            .iter()
+            .any(|(_, r)| *r == CaseRole::ChildOrYoungPerson) =>
+        {
+            Template::Child
+        }
+        None => Template::Adult,
+    };
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let versions = open_versions(&mut tx, &cipher, actor.org_id, person_id).await?;
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "person.safety_plan_view", person_id),
+    )
+    .await?;
+    tx.commit().await?;
+    let review_overdue = versions
+        .first()
+        .is_some_and(|v| v.plan.review_on < uk_today(now));
+    Ok(PlanView {
+        person_id,
+        person_name: format!("{} {}", person.given_name, person.family_name),
+        template,
+        versions,
+        can_record: work.is_some(),
+        review_overdue,
+    })
+}
+
+/// Save a new version. `based_on` is the version the user was editing: if someone else saved
+/// in between, nothing is overwritten and the user is told.
+pub async fn save(
+    app: &App,
+    actor: &Actor,
+    person_id: Uuid,
+    form: &SafetyPlanForm,
+    based_on: i64,
+) -> Result<i64> {
+    let now = app.now();
+    let plan = form.parse(uk_today(now))?;
+    let mut tx = app.store.begin().await?;
+    let (case_id, _) = work_case(&mut tx, actor, person_id, FieldClass::Location).await?;
+    let current = store::versions(&mut tx, actor.org_id, person_id)
+        .await?
+        .first()
+        .map(|v| v.version)
+        .unwrap_or(0);
+    let conflict = || AppError::Conflict {
+        field: None,
+        message:
+            "Someone else changed this safety plan while you were editing. Nothing was saved. \
+                  Check the current plan and make your change again."
+                .into(),
+    };
+    if current != based_on {
+        return Err(conflict());
+    }
+    let version = current + 1;
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let json = serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
+    match store::insert(
+        &mut tx,
+        now,
+        actor.org_id,
+        case_id,
+        person_id,
+        version,
+        plan.template.code(),
+        plan.review_on,
+        cipher.encrypt(&store::place(person_id, version), &json)?,
+        actor.user_id,
+    )
+    .await
+    {
+        Err(e) if e.is_unique_violation() => return Err(conflict()),
+        other => other?,
+    }
+    audit::append(
+        &mut tx,
+        app.store.audit_key(),
+        now,
+        event(actor, "person.safety_plan_update", person_id).detail("version", version),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
