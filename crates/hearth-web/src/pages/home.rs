@@ -36,7 +36,7 @@ async fn with_first_contact(
     let mut out: Vec<_> = cases
         .into_iter()
         .map(|c| {
-            let s = st.get(&c.id).copied().unwrap_or_default();
+            let s = st.get(&c.id).cloned().unwrap_or_default();
             (c, s)
         })
         .collect();

@@ -5,8 +5,10 @@ mod audit;
 pub(crate) mod auth;
 mod casework;
 mod home;
+mod marac;
 pub(crate) mod records;
 mod referrals;
+mod risk;
 
 use crate::AppState;
 use axum::http::{header, StatusCode};
@@ -64,6 +66,29 @@ pub fn routes() -> Router<AppState> {
             get(casework::edit_contact).post(casework::save_contact),
         )
         .route("/people/{id}/history", get(records::person_history))
+        .route("/people/{id}/risk", get(risk::risk).post(risk::assess))
+        .route("/people/{id}/risk/new", get(risk::new_assessment))
+        .route("/people/{id}/incidents", post(risk::add_incident))
+        .route(
+            "/people/{id}/safety-plan",
+            get(risk::safety_plan).post(risk::save_safety_plan),
+        )
+        .route("/people/{id}/safety-plan/edit", get(risk::edit_safety_plan))
+        .route(
+            "/people/{id}/safety-plan/print",
+            get(risk::safety_plan_print),
+        )
+        .route("/people/{id}/marac/new", get(risk::new_marac_referral))
+        .route("/people/{id}/marac", post(risk::make_marac_referral))
+        .route("/marac", get(marac::overview))
+        .route("/marac/meetings", post(marac::create_meeting))
+        .route("/marac/meetings/{id}", get(marac::meeting))
+        .route("/marac/meetings/{id}/agenda", post(marac::list_case))
+        .route("/marac/meetings/{id}/attendance", post(marac::attendance))
+        .route("/marac/referrals/{id}", get(marac::referral))
+        .route("/marac/referrals/{id}/actions", post(marac::add_action))
+        .route("/marac/referrals/{id}/meeting", post(marac::list_referral))
+        .route("/marac/actions/{id}/status", post(marac::action_status))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/login/code", get(auth::code_page).post(auth::code))
         .route("/login/enrol", get(auth::enrol_page).post(auth::enrol))

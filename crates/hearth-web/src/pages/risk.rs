@@ -1,0 +1,618 @@
+//! A person's risk: assessments, incidents, the safety plan, and referring them to MARAC.
+
+use crate::error::page_error;
+use crate::session::{not_found, Signed};
+use crate::views::{render, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use hearth_app::auth::SignedIn;
+use hearth_app::risk::RiskView;
+use hearth_app::safety_plans::PlanView;
+use hearth_app::{marac, risk, safety_plans, secrets, AppError};
+use hearth_domain::ids::parse_id;
+use hearth_domain::instrument::{AnswerSet, Instrument};
+use hearth_domain::marac::{ChildLine, ReferralForm};
+use hearth_domain::risk::{AssessmentForm, IncidentForm, RiskLevel};
+use hearth_domain::safety_plan::{SafetyPlanForm, Template as PlanTemplate, ACTION_ROWS};
+use hearth_domain::validation::Invalid;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// A form whose fields are not known until run time (a checklist's questions, rows of
+/// actions), as the browser sent it.
+pub type Pairs = Vec<(String, String)>;
+
+fn get<'a>(pairs: &'a Pairs, key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+// ---- the risk page -----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "risk.html")]
+struct RiskPage {
+    layout: Layout,
+    view: RiskView,
+    errors: Invalid,
+    incident: IncidentForm,
+    saved: bool,
+}
+
+async fn risk_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: Uuid,
+    incident: IncidentForm,
+    errors: Invalid,
+    status: StatusCode,
+    saved: bool,
+) -> Response {
+    match risk::view(&state.app, &who.actor(), id).await {
+        Ok(view) => render(
+            status,
+            &RiskPage {
+                layout: Layout::signed("Risk", who).with_errors(&errors),
+                incident: IncidentForm {
+                    submission_key: if incident.submission_key.is_empty() {
+                        secrets::new_token()
+                    } else {
+                        incident.submission_key
+                    },
+                    ..incident
+                },
+                view,
+                errors,
+                saved,
+            },
+        ),
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: String,
+    #[serde(default)]
+    instrument: String,
+}
+
+pub async fn risk(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    risk_page(
+        &state,
+        &who,
+        id,
+        IncidentForm::default(),
+        Invalid::default(),
+        StatusCode::OK,
+        !q.saved.is_empty(),
+    )
+    .await
+}
+
+pub async fn add_incident(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(form): Form<IncidentForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    match risk::record_incident(&state.app, &who.actor(), id, &form).await {
+        Ok(_) => Redirect::to(&format!("/people/{id}/risk?saved=incident")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            risk_page(
+                &state,
+                &who,
+                id,
+                form,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                false,
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+// ---- the checklist -----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "risk_new.html")]
+struct ChecklistPage {
+    layout: Layout,
+    person_id: Uuid,
+    person_name: String,
+    instrument: Instrument,
+    form: AssessmentForm,
+    errors: Invalid,
+    levels: [RiskLevel; 3],
+}
+
+impl ChecklistPage {
+    fn answer(&self, id: &str) -> &str {
+        self.form.answers.get(id).map(String::as_str).unwrap_or("")
+    }
+
+    fn options(&self, a: &AnswerSet) -> Vec<(String, String)> {
+        a.options()
+    }
+}
+
+async fn checklist(
+    state: &AppState,
+    who: &SignedIn,
+    id: Uuid,
+    key: &str,
+    form: AssessmentForm,
+    errors: Invalid,
+    status: StatusCode,
+) -> Response {
+    match risk::instrument_for(&state.app, &who.actor(), id, key).await {
+        Ok((instrument, person_name)) => render(
+            status,
+            &ChecklistPage {
+                layout: Layout::signed(&instrument.title, who).with_errors(&errors),
+                person_id: id,
+                person_name,
+                instrument,
+                form,
+                errors,
+                levels: RiskLevel::ALL,
+            },
+        ),
+        Err(e) => page_error(e),
+    }
+}
+
+pub async fn new_assessment(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let form = AssessmentForm {
+        submission_key: secrets::new_token(),
+        ..Default::default()
+    };
+    checklist(
+        &state,
+        &who,
+        id,
+        &q.instrument,
+        form,
+        Invalid::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The checklist as sent: `q_<id>` fields are answers.
+fn assessment_form(pairs: &Pairs) -> AssessmentForm {
+    AssessmentForm {
+        answers: pairs
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("q_").map(|id| (id.to_string(), v.clone())))
+            .collect(),
+        safe_to_talk: get(pairs, "safe_to_talk").into(),
+        judgement_level: get(pairs, "judgement_level").into(),
+        judgement_reason: get(pairs, "judgement_reason").into(),
+        police_callouts: get(pairs, "police_callouts").into(),
+        submission_key: get(pairs, "submission_key").into(),
+    }
+}
+
+pub async fn assess(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let key = get(&pairs, "instrument").to_string();
+    let form = assessment_form(&pairs);
+    match risk::assess(&state.app, &who.actor(), id, &key, &form).await {
+        Ok(_) => Redirect::to(&format!("/people/{id}/risk?saved=assessment")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            checklist(
+                &state,
+                &who,
+                id,
+                &key,
+                form,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+// ---- safety plans ------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "safety_plan.html")]
+struct PlanPage {
+    layout: Layout,
+    view: PlanView,
+}
+
+pub async fn safety_plan(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    match safety_plans::view(&state.app, &who.actor(), id).await {
+        Ok(view) => render(
+            StatusCode::OK,
+            &PlanPage {
+                layout: Layout::signed("Safety plan", &who),
+                view,
+            },
+        ),
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "safety_plan_print.html")]
+struct PlanPrint {
+    view: PlanView,
+}
+
+/// A plan to print and give to the person: nothing on it names the service or the system.
+pub async fn safety_plan_print(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    match safety_plans::view(&state.app, &who.actor(), id).await {
+        Ok(view) if view.current().is_some() => render(StatusCode::OK, &PlanPrint { view }),
+        Ok(_) => not_found(),
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "safety_plan_edit.html")]
+struct PlanEdit {
+    layout: Layout,
+    person_id: Uuid,
+    person_name: String,
+    form: SafetyPlanForm,
+    template: PlanTemplate,
+    based_on: i64,
+    errors: Invalid,
+    conflict: Option<String>,
+    rows: usize,
+}
+
+impl PlanEdit {
+    fn section(&self, field: &str) -> &str {
+        match field {
+            "strengths" => &self.form.strengths,
+            "safe_people" => &self.form.safe_people,
+            "safe_word" => &self.form.safe_word,
+            "documents" => &self.form.documents,
+            "escape_plan" => &self.form.escape_plan,
+            "work_plan" => &self.form.work_plan,
+            "school_plan" => &self.form.school_plan,
+            "technology" => &self.form.technology,
+            _ => "",
+        }
+    }
+
+    fn row(&self, n: &usize) -> (&str, &str, &str) {
+        self.form.action_row(*n)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_edit(
+    who: &SignedIn,
+    view: &PlanView,
+    form: SafetyPlanForm,
+    based_on: i64,
+    errors: Invalid,
+    conflict: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let template = PlanTemplate::parse(&form.template).unwrap_or(view.template);
+    let rows = ACTION_ROWS.max(form.action_what.len() + 2);
+    render(
+        status,
+        &PlanEdit {
+            layout: Layout::signed("Change the safety plan", who).with_errors(&errors),
+            person_id: view.person_id,
+            person_name: view.person_name.clone(),
+            form,
+            template,
+            based_on,
+            errors,
+            conflict,
+            rows,
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct TemplateQuery {
+    #[serde(default)]
+    template: String,
+}
+
+pub async fn edit_safety_plan(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Query(q): Query<TemplateQuery>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let view = match safety_plans::view(&state.app, &who.actor(), id).await {
+        Ok(v) if v.can_record => v,
+        Ok(_) => return page_error(AppError::Forbidden),
+        Err(e) => return page_error(e),
+    };
+    let mut form = match view.current() {
+        Some(c) => SafetyPlanForm::from_plan(&c.plan),
+        None => SafetyPlanForm {
+            template: view.template.code().into(),
+            ..Default::default()
+        },
+    };
+    if PlanTemplate::parse(&q.template).is_some() {
+        form.template = q.template.clone();
+    }
+    plan_edit(
+        &who,
+        &view,
+        form,
+        view.version(),
+        Invalid::default(),
+        None,
+        StatusCode::OK,
+    )
+}
+
+fn plan_form(pairs: &Pairs) -> SafetyPlanForm {
+    let rows = |prefix: &str| -> Vec<String> {
+        let mut v: Vec<(usize, String)> = pairs
+            .iter()
+            .filter_map(|(k, val)| {
+                k.strip_prefix(prefix)
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|n| *n < 100)
+                    .map(|n| (n, val.clone()))
+            })
+            .collect();
+        v.sort_by_key(|(n, _)| *n);
+        let len = v.last().map(|(n, _)| n + 1).unwrap_or(0);
+        let mut out = vec![String::new(); len];
+        for (n, val) in v {
+            out[n] = val;
+        }
+        out
+    };
+    SafetyPlanForm {
+        template: get(pairs, "template").into(),
+        strengths: get(pairs, "strengths").into(),
+        safe_people: get(pairs, "safe_people").into(),
+        safe_word: get(pairs, "safe_word").into(),
+        documents: get(pairs, "documents").into(),
+        escape_plan: get(pairs, "escape_plan").into(),
+        work_plan: get(pairs, "work_plan").into(),
+        school_plan: get(pairs, "school_plan").into(),
+        technology: get(pairs, "technology").into(),
+        action_what: rows("action_what_"),
+        action_who: rows("action_who_"),
+        action_by: rows("action_by_"),
+        review_on: get(pairs, "review_on").into(),
+    }
+}
+
+pub async fn save_safety_plan(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let form = plan_form(&pairs);
+    let based_on: i64 = get(&pairs, "based_on").parse().unwrap_or(-1);
+    let actor = who.actor();
+    match safety_plans::save(&state.app, &actor, id, &form, based_on).await {
+        Ok(_) => Redirect::to(&format!("/people/{id}/safety-plan")).into_response(),
+        Err(AppError::Invalid(errors)) => match safety_plans::view(&state.app, &actor, id).await {
+            Ok(view) => plan_edit(
+                &who,
+                &view,
+                form,
+                based_on,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(e) => page_error(e),
+        },
+        Err(AppError::Conflict { message, .. }) => {
+            match safety_plans::view(&state.app, &actor, id).await {
+                // Keep what they typed, and base the next attempt on what is there now.
+                Ok(view) => plan_edit(
+                    &who,
+                    &view,
+                    form,
+                    view.version(),
+                    Invalid::default(),
+                    Some(message),
+                    StatusCode::CONFLICT,
+                ),
+                Err(e) => page_error(e),
+            }
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+// ---- MARAC referral ----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "marac_refer.html")]
+struct ReferPage {
+    layout: Layout,
+    proposal: marac::Proposal,
+    errors: Invalid,
+    criteria: [hearth_domain::marac::Criterion; 4],
+    knows: &'static [(&'static str, &'static str)],
+    consent: &'static [(&'static str, &'static str)],
+    sources: &'static [(&'static str, &'static str)],
+    child_rows: usize,
+}
+
+impl ReferPage {
+    fn ticked(&self, code: &str) -> bool {
+        self.proposal.form.criteria.iter().any(|c| c == code)
+    }
+
+    fn child(&self, n: &usize) -> ChildLine {
+        self.proposal
+            .form
+            .details
+            .children
+            .get(*n)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+fn refer_page(
+    who: &SignedIn,
+    proposal: marac::Proposal,
+    errors: Invalid,
+    status: StatusCode,
+) -> Response {
+    let child_rows = proposal.form.details.children.len() + 2;
+    render(
+        status,
+        &ReferPage {
+            layout: Layout::signed("Refer to MARAC", who).with_errors(&errors),
+            proposal,
+            errors,
+            criteria: hearth_domain::marac::Criterion::ALL,
+            knows: hearth_domain::marac::KNOWS,
+            consent: hearth_domain::marac::CONSENT,
+            sources: hearth_domain::marac::SOURCES,
+            child_rows,
+        },
+    )
+}
+
+pub async fn new_marac_referral(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    match marac::proposal(&state.app, &who.actor(), id).await {
+        Ok(mut p) => {
+            p.form.submission_key = secrets::new_token();
+            refer_page(&who, p, Invalid::default(), StatusCode::OK)
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+fn referral_form(pairs: &Pairs) -> ReferralForm {
+    let mut children = Vec::new();
+    for n in 0..50 {
+        let f = |what: &str| get(pairs, &format!("child_{what}_{n}")).to_string();
+        if !pairs
+            .iter()
+            .any(|(k, _)| k.ends_with(&format!("_{n}")) && k.starts_with("child_"))
+        {
+            break;
+        }
+        children.push(ChildLine {
+            name: f("name"),
+            date_of_birth: f("dob"),
+            school: f("school"),
+            relationship: f("relationship"),
+        });
+    }
+    ReferralForm {
+        criteria: pairs
+            .iter()
+            .filter(|(k, _)| k == "criteria")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        victim_knows: get(pairs, "victim_knows").into(),
+        victim_consented: get(pairs, "victim_consented").into(),
+        source_agency: get(pairs, "source_agency").into(),
+        details: hearth_domain::marac::ReferralDetails {
+            safe_contact: get(pairs, "safe_contact").into(),
+            perpetrators: get(pairs, "perpetrators").into(),
+            children,
+            summary: get(pairs, "summary").into(),
+        },
+        submission_key: get(pairs, "submission_key").into(),
+    }
+}
+
+pub async fn make_marac_referral(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return not_found();
+    };
+    let form = referral_form(&pairs);
+    let actor = who.actor();
+    match marac::refer(&state.app, &actor, id, &form).await {
+        Ok(r) => Redirect::to(&format!("/marac/referrals/{r}")).into_response(),
+        Err(AppError::Invalid(errors)) => match marac::proposal(&state.app, &actor, id).await {
+            Ok(mut p) => {
+                p.form = form;
+                refer_page(&who, p, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(e) => page_error(e),
+        },
+        Err(e) => page_error(e),
+    }
+}
