@@ -5,7 +5,6 @@ use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::instrument::{self, Instrument, Kind};
-use hearth_domain::Actor;
 use hearth_store::audit;
 use hearth_store::risk::{self as store, StoredInstrument};
 use hearth_store::Tx;
@@ -69,10 +68,10 @@ pub struct Listed {
 }
 
 /// Every version of every instrument, for the people who manage them.
-pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Listed>> {
-    By::User(actor).check(Action::ManageInstruments)?;
+pub async fn list(app: &App, by: By<'_>) -> Result<Vec<Listed>> {
+    by.check(Action::ManageInstruments)?;
     let mut conn = app.store.conn().await?;
-    let all = store::all_instruments(&mut conn, actor.org_id).await?;
+    let all = store::all_instruments(&mut conn, by.org_id()).await?;
     let mut out: Vec<Listed> = Vec::new();
     for s in all {
         let current = !out.iter().any(|l| l.key == s.key);
@@ -158,4 +157,18 @@ pub async fn load(app: &App, by: By<'_>, file: &str, src: &str) -> Result<Instru
     .await?;
     tx.commit().await?;
     Ok(def)
+}
+
+/// One stored version as it was loaded, so a manager can read exactly what was asked.
+pub async fn definition(
+    app: &App,
+    by: By<'_>,
+    key: &str,
+    version: i64,
+) -> Result<StoredInstrument> {
+    by.check(Action::ManageInstruments)?;
+    let mut conn = app.store.conn().await?;
+    store::instrument_version(&mut conn, by.org_id(), key, Some(version))
+        .await?
+        .ok_or(AppError::NotFound)
 }

@@ -640,3 +640,44 @@ mod tests {
         assert_eq!(age_on(date!(2010 - 11 - 23), date!(2026 - 11 - 23)), 16);
     }
 }
+
+/// Where one person in a case stands on risk, for the case page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonRiskLine {
+    pub person_id: Uuid,
+    /// The current level, who set it and when; `None` if never assessed in this case.
+    pub level: Option<RiskLevel>,
+    pub set_at: Option<Timestamp>,
+    pub set_by: Option<String>,
+    pub escalated: bool,
+}
+
+/// The current risk level of each person in the case whose risk the user may see. People
+/// behind the firewall are left out entirely, not shown as "not assessed". The case view that
+/// shows these is itself audited.
+pub async fn in_case(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<PersonRiskLine>> {
+    let mut conn = app.store.conn().await?;
+    check(cases::case_decision(&mut conn, actor, Action::ViewCaseRecord, case_id).await?)?;
+    let record = cases::get(&mut conn, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let latest = store::latest_in_case(&mut conn, actor.org_id, case_id).await?;
+    let mut out: Vec<PersonRiskLine> = Vec::new();
+    for m in &record.members {
+        if out.iter().any(|l| l.person_id == m.person_id)
+            || !cases::may_see_person_field(&mut conn, actor, m.person_id, FieldClass::Sensitive)
+                .await?
+        {
+            continue;
+        }
+        let a = latest.iter().find(|a| a.person_id == m.person_id);
+        out.push(PersonRiskLine {
+            person_id: m.person_id,
+            level: a.map(|a| a.level),
+            set_at: a.map(|a| a.assessed_at),
+            set_by: a.map(|a| a.assessed_by_name.clone()),
+            escalated: a.is_some_and(|a| a.escalated),
+        });
+    }
+    Ok(out)
+}

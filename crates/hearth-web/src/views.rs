@@ -23,6 +23,9 @@ pub struct Layout {
     pub has_errors: bool,
     pub can_triage: bool,
     pub can_review_break_glass: bool,
+    /// Whether the user coordinates MARAC or manages instruments.
+    pub can_marac: bool,
+    pub can_instruments: bool,
     /// A public page about getting support: it carries the quick exit.
     pub quick_exit: bool,
 }
@@ -53,6 +56,8 @@ impl Layout {
             can_triage: grant(who.user.role, Action::Triage) != Scope::None,
             can_review_break_glass: grant(who.user.role, Action::ViewRecordHistory)
                 == Scope::Organisation,
+            can_marac: grant(who.user.role, Action::RunMarac) != Scope::None,
+            can_instruments: grant(who.user.role, Action::ManageInstruments) != Scope::None,
             quick_exit: false,
         }
     }
@@ -229,4 +234,9 @@ pub fn level_tag(l: &hearth_domain::risk::RiskLevel) -> String {
         RiskLevel::Standard => "tag tag--grey",
     };
     format!("<strong class=\"{class}\">{} risk</strong>", l.label())
+}
+
+/// How many items in a due list are overdue.
+pub fn overdue_count(due: &[hearth_domain::due::DueItem]) -> usize {
+    due.iter().filter(|i| i.overdue).count()
 }

@@ -27,6 +27,31 @@ pub struct Config {
     pub caseload_capacity: i64,
     /// Why cases and involvements close. Empty means Hearth's own list.
     pub exit_reasons: Vec<ExitReason>,
+    pub risk: RiskConfig,
+    pub marac: MaracConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskConfig {
+    /// Days from one risk assessment until the next falls due.
+    pub reassess_after_days: i64,
+}
+
+impl Default for RiskConfig {
+    fn default() -> Self {
+        Self {
+            reassess_after_days: hearth_app::RiskSettings::default().reassess_after_days,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MaracConfig {
+    /// Adult women (16 and over) in the area the MARAC covers; the dashboard shows cases per
+    /// 10,000 of them. Left out, that figure is not shown.
+    pub adult_female_population: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +75,8 @@ impl Default for Config {
             first_contact: Default::default(),
             caseload_capacity: 25,
             exit_reasons: Vec::new(),
+            risk: RiskConfig::default(),
+            marac: MaracConfig::default(),
         }
     }
 }
@@ -117,7 +144,29 @@ impl Config {
         if !(1..=24).contains(&self.absolute_timeout_hours) {
             bail!("absolute_timeout_hours must be between 1 and 24");
         }
+        if !(7..=365).contains(&self.risk.reassess_after_days) {
+            bail!("[risk] reassess_after_days must be between 7 and 365");
+        }
+        if self.marac.adult_female_population.is_some_and(|p| p < 1) {
+            bail!("[marac] adult_female_population must be a positive number of people");
+        }
         Ok(())
+    }
+
+    /// Put the service's settings on the app.
+    pub fn configure(&self, app: &mut hearth_app::App) {
+        app.auth = self.auth();
+        app.first_contact = self.first_contact;
+        app.caseload_capacity = self.caseload_capacity;
+        if !self.exit_reasons.is_empty() {
+            app.exit_reasons = self
+                .exit_reasons
+                .iter()
+                .map(|r| (r.code.clone(), r.label.clone()))
+                .collect();
+        }
+        app.risk.reassess_after_days = self.risk.reassess_after_days;
+        app.marac.adult_female_population = self.marac.adult_female_population;
     }
 
     pub fn auth(&self) -> hearth_app::AuthSettings {
@@ -152,6 +201,30 @@ mod tests {
             toml::from_str::<Config>("[first_contact]\nhigh_days = 2").is_err(),
             "misspelt keys are refused"
         );
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let c: Config =
+            toml::from_str(include_str!("../../../config/hearth.example.toml")).unwrap();
+        assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn risk_and_marac_settings_are_checked() {
+        let c: Config = toml::from_str(
+            "[risk]\nreassess_after_days = 28\n[marac]\nadult_female_population = 90000",
+        )
+        .unwrap();
+        assert_eq!(c.risk.reassess_after_days, 28);
+        assert_eq!(c.marac.adult_female_population, Some(90_000));
+        assert!(c.check().is_ok());
+        assert_eq!(Config::default().risk.reassess_after_days, 56);
+        assert!(toml::from_str::<Config>("[risk]\nreasess_after_days = 28").is_err());
+        let bad: Config = toml::from_str("[risk]\nreassess_after_days = 0").unwrap();
+        assert!(bad.check().is_err());
+        let bad: Config = toml::from_str("[marac]\nadult_female_population = -5").unwrap();
+        assert!(bad.check().is_err());
     }
 
     #[test]

@@ -57,8 +57,27 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Questionnaires: risk checklists, outcome measures, evaluation forms.
+    #[command(subcommand)]
+    Instrument(InstrumentCommand),
     /// Print the access policy as a table.
     Policy,
+}
+
+#[derive(Subcommand)]
+enum InstrumentCommand {
+    /// Load a new version of an instrument from a TOML definition file. A bad file is refused
+    /// with its line and problem, and the version in use stays.
+    Load {
+        file: PathBuf,
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// List every version of every instrument.
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -202,7 +221,12 @@ async fn open(database_url: &str, key_file: &Path) -> Result<App> {
         .await
         .context("cannot connect to the database")?;
     store.migrate().await?;
-    Ok(App::new(store, Arc::new(SystemClock), Default::default()))
+    let app = App::new(store, Arc::new(SystemClock), Default::default());
+    // Services created before an instrument shipped get it now; loaded versions are untouched.
+    hearth_app::instruments::install_shipped_everywhere(&app)
+        .await
+        .map_err(app_err)?;
+    Ok(app)
 }
 
 async fn resolve_org(app: &App, slug: Option<&str>) -> Result<orgs::Organisation> {
@@ -270,16 +294,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve => {
             let mut app = open(&config.database_url, &config.key_file).await?;
-            app.auth = config.auth();
-            app.first_contact = config.first_contact;
-            app.caseload_capacity = config.caseload_capacity;
-            if !config.exit_reasons.is_empty() {
-                app.exit_reasons = config
-                    .exit_reasons
-                    .iter()
-                    .map(|r| (r.code.clone(), r.label.clone()))
-                    .collect();
-            }
+            config.configure(&mut app);
             serve(app, &config.listen, false, config.secure_cookies).await?;
         }
         Command::Demo {
@@ -295,16 +310,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let url = database.to_string_lossy().to_string();
             let mut app = open(&url, &key_file).await?;
-            app.auth = config.auth();
-            app.first_contact = config.first_contact;
-            app.caseload_capacity = config.caseload_capacity;
-            if !config.exit_reasons.is_empty() {
-                app.exit_reasons = config
-                    .exit_reasons
-                    .iter()
-                    .map(|r| (r.code.clone(), r.label.clone()))
-                    .collect();
-            }
+            config.configure(&mut app);
             let has_demo = {
                 let mut conn = app.store.conn().await?;
                 orgs::by_slug(&mut conn, "demo").await?.is_some()
@@ -327,6 +333,49 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("Password for every demo account: {}", demo::DEMO_PASSWORD);
             println!("Everything in the demo is fictional. Press Ctrl+C to stop.");
             serve(app, &listen, true, false).await?;
+        }
+        Command::Instrument(cmd) => {
+            let app = open(&config.database_url, &config.key_file).await?;
+            match cmd {
+                InstrumentCommand::Load { file, org } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    let src = std::fs::read_to_string(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let name = file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    let def = hearth_app::instruments::load(
+                        &app,
+                        By::Command { org_id: org.id },
+                        &name,
+                        &src,
+                    )
+                    .await
+                    .map_err(app_err)?;
+                    println!(
+                        "Loaded {} version {} ({}) for {}.",
+                        def.key, def.version, def.title, org.name
+                    );
+                }
+                InstrumentCommand::List { org } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    for l in hearth_app::instruments::list(&app, By::Command { org_id: org.id })
+                        .await
+                        .map_err(app_err)?
+                    {
+                        println!(
+                            "{}\tversion {}\t{}\t{}\t{}{}",
+                            l.key,
+                            l.version,
+                            l.kind,
+                            l.title,
+                            l.source,
+                            if l.current { "\tin use" } else { "" }
+                        );
+                    }
+                }
+            }
         }
         Command::Migrate => {
             let app = open(&config.database_url, &config.key_file).await?;

@@ -20,7 +20,7 @@ struct HomePage {
     layout: Layout,
     cases: Vec<(CaseSummary, Standing)>,
     can_see_team: bool,
-    overdue: usize,
+    due: Vec<hearth_domain::due::DueItem>,
 }
 
 /// Pair each case with where it stands, overdue first contacts first.
@@ -53,17 +53,17 @@ pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Respons
         Ok(c) => c,
         Err(r) => return r,
     };
-    let overdue = cases
-        .iter()
-        .filter(|(_, f)| matches!(f.first_contact, Some(FirstContact::Overdue { .. })))
-        .count();
+    let due = match hearth_app::due::mine(&state.app, &who.actor()).await {
+        Ok(d) => d,
+        Err(e) => return page_error(e),
+    };
     render(
         StatusCode::OK,
         &HomePage {
             layout: Layout::signed("Your caseload", &who),
             cases,
             can_see_team: grant(who.user.role, Action::ViewCaseRecord) > Scope::Allocated,
-            overdue,
+            due,
         },
     )
 }
@@ -230,17 +230,24 @@ pub async fn break_glass_log(State(state): State<AppState>, Signed(who): Signed)
 struct TeamPage {
     layout: Layout,
     loads: Vec<hearth_app::casework::WorkerLoad>,
+    due: Vec<hearth_domain::due::DueItem>,
 }
 
 pub async fn team(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    match hearth_app::casework::team_loads(&state.app, &who.actor()).await {
-        Ok(loads) => render(
-            StatusCode::OK,
-            &TeamPage {
-                layout: Layout::signed("Caseloads", &who),
-                loads,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    let loads = match hearth_app::casework::team_loads(&state.app, &who.actor()).await {
+        Ok(l) => l,
+        Err(e) => return page_error(e),
+    };
+    let due = match hearth_app::due::team(&state.app, &who.actor()).await {
+        Ok(d) => d,
+        Err(e) => return page_error(e),
+    };
+    render(
+        StatusCode::OK,
+        &TeamPage {
+            layout: Layout::signed("Caseloads", &who),
+            loads,
+            due,
+        },
+    )
 }

@@ -1,6 +1,7 @@
 //! Server-rendered pages. They work with JavaScript switched off.
 
 mod admin;
+mod instruments;
 mod audit;
 pub(crate) mod auth;
 mod casework;
@@ -115,6 +116,11 @@ pub fn routes() -> Router<AppState> {
             get(admin::tokens).post(admin::create_token),
         )
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
+        .route(
+            "/admin/instruments",
+            get(instruments::list).post(instruments::load),
+        )
+        .route("/admin/instruments/{key}/{version}", get(instruments::show))
         .route("/audit", get(audit::trail))
         .route("/refer", get(referrals::refer))
         .route(

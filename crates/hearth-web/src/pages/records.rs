@@ -40,6 +40,8 @@ struct CasePage {
     agencies: Vec<casework::AgencyView>,
     agency_kinds: &'static [(&'static str, &'static str)],
     consent: &'static [(&'static str, &'static str)],
+    risk: Vec<hearth_app::risk::PersonRiskLine>,
+    due: Vec<hearth_domain::due::DueItem>,
 }
 
 #[derive(Deserialize, Default)]
@@ -51,6 +53,11 @@ pub struct TimelineQuery {
 }
 
 impl CasePage {
+    /// This person's risk line, if the user may see their risk.
+    fn risk_of(&self, person_id: &Uuid) -> Option<&hearth_app::risk::PersonRiskLine> {
+        self.risk.iter().find(|r| &r.person_id == person_id)
+    }
+
     /// Households of more than one person, as lists of names.
     fn households(&self) -> Vec<String> {
         let people: Vec<Uuid> = self.case.members.iter().map(|m| m.person_id).collect();
@@ -160,6 +167,14 @@ pub async fn case_page(
         Ok(a) => a,
         Err(e) => return page_error(e),
     };
+    let risk = match hearth_app::risk::in_case(&state.app, &actor, id).await {
+        Ok(r) => r,
+        Err(e) => return page_error(e),
+    };
+    let due = match hearth_app::due::for_cases(&state.app, &actor, &[case.summary.clone()]).await {
+        Ok(d) => d,
+        Err(e) => return page_error(e),
+    };
     let can_allocate = grant(who.user.role, Action::Allocate) != Scope::None;
     let workers = if can_allocate {
         match casework::allocatable_workers(&state.app, &actor).await {
@@ -197,6 +212,8 @@ pub async fn case_page(
             agencies,
             agency_kinds: hearth_domain::referral::AGENCIES,
             consent: hearth_domain::family::CONSENT,
+            risk,
+            due,
         },
     )
 }

@@ -1,0 +1,139 @@
+//! Instruments (questionnaires) for the people who manage them: every version, and loading a
+//! new one from a pasted definition.
+
+use crate::error::page_error;
+use crate::session::Signed;
+use crate::views::{render, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use hearth_app::instruments::{self, Listed};
+use hearth_app::users::By;
+use hearth_app::AppError;
+use hearth_domain::validation::Invalid;
+use hearth_store::risk::StoredInstrument;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "instruments.html")]
+struct InstrumentsPage {
+    layout: Layout,
+    list: Vec<Listed>,
+    errors: Invalid,
+    file: String,
+    definition: String,
+    loaded: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoadForm {
+    #[serde(default)]
+    file: String,
+    #[serde(default)]
+    definition: String,
+}
+
+async fn page(
+    state: &AppState,
+    who: &hearth_app::auth::SignedIn,
+    status: StatusCode,
+    errors: Invalid,
+    form: LoadForm,
+    loaded: Option<String>,
+) -> Response {
+    let actor = who.actor();
+    let list = match instruments::list(&state.app, By::User(&actor)).await {
+        Ok(l) => l,
+        Err(e) => return page_error(e),
+    };
+    render(
+        status,
+        &InstrumentsPage {
+            layout: Layout::signed("Instruments", who).with_errors(&errors),
+            list,
+            errors,
+            file: form.file,
+            definition: form.definition,
+            loaded,
+        },
+    )
+}
+
+pub async fn list(State(state): State<AppState>, Signed(who): Signed) -> Response {
+    page(
+        &state,
+        &who,
+        StatusCode::OK,
+        Invalid::default(),
+        LoadForm::default(),
+        None,
+    )
+    .await
+}
+
+/// A refused definition comes back with the error and everything that was pasted, so the
+/// administrator can fix the line named and try again.
+pub async fn load(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Form(form): Form<LoadForm>,
+) -> Response {
+    let actor = who.actor();
+    match instruments::load(&state.app, By::User(&actor), &form.file, &form.definition).await {
+        Ok(def) => {
+            let note = format!(
+                "Loaded {} version {}. New assessments use it from now on; earlier answers keep the version they were given on.",
+                def.title, def.version
+            );
+            page(
+                &state,
+                &who,
+                StatusCode::OK,
+                Invalid::default(),
+                LoadForm::default(),
+                Some(note),
+            )
+            .await
+        }
+        Err(AppError::Invalid(errors)) => {
+            page(
+                &state,
+                &who,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                form,
+                None,
+            )
+            .await
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "instrument.html")]
+struct InstrumentPage {
+    layout: Layout,
+    stored: StoredInstrument,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Path((key, version)): Path<(String, i64)>,
+) -> Response {
+    let actor = who.actor();
+    match instruments::definition(&state.app, By::User(&actor), &key, version).await {
+        Ok(stored) => render(
+            StatusCode::OK,
+            &InstrumentPage {
+                layout: Layout::signed(&format!("{} version {}", stored.title, stored.version), &who),
+                stored,
+            },
+        ),
+        Err(e) => page_error(e),
+    }
+}
