@@ -92,8 +92,13 @@ pub async fn for_cases(app: &App, actor: &Actor, list: &[CaseSummary]) -> Result
             }
             let facts = crate::risk::facts(&mut tx, actor.org_id, m.person_id).await?;
             let r = facts.reassessment(app.risk.reassess_after_days);
-            let due_on = match r {
-                hearth_domain::risk::Reassessment::FirstDue => uk_today(case.opened_at),
+            // The first assessment is made at the first contact, so it is due when that is.
+            let due_on = match (r, standings.get(&case.id).and_then(|s| s.first_contact)) {
+                (
+                    hearth_domain::risk::Reassessment::FirstDue,
+                    Some(FirstContact::Due { by: at } | FirstContact::Overdue { since: at }),
+                ) => uk_today(at),
+                (hearth_domain::risk::Reassessment::FirstDue, _) => uk_today(case.opened_at),
                 _ => r.due_on(today),
             };
             if let Some(overdue) = classify(due_on, today) {

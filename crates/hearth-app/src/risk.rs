@@ -218,7 +218,8 @@ pub struct RiskView {
 #[derive(Debug, Clone)]
 pub struct RiskFacts {
     pub latest: Option<StoredAssessment>,
-    pub incident_dates: Vec<Date>,
+    /// When each incident was recorded: a new one brings the reassessment forward.
+    pub incidents_recorded: Vec<Timestamp>,
     pub callout_dates: Vec<Date>,
     pub last_marac_referral: Option<Date>,
 }
@@ -228,18 +229,21 @@ pub(crate) async fn facts(tx: &mut Tx, org_id: Uuid, person_id: Uuid) -> Result<
         .await?
         .into_iter()
         .next();
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT occurred_on, police_called FROM incidents WHERE org_id = $1 AND person_id = $2",
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT occurred_on, police_called, recorded_at FROM incidents WHERE org_id = $1 AND person_id = $2",
     )
     .bind(org_id.to_string())
     .bind(person_id.to_string())
     .fetch_all(&mut **tx)
     .await?;
-    let incident_dates: Vec<Date> = rows.iter().filter_map(|(d, _)| from_iso(d)).collect();
+    let incidents_recorded = rows
+        .iter()
+        .map(|(_, _, at)| hearth_domain::clock::from_unix(*at))
+        .collect();
     let callout_dates = rows
         .iter()
-        .filter(|(_, p)| *p != 0)
-        .filter_map(|(d, _)| from_iso(d))
+        .filter(|(_, p, _)| *p != 0)
+        .filter_map(|(d, _, _)| from_iso(d))
         .collect();
     let last: Option<String> = sqlx::query_scalar(
         "SELECT MAX(referred_on) FROM marac_referrals WHERE org_id = $1 AND person_id = $2",
@@ -250,7 +254,7 @@ pub(crate) async fn facts(tx: &mut Tx, org_id: Uuid, person_id: Uuid) -> Result<
     .await?;
     Ok(RiskFacts {
         latest,
-        incident_dates,
+        incidents_recorded,
         callout_dates,
         last_marac_referral: last.as_deref().and_then(from_iso),
     })
@@ -264,9 +268,9 @@ impl RiskFacts {
 
     pub fn reassessment(&self, interval_days: i64) -> Reassessment {
         risk::reassessment(
-            self.latest.as_ref().map(|a| uk_today(a.assessed_at)),
+            self.latest.as_ref().map(|a| a.assessed_at),
             interval_days,
-            &self.incident_dates,
+            &self.incidents_recorded,
         )
     }
 

@@ -134,9 +134,10 @@ pub async fn save(
     based_on: i64,
 ) -> Result<i64> {
     let now = app.now();
-    let plan = form.parse(uk_today(now))?;
     let mut tx = app.store.begin().await?;
+    // The firewall first: someone who may not see the plan learns nothing from its errors.
     let (case_id, _) = work_case(&mut tx, actor, person_id, FieldClass::Location).await?;
+    let plan = form.parse(uk_today(now))?;
     let current = store::versions(&mut tx, actor.org_id, person_id)
         .await?
         .first()

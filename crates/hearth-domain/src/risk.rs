@@ -293,19 +293,20 @@ impl Reassessment {
 }
 
 /// When the next assessment falls due: at the end of the interval, or at once when an incident
-/// has been recorded since the last one.
+/// has been recorded since the last one. What counts is when the incident became known (was
+/// recorded), not when it happened: an old incident disclosed today is new information.
 pub fn reassessment(
-    last_assessed: Option<Date>,
+    last_assessed: Option<crate::Timestamp>,
     interval_days: i64,
-    incidents: &[Date],
+    incidents_recorded: &[crate::Timestamp],
 ) -> Reassessment {
     let Some(last) = last_assessed else {
         return Reassessment::FirstDue;
     };
-    if let Some(i) = incidents.iter().filter(|d| **d > last).min() {
-        return Reassessment::AfterIncident(*i);
+    if let Some(i) = incidents_recorded.iter().filter(|t| **t > last).min() {
+        return Reassessment::AfterIncident(crate::ukdate::uk_today(*i));
     }
-    Reassessment::Scheduled(last + Duration::days(interval_days))
+    Reassessment::Scheduled(crate::ukdate::uk_today(last) + Duration::days(interval_days))
 }
 
 #[cfg(test)]
@@ -446,18 +447,23 @@ mod tests {
 
     #[test]
     fn reassessment_falls_due_after_the_interval_or_a_new_incident() {
-        let last = date!(2026 - 09 - 01);
+        let last = time::macros::datetime!(2026 - 09 - 01 10:00 UTC);
         assert_eq!(
             reassessment(Some(last), 56, &[]),
             Reassessment::Scheduled(date!(2026 - 10 - 27))
         );
+        // Recorded before the assessment: already taken into account.
+        let before = time::macros::datetime!(2026 - 09 - 01 09:00 UTC);
         assert_eq!(
-            reassessment(
-                Some(last),
-                56,
-                &[date!(2026 - 08 - 01), date!(2026 - 09 - 10)]
-            ),
-            Reassessment::AfterIncident(date!(2026 - 09 - 10))
+            reassessment(Some(last), 56, &[before]),
+            Reassessment::Scheduled(date!(2026 - 10 - 27))
+        );
+        // Recorded later the same day, or days later: due at once.
+        let same_day = time::macros::datetime!(2026 - 09 - 01 15:00 UTC);
+        let later = time::macros::datetime!(2026 - 09 - 10 12:00 UTC);
+        assert_eq!(
+            reassessment(Some(last), 56, &[later, same_day, before]),
+            Reassessment::AfterIncident(date!(2026 - 09 - 01))
         );
         assert_eq!(reassessment(None, 56, &[]), Reassessment::FirstDue);
     }

@@ -4,8 +4,10 @@
 
 mod casework;
 mod dto;
+mod marac;
 mod records;
 mod referrals;
+mod risk;
 mod users;
 
 use crate::error::{api_error, ApiError, ApiErrorBody, ApiErrorDetail, ApiFieldError};
@@ -91,6 +93,36 @@ pub fn routes() -> Router<AppState> {
             get(casework::contact).put(casework::save_contact),
         )
         .route("/v1/people/{id}/history", get(records::person_history))
+        .route("/v1/people/{id}/risk", get(risk::view).post(risk::assess))
+        .route("/v1/people/{id}/incidents", post(risk::add_incident))
+        .route(
+            "/v1/people/{id}/safety-plan",
+            get(risk::safety_plan).put(risk::save_safety_plan),
+        )
+        .route(
+            "/v1/people/{id}/marac",
+            get(marac::proposal).post(marac::refer),
+        )
+        .route(
+            "/v1/instruments",
+            get(risk::instrument_list).post(risk::instrument_load),
+        )
+        .route("/v1/due", get(risk::due_mine))
+        .route("/v1/due/team", get(risk::due_team))
+        .route("/v1/marac", get(marac::overview))
+        .route("/v1/marac/meetings", post(marac::create_meeting))
+        .route("/v1/marac/meetings/{id}", get(marac::meeting))
+        .route("/v1/marac/meetings/{id}/agenda", post(marac::list_case))
+        .route(
+            "/v1/marac/meetings/{id}/attendance",
+            axum::routing::put(marac::set_attendance),
+        )
+        .route("/v1/marac/referrals/{id}", get(marac::referral))
+        .route("/v1/marac/referrals/{id}/actions", post(marac::add_action))
+        .route(
+            "/v1/marac/actions/{id}/status",
+            post(marac::set_action_status),
+        )
         .fallback(|| async {
             api_error(
                 StatusCode::NOT_FOUND,
@@ -168,14 +200,28 @@ impl Modify for BearerAuth {
         records::audit, records::caseload, records::cases, records::case, records::case_history,
         records::person, records::person_history,
         casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw, casework::end_allocation, casework::caseloads, casework::break_glass_log, casework::close_involvement, casework::agencies, casework::add_agency, casework::add_member, casework::add_relationship, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide
+        casework::withdraw, casework::end_allocation, casework::caseloads, casework::break_glass_log, casework::close_involvement, casework::agencies, casework::add_agency, casework::add_member, casework::add_relationship, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide,
+        risk::view, risk::assess, risk::add_incident, risk::safety_plan, risk::save_safety_plan,
+        risk::instrument_list, risk::instrument_load, risk::due_mine, risk::due_team,
+        marac::proposal, marac::refer, marac::referral, marac::overview, marac::create_meeting,
+        marac::meeting, marac::list_case, marac::set_attendance, marac::add_action, marac::set_action_status
     ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,
         TemporaryPassword, AuditEntryOut, CaseSummaryOut, CaseOut, MemberOut, AllocationOut, PersonOut, PersonCaseOut,
         casework::ArrangementOut, casework::ContactDetailsOut, casework::ContactOut, casework::ContactIn, casework::Saved,
         casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn, casework::AllocationIn, casework::CloseIn, referrals::ReferralReceived, records::FoundOut,
-        referrals::QueueItemOut, referrals::MatchOut, referrals::ReferralOut, referrals::DecisionOut
+        referrals::QueueItemOut, referrals::MatchOut, referrals::ReferralOut, referrals::DecisionOut,
+        risk::AnswerOptionOut, risk::QuestionOut, risk::BandOut, risk::InstrumentOut, risk::AnswerOut,
+        risk::AssessmentOut, risk::IncidentOut, risk::RiskOut, risk::AssessmentIn, risk::AssessedOut,
+        risk::IncidentIn, risk::CreatedOut, risk::PlanActionIo, risk::PlanIo, risk::PlanVersionOut,
+        risk::SafetyPlanOut, risk::SafetyPlanIn, risk::VersionOut, risk::InstrumentVersionOut,
+        risk::InstrumentIn, risk::DueOut,
+        marac::ReferralLineOut, marac::ChildIo, marac::DetailsIo, marac::MaracReferralIn, marac::ProposalOut,
+        marac::ActionOut, marac::MaracReferralOut, marac::MeetingLineOut, marac::SourceCountOut,
+        marac::DashboardOut, marac::HeardAtOut, marac::OverviewOut, marac::MeetingIn, marac::AgendaItemOut,
+        marac::AttendanceOut, marac::MeetingOut, marac::AgendaIn, marac::DoneOut, marac::AttendanceIn,
+        marac::ActionIn, marac::ActionStatusIn
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

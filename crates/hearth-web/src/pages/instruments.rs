@@ -130,7 +130,10 @@ pub async fn show(
         Ok(stored) => render(
             StatusCode::OK,
             &InstrumentPage {
-                layout: Layout::signed(&format!("{} version {}", stored.title, stored.version), &who),
+                layout: Layout::signed(
+                    &format!("{} version {}", stored.title, stored.version),
+                    &who,
+                ),
                 stored,
             },
         ),

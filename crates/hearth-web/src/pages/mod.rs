@@ -1,11 +1,11 @@
 //! Server-rendered pages. They work with JavaScript switched off.
 
 mod admin;
-mod instruments;
 mod audit;
 pub(crate) mod auth;
 mod casework;
 mod home;
+mod instruments;
 mod marac;
 pub(crate) mod records;
 mod referrals;

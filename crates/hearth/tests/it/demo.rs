@@ -74,8 +74,8 @@ async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
     assert!(html.contains("Demo service."));
     assert!(html.contains("HD-"), "the Idva has a caseload");
     assert!(
-        html.contains("first contacts are overdue"),
-        "the demo shows overdue first contacts"
+        html.contains("things are overdue") && html.contains("First contact with"),
+        "the demo shows overdue first contacts on the due list"
     );
     // The demo's re-referrals are there for triage to find.
     let b = browser();

@@ -14,4 +14,5 @@ mod encryption;
 mod forms;
 mod isolation;
 mod referrals;
+mod risk;
 mod security;

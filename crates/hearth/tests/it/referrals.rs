@@ -861,7 +861,11 @@ async fn first_contact_is_due_by_risk_and_stands_out_when_overdue() {
         .text()
         .await
         .unwrap();
-    assert!(home.contains("1 first contact is overdue"));
+    assert!(
+        home.contains("2 things are overdue"),
+        "the first contact and, with it, the first risk assessment"
+    );
+    assert!(home.contains("First contact with"));
     assert!(home.contains("row--alert") && home.contains("Overdue</strong> since 24 Nov 2026"));
     let manager = t.signed_in(&w.staff["team_manager"].1).await;
     let list = manager
