@@ -171,10 +171,13 @@ pub async fn case_page(
         Ok(r) => r,
         Err(e) => return page_error(e),
     };
-    let due = match hearth_app::due::for_cases(&state.app, &actor, &[case.summary.clone()]).await {
-        Ok(d) => d,
-        Err(e) => return page_error(e),
-    };
+    let due =
+        match hearth_app::due::for_cases(&state.app, &actor, std::slice::from_ref(&case.summary))
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => return page_error(e),
+        };
     let can_allocate = grant(who.user.role, Action::Allocate) != Scope::None;
     let workers = if can_allocate {
         match casework::allocatable_workers(&state.app, &actor).await {
