@@ -35,6 +35,13 @@ const MATRIX: &[(&str, [u16; 11])] = &[
     ("audit trail",                    [A, A, F, F, F, F, F, F, F, F, F]),
     ("triage queue",                   [F, A, A, F, F, F, F, F, F, F, F]),
     ("case timeline (allocated)",      [H, A, A, A, A, A, H, H, H, H, H]),
+    ("victim risk",                    [H, A, A, A, A, F, H, H, H, H, H]),
+    ("victim safety plan",             [H, A, A, A, A, F, H, H, H, H, H]),
+    ("victim MARAC proposal",          [H, A, A, A, A, F, H, H, H, H, H]),
+    ("person causing harm risk",       [H, A, A, A, A, A, H, H, H, H, H]),
+    ("risk (other organisation)",      [H, H, H, H, H, H, H, H, H, H, H]),
+    ("MARAC overview",                 [F, A, A, F, F, F, F, F, F, F, F]),
+    ("instruments",                    [A, A, F, F, F, F, F, F, F, F, F]),
 ];
 
 /// (page path, API path) for each row.
@@ -73,6 +80,24 @@ fn paths(w: &World) -> Vec<(String, String)> {
         format!("/cases/{}?kind=note", w.case),
         format!("/api/v1/cases/{}/timeline", w.case),
     ));
+    for p in [
+        format!("/people/{}/risk", w.victim),
+        format!("/people/{}/safety-plan", w.victim),
+    ] {
+        out.push((p.clone(), format!("/api/v1{p}")));
+    }
+    out.push((
+        format!("/people/{}/marac/new", w.victim),
+        format!("/api/v1/people/{}/marac", w.victim),
+    ));
+    for p in [
+        format!("/people/{}/risk", w.perpetrator),
+        format!("/people/{}/risk", w.other_org_person),
+    ] {
+        out.push((p.clone(), format!("/api/v1{p}")));
+    }
+    out.push(("/marac".into(), "/api/v1/marac".into()));
+    out.push(("/admin/instruments".into(), "/api/v1/instruments".into()));
     out
 }
 
