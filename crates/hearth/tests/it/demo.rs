@@ -5,6 +5,15 @@ use hearth_app::demo;
 use hearth_domain::Role;
 use reqwest::StatusCode;
 
+/// A count as of the demo's today, bound as `$1`.
+async fn count(conn: &mut sqlx::AnyConnection, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind("2026-11-23")
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
     let t = spawn_app().await;
@@ -54,6 +63,47 @@ async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
         .await
         .unwrap();
     assert!(waiting >= 10, "referrals waiting in triage: {waiting}");
+
+    // Risk work: assessments at every level, reviews and actions overdue, meetings both ways.
+    let levels: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT level FROM risk_assessments ORDER BY level")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(levels, ["high", "medium", "standard"]);
+    let overdue_reviews = count(
+        &mut conn,
+        "SELECT COUNT(*) FROM safety_plans s WHERE review_on < $1 AND version = \
+         (SELECT MAX(version) FROM safety_plans t WHERE t.person_id = s.person_id)",
+    )
+    .await;
+    assert!(overdue_reviews > 0, "safety plans due for review");
+    let past = count(
+        &mut conn,
+        "SELECT COUNT(*) FROM marac_meetings WHERE held_on < $1",
+    )
+    .await;
+    let upcoming = count(
+        &mut conn,
+        "SELECT COUNT(*) FROM marac_meetings WHERE held_on >= $1",
+    )
+    .await;
+    assert!(
+        past > 10 && upcoming > 0,
+        "{past} past, {upcoming} upcoming"
+    );
+    let overdue_actions = count(
+        &mut conn,
+        "SELECT COUNT(*) FROM marac_actions WHERE status = 'open' AND due_on < $1",
+    )
+    .await;
+    assert!(overdue_actions > 0);
+    let repeats = count(
+        &mut conn,
+        "SELECT COUNT(*) FROM marac_referrals WHERE is_repeat = 1 AND referred_on <= $1",
+    )
+    .await;
+    assert!(repeats > 0, "repeat referrals");
     drop(conn);
 
     // Demo accounts go straight in, and every page says it is a demo.
@@ -116,4 +166,17 @@ async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
         found_match |= html.contains("same date of birth");
     }
     assert!(found_match, "a re-referral with a match to find");
+
+    // The coordinator's MARAC page has its figures, meetings and overdue actions.
+    let marac = b
+        .get(t.url("/marac"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(marac.contains("Repeat rate"));
+    assert!(marac.contains("Overdue MARAC actions"));
+    assert!(marac.contains("on the agenda"), "an upcoming meeting");
 }

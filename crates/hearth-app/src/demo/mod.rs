@@ -2,6 +2,8 @@
 //! invented (no real family is called Quillfeather), so nobody can mistake the demo for a
 //! live service, and the generator is seeded so every demo is the same.
 
+mod risk;
+
 use crate::secrets;
 use crate::{App, Result};
 use hearth_domain::access::CaseRole;
@@ -535,6 +537,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     let engagers = [ids["engage"], ids["engage2"]];
 
     let mut earlier_victims: Vec<(String, String, String)> = Vec::new();
+    let mut risk_families = Vec::new();
     for n in 0..families {
         let opened =
             now - Duration::days(rng.gen_range(0..365)) - Duration::minutes(rng.gen_range(0..600));
@@ -573,6 +576,11 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         )
         .await?;
         let idva = idvas[n % idvas.len()];
+        risk_families.push(risk::Family {
+            victim,
+            idva,
+            opened,
+        });
         cases::allocate(
             &mut tx,
             opened,
@@ -698,6 +706,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     .await?;
     tx.commit().await?;
     accept_some_referrals(app, org.id, idva_team.id, &ids).await?;
+    risk::seed(app, org.id, ids["idva.manager"], &risk_families, &mut rng).await?;
     Ok(DemoSummary {
         org,
         accounts,
