@@ -50,11 +50,11 @@ async function journeys(browser, { javaScript, width }) {
   check(page.url() === base + '/', `${label}: Idva lands on the caseload (got ${page.url()})`);
   check((await page.textContent('h1')) === 'Your caseload', `${label}: caseload heading`);
   await scanIf(page, 'caseload');
-  await page.click('main table a');
+  await page.click('#caseload a');
   check(page.url().includes('/cases/'), `${label}: case opens`);
   check((await page.textContent('main')).includes('Victim/survivor'), `${label}: case shows roles`);
   await scanIf(page, 'case');
-  await page.click('main table a');
+  await page.click('#people a');
   check(page.url().includes('/people/'), `${label}: person opens`);
   await scanIf(page, 'person');
   await page.click('text=Change details');
@@ -77,18 +77,58 @@ async function journeys(browser, { javaScript, width }) {
   await page.fill('#body', note);
   await page.click('main button[type=submit]');
   check((await page.textContent('main')).includes(note), `${label}: note shows on the timeline`);
+
+  // She assesses the victim's risk: first forgetting to confirm it is safe to talk.
+  await page.goto(caseUrl);
+  await page.click('main a[href$="/risk"]');
+  check((await page.textContent('h1')).length > 0 && page.url().endsWith('/risk'), `${label}: risk page opens`);
+  await scanIf(page, 'risk');
+  await page.click('main a[href*="/risk/new"]');
+  await scanIf(page, 'risk checklist');
+  await page.click('main form button[type=submit]');
+  check((await page.textContent('.error-summary')).includes('safe to talk'), `${label}: checklist asks for safe to talk`);
+  await scanIf(page, 'risk checklist with errors');
+  await page.check('#safe_to_talk');
+  for (const radio of await page.$$('fieldset.question input[type=radio][id^="q_"]')) await radio.check();
+  await page.click('main form button[type=submit]');
+  const risk = await page.textContent('main');
+  check(risk.includes('High risk') && risk.includes('MARAC referral proposed'), `${label}: high risk proposes MARAC`);
+  await page.click('text=Make the MARAC referral');
+  check((await page.textContent('h1')).includes('MARAC'), `${label}: MARAC referral form opens`);
+  await scanIf(page, 'MARAC referral form');
+  await page.goBack();
+  await page.click('main a[href$="/safety-plan"]');
+  await scanIf(page, 'safety plan');
+  await page.goto(page.url() + '/edit');
+  await scanIf(page, 'safety plan edit');
+  // A review date in the past is refused, with what she typed kept.
+  await page.fill('#safe_word', 'Bluebell');
+  await page.fill('#review_on', '1/1/2020');
+  await page.click('main form button[type=submit]');
+  check((await page.textContent('.error-summary')).length > 0, `${label}: past review date refused`);
+  check((await page.inputValue('#safe_word')) === 'Bluebell', `${label}: typed safe word kept`);
+  await scanIf(page, 'safety plan edit with errors');
+  const review = new Date(Date.now() + 28 * 24 * 3600 * 1000);
+  await page.fill('#review_on', `${review.getDate()}/${review.getMonth() + 1}/${review.getFullYear()}`);
+  await page.click('main form button[type=submit]');
+  check((await page.textContent('main')).includes('Bluebell'), `${label}: safety plan saved`);
+  await page.goto(page.url().split('?')[0].split('#')[0] + '/print');
+  const printed = await page.textContent('body');
+  check(printed.includes('Bluebell') && !printed.includes('Hearth') && !printed.includes('Demo Service'), `${label}: printable plan names nothing`);
+  await scanIf(page, 'safety plan print');
+  await page.goto(base + '/');
   await page.click('header button[type=submit]');
   check(page.url().endsWith('/login?ended=out'), `${label}: signed out`);
 
   // The Engage practitioner opens families' cases and sees no disclosure and no victim address.
   await signIn(page, 'engage');
-  const links = await page.$$eval('main table a', as => as.map(a => a.getAttribute('href')));
+  const links = await page.$$eval('#caseload a', as => as.map(a => a.getAttribute('href')));
   check(links.length > 0, `${label}: Engage has a caseload`);
   for (const href of links.slice(0, 5)) {
     await page.goto(base + href);
     const text = await page.textContent('main');
     check(!text.includes('Disclosed'), `${label}: Engage sees a disclosure on ${href}`);
-    const victim = await page.$$eval('main table tr', rows =>
+    const victim = await page.$$eval('#people tr', rows =>
       rows.filter(r => r.textContent.includes('Victim/survivor')).map(r => r.querySelector('a').getAttribute('href')));
     await page.goto(base + victim[0]);
     const person = await page.textContent('main');
@@ -105,6 +145,22 @@ async function journeys(browser, { javaScript, width }) {
   await scanIf(page, 'team caseloads');
   await page.goto(base + '/cases');
   await scanIf(page, 'team cases');
+  // As MARAC coordinator: the dashboard, a meeting, a referral with its actions.
+  await page.goto(base + '/marac');
+  check((await page.textContent('main')).includes('Repeat rate'), `${label}: MARAC dashboard opens`);
+  await scanIf(page, 'MARAC');
+  const meeting = await page.$$eval('main h3 + ul li', lis => {
+    const li = lis.find(l => !/– 0 cases/.test(l.textContent));
+    return li ? li.querySelector('a').getAttribute('href') : null;
+  });
+  check(meeting !== null, `${label}: a past MARAC meeting that heard cases`);
+  await page.goto(base + meeting);
+  check((await page.textContent('h1')).includes('Meeting on'), `${label}: MARAC meeting opens`);
+  await scanIf(page, 'MARAC meeting');
+  await page.click('main a[href^="/marac/referrals/"]');
+  check((await page.textContent('main')).includes('Actions'), `${label}: MARAC referral shows actions`);
+  await scanIf(page, 'MARAC referral');
+  await page.goto(base + '/cases');
   await page.click('main table a');
   await page.click('text=Who has viewed or changed this case');
   check((await page.textContent('h1')).includes('Who has viewed'), `${label}: record history opens`);
@@ -126,7 +182,7 @@ async function journeys(browser, { javaScript, width }) {
   await page.click('main button[type=submit]');
   check((await page.textContent('main')).includes('temporary password'), `${label}: account added (${await page.textContent('main')})`);
   await scanIf(page, 'staff account');
-  for (const path of ['/admin/users', '/admin/tokens', '/audit', '/account/password']) {
+  for (const path of ['/admin/users', '/admin/tokens', '/admin/instruments', '/audit', '/account/password']) {
     await page.goto(base + path);
     check(!(await page.textContent('h1')).includes('not found'), `${label}: ${path} opens`);
     await scanIf(page, path);
