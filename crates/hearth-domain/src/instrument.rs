@@ -664,6 +664,19 @@ answers = "yes_no_not_known"
     }
 
     #[test]
+    fn the_documented_example_is_a_valid_definition() {
+        let readme = include_str!("../../../config/instruments/README.md");
+        let example = readme
+            .split("```toml")
+            .nth(1)
+            .and_then(|s| s.split("```").next())
+            .expect("a TOML example in the README");
+        let i = parse("README.md", example).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(i.questions.len(), 3);
+        assert_eq!(i.bands.len(), 3);
+    }
+
+    #[test]
     fn a_definition_is_parsed_and_scored() {
         let i = parse("small.toml", SMALL).unwrap();
         assert_eq!((i.key.as_str(), i.version), ("small", 2));
