@@ -1032,3 +1032,109 @@ async fn a_bad_instrument_file_is_refused_and_the_version_in_use_stays() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_young_peoples_checklist_is_for_thirteen_to_seventeen() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    // A 15-year-old in the family, allocated to the Idva.
+    let now = t.now();
+    let mut tx = t.app.store.begin().await.unwrap();
+    let teen = hearth_store::cases::insert_person(
+        &mut tx,
+        now,
+        w.org,
+        "Kai",
+        "Quillfeather",
+        Some("2011-05-02"),
+    )
+    .await
+    .unwrap();
+    hearth_store::cases::add_member(
+        &mut tx,
+        now,
+        w.org,
+        w.case,
+        teen,
+        hearth_domain::access::CaseRole::ChildOrYoungPerson,
+    )
+    .await
+    .unwrap();
+    hearth_store::cases::allocate(
+        &mut tx,
+        now,
+        w.org,
+        w.case,
+        Some(teen),
+        w.staff["idva"].0,
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let token = t.token_for(w.org, w.staff["idva"].0).await;
+    let keys = |v: &Value| -> Vec<String> {
+        v["instruments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let adult: Value = t
+        .api_get(&token, &format!("/api/v1/people/{}/risk", w.victim))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(&adult), ["adult-risk"]);
+    let young: Value = t
+        .api_get(&token, &format!("/api/v1/people/{teen}/risk"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(&young), ["young-people-risk"]);
+    let child: Value = t
+        .api_get(&token, &format!("/api/v1/people/{}/risk", w.child))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(keys(&child).is_empty(), "nine is too young for either");
+
+    // The adult checklist is refused for him; the young people's one is scored and banded.
+    let r = t
+        .api_post(
+            &token,
+            &format!("/api/v1/people/{teen}/risk"),
+            &json!({"instrument": "adult-risk", "answers": answers(2), "safe_to_talk": true,
+                    "submission_key": "test-submission-teen-adult"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let answers: serde_json::Map<String, Value> = young["instruments"][0]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(n, q)| {
+            (
+                q["id"].as_str().unwrap().to_string(),
+                json!(if n < 15 { "yes" } else { "not_known" }),
+            )
+        })
+        .collect();
+    let r = t
+        .api_post(
+            &token,
+            &format!("/api/v1/people/{teen}/risk"),
+            &json!({"instrument": "young-people-risk", "answers": answers, "safe_to_talk": true,
+                    "submission_key": "test-submission-teen-young"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(done["level"], "high");
+}
