@@ -106,6 +106,12 @@ pub async fn seed(
         meetings.push((held_on, id));
     }
 
+    let ctx = Visits {
+        step: &step,
+        coordinator: &coordinator,
+        meetings: &meetings,
+        now,
+    };
     let mut key = 0u32;
     let mut next_key = || {
         key += 1;
@@ -180,21 +186,9 @@ pub async fn seed(
         let review = uk_today(assessed) + Duration::days(rng.gen_range(42..57));
         let app_now = step.at(assessed + Duration::hours(1));
         safety_plans::save(app_now, &idva, f.victim, &plan_form(i, assessed, review), 0).await?;
-        if !done.marac_proposed.is_empty() {
-            if let Some((referral, heard)) = refer(
-                &step,
-                &idva,
-                &coordinator,
-                f.victim,
-                assessed,
-                &meetings,
-                &mut next_key,
-            )
-            .await?
-            {
-                actions(&step, &coordinator, referral, heard, now, i, &mut next_key).await?;
-            }
-        }
+        let proposed = !done.marac_proposed.is_empty();
+        ctx.marac_if_proposed(&idva, f.victim, assessed, proposed, i, &mut next_key)
+            .await?;
 
         // Reassessed every eight weeks, with the plan reviewed at the same visit. One family in
         // five has missed its latest visit: its reassessment and plan review are overdue.
@@ -219,21 +213,9 @@ pub async fn seed(
                 ..Default::default()
             };
             let done = risk::assess(step.at(next), &idva, f.victim, "adult-risk", &form).await?;
-            if !done.marac_proposed.is_empty() {
-                if let Some((referral, heard)) = refer(
-                    &step,
-                    &idva,
-                    &coordinator,
-                    f.victim,
-                    next,
-                    &meetings,
-                    &mut next_key,
-                )
-                .await?
-                {
-                    actions(&step, &coordinator, referral, heard, now, i, &mut next_key).await?;
-                }
-            }
+            let proposed = !done.marac_proposed.is_empty();
+            ctx.marac_if_proposed(&idva, f.victim, next, proposed, i, &mut next_key)
+                .await?;
             // Reviewed again at the next visit, eight weeks on.
             let review = uk_today(next) + Duration::days(rng.gen_range(49..63));
             let at = step.at(next + Duration::hours(1));
@@ -253,6 +235,54 @@ pub async fn seed(
         }
     }
     Ok(())
+}
+
+/// What every visit needs to hand a case to MARAC.
+struct Visits<'a> {
+    step: &'a Step<'a>,
+    coordinator: &'a Actor,
+    meetings: &'a [(Date, Uuid)],
+    now: Timestamp,
+}
+
+impl Visits<'_> {
+    /// When an assessment proposes MARAC, the Idva refers and the case is heard with actions.
+    async fn marac_if_proposed(
+        &self,
+        idva: &Actor,
+        victim: Uuid,
+        on: Timestamp,
+        proposed: bool,
+        i: usize,
+        next_key: &mut impl FnMut() -> String,
+    ) -> Result<()> {
+        if !proposed {
+            return Ok(());
+        }
+        let listed = refer(
+            self.step,
+            idva,
+            self.coordinator,
+            victim,
+            on,
+            self.meetings,
+            next_key,
+        )
+        .await?;
+        if let Some((referral, heard)) = listed {
+            actions(
+                self.step,
+                self.coordinator,
+                referral,
+                heard,
+                self.now,
+                i,
+                next_key,
+            )
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 fn plan_form(i: usize, on: Timestamp, review: Date) -> SafetyPlanForm {
