@@ -206,3 +206,59 @@ async fn a_database_is_refused_with_the_wrong_key_file() {
         String::from_utf8_lossy(&out.stderr).contains("the key file does not match this database")
     );
 }
+
+#[tokio::test]
+async fn an_operator_loads_an_instrument_and_a_bad_file_is_refused_by_line() {
+    let t = spawn_app().await;
+    t.world().await;
+    // Beside the test's own key file, so each test has its own.
+    let (_, shipped) = hearth_domain::instrument::SHIPPED[0];
+    let bad = t.key_file.with_file_name("adult-risk-local.toml");
+    std::fs::write(
+        &bad,
+        shipped
+            .replace("version = 1", "version = 2")
+            .replace("answers = \"yes_no_not_known\"", "answers = \"perhaps\""),
+    )
+    .unwrap();
+    let (ok, out) = hearth(
+        &t,
+        &[
+            "instrument",
+            "load",
+            "--org",
+            "northshire",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert!(!ok, "a bad file is refused");
+    assert!(out.contains("adult-risk-local.toml, line "), "{out}");
+    assert!(out.contains("perhaps"), "names the problem: {out}");
+    let (ok, out) = hearth(&t, &["instrument", "list", "--org", "northshire"]);
+    assert!(ok, "{out}");
+    assert!(
+        !out.contains("version 2"),
+        "the version in use stays: {out}"
+    );
+
+    let good = t.key_file.with_file_name("adult-risk-2027.toml");
+    std::fs::write(&good, shipped.replace("version = 1", "version = 2")).unwrap();
+    let (ok, out) = hearth(
+        &t,
+        &[
+            "instrument",
+            "load",
+            "--org",
+            "northshire",
+            good.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("Loaded adult-risk version 2"), "{out}");
+    let (ok, out) = hearth(&t, &["instrument", "list", "--org", "northshire"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("adult-risk\tversion 2") && out.contains("adult-risk-2027.toml\tin use"),
+        "{out}"
+    );
+}
