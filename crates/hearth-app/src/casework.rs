@@ -819,25 +819,35 @@ pub async fn standings(
 ) -> Result<std::collections::HashMap<Uuid, Standing>> {
     let now = app.now();
     let mut conn = app.store.conn().await?;
-    let mut out = std::collections::HashMap::new();
+    let access = cases::access_to_cases(&mut conn, actor, case_ids).await?;
+    let open: Vec<Uuid> = case_ids
+        .iter()
+        .copied()
+        .filter(|id| {
+            access
+                .get(id)
+                .is_some_and(|a| a.decision == Decision::Allow)
+        })
+        .collect();
     let cipher = app.store.cipher(&mut conn, actor.org_id).await?;
-    for case_id in case_ids {
-        if cases::case_decision(&mut conn, actor, Action::ViewCaseRecord, *case_id).await?
-            != Decision::Allow
-        {
-            continue;
-        }
+    let mut last_contacts = cases::last_contacts(&mut conn, &open).await?;
+    let mut first_contacts = cases::first_contact_facts(&mut conn, actor.org_id, &open).await?;
+    let mut latest: std::collections::HashMap<Uuid, Vec<hearth_store::risk::StoredAssessment>> =
+        std::collections::HashMap::new();
+    for a in hearth_store::risk::latest_in_cases(&mut conn, actor.org_id, &open).await? {
+        latest.entry(a.case_id).or_default().push(a);
+    }
+    let mut out = std::collections::HashMap::new();
+    for case_id in open {
         let mut standing = Standing {
-            last_contact: cases::last_contact(&mut conn, *case_id).await?,
+            last_contact: last_contacts.remove(&case_id),
             ..Default::default()
         };
-        if let Some((referral_id, referred_at, sealed, first)) =
-            cases::first_contact_facts(&mut conn, actor.org_id, *case_id).await?
-        {
+        if let Some(f) = first_contacts.remove(&case_id) {
             let dash = cipher
                 .decrypt(
-                    &hearth_store::referrals::details_place(referral_id),
-                    &sealed,
+                    &hearth_store::referrals::details_place(f.referral_id),
+                    &f.sealed_details,
                 )
                 .ok()
                 .and_then(|j| {
@@ -852,28 +862,26 @@ pub async fn standings(
                 }
             });
             standing.first_contact = Some(hearth_domain::targets::first_contact_status(
-                referred_at,
+                f.referred_at,
                 dash,
-                first,
+                f.first_contact,
                 &app.first_contact,
                 now,
             ));
         }
-        let mut highest: Option<&hearth_store::risk::StoredAssessment> = None;
-        let latest = hearth_store::risk::latest_in_case(&mut conn, actor.org_id, *case_id).await?;
-        for a in &latest {
-            if cases::may_see_person_field(&mut conn, actor, a.person_id, FieldClass::Sensitive)
-                .await?
-                && highest.is_none_or(|h| a.level > h.level)
-            {
-                highest = Some(a);
-            }
-        }
+        // A risk level is sensitive data about the person: it counts only if the firewall lets
+        // the user see it through this case.
+        let highest = latest
+            .get(&case_id)
+            .into_iter()
+            .flatten()
+            .filter(|a| access[&case_id].may_see(a.person_id, FieldClass::Sensitive))
+            .max_by_key(|a| a.level);
         if let Some(h) = highest {
             standing.risk = Some(h.level.label());
             standing.risk_set = Some((h.assessed_at, h.assessed_by_name.clone()));
         }
-        out.insert(*case_id, standing);
+        out.insert(case_id, standing);
     }
     Ok(out)
 }

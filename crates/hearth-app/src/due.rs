@@ -4,35 +4,58 @@
 //! that a victim's safety plan is due for review.
 
 use crate::{App, Result};
-use hearth_domain::access::{may_see_field, Action, CaseRole, Decision, FieldClass};
+use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
 use hearth_domain::due::{classify, sort, DueItem, DueKind};
+use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
 use hearth_store::audit::{self, AuditEvent};
 use hearth_store::cases::{self, CaseSummary};
 use hearth_store::safety_plans;
+use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Everything due or overdue in these cases, overdue first.
+/// Everything due or overdue in these cases, overdue first. The facts are loaded for all the
+/// cases at once: a case costs no statements of its own.
 pub async fn for_cases(app: &App, actor: &Actor, list: &[CaseSummary]) -> Result<Vec<DueItem>> {
     let now = app.now();
     let today = uk_today(now);
     let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
     let standings = crate::casework::standings(app, actor, &ids).await?;
-    let mut items = Vec::new();
     let mut tx = app.store.begin().await?;
+    let access = cases::access_to_cases(&mut tx, actor, &ids).await?;
+    let open: Vec<&CaseSummary> = list
+        .iter()
+        .filter(|c| {
+            access
+                .get(&c.id)
+                .is_some_and(|a| a.decision == Decision::Allow)
+        })
+        .collect();
+    let open_ids: Vec<Uuid> = open.iter().map(|c| c.id).collect();
+    let victims: Vec<Uuid> = open
+        .iter()
+        .flat_map(|c| &access[&c.id].members)
+        .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
+        .map(|m| m.person_id)
+        .collect();
+    let mut risk = crate::risk::facts_for(&mut tx, actor.org_id, &victims).await?;
+    let mut reviews: HashMap<Uuid, Vec<safety_plans::Review>> = HashMap::new();
+    for r in safety_plans::reviews_in_cases(&mut tx, actor.org_id, &open_ids).await? {
+        reviews.entry(r.case_id).or_default().push(r);
+    }
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
-    for case in list {
-        if cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case.id).await?
-            != Decision::Allow
-        {
-            continue;
-        }
-        let link = match cases::link_to_case(&mut tx, actor, case.id).await? {
-            Some(l) => l,
-            None => continue,
-        };
+    let mut actions: HashMap<Uuid, Vec<crate::marac::ActionView>> = HashMap::new();
+    for a in crate::marac::open_actions_in_cases(&mut tx, &cipher, actor.org_id, &open_ids, today)
+        .await?
+    {
+        actions.entry(a.case_id).or_default().push(a);
+    }
+
+    let mut items = Vec::new();
+    for case in open {
+        let access = &access[&case.id];
         let item =
             |kind, person: Option<(Uuid, String)>, what: String, due_on, overdue, link: String| {
                 DueItem {
@@ -47,7 +70,16 @@ pub async fn for_cases(app: &App, actor: &Actor, list: &[CaseSummary]) -> Result
                     link,
                 }
             };
-        match standings.get(&case.id).and_then(|s| s.first_contact) {
+        let name_of = |p: Uuid| {
+            access
+                .members
+                .iter()
+                .find(|m| m.person_id == p)
+                .map(|m| format!("{} {}", m.given_name, m.family_name))
+                .unwrap_or_default()
+        };
+        let first_contact = standings.get(&case.id).and_then(|s| s.first_contact);
+        match first_contact {
             Some(FirstContact::Overdue { since }) => items.push(item(
                 DueKind::FirstContact,
                 None,
@@ -70,41 +102,29 @@ pub async fn for_cases(app: &App, actor: &Actor, list: &[CaseSummary]) -> Result
             }
             _ => {}
         }
-        let record = match cases::get(&mut tx, actor, case.id).await? {
-            Some(r) => r,
-            None => continue,
-        };
-        let roles_of = |p: Uuid| -> Vec<CaseRole> {
-            record
-                .members
-                .iter()
-                .filter(|m| m.person_id == p)
-                .map(|m| m.role)
-                .collect()
-        };
-        for m in record
+        for m in access
             .members
             .iter()
             .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
         {
-            if !may_see_field(&link, &roles_of(m.person_id), FieldClass::Sensitive) {
+            if !access.may_see(m.person_id, FieldClass::Sensitive) {
                 continue;
             }
-            let facts = crate::risk::facts(&mut tx, actor.org_id, m.person_id).await?;
+            let facts = risk.remove(&m.person_id).unwrap_or_default();
             let r = facts.reassessment(app.risk.reassess_after_days);
             // The first assessment is made at the first contact, so it is due when that is.
-            let due_on = match (r, standings.get(&case.id).and_then(|s| s.first_contact)) {
+            let due_on = match (r, first_contact) {
                 (
-                    hearth_domain::risk::Reassessment::FirstDue,
+                    Reassessment::FirstDue,
                     Some(FirstContact::Due { by: at } | FirstContact::Overdue { since: at }),
                 ) => uk_today(at),
-                (hearth_domain::risk::Reassessment::FirstDue, _) => uk_today(case.opened_at),
+                (Reassessment::FirstDue, _) => uk_today(case.opened_at),
                 _ => r.due_on(today),
             };
             if let Some(overdue) = classify(due_on, today) {
                 items.push(item(
                     DueKind::RiskAssessment,
-                    Some((m.person_id, format!("{} {}", m.given_name, m.family_name))),
+                    Some((m.person_id, name_of(m.person_id))),
                     r.reason().to_string(),
                     due_on,
                     overdue,
@@ -112,34 +132,24 @@ pub async fn for_cases(app: &App, actor: &Actor, list: &[CaseSummary]) -> Result
                 ));
             }
         }
-        for (person_id, review_on) in
-            safety_plans::reviews_in_case(&mut tx, actor.org_id, case.id).await?
-        {
-            let roles = roles_of(person_id);
-            if roles.is_empty() || !may_see_field(&link, &roles, FieldClass::Location) {
+        for r in reviews.remove(&case.id).unwrap_or_default() {
+            if !access.may_see(r.person_id, FieldClass::Location) {
                 continue;
             }
-            if let Some(overdue) = classify(review_on, today) {
-                let name = record
-                    .members
-                    .iter()
-                    .find(|m| m.person_id == person_id)
-                    .map(|m| format!("{} {}", m.given_name, m.family_name))
-                    .unwrap_or_default();
+            if let Some(overdue) = classify(r.review_on, today) {
                 items.push(item(
                     DueKind::SafetyPlanReview,
-                    Some((person_id, name)),
+                    Some((r.person_id, name_of(r.person_id))),
                     "Review the safety plan".into(),
-                    review_on,
+                    r.review_on,
                     overdue,
-                    format!("/people/{person_id}/safety-plan"),
+                    format!("/people/{}/safety-plan", r.person_id),
                 ));
             }
         }
-        for a in crate::marac::open_actions_in_case(&mut tx, &cipher, actor.org_id, case.id, today)
-            .await?
-        {
-            if !may_see_field(&link, &roles_of(a.person_id), FieldClass::Location) {
+        for a in actions.remove(&case.id).unwrap_or_default() {
+            // Actions are about the victim's safety: location-class, as the plan is.
+            if !access.may_see(a.person_id, FieldClass::Location) {
                 continue;
             }
             if let Some(overdue) = classify(a.due_on, today) {

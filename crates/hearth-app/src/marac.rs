@@ -864,15 +864,15 @@ pub async fn set_action_status(
     Ok(())
 }
 
-/// Open MARAC actions on a case that the actor may see, for the due list.
-pub(crate) async fn open_actions_in_case(
+/// Open MARAC actions on these cases, for the due list, which applies the firewall to each.
+pub(crate) async fn open_actions_in_cases(
     tx: &mut Tx,
     cipher: &hearth_store::FieldCipher,
     org_id: Uuid,
-    case_id: Uuid,
+    case_ids: &[Uuid],
     today: Date,
 ) -> Result<Vec<ActionView>> {
-    store::actions_for_case(tx, org_id, case_id)
+    store::actions_for_cases(tx, org_id, case_ids)
         .await?
         .iter()
         .filter(|a| a.status == ActionStatus::Open)

@@ -15,7 +15,7 @@ use hearth_store::audit::{self, AuditEvent};
 use hearth_store::risk::{self as store, StoredAssessment};
 use hearth_store::{cases, marac, timeline, FieldCipher, Tx};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use time::Date;
 use uuid::Uuid;
 
@@ -215,7 +215,7 @@ pub struct RiskView {
 }
 
 /// Facts about a person's risk, read without opening sealed data, for lists and the due list.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RiskFacts {
     pub latest: Option<StoredAssessment>,
     /// When each incident was recorded: a new one brings the reassessment forward.
@@ -225,39 +225,41 @@ pub struct RiskFacts {
 }
 
 pub(crate) async fn facts(tx: &mut Tx, org_id: Uuid, person_id: Uuid) -> Result<RiskFacts> {
-    let latest = store::assessments_for_person(tx, org_id, person_id)
+    Ok(facts_for(tx, org_id, &[person_id])
         .await?
-        .into_iter()
-        .next();
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT occurred_on, police_called, recorded_at FROM incidents WHERE org_id = $1 AND person_id = $2",
-    )
-    .bind(org_id.to_string())
-    .bind(person_id.to_string())
-    .fetch_all(&mut **tx)
-    .await?;
-    let incidents_recorded = rows
+        .remove(&person_id)
+        .unwrap_or_default())
+}
+
+/// [`RiskFacts`] for each of these people, in three statements however many there are.
+pub(crate) async fn facts_for(
+    tx: &mut Tx,
+    org_id: Uuid,
+    person_ids: &[Uuid],
+) -> Result<HashMap<Uuid, RiskFacts>> {
+    let mut out: HashMap<Uuid, RiskFacts> = person_ids
         .iter()
-        .map(|(_, _, at)| hearth_domain::clock::from_unix(*at))
+        .map(|p| (*p, RiskFacts::default()))
         .collect();
-    let callout_dates = rows
-        .iter()
-        .filter(|(_, p, _)| *p != 0)
-        .filter_map(|(d, _, _)| from_iso(d))
-        .collect();
-    let last: Option<String> = sqlx::query_scalar(
-        "SELECT MAX(referred_on) FROM marac_referrals WHERE org_id = $1 AND person_id = $2",
-    )
-    .bind(org_id.to_string())
-    .bind(person_id.to_string())
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(RiskFacts {
-        latest,
-        incidents_recorded,
-        callout_dates,
-        last_marac_referral: last.as_deref().and_then(from_iso),
-    })
+    for a in store::latest_for_people(tx, org_id, person_ids).await? {
+        if let Some(f) = out.get_mut(&a.person_id) {
+            f.latest = Some(a);
+        }
+    }
+    for i in store::incident_dates(tx, org_id, person_ids).await? {
+        if let Some(f) = out.get_mut(&i.person_id) {
+            f.incidents_recorded.push(i.recorded_at);
+            if let (true, Some(on)) = (i.police_called, i.occurred_on) {
+                f.callout_dates.push(on);
+            }
+        }
+    }
+    for (p, on) in marac::last_referred_on(tx, org_id, person_ids).await? {
+        if let Some(f) = out.get_mut(&p) {
+            f.last_marac_referral = Some(on);
+        }
+    }
+    Ok(out)
 }
 
 impl RiskFacts {

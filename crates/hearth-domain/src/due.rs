@@ -71,6 +71,7 @@ pub fn sort(items: &mut [DueItem]) {
             .then(a.due_on.cmp(&b.due_on))
             .then(a.case_reference.cmp(&b.case_reference))
             .then(a.kind.cmp(&b.kind))
+            .then(a.what.cmp(&b.what))
     });
 }
 

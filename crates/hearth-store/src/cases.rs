@@ -2,7 +2,7 @@
 //! the access policy before returning anything: a record the user may not see is `None`,
 //! exactly as if it did not exist.
 
-use crate::row;
+use crate::{many, row};
 use crate::{Result, StoreError};
 use hearth_domain::access::{
     can, grant, may_see_field, Action, CaseLink, CaseRole, Decision, FieldClass, Resource, Scope,
@@ -11,6 +11,7 @@ use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::Actor;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,12 +184,23 @@ pub async fn case_decision(
     .bind(actor.user_id.to_string())
     .fetch_one(&mut *conn)
     .await?;
+    Ok(decide(actor, action, case_id, team_id, allocated > 0))
+}
+
+/// The policy's decision, given where the case sits and whether it is allocated to the actor.
+fn decide(
+    actor: &Actor,
+    action: Action,
+    case_id: Uuid,
+    team_id: Uuid,
+    allocated: bool,
+) -> Decision {
     let resource = Resource::Record {
         org_id: actor.org_id,
         team_ids: vec![team_id],
-        allocated_to_actor: allocated > 0 || broke_glass(actor, case_id),
+        allocated_to_actor: allocated || broke_glass(actor, case_id),
     };
-    Ok(can(actor, action, &resource))
+    can(actor, action, &resource)
 }
 
 /// Whether the actor holds live break-glass access to this case (and their role allows it).
@@ -331,6 +343,33 @@ pub async fn visible(
     rows.iter().map(summary).collect()
 }
 
+const MEMBER_COLUMNS: &str =
+    "p.id, p.given_name, p.family_name, p.date_of_birth, m.role, m.closed_at, m.exit_reason";
+
+/// Victims/survivors first, then people causing harm, children, and other adults; oldest first.
+const MEMBER_ORDER: &str =
+    "CASE m.role WHEN 'victim_survivor' THEN 0 WHEN 'person_causing_harm' THEN 1 \
+     WHEN 'child_or_young_person' THEN 2 ELSE 3 END, p.date_of_birth, m.added_at, m.id";
+
+fn member(r: &sqlx::any::AnyRow) -> Result<Member> {
+    let role = row::text(r, "role")?;
+    Ok(Member {
+        person_id: row::id(r, "id")?,
+        given_name: row::text(r, "given_name")?,
+        family_name: row::text(r, "family_name")?,
+        date_of_birth: row::opt_text(r, "date_of_birth")?,
+        role: CaseRole::parse(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
+        closed: match (
+            row::opt_at(r, "closed_at")?,
+            row::opt_text(r, "exit_reason")?,
+        ) {
+            (Some(at), Some(reason)) => Some((at, reason)),
+            _ => None,
+        },
+    })
+}
+
 /// One case with its members and allocations, if the user may open it.
 pub async fn get(
     conn: &mut AnyConnection,
@@ -350,36 +389,14 @@ pub async fn get(
         return Ok(None);
     };
     let summary = summary(&r)?;
-    let rows = sqlx::query(
-        "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, m.role, m.closed_at, m.exit_reason \
-         FROM case_members m JOIN people p ON p.id = m.person_id WHERE m.case_id = $1 \
-         ORDER BY CASE m.role WHEN 'victim_survivor' THEN 0 WHEN 'person_causing_harm' THEN 1 \
-         WHEN 'child_or_young_person' THEN 2 ELSE 3 END, p.date_of_birth, m.added_at, m.id",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM case_members m JOIN people p ON p.id = m.person_id \
+         WHERE m.case_id = $1 ORDER BY {MEMBER_ORDER}"
+    ))
     .bind(case_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let members = rows
-        .iter()
-        .map(|r| {
-            let role = row::text(r, "role")?;
-            Ok(Member {
-                person_id: row::id(r, "id")?,
-                given_name: row::text(r, "given_name")?,
-                family_name: row::text(r, "family_name")?,
-                date_of_birth: row::opt_text(r, "date_of_birth")?,
-                role: CaseRole::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
-                closed: match (
-                    row::opt_at(r, "closed_at")?,
-                    row::opt_text(r, "exit_reason")?,
-                ) {
-                    (Some(at), Some(reason)) => Some((at, reason)),
-                    _ => None,
-                },
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let members = rows.iter().map(member).collect::<Result<Vec<_>>>()?;
     let rows = sqlx::query(
         "SELECT a.worker_id, u.display_name, a.person_id, a.allocated_at FROM allocations a \
          JOIN users u ON u.id = a.worker_id WHERE a.case_id = $1 AND a.ended_at IS NULL ORDER BY a.allocated_at, a.id",
@@ -505,12 +522,6 @@ pub async fn link_to_case(
             .fetch_optional(&mut *conn)
             .await?;
     let Some(team) = team else { return Ok(None) };
-    let team_id = Uuid::try_parse(&team).ok();
-    let reach = match grant(actor.role, Action::ViewCaseRecord) {
-        Scope::Organisation => Scope::Organisation,
-        Scope::Team if actor.team_id.is_some() && actor.team_id == team_id => Scope::Team,
-        _ => Scope::Allocated,
-    };
     let allocated: Vec<Option<String>> = sqlx::query_scalar(
         "SELECT person_id FROM allocations WHERE case_id = $1 AND worker_id = $2 AND ended_at IS NULL",
     )
@@ -518,11 +529,38 @@ pub async fn link_to_case(
     .bind(actor.user_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let roles = roles_in_case(conn, case_id).await?;
-    let mut allocated_to: Vec<Option<Vec<CaseRole>>> = allocated
+    let allocated: Vec<Option<Uuid>> = allocated
         .into_iter()
+        .map(|p| p.and_then(|p| Uuid::try_parse(&p).ok()))
+        .collect();
+    let roles = roles_in_case(conn, case_id).await?;
+    Ok(Some(link(
+        actor,
+        case_id,
+        Uuid::try_parse(&team).ok(),
+        &allocated,
+        &roles,
+    )))
+}
+
+/// The firewall's view of how the actor reaches a case, given its team, the actor's live
+/// allocations in it (`None` for the whole family) and the roles of the people in it.
+fn link(
+    actor: &Actor,
+    case_id: Uuid,
+    team_id: Option<Uuid>,
+    allocated: &[Option<Uuid>],
+    roles: &[(Uuid, CaseRole)],
+) -> CaseLink {
+    let reach = match grant(actor.role, Action::ViewCaseRecord) {
+        Scope::Organisation => Scope::Organisation,
+        Scope::Team if actor.team_id.is_some() && actor.team_id == team_id => Scope::Team,
+        _ => Scope::Allocated,
+    };
+    let mut allocated_to: Vec<Option<Vec<CaseRole>>> = allocated
+        .iter()
         .map(|p| {
-            p.and_then(|p| Uuid::try_parse(&p).ok()).map(|p| {
+            p.map(|p| {
                 roles
                     .iter()
                     .filter(|(id, _)| *id == p)
@@ -535,11 +573,112 @@ pub async fn link_to_case(
         // Emergency access is to the whole family; the firewall still applies by role.
         allocated_to.push(None);
     }
-    Ok(Some(CaseLink {
+    CaseLink {
         role: actor.role,
         reach,
         allocated_to,
-    }))
+    }
+}
+
+/// How the actor stands to one case, loaded for many cases at once so that lists (the due list,
+/// caseloads) cost a few statements rather than a few per case.
+#[derive(Debug, Clone)]
+pub struct CaseAccess {
+    /// The policy's decision on opening the case record.
+    pub decision: Decision,
+    /// How the actor reaches the case, for the firewall.
+    pub link: CaseLink,
+    /// Everyone in the case, in the order the case page shows them.
+    pub members: Vec<Member>,
+}
+
+impl CaseAccess {
+    /// This person's roles in the case.
+    pub fn roles_of(&self, person_id: Uuid) -> Vec<CaseRole> {
+        self.members
+            .iter()
+            .filter(|m| m.person_id == person_id)
+            .map(|m| m.role)
+            .collect()
+    }
+
+    /// May the actor see this class of field about this person, through this case?
+    pub fn may_see(&self, person_id: Uuid, class: FieldClass) -> bool {
+        let roles = self.roles_of(person_id);
+        !roles.is_empty() && may_see_field(&self.link, &roles, class)
+    }
+}
+
+/// The actor's standing to each of these cases that exists in their organisation, by the same
+/// rules as [`case_decision`] and [`link_to_case`]. Callers still act only on `Decision::Allow`.
+pub async fn access_to_cases(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    case_ids: &[Uuid],
+) -> Result<HashMap<Uuid, CaseAccess>> {
+    let teams = many::fetch_in(
+        conn,
+        "SELECT id, team_id FROM cases WHERE org_id = $1 AND id IN ({ids})",
+        &[actor.org_id.to_string()],
+        case_ids,
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((row::id(r, "id")?, row::id(r, "team_id")?)))
+    .collect::<Result<Vec<_>>>()?;
+    let mut allocated: HashMap<Uuid, Vec<Option<Uuid>>> = HashMap::new();
+    for r in many::fetch_in(
+        conn,
+        "SELECT case_id, person_id FROM allocations WHERE worker_id = $1 AND ended_at IS NULL \
+         AND case_id IN ({ids})",
+        &[actor.user_id.to_string()],
+        case_ids,
+    )
+    .await?
+    {
+        allocated
+            .entry(row::id(&r, "case_id")?)
+            .or_default()
+            .push(row::opt_id(&r, "person_id")?);
+    }
+    let mut members: HashMap<Uuid, Vec<Member>> = HashMap::new();
+    for r in many::fetch_in(
+        conn,
+        &format!(
+            "SELECT m.case_id, {MEMBER_COLUMNS} FROM case_members m JOIN people p ON p.id = m.person_id \
+             WHERE m.case_id IN ({{ids}}) ORDER BY m.case_id, {MEMBER_ORDER}"
+        ),
+        &[],
+        case_ids,
+    )
+    .await?
+    {
+        members
+            .entry(row::id(&r, "case_id")?)
+            .or_default()
+            .push(member(&r)?);
+    }
+    let mut out = HashMap::new();
+    for (case_id, team_id) in teams {
+        let allocated = allocated.remove(&case_id).unwrap_or_default();
+        let members = members.remove(&case_id).unwrap_or_default();
+        let roles: Vec<(Uuid, CaseRole)> = members.iter().map(|m| (m.person_id, m.role)).collect();
+        out.insert(
+            case_id,
+            CaseAccess {
+                decision: decide(
+                    actor,
+                    Action::ViewCaseRecord,
+                    case_id,
+                    team_id,
+                    !allocated.is_empty(),
+                ),
+                link: link(actor, case_id, Some(team_id), &allocated, &roles),
+                members,
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// May the actor see this class of field about this person, through any case the person is in?
@@ -637,40 +776,61 @@ pub async fn close(conn: &mut AnyConnection, now: Timestamp, case_id: Uuid) -> R
 
 // ---- first contact -----------------------------------------------------------------------------
 
-/// The newest accepted referral into a case (its time and sealed details), and the first
-/// successful contact since then, from the current version of each contact entry.
+/// Where a case stands against its first-contact target: the newest accepted referral into it
+/// (its identifier, time and sealed details), and the first successful contact since then.
+#[derive(Debug, Clone)]
+pub struct FirstContactFacts {
+    pub referral_id: Uuid,
+    pub referred_at: Timestamp,
+    pub sealed_details: Vec<u8>,
+    pub first_contact: Option<Timestamp>,
+}
+
+/// [`FirstContactFacts`] for each of these cases that came in by referral. Contacts count from
+/// the current version of each entry, and not if withdrawn.
 pub async fn first_contact_facts(
     conn: &mut AnyConnection,
     org_id: Uuid,
-    case_id: Uuid,
-) -> Result<Option<(Uuid, Timestamp, Vec<u8>, Option<Timestamp>)>> {
-    let Some(r) = sqlx::query(
-        "SELECT id, received_at, details FROM referrals WHERE case_id = $1 AND org_id = $2 AND status = 'accepted' \
-         ORDER BY received_at DESC LIMIT 1",
+    case_ids: &[Uuid],
+) -> Result<HashMap<Uuid, FirstContactFacts>> {
+    let mut out: HashMap<Uuid, FirstContactFacts> = HashMap::new();
+    for r in many::fetch_in(
+        conn,
+        "SELECT case_id, id, received_at, details FROM referrals WHERE org_id = $1 \
+         AND status = 'accepted' AND case_id IN ({ids}) ORDER BY received_at DESC, id",
+        &[org_id.to_string()],
+        case_ids,
     )
-    .bind(case_id.to_string())
-    .bind(org_id.to_string())
-    .fetch_optional(&mut *conn)
     .await?
-    else {
-        return Ok(None);
-    };
-    let referred_at = row::at(&r, "received_at")?;
-    let first: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(v.occurred_at) FROM timeline_versions v JOIN timeline_entries e ON e.id = v.entry_id \
-         WHERE e.case_id = $1 AND e.kind = 'contact' AND e.withdrawn_at IS NULL AND v.contact_outcome = 'spoke' \
-         AND v.occurred_at >= $2 AND v.version = (SELECT MAX(w.version) FROM timeline_versions w WHERE w.entry_id = v.entry_id)",
+    {
+        out.entry(row::id(&r, "case_id")?)
+            .or_insert(FirstContactFacts {
+                referral_id: row::id(&r, "id")?,
+                referred_at: row::at(&r, "received_at")?,
+                sealed_details: row::bytes(&r, "details")?,
+                first_contact: None,
+            });
+    }
+    for r in many::fetch_in(
+        conn,
+        "SELECT e.case_id, MIN(v.occurred_at) AS first_at FROM timeline_versions v \
+         JOIN timeline_entries e ON e.id = v.entry_id \
+         WHERE e.case_id IN ({ids}) AND e.kind = 'contact' AND e.withdrawn_at IS NULL \
+         AND v.contact_outcome = 'spoke' \
+         AND v.version = (SELECT MAX(w.version) FROM timeline_versions w WHERE w.entry_id = v.entry_id) \
+         AND v.occurred_at >= (SELECT MAX(r.received_at) FROM referrals r \
+                               WHERE r.case_id = e.case_id AND r.status = 'accepted') \
+         GROUP BY e.case_id",
+        &[],
+        case_ids,
     )
-    .bind(case_id.to_string())
-    .bind(to_unix(referred_at))
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(Some((
-        row::id(&r, "id")?,
-        referred_at,
-        row::bytes(&r, "details")?,
-        first.map(hearth_domain::clock::from_unix),
-    )))
+    .await?
+    {
+        if let Some(f) = out.get_mut(&row::id(&r, "case_id")?) {
+            f.first_contact = row::opt_at(&r, "first_at")?;
+        }
+    }
+    Ok(out)
 }
 
 // ---- relationships -----------------------------------------------------------------------------
@@ -723,17 +883,26 @@ pub async fn relationships(conn: &mut AnyConnection, case_id: Uuid) -> Result<Ve
         .collect()
 }
 
-/// When someone last made or tried contact on a case (current versions, not withdrawn).
-pub async fn last_contact(conn: &mut AnyConnection, case_id: Uuid) -> Result<Option<Timestamp>> {
-    let at: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(v.occurred_at) FROM timeline_versions v JOIN timeline_entries e ON e.id = v.entry_id \
-         WHERE e.case_id = $1 AND e.kind = 'contact' AND e.withdrawn_at IS NULL \
-         AND v.version = (SELECT MAX(w.version) FROM timeline_versions w WHERE w.entry_id = v.entry_id)",
+/// When someone last made or tried contact on each of these cases (current versions, not
+/// withdrawn). Cases with no contact are absent.
+pub async fn last_contacts(
+    conn: &mut AnyConnection,
+    case_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Timestamp>> {
+    many::fetch_in(
+        conn,
+        "SELECT e.case_id, MAX(v.occurred_at) AS last_at FROM timeline_versions v \
+         JOIN timeline_entries e ON e.id = v.entry_id \
+         WHERE e.case_id IN ({ids}) AND e.kind = 'contact' AND e.withdrawn_at IS NULL \
+         AND v.version = (SELECT MAX(w.version) FROM timeline_versions w WHERE w.entry_id = v.entry_id) \
+         GROUP BY e.case_id",
+        &[],
+        case_ids,
     )
-    .bind(case_id.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(at.map(hearth_domain::clock::from_unix))
+    .await?
+    .iter()
+    .map(|r| Ok((row::id(r, "case_id")?, row::at(r, "last_at")?)))
+    .collect()
 }
 
 /// Each worker who holds a caseload, with their team and the number of open cases allocated to them.

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod contact;
 pub mod crypto;
 pub mod db;
+pub mod many;
 pub mod marac;
 pub mod migrate;
 pub mod orgs;

@@ -1,6 +1,6 @@
 //! MARAC meetings, referrals to them, who attended, and the actions agreed.
 
-use crate::row;
+use crate::{many, row};
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
@@ -8,6 +8,7 @@ use hearth_domain::marac::{ActionStatus, Criterion};
 use hearth_domain::ukdate::{from_iso, iso};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 use time::Date;
 use uuid::Uuid;
 
@@ -560,14 +561,52 @@ pub async fn actions_for_case(
     org_id: Uuid,
     case_id: Uuid,
 ) -> Result<Vec<Action>> {
-    let rows = sqlx::query(&format!(
-        "{ACTION_SELECT} WHERE a.org_id = $1 AND r.case_id = $2 ORDER BY a.due_on, a.id"
-    ))
-    .bind(org_id.to_string())
-    .bind(case_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(action).collect()
+    let mut actions = actions_for_cases(conn, org_id, &[case_id]).await?;
+    actions.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.id.cmp(&b.id)));
+    Ok(actions)
+}
+
+/// Every action on referrals from these cases, in no particular order.
+pub async fn actions_for_cases(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    case_ids: &[Uuid],
+) -> Result<Vec<Action>> {
+    many::fetch_in(
+        conn,
+        &format!("{ACTION_SELECT} WHERE a.org_id = $1 AND r.case_id IN ({{ids}})"),
+        &[org_id.to_string()],
+        case_ids,
+    )
+    .await?
+    .iter()
+    .map(action)
+    .collect()
+}
+
+/// The date of each of these people's latest MARAC referral, for those referred at all.
+pub async fn last_referred_on(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    person_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Date>> {
+    let mut out = HashMap::new();
+    for r in many::fetch_in(
+        conn,
+        "SELECT person_id, MAX(referred_on) AS last_on FROM marac_referrals \
+         WHERE org_id = $1 AND person_id IN ({ids}) GROUP BY person_id",
+        &[org_id.to_string()],
+        person_ids,
+    )
+    .await?
+    {
+        let on = row::text(&r, "last_on")?;
+        out.insert(
+            row::id(&r, "person_id")?,
+            from_iso(&on).ok_or_else(|| StoreError::Corrupt(format!("referral date {on}")))?,
+        );
+    }
+    Ok(out)
 }
 
 /// Open actions across the service due on or before a date: the coordinator's list.

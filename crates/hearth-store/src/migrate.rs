@@ -65,6 +65,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_risk_and_marac.sql"),
         include_str!("../migrations/postgres/0009_risk_and_marac.sql"),
     ),
+    (
+        10,
+        "due list indexes",
+        include_str!("../migrations/sqlite/0010_due_list_indexes.sql"),
+        include_str!("../migrations/postgres/0010_due_list_indexes.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

@@ -1,7 +1,7 @@
 //! Instrument definitions, risk assessments and incidents. Assessments are appended and never
 //! changed; the current level of a person is simply their newest assessment.
 
-use crate::row;
+use crate::{many, row};
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
@@ -251,16 +251,51 @@ pub async fn latest_in_case(
     org_id: Uuid,
     case_id: Uuid,
 ) -> Result<Vec<StoredAssessment>> {
-    let rows = sqlx::query(&format!(
-        "{ASSESSMENT_SELECT} WHERE a.org_id = $1 AND a.case_id = $2 AND a.id = \
-         (SELECT b.id FROM risk_assessments b WHERE b.person_id = a.person_id AND b.case_id = a.case_id \
-          ORDER BY b.assessed_at DESC, b.id DESC LIMIT 1)"
-    ))
-    .bind(org_id.to_string())
-    .bind(case_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(assessment).collect()
+    latest_in_cases(conn, org_id, &[case_id]).await
+}
+
+/// The newest assessment of each person in each of these cases.
+pub async fn latest_in_cases(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    case_ids: &[Uuid],
+) -> Result<Vec<StoredAssessment>> {
+    many::fetch_in(
+        conn,
+        &format!(
+            "{ASSESSMENT_SELECT} WHERE a.org_id = $1 AND a.case_id IN ({{ids}}) AND a.id = \
+             (SELECT b.id FROM risk_assessments b WHERE b.person_id = a.person_id AND b.case_id = a.case_id \
+              ORDER BY b.assessed_at DESC, b.id DESC LIMIT 1)"
+        ),
+        &[org_id.to_string()],
+        case_ids,
+    )
+    .await?
+    .iter()
+    .map(assessment)
+    .collect()
+}
+
+/// The newest assessment of each of these people, in whichever case it was made.
+pub async fn latest_for_people(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    person_ids: &[Uuid],
+) -> Result<Vec<StoredAssessment>> {
+    many::fetch_in(
+        conn,
+        &format!(
+            "{ASSESSMENT_SELECT} WHERE a.org_id = $1 AND a.person_id IN ({{ids}}) AND a.id = \
+             (SELECT b.id FROM risk_assessments b WHERE b.person_id = a.person_id \
+              ORDER BY b.assessed_at DESC, b.id DESC LIMIT 1)"
+        ),
+        &[org_id.to_string()],
+        person_ids,
+    )
+    .await?
+    .iter()
+    .map(assessment)
+    .collect()
 }
 
 pub async fn assessment_by_submission(
@@ -406,4 +441,40 @@ pub async fn install_shipped(
         }
     }
     Ok(added)
+}
+
+/// When an incident happened and was recorded, and whether the police were called: what
+/// escalation and reassessment are judged on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentDates {
+    pub person_id: Uuid,
+    pub occurred_on: Option<Date>,
+    pub police_called: bool,
+    pub recorded_at: Timestamp,
+}
+
+/// The incidents recorded for each of these people.
+pub async fn incident_dates(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    person_ids: &[Uuid],
+) -> Result<Vec<IncidentDates>> {
+    many::fetch_in(
+        conn,
+        "SELECT person_id, occurred_on, police_called, recorded_at FROM incidents \
+         WHERE org_id = $1 AND person_id IN ({ids})",
+        &[org_id.to_string()],
+        person_ids,
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(IncidentDates {
+            person_id: row::id(r, "person_id")?,
+            occurred_on: from_iso(&row::text(r, "occurred_on")?),
+            police_called: row::flag(r, "police_called")?,
+            recorded_at: row::at(r, "recorded_at")?,
+        })
+    })
+    .collect()
 }

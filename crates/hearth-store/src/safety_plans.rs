@@ -1,7 +1,7 @@
 //! Versions of each person's safety plan. As with contact details, the unique (person, version)
 //! pair turns two saves at once into a conflict rather than a silent overwrite.
 
-use crate::row;
+use crate::{many, row};
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
@@ -89,27 +89,38 @@ pub async fn insert(
     Ok(())
 }
 
-/// The review date of each person's current plan in a case, for the due list.
-pub async fn reviews_in_case(
+/// A current plan's review date, for the due list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub case_id: Uuid,
+    pub person_id: Uuid,
+    pub review_on: Date,
+}
+
+/// The review date of each person's current plan in each of these cases.
+pub async fn reviews_in_cases(
     conn: &mut AnyConnection,
     org_id: Uuid,
-    case_id: Uuid,
-) -> Result<Vec<(Uuid, Date)>> {
-    let rows = sqlx::query(
-        "SELECT p.person_id, p.review_on FROM safety_plans p WHERE p.org_id = $1 AND p.case_id = $2 \
+    case_ids: &[Uuid],
+) -> Result<Vec<Review>> {
+    many::fetch_in(
+        conn,
+        "SELECT p.case_id, p.person_id, p.review_on FROM safety_plans p WHERE p.org_id = $1 \
+         AND p.case_id IN ({ids}) \
          AND p.version = (SELECT MAX(q.version) FROM safety_plans q WHERE q.person_id = p.person_id)",
+        &[org_id.to_string()],
+        case_ids,
     )
-    .bind(org_id.to_string())
-    .bind(case_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let on = row::text(r, "review_on")?;
-            Ok((
-                row::id(r, "person_id")?,
-                from_iso(&on).ok_or_else(|| StoreError::Corrupt(format!("review date {on}")))?,
-            ))
+    .await?
+    .iter()
+    .map(|r| {
+        let on = row::text(r, "review_on")?;
+        Ok(Review {
+            case_id: row::id(r, "case_id")?,
+            person_id: row::id(r, "person_id")?,
+            review_on: from_iso(&on)
+                .ok_or_else(|| StoreError::Corrupt(format!("review date {on}")))?,
         })
-        .collect()
+    })
+    .collect()
 }

@@ -1,5 +1,6 @@
 //! Storage figures behind docs/adr/0002: what sqlx's `Any` driver costs over the native SQLite
-//! driver, and how fast audited reads and writes are on each backend, on the demo data set.
+//! driver, and how fast audited reads and writes and the due list are on each backend, on the
+//! demo data set.
 //! Run with `cargo bench -p hearth --bench store` (PostgreSQL figures need the local server).
 //! It prints figures; it asserts nothing.
 
@@ -84,6 +85,35 @@ async fn bench_backend(label: &str, url: &str) {
         "{label:<11} audited case view (one transaction)    {}",
         rate(WRITES, started)
     );
+
+    // The due and overdue list: an Idva's home page (about 100 cases) and a team manager's
+    // Caseloads page (the whole team), each computed from the raw records per request.
+    for (who, email, runs) in [
+        ("Idva", "idva@demo.hearth.example", 20),
+        ("team", "idva.manager@demo.hearth.example", 5),
+    ] {
+        let actor = {
+            let mut conn = app.store.conn().await.unwrap();
+            hearth_store::users::by_email(&mut conn, email)
+                .await
+                .unwrap()
+                .unwrap()
+                .actor()
+        };
+        let started = timer();
+        let mut items = 0;
+        for _ in 0..runs {
+            items = if who == "Idva" {
+                hearth_app::due::mine(&app, &actor).await.unwrap().len()
+            } else {
+                hearth_app::due::team(&app, &actor).await.unwrap().len()
+            };
+        }
+        println!(
+            "{label:<11} due list, {who:<4} ({items:>3} items)          {}",
+            rate(runs, started)
+        );
+    }
 }
 
 async fn any_versus_native(path: &str) {
