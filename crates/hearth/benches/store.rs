@@ -86,8 +86,8 @@ async fn bench_backend(label: &str, url: &str) {
         rate(WRITES, started)
     );
 
-    // The due and overdue list: an Idva's home page (about 100 cases) and a team manager's
-    // Caseloads page (the whole team), each computed from the raw records per request.
+    // The due and overdue list: an Idva's home page and a team manager's Caseloads page
+    // (the whole team), each computed from the raw records per request.
     for (who, email, runs) in [
         ("Idva", "idva@demo.hearth.example", 20),
         ("team", "idva.manager@demo.hearth.example", 5),
@@ -100,6 +100,11 @@ async fn bench_backend(label: &str, url: &str) {
                 .unwrap()
                 .actor()
         };
+        let cases = if who == "Idva" {
+            records::caseload(&app, &actor).await.unwrap().len()
+        } else {
+            records::cases_list(&app, &actor, 1000).await.unwrap().len()
+        };
         let started = timer();
         let mut items = 0;
         for _ in 0..runs {
@@ -110,7 +115,7 @@ async fn bench_backend(label: &str, url: &str) {
             };
         }
         println!(
-            "{label:<11} due list, {who:<4} ({items:>3} items)          {}",
+            "{label:<11} due list, {who:<4} ({cases:>3} cases, {items:>3} items) {}",
             rate(runs, started)
         );
     }
