@@ -172,6 +172,16 @@ async fn high_risk_to_marac_to_an_overdue_action_and_a_repeat() {
     let (_, timeline) = page(&idva, &t, &format!("/cases/{}", w.case)).await;
     assert!(timeline.contains("Risk level set: high"));
 
+    // The child's school was recorded on the case earlier.
+    let r = t
+        .api_post(
+            &idva_token,
+            &format!("/api/v1/cases/{}/agencies", w.case),
+            &json!({"agency": "school", "name": "Northshire Primary School", "person_id": w.child}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+
     // The proposal is filled in from the case: nobody types anything twice.
     let (status, form_html) = page(&idva, &t, &format!("/people/{}/marac/new", w.victim)).await;
     assert_eq!(status, StatusCode::OK);
@@ -206,6 +216,11 @@ async fn high_risk_to_marac_to_an_overdue_action_and_a_repeat() {
         referral["details"]["children"][0]["date_of_birth"],
         "30/09/2017"
     );
+    assert_eq!(
+        referral["details"]["children"][0]["school"],
+        "Northshire Primary School"
+    );
+    assert!(form_html.contains("Northshire Primary School"));
     assert!(referral["details"]["summary"]
         .as_str()
         .unwrap()
