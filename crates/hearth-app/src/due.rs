@@ -3,6 +3,7 @@
 //! user may see the data it comes from, so a worker with the person causing harm never learns
 //! that a victim's safety plan is due for review.
 
+use crate::casework::Standing;
 use crate::{App, Result};
 use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
 use hearth_domain::due::{classify, sort, DueItem, DueKind};
@@ -16,13 +17,24 @@ use hearth_store::safety_plans;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Everything due or overdue in these cases, overdue first. The facts are loaded for all the
-/// cases at once: a case costs no statements of its own.
+/// Everything due or overdue in these cases, overdue first.
 pub async fn for_cases(app: &App, actor: &Actor, list: &[CaseSummary]) -> Result<Vec<DueItem>> {
+    let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
+    let standings = crate::casework::standings(app, actor, &ids).await?;
+    with_standings(app, actor, list, &standings).await
+}
+
+/// The same, for a page that has already worked out where each case stands. The facts are
+/// loaded for all the cases at once: a case costs no statements of its own.
+pub async fn with_standings(
+    app: &App,
+    actor: &Actor,
+    list: &[CaseSummary],
+    standings: &HashMap<Uuid, Standing>,
+) -> Result<Vec<DueItem>> {
     let now = app.now();
     let today = uk_today(now);
     let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
-    let standings = crate::casework::standings(app, actor, &ids).await?;
     let mut tx = app.store.begin().await?;
     let access = cases::access_to_cases(&mut tx, actor, &ids).await?;
     let open: Vec<&CaseSummary> = list

@@ -13,6 +13,8 @@ use hearth_app::records;
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::targets::FirstContact;
 use hearth_store::cases::CaseSummary;
+use std::collections::HashMap;
+use uuid::Uuid;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -23,16 +25,23 @@ struct HomePage {
     due: Vec<hearth_domain::due::DueItem>,
 }
 
-/// Pair each case with where it stands, overdue first contacts first.
-async fn with_first_contact(
+/// Where each case stands.
+async fn standings(
     state: &AppState,
     who: &hearth_app::auth::SignedIn,
-    cases: Vec<CaseSummary>,
-) -> Result<Vec<(CaseSummary, Standing)>, Response> {
+    cases: &[CaseSummary],
+) -> Result<HashMap<Uuid, Standing>, Response> {
     let ids: Vec<_> = cases.iter().map(|c| c.id).collect();
-    let st = hearth_app::casework::standings(&state.app, &who.actor(), &ids)
+    hearth_app::casework::standings(&state.app, &who.actor(), &ids)
         .await
-        .map_err(page_error)?;
+        .map_err(page_error)
+}
+
+/// Pair each case with where it stands, overdue first contacts first.
+fn with_first_contact(
+    cases: Vec<CaseSummary>,
+    st: &HashMap<Uuid, Standing>,
+) -> Vec<(CaseSummary, Standing)> {
     let mut out: Vec<_> = cases
         .into_iter()
         .map(|c| {
@@ -41,7 +50,7 @@ async fn with_first_contact(
         })
         .collect();
     out.sort_by_key(|(_, s)| !matches!(s.first_contact, Some(FirstContact::Overdue { .. })));
-    Ok(out)
+    out
 }
 
 pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Response {
@@ -49,11 +58,11 @@ pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Respons
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
-    let cases = match with_first_contact(&state, &who, cases).await {
-        Ok(c) => c,
+    let st = match standings(&state, &who, &cases).await {
+        Ok(s) => s,
         Err(r) => return r,
     };
-    let due = match hearth_app::due::mine(&state.app, &who.actor()).await {
+    let due = match hearth_app::due::with_standings(&state.app, &who.actor(), &cases, &st).await {
         Ok(d) => d,
         Err(e) => return page_error(e),
     };
@@ -61,7 +70,7 @@ pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Respons
         StatusCode::OK,
         &HomePage {
             layout: Layout::signed("Your caseload", &who),
-            cases,
+            cases: with_first_contact(cases, &st),
             can_see_team: grant(who.user.role, Action::ViewCaseRecord) > Scope::Allocated,
             due,
         },
@@ -90,8 +99,8 @@ pub async fn cases(State(state): State<AppState>, Signed(who): Signed) -> Respon
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
-    let cases = match with_first_contact(&state, &who, cases).await {
-        Ok(c) => c,
+    let cases = match standings(&state, &who, &cases).await {
+        Ok(st) => with_first_contact(cases, &st),
         Err(r) => return r,
     };
     let overdue = cases
