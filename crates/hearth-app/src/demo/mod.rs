@@ -132,6 +132,30 @@ const STREETS: &[&str] = &[
     "Church View",
 ];
 
+/// Invented schools, by stage.
+const SCHOOLS: [&[&str]; 3] = [
+    &[
+        "Orchard Primary School",
+        "Mill Lane Infant and Junior School",
+        "St Bede's Primary",
+    ],
+    &["Beacon Rise Academy", "Northshire High School"],
+    &["Northshire College"],
+];
+
+/// A school for a child of school age born on `dob` (ISO), chosen by `n` so that adding schools
+/// does not change the rest of the generated demo.
+fn school_for(dob: &str, today: time::Date, n: usize) -> Option<&'static str> {
+    let age = (today - hearth_domain::ukdate::from_iso(dob)?).whole_days() / 365;
+    let stage = match age {
+        4..=10 => SCHOOLS[0],
+        11..=15 => SCHOOLS[1],
+        16.. => SCHOOLS[2],
+        _ => return None,
+    };
+    Some(stage[n % stage.len()])
+}
+
 /// Invented contact details using Ofcom's drama numbers (07700 900000 to 900999) and a made-up
 /// postcode area (NS), so none of them reaches a real person.
 fn demo_contact(rng: &mut StdRng, n: usize) -> ContactDetails {
@@ -668,6 +692,26 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 CaseRole::ChildOrYoungPerson,
             )
             .await?;
+            if let Some(school) = school_for(&child_dob, now.date(), n + c) {
+                let json = serde_json::to_string(&hearth_domain::family::Agency {
+                    agency: "school".into(),
+                    name: school.into(),
+                    contact: "Designated safeguarding lead".into(),
+                    phone: String::new(),
+                    consent_to_share: "yes".into(),
+                })
+                .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+                cases::add_agency(
+                    &mut tx,
+                    opened,
+                    org.id,
+                    case_id,
+                    Some(child),
+                    |id| cipher.encrypt(&cases::agency_place(id), &json),
+                    idva,
+                )
+                .await?;
+            }
             if apva && c == 0 {
                 cases::add_member(
                     &mut tx,

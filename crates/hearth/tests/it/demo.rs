@@ -104,6 +104,15 @@ async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
     )
     .await;
     assert!(repeats > 0, "repeat referrals");
+    let schools: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM case_agencies WHERE person_id IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert!(
+        schools > 0,
+        "children's schools, for MARAC proposals to carry"
+    );
     drop(conn);
 
     // Demo accounts go straight in, and every page says it is a demo.
