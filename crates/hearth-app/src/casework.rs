@@ -3,31 +3,16 @@
 //! someone whose only link to a family is work with the person causing harm never receives a
 //! victim's or child's location or sensitive data, not even as an error message.
 
-use crate::{App, AppError, Result};
+use crate::{check, event, App, AppError, Result};
 use hearth_domain::access::{Action, Decision, FieldClass};
 use hearth_domain::contact::{ContactDetails, ContactForm};
 use hearth_domain::ids::new_id;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit;
 use hearth_store::{cases, contact, timeline, FieldCipher, Tx};
 use uuid::Uuid;
-
-fn event(actor: &Actor, action: &'static str, entity_type: &'static str, id: Uuid) -> AuditEvent {
-    AuditEvent::new(action, entity_type)
-        .org(actor.org_id)
-        .actor(actor.user_id)
-        .entity(id)
-}
-
-fn check(d: Decision) -> Result<()> {
-    match d {
-        Decision::Allow => Ok(()),
-        Decision::Forbidden => Err(AppError::Forbidden),
-        Decision::Hidden => Err(AppError::NotFound),
-    }
-}
 
 // ---- contact details ---------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 //! The one error type of the use cases. The web layer maps each kind to one response,
 //! in HTML for pages and JSON for the API.
 
+use hearth_domain::access::Decision;
 use hearth_domain::validation::Invalid;
 use hearth_store::StoreError;
 
@@ -35,6 +36,15 @@ pub enum AppError {
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         AppError::Invalid(Invalid::one(field, message))
+    }
+}
+
+/// The policy's decision as a result: hidden things are not found, as if they did not exist.
+pub(crate) fn check(d: Decision) -> Result<(), AppError> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(AppError::Forbidden),
+        Decision::Hidden => Err(AppError::NotFound),
     }
 }
 

@@ -19,9 +19,12 @@ pub mod secrets;
 pub mod tokens;
 pub mod users;
 
+pub(crate) use error::check;
 pub use error::AppError;
 
 use hearth_domain::clock::{Clock, Timestamp};
+use hearth_domain::Actor;
+use hearth_store::audit::AuditEvent;
 use hearth_store::Store;
 use std::sync::Arc;
 use time::Duration;
@@ -108,3 +111,16 @@ impl App {
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// An audit entry for something the actor did to one entity, in their organisation.
+pub(crate) fn event(
+    actor: &Actor,
+    action: &'static str,
+    entity_type: &'static str,
+    id: uuid::Uuid,
+) -> AuditEvent {
+    AuditEvent::new(action, entity_type)
+        .org(actor.org_id)
+        .actor(actor.user_id)
+        .entity(id)
+}

@@ -5,7 +5,7 @@
 
 use crate::risk::{facts, work_case};
 use crate::users::By;
-use crate::{App, AppError, Result};
+use crate::{check, event, App, AppError, Result};
 use hearth_domain::access::{may_see_field, Action, CaseRole, Decision, FieldClass};
 use hearth_domain::contact::{Channel, ContactDetails};
 use hearth_domain::ids::new_id;
@@ -16,19 +16,12 @@ use hearth_domain::marac::{
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit;
 use hearth_store::marac::{self as store, Referral};
 use hearth_store::{cases, contact, timeline, Tx};
 use serde::Serialize;
 use time::Date;
 use uuid::Uuid;
-
-fn event(actor: &Actor, action: &'static str, kind: &'static str, id: Uuid) -> AuditEvent {
-    AuditEvent::new(action, kind)
-        .org(actor.org_id)
-        .actor(actor.user_id)
-        .entity(id)
-}
 
 /// A referral as lists show it: nothing sealed.
 #[derive(Debug, Clone, Serialize)]
@@ -85,13 +78,8 @@ async fn may_read(tx: &mut Tx, actor: &Actor, person_id: Uuid) -> Result<bool> {
     if coordinates(actor) {
         return Ok(true);
     }
-    match cases::person_decision(tx, actor, Action::ViewCaseRecord, person_id).await? {
-        Decision::Allow => {
-            Ok(cases::may_see_person_field(tx, actor, person_id, FieldClass::Location).await?)
-        }
-        Decision::Forbidden => Err(AppError::Forbidden),
-        Decision::Hidden => Err(AppError::NotFound),
-    }
+    check(cases::person_decision(tx, actor, Action::ViewCaseRecord, person_id).await?)?;
+    Ok(cases::may_see_person_field(tx, actor, person_id, FieldClass::Location).await?)
 }
 
 /// Earlier MARAC dates of this person: the dates of meetings that heard them.

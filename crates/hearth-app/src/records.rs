@@ -2,19 +2,12 @@
 //! transaction that reads it: if the audit entry cannot be written, nothing is shown.
 
 use crate::users::By;
-use crate::{App, AppError, Result};
+use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, Decision};
 use hearth_domain::Actor;
-use hearth_store::audit::{self, AuditEvent, HistoryLine, Verification};
+use hearth_store::audit::{self, HistoryLine, Verification};
 use hearth_store::cases::{self, CaseRecord, CaseSummary, PersonRecord};
 use uuid::Uuid;
-
-fn event(actor: &Actor, action: &'static str, entity_type: &'static str, id: Uuid) -> AuditEvent {
-    AuditEvent::new(action, entity_type)
-        .org(actor.org_id)
-        .actor(actor.user_id)
-        .entity(id)
-}
 
 pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord> {
     let mut tx = app.store.begin().await?;

@@ -2,7 +2,7 @@
 //! sensitive, so someone whose only link to the family is the person causing harm never sees
 //! them, nor the level they give.
 
-use crate::{App, AppError, Result};
+use crate::{check, event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
 use hearth_domain::ids::new_id;
 use hearth_domain::instrument::{Instrument, Kind};
@@ -11,28 +11,13 @@ use hearth_domain::risk::{self, AssessmentForm, IncidentForm, Reassessment, Risk
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{from_iso, uk_today};
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit;
 use hearth_store::risk::{self as store, StoredAssessment};
 use hearth_store::{cases, marac, timeline, FieldCipher, Tx};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use time::Date;
 use uuid::Uuid;
-
-fn event(actor: &Actor, action: &'static str, id: Uuid) -> AuditEvent {
-    AuditEvent::new(action, "person")
-        .org(actor.org_id)
-        .actor(actor.user_id)
-        .entity(id)
-}
-
-fn check(d: Decision) -> Result<()> {
-    match d {
-        Decision::Allow => Ok(()),
-        Decision::Forbidden => Err(AppError::Forbidden),
-        Decision::Hidden => Err(AppError::NotFound),
-    }
-}
 
 /// The open case in which the actor may record work about this person, newest first, with the
 /// person's role in it. The firewall for `class` is applied too.
@@ -354,7 +339,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
         &mut tx,
         app.store.audit_key(),
         now,
-        event(actor, "person.risk_view", person_id),
+        event(actor, "person.risk_view", "person", person_id),
     )
     .await?;
     tx.commit().await?;
@@ -538,7 +523,7 @@ pub async fn assess(
         &mut tx,
         app.store.audit_key(),
         now,
-        event(actor, "person.risk_assess", person_id)
+        event(actor, "person.risk_assess", "person", person_id)
             .detail("assessment", id)
             .detail("instrument", &instrument.key)
             .detail("version", instrument.version)
@@ -628,7 +613,7 @@ pub async fn record_incident(
         &mut tx,
         app.store.audit_key(),
         now,
-        event(actor, "person.incident_add", person_id).detail("incident", id),
+        event(actor, "person.incident_add", "person", person_id).detail("incident", id),
     )
     .await?;
     tx.commit().await?;

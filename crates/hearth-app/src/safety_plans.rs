@@ -1,22 +1,15 @@
 //! Safety plans: versioned, sealed, and location-class, so the firewall applies in full.
 
 use crate::risk::work_case;
-use crate::{App, AppError, Result};
-use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
+use crate::{check, event, App, AppError, Result};
+use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::safety_plan::{SafetyPlan, SafetyPlanForm, Template};
 use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit;
 use hearth_store::{cases, safety_plans as store, FieldCipher, Tx};
 use serde::Serialize;
 use uuid::Uuid;
-
-fn event(actor: &Actor, action: &'static str, id: Uuid) -> AuditEvent {
-    AuditEvent::new(action, "person")
-        .org(actor.org_id)
-        .actor(actor.user_id)
-        .entity(id)
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanVersionView {
@@ -75,11 +68,7 @@ async fn open_versions(
 pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView> {
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    match cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, person_id).await? {
-        Decision::Allow => {}
-        Decision::Forbidden => return Err(AppError::Forbidden),
-        Decision::Hidden => return Err(AppError::NotFound),
-    }
+    check(cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, person_id).await?)?;
     if !cases::may_see_person_field(&mut tx, actor, person_id, FieldClass::Location).await? {
         return Err(AppError::Forbidden);
     }
@@ -107,7 +96,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView>
         &mut tx,
         app.store.audit_key(),
         now,
-        event(actor, "person.safety_plan_view", person_id),
+        event(actor, "person.safety_plan_view", "person", person_id),
     )
     .await?;
     tx.commit().await?;
@@ -177,7 +166,7 @@ pub async fn save(
         &mut tx,
         app.store.audit_key(),
         now,
-        event(actor, "person.safety_plan_update", person_id).detail("version", version),
+        event(actor, "person.safety_plan_update", "person", person_id).detail("version", version),
     )
     .await?;
     tx.commit().await?;

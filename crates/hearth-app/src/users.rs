@@ -3,7 +3,7 @@
 
 use crate::secrets;
 use crate::{App, AppError, Result};
-use hearth_domain::access::{can, Action, Decision, Resource};
+use hearth_domain::access::{can, Action, Resource};
 use hearth_domain::ids::{new_id, parse_id};
 use hearth_domain::validation::{DisplayName, EmailAddress, Invalid, NewPassword};
 use hearth_domain::{Actor, Role};
@@ -40,11 +40,7 @@ impl By<'_> {
     pub fn check(&self, action: Action) -> Result<()> {
         match self {
             By::Command { .. } => Ok(()),
-            By::User(a) => match can(a, action, &Resource::Service { org_id: a.org_id }) {
-                Decision::Allow => Ok(()),
-                Decision::Forbidden => Err(AppError::Forbidden),
-                Decision::Hidden => Err(AppError::NotFound),
-            },
+            By::User(a) => crate::check(can(a, action, &Resource::Service { org_id: a.org_id })),
         }
     }
 
