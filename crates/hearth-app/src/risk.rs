@@ -13,7 +13,7 @@ use hearth_domain::ukdate::{from_iso, uk_today};
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::audit;
 use hearth_store::risk::{self as store, StoredAssessment};
-use hearth_store::{cases, marac, timeline, FieldCipher, Tx};
+use hearth_store::{cases, marac, people, timeline, FieldCipher, Tx};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use time::Date;
@@ -31,19 +31,7 @@ pub(crate) async fn work_case(
     if !cases::may_see_person_field(tx, actor, person_id, class).await? {
         return Err(AppError::Forbidden);
     }
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT m.case_id, m.role FROM case_members m JOIN cases c ON c.id = m.case_id \
-         WHERE m.person_id = $1 AND m.org_id = $2 AND c.status = 'open' AND m.closed_at IS NULL \
-         ORDER BY c.opened_at DESC",
-    )
-    .bind(person_id.to_string())
-    .bind(actor.org_id.to_string())
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut candidates: Vec<(Uuid, CaseRole)> = rows
-        .iter()
-        .filter_map(|(c, r)| Some((Uuid::try_parse(c).ok()?, CaseRole::parse(r)?)))
-        .collect();
+    let mut candidates = cases::open_involvements(tx, actor.org_id, person_id).await?;
     // A protected role first: a young person who is also the person causing harm is assessed
     // as the child they are.
     candidates.sort_by_key(|(_, r)| !r.is_protected());
@@ -64,15 +52,6 @@ pub fn age_on(born: Date, on: Date) -> i64 {
     years
 }
 
-async fn date_of_birth(tx: &mut Tx, person_id: Uuid) -> Result<Option<Date>> {
-    let dob: Option<Option<String>> =
-        sqlx::query_scalar("SELECT date_of_birth FROM people WHERE id = $1")
-            .bind(person_id.to_string())
-            .fetch_optional(&mut **tx)
-            .await?;
-    Ok(dob.flatten().as_deref().and_then(from_iso))
-}
-
 /// Risk checklists that apply to this person in this role, at their age.
 async fn applicable(
     tx: &mut Tx,
@@ -81,8 +60,11 @@ async fn applicable(
     role: CaseRole,
     today: Date,
 ) -> Result<Vec<Instrument>> {
-    let age = date_of_birth(tx, person_id)
+    let age = people::get(tx, org_id, person_id)
         .await?
+        .and_then(|p| p.date_of_birth)
+        .as_deref()
+        .and_then(from_iso)
         .map(|d| age_on(d, today));
     Ok(crate::instruments::current_of_kind(tx, org_id, Kind::Risk)
         .await?
@@ -380,13 +362,14 @@ pub async fn instrument_for(
         .into_iter()
         .find(|i| i.key == key || key.is_empty())
         .ok_or(AppError::NotFound)?;
-    let name: (String, String) =
-        sqlx::query_as("SELECT given_name, family_name FROM people WHERE id = $1")
-            .bind(person_id.to_string())
-            .fetch_one(&mut *tx)
-            .await?;
+    let person = people::get(&mut tx, actor.org_id, person_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    Ok((found, format!("{} {}", name.0, name.1)))
+    Ok((
+        found,
+        format!("{} {}", person.given_name, person.family_name),
+    ))
 }
 
 /// The outcome of recording an assessment.

@@ -681,6 +681,34 @@ pub async fn access_to_cases(
     Ok(out)
 }
 
+/// The open cases in which this person's involvement is open, newest case first, with their
+/// role in each (a person can hold two roles in one case).
+pub async fn open_involvements(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    person_id: Uuid,
+) -> Result<Vec<(Uuid, CaseRole)>> {
+    let rows = sqlx::query(
+        "SELECT m.case_id, m.role FROM case_members m JOIN cases c ON c.id = m.case_id \
+         WHERE m.person_id = $1 AND m.org_id = $2 AND c.status = 'open' AND m.closed_at IS NULL \
+         ORDER BY c.opened_at DESC, c.id",
+    )
+    .bind(person_id.to_string())
+    .bind(org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let role = row::text(r, "role")?;
+            Ok((
+                row::id(r, "case_id")?,
+                CaseRole::parse(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
+            ))
+        })
+        .collect()
+}
+
 /// May the actor see this class of field about this person, through any case the person is in?
 pub async fn may_see_person_field(
     conn: &mut AnyConnection,
