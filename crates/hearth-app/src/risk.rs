@@ -216,8 +216,8 @@ pub(crate) async fn facts_for(
     for i in store::incident_dates(tx, org_id, person_ids).await? {
         if let Some(f) = out.get_mut(&i.person_id) {
             f.incidents_recorded.push(i.recorded_at);
-            if let (true, Some(on)) = (i.police_called, i.occurred_on) {
-                f.callout_dates.push(on);
+            if i.police_called {
+                f.callout_dates.push(i.occurred_on);
             }
         }
     }

@@ -12,15 +12,6 @@ use std::collections::HashMap;
 use time::Date;
 use uuid::Uuid;
 
-fn date(r: &AnyRow, col: &str) -> Result<Date> {
-    let s = row::text(r, col)?;
-    from_iso(&s).ok_or_else(|| StoreError::Corrupt(format!("{col} {s}")))
-}
-
-fn opt_date(r: &AnyRow, col: &str) -> Result<Option<Date>> {
-    Ok(row::opt_text(r, col)?.and_then(|s| from_iso(&s)))
-}
-
 // ---- meetings ----------------------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
@@ -61,7 +52,7 @@ const MEETING_SELECT: &str = "SELECT m.id, m.held_on, m.area, \
 fn meeting(r: &AnyRow) -> Result<Meeting> {
     Ok(Meeting {
         id: row::id(r, "id")?,
-        held_on: date(r, "held_on")?,
+        held_on: row::date(r, "held_on")?,
         area: row::text(r, "area")?,
         cases: row::int(r, "cases")?,
     })
@@ -237,7 +228,7 @@ fn referral(r: &AnyRow) -> Result<Referral> {
             row::text(r, "given_name")?,
             row::text(r, "family_name")?
         ),
-        referred_on: date(r, "referred_on")?,
+        referred_on: row::date(r, "referred_on")?,
         criteria: row::text(r, "criteria")?
             .split(',')
             .filter_map(Criterion::parse)
@@ -252,7 +243,7 @@ fn referral(r: &AnyRow) -> Result<Referral> {
             .collect(),
         sealed: row::bytes(r, "sealed")?,
         meeting_id: row::opt_id(r, "meeting_id")?,
-        meeting_on: opt_date(r, "held_on")?,
+        meeting_on: row::opt_date(r, "held_on")?,
         created_by_name: row::text(r, "display_name")?,
         created_at: row::at(r, "created_at")?,
     })
@@ -358,7 +349,7 @@ pub async fn heard(
     rows.iter()
         .map(|r| {
             Ok((
-                date(r, "held_on")?,
+                row::date(r, "held_on")?,
                 row::flag(r, "is_repeat")?,
                 row::text(r, "source_agency")?,
             ))
@@ -519,7 +510,7 @@ fn action(r: &AnyRow) -> Result<Action> {
         person_id: row::id(r, "person_id")?,
         agency: row::text(r, "agency")?,
         description: row::bytes(r, "description")?,
-        due_on: date(r, "due_on")?,
+        due_on: row::date(r, "due_on")?,
         status: ActionStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("action status {status}")))?,
     })
@@ -600,11 +591,7 @@ pub async fn last_referred_on(
     )
     .await?
     {
-        let on = row::text(&r, "last_on")?;
-        out.insert(
-            row::id(&r, "person_id")?,
-            from_iso(&on).ok_or_else(|| StoreError::Corrupt(format!("referral date {on}")))?,
-        );
+        out.insert(row::id(&r, "person_id")?, row::date(&r, "last_on")?);
     }
     Ok(out)
 }

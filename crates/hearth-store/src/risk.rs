@@ -6,7 +6,7 @@ use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::risk::RiskLevel;
-use hearth_domain::ukdate::{from_iso, iso};
+use hearth_domain::ukdate::iso;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use time::Date;
@@ -393,13 +393,11 @@ pub async fn incidents_for_person(
     .await?;
     rows.iter()
         .map(|r| {
-            let on = row::text(r, "occurred_on")?;
             Ok(StoredIncident {
                 id: row::id(r, "id")?,
                 case_id: row::id(r, "case_id")?,
                 person_id: row::id(r, "person_id")?,
-                occurred_on: from_iso(&on)
-                    .ok_or_else(|| StoreError::Corrupt(format!("incident date {on}")))?,
+                occurred_on: row::date(r, "occurred_on")?,
                 police_called: row::flag(r, "police_called")?,
                 sealed: row::bytes(r, "sealed")?,
                 recorded_at: row::at(r, "recorded_at")?,
@@ -448,7 +446,7 @@ pub async fn install_shipped(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentDates {
     pub person_id: Uuid,
-    pub occurred_on: Option<Date>,
+    pub occurred_on: Date,
     pub police_called: bool,
     pub recorded_at: Timestamp,
 }
@@ -471,7 +469,7 @@ pub async fn incident_dates(
     .map(|r| {
         Ok(IncidentDates {
             person_id: row::id(r, "person_id")?,
-            occurred_on: from_iso(&row::text(r, "occurred_on")?),
+            occurred_on: row::date(r, "occurred_on")?,
             police_called: row::flag(r, "police_called")?,
             recorded_at: row::at(r, "recorded_at")?,
         })

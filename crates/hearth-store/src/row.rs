@@ -3,8 +3,10 @@
 
 use crate::{Result, StoreError};
 use hearth_domain::clock::{from_unix, Timestamp};
+use hearth_domain::ukdate::from_iso;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use time::Date;
 use uuid::Uuid;
 
 pub fn id(row: &AnyRow, col: &str) -> Result<Uuid> {
@@ -48,4 +50,16 @@ pub fn opt_bytes(row: &AnyRow, col: &str) -> Result<Option<Vec<u8>>> {
 
 pub fn bytes(row: &AnyRow, col: &str) -> Result<Vec<u8>> {
     Ok(row.try_get(col)?)
+}
+
+/// A date without a time, stored as ISO text (YYYY-MM-DD) on both backends.
+pub fn date(row: &AnyRow, col: &str) -> Result<Date> {
+    let s: String = row.try_get(col)?;
+    from_iso(&s).ok_or_else(|| StoreError::Corrupt(format!("{col} {s}")))
+}
+
+pub fn opt_date(row: &AnyRow, col: &str) -> Result<Option<Date>> {
+    let s: Option<String> = row.try_get(col)?;
+    s.map(|s| from_iso(&s).ok_or_else(|| StoreError::Corrupt(format!("{col} {s}"))))
+        .transpose()
 }

@@ -1,11 +1,11 @@
 //! Versions of each person's safety plan. As with contact details, the unique (person, version)
 //! pair turns two saves at once into a conflict rather than a silent overwrite.
 
+use crate::Result;
 use crate::{many, row};
-use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
-use hearth_domain::ukdate::{from_iso, iso};
+use hearth_domain::ukdate::iso;
 use sqlx::AnyConnection;
 use time::Date;
 use uuid::Uuid;
@@ -42,13 +42,11 @@ pub async fn versions(
     .await?;
     rows.iter()
         .map(|r| {
-            let on = row::text(r, "review_on")?;
             Ok(PlanVersion {
                 version: row::int(r, "version")?,
                 case_id: row::id(r, "case_id")?,
                 template: row::text(r, "template")?,
-                review_on: from_iso(&on)
-                    .ok_or_else(|| StoreError::Corrupt(format!("review date {on}")))?,
+                review_on: row::date(r, "review_on")?,
                 sealed: row::bytes(r, "sealed")?,
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by_name: row::text(r, "display_name")?,
@@ -114,12 +112,10 @@ pub async fn reviews_in_cases(
     .await?
     .iter()
     .map(|r| {
-        let on = row::text(r, "review_on")?;
         Ok(Review {
             case_id: row::id(r, "case_id")?,
             person_id: row::id(r, "person_id")?,
-            review_on: from_iso(&on)
-                .ok_or_else(|| StoreError::Corrupt(format!("review date {on}")))?,
+            review_on: row::date(r, "review_on")?,
         })
     })
     .collect()
