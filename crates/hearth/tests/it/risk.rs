@@ -1153,3 +1153,163 @@ async fn the_young_peoples_checklist_is_for_thirteen_to_seventeen() {
     let done: Value = r.json().await.unwrap();
     assert_eq!(done["level"], "high");
 }
+
+/// MARAC's writes belong to the coordinator, and an action's status also to the case's own
+/// workers. Everyone else is refused on every write, and nothing changes; the team's due list is
+/// for managers only.
+#[tokio::test]
+async fn marac_writes_refuse_everyone_but_the_coordinator_and_the_cases_workers() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva_token = t.token_for(w.org, w.staff["idva"].0).await;
+    let manager_token = t.token_for(w.org, w.staff["team_manager"].0).await;
+    let r = t
+        .api_post(
+            &idva_token,
+            &format!("/api/v1/people/{}/risk", w.victim),
+            &json!({"instrument": "adult-risk", "answers": answers(18), "safe_to_talk": true, "submission_key": "test-submission-w1"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let proposal: Value = t
+        .api_get(&idva_token, &format!("/api/v1/people/{}/marac", w.victim))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut referral = proposal["referral"].clone();
+    referral["victim_knows"] = json!("yes");
+    referral["victim_consented"] = json!("yes");
+    referral["submission_key"] = json!("test-submission-writes");
+    let r = t
+        .api_post(
+            &idva_token,
+            &format!("/api/v1/people/{}/marac", w.victim),
+            &referral,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let referral_id = created_id(&r.json().await.unwrap());
+    let r = t
+        .api_post(
+            &manager_token,
+            "/api/v1/marac/meetings",
+            &json!({"held_on": "2026-11-30", "area": "Northshire"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let meeting_id = created_id(&r.json().await.unwrap());
+    let r = t
+        .api_post(
+            &manager_token,
+            &format!("/api/v1/marac/meetings/{meeting_id}/agenda"),
+            &json!({"referral_id": referral_id}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = t
+        .api_post(
+            &manager_token,
+            &format!("/api/v1/marac/referrals/{referral_id}/actions"),
+            &json!({"agency": "Police", "description": "Flag the address", "due_on": "2026-12-07",
+                    "submission_key": "test-submission-writes-action"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let action_id = created_id(&r.json().await.unwrap());
+
+    let refused = |s: StatusCode| s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND;
+    for key in ["engage", "idva2", "groups", "evaluator", "admin"] {
+        let token = t.token_for(w.org, w.staff[key].0).await;
+        let r = t
+            .api_post(
+                &token,
+                "/api/v1/marac/meetings",
+                &json!({"held_on": "2026-12-14", "area": "Northshire"}),
+            )
+            .await;
+        assert!(refused(r.status()), "{key} arranged a meeting");
+        let r = t
+            .api_get(&token, &format!("/api/v1/marac/meetings/{meeting_id}"))
+            .await;
+        assert!(refused(r.status()), "{key} read the meeting");
+        let r = t
+            .api_post(
+                &token,
+                &format!("/api/v1/marac/meetings/{meeting_id}/agenda"),
+                &json!({"referral_id": referral_id}),
+            )
+            .await;
+        assert!(refused(r.status()), "{key} changed the agenda");
+        let r = t
+            .api_put(
+                &token,
+                &format!("/api/v1/marac/meetings/{meeting_id}/attendance"),
+                &json!({"agency": "police", "status": "apologies"}),
+            )
+            .await;
+        assert!(refused(r.status()), "{key} recorded attendance");
+        let r = t
+            .api_post(
+                &token,
+                &format!("/api/v1/marac/referrals/{referral_id}/actions"),
+                &json!({"agency": "Police", "description": "Something else", "due_on": "2026-12-08",
+                        "submission_key": format!("test-submission-writes-{key}")}),
+            )
+            .await;
+        assert!(refused(r.status()), "{key} added an action");
+        let r = t
+            .api_post(
+                &token,
+                &format!("/api/v1/marac/actions/{action_id}/status"),
+                &json!({"from": "open", "to": "cancelled"}),
+            )
+            .await;
+        assert!(refused(r.status()), "{key} changed an action");
+        let r = t.api_get(&token, "/api/v1/due/team").await;
+        if key != "admin" {
+            assert!(refused(r.status()), "{key} read the team's due list");
+        }
+    }
+
+    // Nothing changed: one meeting with one case, one action, still open, no attendance.
+    let overview: Value = t
+        .api_get(&manager_token, "/api/v1/marac")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(overview["upcoming"].as_array().unwrap().len(), 1);
+    let meeting: Value = t
+        .api_get(
+            &manager_token,
+            &format!("/api/v1/marac/meetings/{meeting_id}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let text = meeting.to_string();
+    assert!(!text.contains("apologies"), "{text}");
+    let referral: Value = t
+        .api_get(
+            &manager_token,
+            &format!("/api/v1/marac/referrals/{referral_id}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(referral["actions"].as_array().unwrap().len(), 1);
+    assert_eq!(referral["actions"][0]["status"], "open");
+
+    // The Idva on the case may update its action; that is their work too.
+    let r = t
+        .api_post(
+            &idva_token,
+            &format!("/api/v1/marac/actions/{action_id}/status"),
+            &json!({"from": "open", "to": "done"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
