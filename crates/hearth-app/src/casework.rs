@@ -1238,13 +1238,26 @@ fn subject_roles(
 pub async fn agencies(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<AgencyView>> {
     let mut tx = app.store.begin().await?;
     check(cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?)?;
-    let link = cases::link_to_case(&mut tx, actor, case_id)
+    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let out = agencies_in(&mut tx, &cipher, actor, case_id).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The agencies on a case the actor may see, within a use case that has already checked the
+/// actor may open the case.
+pub(crate) async fn agencies_in(
+    tx: &mut hearth_store::Tx,
+    cipher: &hearth_store::FieldCipher,
+    actor: &Actor,
+    case_id: Uuid,
+) -> Result<Vec<AgencyView>> {
+    let link = cases::link_to_case(tx, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let roles = cases::roles_in_case(&mut tx, case_id).await?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let roles = cases::roles_in_case(tx, case_id).await?;
     let mut out = Vec::new();
-    for (id, person, sealed) in cases::agencies(&mut tx, case_id).await? {
+    for (id, person, sealed) in cases::agencies(tx, case_id).await? {
         if !hearth_domain::access::may_see_field(
             &link,
             &subject_roles(&roles, person),
@@ -1260,7 +1273,6 @@ pub async fn agencies(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<Age
             agency,
         });
     }
-    tx.commit().await?;
     Ok(out)
 }
 

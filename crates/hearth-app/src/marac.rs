@@ -6,7 +6,7 @@
 use crate::risk::{facts, work_case};
 use crate::users::By;
 use crate::{check, event, App, AppError, Result};
-use hearth_domain::access::{may_see_field, Action, CaseRole, Decision, FieldClass};
+use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
 use hearth_domain::contact::{Channel, ContactDetails};
 use hearth_domain::ids::new_id;
 use hearth_domain::marac::{
@@ -207,30 +207,14 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
             })
             .unwrap_or_else(|| format!("Child in {person_name}'s family"))
     };
-    // A child's school is recorded on the case as an agency about them (location data, so only
-    // as far as the firewall lets this user see it); the newest one is where they are now.
-    let link = cases::link_to_case(&mut tx, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // A child's school is recorded on the case as an agency about them, shown only as far as
+    // the firewall lets this user see it; the newest one is where they are now.
     let mut schools: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
-    for (id, about, sealed) in cases::agencies(&mut tx, case_id).await? {
-        let Some(child) = about else { continue };
-        let roles: Vec<CaseRole> = record
-            .members
-            .iter()
-            .filter(|m| m.person_id == child)
-            .map(|m| m.role)
-            .collect();
-        if !roles.contains(&CaseRole::ChildOrYoungPerson)
-            || !may_see_field(&link, &roles, FieldClass::Location)
-        {
-            continue;
-        }
-        let agency: hearth_domain::family::Agency =
-            serde_json::from_str(&cipher.decrypt(&cases::agency_place(id), &sealed)?)
-                .map_err(|e| AppError::Internal(format!("agency: {e}")))?;
-        if agency.agency == "school" && !agency.name.trim().is_empty() {
-            schools.insert(child, agency.name);
+    for a in crate::casework::agencies_in(&mut tx, &cipher, actor, case_id).await? {
+        if let Some(child) = a.person_id {
+            if a.agency.agency == "school" && !a.agency.name.trim().is_empty() {
+                schools.insert(child, a.agency.name);
+            }
         }
     }
     let children: Vec<ChildLine> = record
