@@ -102,17 +102,15 @@ pub struct AssessmentView {
     pub answers: Vec<(usize, String, String)>,
 }
 
-async fn open_assessment(
-    tx: &mut Tx,
+/// Open an assessment against the instrument version it was given on.
+fn open_assessment(
     cipher: &FieldCipher,
-    org_id: Uuid,
+    def: &Instrument,
     a: &StoredAssessment,
 ) -> Result<AssessmentView> {
     let json = cipher.decrypt(&store::assessment_place(a.id), &a.sealed)?;
     let sealed: Sealed = serde_json::from_str(&json)
         .map_err(|e| AppError::Internal(format!("risk assessment: {e}")))?;
-    let def =
-        crate::instruments::version(tx, org_id, &a.instrument_key, a.instrument_version).await?;
     let answers = def
         .questions
         .iter()
@@ -292,9 +290,16 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
         Some((_, role)) => applicable(&mut tx, actor.org_id, person_id, role, today).await?,
         None => Vec::new(),
     };
+    // A history is mostly answers to the same version or two: read and parse each once.
+    let mut versions: HashMap<(String, i64), Instrument> = HashMap::new();
     let mut assessments = Vec::new();
     for a in store::assessments_for_person(&mut tx, actor.org_id, person_id).await? {
-        assessments.push(open_assessment(&mut tx, &cipher, actor.org_id, &a).await?);
+        let at = (a.instrument_key.clone(), a.instrument_version);
+        if !versions.contains_key(&at) {
+            let def = crate::instruments::version(&mut tx, actor.org_id, &at.0, at.1).await?;
+            versions.insert(at.clone(), def);
+        }
+        assessments.push(open_assessment(&cipher, &versions[&at], &a)?);
     }
     let incidents = store::incidents_for_person(&mut tx, actor.org_id, person_id)
         .await?
