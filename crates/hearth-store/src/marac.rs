@@ -295,21 +295,6 @@ pub async fn referrals_for_person(
     rows.iter().map(referral).collect()
 }
 
-pub async fn referrals_for_case(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-    case_id: Uuid,
-) -> Result<Vec<Referral>> {
-    let rows = sqlx::query(&format!(
-        "{REFERRAL_SELECT} WHERE r.org_id = $1 AND r.case_id = $2 ORDER BY r.referred_on DESC, r.created_at DESC"
-    ))
-    .bind(org_id.to_string())
-    .bind(case_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(referral).collect()
-}
-
 /// The agenda of a meeting, or (with `None`) referrals not yet listed for any meeting.
 pub async fn referrals_on(
     conn: &mut AnyConnection,

@@ -217,14 +217,6 @@ pub fn day(d: &time::Date) -> String {
     hearth_domain::ukdate::format_date(*d)
 }
 
-/// A date as the form field shows it: "3/11/2026".
-pub fn day_input(d: &time::Date) -> String {
-    d.format(time::macros::format_description!(
-        "[day padding:none]/[month padding:none]/[year]"
-    ))
-    .unwrap_or_default()
-}
-
 /// A risk level as a tag; high stands out. Built only from our own labels.
 pub fn level_tag(l: &hearth_domain::risk::RiskLevel) -> String {
     use hearth_domain::risk::RiskLevel;
