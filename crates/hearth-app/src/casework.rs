@@ -3,10 +3,11 @@
 //! someone whose only link to a family is work with the person causing harm never receives a
 //! victim's or child's location or sensitive data, not even as an error message.
 
+use crate::submission::{self, Once};
 use crate::{check, event, App, AppError, Result};
-use hearth_domain::access::{Action, Decision, FieldClass};
+use hearth_domain::access::{may_see_field, Action, Decision, FieldClass};
 use hearth_domain::contact::{ContactDetails, ContactForm};
-use hearth_domain::ids::new_id;
+use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
@@ -366,25 +367,19 @@ async fn check_subject(
     let link = cases::link_to_case(tx, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !hearth_domain::access::may_see_field(&link, &subject, sensitivity.class()) {
+    if !may_see_field(&link, &subject, sensitivity.class()) {
+        // Behind the firewall nothing about a victim or child is written, of any class: the
+        // worker could not read it back, and an entry about her is a fact about her.
         return Err(AppError::invalid(
-            "sensitivity",
-            "You can record sensitive entries only about the people you work with. Record this as ordinary, or ask their worker.",
+            if sensitivity == Sensitivity::Sensitive && may_see_field(&link, &subject, FieldClass::Ordinary) {
+                "sensitivity"
+            } else {
+                "person_id"
+            },
+            "You can record entries only about the people you work with. Choose your client, or ask the worker of the person this is about.",
         ));
     }
     Ok(person)
-}
-
-/// The token a form carries so that sending it twice saves once.
-pub(crate) fn submission_key(raw: &str) -> Result<&str> {
-    let key = raw.trim();
-    if key.len() < 16 || key.len() > 100 {
-        return Err(AppError::invalid(
-            "submission_key",
-            "The form is incomplete: reload the page and try again",
-        ));
-    }
-    Ok(key)
 }
 
 /// Add a note, contact or key event. Sending the same form twice saves it once.
@@ -392,10 +387,16 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
     let now = app.now();
     let mut tx = app.store.begin().await?;
     check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
-    let key = submission_key(&form.submission_key)?;
-    if let Some(existing) = timeline::by_submission(&mut tx, actor.org_id, key).await? {
-        return Ok(existing);
-    }
+    let scope = submission::Scope {
+        org_id: actor.org_id,
+        actor_id: Some(actor.user_id),
+        kind: SubmissionKind::TimelineEntry,
+        target_id: Some(case_id),
+    };
+    let id = match submission::claim(&mut tx, now, scope, &form.submission_key, form).await? {
+        Once::Replay(existing) => return Ok(existing),
+        Once::New(id) => id,
+    };
     let opened = earliest_start(&mut tx, actor, case_id).await?;
     let mut invalid = Invalid::default();
     let parsed = form.parse(now, opened);
@@ -420,7 +421,6 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
     };
     invalid.into_result()?;
     let person_id = subject.flatten();
-    let id = new_id(now);
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
     timeline::insert_entry(
         &mut tx,
@@ -433,7 +433,7 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
             kind: input.kind,
             sensitivity: input.sensitivity,
             by: actor.user_id,
-            submission_key: key,
+            submission_key: form.submission_key.trim(),
         },
     )
     .await?;
@@ -824,11 +824,24 @@ pub async fn standings(
     }
     let mut out = std::collections::HashMap::new();
     for case_id in open {
+        let access = &access[&case_id];
+        // Behind the firewall, when the victim was last contacted, her referrer's risk score
+        // and her first-contact deadline (1 or 3 working days gives her risk band away) are
+        // withheld: each is a fact about her.
         let mut standing = Standing {
-            last_contact: last_contacts.remove(&case_id),
+            last_contact: last_contacts
+                .remove(&case_id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(p, _)| access.may_see_about(*p, FieldClass::Ordinary))
+                .map(|(_, at)| at)
+                .max(),
             ..Default::default()
         };
-        if let Some(f) = first_contacts.remove(&case_id) {
+        let referral = first_contacts
+            .remove(&case_id)
+            .filter(|_| access.may_see_family(FieldClass::Ordinary));
+        if let Some(f) = referral {
             let dash = cipher
                 .decrypt(
                     &hearth_store::referrals::details_place(f.referral_id),
@@ -860,7 +873,7 @@ pub async fn standings(
             .get(&case_id)
             .into_iter()
             .flatten()
-            .filter(|a| access[&case_id].may_see(a.person_id, FieldClass::Sensitive))
+            .filter(|a| access.may_see(a.person_id, FieldClass::Sensitive))
             .max_by_key(|a| a.level);
         if let Some(h) = highest {
             standing.risk = Some(h.level.label());
@@ -927,6 +940,8 @@ pub async fn team_loads(app: &App, actor: &Actor) -> Result<Vec<WorkerLoad>> {
 pub struct PersonDetailsView {
     pub details: hearth_domain::person::PersonDetails,
     pub version: i64,
+    /// False behind the firewall: then only the names are filled in.
+    pub shown: bool,
     /// Equality monitoring is sensitive: withheld behind the firewall like notes.
     pub equality_shown: bool,
     /// Earlier versions, newest first: (version, replaced at, by whom, details then).
@@ -963,6 +978,22 @@ pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<Person
     let stored = hearth_store::people::get(&mut tx, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Other names, date of birth, gender and language are facts about the person: behind the
+    // firewall a victim or child is a name and a role, nothing more, and nothing is decrypted.
+    if !cases::may_see_person_field(&mut tx, actor, id, FieldClass::Ordinary).await? {
+        tx.commit().await?;
+        return Ok(PersonDetailsView {
+            details: hearth_domain::person::PersonDetails {
+                given_name: stored.given_name.clone(),
+                family_name: stored.family_name.clone(),
+                ..Default::default()
+            },
+            version: stored.version,
+            shown: false,
+            equality_shown: false,
+            earlier: Vec::new(),
+        });
+    }
     let equality_shown =
         cases::may_see_person_field(&mut tx, actor, id, FieldClass::Sensitive).await?;
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
@@ -994,6 +1025,7 @@ pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<Person
     Ok(PersonDetailsView {
         details,
         version: stored.version,
+        shown: true,
         equality_shown,
         earlier,
     })
@@ -1011,6 +1043,9 @@ pub async fn update_person(
     let new = form.parse(now)?;
     let mut tx = app.store.begin().await?;
     check(cases::person_decision(&mut tx, actor, Action::RecordWork, id).await?)?;
+    if !cases::may_see_person_field(&mut tx, actor, id, FieldClass::Ordinary).await? {
+        return Err(AppError::Forbidden);
+    }
     let stored = hearth_store::people::get(&mut tx, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -1125,6 +1160,9 @@ pub async fn add_member(
     let mut tx = app.store.begin().await?;
     check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
     invalid.into_result()?;
+    if let Some(role) = role {
+        refuse_role_behind_firewall(&mut tx, actor, case_id, &[role]).await?;
+    }
     let (given, family, role) = (
         given.expect("checked"),
         family.expect("checked"),
@@ -1187,6 +1225,7 @@ pub async fn add_relationship(
         invalid.push("to_person", "Choose two different people");
     }
     invalid.into_result()?;
+    refuse_behind_firewall(&mut tx, actor, case_id, &[from, to]).await?;
     let r = cases::Relationship {
         from_person: from.expect("checked"),
         kind: kind.to_string(),
@@ -1435,6 +1474,14 @@ async fn add_role(
     }
     invalid.into_result()?;
     let (person, role) = (person.expect("checked"), role.expect("checked"));
+    refuse_behind_firewall(&mut tx, actor, case_id, &[Some(person)]).await?;
+    let mut with_new: Vec<_> = roles
+        .iter()
+        .filter(|(id, _)| *id == person)
+        .map(|(_, r)| *r)
+        .collect();
+    with_new.push(role);
+    refuse_role_behind_firewall(&mut tx, actor, case_id, &with_new).await?;
     if roles.iter().any(|(id, r)| *id == person && *r == role) {
         return Err(AppError::Conflict {
             field: Some("role"),
@@ -1453,6 +1500,47 @@ async fn add_role(
     .await?;
     tx.commit().await?;
     Ok(person)
+}
+
+/// Refuse a change about anyone here who is behind the firewall for this user: of a victim or
+/// child, a worker with the person causing harm changes nothing, not even their name.
+async fn refuse_behind_firewall(
+    tx: &mut Tx,
+    actor: &Actor,
+    case_id: Uuid,
+    people: &[Option<Uuid>],
+) -> Result<()> {
+    let access = cases::access_to_cases(tx, actor, &[case_id])
+        .await?
+        .remove(&case_id)
+        .ok_or(AppError::NotFound)?;
+    if people
+        .iter()
+        .flatten()
+        .any(|p| !access.may_see(*p, FieldClass::Ordinary))
+    {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+/// Refuse adding someone with these roles if they would be behind the firewall for this user.
+async fn refuse_role_behind_firewall(
+    tx: &mut Tx,
+    actor: &Actor,
+    case_id: Uuid,
+    roles: &[hearth_domain::access::CaseRole],
+) -> Result<()> {
+    let link = cases::link_to_case(tx, actor, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_see_field(&link, roles, FieldClass::Ordinary) {
+        return Err(AppError::invalid(
+            "role",
+            "You can add only people you work with. Ask the worker of the victim or the children to add them.",
+        ));
+    }
+    Ok(())
 }
 
 /// Work on a case can start when its first referral arrived, which may be before triage opened it.

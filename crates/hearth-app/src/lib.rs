@@ -16,6 +16,7 @@ pub mod risk;
 pub mod safety_plans;
 pub mod search;
 pub mod secrets;
+mod submission;
 pub mod tokens;
 pub mod users;
 

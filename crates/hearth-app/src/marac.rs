@@ -4,6 +4,7 @@
 //! it on) reads it beyond the case's own workers.
 
 use crate::risk::{facts, work_case};
+use crate::submission::{self, Once};
 use crate::users::By;
 use crate::{check, event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
@@ -13,6 +14,7 @@ use hearth_domain::marac::{
     self as rules, ActionForm, ActionStatus, ChildLine, Criterion, MeetingForm, ReferralDetails,
     ReferralForm,
 };
+use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
@@ -301,14 +303,19 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
             "MARAC referrals are made for the adult victim/survivor",
         ));
     }
-    let key = crate::casework::submission_key(&form.submission_key)?;
-    if let Some(existing) = store::referral_by_submission(&mut tx, actor.org_id, key).await? {
-        return Ok(existing);
-    }
+    let scope = submission::Scope {
+        org_id: actor.org_id,
+        actor_id: Some(actor.user_id),
+        kind: SubmissionKind::MaracReferral,
+        target_id: Some(person_id),
+    };
+    let id = match submission::claim(&mut tx, now, scope, &form.submission_key, form).await? {
+        Once::Replay(existing) => return Ok(existing),
+        Once::New(id) => id,
+    };
     let repeat_dates =
         rules::repeat_of(&heard_dates(&mut tx, actor.org_id, person_id).await?, today);
     let checked = form.parse(!repeat_dates.is_empty())?;
-    let id = new_id(now);
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
     let sealed =
         serde_json::to_string(&checked.details).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -329,7 +336,7 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
             sealed: cipher.encrypt(&store::details_place(id), &sealed)?,
             meeting_id: None,
             by: actor.user_id,
-            submission_key: key,
+            submission_key: form.submission_key.trim(),
         },
     )
     .await?;
@@ -759,13 +766,19 @@ pub async fn add_action(
     By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let key = crate::casework::submission_key(submission_key)?;
-    if let Some(existing) = store::action_by_submission(&mut tx, actor.org_id, key).await? {
-        return Ok(existing);
-    }
     let r = store::referral_by_id(&mut tx, actor.org_id, referral_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let scope = submission::Scope {
+        org_id: actor.org_id,
+        actor_id: Some(actor.user_id),
+        kind: SubmissionKind::MaracAction,
+        target_id: Some(referral_id),
+    };
+    let id = match submission::claim(&mut tx, now, scope, submission_key, form).await? {
+        Once::Replay(existing) => return Ok(existing),
+        Once::New(id) => id,
+    };
     let (Some(meeting_id), Some(meeting_on)) = (r.meeting_id, r.meeting_on) else {
         return Err(AppError::invalid(
             "agency",
@@ -773,7 +786,6 @@ pub async fn add_action(
         ));
     };
     let checked = form.parse(meeting_on)?;
-    let id = new_id(now);
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
     store::insert_action(
         &mut tx,
@@ -786,7 +798,7 @@ pub async fn add_action(
         cipher.encrypt(&store::action_place(id), &checked.description)?,
         checked.due_on,
         actor.user_id,
-        key,
+        submission_key.trim(),
     )
     .await?;
     audit::append(

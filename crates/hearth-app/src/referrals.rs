@@ -1,14 +1,16 @@
 //! Referrals in, and triage: the queue, possible matches with people already on record, and the
 //! decision to accept (into a new case, or an existing one, re-opening it), signpost or decline.
 
+use crate::submission::{self, Once};
 use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, Decision};
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
-use hearth_domain::ids::{new_id, parse_id};
+use hearth_domain::ids::parse_id;
 use hearth_domain::referral::{
     match_reasons, names_alike, Candidate, NamedPerson, ReferralDetails, ReferralForm, Source,
 };
+use hearth_domain::submission::SubmissionKind;
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::audit::{self, AuditEvent};
@@ -32,6 +34,7 @@ struct Incoming<'a> {
     org_id: Uuid,
     source: Source,
     details: &'a ReferralDetails,
+    id: Uuid,
     submission_key: &'a str,
     received_by: Option<Uuid>,
     address_key: Option<&'a str>,
@@ -42,6 +45,7 @@ async fn store_referral(app: &App, tx: &mut Tx, incoming: Incoming<'_>) -> Resul
         org_id,
         source,
         details,
+        id,
         submission_key,
         received_by,
         address_key,
@@ -49,7 +53,6 @@ async fn store_referral(app: &App, tx: &mut Tx, incoming: Incoming<'_>) -> Resul
     let now = app.now();
     let n = referrals::next_number(tx, org_id, "referral").await?;
     let reference = format!("R{}-{n:05}", hearth_domain::ukdate::to_uk(now).year());
-    let id = new_id(now);
     let cipher = app.store.cipher(tx, org_id).await?;
     let json = serde_json::to_string(details).map_err(|e| AppError::Internal(e.to_string()))?;
     let agency = if details.referrer_agency.is_empty() {
@@ -84,14 +87,32 @@ async fn store_referral(app: &App, tx: &mut Tx, incoming: Incoming<'_>) -> Resul
     Ok(Submitted { reference, id })
 }
 
-fn check_key(key: &str) -> Result<()> {
-    if key.len() < 16 || key.len() > 100 {
-        return Err(AppError::invalid(
-            "submission_key",
-            "The form is incomplete: reload the page and try again",
-        ));
+/// Claim the form's key: a replay answers with the referral first made from it.
+async fn claim(
+    tx: &mut Tx,
+    now: Timestamp,
+    org_id: Uuid,
+    actor_id: Option<Uuid>,
+    form: &ReferralForm,
+) -> Result<std::result::Result<Uuid, Submitted>> {
+    let scope = submission::Scope {
+        org_id,
+        actor_id,
+        kind: SubmissionKind::Referral,
+        target_id: None,
+    };
+    match submission::claim(tx, now, scope, &form.submission_key, form).await? {
+        Once::New(id) => Ok(Ok(id)),
+        Once::Replay(id) => {
+            let r = referrals::get(tx, org_id, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(Err(Submitted {
+                reference: r.reference,
+                id,
+            }))
+        }
     }
-    Ok(())
 }
 
 /// A referral from the public form. Robots (the honeypot) and floods (the rate limit) are refused.
@@ -107,7 +128,6 @@ pub async fn submit_public(
             "This form could not be accepted. If you are a person, please phone us instead.",
         ));
     }
-    check_key(&form.submission_key)?;
     let now = app.now();
     let address_key = hex::encode(
         Sha256::new()
@@ -119,13 +139,10 @@ pub async fn submit_public(
     let org = orgs::by_slug(&mut tx, org_slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Some((id, org_id, reference)) =
-        referrals::by_submission(&mut tx, &form.submission_key).await?
-    {
-        if org_id == org.id {
-            return Ok(Submitted { reference, id });
-        }
-    }
+    let id = match claim(&mut tx, now, org.id, None, form).await? {
+        Ok(id) => id,
+        Err(first) => return Ok(first),
+    };
     if referrals::recent_from(&mut tx, &address_key, now - Duration::hours(1)).await?
         >= PUBLIC_LIMIT_PER_HOUR
     {
@@ -141,7 +158,8 @@ pub async fn submit_public(
         org_id: org.id,
         source,
         details: &details,
-        submission_key: &form.submission_key,
+        id,
+        submission_key: form.submission_key.trim(),
         received_by: None,
         address_key: Some(&address_key),
     };
@@ -158,21 +176,34 @@ pub async fn submit(
     form: &ReferralForm,
 ) -> Result<Submitted> {
     By::User(actor).check(Action::SubmitReferral)?;
-    check_key(&form.submission_key)?;
+    let now = app.now();
     let mut tx = app.store.begin().await?;
-    if let Some((id, org_id, reference)) =
-        referrals::by_submission(&mut tx, &form.submission_key).await?
-    {
-        if org_id == actor.org_id {
-            return Ok(Submitted { reference, id });
+    let payload = (source.code(), form);
+    let scope = submission::Scope {
+        org_id: actor.org_id,
+        actor_id: Some(actor.user_id),
+        kind: SubmissionKind::Referral,
+        target_id: None,
+    };
+    let id = match submission::claim(&mut tx, now, scope, &form.submission_key, &payload).await? {
+        Once::New(id) => id,
+        Once::Replay(id) => {
+            let r = referrals::get(&mut tx, actor.org_id, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            return Ok(Submitted {
+                reference: r.reference,
+                id,
+            });
         }
-    }
-    let details = form.parse(source, app.now())?;
+    };
+    let details = form.parse(source, now)?;
     let incoming = Incoming {
         org_id: actor.org_id,
         source,
         details: &details,
-        submission_key: &form.submission_key,
+        id,
+        submission_key: form.submission_key.trim(),
         received_by: Some(actor.user_id),
         address_key: None,
     };

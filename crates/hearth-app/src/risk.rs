@@ -2,12 +2,13 @@
 //! sensitive, so someone whose only link to the family is the person causing harm never sees
 //! them, nor the level they give.
 
+use crate::submission::{self, Once};
 use crate::{check, event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
-use hearth_domain::ids::new_id;
 use hearth_domain::instrument::{Instrument, Kind};
 use hearth_domain::marac::Criterion;
 use hearth_domain::risk::{self, AssessmentForm, IncidentForm, Reassessment, RiskLevel};
+use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{from_iso, uk_today};
 use hearth_domain::{Actor, Timestamp};
@@ -399,8 +400,15 @@ pub async fn assess(
     let today = uk_today(now);
     let mut tx = app.store.begin().await?;
     let (case_id, role) = work_case(&mut tx, actor, person_id, FieldClass::Sensitive).await?;
-    let key = crate::casework::submission_key(&form.submission_key)?;
-    if let Some(existing) = store::assessment_by_submission(&mut tx, actor.org_id, key).await? {
+    let scope = submission::Scope {
+        org_id: actor.org_id,
+        actor_id: Some(actor.user_id),
+        kind: SubmissionKind::RiskAssessment,
+        target_id: Some(person_id),
+    };
+    let payload = (instrument_key.trim(), form);
+    let claimed = submission::claim(&mut tx, now, scope, &form.submission_key, &payload).await?;
+    if let Once::Replay(existing) = claimed {
         let f = facts(&mut tx, actor.org_id, person_id).await?;
         let level = f
             .latest
@@ -426,7 +434,7 @@ pub async fn assess(
         })?;
     let a = form.parse(&instrument)?;
     let before = facts(&mut tx, actor.org_id, person_id).await?;
-    let id = new_id(now);
+    let id = claimed.id();
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
     let sealed = serde_json::to_string(&Sealed {
         answers: a.answers.clone(),
@@ -452,7 +460,7 @@ pub async fn assess(
             escalated: a.escalated,
             sealed: cipher.encrypt(&store::assessment_place(id), &sealed)?,
             by: actor.user_id,
-            submission_key: key,
+            submission_key: form.submission_key.trim(),
         },
     )
     .await?;
@@ -540,13 +548,18 @@ pub async fn record_incident(
     let today = uk_today(now);
     let mut tx = app.store.begin().await?;
     let (case_id, _) = work_case(&mut tx, actor, person_id, FieldClass::Sensitive).await?;
-    let key = crate::casework::submission_key(&form.submission_key)?;
-    if let Some(existing) = store::incident_by_submission(&mut tx, actor.org_id, key).await? {
-        return Ok(existing);
-    }
+    let scope = submission::Scope {
+        org_id: actor.org_id,
+        actor_id: Some(actor.user_id),
+        kind: SubmissionKind::Incident,
+        target_id: Some(person_id),
+    };
+    let id = match submission::claim(&mut tx, now, scope, &form.submission_key, form).await? {
+        Once::Replay(existing) => return Ok(existing),
+        Once::New(id) => id,
+    };
     let incident = form.parse(today)?;
     let before = facts(&mut tx, actor.org_id, person_id).await?;
-    let id = new_id(now);
     let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
     store::insert_incident(
         &mut tx,
@@ -559,7 +572,7 @@ pub async fn record_incident(
         incident.police_called,
         cipher.encrypt(&store::incident_place(id), &incident.summary)?,
         actor.user_id,
-        key,
+        form.submission_key.trim(),
     )
     .await?;
     timeline::record_event_as(

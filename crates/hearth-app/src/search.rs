@@ -147,6 +147,14 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
         {
             continue;
         }
+        // Behind the firewall a victim or child is a name: finding her by her date of birth or
+        // another name she uses would tell the searcher something about her, so those matches
+        // do not count, and her date of birth is not shown.
+        let ordinary =
+            cases::may_see_person_field(&mut tx, actor, *id, FieldClass::Ordinary).await?;
+        if matches!(matched_on, "date of birth" | "other name") && !ordinary {
+            continue;
+        }
         let mut visible = Vec::new();
         for (case_id, reference, status) in referrals::cases_of(&mut tx, *id).await? {
             if cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?
@@ -161,7 +169,7 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
         found.push(Found {
             person_id: *id,
             name: format!("{given} {family}"),
-            date_of_birth: dob.clone(),
+            date_of_birth: dob.clone().filter(|_| ordinary),
             cases: visible,
             matched_on,
         });

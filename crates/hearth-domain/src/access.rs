@@ -282,7 +282,11 @@ impl CaseRole {
 /// How sensitive a field is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FieldClass {
-    /// Names, roles, dates: what anyone who may open the record sees.
+    /// A person's name and their role in the case: all that someone behind the firewall learns
+    /// about a victim or child.
+    Identity,
+    /// Everything else that is not sensitive or location data: dates of birth, risk levels,
+    /// deadlines, exit reasons, contacts, ordinary notes, agencies, MARAC status, due items.
     Ordinary,
     /// Case notes and disclosures.
     Sensitive,
@@ -303,33 +307,39 @@ pub struct CaseLink {
     pub allocated_to: Vec<Option<Vec<CaseRole>>>,
 }
 
-/// The firewall: may this user see a field of this class about a person with these roles?
-///
-/// A user whose only link to the case is work with the person causing harm never sees a
-/// victim's or child's sensitive or location fields. Engage practitioners never do, whatever
-/// their allocation says, because an allocation can be made by mistake.
-pub fn may_see_field(link: &CaseLink, subject_roles: &[CaseRole], class: FieldClass) -> bool {
-    if class == FieldClass::Ordinary {
-        return true;
-    }
+/// Is this person behind the firewall for this user? True when the person is a victim/survivor
+/// or a child in the case and the user's only link to the family is work with the person
+/// causing harm. Engage practitioners are always on that side, whatever their allocation says,
+/// because an allocation can be made by mistake.
+pub fn behind_firewall(link: &CaseLink, subject_roles: &[CaseRole]) -> bool {
     if !subject_roles.iter().any(|r| r.is_protected()) {
-        return true;
-    }
-    if link.role == Role::EngagePractitioner {
         return false;
     }
-    if matches!(link.reach, Scope::Team | Scope::Organisation) {
+    if link.role == Role::EngagePractitioner {
         return true;
     }
-    let only_through_harm = !link.allocated_to.is_empty()
-        && link.allocated_to.iter().all(|a| match a {
-            None => false,
-            Some(roles) => {
-                roles.contains(&CaseRole::PersonCausingHarm)
-                    && !roles.iter().any(|r| r.is_protected())
-            }
-        });
-    !only_through_harm && !link.allocated_to.is_empty()
+    if matches!(link.reach, Scope::Team | Scope::Organisation) {
+        return false;
+    }
+    let only_through_harm = link.allocated_to.iter().all(|a| match a {
+        None => false,
+        Some(roles) => {
+            roles.contains(&CaseRole::PersonCausingHarm) && !roles.iter().any(|r| r.is_protected())
+        }
+    });
+    // No allocation at all is no link: nothing beyond the name.
+    link.allocated_to.is_empty() || only_through_harm
+}
+
+/// The firewall: may this user see a field of this class about a person with these roles?
+///
+/// Of a victim or child behind the firewall ([`behind_firewall`]) a user learns their name and
+/// role in the case and nothing else: not their risk level (which says she talked), not a
+/// deadline that gives the risk band away, not an exit reason such as "moved away", not when
+/// she was last contacted, no note of any class, no agency, no MARAC status, no due item. The
+/// same rule refuses every write about them: nobody records what they could not read back.
+pub fn may_see_field(link: &CaseLink, subject_roles: &[CaseRole], class: FieldClass) -> bool {
+    class == FieldClass::Identity || !behind_firewall(link, subject_roles)
 }
 
 /// The grants as a Markdown table, for people who are not programmers.
@@ -506,7 +516,10 @@ mod tests {
                     "{subject:?} {class:?}"
                 );
             }
-            assert!(may_see_field(&via_harm, &[subject], FieldClass::Ordinary));
+            // Only the name and role in the case: not even ordinary facts (risk, deadlines,
+            // exit reasons, contacts) about her or the children.
+            assert!(!may_see_field(&via_harm, &[subject], FieldClass::Ordinary));
+            assert!(may_see_field(&via_harm, &[subject], FieldClass::Identity));
         }
         // Their own client's fields remain visible to them.
         assert!(may_see_field(
@@ -590,6 +603,100 @@ mod tests {
             &[CaseRole::VictimSurvivor],
             FieldClass::Location
         ));
+    }
+
+    #[test]
+    fn behind_the_firewall_only_name_and_role_show_and_every_class_agrees() {
+        let allocations: Vec<Vec<Option<Vec<CaseRole>>>> = vec![
+            vec![],
+            vec![None],
+            vec![Some(vec![CaseRole::PersonCausingHarm])],
+            vec![Some(vec![CaseRole::VictimSurvivor])],
+            vec![Some(vec![
+                CaseRole::ChildOrYoungPerson,
+                CaseRole::PersonCausingHarm,
+            ])],
+            vec![
+                Some(vec![CaseRole::PersonCausingHarm]),
+                Some(vec![CaseRole::OtherAdult]),
+            ],
+        ];
+        let subjects: Vec<Vec<CaseRole>> = vec![
+            vec![CaseRole::VictimSurvivor],
+            vec![CaseRole::ChildOrYoungPerson],
+            vec![CaseRole::ChildOrYoungPerson, CaseRole::PersonCausingHarm],
+            vec![CaseRole::PersonCausingHarm],
+            vec![CaseRole::OtherAdult],
+        ];
+        for role in Role::ALL {
+            for reach in [Scope::Allocated, Scope::Team, Scope::Organisation] {
+                for a in &allocations {
+                    let l = link(role, reach, a.clone());
+                    for subject in &subjects {
+                        assert!(may_see_field(&l, subject, FieldClass::Identity));
+                        let hidden = behind_firewall(&l, subject);
+                        for class in [
+                            FieldClass::Ordinary,
+                            FieldClass::Sensitive,
+                            FieldClass::Location,
+                        ] {
+                            assert_eq!(
+                                may_see_field(&l, subject, class),
+                                !hidden,
+                                "{role:?} {reach:?} {a:?} {subject:?} {class:?}"
+                            );
+                        }
+                        if !subject.iter().any(|r| r.is_protected()) {
+                            assert!(!hidden, "only victims and children are protected");
+                        }
+                        if role == Role::EngagePractitioner
+                            && subject.iter().any(|r| r.is_protected())
+                        {
+                            assert!(
+                                hidden,
+                                "Engage never sees past the firewall: {reach:?} {a:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn work_with_the_person_causing_harm_learns_nothing_ordinary_about_the_victim() {
+        for l in [
+            link(
+                Role::EngagePractitioner,
+                Scope::Allocated,
+                vec![Some(vec![CaseRole::PersonCausingHarm])],
+            ),
+            link(
+                Role::CaseWorker,
+                Scope::Allocated,
+                vec![Some(vec![CaseRole::PersonCausingHarm])],
+            ),
+            link(Role::EngagePractitioner, Scope::Allocated, vec![None]),
+        ] {
+            assert!(behind_firewall(&l, &[CaseRole::VictimSurvivor]));
+            assert!(!may_see_field(
+                &l,
+                &[CaseRole::VictimSurvivor],
+                FieldClass::Ordinary
+            ));
+            // The whole family includes her, so family-wide facts are withheld too.
+            assert!(!may_see_field(
+                &l,
+                &[CaseRole::VictimSurvivor, CaseRole::PersonCausingHarm],
+                FieldClass::Ordinary
+            ));
+            // Their own client stays fully visible.
+            assert!(may_see_field(
+                &l,
+                &[CaseRole::PersonCausingHarm],
+                FieldClass::Sensitive
+            ));
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod referral;
 pub mod risk;
 pub mod role;
 pub mod safety_plan;
+pub mod submission;
 pub mod targets;
 pub mod timeline;
 pub mod ukdate;

@@ -376,9 +376,13 @@ pub async fn get(
     actor: &Actor,
     case_id: Uuid,
 ) -> Result<Option<CaseRecord>> {
-    if case_decision(conn, actor, Action::ViewCaseRecord, case_id).await? != Decision::Allow {
+    let Some(access) = access_to_cases(conn, actor, &[case_id])
+        .await?
+        .remove(&case_id)
+        .filter(|a| a.decision == Decision::Allow)
+    else {
         return Ok(None);
-    }
+    };
     let sql = format!("SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id WHERE c.id = $1 AND c.org_id = $2");
     let Some(r) = sqlx::query(&sql)
         .bind(case_id.to_string())
@@ -389,14 +393,23 @@ pub async fn get(
         return Ok(None);
     };
     let summary = summary(&r)?;
-    let rows = sqlx::query(&format!(
-        "SELECT {MEMBER_COLUMNS} FROM case_members m JOIN people p ON p.id = m.person_id \
-         WHERE m.case_id = $1 ORDER BY {MEMBER_ORDER}"
-    ))
-    .bind(case_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    let members = rows.iter().map(member).collect::<Result<Vec<_>>>()?;
+    // Behind the firewall a victim or child is a name and a role: no date of birth, and not
+    // whether or why their involvement closed ("moved out of the area" says where she went).
+    let members = access
+        .members
+        .iter()
+        .map(|m| {
+            if access.may_see(m.person_id, FieldClass::Ordinary) {
+                m.clone()
+            } else {
+                Member {
+                    date_of_birth: None,
+                    closed: None,
+                    ..m.clone()
+                }
+            }
+        })
+        .collect();
     let rows = sqlx::query(
         "SELECT a.worker_id, u.display_name, a.person_id, a.allocated_at FROM allocations a \
          JOIN users u ON u.id = a.worker_id WHERE a.case_id = $1 AND a.ended_at IS NULL ORDER BY a.allocated_at, a.id",
@@ -466,11 +479,17 @@ pub async fn person(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
+    let date_of_birth =
+        if may_see_person_field(conn, actor, person_id, FieldClass::Ordinary).await? {
+            row::opt_text(&r, "date_of_birth")?
+        } else {
+            None
+        };
     Ok(Some(PersonRecord {
         id: row::id(&r, "id")?,
         given_name: row::text(&r, "given_name")?,
         family_name: row::text(&r, "family_name")?,
-        date_of_birth: row::opt_text(&r, "date_of_birth")?,
+        date_of_birth,
         cases,
     }))
 }
@@ -606,6 +625,22 @@ impl CaseAccess {
     pub fn may_see(&self, person_id: Uuid, class: FieldClass) -> bool {
         let roles = self.roles_of(person_id);
         !roles.is_empty() && may_see_field(&self.link, &roles, class)
+    }
+
+    /// May the actor see this class of field about the family as a whole (a referral, a
+    /// first-contact deadline, an entry about nobody in particular)? Only if they may see it
+    /// about everyone in the family.
+    pub fn may_see_family(&self, class: FieldClass) -> bool {
+        let roles: Vec<CaseRole> = self.members.iter().map(|m| m.role).collect();
+        may_see_field(&self.link, &roles, class)
+    }
+
+    /// May the actor see this class of field about this person (`None`: the whole family)?
+    pub fn may_see_about(&self, person_id: Option<Uuid>, class: FieldClass) -> bool {
+        match person_id {
+            Some(p) => self.may_see(p, class),
+            None => self.may_see_family(class),
+        }
     }
 }
 
@@ -912,25 +947,30 @@ pub async fn relationships(conn: &mut AnyConnection, case_id: Uuid) -> Result<Ve
 }
 
 /// When someone last made or tried contact on each of these cases (current versions, not
-/// withdrawn). Cases with no contact are absent.
+/// withdrawn), by the person the contact was about (`None`: the whole family), so that a user
+/// is told only of contacts they may see.
 pub async fn last_contacts(
     conn: &mut AnyConnection,
     case_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Timestamp>> {
-    many::fetch_in(
+) -> Result<HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>>> {
+    let mut out: HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>> = HashMap::new();
+    for r in many::fetch_in(
         conn,
-        "SELECT e.case_id, MAX(v.occurred_at) AS last_at FROM timeline_versions v \
+        "SELECT e.case_id, e.person_id, MAX(v.occurred_at) AS last_at FROM timeline_versions v \
          JOIN timeline_entries e ON e.id = v.entry_id \
          WHERE e.case_id IN ({ids}) AND e.kind = 'contact' AND e.withdrawn_at IS NULL \
          AND v.version = (SELECT MAX(w.version) FROM timeline_versions w WHERE w.entry_id = v.entry_id) \
-         GROUP BY e.case_id",
+         GROUP BY e.case_id, e.person_id",
         &[],
         case_ids,
     )
     .await?
-    .iter()
-    .map(|r| Ok((row::id(r, "case_id")?, row::at(r, "last_at")?)))
-    .collect()
+    {
+        out.entry(row::id(&r, "case_id")?)
+            .or_default()
+            .push((row::opt_id(&r, "person_id")?, row::at(&r, "last_at")?));
+    }
+    Ok(out)
 }
 
 /// Each worker who holds a caseload, with their team and the number of open cases allocated to them.

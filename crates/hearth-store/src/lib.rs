@@ -23,6 +23,7 @@ pub mod risk;
 pub mod row;
 pub mod safety_plans;
 pub mod sessions;
+pub mod submissions;
 pub mod throttle;
 pub mod timeline;
 pub mod tokens;

@@ -264,21 +264,6 @@ pub async fn referral_by_id(
     r.as_ref().map(referral).transpose()
 }
 
-pub async fn referral_by_submission(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-    key: &str,
-) -> Result<Option<Uuid>> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM marac_referrals WHERE org_id = $1 AND submission_key = $2",
-    )
-    .bind(org_id.to_string())
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(id.and_then(|i| Uuid::try_parse(&i).ok()))
-}
-
 /// A person's MARAC referrals, newest first.
 pub async fn referrals_for_person(
     conn: &mut AnyConnection,
@@ -435,21 +420,6 @@ async fn record_change(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-pub async fn action_by_submission(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-    key: &str,
-) -> Result<Option<Uuid>> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM marac_actions WHERE org_id = $1 AND submission_key = $2",
-    )
-    .bind(org_id.to_string())
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(id.and_then(|i| Uuid::try_parse(&i).ok()))
 }
 
 /// Change an action's status, if it is still `from`: two people closing it at once do not

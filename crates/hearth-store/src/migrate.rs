@@ -71,6 +71,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_due_list_indexes.sql"),
         include_str!("../migrations/postgres/0010_due_list_indexes.sql"),
     ),
+    (
+        11,
+        "submissions",
+        include_str!("../migrations/sqlite/0011_submissions.sql"),
+        include_str!("../migrations/postgres/0011_submissions.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

@@ -82,25 +82,6 @@ pub async fn insert(conn: &mut AnyConnection, now: Timestamp, r: NewReferral<'_>
     Ok(())
 }
 
-/// The referral already made from this submission, with its reference.
-pub async fn by_submission(
-    conn: &mut AnyConnection,
-    key: &str,
-) -> Result<Option<(Uuid, Uuid, String)>> {
-    let r = sqlx::query("SELECT id, org_id, reference FROM referrals WHERE submission_key = $1")
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
-    r.map(|r| {
-        Ok((
-            row::id(&r, "id")?,
-            row::id(&r, "org_id")?,
-            row::text(&r, "reference")?,
-        ))
-    })
-    .transpose()
-}
-
 /// Referrals sent from this address since a moment: the public form's rate limit.
 pub async fn recent_from(
     conn: &mut AnyConnection,

@@ -298,21 +298,6 @@ pub async fn latest_for_people(
     .collect()
 }
 
-pub async fn assessment_by_submission(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-    key: &str,
-) -> Result<Option<Uuid>> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM risk_assessments WHERE org_id = $1 AND submission_key = $2",
-    )
-    .bind(org_id.to_string())
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(id.and_then(|i| Uuid::try_parse(&i).ok()))
-}
-
 #[derive(Debug, Clone)]
 pub struct StoredIncident {
     pub id: Uuid,
@@ -360,20 +345,6 @@ pub async fn insert_incident(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-pub async fn incident_by_submission(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-    key: &str,
-) -> Result<Option<Uuid>> {
-    let id: Option<String> =
-        sqlx::query_scalar("SELECT id FROM incidents WHERE org_id = $1 AND submission_key = $2")
-            .bind(org_id.to_string())
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(id.and_then(|i| Uuid::try_parse(&i).ok()))
 }
 
 /// A person's incidents, newest first.

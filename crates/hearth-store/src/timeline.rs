@@ -55,22 +55,6 @@ pub struct NewEntry<'a> {
     pub submission_key: &'a str,
 }
 
-/// The entry already made from this form submission, if any.
-pub async fn by_submission(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-    key: &str,
-) -> Result<Option<Uuid>> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM timeline_entries WHERE submission_key = $1 AND org_id = $2",
-    )
-    .bind(key)
-    .bind(org_id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(id.and_then(|i| Uuid::try_parse(&i).ok()))
-}
-
 pub async fn insert_entry(conn: &mut AnyConnection, now: Timestamp, e: NewEntry<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO timeline_entries (id, org_id, case_id, person_id, kind, sensitivity, created_at, created_by, submission_key) \

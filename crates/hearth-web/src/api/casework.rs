@@ -345,6 +345,8 @@ pub struct PersonDetailsOut {
     pub details: serde_json::Value,
     /// False when the caller may not see equality monitoring answers (they are then empty).
     pub equality_shown: bool,
+    /// False behind the firewall: only the names are given, everything else is empty.
+    pub details_shown: bool,
 }
 
 /// A person's details: names, other names, gender, language, and (where the caller may see it)
@@ -361,6 +363,7 @@ pub async fn person_details(
         version: v.version,
         details: serde_json::to_value(&v.details).unwrap_or_default(),
         equality_shown: v.equality_shown,
+        details_shown: v.shown,
     }))
 }
 

@@ -265,8 +265,8 @@ pub async fn person(
             person,
             contact,
             channels: Channel::ALL,
+            can_edit: grant(who.user.role, Action::RecordWork) != Scope::None && details.shown,
             details,
-            can_edit: grant(who.user.role, Action::RecordWork) != Scope::None,
         },
     )
 }
