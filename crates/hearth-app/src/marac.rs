@@ -106,11 +106,13 @@ pub struct Proposal {
     pub form: ReferralForm,
 }
 
-fn describe_contact(c: &ContactDetails) -> String {
+pub(crate) fn describe_contact(c: &ContactDetails) -> String {
     let mut lines = Vec::new();
     for ch in Channel::ALL {
         let a = c.arrangement(&ch);
-        let when = if a.when.trim().is_empty() {
+        // Times say when a channel may be used, so they belong only to channels that are safe:
+        // "Text message: Not safe (Weekdays 10-12)" would read as an invitation.
+        let when = if a.when.trim().is_empty() || a.safety != hearth_domain::contact::Safety::Safe {
             String::new()
         } else {
             format!(" ({})", a.when.trim())
@@ -526,7 +528,7 @@ pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
     let (upcoming, past): (Vec<MeetingLine>, Vec<MeetingLine>) = meetings
         .into_iter()
         .map(MeetingLine::from)
-        .partition(|m| m.held_on >= today);
+        .partition(|m| !rules::is_held(m.held_on, today));
     let mut upcoming = upcoming;
     upcoming.sort_by_key(|m| m.held_on);
     let waiting = store::referrals_on(&mut tx, actor.org_id, None)
@@ -577,8 +579,8 @@ pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
 
 pub async fn create_meeting(app: &App, actor: &Actor, form: &MeetingForm) -> Result<Uuid> {
     By::User(actor).check(Action::RunMarac)?;
-    let (held_on, area) = form.parse()?;
     let now = app.now();
+    let (held_on, area) = form.parse(uk_today(now))?;
     let mut tx = app.store.begin().await?;
     let id = new_id(now);
     store::insert_meeting(
@@ -678,7 +680,7 @@ pub async fn list_case(
     By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    store::meeting_by_id(&mut tx, actor.org_id, meeting_id)
+    let meeting = store::meeting_by_id(&mut tx, actor.org_id, meeting_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let r = store::referral_by_id(&mut tx, actor.org_id, referral_id)
@@ -686,6 +688,16 @@ pub async fn list_case(
         .ok_or_else(|| {
             AppError::invalid("referral_id", "Choose a referral waiting for a meeting")
         })?;
+    if meeting.held_on < r.referred_on {
+        return Err(AppError::invalid(
+            "referral_id",
+            format!(
+                "That meeting was held on {}, before this referral was made on {}. Choose a later meeting.",
+                format_date(meeting.held_on),
+                format_date(r.referred_on)
+            ),
+        ));
+    }
     if r.meeting_id == Some(meeting_id) {
         return Ok(());
     }
@@ -888,4 +900,32 @@ pub(crate) async fn open_actions_in_cases(
         .filter(|a| a.status == ActionStatus::Open)
         .map(|a| open_action(cipher, a, today))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_domain::contact::{Arrangement, Safety};
+
+    #[test]
+    fn safe_times_show_only_on_channels_that_are_safe() {
+        let c = ContactDetails {
+            arrangements: vec![
+                Arrangement {
+                    channel: Channel::Phone,
+                    safety: Safety::Safe,
+                    when: "Weekdays 10-12".into(),
+                },
+                Arrangement {
+                    channel: Channel::Text,
+                    safety: Safety::NotSafe,
+                    when: "Weekdays 10-12".into(),
+                },
+            ],
+            ..Default::default()
+        };
+        let text = describe_contact(&c);
+        assert!(text.contains("Weekdays 10-12"), "{text}");
+        assert!(!text.contains("Not safe (Weekdays"), "{text}");
+    }
 }

@@ -261,10 +261,35 @@ pub struct MeetingForm {
     pub area: String,
 }
 
+/// How far back a meeting may be recorded (late entry of a past year's MARAC), and how far ahead
+/// one may be scheduled. Outside this window a date is a typing mistake, not a meeting.
+pub const MEETING_YEARS_BACK: i32 = 5;
+pub const MEETING_YEARS_AHEAD: i32 = 2;
+/// An action is due within this many years of the meeting that agreed it.
+pub const ACTION_YEARS_AHEAD: i32 = 2;
+
+fn years_from(d: Date, years: i32) -> Date {
+    crate::ukdate::add_months(d, years * 12)
+}
+
 impl MeetingForm {
-    pub fn parse(&self) -> Result<(Date, String), Invalid> {
+    pub fn parse(&self, today: Date) -> Result<(Date, String), Invalid> {
         let mut invalid = Invalid::default();
         let held_on = match parse_date("held_on", &self.held_on, "the meeting date") {
+            Ok(Some(d))
+                if d < years_from(today, -MEETING_YEARS_BACK)
+                    || d > years_from(today, MEETING_YEARS_AHEAD) =>
+            {
+                invalid.push(
+                    "held_on",
+                    format!(
+                        "The meeting date must be between {} and {}",
+                        crate::ukdate::format_date(years_from(today, -MEETING_YEARS_BACK)),
+                        crate::ukdate::format_date(years_from(today, MEETING_YEARS_AHEAD))
+                    ),
+                );
+                None
+            }
             Ok(Some(d)) => Some(d),
             Ok(None) => {
                 invalid.push("held_on", "Enter the meeting date, like 8/12/2026");
@@ -365,6 +390,16 @@ impl ActionForm {
                 );
                 None
             }
+            Ok(Some(d)) if d > years_from(meeting_on, ACTION_YEARS_AHEAD) => {
+                invalid.push(
+                    "due_on",
+                    format!(
+                        "The due date must be within {ACTION_YEARS_AHEAD} years of the meeting, by {}",
+                        crate::ukdate::format_date(years_from(meeting_on, ACTION_YEARS_AHEAD))
+                    ),
+                );
+                None
+            }
             Ok(Some(d)) => Some(d),
             Ok(None) => {
                 invalid.push(
@@ -416,12 +451,18 @@ pub struct Dashboard {
     pub by_source: Vec<(String, i64)>,
 }
 
+/// Whether a meeting on this date has been held by `today`: one held today counts as held. Every
+/// MARAC figure and list uses this one definition of "past", so the figures add up.
+pub fn is_held(held_on: Date, today: Date) -> bool {
+    held_on <= today
+}
+
 /// Count the cases heard in the 12 months up to today.
 pub fn dashboard(heard: &[Heard], today: Date, adult_female_population: Option<i64>) -> Dashboard {
     let since = add_months(today, -12);
     let in_year: Vec<&Heard> = heard
         .iter()
-        .filter(|h| h.meeting_on > since && h.meeting_on <= today)
+        .filter(|h| h.meeting_on > since && is_held(h.meeting_on, today))
         .collect();
     let n = in_year.len() as i64;
     let repeats = in_year.iter().filter(|h| h.repeat).count() as i64;

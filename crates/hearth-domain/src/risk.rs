@@ -303,7 +303,10 @@ pub fn reassessment(
     let Some(last) = last_assessed else {
         return Reassessment::FirstDue;
     };
-    if let Some(i) = incidents_recorded.iter().filter(|t| **t > last).min() {
+    // Times are kept to the second, so an incident recorded in the same second as the newest
+    // assessment cannot be told to come after it: count it as after, the safe side. A
+    // reassessment made a moment later clears it.
+    if let Some(i) = incidents_recorded.iter().filter(|t| **t >= last).min() {
         return Reassessment::AfterIncident(crate::ukdate::uk_today(*i));
     }
     Reassessment::Scheduled(crate::ukdate::uk_today(last) + Duration::days(interval_days))
@@ -313,6 +316,19 @@ pub fn reassessment(
 mod tests {
     use super::*;
     use crate::instrument::{parse, Instrument};
+
+    #[test]
+    fn an_incident_in_the_same_second_as_the_assessment_brings_the_reassessment_forward() {
+        let at = time::macros::datetime!(2026-11-23 09:00:00 UTC);
+        assert_eq!(
+            reassessment(Some(at), 56, &[at]),
+            Reassessment::AfterIncident(date!(2026 - 11 - 23))
+        );
+        assert!(matches!(
+            reassessment(Some(at), 56, &[at - Duration::seconds(1)]),
+            Reassessment::Scheduled(_)
+        ));
+    }
     use proptest::prelude::*;
     use time::macros::date;
 

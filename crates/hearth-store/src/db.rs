@@ -81,8 +81,8 @@ impl Store {
                             // WAL for concurrent readers; FULL so a save that said "saved"
                             // survives power loss; foreign keys enforced; wait, not fail, on locks.
                             conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                             )
                             .await?;
                             Ok(())
@@ -125,10 +125,21 @@ impl Store {
         &self.audit_key[..]
     }
 
-    /// Apply any migrations this database has not had, then check the key.
+    /// Apply any migrations this database has not had, then check the key. Two processes
+    /// migrating one new database at once must not both apply the same migration: on
+    /// PostgreSQL sqlx's migrator holds an advisory lock; on SQLite the whole run happens in one
+    /// `BEGIN IMMEDIATE` transaction, so the second waits for the write lock and then finds
+    /// every migration applied (sqlx nests its per-migration transactions as savepoints).
     pub async fn migrate(&self) -> Result<()> {
         let migrator = crate::migrate::migrator(self.backend).await?;
-        migrator.run(&self.pool).await?;
+        match self.backend {
+            Backend::Sqlite => {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                migrator.run(&mut *tx).await?;
+                tx.commit().await?;
+            }
+            Backend::Postgres => migrator.run(&self.pool).await?,
+        }
         self.check_key().await
     }
 
@@ -137,23 +148,25 @@ impl Store {
     async fn check_key(&self) -> Result<()> {
         let fingerprint = self.master.fingerprint();
         let mut conn = self.pool.acquire().await?;
-        let stored: Option<String> =
+        // The first process to open a new database records its key; a second opening it at the
+        // same moment finds that record rather than failing on it.
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('key_fingerprint', $1) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&fingerprint)
+        .execute(&mut *conn)
+        .await?;
+        let stored: String =
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'")
-                .fetch_optional(&mut *conn)
+                .fetch_one(&mut *conn)
                 .await?;
-        match stored {
-            Some(s) if s == fingerprint => Ok(()),
-            Some(_) => Err(StoreError::Config(
+        if stored == fingerprint {
+            Ok(())
+        } else {
+            Err(StoreError::Config(
                 "the key file does not match this database: use the key file it was created with"
                     .into(),
-            )),
-            None => {
-                sqlx::query("INSERT INTO meta (key, value) VALUES ('key_fingerprint', $1)")
-                    .bind(fingerprint)
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
-            }
+            ))
         }
     }
 

@@ -5,6 +5,7 @@ pub mod api;
 pub mod csrf;
 pub mod error;
 pub mod headers;
+pub mod input;
 pub mod pages;
 pub mod session;
 pub mod views;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             csrf::protect,
         ))
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

@@ -36,8 +36,12 @@ enum Command {
     Serve,
     /// Create (if missing) and serve a demo service full of fictional families.
     Demo {
+        /// A SQLite file, or a `postgres://` URL to try Hearth on a real database.
         #[arg(long, default_value = "hearth-demo.db")]
-        database: PathBuf,
+        database: String,
+        /// The key file; by default beside a SQLite file, or `hearth-demo.key` for PostgreSQL.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
         #[arg(long, default_value_t = 300)]
@@ -204,23 +208,55 @@ fn init_logging(filter: &str) {
         .try_init();
 }
 
-/// Open the database with its key. A missing key file is made only for a new database;
-/// an existing database with a different key is refused by the store.
-async fn open(database_url: &str, key_file: &Path) -> Result<App> {
-    let key = if key_file.exists() {
+/// Whether a command may make a new key file when none exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewKey {
+    /// `serve`, `demo` and `migrate`, which may be the first run on a new database.
+    MayCreate,
+    /// Every other command: a missing key is an error that names the file looked for.
+    MustExist,
+}
+
+/// Open the database with its key. A missing key file is made only by a command that may start
+/// a new database, and only kept if the database turns out to be new; an existing database with
+/// a different key is refused by the store.
+async fn open(database_url: &str, key_file: &Path, new_key: NewKey) -> Result<App> {
+    let created = !key_file.exists();
+    let key = if !created {
         MasterKey::load(key_file)?
+    } else if new_key == NewKey::MayCreate {
+        MasterKey::create_file(key_file)?
     } else {
-        let k = MasterKey::create_file(key_file)?;
+        bail!(
+            "there is no key file at {}: point key_file (or HEARTH_KEY_FILE) at the key this database was created with",
+            key_file.display()
+        );
+    };
+    let opened = async {
+        let store = Store::connect(database_url, key)
+            .await
+            .context("cannot connect to the database")?;
+        store.migrate().await?;
+        anyhow::Ok(store)
+    }
+    .await;
+    let store = match opened {
+        Ok(s) => s,
+        Err(e) => {
+            if created {
+                // The key was made for a database that turned out not to be new (or could not
+                // be reached): it belongs to nothing, so it must not be left lying about.
+                let _ = std::fs::remove_file(key_file);
+            }
+            return Err(e);
+        }
+    };
+    if created {
         eprintln!(
             "Created a new key file at {}. Back it up separately from the database: without it, encrypted fields cannot be read.",
             key_file.display()
         );
-        k
-    };
-    let store = Store::connect(database_url, key)
-        .await
-        .context("cannot connect to the database")?;
-    store.migrate().await?;
+    }
     let app = App::new(store, Arc::new(SystemClock), Default::default());
     // Services created before an instrument shipped get it now; loaded versions are untouched.
     hearth_app::instruments::install_shipped_everywhere(&app)
@@ -293,23 +329,28 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", hearth_domain::access::policy_markdown());
         }
         Command::Serve => {
-            let mut app = open(&config.database_url, &config.key_file).await?;
+            let mut app = open(&config.database_url, &config.key_file, NewKey::MayCreate).await?;
             config.configure(&mut app);
             serve(app, &config.listen, false, config.secure_cookies).await?;
         }
         Command::Demo {
             database,
+            key_file,
             listen,
             families,
         } => {
-            let key_file = database.with_extension("key");
-            let fresh = !database.exists();
-            if fresh && key_file.exists() {
+            let postgres =
+                database.starts_with("postgres://") || database.starts_with("postgresql://");
+            let key_file = match key_file {
+                Some(k) => k,
+                None if postgres => PathBuf::from("hearth-demo.key"),
+                None => Path::new(&database).with_extension("key"),
+            };
+            if !postgres && !Path::new(&database).exists() && key_file.exists() {
                 // A key left from an earlier demo whose database was deleted belongs to nothing.
                 std::fs::remove_file(&key_file)?;
             }
-            let url = database.to_string_lossy().to_string();
-            let mut app = open(&url, &key_file).await?;
+            let mut app = open(&database, &key_file, NewKey::MayCreate).await?;
             config.configure(&mut app);
             let has_demo = {
                 let mut conn = app.store.conn().await?;
@@ -335,7 +376,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             serve(app, &listen, true, false).await?;
         }
         Command::Instrument(cmd) => {
-            let app = open(&config.database_url, &config.key_file).await?;
+            let app = open(&config.database_url, &config.key_file, NewKey::MustExist).await?;
             match cmd {
                 InstrumentCommand::Load { file, org } => {
                     let org = resolve_org(&app, org.as_deref()).await?;
@@ -378,7 +419,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Migrate => {
-            let app = open(&config.database_url, &config.key_file).await?;
+            let app = open(&config.database_url, &config.key_file, NewKey::MayCreate).await?;
             println!(
                 "Database is at schema version {} ({}).",
                 hearth_store::migrate::latest_version(),
@@ -386,7 +427,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Org(cmd) => {
-            let app = open(&config.database_url, &config.key_file).await?;
+            let app = open(&config.database_url, &config.key_file, NewKey::MustExist).await?;
             match cmd {
                 OrgCommand::Create { name, slug } => {
                     let mut tx = app.store.begin().await?;
@@ -437,7 +478,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::User(cmd) => {
-            let app = open(&config.database_url, &config.key_file).await?;
+            let app = open(&config.database_url, &config.key_file, NewKey::MustExist).await?;
             match cmd {
                 UserCommand::Add {
                     org,
@@ -535,7 +576,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Token(cmd) => {
-            let app = open(&config.database_url, &config.key_file).await?;
+            let app = open(&config.database_url, &config.key_file, NewKey::MustExist).await?;
             match cmd {
                 TokenCommand::Create { org, email, name } => {
                     let org = resolve_org(&app, org.as_deref()).await?;
@@ -575,7 +616,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Audit(AuditCommand::Verify) => {
-            let app = open(&config.database_url, &config.key_file).await?;
+            let app = open(&config.database_url, &config.key_file, NewKey::MustExist).await?;
             match records::verify_audit(&app).await.map_err(app_err)? {
                 Verification::Intact { entries } => {
                     println!("Audit trail intact: {entries} entries checked.")

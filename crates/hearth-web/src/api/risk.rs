@@ -313,7 +313,8 @@ pub async fn assess(
 pub struct IncidentIn {
     /// `2026-11-20` or `20/11/2026`; not in the future.
     pub occurred_on: String,
-    pub police_called: bool,
+    /// Whether the police were called out; required, `true` or `false`.
+    pub police_called: Option<bool>,
     pub summary: String,
     /// A unique string of 16 to 100 characters per submission: sending the same one twice stores one incident.
     pub submission_key: String,
@@ -335,7 +336,12 @@ pub async fn add_incident(
 ) -> Result<Json<CreatedOut>, ApiError> {
     let form = IncidentForm {
         occurred_on: input.occurred_on,
-        police_called: if input.police_called { "yes" } else { "" }.into(),
+        police_called: match input.police_called {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        }
+        .into(),
         summary: input.summary,
         submission_key: input.submission_key,
     };

@@ -262,3 +262,123 @@ async fn an_operator_loads_an_instrument_and_a_bad_file_is_refused_by_line() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn two_migrations_at_once_on_a_new_database_both_succeed() {
+    for round in 0..3 {
+        let (url, _) = fresh_database().await;
+        let key = scratch_dir().join(format!(
+            "migrate-{}.key",
+            uuid::Uuid::from_u128(rand::random()).simple()
+        ));
+        hearth_store::MasterKey::create_file(&key).unwrap();
+        let run = || {
+            Command::new(env!("CARGO_BIN_EXE_hearth"))
+                .arg("migrate")
+                .env("HEARTH_DATABASE_URL", &url)
+                .env("HEARTH_KEY_FILE", &key)
+                .env("HEARTH_LOG", "warn")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("run hearth")
+        };
+        let (a, b) = (run(), run());
+        for (n, child) in [a, b].into_iter().enumerate() {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}, run {n} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_command_never_makes_a_key() {
+    let t = spawn_app().await;
+    let missing = scratch_dir().join(format!(
+        "absent-{}.key",
+        uuid::Uuid::from_u128(rand::random()).simple()
+    ));
+    for args in [
+        &["audit", "verify"][..],
+        &["org", "list"],
+        &["user", "list"],
+        &["instrument", "list"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+            .args(args)
+            .env("HEARTH_DATABASE_URL", &t.database_url)
+            .env("HEARTH_KEY_FILE", &missing)
+            .env("HEARTH_LOG", "warn")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded without a key");
+        assert!(
+            err.contains(&missing.display().to_string()),
+            "{args:?} names the file it looked for: {err}"
+        );
+        assert!(!missing.exists(), "{args:?} created a key file");
+    }
+    // `migrate` may make a key for a new database, but not keep one for this existing one.
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .arg("migrate")
+        .env("HEARTH_DATABASE_URL", &t.database_url)
+        .env("HEARTH_KEY_FILE", &missing)
+        .env("HEARTH_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match"));
+    assert!(!missing.exists(), "the key made for nothing is removed");
+}
+
+#[tokio::test]
+async fn the_demo_runs_on_the_database_it_is_given_with_its_own_key_file() {
+    let (url, _) = fresh_database().await;
+    let key = scratch_dir().join(format!(
+        "demo-{}.key",
+        uuid::Uuid::from_u128(rand::random()).simple()
+    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args([
+            "demo",
+            "--database",
+            &url,
+            "--key-file",
+            &key.to_string_lossy(),
+            "--families",
+            "3",
+        ])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("HEARTH_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..120 {
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await {
+            up = r.status() == StatusCode::OK;
+            if up {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let signin = reqwest::get(format!("http://127.0.0.1:{port}/login"))
+        .await
+        .map(|r| r.status());
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(up, "the demo did not start on {url}");
+    assert_eq!(signin.unwrap(), StatusCode::OK);
+    assert!(key.exists(), "the key is where it was asked for");
+}

@@ -36,7 +36,7 @@ pub fn backend() -> Backend {
     }
 }
 
-fn scratch_dir() -> PathBuf {
+pub fn scratch_dir() -> PathBuf {
     let dir = std::env::temp_dir().join("hearth-tests");
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -44,7 +44,7 @@ fn scratch_dir() -> PathBuf {
 
 /// A fresh database: a new SQLite file, or a new PostgreSQL database on the local server.
 /// PostgreSQL must be reachable when asked for: this fails, never skips.
-async fn fresh_database() -> (String, Option<PathBuf>) {
+pub async fn fresh_database() -> (String, Option<PathBuf>) {
     let name = format!("hearth_test_{}", Uuid::from_u128(rand::random()).simple());
     match backend() {
         Backend::Sqlite => {

@@ -1,0 +1,276 @@
+//! Regression tests for the defects found when Hearth was tried from outside (issue 10): each
+//! failed before its fix.
+
+use crate::common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn key() -> String {
+    hearth_app::secrets::new_token()
+}
+
+fn answers(yes: usize) -> Value {
+    let (file, src) = hearth_domain::instrument::SHIPPED[0];
+    Value::Object(
+        hearth_domain::instrument::parse(file, src)
+            .unwrap()
+            .questions
+            .into_iter()
+            .enumerate()
+            .map(|(n, q)| (q.id, json!(if n < yes { "yes" } else { "no" })))
+            .collect(),
+    )
+}
+
+async fn field_of(r: reqwest::Response) -> (StatusCode, String) {
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or_default();
+    (
+        status,
+        v["error"]["fields"][0]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+/// Item 7: an incident without the police can be recorded through the API; leaving the
+/// question out is still refused.
+#[tokio::test]
+async fn an_incident_without_the_police_is_recorded_through_the_api() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.token_for(w.org, w.staff["idva"].0).await;
+    let path = format!("/api/v1/people/{}/incidents", w.victim);
+    let r = t
+        .api_post(&idva, &path, &json!({"occurred_on": "2026-11-20", "police_called": false, "summary": "Shouting in the street", "submission_key": key()}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let r = t
+        .api_post(
+            &idva,
+            &path,
+            &json!({"occurred_on": "2026-11-20", "summary": "x", "submission_key": key()}),
+        )
+        .await;
+    assert_eq!(
+        field_of(r).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "police_called".into())
+    );
+    let v: Value = t
+        .api_get(&idva, &format!("/api/v1/people/{}/risk", w.victim))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["incidents"].as_array().unwrap().len(), 1);
+    assert_eq!(v["incidents"][0]["police_called"], false);
+}
+
+/// Item 8: control characters are refused at the edge with 422 naming the field, on both
+/// databases alike, so nothing gets stuck half-accepted.
+#[tokio::test]
+async fn control_characters_are_refused_at_the_edge_naming_the_field() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let referrer = t.token_for(w.org, w.staff["referrer"].0).await;
+    let manager = t.token_for(w.org, w.staff["team_manager"].0).await;
+    let idva = t.token_for(w.org, w.staff["idva"].0).await;
+    let cases = [
+        (
+            &referrer,
+            "/api/v1/referrals",
+            json!({"submission_key": key(), "given_name": "Zo\u{0}e", "family_name": "Q", "consent": "yes"}),
+            "given_name",
+        ),
+        (
+            &referrer,
+            "/api/v1/referrals",
+            json!({"submission_key": format!("{}\u{0}", key()), "given_name": "Zoe", "family_name": "Q"}),
+            "submission_key",
+        ),
+        (
+            &manager,
+            "/api/v1/marac/meetings",
+            json!({"held_on": "2026-11-30", "area": "North\u{0}shire"}),
+            "area",
+        ),
+        (
+            &idva,
+            &format!("/api/v1/people/{}/incidents", w.victim),
+            json!({"occurred_on": "2026-11-20", "police_called": true, "summary": "x\u{1b}[2J", "submission_key": key()}),
+            "summary",
+        ),
+    ];
+    for (token, path, body, field) in cases {
+        let r = t.api_post(token, path, &body).await;
+        assert_eq!(
+            field_of(r).await,
+            (StatusCode::UNPROCESSABLE_ENTITY, field.to_string()),
+            "{path}"
+        );
+    }
+    // A line break is text, not a control character to refuse.
+    let r = t
+        .api_post(&idva, &format!("/api/v1/people/{}/incidents", w.victim), &json!({"occurred_on": "2026-11-20", "police_called": true, "summary": "one\r\ntwo\tthree", "submission_key": key()}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // Query strings and forms too.
+    let r = t.api_get(&idva, "/api/v1/search?q=Zo%00e").await;
+    assert_eq!(
+        field_of(r).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "q".into())
+    );
+    let b = t.signed_in(&w.staff["idva"].1).await;
+    let r = b
+        .post(t.url(&format!("/cases/{}/entries", w.case)))
+        .form(&[("kind", "note"), ("body", "a\u{0}b")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("body contains a control character"));
+    // Nothing reached the triage queue.
+    let q: Value = t
+        .api_get(&manager, "/api/v1/referrals")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q.as_array().unwrap().len(), 0);
+}
+
+/// A case referred to MARAC, ready for a meeting.
+async fn referred_to_marac(t: &TestApp, w: &World) -> String {
+    let idva = t.token_for(w.org, w.staff["idva"].0).await;
+    let r = t
+        .api_post(&idva, &format!("/api/v1/people/{}/risk", w.victim), &json!({"instrument": "adult-risk", "answers": answers(18), "safe_to_talk": true, "submission_key": key()}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let proposal: Value = t
+        .api_get(&idva, &format!("/api/v1/people/{}/marac", w.victim))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut referral = proposal["referral"].clone();
+    referral["victim_knows"] = json!("yes");
+    referral["victim_consented"] = json!("yes");
+    referral["submission_key"] = json!(key());
+    let r = t
+        .api_post(
+            &idva,
+            &format!("/api/v1/people/{}/marac", w.victim),
+            &referral,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Items 10 and 11: implausible dates are refused naming the field, and a meeting held today is
+/// past for every MARAC figure and list alike.
+#[tokio::test]
+async fn marac_dates_are_plausible_and_today_counts_as_held_everywhere() {
+    let t = spawn_app().await; // Monday 23 November 2026
+    let w = t.world().await;
+    let manager = t.token_for(w.org, w.staff["team_manager"].0).await;
+    for held_on in ["1800-01-01", "2200-01-01", "2019-01-01"] {
+        let r = t
+            .api_post(
+                &manager,
+                "/api/v1/marac/meetings",
+                &json!({"held_on": held_on, "area": "Northshire"}),
+            )
+            .await;
+        assert_eq!(
+            field_of(r).await,
+            (StatusCode::UNPROCESSABLE_ENTITY, "held_on".into()),
+            "{held_on}"
+        );
+    }
+    let referral = referred_to_marac(&t, &w).await;
+    // A meeting held before the referral was made cannot hear it.
+    let r = t
+        .api_post(
+            &manager,
+            "/api/v1/marac/meetings",
+            &json!({"held_on": "2026-10-01", "area": "Northshire"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let earlier = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = t
+        .api_post(
+            &manager,
+            &format!("/api/v1/marac/meetings/{earlier}/agenda"),
+            &json!({"referral_id": referral}),
+        )
+        .await;
+    assert_eq!(
+        field_of(r).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "referral_id".into())
+    );
+    // Heard today.
+    let r = t
+        .api_post(
+            &manager,
+            "/api/v1/marac/meetings",
+            &json!({"held_on": "2026-11-23", "area": "Northshire"}),
+        )
+        .await;
+    let today = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = t
+        .api_post(
+            &manager,
+            &format!("/api/v1/marac/meetings/{today}/agenda"),
+            &json!({"referral_id": referral}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    for due_on in ["1900-01-01", "2100-01-01"] {
+        let r = t
+            .api_post(&manager, &format!("/api/v1/marac/referrals/{referral}/actions"), &json!({"agency": "Police", "description": "Flag the address", "due_on": due_on, "submission_key": key()}))
+            .await;
+        assert_eq!(
+            field_of(r).await,
+            (StatusCode::UNPROCESSABLE_ENTITY, "due_on".into()),
+            "{due_on}"
+        );
+    }
+    let o: Value = t
+        .api_get(&manager, "/api/v1/marac")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = |list: &str| {
+        o[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == today.as_str())
+    };
+    assert!(listed("past") && !listed("upcoming"), "{o}");
+    let heard_at_meetings: i64 = o["past"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["cases"].as_i64().unwrap())
+        .sum();
+    assert_eq!(o["dashboard"]["heard"], 1);
+    assert_eq!(heard_at_meetings, 1, "heard per meeting adds up to heard");
+}
