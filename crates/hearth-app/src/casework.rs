@@ -1040,12 +1040,13 @@ pub async fn update_person(
     form: &hearth_domain::person::PersonForm,
 ) -> Result<i64> {
     let now = app.now();
-    let new = form.parse(now)?;
     let mut tx = app.store.begin().await?;
     check(cases::person_decision(&mut tx, actor, Action::RecordWork, id).await?)?;
     if !cases::may_see_person_field(&mut tx, actor, id, FieldClass::Ordinary).await? {
         return Err(AppError::Forbidden);
     }
+    // Validated after the access check, so a refusal never depends on what was sent.
+    let new = form.parse(now)?;
     let stored = hearth_store::people::get(&mut tx, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;

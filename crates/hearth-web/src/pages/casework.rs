@@ -631,6 +631,8 @@ pub async fn edit_person(
         return page_error(AppError::Forbidden);
     }
     match casework::person_details(&state.app, &who.actor(), id).await {
+        // Behind the firewall there is nothing to change: only the name is known.
+        Ok(v) if !v.shown => page_error(AppError::Forbidden),
         Ok(v) => {
             let form = hearth_domain::person::PersonForm::from_details(&v.details, v.version);
             person_edit_page(
