@@ -2,17 +2,19 @@
 //! databases: control characters (NUL above all, which PostgreSQL cannot store in text) in a
 //! query parameter, a form field or anywhere in a JSON body. The answer is 422 naming the field,
 //! before any use case runs, so nothing half-accepted can get stuck further in.
-//! Bodies over the limit are refused here too, with 413.
+//! Bodies over the limit are refused here too, with 413, and a body that has not arrived within
+//! the body read timeout with 408.
 
 use crate::csrf::MAX_FORM_BYTES;
 use crate::error::api_error;
 use crate::views::ErrorPage;
 use axum::body::{to_bytes, Body};
-use axum::extract::Request;
-use axum::http::{header, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hearth_domain::FieldError;
+use std::time::Duration;
 
 /// Tabs and line breaks are text; every other control character is not.
 fn is_forbidden(c: char) -> bool {
@@ -89,7 +91,25 @@ fn too_large(api: bool) -> Response {
     }
 }
 
-pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
+fn too_slow(api: bool) -> Response {
+    let message = "The request took too long to arrive. Nothing was saved. Send it again.";
+    if api {
+        api_error(StatusCode::REQUEST_TIMEOUT, "timeout", message, vec![])
+    } else {
+        ErrorPage::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "That took too long to arrive",
+            message,
+        )
+        .into_response()
+    }
+}
+
+pub async fn refuse_control_characters(
+    State(body_read_timeout): State<Duration>,
+    req: Request,
+    next: Next,
+) -> Response {
     let api = req.uri().path().starts_with("/api/");
     if let Some(q) = req.uri().query() {
         let pairs: Vec<(String, String)> = form_pairs(q.as_bytes());
@@ -105,14 +125,20 @@ pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
         .to_ascii_lowercase();
     let json = content_type.starts_with("application/json");
     let form = content_type.starts_with("application/x-www-form-urlencoded");
-    if !json && !form {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return too_large(api);
+    // A client that stalls half-way through its body is not waited for.
+    let bytes = match tokio::time::timeout(body_read_timeout, to_bytes(body, MAX_FORM_BYTES)).await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return too_large(api),
+        Err(_) => return too_slow(api),
     };
-    let bad = if json {
+    let bad = if !json && !form {
+        None
+    } else if json {
         serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
             .and_then(|v| bad_json_field(&v, ""))

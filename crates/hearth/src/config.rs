@@ -29,6 +29,40 @@ pub struct Config {
     pub exit_reasons: Vec<ExitReason>,
     pub risk: RiskConfig,
     pub marac: MaracConfig,
+    pub server: ServerConfig,
+}
+
+/// Limits that keep slow or stalled clients from holding the server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Seconds a client has to send a request's headers (and to start its next request).
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request's body.
+    pub body_read_timeout_seconds: u64,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        let d = hearth_web::ServeLimits::default();
+        Self {
+            header_read_timeout_seconds: d.header_read_timeout.as_secs(),
+            body_read_timeout_seconds: d.body_read_timeout.as_secs(),
+            max_connections: d.max_connections,
+        }
+    }
+}
+
+impl ServerConfig {
+    pub fn limits(&self) -> hearth_web::ServeLimits {
+        hearth_web::ServeLimits {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_seconds),
+            body_read_timeout: std::time::Duration::from_secs(self.body_read_timeout_seconds),
+            max_connections: self.max_connections,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -77,6 +111,7 @@ impl Default for Config {
             exit_reasons: Vec::new(),
             risk: RiskConfig::default(),
             marac: MaracConfig::default(),
+            server: ServerConfig::default(),
         }
     }
 }
@@ -127,6 +162,14 @@ impl Config {
     }
 
     fn check(&self) -> Result<()> {
+        if !(1..=600).contains(&self.server.header_read_timeout_seconds)
+            || !(1..=600).contains(&self.server.body_read_timeout_seconds)
+        {
+            bail!("[server] read timeouts must be between 1 and 600 seconds");
+        }
+        if !(1..=100_000).contains(&self.server.max_connections) {
+            bail!("[server] max_connections must be between 1 and 100000");
+        }
         if !(1..=24 * 60).contains(&self.idle_timeout_minutes) {
             bail!("idle_timeout_minutes must be between 1 and 1440");
         }

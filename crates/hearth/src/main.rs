@@ -306,7 +306,13 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-async fn serve(app: App, listen: &str, demo: bool, secure_cookies: bool) -> Result<()> {
+async fn serve(
+    app: App,
+    listen: &str,
+    demo: bool,
+    secure_cookies: bool,
+    limits: hearth_web::ServeLimits,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -316,7 +322,7 @@ async fn serve(app: App, listen: &str, demo: bool, secure_cookies: bool) -> Resu
         secure_cookies,
     };
     tracing::info!(address = %listen, backend = app.store.backend().name(), "Hearth is serving");
-    hearth_web::serve(listener, state, shutdown_signal()).await?;
+    hearth_web::serve(listener, state, limits, shutdown_signal()).await?;
     app.store.close().await;
     Ok(())
 }
@@ -331,7 +337,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve => {
             let mut app = open(&config.database_url, &config.key_file, NewKey::MayCreate).await?;
             config.configure(&mut app);
-            serve(app, &config.listen, false, config.secure_cookies).await?;
+            serve(
+                app,
+                &config.listen,
+                false,
+                config.secure_cookies,
+                config.server.limits(),
+            )
+            .await?;
         }
         Command::Demo {
             database,
@@ -373,7 +386,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
             println!("Password for every demo account: {}", demo::DEMO_PASSWORD);
             println!("Everything in the demo is fictional. Press Ctrl+C to stop.");
-            serve(app, &listen, true, false).await?;
+            serve(app, &listen, true, false, config.server.limits()).await?;
         }
         Command::Instrument(cmd) => {
             let app = open(&config.database_url, &config.key_file, NewKey::MustExist).await?;

@@ -93,7 +93,12 @@ pub async fn spawn_app_with(auth: AuthSettings) -> TestApp {
         demo: false,
         secure_cookies: false,
     };
-    tokio::spawn(hearth_web::serve(listener, state, std::future::pending()));
+    tokio::spawn(hearth_web::serve(
+        listener,
+        state,
+        hearth_web::ServeLimits::default(),
+        std::future::pending(),
+    ));
     TestApp {
         base,
         app,

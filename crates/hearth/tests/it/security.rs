@@ -220,3 +220,69 @@ async fn a_real_browsers_same_site_post_is_accepted() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/login/code");
 }
+
+/// Slow clients cannot hold the server (issue 10, item 14): stalled headers are cut off, a
+/// stalled body is answered 408, and connections beyond the cap wait rather than pile up.
+#[tokio::test]
+async fn slow_clients_are_cut_off_and_connections_are_capped() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = spawn_app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = hearth_web::ServeLimits {
+        header_read_timeout: Duration::from_secs(1),
+        body_read_timeout: Duration::from_secs(1),
+        max_connections: 2,
+    };
+    let state = hearth_web::AppState {
+        app: t.app.clone(),
+        demo: false,
+        secure_cookies: false,
+    };
+    tokio::spawn(hearth_web::serve(
+        listener,
+        state,
+        limits,
+        std::future::pending(),
+    ));
+    let read_all = |mut s: tokio::net::TcpStream| async move {
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).to_string()
+    };
+
+    // Headers that never finish: the connection is closed, nothing is served.
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stalled
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let answer = read_all(stalled).await;
+    assert!(!answer.contains("200 OK"), "{answer}");
+
+    // A body that never finishes: 408, in the API's error shape.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"POST /api/v1/referrals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"given")
+        .await
+        .unwrap();
+    let answer = read_all(slow).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"timeout\""), "{answer}");
+
+    // Two stalled connections fill the cap; a third client is served once they are cut off.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        held.push(s);
+    }
+    let r = reqwest::Client::new()
+        .get(format!("http://{addr}/healthz"))
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    drop(held);
+}
