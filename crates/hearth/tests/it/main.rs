@@ -9,6 +9,7 @@ mod auth;
 mod casework;
 mod cli;
 mod common;
+mod crash;
 mod defects;
 mod demo;
 mod encryption;
