@@ -26,7 +26,9 @@ pub enum Query {
 impl Query {
     pub fn parse(raw: &str) -> Option<Query> {
         let s = raw.trim();
-        if s.chars().count() < 2 || s.chars().count() > 200 {
+        // Punctuation alone matches every name: refuse it rather than list everyone.
+        let meaningful = s.chars().filter(|c| c.is_alphanumeric()).count();
+        if meaningful < 2 || s.chars().count() > 200 {
             return None;
         }
         if let Ok(d) = Date::parse(
@@ -255,6 +257,8 @@ mod tests {
             Some(Query::Name(vec!["Zoe".into(), "Quill".into()]))
         );
         assert_eq!(Query::parse("x"), None);
+        assert_eq!(Query::parse("..."), None, "punctuation alone is no search");
+        assert_eq!(Query::parse("'-'"), None);
     }
 
     #[test]

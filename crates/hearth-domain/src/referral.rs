@@ -155,7 +155,14 @@ pub struct ReferralForm {
     /// Left empty by people; filled in by robots. See `is_robot`.
     pub website: String,
     pub submission_key: String,
+    /// Anything else sent (the page's CSRF token, or fields Hearth does not take). Kept only to
+    /// refuse children beyond the fourth by name rather than drop them silently.
+    #[serde(flatten, skip_serializing)]
+    pub other: std::collections::BTreeMap<String, String>,
 }
+
+/// Children a referral can name; more are added to the case after triage.
+pub const MAX_CHILDREN: usize = 4;
 
 /// A date typed as DD/MM/YYYY (or YYYY-MM-DD), not in the future.
 pub fn parse_past_date(
@@ -315,6 +322,18 @@ impl ReferralForm {
             date_of_birth: harm_dob.map(|d| d.to_string()),
         });
 
+        for field in self.other.keys().filter(|k| {
+            k.strip_prefix("child")
+                .and_then(|rest| rest.split_once('_'))
+                .is_some_and(|(n, what)| {
+                    n.parse::<usize>().is_ok() && (what == "name" || what == "dob")
+                })
+        }) {
+            invalid.push(
+                field,
+                format!("A referral names up to {MAX_CHILDREN} children. Add the others to the family's case after triage."),
+            );
+        }
         let mut children = Vec::new();
         for (i, (name, dob)) in [
             (&self.child1_name, &self.child1_dob),

@@ -1,9 +1,10 @@
 //! Contact details and the timeline over the API, through the same use cases and firewall.
 
 use super::{Body, Caller};
+use crate::api::Params;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use hearth_app::casework::{self, ContactView, EntryView, TimelineFilter};
@@ -195,6 +196,7 @@ impl From<&EntryView> for EntryOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
     /// Only entries about this person.
     person: Option<Uuid>,
@@ -204,16 +206,23 @@ pub struct TimelineQuery {
 
 /// A case's timeline, newest first, as the caller may see it.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", tag = "cases", params(("id" = Uuid, Path), TimelineQuery),
-    responses((status = 200, body = Vec<EntryOut>), (status = 404, body = ApiErrorBody)))]
+    responses((status = 200, body = Vec<EntryOut>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn timeline(
     State(state): State<AppState>,
     Caller(who): Caller,
     Path(raw): Path<String>,
-    Query(q): Query<TimelineQuery>,
+    Params(q): Params<TimelineQuery>,
 ) -> Result<Json<Vec<EntryOut>>, ApiError> {
+    let kind = match q.kind.as_deref() {
+        None => None,
+        Some(k) => Some(EntryKind::parse(k).ok_or_else(|| {
+            AppError::invalid("kind", "Choose note, contact or event, or leave kind out")
+        })?),
+    };
     let filter = TimelineFilter {
         person_id: q.person,
-        kind: q.kind.as_deref().and_then(EntryKind::parse),
+        kind,
     };
     let entries = casework::view_timeline(&state.app, &who.actor(), id(&raw)?, &filter).await?;
     Ok(Json(entries.iter().map(EntryOut::from).collect()))

@@ -175,6 +175,40 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     }
 }
 
+/// Query parameters, refused in the API's JSON error shape (400, naming the parameter) when
+/// they cannot be read, rather than axum's plain-text rejection.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Params(v)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                let detail = text
+                    .split_once(": ")
+                    .map(|(_, d)| d.to_string())
+                    .unwrap_or_else(|| text.clone());
+                // serde names the parameter as "name: problem" or "missing field `name`".
+                let field = detail
+                    .strip_prefix("missing field `")
+                    .and_then(|r| r.split('`').next())
+                    .map(str::to_string)
+                    .or_else(|| detail.split_once(": ").map(|(f, _)| f.to_string()))
+                    .unwrap_or_else(|| "query".to_string());
+                Err(api_error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    format!("The query parameters are not acceptable: {detail}"),
+                    vec![FieldError::new(&field, detail)],
+                ))
+            }
+        }
+    }
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {

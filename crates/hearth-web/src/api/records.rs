@@ -1,9 +1,10 @@
 //! Cases, people and the audit trail over the API.
 
 use super::{AuditEntryOut, Caller, CaseOut, CaseSummaryOut, PersonOut};
+use crate::api::Params;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use hearth_app::records::{self, RecordKind};
 use hearth_app::users::By;
@@ -31,6 +32,7 @@ fn id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only entries older than this sequence number (for paging).
     before: Option<i64>,
@@ -42,12 +44,16 @@ pub struct AuditQuery {
 
 /// The organisation's audit trail, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Vec<AuditEntryOut>), (status = 403, body = ApiErrorBody)))]
+    responses((status = 200, body = Vec<AuditEntryOut>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Query(q): Query<AuditQuery>,
+    Params(q): Params<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
+    if q.limit.is_some_and(|l| !(1..=500).contains(&l)) {
+        return Err(AppError::invalid("limit", "Give a limit from 1 to 500").into());
+    }
     let actor = who.actor();
     let lines = records::service_audit(
         &state.app,
@@ -133,6 +139,7 @@ pub async fn person_history(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// A name, date of birth (DD/MM/YYYY), case reference, postcode or phone number.
     q: String,
@@ -149,12 +156,20 @@ pub struct FoundOut {
 
 /// Find people and cases the caller may open.
 #[utoipa::path(get, path = "/api/v1/search", tag = "people", params(SearchQuery),
-    responses((status = 200, body = Vec<FoundOut>)))]
+    responses((status = 200, body = Vec<FoundOut>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Query(q): Query<SearchQuery>,
+    Params(q): Params<SearchQuery>,
 ) -> Result<Json<Vec<FoundOut>>, ApiError> {
+    if hearth_app::search::Query::parse(&q.q).is_none() {
+        return Err(AppError::invalid(
+            "q",
+            "Search by at least two letters or digits: a name, date of birth (DD/MM/YYYY), case reference, postcode or phone number",
+        )
+        .into());
+    }
     let found = hearth_app::search::search(&state.app, &who.actor(), &q.q).await?;
     Ok(Json(
         found

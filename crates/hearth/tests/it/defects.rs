@@ -274,3 +274,115 @@ async fn marac_dates_are_plausible_and_today_counts_as_held_everywhere() {
     assert_eq!(o["dashboard"]["heard"], 1);
     assert_eq!(heard_at_meetings, 1, "heard per meeting adds up to heard");
 }
+
+/// Item 9: bad query parameters and silently dropped input are errors that name the parameter,
+/// in the API's JSON shape, and the OpenAPI document says where each parameter goes.
+#[tokio::test]
+async fn the_api_names_bad_parameters_and_documents_where_they_go() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let admin = t.token_for(w.org, w.staff["admin"].0).await;
+    let idva = t.token_for(w.org, w.staff["idva"].0).await;
+    let referrer = t.token_for(w.org, w.staff["referrer"].0).await;
+    let checks = [
+        (
+            &admin,
+            "/api/v1/audit?limit=abc".to_string(),
+            StatusCode::BAD_REQUEST,
+            "limit",
+        ),
+        (
+            &admin,
+            "/api/v1/audit?limit=-1".to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit",
+        ),
+        (
+            &admin,
+            "/api/v1/audit?limit=0".to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit",
+        ),
+        (
+            &admin,
+            "/api/v1/audit?limit=100000".to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit",
+        ),
+        (
+            &idva,
+            "/api/v1/search".to_string(),
+            StatusCode::BAD_REQUEST,
+            "q",
+        ),
+        (
+            &idva,
+            "/api/v1/search?q=...".to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "q",
+        ),
+        (
+            &idva,
+            format!("/api/v1/cases/{}/timeline?kind=gossip", w.case),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "kind",
+        ),
+        (
+            &idva,
+            format!("/api/v1/cases/{}/timeline?person=nobody", w.case),
+            StatusCode::BAD_REQUEST,
+            "person",
+        ),
+    ];
+    for (token, path, status, field) in checks {
+        let r = t.api_get(token, &path).await;
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{path}"
+        );
+        assert_eq!(field_of(r).await, (status, field.to_string()), "{path}");
+    }
+    let r = t.api_get(&admin, "/api/v1/audit?limit=5").await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // A fifth child is refused by name, not dropped.
+    let r = t.api_post(&referrer, "/api/v1/referrals", &json!({
+        "submission_key": key(), "referrer_name": "PC Hale", "referrer_agency": "police", "given_name": "Ann",
+        "family_name": "Bell", "consent": "yes", "child1_name": "A Bell", "child2_name": "B Bell", "child3_name": "C Bell",
+        "child4_name": "D Bell", "child5_name": "E Bell"
+    })).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["field"] == "child5_name"),
+        "{v}"
+    );
+
+    let doc: Value = reqwest::get(t.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, names) in [
+        ("/api/v1/audit", vec!["before", "actor", "limit"]),
+        ("/api/v1/search", vec!["q"]),
+        ("/api/v1/cases/{id}/timeline", vec!["person", "kind"]),
+    ] {
+        let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        for name in names {
+            let p = params
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap_or_else(|| panic!("{path} {name}"));
+            assert_eq!(p["in"], "query", "{path} {name}");
+        }
+    }
+}
