@@ -221,6 +221,57 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every operation can answer with the error shape for these statuses; documenting them once
+/// here keeps the document and the server from drifting apart route by route.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder};
+        let common: &[(&str, &str)] = &[
+            ("400", "A query parameter could not be read; `fields` names it"),
+            ("401", "No valid API token was sent"),
+            ("403", "The token's account may not do this"),
+            ("404", "No such record, or one the caller may not know exists"),
+            ("422", "The input is not acceptable; `fields` names each field and why"),
+        ];
+        let with_body: &[(&str, &str)] = &[
+            ("408", "The request body did not arrive in time"),
+            ("409", "Conflicts with the current state, or a submission key used for a different request"),
+            ("413", "The request body is larger than 2 MB"),
+        ];
+        let error = || {
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("ApiErrorBody")))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+            ];
+            for (op, has_body) in operations {
+                let Some(op) = op else { continue };
+                let extra = if has_body { with_body } else { &[] };
+                for (status, description) in common.iter().chain(extra) {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| {
+                            RefOr::T(
+                                ResponseBuilder::new()
+                                    .description(*description)
+                                    .content("application/json", error())
+                                    .build(),
+                            )
+                        });
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -257,7 +308,7 @@ impl Modify for BearerAuth {
         marac::AttendanceOut, marac::MeetingOut, marac::AgendaIn, marac::DoneOut, marac::AttendanceIn,
         marac::ActionIn, marac::ActionStatusIn
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorResponses),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
