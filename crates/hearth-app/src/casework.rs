@@ -596,16 +596,31 @@ pub async fn withdraw_entry(
 
 // ---- allocation and closure ----------------------------------------------------------------------
 
-/// Staff who can be allocated to families in this organisation.
-pub async fn allocatable_workers(
-    app: &App,
-    actor: &Actor,
-) -> Result<Vec<hearth_store::users::User>> {
+/// A member of staff as someone allocating work sees them: no password hash, no second factor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub display_name: String,
+    pub role: hearth_domain::Role,
+    pub team_id: Option<Uuid>,
+}
+
+/// Staff who can be allocated to families in this organisation, for those who allocate.
+pub async fn allocatable_workers(app: &App, actor: &Actor) -> Result<Vec<StaffMember>> {
+    if hearth_domain::access::grant(actor.role, Action::Allocate) == hearth_domain::Scope::None {
+        return Err(AppError::Forbidden);
+    }
     let mut conn = app.store.conn().await?;
     Ok(hearth_store::users::list(&mut conn, actor.org_id)
         .await?
         .into_iter()
         .filter(|u| u.role.holds_caseload() && !u.is_disabled())
+        .map(|u| StaffMember {
+            id: u.id,
+            display_name: u.display_name,
+            role: u.role,
+            team_id: u.team_id,
+        })
         .collect())
 }
 

@@ -229,11 +229,20 @@ impl Modify for ErrorResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{RefOr, ResponseBuilder};
         let common: &[(&str, &str)] = &[
-            ("400", "A query parameter could not be read; `fields` names it"),
+            (
+                "400",
+                "A query parameter could not be read; `fields` names it",
+            ),
             ("401", "No valid API token was sent"),
             ("403", "The token's account may not do this"),
-            ("404", "No such record, or one the caller may not know exists"),
-            ("422", "The input is not acceptable; `fields` names each field and why"),
+            (
+                "404",
+                "No such record, or one the caller may not know exists",
+            ),
+            (
+                "422",
+                "The input is not acceptable; `fields` names each field and why",
+            ),
         ];
         let with_body: &[(&str, &str)] = &[
             ("408", "The request body did not arrive in time"),

@@ -430,3 +430,26 @@ async fn the_firewall_paths_answer_every_role_as_written_down() {
         failures.join("\n")
     );
 }
+
+#[tokio::test]
+async fn only_those_who_allocate_list_the_staff_to_allocate() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let actor = |key: &str, role| hearth_domain::Actor {
+        user_id: w.staff[key].0,
+        org_id: w.org,
+        team_id: Some(w.idva_team),
+        role,
+        break_glass: vec![],
+    };
+    let engage = actor("engage", hearth_domain::Role::EngagePractitioner);
+    assert!(matches!(
+        hearth_app::casework::allocatable_workers(&t.app, &engage).await,
+        Err(hearth_app::AppError::Forbidden)
+    ));
+    let manager = actor("team_manager", hearth_domain::Role::TeamManager);
+    let staff = hearth_app::casework::allocatable_workers(&t.app, &manager)
+        .await
+        .unwrap();
+    assert!(staff.iter().any(|s| s.id == w.staff["idva"].0));
+}
