@@ -1133,6 +1133,7 @@ pub async fn update_person(
 // ---- the family --------------------------------------------------------------------------------
 
 /// Someone to add to a case, with their role in it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct MemberForm {

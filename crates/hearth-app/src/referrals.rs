@@ -418,6 +418,7 @@ pub async fn view(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
 }
 
 /// What the person triaging decided.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct DecisionForm {

@@ -57,6 +57,7 @@ pub const CONSENT: &[(&str, &str)] = &[
     ("no", "No, not agreed"),
 ];
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct AgencyForm {

@@ -43,6 +43,7 @@ pub struct PersonDetails {
     pub equality: Equality,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PersonForm {

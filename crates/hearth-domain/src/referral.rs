@@ -115,6 +115,7 @@ pub struct ReferralDetails {
 }
 
 /// The form as typed: every field text, so nothing is lost when something is wrong.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReferralForm {
@@ -158,6 +159,7 @@ pub struct ReferralForm {
     /// Anything else sent (the page's CSRF token, or fields Hearth does not take). Kept only to
     /// refuse children beyond the fourth by name rather than drop them silently.
     #[serde(flatten, skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     pub other: std::collections::BTreeMap<String, String>,
 }
 

@@ -99,6 +99,7 @@ pub fn is_successful(outcome: &str) -> bool {
 /// Notes can be long (a full record of a difficult visit) but not unbounded: 100,000 characters.
 pub const MAX_BODY_CHARS: usize = 100_000;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EntryForm {
     #[serde(default)]

@@ -231,7 +231,7 @@ pub async fn timeline(
 /// A new note, contact or event. `submission_key` makes a repeated request save once.
 /// `occurred_on` is DD/MM/YYYY or YYYY-MM-DD and `occurred_time` HH:MM, UK time.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/timeline", tag = "cases", params(("id" = Uuid, Path)),
-    request_body(content = Object, description = "kind, sensitivity, person_id, body, occurred_on, occurred_time, contact_method, contact_outcome, submission_key"),
+    request_body = hearth_domain::timeline::EntryForm,
     responses((status = 201, body = Saved), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn add_entry(
     State(state): State<AppState>,
@@ -252,7 +252,7 @@ pub async fn add_entry(
 /// Correct an entry: a new version; earlier ones stay in its history.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/timeline/{entry}/corrections", tag = "cases",
     params(("id" = Uuid, Path), ("entry" = Uuid, Path)),
-    request_body(content = Object, description = "body, occurred_on, occurred_time, contact_method, contact_outcome"),
+    request_body(content = hearth_domain::timeline::EntryForm, description = "body, occurred_on, occurred_time, contact_method, contact_outcome; kind, sensitivity and the person stay as they were"),
     responses((status = 200, body = Saved), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn correct(
     State(state): State<AppState>,
@@ -378,7 +378,7 @@ pub async fn person_details(
 
 /// Change a person's details; `based_on` must be the version read, or the answer is 409.
 #[utoipa::path(put, path = "/api/v1/people/{id}/details", tag = "people", params(("id" = Uuid, Path)),
-    request_body(content = Object, description = "given_name, family_name, aliases (one per line), date_of_birth, gender, language, interpreter_needed, disability, ethnicity, sexual_orientation, religion, based_on"),
+    request_body = hearth_domain::person::PersonForm,
     responses((status = 200, body = Saved), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn save_person_details(
     State(state): State<AppState>,
@@ -392,7 +392,7 @@ pub async fn save_person_details(
 
 /// Add someone to a case with their role in it.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path)),
-    request_body(content = Object, description = "given_name, family_name, date_of_birth, role (victim_survivor, person_causing_harm, child_or_young_person, other_adult)"),
+    request_body = hearth_app::casework::MemberForm,
     responses((status = 201, body = Saved), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn add_member(
     State(state): State<AppState>,
@@ -469,7 +469,7 @@ pub async fn agencies(
 
 /// Record an agency or professional involved with the family, with consent-to-share status.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/agencies", tag = "cases", params(("id" = Uuid, Path)),
-    request_body(content = Object, description = "agency (kind code), name, contact, phone, consent_to_share (yes, no, not_asked), person_id"),
+    request_body = hearth_domain::family::AgencyForm,
     responses((status = 201, body = Saved), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn add_agency(
     State(state): State<AppState>,

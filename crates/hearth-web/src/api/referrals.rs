@@ -65,7 +65,7 @@ pub struct DecisionOut {
 /// Send a referral in. The token's account needs the "send in a referral" permission
 /// (external referrers have it). `submission_key` makes a repeated request create one referral.
 #[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals",
-    request_body(content = Object, description = "The fields of the referral form: given_name, family_name, date_of_birth, phone, postcode, safe_to_phone, safe_to_text, safe_times, harm_*, child1_name…child4_dob, dash_score, risk_notes, consent, consent_notes, referrer_*, submission_key"),
+    request_body = hearth_domain::referral::ReferralForm,
     responses((status = 201, body = ReferralReceived), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
@@ -143,7 +143,7 @@ pub async fn get(
 /// Accept (`team_id`, or `case_id` to add to an existing case and re-open it, with `person_id` for
 /// a matched person), signpost (`signposted_to`) or decline (`reason`, `note`).
 #[utoipa::path(post, path = "/api/v1/referrals/{id}/decision", tag = "referrals", params(("id" = Uuid, Path)),
-    request_body(content = Object, description = "decision (accept, signpost, decline), team_id, case_id, person_id, signposted_to, reason, note"),
+    request_body = hearth_app::referrals::DecisionForm,
     responses((status = 200, body = DecisionOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
