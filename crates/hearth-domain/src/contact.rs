@@ -117,6 +117,7 @@ impl ContactDetails {
 }
 
 /// What a form or API call sends; every field is text so nothing typed is lost on error.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ContactForm {
     #[serde(default)]

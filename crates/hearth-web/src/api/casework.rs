@@ -81,7 +81,6 @@ pub struct ContactIn {
     #[serde(default)]
     pub based_on: i64,
     #[serde(flatten)]
-    #[schema(inline, value_type = Object)]
     pub details: ContactForm,
 }
 

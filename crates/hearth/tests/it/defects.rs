@@ -386,3 +386,68 @@ async fn the_api_names_bad_parameters_and_documents_where_they_go() {
         }
     }
 }
+
+/// Item 12: an incident recorded in the same second as the last assessment still brings the
+/// reassessment forward to today.
+#[tokio::test]
+async fn an_incident_in_the_same_second_as_the_assessment_brings_reassessment_forward() {
+    let t = spawn_app().await; // the clock stands still: both happen at 09:00:00
+    let w = t.world().await;
+    let idva = t.token_for(w.org, w.staff["idva"].0).await;
+    let risk = format!("/api/v1/people/{}/risk", w.victim);
+    let r = t
+        .api_post(&idva, &risk, &json!({"instrument": "adult-risk", "answers": answers(3), "safe_to_talk": true, "submission_key": key()}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = t
+        .api_post(&idva, &format!("/api/v1/people/{}/incidents", w.victim), &json!({"occurred_on": "2026-11-23", "police_called": false, "summary": "Turned up at her work", "submission_key": key()}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = t.api_get(&idva, &risk).await.json().await.unwrap();
+    assert_eq!(v["reassessment_due"], "2026-11-23", "{v}");
+    assert_eq!(v["reassessment_reason"], "Reassess risk: new incident");
+}
+
+/// Item 13: the MARAC pre-fill shows safe times only for channels that are safe.
+#[tokio::test]
+async fn the_marac_prefill_gives_times_only_for_safe_channels() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.token_for(w.org, w.staff["idva"].0).await;
+    let r = t
+        .api_put(&idva, &format!("/api/v1/people/{}/contact", w.victim), &json!({"based_on": 0, "phone": "07700 900123",
+            "phone_safety": "safe", "phone_when": "Weekdays 10-12", "text_safety": "not_safe", "text_when": "Weekdays 10-12"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let r = t
+        .api_post(&idva, &format!("/api/v1/people/{}/risk", w.victim), &json!({"instrument": "adult-risk", "answers": answers(18), "safe_to_talk": true, "submission_key": key()}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = t
+        .api_get(&idva, &format!("/api/v1/people/{}/marac", w.victim))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("Phone call: Safe (Weekdays 10-12)")
+            || body.contains("Safe (Weekdays 10-12)"),
+        "{body}"
+    );
+    assert!(!body.contains("Not safe (Weekdays"), "{body}");
+}
+
+/// Item 9: a body over the limit answers 413, in the API's error shape.
+#[tokio::test]
+async fn an_oversized_body_is_413() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.token_for(w.org, w.staff["idva"].0).await;
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let r = t
+        .api_post(&idva, &format!("/api/v1/cases/{}/timeline", w.case), &json!({"kind": "note", "sensitivity": "ordinary", "body": huge, "submission_key": key()}))
+        .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "too_large");
+}
