@@ -7,6 +7,9 @@ base="$1" database="$2" key_file="$3"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="$root/target/schemathesis-venv"
+# Schemathesis keeps a cache in the working directory: keep it out of the source tree.
+mkdir -p "$root/target/schemathesis"
+cd "$root/target/schemathesis"
 if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"

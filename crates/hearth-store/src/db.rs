@@ -173,11 +173,23 @@ impl Store {
     /// Begin a transaction that will write. On SQLite it takes the write lock at once
     /// (BEGIN IMMEDIATE), so a transaction that reads then writes cannot fail half-way with
     /// "database is locked"; it waits for the lock instead.
+    ///
+    /// The BEGIN runs on its own task. If the caller is cancelled while it runs (a client
+    /// hanging up), sqlx has sent BEGIN but not yet built the guard that rolls back on drop, and
+    /// the connection would go back to the pool inside an open transaction: every later use
+    /// of it failed, and on SQLite it held the write lock for good. On its own task the BEGIN
+    /// always finishes, and a transaction nobody awaits is dropped there and rolled back.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let (pool, backend) = (self.pool.clone(), self.backend);
+        let begun = tokio::spawn(async move {
+            match backend {
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            }
         })
+        .await
+        .map_err(|e| StoreError::Config(format!("beginning a transaction failed: {e}")))?;
+        Ok(begun?)
     }
 
     /// A connection for reads that change nothing (and so are not audited).

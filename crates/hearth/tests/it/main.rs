@@ -6,6 +6,7 @@ mod access_matrix;
 mod api;
 mod audit;
 mod auth;
+mod cancellation;
 mod casework;
 mod cli;
 mod common;
