@@ -93,7 +93,8 @@ async fn claim(
     now: Timestamp,
     org_id: Uuid,
     actor_id: Option<Uuid>,
-    form: &ReferralForm,
+    key: &str,
+    payload: &impl serde::Serialize,
 ) -> Result<std::result::Result<Uuid, Submitted>> {
     let scope = submission::Scope {
         org_id,
@@ -101,7 +102,7 @@ async fn claim(
         kind: SubmissionKind::Referral,
         target_id: None,
     };
-    match submission::claim(tx, now, scope, &form.submission_key, form).await? {
+    match submission::claim(tx, now, scope, key, payload).await? {
         Once::New(id) => Ok(Ok(id)),
         Once::Replay(id) => {
             let r = referrals::get(tx, org_id, id)
@@ -139,7 +140,7 @@ pub async fn submit_public(
     let org = orgs::by_slug(&mut tx, org_slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let id = match claim(&mut tx, now, org.id, None, form).await? {
+    let id = match claim(&mut tx, now, org.id, None, &form.submission_key, form).await? {
         Ok(id) => id,
         Err(first) => return Ok(first),
     };
@@ -178,24 +179,21 @@ pub async fn submit(
     By::User(actor).check(Action::SubmitReferral)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
+    // The source is part of the request: the same form sent by phone and by API is not a replay.
     let payload = (source.code(), form);
-    let scope = submission::Scope {
-        org_id: actor.org_id,
-        actor_id: Some(actor.user_id),
-        kind: SubmissionKind::Referral,
-        target_id: None,
-    };
-    let id = match submission::claim(&mut tx, now, scope, &form.submission_key, &payload).await? {
-        Once::New(id) => id,
-        Once::Replay(id) => {
-            let r = referrals::get(&mut tx, actor.org_id, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            return Ok(Submitted {
-                reference: r.reference,
-                id,
-            });
-        }
+    let key = &form.submission_key;
+    let id = match claim(
+        &mut tx,
+        now,
+        actor.org_id,
+        Some(actor.user_id),
+        key,
+        &payload,
+    )
+    .await?
+    {
+        Ok(id) => id,
+        Err(first) => return Ok(first),
     };
     let details = form.parse(source, now)?;
     let incoming = Incoming {

@@ -41,10 +41,6 @@ async fn record_victim_contact(t: &TestApp, idva: &Client, victim: uuid::Uuid) {
     );
 }
 
-fn key() -> String {
-    hearth_app::secrets::new_token()
-}
-
 async fn add_entry(
     t: &TestApp,
     who: &Client,
@@ -626,7 +622,7 @@ async fn timeline_input_is_checked_stored_faithfully_and_saved_once() {
         "over 100 KB"
     );
     let r = post(
-        json!({"kind": "note", "sensitivity": "ordinary", "body": long, "submission_key": key()}),
+        json!({"kind": "note", "sensitivity": "ordinary", "body": long, "submission_key": new_key()}),
     )
     .await
     .unwrap();
@@ -643,7 +639,7 @@ async fn timeline_input_is_checked_stored_faithfully_and_saved_once() {
     );
 
     // Too long is refused with a reason, not cut short.
-    let r = post(json!({"kind": "note", "sensitivity": "ordinary", "body": "x".repeat(100_001), "submission_key": key()})).await.unwrap();
+    let r = post(json!({"kind": "note", "sensitivity": "ordinary", "body": "x".repeat(100_001), "submission_key": new_key()})).await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["fields"][0]["field"], "body");
@@ -676,7 +672,7 @@ async fn timeline_input_is_checked_stored_faithfully_and_saved_once() {
     ];
     for (body, field) in bad {
         let mut body = body;
-        body["submission_key"] = json!(key());
+        body["submission_key"] = json!(new_key());
         let r = post(body.clone()).await.unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let v: Value = r.json().await.unwrap();
@@ -691,7 +687,7 @@ async fn timeline_input_is_checked_stored_faithfully_and_saved_once() {
     }
 
     // The same submission twice is one entry.
-    let k = key();
+    let k = new_key();
     let first: Value = post(json!({"kind": "event", "sensitivity": "ordinary", "body": "Moved to refuge", "submission_key": k})).await.unwrap().json().await.unwrap();
     let second: Value = post(json!({"kind": "event", "sensitivity": "ordinary", "body": "Moved to refuge", "submission_key": k})).await.unwrap().json().await.unwrap();
     assert_eq!(first["id"], second["id"]);

@@ -572,3 +572,30 @@ impl TestApp {
 pub fn hex_encode(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// A fresh submission key, as a form carries.
+pub fn new_key() -> String {
+    hearth_app::secrets::new_token()
+}
+
+/// The shipped adult checklist's question ids, in order.
+pub fn adult_questions() -> Vec<String> {
+    let (file, src) = hearth_domain::instrument::SHIPPED[0];
+    hearth_domain::instrument::parse(file, src)
+        .unwrap()
+        .questions
+        .into_iter()
+        .map(|q| q.id)
+        .collect()
+}
+
+/// Checklist answers for the API: `yes` to the first `yes` questions, `no` to the rest.
+pub fn answers(yes: usize) -> serde_json::Value {
+    serde_json::Value::Object(
+        adult_questions()
+            .into_iter()
+            .enumerate()
+            .map(|(n, id)| (id, serde_json::json!(if n < yes { "yes" } else { "no" })))
+            .collect(),
+    )
+}

@@ -5,23 +5,6 @@ use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-fn key() -> String {
-    hearth_app::secrets::new_token()
-}
-
-fn answers(yes: usize) -> Value {
-    let (file, src) = hearth_domain::instrument::SHIPPED[0];
-    Value::Object(
-        hearth_domain::instrument::parse(file, src)
-            .unwrap()
-            .questions
-            .into_iter()
-            .enumerate()
-            .map(|(n, q)| (q.id, json!(if n < yes { "yes" } else { "no" })))
-            .collect(),
-    )
-}
-
 async fn field_of(r: reqwest::Response) -> (StatusCode, String) {
     let status = r.status();
     let v: Value = r.json().await.unwrap_or_default();
@@ -43,14 +26,14 @@ async fn an_incident_without_the_police_is_recorded_through_the_api() {
     let idva = t.token_for(w.org, w.staff["idva"].0).await;
     let path = format!("/api/v1/people/{}/incidents", w.victim);
     let r = t
-        .api_post(&idva, &path, &json!({"occurred_on": "2026-11-20", "police_called": false, "summary": "Shouting in the street", "submission_key": key()}))
+        .api_post(&idva, &path, &json!({"occurred_on": "2026-11-20", "police_called": false, "summary": "Shouting in the street", "submission_key": new_key()}))
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     let r = t
         .api_post(
             &idva,
             &path,
-            &json!({"occurred_on": "2026-11-20", "summary": "x", "submission_key": key()}),
+            &json!({"occurred_on": "2026-11-20", "summary": "x", "submission_key": new_key()}),
         )
         .await;
     assert_eq!(
@@ -80,13 +63,13 @@ async fn control_characters_are_refused_at_the_edge_naming_the_field() {
         (
             &referrer,
             "/api/v1/referrals",
-            json!({"submission_key": key(), "given_name": "Zo\u{0}e", "family_name": "Q", "consent": "yes"}),
+            json!({"submission_key": new_key(), "given_name": "Zo\u{0}e", "family_name": "Q", "consent": "yes"}),
             "given_name",
         ),
         (
             &referrer,
             "/api/v1/referrals",
-            json!({"submission_key": format!("{}\u{0}", key()), "given_name": "Zoe", "family_name": "Q"}),
+            json!({"submission_key": format!("{}\u{0}", new_key()), "given_name": "Zoe", "family_name": "Q"}),
             "submission_key",
         ),
         (
@@ -98,7 +81,7 @@ async fn control_characters_are_refused_at_the_edge_naming_the_field() {
         (
             &idva,
             &format!("/api/v1/people/{}/incidents", w.victim),
-            json!({"occurred_on": "2026-11-20", "police_called": true, "summary": "x\u{1b}[2J", "submission_key": key()}),
+            json!({"occurred_on": "2026-11-20", "police_called": true, "summary": "x\u{1b}[2J", "submission_key": new_key()}),
             "summary",
         ),
     ];
@@ -112,7 +95,7 @@ async fn control_characters_are_refused_at_the_edge_naming_the_field() {
     }
     // A line break is text, not a control character to refuse.
     let r = t
-        .api_post(&idva, &format!("/api/v1/people/{}/incidents", w.victim), &json!({"occurred_on": "2026-11-20", "police_called": true, "summary": "one\r\ntwo\tthree", "submission_key": key()}))
+        .api_post(&idva, &format!("/api/v1/people/{}/incidents", w.victim), &json!({"occurred_on": "2026-11-20", "police_called": true, "summary": "one\r\ntwo\tthree", "submission_key": new_key()}))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     // Query strings and forms too.
@@ -148,7 +131,7 @@ async fn control_characters_are_refused_at_the_edge_naming_the_field() {
 async fn referred_to_marac(t: &TestApp, w: &World) -> String {
     let idva = t.token_for(w.org, w.staff["idva"].0).await;
     let r = t
-        .api_post(&idva, &format!("/api/v1/people/{}/risk", w.victim), &json!({"instrument": "adult-risk", "answers": answers(18), "safe_to_talk": true, "submission_key": key()}))
+        .api_post(&idva, &format!("/api/v1/people/{}/risk", w.victim), &json!({"instrument": "adult-risk", "answers": answers(18), "safe_to_talk": true, "submission_key": new_key()}))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let proposal: Value = t
@@ -160,7 +143,7 @@ async fn referred_to_marac(t: &TestApp, w: &World) -> String {
     let mut referral = proposal["referral"].clone();
     referral["victim_knows"] = json!("yes");
     referral["victim_consented"] = json!("yes");
-    referral["submission_key"] = json!(key());
+    referral["submission_key"] = json!(new_key());
     let r = t
         .api_post(
             &idva,
@@ -243,7 +226,7 @@ async fn marac_dates_are_plausible_and_today_counts_as_held_everywhere() {
     assert_eq!(r.status(), StatusCode::OK);
     for due_on in ["1900-01-01", "2100-01-01"] {
         let r = t
-            .api_post(&manager, &format!("/api/v1/marac/referrals/{referral}/actions"), &json!({"agency": "Police", "description": "Flag the address", "due_on": due_on, "submission_key": key()}))
+            .api_post(&manager, &format!("/api/v1/marac/referrals/{referral}/actions"), &json!({"agency": "Police", "description": "Flag the address", "due_on": due_on, "submission_key": new_key()}))
             .await;
         assert_eq!(
             field_of(r).await,
@@ -350,7 +333,7 @@ async fn the_api_names_bad_parameters_and_documents_where_they_go() {
 
     // A fifth child is refused by name, not dropped.
     let r = t.api_post(&referrer, "/api/v1/referrals", &json!({
-        "submission_key": key(), "referrer_name": "PC Hale", "referrer_agency": "police", "given_name": "Ann",
+        "submission_key": new_key(), "referrer_name": "PC Hale", "referrer_agency": "police", "given_name": "Ann",
         "family_name": "Bell", "consent": "yes", "child1_name": "A Bell", "child2_name": "B Bell", "child3_name": "C Bell",
         "child4_name": "D Bell", "child5_name": "E Bell"
     })).await;
@@ -396,11 +379,11 @@ async fn an_incident_in_the_same_second_as_the_assessment_brings_reassessment_fo
     let idva = t.token_for(w.org, w.staff["idva"].0).await;
     let risk = format!("/api/v1/people/{}/risk", w.victim);
     let r = t
-        .api_post(&idva, &risk, &json!({"instrument": "adult-risk", "answers": answers(3), "safe_to_talk": true, "submission_key": key()}))
+        .api_post(&idva, &risk, &json!({"instrument": "adult-risk", "answers": answers(3), "safe_to_talk": true, "submission_key": new_key()}))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = t
-        .api_post(&idva, &format!("/api/v1/people/{}/incidents", w.victim), &json!({"occurred_on": "2026-11-23", "police_called": false, "summary": "Turned up at her work", "submission_key": key()}))
+        .api_post(&idva, &format!("/api/v1/people/{}/incidents", w.victim), &json!({"occurred_on": "2026-11-23", "police_called": false, "summary": "Turned up at her work", "submission_key": new_key()}))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = t.api_get(&idva, &risk).await.json().await.unwrap();
@@ -420,7 +403,7 @@ async fn the_marac_prefill_gives_times_only_for_safe_channels() {
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     let r = t
-        .api_post(&idva, &format!("/api/v1/people/{}/risk", w.victim), &json!({"instrument": "adult-risk", "answers": answers(18), "safe_to_talk": true, "submission_key": key()}))
+        .api_post(&idva, &format!("/api/v1/people/{}/risk", w.victim), &json!({"instrument": "adult-risk", "answers": answers(18), "safe_to_talk": true, "submission_key": new_key()}))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let body = t
@@ -445,7 +428,7 @@ async fn an_oversized_body_is_413() {
     let idva = t.token_for(w.org, w.staff["idva"].0).await;
     let huge = "x".repeat(3 * 1024 * 1024);
     let r = t
-        .api_post(&idva, &format!("/api/v1/cases/{}/timeline", w.case), &json!({"kind": "note", "sensitivity": "ordinary", "body": huge, "submission_key": key()}))
+        .api_post(&idva, &format!("/api/v1/cases/{}/timeline", w.case), &json!({"kind": "note", "sensitivity": "ordinary", "body": huge, "submission_key": new_key()}))
         .await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let v: Value = r.json().await.unwrap();

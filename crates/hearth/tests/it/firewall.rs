@@ -6,10 +6,6 @@ use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-fn key() -> String {
-    hearth_app::secrets::new_token()
-}
-
 struct Family {
     case: String,
     victim: String,
@@ -22,7 +18,7 @@ struct Family {
 async fn referred_family(t: &TestApp, w: &World) -> Family {
     let referrer = t.token_for(w.org, w.staff["referrer"].0).await;
     let r = t.api_post(&referrer, "/api/v1/referrals", &json!({
-        "submission_key": key(), "referrer_name": "PC Dawn Hale", "referrer_agency": "police",
+        "submission_key": new_key(), "referrer_name": "PC Dawn Hale", "referrer_agency": "police",
         "referrer_phone": "01632 960001", "given_name": "Priya", "family_name": "Larkspurrow",
         "date_of_birth": "1985-02-03", "phone": "07700 900555", "safe_to_phone": "safe",
         "harm_given_name": "Ravi", "harm_family_name": "Larkspurrow",
@@ -134,7 +130,7 @@ async fn work_with_the_person_causing_harm_learns_only_her_name_and_role() {
     // The Idva reaches her by phone and notes it, ordinary class.
     let r = t.api_post(&idva, &format!("/api/v1/cases/{}/timeline", f.case), &json!({
         "kind": "contact", "sensitivity": "ordinary", "person_id": f.victim, "contact_method": "phone",
-        "contact_outcome": "spoke", "body": "Spoke at the agreed safe time, weekday mornings", "submission_key": key()
+        "contact_outcome": "spoke", "body": "Spoke at the agreed safe time, weekday mornings", "submission_key": new_key()
     })).await;
     assert_eq!(
         r.status(),
@@ -208,7 +204,7 @@ async fn work_with_the_person_causing_harm_changes_nothing_about_her() {
     let idva = t.token_for(w.org, w.staff["idva"].0).await;
     let engage = t.token_for(w.org, w.staff["engage"].0).await;
     let r = t.api_post(&idva, &format!("/api/v1/cases/{}/timeline", f.case), &json!({
-        "kind": "note", "sensitivity": "ordinary", "person_id": f.victim, "body": "Housing letter sent", "submission_key": key()
+        "kind": "note", "sensitivity": "ordinary", "person_id": f.victim, "body": "Housing letter sent", "submission_key": new_key()
     })).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let note = r.json::<Value>().await.unwrap()["id"]
@@ -237,7 +233,7 @@ async fn work_with_the_person_causing_harm_changes_nothing_about_her() {
         (&f.victim, "sensitive"),
     ] {
         let r = t.api_post(&engage, &format!("/api/v1/cases/{}/timeline", f.case), &json!({
-            "kind": "note", "sensitivity": sensitivity, "person_id": person, "body": "about her", "submission_key": key()
+            "kind": "note", "sensitivity": sensitivity, "person_id": person, "body": "about her", "submission_key": new_key()
         })).await;
         assert_eq!(
             r.status(),
@@ -286,7 +282,7 @@ async fn work_with_the_person_causing_harm_changes_nothing_about_her() {
 
     // He still records work with his own client.
     let r = t.api_post(&engage, &format!("/api/v1/cases/{}/timeline", f.case), &json!({
-        "kind": "note", "sensitivity": "sensitive", "person_id": f.harm, "body": "Session one", "submission_key": key()
+        "kind": "note", "sensitivity": "sensitive", "person_id": f.harm, "body": "Session one", "submission_key": new_key()
     })).await;
     assert_eq!(r.status(), StatusCode::CREATED);
 }
@@ -333,7 +329,7 @@ async fn the_firewall_paths_answer_every_role_as_written_down() {
     let tm = t.token_for(w.org, w.staff["team_manager"].0).await;
     let r = t.api_post(&idva, &format!("/api/v1/cases/{}/timeline", f.case), &json!({
         "kind": "contact", "sensitivity": "ordinary", "person_id": f.victim, "contact_method": "phone",
-        "contact_outcome": "no_answer", "body": "Tried at the agreed safe time", "submission_key": key()
+        "contact_outcome": "no_answer", "body": "Tried at the agreed safe time", "submission_key": new_key()
     })).await;
     let note = r.json::<Value>().await.unwrap()["id"]
         .as_str()

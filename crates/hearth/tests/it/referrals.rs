@@ -45,10 +45,6 @@ async fn refer(t: &TestApp, b: &Client, fields: &[(&str, &str)]) -> reqwest::Res
         .unwrap()
 }
 
-fn new_key() -> String {
-    hearth_app::secrets::new_token()
-}
-
 #[tokio::test]
 async fn public_referral_to_triage_with_a_match_and_accepted_into_the_reopened_case() {
     let t = spawn_app().await;

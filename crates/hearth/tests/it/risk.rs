@@ -6,17 +6,6 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// The shipped adult checklist's question ids, in order.
-fn adult_questions() -> Vec<String> {
-    let (file, src) = hearth_domain::instrument::SHIPPED[0];
-    hearth_domain::instrument::parse(file, src)
-        .unwrap()
-        .questions
-        .into_iter()
-        .map(|q| q.id)
-        .collect()
-}
-
 /// Checklist fields for the page with `yes` answers to the first `yes` questions.
 fn checklist_fields(yes: usize) -> Vec<(String, String)> {
     adult_questions()
@@ -29,16 +18,6 @@ fn checklist_fields(yes: usize) -> Vec<(String, String)> {
             )
         })
         .collect()
-}
-
-/// The same answers for the API.
-fn answers(yes: usize) -> Value {
-    let map: serde_json::Map<String, Value> = adult_questions()
-        .into_iter()
-        .enumerate()
-        .map(|(n, id)| (id, json!(if n < yes { "yes" } else { "no" })))
-        .collect();
-    Value::Object(map)
 }
 
 fn submission_key_in(html: &str) -> String {

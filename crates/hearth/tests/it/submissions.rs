@@ -6,18 +6,6 @@ use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-fn answers(yes: usize) -> Value {
-    let (file, src) = hearth_domain::instrument::SHIPPED[0];
-    let map: serde_json::Map<String, Value> = hearth_domain::instrument::parse(file, src)
-        .unwrap()
-        .questions
-        .into_iter()
-        .enumerate()
-        .map(|(n, q)| (q.id, json!(if n < yes { "yes" } else { "no" })))
-        .collect();
-    Value::Object(map)
-}
-
 fn refused_as_reused(status: StatusCode, body: &str) {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(
