@@ -7,11 +7,11 @@ use crate::{App, AppError, Result};
 use hearth_domain::clock::Timestamp;
 use hearth_domain::validation::{Invalid, NewPassword};
 use hearth_domain::Actor;
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit::AuditEvent;
 use hearth_store::orgs::{self, Organisation};
 use hearth_store::sessions::{self, Session, Stage};
 use hearth_store::users::{self, User};
-use hearth_store::{throttle, tokens, Tx};
+use hearth_store::{throttle, tokens, UnitOfWork};
 use time::Duration;
 
 /// How long someone has, after a correct password, to give their code or finish enrolment.
@@ -77,24 +77,19 @@ fn account_key(email: &str) -> String {
 }
 
 async fn end_and_audit(
-    tx: &mut Tx,
-    app: &App,
+    w: &mut UnitOfWork,
     s: &Session,
     now: Timestamp,
     reason: &'static str,
 ) -> Result<()> {
-    sessions::end(tx, now, &s.token_hash, reason).await?;
-    audit::append(
-        tx,
-        app.store.audit_key(),
-        now,
+    sessions::end(w, now, &s.token_hash, reason).await?;
+    w.audit(
         AuditEvent::new("session.end", "user")
             .org(s.org_id)
             .actor(s.user_id)
             .entity(s.user_id)
             .detail("reason", reason),
-    )
-    .await?;
+    );
     Ok(())
 }
 
@@ -118,21 +113,26 @@ async fn record_failure(
     action: &'static str,
 ) -> Result<()> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    throttle::record_failure(&mut tx, now, key, address).await?;
+    let mut w = app.store.work(now).await?;
+    throttle::record_failure(&mut w, now, key, address).await?;
     let mut ev = AuditEvent::new(action, "user");
     if let Some(u) = user {
         ev = ev.org(u.org_id).actor(u.id).entity(u.id);
     }
-    audit::append(&mut tx, app.store.audit_key(), now, ev).await?;
-    tx.commit().await?;
+    w.audit(ev);
+    w.commit().await?;
     Ok(())
 }
 
-async fn start_session(tx: &mut Tx, now: Timestamp, user: &User, stage: Stage) -> Result<String> {
+async fn start_session(
+    w: &mut UnitOfWork,
+    now: Timestamp,
+    user: &User,
+    stage: Stage,
+) -> Result<String> {
     let token = secrets::new_token();
     sessions::insert(
-        tx,
+        w,
         now,
         &secrets::token_hash(&token),
         user.org_id,
@@ -186,18 +186,18 @@ pub async fn sign_in(
         }
     };
 
-    let mut tx = app.store.begin().await?;
-    let org = orgs::get(&mut tx, user.org_id)
+    let mut w = app.store.work(now).await?;
+    let org = orgs::get(&mut w, user.org_id)
         .await?
         .ok_or_else(|| AppError::Internal("user without organisation".into()))?;
     if let Some(prev) = previous {
-        if let Some(s) = sessions::get(&mut tx, &secrets::token_hash(prev)).await? {
+        if let Some(s) = sessions::get(&mut w, &secrets::token_hash(prev)).await? {
             if s.ended_at.is_none() {
-                end_and_audit(&mut tx, app, &s, now, "replaced_at_sign_in").await?;
+                end_and_audit(&mut w, &s, now, "replaced_at_sign_in").await?;
             }
         }
     }
-    throttle::clear_account(&mut tx, &key).await?;
+    throttle::clear_account(&mut w, &key).await?;
     let (stage, outcome): (Stage, fn(String) -> SignIn) = if user.totp_secret.is_some() {
         (Stage::SecondFactor, |token| SignIn::NeedsCode { token })
     } else if org.is_demo {
@@ -205,24 +205,20 @@ pub async fn sign_in(
     } else {
         (Stage::Enrol, |token| SignIn::NeedsEnrolment { token })
     };
-    let token = start_session(&mut tx, now, &user, stage).await?;
+    let token = start_session(&mut w, now, &user, stage).await?;
     let action = if stage == Stage::Active {
         "session.start"
     } else {
         "auth.password_accepted"
     };
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         AuditEvent::new(action, "user")
             .org(user.org_id)
             .actor(user.id)
             .entity(user.id)
             .detail("stage", stage.code()),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(outcome(token))
 }
 
@@ -256,9 +252,9 @@ pub async fn session(app: &App, token: &str) -> Result<SessionState> {
         } else {
             "absolute_timeout"
         };
-        let mut tx = app.store.begin().await?;
-        end_and_audit(&mut tx, app, &s, now, reason).await?;
-        tx.commit().await?;
+        let mut w = app.store.work(now).await?;
+        end_and_audit(&mut w, &s, now, reason).await?;
+        w.commit().await?;
         return Ok(if user.is_disabled() {
             SessionState::None
         } else {
@@ -307,26 +303,21 @@ async fn pending(app: &App, token: &str, want: Stage) -> Result<(Session, User)>
 
 /// Replace a pending session by an active one, with a new token.
 async fn promote(
-    tx: &mut Tx,
-    app: &App,
+    w: &mut UnitOfWork,
     s: &Session,
     user: &User,
     now: Timestamp,
     method: &'static str,
 ) -> Result<String> {
-    sessions::end(tx, now, &s.token_hash, "signed_in").await?;
-    let token = start_session(tx, now, user, Stage::Active).await?;
-    audit::append(
-        tx,
-        app.store.audit_key(),
-        now,
+    sessions::end(w, now, &s.token_hash, "signed_in").await?;
+    let token = start_session(w, now, user, Stage::Active).await?;
+    w.audit(
         AuditEvent::new("session.start", "user")
             .org(user.org_id)
             .actor(user.id)
             .entity(user.id)
             .detail("method", method),
-    )
-    .await?;
+    );
     Ok(token)
 }
 
@@ -341,8 +332,8 @@ pub async fn second_factor(app: &App, token: &str, code: &str, address: &str) ->
     }
     let now = app.now();
     check_throttle(app, &user.email, address, now).await?;
-    let mut tx = app.store.begin().await?;
-    let cipher = app.store.cipher(&mut tx, user.org_id).await?;
+    let mut w = app.store.work(now).await?;
+    let cipher = app.store.cipher(&mut w, user.org_id).await?;
     let sealed = user
         .totp_secret
         .as_deref()
@@ -352,23 +343,23 @@ pub async fn second_factor(app: &App, token: &str, code: &str, address: &str) ->
         .map_err(|_| AppError::Internal("stored TOTP secret is not hex".into()))?;
     let t = secrets::totp(&secret, &user_issuer(app, &user).await?, &user.email);
     let method = if let Some(step) = secrets::totp_matching_step(&t, code, now) {
-        users::accept_totp_step(&mut tx, user.id, step)
+        users::accept_totp_step(&mut w, user.id, step)
             .await?
             .then_some("totp")
     } else {
         let code_hash = secrets::token_hash(&secrets::normalise_code(code));
-        users::use_recovery_code(&mut tx, now, user.id, &code_hash)
+        users::use_recovery_code(&mut w, now, user.id, &code_hash)
             .await?
             .then_some("recovery_code")
     };
     let Some(method) = method else {
-        tx.rollback().await?;
+        w.rollback().await?;
         record_failure(app, &user.email, address, Some(&user), "auth.code_refused").await?;
         return Err(AppError::invalid("code", BAD_CODE));
     };
-    throttle::clear_account(&mut tx, &user.email).await?;
-    let token = promote(&mut tx, app, &s, &user, now, method).await?;
-    tx.commit().await?;
+    throttle::clear_account(&mut w, &user.email).await?;
+    let token = promote(&mut w, &s, &user, now, method).await?;
+    w.commit().await?;
     Ok(token)
 }
 
@@ -391,8 +382,8 @@ pub struct Enrolment {
 /// Start (or continue) setting up an authenticator app.
 pub async fn enrolment(app: &App, token: &str) -> Result<Enrolment> {
     let (s, user) = pending(app, token, Stage::Enrol).await?;
-    let mut tx = app.store.begin().await?;
-    let cipher = app.store.cipher(&mut tx, user.org_id).await?;
+    let mut w = app.work().await?;
+    let cipher = app.store.cipher(&mut w, user.org_id).await?;
     let place = sessions::pending_totp_place(&s.token_hash);
     let secret = match &s.pending_totp_secret {
         Some(sealed) => hex::decode(cipher.decrypt(&place, sealed)?)
@@ -400,7 +391,7 @@ pub async fn enrolment(app: &App, token: &str) -> Result<Enrolment> {
         None => {
             let secret = secrets::new_totp_secret();
             sessions::set_pending_totp(
-                &mut tx,
+                &mut w,
                 &s.token_hash,
                 Some(cipher.encrypt(&place, &hex::encode(&secret))?),
             )
@@ -408,7 +399,7 @@ pub async fn enrolment(app: &App, token: &str) -> Result<Enrolment> {
             secret
         }
     };
-    tx.commit().await?;
+    w.commit().await?;
     let t = secrets::totp(&secret, &user_issuer(app, &user).await?, &user.email);
     let url = t.get_url();
     Ok(Enrolment {
@@ -435,8 +426,8 @@ pub async fn finish_enrolment(
             "Enter the code from your authenticator app",
         ));
     }
-    let mut tx = app.store.begin().await?;
-    let cipher = app.store.cipher(&mut tx, user.org_id).await?;
+    let mut w = app.store.work(now).await?;
+    let cipher = app.store.cipher(&mut w, user.org_id).await?;
     let sealed = s.pending_totp_secret.as_deref().ok_or_else(|| {
         AppError::invalid(
             "code",
@@ -447,18 +438,18 @@ pub async fn finish_enrolment(
         .map_err(|_| AppError::Internal("pending TOTP secret is not hex".into()))?;
     let t = secrets::totp(&secret, &user_issuer(app, &user).await?, &user.email);
     let Some(step) = secrets::totp_matching_step(&t, code, now) else {
-        tx.rollback().await?;
+        w.rollback().await?;
         record_failure(app, &user.email, address, Some(&user), "auth.code_refused").await?;
         return Err(AppError::invalid("code", BAD_CODE));
     };
     users::set_totp(
-        &mut tx,
+        &mut w,
         now,
         user.id,
         Some(cipher.encrypt(&users::totp_place(user.id), &hex::encode(&secret))?),
     )
     .await?;
-    users::accept_totp_step(&mut tx, user.id, step).await?;
+    users::accept_totp_step(&mut w, user.id, step).await?;
     let codes = secrets::recovery_codes();
     let hashes: Vec<_> = codes
         .iter()
@@ -469,33 +460,29 @@ pub async fn finish_enrolment(
             )
         })
         .collect();
-    users::replace_recovery_codes(&mut tx, user.org_id, user.id, &hashes).await?;
-    sessions::set_pending_totp(&mut tx, &s.token_hash, None).await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    users::replace_recovery_codes(&mut w, user.org_id, user.id, &hashes).await?;
+    sessions::set_pending_totp(&mut w, &s.token_hash, None).await?;
+    w.audit(
         AuditEvent::new("user.second_factor_enrolled", "user")
             .org(user.org_id)
             .actor(user.id)
             .entity(user.id),
-    )
-    .await?;
-    let token = promote(&mut tx, app, &s, &user, now, "totp_enrolment").await?;
-    tx.commit().await?;
+    );
+    let token = promote(&mut w, &s, &user, now, "totp_enrolment").await?;
+    w.commit().await?;
     Ok((token, codes))
 }
 
 /// Sign out: the session ends at once, on the server.
 pub async fn sign_out(app: &App, token: &str) -> Result<()> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    if let Some(s) = sessions::get(&mut tx, &secrets::token_hash(token)).await? {
+    let mut w = app.store.work(now).await?;
+    if let Some(s) = sessions::get(&mut w, &secrets::token_hash(token)).await? {
         if s.ended_at.is_none() {
-            end_and_audit(&mut tx, app, &s, now, "signed_out").await?;
+            end_and_audit(&mut w, &s, now, "signed_out").await?;
         }
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -527,25 +514,21 @@ pub async fn change_password(
     let new = new.expect("checked above");
     let hash = secrets::hash_password(new.expose());
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    users::set_password(&mut tx, now, who.user.id, &hash, false).await?;
+    let mut w = app.store.work(now).await?;
+    users::set_password(&mut w, now, who.user.id, &hash, false).await?;
     sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = 'password_changed' WHERE user_id = $2 AND token_hash <> $3 AND ended_at IS NULL")
         .bind(hearth_domain::clock::to_unix(now))
         .bind(who.user.id.to_string())
         .bind(&who.token_hash)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         AuditEvent::new("user.password_changed", "user")
             .org(who.user.org_id)
             .actor(who.user.id)
             .entity(who.user.id),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(())
 }
 

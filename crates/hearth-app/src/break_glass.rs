@@ -7,7 +7,7 @@ use crate::{App, AppError, Result};
 use hearth_domain::access::{Action, Decision};
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit::AuditEvent;
 use hearth_store::{break_glass, cases};
 use time::Duration;
 use uuid::Uuid;
@@ -34,12 +34,12 @@ pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Re
     }
     invalid.into_result()?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
+    let mut w = app.store.work(now).await?;
     let id: Option<String> =
         sqlx::query_scalar("SELECT id FROM cases WHERE org_id = $1 AND UPPER(reference) = $2")
             .bind(actor.org_id.to_string())
             .bind(reference.to_uppercase())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *w)
             .await?;
     let Some(case_id) = id.and_then(|i| Uuid::try_parse(&i).ok()) else {
         return Err(AppError::invalid(
@@ -47,15 +47,15 @@ pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Re
             "No case has that reference. Check it with whoever gave it to you",
         ));
     };
-    if cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?
+    if cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
         == Decision::Allow
     {
         // Already open to them: nothing to break.
         return Ok(case_id);
     }
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let grant = break_glass::insert(
-        &mut tx,
+        &mut w,
         now,
         now + LASTS,
         actor.org_id,
@@ -64,18 +64,14 @@ pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Re
         |id| cipher.encrypt(&break_glass::reason_place(id), reason),
     )
     .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         AuditEvent::new("case.break_glass", "case")
             .org(actor.org_id)
             .actor(actor.user_id)
             .entity(case_id)
             .detail("grant", grant),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(case_id)
 }
 
@@ -96,9 +92,9 @@ pub async fn log(app: &App, actor: &Actor) -> Result<Vec<LogLine>> {
     {
         return Err(AppError::Forbidden);
     }
-    let mut tx = app.store.begin().await?;
-    let grants = break_glass::for_org(&mut tx, actor.org_id, 500).await?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let mut w = app.work().await?;
+    let grants = break_glass::for_org(&mut w, actor.org_id, 500).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let lines = grants
         .into_iter()
         .map(|g| {
@@ -112,16 +108,12 @@ pub async fn log(app: &App, actor: &Actor) -> Result<Vec<LogLine>> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
+    w.audit(
         AuditEvent::new("break_glass.log_view", "user")
             .org(actor.org_id)
             .actor(actor.user_id)
             .entity(actor.user_id),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(lines)
 }

@@ -11,8 +11,7 @@ use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::audit;
-use hearth_store::{cases, contact, timeline, FieldCipher, Tx};
+use hearth_store::{cases, contact, timeline, FieldCipher, UnitOfWork};
 use uuid::Uuid;
 
 // ---- contact details ---------------------------------------------------------------------------
@@ -44,12 +43,12 @@ impl ContactView {
 }
 
 async fn read_contact(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     cipher: &FieldCipher,
     org_id: Uuid,
     person_id: Uuid,
 ) -> Result<ContactView> {
-    let versions = contact::versions(tx, org_id, person_id).await?;
+    let versions = contact::versions(w, org_id, person_id).await?;
     let open = |v: &contact::ContactVersion| -> Result<ContactDetails> {
         let json = cipher.decrypt(&contact::place(person_id, v.version), &v.sealed)?;
         serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("contact details: {e}")))
@@ -79,24 +78,18 @@ async fn read_contact(
 
 /// A person's contact details as this user may see them. Audited as a view of location data.
 pub async fn view_contact(app: &App, actor: &Actor, person_id: Uuid) -> Result<ContactView> {
-    let mut tx = app.store.begin().await?;
-    check(cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, person_id).await?)?;
+    let mut w = app.work().await?;
+    check(cases::person_decision(&mut w, actor, Action::ViewCaseRecord, person_id).await?)?;
     let view =
-        if cases::may_see_person_field(&mut tx, actor, person_id, FieldClass::Location).await? {
-            let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
-            let v = read_contact(&mut tx, &cipher, actor.org_id, person_id).await?;
-            audit::append(
-                &mut tx,
-                app.store.audit_key(),
-                app.now(),
-                event(actor, "person.contact_view", "person", person_id),
-            )
-            .await?;
+        if cases::may_see_person_field(&mut w, actor, person_id, FieldClass::Location).await? {
+            let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+            let v = read_contact(&mut w, &cipher, actor.org_id, person_id).await?;
+            w.audit(event(actor, "person.contact_view", "person", person_id));
             v
         } else {
             ContactView::Withheld
         };
-    tx.commit().await?;
+    w.commit().await?;
     Ok(view)
 }
 
@@ -111,12 +104,12 @@ pub async fn save_contact(
 ) -> Result<i64> {
     let details = form.parse()?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check(cases::person_decision(&mut tx, actor, Action::RecordWork, person_id).await?)?;
-    if !cases::may_see_person_field(&mut tx, actor, person_id, FieldClass::Location).await? {
+    let mut w = app.store.work(now).await?;
+    check(cases::person_decision(&mut w, actor, Action::RecordWork, person_id).await?)?;
+    if !cases::may_see_person_field(&mut w, actor, person_id, FieldClass::Location).await? {
         return Err(AppError::Forbidden);
     }
-    let current = contact::versions(&mut tx, actor.org_id, person_id)
+    let current = contact::versions(&mut w, actor.org_id, person_id)
         .await?
         .first()
         .map(|v| v.version)
@@ -130,10 +123,10 @@ pub async fn save_contact(
         });
     }
     let version = current + 1;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let json = serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
     let sealed = cipher.encrypt(&contact::place(person_id, version), &json)?;
-    match contact::insert(&mut tx, now, actor.org_id, person_id, version, sealed, actor.user_id).await {
+    match contact::insert(&mut w, now, actor.org_id, person_id, version, sealed, actor.user_id).await {
         Err(e) if e.is_unique_violation() => {
             return Err(AppError::Conflict {
                 field: None,
@@ -143,14 +136,8 @@ pub async fn save_contact(
         }
         other => other?,
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "person.contact_update", "person", person_id).detail("version", version),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "person.contact_update", "person", person_id).detail("version", version));
+    w.commit().await?;
     Ok(version)
 }
 
@@ -202,15 +189,15 @@ pub struct TimelineFilter {
 /// about the whole family) is dropped for someone behind the firewall.
 async fn visible_entries(
     app: &App,
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     actor: &Actor,
     case_id: Uuid,
 ) -> Result<Vec<EntryView>> {
-    let link = cases::link_to_case(tx, actor, case_id)
+    let link = cases::link_to_case(w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let roles = cases::roles_in_case(tx, case_id).await?;
-    let names: Vec<(Uuid, String)> = match cases::get(tx, actor, case_id).await? {
+    let roles = cases::roles_in_case(w, case_id).await?;
+    let names: Vec<(Uuid, String)> = match cases::get(w, actor, case_id).await? {
         Some(c) => c
             .members
             .iter()
@@ -219,7 +206,7 @@ async fn visible_entries(
         None => return Err(AppError::NotFound),
     };
     let all_roles: Vec<_> = roles.iter().map(|(_, r)| *r).collect();
-    let entries = timeline::for_case(tx, actor.org_id, case_id).await?;
+    let entries = timeline::for_case(w, actor.org_id, case_id).await?;
     let mut out = Vec::new();
     let mut cipher: Option<FieldCipher> = None;
     for e in entries {
@@ -235,7 +222,7 @@ async fn visible_entries(
             continue;
         }
         if cipher.is_none() {
-            cipher = Some(app.store.cipher(tx, actor.org_id).await?);
+            cipher = Some(app.store.cipher(w, actor.org_id).await?);
         }
         let c = cipher.as_ref().expect("set above");
         let versions = e
@@ -288,21 +275,15 @@ pub async fn view_timeline(
     case_id: Uuid,
     filter: &TimelineFilter,
 ) -> Result<Vec<EntryView>> {
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?)?;
-    let mut entries = visible_entries(app, &mut tx, actor, case_id).await?;
+    let mut w = app.work().await?;
+    check(cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
+    let mut entries = visible_entries(app, &mut w, actor, case_id).await?;
     entries.retain(|e| {
         filter.person_id.is_none_or(|p| e.person_id == Some(p))
             && filter.kind.is_none_or(|k| e.kind == k)
     });
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
-        event(actor, "case.timeline_view", "case", case_id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "case.timeline_view", "case", case_id));
+    w.commit().await?;
     Ok(entries)
 }
 
@@ -313,34 +294,28 @@ pub async fn view_entry(
     case_id: Uuid,
     entry_id: Uuid,
 ) -> Result<EntryView> {
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?)?;
-    let entry = visible_entries(app, &mut tx, actor, case_id)
+    let mut w = app.work().await?;
+    check(cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
+    let entry = visible_entries(app, &mut w, actor, case_id)
         .await?
         .into_iter()
         .find(|e| e.id == entry_id)
         .ok_or(AppError::NotFound)?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
-        event(actor, "case.entry_view", "case", case_id).detail("entry", entry_id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "case.entry_view", "case", case_id).detail("entry", entry_id));
+    w.commit().await?;
     Ok(entry)
 }
 
 /// Check the person an entry is about belongs to the case, and that the writer may see entries
 /// of this sensitivity about them (nobody writes what they could not read back).
 async fn check_subject(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     actor: &Actor,
     case_id: Uuid,
     form: &EntryForm,
     sensitivity: Sensitivity,
 ) -> Result<Option<Uuid>> {
-    let roles = cases::roles_in_case(tx, case_id).await?;
+    let roles = cases::roles_in_case(w, case_id).await?;
     let person = if form.person_id.trim().is_empty() {
         None
     } else {
@@ -364,7 +339,7 @@ async fn check_subject(
             .collect(),
         None => roles.iter().map(|(_, r)| *r).collect(),
     };
-    let link = cases::link_to_case(tx, actor, case_id)
+    let link = cases::link_to_case(w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !may_see_field(&link, &subject, sensitivity.class()) {
@@ -385,23 +360,23 @@ async fn check_subject(
 /// Add a note, contact or key event. Sending the same form twice saves it once.
 pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm) -> Result<Uuid> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
+    let mut w = app.store.work(now).await?;
+    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
         kind: SubmissionKind::TimelineEntry,
         target_id: Some(case_id),
     };
-    let id = match submission::claim(&mut tx, now, scope, &form.submission_key, form).await? {
+    let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
         Once::Replay(existing) => return Ok(existing),
         Once::New(id) => id,
     };
-    let opened = earliest_start(&mut tx, actor, case_id).await?;
+    let opened = earliest_start(&mut w, actor, case_id).await?;
     let mut invalid = Invalid::default();
     let parsed = form.parse(now, opened);
     let subject = match Sensitivity::parse(&form.sensitivity) {
-        Some(s) => match check_subject(&mut tx, actor, case_id, form, s).await {
+        Some(s) => match check_subject(&mut w, actor, case_id, form, s).await {
             Ok(p) => Some(p),
             Err(AppError::Invalid(i)) => {
                 invalid.0.extend(i.0);
@@ -421,9 +396,9 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
     };
     invalid.into_result()?;
     let person_id = subject.flatten();
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     timeline::insert_entry(
-        &mut tx,
+        &mut w,
         now,
         timeline::NewEntry {
             id,
@@ -438,7 +413,7 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
     )
     .await?;
     timeline::insert_version(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         id,
@@ -450,16 +425,12 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
         actor.user_id,
     )
     .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "case.entry_add", "case", case_id)
             .detail("entry", id)
             .detail("kind", input.kind.code()),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(id)
 }
 
@@ -472,9 +443,9 @@ pub async fn correct_entry(
     form: &EntryForm,
 ) -> Result<i64> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
-    let entry = visible_entries(app, &mut tx, actor, case_id)
+    let mut w = app.store.work(now).await?;
+    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    let entry = visible_entries(app, &mut w, actor, case_id)
         .await?
         .into_iter()
         .find(|e| e.id == entry_id)
@@ -491,12 +462,12 @@ pub async fn correct_entry(
         sensitivity: entry.sensitivity.code().into(),
         ..form.clone()
     };
-    let opened = earliest_start(&mut tx, actor, case_id).await?;
+    let opened = earliest_start(&mut w, actor, case_id).await?;
     let input = form.parse(now, opened)?;
     let version = entry.current().version + 1;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let inserted = timeline::insert_version(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         entry_id,
@@ -517,16 +488,12 @@ pub async fn correct_entry(
         }
         other => other?,
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "case.entry_correct", "case", case_id)
             .detail("entry", entry_id)
             .detail("version", version),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(version)
 }
 
@@ -539,11 +506,11 @@ pub async fn withdraw_entry(
     reason: &str,
 ) -> Result<()> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    match cases::case_decision(&mut tx, actor, Action::WithdrawEntry, case_id).await? {
+    let mut w = app.store.work(now).await?;
+    match cases::case_decision(&mut w, actor, Action::WithdrawEntry, case_id).await? {
         Decision::Allow => {}
         // Someone who may open the case but not withdraw is told so; others learn nothing.
-        _ if cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?
+        _ if cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
             == Decision::Allow =>
         {
             return Err(AppError::Forbidden)
@@ -563,14 +530,14 @@ pub async fn withdraw_entry(
             "The reason must be 2,000 characters or fewer",
         ));
     }
-    visible_entries(app, &mut tx, actor, case_id)
+    visible_entries(app, &mut w, actor, case_id)
         .await?
         .into_iter()
         .find(|e| e.id == entry_id)
         .ok_or(AppError::NotFound)?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     if !timeline::withdraw(
-        &mut tx,
+        &mut w,
         now,
         entry_id,
         actor.user_id,
@@ -583,14 +550,8 @@ pub async fn withdraw_entry(
             message: "This entry has already been withdrawn".into(),
         });
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "case.entry_withdraw", "case", case_id).detail("entry", entry_id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "case.entry_withdraw", "case", case_id).detail("entry", entry_id));
+    w.commit().await?;
     Ok(())
 }
 
@@ -624,10 +585,10 @@ pub async fn allocatable_workers(app: &App, actor: &Actor) -> Result<Vec<StaffMe
         .collect())
 }
 
-async fn check_allocate(tx: &mut Tx, actor: &Actor, case_id: Uuid) -> Result<()> {
-    match cases::case_decision(tx, actor, Action::Allocate, case_id).await? {
+async fn check_allocate(w: &mut UnitOfWork, actor: &Actor, case_id: Uuid) -> Result<()> {
+    match cases::case_decision(w, actor, Action::Allocate, case_id).await? {
         Decision::Allow => Ok(()),
-        _ if cases::case_decision(tx, actor, Action::ViewCaseRecord, case_id).await?
+        _ if cases::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
             == Decision::Allow =>
         {
             Err(AppError::Forbidden)
@@ -645,11 +606,11 @@ pub async fn allocate(
     person: &str,
 ) -> Result<()> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check_allocate(&mut tx, actor, case_id).await?;
+    let mut w = app.store.work(now).await?;
+    check_allocate(&mut w, actor, case_id).await?;
     let mut invalid = Invalid::default();
     let worker = match hearth_domain::ids::parse_id(worker) {
-        Some(w) => match hearth_store::users::get(&mut tx, actor.org_id, w).await? {
+        Some(id) => match hearth_store::users::get(&mut w, actor.org_id, id).await? {
             Some(u) if u.role.holds_caseload() && !u.is_disabled() => Some(u),
             _ => None,
         },
@@ -662,7 +623,7 @@ pub async fn allocate(
         None
     } else {
         let p = hearth_domain::ids::parse_id(person);
-        let members = cases::roles_in_case(&mut tx, case_id).await?;
+        let members = cases::roles_in_case(&mut w, case_id).await?;
         match p.filter(|p| members.iter().any(|(id, _)| id == p)) {
             Some(p) => Some(p),
             None => {
@@ -673,14 +634,14 @@ pub async fn allocate(
     };
     invalid.into_result()?;
     let worker = worker.expect("checked");
-    if cases::is_allocated(&mut tx, case_id, worker.id, person).await? {
+    if cases::is_allocated(&mut w, case_id, worker.id, person).await? {
         return Err(AppError::Conflict {
             field: Some("worker_id"),
             message: format!("{} is already allocated to that", worker.display_name),
         });
     }
     cases::allocate(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         case_id,
@@ -693,8 +654,8 @@ pub async fn allocate(
     if let Some(p) = person {
         ev = ev.detail("person", p);
     }
-    audit::append(&mut tx, app.store.audit_key(), now, ev).await?;
-    tx.commit().await?;
+    w.audit(ev);
+    w.commit().await?;
     Ok(())
 }
 
@@ -707,19 +668,13 @@ pub async fn end_allocation(
     person: Option<Uuid>,
 ) -> Result<()> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check_allocate(&mut tx, actor, case_id).await?;
-    if !cases::end_allocation(&mut tx, now, case_id, worker, person).await? {
+    let mut w = app.store.work(now).await?;
+    check_allocate(&mut w, actor, case_id).await?;
+    if !cases::end_allocation(&mut w, now, case_id, worker, person).await? {
         return Err(AppError::NotFound);
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "case.deallocate", "case", case_id).detail("worker", worker),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "case.deallocate", "case", case_id).detail("worker", worker));
+    w.commit().await?;
     Ok(())
 }
 
@@ -732,8 +687,8 @@ pub async fn close_case(
     note: &str,
 ) -> Result<()> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check_allocate(&mut tx, actor, case_id).await?;
+    let mut w = app.store.work(now).await?;
+    check_allocate(&mut w, actor, case_id).await?;
     let Some((_, label)) = app.exit_reasons.iter().find(|(c, _)| c == reason.trim()) else {
         return Err(AppError::invalid(
             "exit_reason",
@@ -746,7 +701,7 @@ pub async fn close_case(
             "Must be 5,000 characters or fewer",
         ));
     }
-    if !cases::close(&mut tx, now, case_id).await? {
+    if !cases::close(&mut w, now, case_id).await? {
         return Err(AppError::Conflict {
             field: None,
             message: "This case is already closed".into(),
@@ -758,9 +713,9 @@ pub async fn close_case(
     } else {
         format!("Case closed: {label}. {}", note.trim())
     };
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     timeline::record_event(
-        &mut tx,
+        &mut w,
         &cipher,
         now,
         actor.org_id,
@@ -772,14 +727,8 @@ pub async fn close_case(
         &key,
     )
     .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "case.close", "case", case_id).detail("exit_reason", reason.trim()),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "case.close", "case", case_id).detail("exit_reason", reason.trim()));
+    w.commit().await?;
     Ok(())
 }
 
@@ -988,15 +937,15 @@ fn stored_details(
 }
 
 pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<PersonDetailsView> {
-    let mut tx = app.store.begin().await?;
-    check(cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, id).await?)?;
-    let stored = hearth_store::people::get(&mut tx, actor.org_id, id)
+    let mut w = app.work().await?;
+    check(cases::person_decision(&mut w, actor, Action::ViewCaseRecord, id).await?)?;
+    let stored = hearth_store::people::get(&mut w, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     // Other names, date of birth, gender and language are facts about the person: behind the
     // firewall a victim or child is a name and a role, nothing more, and nothing is decrypted.
-    if !cases::may_see_person_field(&mut tx, actor, id, FieldClass::Ordinary).await? {
-        tx.commit().await?;
+    if !cases::may_see_person_field(&mut w, actor, id, FieldClass::Ordinary).await? {
+        w.commit().await?;
         return Ok(PersonDetailsView {
             details: hearth_domain::person::PersonDetails {
                 given_name: stored.given_name.clone(),
@@ -1010,12 +959,12 @@ pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<Person
         });
     }
     let equality_shown =
-        cases::may_see_person_field(&mut tx, actor, id, FieldClass::Sensitive).await?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+        cases::may_see_person_field(&mut w, actor, id, FieldClass::Sensitive).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let mut details = stored_details(&cipher, id, &stored)?;
     let mut earlier = Vec::new();
     for (version, at, by, sealed) in
-        hearth_store::people::versions(&mut tx, actor.org_id, id).await?
+        hearth_store::people::versions(&mut w, actor.org_id, id).await?
     {
         let json = cipher.decrypt(&hearth_store::people::snapshot_place(id, version), &sealed)?;
         let mut then: hearth_domain::person::PersonDetails =
@@ -1028,15 +977,9 @@ pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<Person
     if !equality_shown {
         details.equality = Default::default();
     } else {
-        audit::append(
-            &mut tx,
-            app.store.audit_key(),
-            app.now(),
-            event(actor, "person.equality_view", "person", id),
-        )
-        .await?;
+        w.audit(event(actor, "person.equality_view", "person", id));
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(PersonDetailsView {
         details,
         version: stored.version,
@@ -1055,14 +998,14 @@ pub async fn update_person(
     form: &hearth_domain::person::PersonForm,
 ) -> Result<i64> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check(cases::person_decision(&mut tx, actor, Action::RecordWork, id).await?)?;
-    if !cases::may_see_person_field(&mut tx, actor, id, FieldClass::Ordinary).await? {
+    let mut w = app.store.work(now).await?;
+    check(cases::person_decision(&mut w, actor, Action::RecordWork, id).await?)?;
+    if !cases::may_see_person_field(&mut w, actor, id, FieldClass::Ordinary).await? {
         return Err(AppError::Forbidden);
     }
     // Validated after the access check, so a refusal never depends on what was sent.
     let new = form.parse(now)?;
-    let stored = hearth_store::people::get(&mut tx, actor.org_id, id)
+    let stored = hearth_store::people::get(&mut w, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if stored.version != form.based_on {
@@ -1071,10 +1014,9 @@ pub async fn update_person(
             message: "Someone else changed these details while you were editing. Nothing was saved. Check them and make your change again.".into(),
         });
     }
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let old = stored_details(&cipher, id, &stored)?;
-    let equality = if cases::may_see_person_field(&mut tx, actor, id, FieldClass::Sensitive).await?
-    {
+    let equality = if cases::may_see_person_field(&mut w, actor, id, FieldClass::Sensitive).await? {
         new.equality.clone()
     } else {
         old.equality.clone()
@@ -1093,7 +1035,7 @@ pub async fn update_person(
         &snapshot,
     )?;
     let saved = hearth_store::people::update(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         id,
@@ -1119,14 +1061,8 @@ pub async fn update_person(
                 .into(),
         });
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "person.update", "person", id).detail("version", next),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "person.update", "person", id).detail("version", next));
+    w.commit().await?;
     Ok(next)
 }
 
@@ -1174,11 +1110,11 @@ pub async fn add_member(
     if role.is_none() {
         invalid.push("role", "Choose their role in this case from the list");
     }
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
+    let mut w = app.store.work(now).await?;
+    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
     invalid.into_result()?;
     if let Some(role) = role {
-        refuse_role_behind_firewall(&mut tx, actor, case_id, &[role]).await?;
+        refuse_role_behind_firewall(&mut w, actor, case_id, &[role]).await?;
     }
     let (given, family, role) = (
         given.expect("checked"),
@@ -1187,7 +1123,7 @@ pub async fn add_member(
     );
     let dob = dob.map(|d| d.to_string());
     let person = cases::insert_person(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         given.as_str(),
@@ -1195,17 +1131,13 @@ pub async fn add_member(
         dob.as_deref(),
     )
     .await?;
-    cases::add_member(&mut tx, now, actor.org_id, case_id, person, role).await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    cases::add_member(&mut w, now, actor.org_id, case_id, person, role).await?;
+    w.audit(
         event(actor, "case.member_add", "case", case_id)
             .detail("person", person)
             .detail("role", role.code()),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(person)
 }
 
@@ -1219,9 +1151,9 @@ pub async fn add_relationship(
     to: &str,
 ) -> Result<()> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
-    let members = cases::roles_in_case(&mut tx, case_id).await?;
+    let mut w = app.store.work(now).await?;
+    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    let members = cases::roles_in_case(&mut w, case_id).await?;
     let member =
         |s: &str| hearth_domain::ids::parse_id(s).filter(|p| members.iter().any(|(id, _)| id == p));
     let mut invalid = Invalid::default();
@@ -1242,13 +1174,13 @@ pub async fn add_relationship(
         invalid.push("to_person", "Choose two different people");
     }
     invalid.into_result()?;
-    refuse_behind_firewall(&mut tx, actor, case_id, &[from, to]).await?;
+    refuse_behind_firewall(&mut w, actor, case_id, &[from, to]).await?;
     let r = cases::Relationship {
         from_person: from.expect("checked"),
         kind: kind.to_string(),
         to_person: to.expect("checked"),
     };
-    match cases::add_relationship(&mut tx, now, actor.org_id, case_id, &r, actor.user_id).await {
+    match cases::add_relationship(&mut w, now, actor.org_id, case_id, &r, actor.user_id).await {
         Err(e) if e.is_unique_violation() => {
             return Err(AppError::Conflict {
                 field: Some("kind"),
@@ -1257,14 +1189,8 @@ pub async fn add_relationship(
         }
         other => other?,
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "case.relationship_add", "case", case_id).detail("kind", kind),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "case.relationship_add", "case", case_id).detail("kind", kind));
+    w.commit().await?;
     Ok(())
 }
 
@@ -1292,28 +1218,28 @@ fn subject_roles(
 /// Agencies on a case the user may see: a victim's or child's (their school, their GP) are
 /// location data, behind the firewall.
 pub async fn agencies(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<AgencyView>> {
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?)?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
-    let out = agencies_in(&mut tx, &cipher, actor, case_id).await?;
-    tx.commit().await?;
+    let mut w = app.work().await?;
+    check(cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let out = agencies_in(&mut w, &cipher, actor, case_id).await?;
+    w.commit().await?;
     Ok(out)
 }
 
 /// The agencies on a case the actor may see, within a use case that has already checked the
 /// actor may open the case.
 pub(crate) async fn agencies_in(
-    tx: &mut hearth_store::Tx,
+    w: &mut hearth_store::UnitOfWork,
     cipher: &hearth_store::FieldCipher,
     actor: &Actor,
     case_id: Uuid,
 ) -> Result<Vec<AgencyView>> {
-    let link = cases::link_to_case(tx, actor, case_id)
+    let link = cases::link_to_case(w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let roles = cases::roles_in_case(tx, case_id).await?;
+    let roles = cases::roles_in_case(w, case_id).await?;
     let mut out = Vec::new();
-    for (id, person, sealed) in cases::agencies(tx, case_id).await? {
+    for (id, person, sealed) in cases::agencies(w, case_id).await? {
         if !hearth_domain::access::may_see_field(
             &link,
             &subject_roles(&roles, person),
@@ -1339,9 +1265,9 @@ pub async fn add_agency(
     form: &hearth_domain::family::AgencyForm,
 ) -> Result<Uuid> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
-    let roles = cases::roles_in_case(&mut tx, case_id).await?;
+    let mut w = app.store.work(now).await?;
+    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    let roles = cases::roles_in_case(&mut w, case_id).await?;
     let mut invalid = match form.parse() {
         Ok(_) => Invalid::default(),
         Err(i) => i,
@@ -1361,7 +1287,7 @@ pub async fn add_agency(
     };
     invalid.into_result()?;
     let agency = form.parse()?;
-    let link = cases::link_to_case(&mut tx, actor, case_id)
+    let link = cases::link_to_case(&mut w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !hearth_domain::access::may_see_field(
@@ -1374,10 +1300,10 @@ pub async fn add_agency(
             "You can record agencies only for the people you work with",
         ));
     }
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let json = serde_json::to_string(&agency).map_err(|e| AppError::Internal(e.to_string()))?;
     let id = cases::add_agency(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         case_id,
@@ -1386,14 +1312,8 @@ pub async fn add_agency(
         actor.user_id,
     )
     .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "case.agency_add", "case", case_id).detail("agency", id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "case.agency_add", "case", case_id).detail("agency", id));
+    w.commit().await?;
     Ok(id)
 }
 
@@ -1407,9 +1327,9 @@ pub async fn close_involvement(
     reason: &str,
 ) -> Result<()> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check_allocate(&mut tx, actor, case_id).await?;
-    let roles = cases::roles_in_case(&mut tx, case_id).await?;
+    let mut w = app.store.work(now).await?;
+    check_allocate(&mut w, actor, case_id).await?;
+    let roles = cases::roles_in_case(&mut w, case_id).await?;
     let mut invalid = Invalid::default();
     let person =
         hearth_domain::ids::parse_id(person).filter(|p| roles.iter().any(|(id, _)| id == p));
@@ -1429,7 +1349,7 @@ pub async fn close_involvement(
     }
     invalid.into_result()?;
     let (person, label) = (person.expect("checked"), label.expect("checked"));
-    if !cases::close_involvement(&mut tx, now, case_id, person, reason.trim()).await? {
+    if !cases::close_involvement(&mut w, now, case_id, person, reason.trim()).await? {
         return Err(AppError::Conflict {
             field: None,
             message: "Their involvement is already closed".into(),
@@ -1439,10 +1359,10 @@ pub async fn close_involvement(
         "involvement-closed-{case_id}-{person}-{}",
         now.unix_timestamp()
     );
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let body = format!("Involvement closed: {label}.");
     timeline::record_event(
-        &mut tx,
+        &mut w,
         &cipher,
         now,
         actor.org_id,
@@ -1454,16 +1374,12 @@ pub async fn close_involvement(
         &key,
     )
     .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "case.involvement_close", "case", case_id)
             .detail("person", person)
             .detail("exit_reason", reason.trim()),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(())
 }
 
@@ -1476,9 +1392,9 @@ async fn add_role(
     role: &str,
 ) -> Result<Uuid> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check(cases::case_decision(&mut tx, actor, Action::RecordWork, case_id).await?)?;
-    let roles = cases::roles_in_case(&mut tx, case_id).await?;
+    let mut w = app.store.work(now).await?;
+    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    let roles = cases::roles_in_case(&mut w, case_id).await?;
     let mut invalid = Invalid::default();
     let person =
         hearth_domain::ids::parse_id(person).filter(|p| roles.iter().any(|(id, _)| id == p));
@@ -1491,43 +1407,39 @@ async fn add_role(
     }
     invalid.into_result()?;
     let (person, role) = (person.expect("checked"), role.expect("checked"));
-    refuse_behind_firewall(&mut tx, actor, case_id, &[Some(person)]).await?;
+    refuse_behind_firewall(&mut w, actor, case_id, &[Some(person)]).await?;
     let mut with_new: Vec<_> = roles
         .iter()
         .filter(|(id, _)| *id == person)
         .map(|(_, r)| *r)
         .collect();
     with_new.push(role);
-    refuse_role_behind_firewall(&mut tx, actor, case_id, &with_new).await?;
+    refuse_role_behind_firewall(&mut w, actor, case_id, &with_new).await?;
     if roles.iter().any(|(id, r)| *id == person && *r == role) {
         return Err(AppError::Conflict {
             field: Some("role"),
             message: "They already have that role in this case".into(),
         });
     }
-    cases::add_member(&mut tx, now, actor.org_id, case_id, person, role).await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    cases::add_member(&mut w, now, actor.org_id, case_id, person, role).await?;
+    w.audit(
         event(actor, "case.member_add", "case", case_id)
             .detail("person", person)
             .detail("role", role.code()),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(person)
 }
 
 /// Refuse a change about anyone here who is behind the firewall for this user: of a victim or
 /// child, a worker with the person causing harm changes nothing, not even their name.
 async fn refuse_behind_firewall(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     actor: &Actor,
     case_id: Uuid,
     people: &[Option<Uuid>],
 ) -> Result<()> {
-    let access = cases::access_to_cases(tx, actor, &[case_id])
+    let access = cases::access_to_cases(w, actor, &[case_id])
         .await?
         .remove(&case_id)
         .ok_or(AppError::NotFound)?;
@@ -1543,12 +1455,12 @@ async fn refuse_behind_firewall(
 
 /// Refuse adding someone with these roles if they would be behind the firewall for this user.
 async fn refuse_role_behind_firewall(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     actor: &Actor,
     case_id: Uuid,
     roles: &[hearth_domain::access::CaseRole],
 ) -> Result<()> {
-    let link = cases::link_to_case(tx, actor, case_id)
+    let link = cases::link_to_case(w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !may_see_field(&link, roles, FieldClass::Ordinary) {
@@ -1561,8 +1473,8 @@ async fn refuse_role_behind_firewall(
 }
 
 /// Work on a case can start when its first referral arrived, which may be before triage opened it.
-async fn earliest_start(tx: &mut Tx, actor: &Actor, case_id: Uuid) -> Result<Timestamp> {
-    let opened = cases::get(tx, actor, case_id)
+async fn earliest_start(w: &mut UnitOfWork, actor: &Actor, case_id: Uuid) -> Result<Timestamp> {
+    let opened = cases::get(w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?
         .summary
@@ -1570,7 +1482,7 @@ async fn earliest_start(tx: &mut Tx, actor: &Actor, case_id: Uuid) -> Result<Tim
     let referred: Option<i64> =
         sqlx::query_scalar("SELECT MIN(received_at) FROM referrals WHERE case_id = $1")
             .bind(case_id.to_string())
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut **w)
             .await?;
     Ok(referred
         .map(hearth_domain::clock::from_unix)

@@ -11,7 +11,7 @@ use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit::AuditEvent;
 use hearth_store::cases::{self, CaseSummary};
 use hearth_store::safety_plans;
 use std::collections::HashMap;
@@ -35,8 +35,8 @@ pub async fn with_standings(
     let now = app.now();
     let today = uk_today(now);
     let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
-    let mut tx = app.store.begin().await?;
-    let access = cases::access_to_cases(&mut tx, actor, &ids).await?;
+    let mut w = app.store.work(now).await?;
+    let access = cases::access_to_cases(&mut w, actor, &ids).await?;
     let open: Vec<&CaseSummary> = list
         .iter()
         .filter(|c| {
@@ -52,15 +52,15 @@ pub async fn with_standings(
         .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
         .map(|m| m.person_id)
         .collect();
-    let mut risk = crate::risk::facts_for(&mut tx, actor.org_id, &victims).await?;
+    let mut risk = crate::risk::facts_for(&mut w, actor.org_id, &victims).await?;
     let mut reviews: HashMap<Uuid, Vec<safety_plans::Review>> = HashMap::new();
-    for r in safety_plans::reviews_in_cases(&mut tx, actor.org_id, &open_ids).await? {
+    for r in safety_plans::reviews_in_cases(&mut w, actor.org_id, &open_ids).await? {
         reviews.entry(r.case_id).or_default().push(r);
     }
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let mut actions: HashMap<Uuid, Vec<crate::marac::ActionView>> = HashMap::new();
-    for a in crate::marac::open_actions_in_cases(&mut tx, &cipher, actor.org_id, &open_ids, today)
-        .await?
+    for a in
+        crate::marac::open_actions_in_cases(&mut w, &cipher, actor.org_id, &open_ids, today).await?
     {
         actions.entry(a.case_id).or_default().push(a);
     }
@@ -176,18 +176,14 @@ pub async fn with_standings(
             }
         }
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         AuditEvent::new("due.view", "user")
             .org(actor.org_id)
             .actor(actor.user_id)
             .entity(actor.user_id)
             .detail("cases", list.len()),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     sort(&mut items);
     Ok(items)
 }

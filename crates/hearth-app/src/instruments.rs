@@ -5,20 +5,19 @@ use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::instrument::{self, Instrument, Kind};
-use hearth_store::audit;
 use hearth_store::risk::{self as store, StoredInstrument};
-use hearth_store::Tx;
+use hearth_store::UnitOfWork;
 use uuid::Uuid;
 
 /// Make sure every organisation has the shipped definitions (for databases created before
 /// they existed). Safe to run at every start.
 pub async fn install_shipped_everywhere(app: &App) -> Result<usize> {
-    let mut tx = app.store.begin().await?;
+    let mut w = app.work().await?;
     let mut added = 0;
-    for org in hearth_store::orgs::list(&mut tx).await? {
-        added += store::install_shipped(&mut tx, app.now(), org.id).await?;
+    for org in hearth_store::orgs::list(&mut w).await? {
+        added += store::install_shipped(&mut w, app.now(), org.id).await?;
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(added)
 }
 
@@ -30,24 +29,33 @@ pub fn open(stored: &StoredInstrument) -> Result<Instrument> {
 }
 
 /// The current version of one instrument.
-pub async fn current(tx: &mut Tx, org_id: Uuid, key: &str) -> Result<Instrument> {
-    let stored = store::instrument_version(tx, org_id, key, None)
+pub async fn current(w: &mut UnitOfWork, org_id: Uuid, key: &str) -> Result<Instrument> {
+    let stored = store::instrument_version(w, org_id, key, None)
         .await?
         .ok_or_else(|| AppError::invalid("instrument", "Choose a checklist from the list"))?;
     open(&stored)
 }
 
 /// The version answers were given on.
-pub async fn version(tx: &mut Tx, org_id: Uuid, key: &str, version: i64) -> Result<Instrument> {
-    let stored = store::instrument_version(tx, org_id, key, Some(version))
+pub async fn version(
+    w: &mut UnitOfWork,
+    org_id: Uuid,
+    key: &str,
+    version: i64,
+) -> Result<Instrument> {
+    let stored = store::instrument_version(w, org_id, key, Some(version))
         .await?
         .ok_or_else(|| AppError::Internal(format!("instrument {key} v{version} is missing")))?;
     open(&stored)
 }
 
 /// The current version of every instrument of a kind.
-pub async fn current_of_kind(tx: &mut Tx, org_id: Uuid, kind: Kind) -> Result<Vec<Instrument>> {
-    store::current_instruments(tx, org_id)
+pub async fn current_of_kind(
+    w: &mut UnitOfWork,
+    org_id: Uuid,
+    kind: Kind,
+) -> Result<Vec<Instrument>> {
+    store::current_instruments(w, org_id)
         .await?
         .iter()
         .filter(|s| s.kind == kind.code())
@@ -108,8 +116,8 @@ pub async fn load(app: &App, by: By<'_>, file: &str, src: &str) -> Result<Instru
     let def =
         instrument::parse(file, src).map_err(|e| AppError::invalid("definition", e.to_string()))?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    if let Some(newest) = store::instrument_version(&mut tx, org_id, &def.key, None).await? {
+    let mut w = app.store.work(now).await?;
+    if let Some(newest) = store::instrument_version(&mut w, org_id, &def.key, None).await? {
         if def.version <= newest.version {
             return Err(AppError::invalid(
                 "definition",
@@ -134,7 +142,7 @@ pub async fn load(app: &App, by: By<'_>, file: &str, src: &str) -> Result<Instru
         }
     }
     store::insert_instrument(
-        &mut tx,
+        &mut w,
         now,
         org_id,
         &def.key,
@@ -146,16 +154,12 @@ pub async fn load(app: &App, by: By<'_>, file: &str, src: &str) -> Result<Instru
         by.actor_id(),
     )
     .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         by.event("instrument.load", "organisation", org_id)
             .detail("instrument", &def.key)
             .detail("version", def.version),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(def)
 }
 

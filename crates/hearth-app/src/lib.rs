@@ -109,6 +109,11 @@ impl App {
     pub fn now(&self) -> Timestamp {
         self.clock.now()
     }
+
+    /// Begin one action's unit of work, now.
+    pub async fn work(&self) -> Result<hearth_store::UnitOfWork> {
+        Ok(self.store.work(self.now()).await?)
+    }
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

@@ -18,9 +18,8 @@ use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
-use hearth_store::audit;
 use hearth_store::marac::{self as store, Referral};
-use hearth_store::{cases, contact, timeline, Tx};
+use hearth_store::{cases, contact, timeline, UnitOfWork};
 use serde::Serialize;
 use time::Date;
 use uuid::Uuid;
@@ -76,17 +75,17 @@ pub fn coordinates(actor: &Actor) -> bool {
 
 /// May the actor read what was sent to MARAC about this person: as coordinator, or as someone
 /// who may see the person's location-class data?
-async fn may_read(tx: &mut Tx, actor: &Actor, person_id: Uuid) -> Result<bool> {
+async fn may_read(w: &mut UnitOfWork, actor: &Actor, person_id: Uuid) -> Result<bool> {
     if coordinates(actor) {
         return Ok(true);
     }
-    check(cases::person_decision(tx, actor, Action::ViewCaseRecord, person_id).await?)?;
-    Ok(cases::may_see_person_field(tx, actor, person_id, FieldClass::Location).await?)
+    check(cases::person_decision(w, actor, Action::ViewCaseRecord, person_id).await?)?;
+    Ok(cases::may_see_person_field(w, actor, person_id, FieldClass::Location).await?)
 }
 
 /// Earlier MARAC dates of this person: the dates of meetings that heard them.
-async fn heard_dates(tx: &mut Tx, org_id: Uuid, person_id: Uuid) -> Result<Vec<Date>> {
-    Ok(store::referrals_for_person(tx, org_id, person_id)
+async fn heard_dates(w: &mut UnitOfWork, org_id: Uuid, person_id: Uuid) -> Result<Vec<Date>> {
+    Ok(store::referrals_for_person(w, org_id, person_id)
         .await?
         .iter()
         .filter_map(|r| r.meeting_on)
@@ -146,19 +145,19 @@ pub(crate) fn describe_contact(c: &ContactDetails) -> String {
 pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Proposal> {
     let now = app.now();
     let today = uk_today(now);
-    let mut tx = app.store.begin().await?;
-    let (case_id, _) = work_case(&mut tx, actor, person_id, FieldClass::Location).await?;
-    let record = cases::get(&mut tx, actor, case_id)
+    let mut w = app.store.work(now).await?;
+    let (case_id, _) = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
+    let record = cases::get(&mut w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let person_name = record
         .members
         .iter()
         .find(|m| m.person_id == person_id)
         .map(|m| format!("{} {}", m.given_name, m.family_name))
         .unwrap_or_default();
-    let safe_contact = match contact::versions(&mut tx, actor.org_id, person_id)
+    let safe_contact = match contact::versions(&mut w, actor.org_id, person_id)
         .await?
         .first()
     {
@@ -214,7 +213,7 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
     // A child's school is recorded on the case as an agency about them, shown only as far as
     // the firewall lets this user see it; the newest one is where they are now.
     let mut schools: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
-    for a in crate::casework::agencies_in(&mut tx, &cipher, actor, case_id).await? {
+    for a in crate::casework::agencies_in(&mut w, &cipher, actor, case_id).await? {
         if let Some(child) = a.person_id {
             if a.agency.agency == "school" && !a.agency.name.trim().is_empty() {
                 schools.insert(child, a.agency.name);
@@ -232,7 +231,7 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
             relationship: relationship_to(m.person_id),
         })
         .collect();
-    let f = facts(&mut tx, actor.org_id, person_id).await?;
+    let f = facts(&mut w, actor.org_id, person_id).await?;
     let proposed = f.marac_proposed(today);
     let mut summary = String::new();
     if let Some(a) = &f.latest {
@@ -257,15 +256,9 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
         ));
     }
     let repeat_dates =
-        rules::repeat_of(&heard_dates(&mut tx, actor.org_id, person_id).await?, today);
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "person.marac_prefill", "person", person_id),
-    )
-    .await?;
-    tx.commit().await?;
+        rules::repeat_of(&heard_dates(&mut w, actor.org_id, person_id).await?, today);
+    w.audit(event(actor, "person.marac_prefill", "person", person_id));
+    w.commit().await?;
     let mut criteria: Vec<String> = proposed.iter().map(|c| c.code().to_string()).collect();
     if !repeat_dates.is_empty() {
         criteria.push(Criterion::Repeat.code().into());
@@ -297,8 +290,8 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
 pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralForm) -> Result<Uuid> {
     let now = app.now();
     let today = uk_today(now);
-    let mut tx = app.store.begin().await?;
-    let (case_id, role) = work_case(&mut tx, actor, person_id, FieldClass::Location).await?;
+    let mut w = app.store.work(now).await?;
+    let (case_id, role) = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
     if role != CaseRole::VictimSurvivor {
         return Err(AppError::invalid(
             "person_id",
@@ -311,18 +304,18 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
         kind: SubmissionKind::MaracReferral,
         target_id: Some(person_id),
     };
-    let id = match submission::claim(&mut tx, now, scope, &form.submission_key, form).await? {
+    let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
         Once::Replay(existing) => return Ok(existing),
         Once::New(id) => id,
     };
     let repeat_dates =
-        rules::repeat_of(&heard_dates(&mut tx, actor.org_id, person_id).await?, today);
+        rules::repeat_of(&heard_dates(&mut w, actor.org_id, person_id).await?, today);
     let checked = form.parse(!repeat_dates.is_empty())?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let sealed =
         serde_json::to_string(&checked.details).map_err(|e| AppError::Internal(e.to_string()))?;
     store::insert_referral(
-        &mut tx,
+        &mut w,
         now,
         store::NewReferral {
             id,
@@ -349,7 +342,7 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
     }
     body.push('.');
     timeline::record_event_as(
-        &mut tx,
+        &mut w,
         &cipher,
         now,
         (actor.org_id, case_id, Some(person_id)),
@@ -361,17 +354,13 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
     )
     .await?;
     let criteria: Vec<&str> = checked.criteria.iter().map(|c| c.code()).collect();
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "marac.refer", "person", person_id)
             .detail("referral", id)
             .detail("criteria", criteria.join(","))
             .detail("repeat", !repeat_dates.is_empty()),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(id)
 }
 
@@ -425,11 +414,11 @@ pub struct ReferralView {
     pub can_update_actions: bool,
 }
 
-async fn referral_in_scope(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Referral> {
-    let r = store::referral_by_id(tx, actor.org_id, id)
+async fn referral_in_scope(w: &mut UnitOfWork, actor: &Actor, id: Uuid) -> Result<Referral> {
+    let r = store::referral_by_id(w, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !may_read(tx, actor, r.person_id).await? {
+    if !may_read(w, actor, r.person_id).await? {
         return Err(AppError::Forbidden);
     }
     Ok(r)
@@ -438,13 +427,13 @@ async fn referral_in_scope(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Refer
 pub async fn view_referral(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
     let now = app.now();
     let today = uk_today(now);
-    let mut tx = app.store.begin().await?;
-    let r = referral_in_scope(&mut tx, actor, id).await?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let mut w = app.store.work(now).await?;
+    let r = referral_in_scope(&mut w, actor, id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let details: ReferralDetails =
         serde_json::from_str(&cipher.decrypt(&store::details_place(r.id), &r.sealed)?)
             .map_err(|e| AppError::Internal(format!("MARAC referral: {e}")))?;
-    let actions = store::actions_for_case(&mut tx, actor.org_id, r.case_id)
+    let actions = store::actions_for_case(&mut w, actor.org_id, r.case_id)
         .await?
         .iter()
         .filter(|a| a.referral_id == r.id)
@@ -452,7 +441,7 @@ pub async fn view_referral(app: &App, actor: &Actor, id: Uuid) -> Result<Referra
         .collect::<Result<Vec<_>>>()?;
     let can_coordinate = coordinates(actor);
     let meetings = if can_coordinate && r.meeting_id.is_none() {
-        store::meetings(&mut tx, actor.org_id)
+        store::meetings(&mut w, actor.org_id)
             .await?
             .into_iter()
             .filter(|m| m.held_on >= today)
@@ -462,16 +451,10 @@ pub async fn view_referral(app: &App, actor: &Actor, id: Uuid) -> Result<Referra
         Vec::new()
     };
     let can_update_actions = can_coordinate
-        || cases::case_decision(&mut tx, actor, Action::RecordWork, r.case_id).await?
+        || cases::case_decision(&mut w, actor, Action::RecordWork, r.case_id).await?
             == Decision::Allow;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "marac.referral_view", "person", r.person_id).detail("referral", r.id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "marac.referral_view", "person", r.person_id).detail("referral", r.id));
+    w.commit().await?;
     Ok(ReferralView {
         line: ReferralLine::from(&r),
         victim_knows: r.victim_knows,
@@ -523,27 +506,27 @@ pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
     By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
     let today = uk_today(now);
-    let mut tx = app.store.begin().await?;
-    let meetings = store::meetings(&mut tx, actor.org_id).await?;
+    let mut w = app.store.work(now).await?;
+    let meetings = store::meetings(&mut w, actor.org_id).await?;
     let (upcoming, past): (Vec<MeetingLine>, Vec<MeetingLine>) = meetings
         .into_iter()
         .map(MeetingLine::from)
         .partition(|m| !rules::is_held(m.held_on, today));
     let mut upcoming = upcoming;
     upcoming.sort_by_key(|m| m.held_on);
-    let waiting = store::referrals_on(&mut tx, actor.org_id, None)
+    let waiting = store::referrals_on(&mut w, actor.org_id, None)
         .await?
         .iter()
         .map(ReferralLine::from)
         .collect();
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let overdue_actions =
-        store::open_actions_due_by(&mut tx, actor.org_id, today - time::Duration::days(1))
+        store::open_actions_due_by(&mut w, actor.org_id, today - time::Duration::days(1))
             .await?
             .iter()
             .map(|a| open_action(&cipher, a, today))
             .collect::<Result<Vec<_>>>()?;
-    let heard: Vec<rules::Heard> = store::heard(&mut tx, actor.org_id, today)
+    let heard: Vec<rules::Heard> = store::heard(&mut w, actor.org_id, today)
         .await?
         .into_iter()
         .map(|(meeting_on, repeat, source_agency)| rules::Heard {
@@ -559,14 +542,13 @@ pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
         .filter(|m| m.held_on > since)
         .map(|m| (m.held_on, m.area.clone(), m.cases))
         .collect();
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "marac.overview_view", "organisation", actor.org_id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(
+        actor,
+        "marac.overview_view",
+        "organisation",
+        actor.org_id,
+    ));
+    w.commit().await?;
     Ok(Overview {
         upcoming,
         past,
@@ -581,26 +563,11 @@ pub async fn create_meeting(app: &App, actor: &Actor, form: &MeetingForm) -> Res
     By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
     let (held_on, area) = form.parse(uk_today(now))?;
-    let mut tx = app.store.begin().await?;
+    let mut w = app.store.work(now).await?;
     let id = new_id(now);
-    store::insert_meeting(
-        &mut tx,
-        now,
-        id,
-        actor.org_id,
-        held_on,
-        &area,
-        actor.user_id,
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "marac.meeting_create", "marac_meeting", id),
-    )
-    .await?;
-    tx.commit().await?;
+    store::insert_meeting(&mut w, now, id, actor.org_id, held_on, &area, actor.user_id).await?;
+    w.audit(event(actor, "marac.meeting_create", "marac_meeting", id));
+    w.commit().await?;
     Ok(id)
 }
 
@@ -626,13 +593,13 @@ pub async fn meeting(app: &App, actor: &Actor, id: Uuid) -> Result<MeetingView> 
     By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
     let today = uk_today(now);
-    let mut tx = app.store.begin().await?;
-    let m = store::meeting_by_id(&mut tx, actor.org_id, id)
+    let mut w = app.store.work(now).await?;
+    let m = store::meeting_by_id(&mut w, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
-    let actions = store::actions_for_meeting(&mut tx, actor.org_id, id).await?;
-    let agenda = store::referrals_on(&mut tx, actor.org_id, Some(id))
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let actions = store::actions_for_meeting(&mut w, actor.org_id, id).await?;
+    let agenda = store::referrals_on(&mut w, actor.org_id, Some(id))
         .await?
         .iter()
         .map(|r| {
@@ -646,20 +613,14 @@ pub async fn meeting(app: &App, actor: &Actor, id: Uuid) -> Result<MeetingView> 
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let attendance = store::attendance(&mut tx, id).await?;
-    let waiting = store::referrals_on(&mut tx, actor.org_id, None)
+    let attendance = store::attendance(&mut w, id).await?;
+    let waiting = store::referrals_on(&mut w, actor.org_id, None)
         .await?
         .iter()
         .map(ReferralLine::from)
         .collect();
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "marac.meeting_view", "marac_meeting", id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "marac.meeting_view", "marac_meeting", id));
+    w.commit().await?;
     Ok(MeetingView {
         id,
         held_on: m.held_on,
@@ -679,11 +640,11 @@ pub async fn list_case(
 ) -> Result<()> {
     By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let meeting = store::meeting_by_id(&mut tx, actor.org_id, meeting_id)
+    let mut w = app.store.work(now).await?;
+    let meeting = store::meeting_by_id(&mut w, actor.org_id, meeting_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let r = store::referral_by_id(&mut tx, actor.org_id, referral_id)
+    let r = store::referral_by_id(&mut w, actor.org_id, referral_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid("referral_id", "Choose a referral waiting for a meeting")
@@ -701,22 +662,18 @@ pub async fn list_case(
     if r.meeting_id == Some(meeting_id) {
         return Ok(());
     }
-    if !store::list_for_meeting(&mut tx, actor.org_id, referral_id, meeting_id).await? {
+    if !store::list_for_meeting(&mut w, actor.org_id, referral_id, meeting_id).await? {
         return Err(AppError::Conflict {
             field: Some("referral_id"),
             message: "That referral is already on another meeting's agenda. Nothing was changed."
                 .into(),
         });
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "marac.case_list", "marac_meeting", meeting_id)
             .detail("referral", referral_id),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(())
 }
 
@@ -739,12 +696,12 @@ pub async fn set_attendance(
     }
     invalid.into_result()?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    store::meeting_by_id(&mut tx, actor.org_id, meeting_id)
+    let mut w = app.store.work(now).await?;
+    store::meeting_by_id(&mut w, actor.org_id, meeting_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let before = store::set_attendance(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         meeting_id,
@@ -753,16 +710,12 @@ pub async fn set_attendance(
         actor.user_id,
     )
     .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "marac.attendance", "marac_meeting", meeting_id)
             .detail("status", status.trim())
             .detail("before", before.unwrap_or_else(|| "none".into())),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(())
 }
 
@@ -777,8 +730,8 @@ pub async fn add_action(
 ) -> Result<Uuid> {
     By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let r = store::referral_by_id(&mut tx, actor.org_id, referral_id)
+    let mut w = app.store.work(now).await?;
+    let r = store::referral_by_id(&mut w, actor.org_id, referral_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let scope = submission::Scope {
@@ -787,7 +740,7 @@ pub async fn add_action(
         kind: SubmissionKind::MaracAction,
         target_id: Some(referral_id),
     };
-    let id = match submission::claim(&mut tx, now, scope, submission_key, form).await? {
+    let id = match submission::claim(&mut w, now, scope, submission_key, form).await? {
         Once::Replay(existing) => return Ok(existing),
         Once::New(id) => id,
     };
@@ -798,9 +751,9 @@ pub async fn add_action(
         ));
     };
     let checked = form.parse(meeting_on)?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     store::insert_action(
-        &mut tx,
+        &mut w,
         now,
         id,
         actor.org_id,
@@ -813,16 +766,12 @@ pub async fn add_action(
         submission_key.trim(),
     )
     .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "marac.action_add", "person", r.person_id)
             .detail("referral", referral_id)
             .detail("action", id),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(id)
 }
 
@@ -842,14 +791,14 @@ pub async fn set_action_status(
         ));
     };
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let a = store::action_by_id(&mut tx, actor.org_id, action_id)
+    let mut w = app.store.work(now).await?;
+    let a = store::action_by_id(&mut w, actor.org_id, action_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let allowed = coordinates(actor)
-        || (cases::case_decision(&mut tx, actor, Action::RecordWork, a.case_id).await?
+        || (cases::case_decision(&mut w, actor, Action::RecordWork, a.case_id).await?
             == Decision::Allow
-            && cases::may_see_person_field(&mut tx, actor, a.person_id, FieldClass::Location)
+            && cases::may_see_person_field(&mut w, actor, a.person_id, FieldClass::Location)
                 .await?);
     if !allowed {
         return Err(AppError::NotFound);
@@ -858,7 +807,7 @@ pub async fn set_action_status(
         return Ok(());
     }
     if !store::set_action_status(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         action_id,
@@ -873,28 +822,24 @@ pub async fn set_action_status(
             message: "Someone else changed this action while you were looking at it. Nothing was changed: check it and try again.".into(),
         });
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "marac.action_status", "person", a.person_id)
             .detail("action", action_id)
             .detail("status", to.code()),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(())
 }
 
 /// Open MARAC actions on these cases, for the due list, which applies the firewall to each.
 pub(crate) async fn open_actions_in_cases(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     cipher: &hearth_store::FieldCipher,
     org_id: Uuid,
     case_ids: &[Uuid],
     today: Date,
 ) -> Result<Vec<ActionView>> {
-    store::actions_for_cases(tx, org_id, case_ids)
+    store::actions_for_cases(w, org_id, case_ids)
         .await?
         .iter()
         .filter(|a| a.status == ActionStatus::Open)

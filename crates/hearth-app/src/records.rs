@@ -10,34 +10,22 @@ use hearth_store::cases::{self, CaseRecord, CaseSummary, PersonRecord};
 use uuid::Uuid;
 
 pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord> {
-    let mut tx = app.store.begin().await?;
-    let record = cases::get(&mut tx, actor, id)
+    let mut w = app.work().await?;
+    let record = cases::get(&mut w, actor, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
-        event(actor, "case.view", "case", id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "case.view", "case", id));
+    w.commit().await?;
     Ok(record)
 }
 
 pub async fn view_person(app: &App, actor: &Actor, id: Uuid) -> Result<PersonRecord> {
-    let mut tx = app.store.begin().await?;
-    let record = cases::person(&mut tx, actor, id)
+    let mut w = app.work().await?;
+    let record = cases::person(&mut w, actor, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
-        event(actor, "person.view", "person", id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "person.view", "person", id));
+    w.commit().await?;
     Ok(record)
 }
 
@@ -64,61 +52,43 @@ pub async fn history(
     kind: RecordKind,
     id: Uuid,
 ) -> Result<Vec<HistoryLine>> {
-    let mut tx = app.store.begin().await?;
+    let mut w = app.work().await?;
     let decision = match kind {
         RecordKind::Case => {
-            cases::case_decision(&mut tx, actor, Action::ViewRecordHistory, id).await?
+            cases::case_decision(&mut w, actor, Action::ViewRecordHistory, id).await?
         }
         RecordKind::Person => {
-            cases::person_decision(&mut tx, actor, Action::ViewRecordHistory, id).await?
+            cases::person_decision(&mut w, actor, Action::ViewRecordHistory, id).await?
         }
     };
     if decision != Decision::Allow {
         return Err(AppError::NotFound);
     }
-    let lines = audit::for_entity(&mut tx, actor.org_id, kind.entity_type(), id, 500).await?;
+    let lines = audit::for_entity(&mut w, actor.org_id, kind.entity_type(), id, 500).await?;
     let action = match kind {
         RecordKind::Case => "case.history_view",
         RecordKind::Person => "person.history_view",
     };
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
-        event(actor, action, kind.entity_type(), id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, action, kind.entity_type(), id));
+    w.commit().await?;
     Ok(lines)
 }
 
 /// The user's own caseload. Lists names, so it is audited as a read.
 pub async fn caseload(app: &App, actor: &Actor) -> Result<Vec<CaseSummary>> {
-    let mut tx = app.store.begin().await?;
-    let list = cases::caseload(&mut tx, actor, 500).await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
-        event(actor, "caseload.view", "user", actor.user_id),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut w = app.work().await?;
+    let list = cases::caseload(&mut w, actor, 500).await?;
+    w.audit(event(actor, "caseload.view", "user", actor.user_id));
+    w.commit().await?;
     Ok(list)
 }
 
 /// Every case the user may open (their team's for managers). Audited as a read.
 pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<Vec<CaseSummary>> {
-    let mut tx = app.store.begin().await?;
-    let list = cases::visible(&mut tx, actor, limit).await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
-        event(actor, "case.list", "user", actor.user_id),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut w = app.work().await?;
+    let list = cases::visible(&mut w, actor, limit).await?;
+    w.audit(event(actor, "case.list", "user", actor.user_id));
+    w.commit().await?;
     Ok(list)
 }
 

@@ -13,9 +13,9 @@ use hearth_domain::referral::{
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit::AuditEvent;
 use hearth_store::referrals::{self, Referral};
-use hearth_store::{cases, contact, orgs, timeline, FieldCipher, Tx};
+use hearth_store::{cases, contact, orgs, timeline, FieldCipher, UnitOfWork};
 use sha2::{Digest, Sha256};
 use time::Duration;
 use uuid::Uuid;
@@ -40,7 +40,11 @@ struct Incoming<'a> {
     address_key: Option<&'a str>,
 }
 
-async fn store_referral(app: &App, tx: &mut Tx, incoming: Incoming<'_>) -> Result<Submitted> {
+async fn store_referral(
+    app: &App,
+    w: &mut UnitOfWork,
+    incoming: Incoming<'_>,
+) -> Result<Submitted> {
     let Incoming {
         org_id,
         source,
@@ -51,9 +55,9 @@ async fn store_referral(app: &App, tx: &mut Tx, incoming: Incoming<'_>) -> Resul
         address_key,
     } = incoming;
     let now = app.now();
-    let n = referrals::next_number(tx, org_id, "referral").await?;
+    let n = referrals::next_number(w, org_id, "referral").await?;
     let reference = format!("R{}-{n:05}", hearth_domain::ukdate::to_uk(now).year());
-    let cipher = app.store.cipher(tx, org_id).await?;
+    let cipher = app.store.cipher(w, org_id).await?;
     let json = serde_json::to_string(details).map_err(|e| AppError::Internal(e.to_string()))?;
     let agency = if details.referrer_agency.is_empty() {
         "self".to_string()
@@ -61,7 +65,7 @@ async fn store_referral(app: &App, tx: &mut Tx, incoming: Incoming<'_>) -> Resul
         details.referrer_agency.clone()
     };
     referrals::insert(
-        tx,
+        w,
         now,
         referrals::NewReferral {
             id,
@@ -83,13 +87,13 @@ async fn store_referral(app: &App, tx: &mut Tx, incoming: Incoming<'_>) -> Resul
     if let Some(u) = received_by {
         ev = ev.actor(u);
     }
-    audit::append(tx, app.store.audit_key(), now, ev).await?;
+    w.audit(ev);
     Ok(Submitted { reference, id })
 }
 
 /// Claim the form's key: a replay answers with the referral first made from it.
 async fn claim(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     now: Timestamp,
     org_id: Uuid,
     actor_id: Option<Uuid>,
@@ -102,10 +106,10 @@ async fn claim(
         kind: SubmissionKind::Referral,
         target_id: None,
     };
-    match submission::claim(tx, now, scope, key, payload).await? {
+    match submission::claim(w, now, scope, key, payload).await? {
         Once::New(id) => Ok(Ok(id)),
         Once::Replay(id) => {
-            let r = referrals::get(tx, org_id, id)
+            let r = referrals::get(w, org_id, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
             Ok(Err(Submitted {
@@ -136,15 +140,15 @@ pub async fn submit_public(
             .chain_update(address)
             .finalize(),
     );
-    let mut tx = app.store.begin().await?;
-    let org = orgs::by_slug(&mut tx, org_slug)
+    let mut w = app.store.work(now).await?;
+    let org = orgs::by_slug(&mut w, org_slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let id = match claim(&mut tx, now, org.id, None, &form.submission_key, form).await? {
+    let id = match claim(&mut w, now, org.id, None, &form.submission_key, form).await? {
         Ok(id) => id,
         Err(first) => return Ok(first),
     };
-    if referrals::recent_from(&mut tx, &address_key, now - Duration::hours(1)).await?
+    if referrals::recent_from(&mut w, &address_key, now - Duration::hours(1)).await?
         >= PUBLIC_LIMIT_PER_HOUR
     {
         return Err(AppError::Throttled);
@@ -164,8 +168,8 @@ pub async fn submit_public(
         received_by: None,
         address_key: Some(&address_key),
     };
-    let submitted = store_referral(app, &mut tx, incoming).await?;
-    tx.commit().await?;
+    let submitted = store_referral(app, &mut w, incoming).await?;
+    w.commit().await?;
     Ok(submitted)
 }
 
@@ -178,12 +182,12 @@ pub async fn submit(
 ) -> Result<Submitted> {
     By::User(actor).check(Action::SubmitReferral)?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
+    let mut w = app.store.work(now).await?;
     // The source is part of the request: the same form sent by phone and by API is not a replay.
     let payload = (source.code(), form);
     let key = &form.submission_key;
     let id = match claim(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         Some(actor.user_id),
@@ -205,8 +209,8 @@ pub async fn submit(
         received_by: Some(actor.user_id),
         address_key: None,
     };
-    let s = store_referral(app, &mut tx, incoming).await?;
-    tx.commit().await?;
+    let s = store_referral(app, &mut w, incoming).await?;
+    w.commit().await?;
     Ok(s)
 }
 
@@ -231,9 +235,9 @@ fn open_details(cipher: &FieldCipher, r: &Referral) -> Result<ReferralDetails> {
 pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>> {
     By::User(actor).check(Action::Triage)?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let list = referrals::queue(&mut tx, actor.org_id, 500).await?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let mut w = app.store.work(now).await?;
+    let list = referrals::queue(&mut w, actor.org_id, 500).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let items = list
         .iter()
         .map(|r| {
@@ -250,17 +254,13 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         AuditEvent::new("referral.queue_view", "user")
             .org(actor.org_id)
             .actor(actor.user_id)
             .entity(actor.user_id),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(items)
 }
 
@@ -292,14 +292,14 @@ pub struct ReferralView {
 }
 
 async fn find_matches(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     cipher: &FieldCipher,
     actor: &Actor,
     d: &ReferralDetails,
 ) -> Result<Vec<PossibleMatch>> {
-    let mut people = referrals::people_for_matching(tx, actor.org_id).await?;
+    let mut people = referrals::people_for_matching(w, actor.org_id).await?;
     // Other names a person is known by are matched as if they were their name.
-    for (person, alias) in hearth_store::people::aliases_for_org(tx, actor.org_id).await? {
+    for (person, alias) in hearth_store::people::aliases_for_org(w, actor.org_id).await? {
         if let Some(p) = people.iter().find(|p| p.0 == person).cloned() {
             let (given, family) = alias
                 .rsplit_once(' ')
@@ -356,8 +356,8 @@ async fn find_matches(
             }
             already.insert((label.clone(), *id));
             let mut visible = Vec::new();
-            for (case_id, reference, status) in referrals::cases_of(tx, *id).await? {
-                if cases::case_decision(tx, actor, Action::ViewCaseRecord, case_id).await?
+            for (case_id, reference, status) in referrals::cases_of(w, *id).await? {
+                if cases::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
                     == Decision::Allow
                 {
                     visible.push((case_id, reference, status));
@@ -381,14 +381,14 @@ async fn find_matches(
 
 pub async fn view(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
     By::User(actor).check(Action::Triage)?;
-    let mut tx = app.store.begin().await?;
-    let referral = referrals::get(&mut tx, actor.org_id, id)
+    let mut w = app.work().await?;
+    let referral = referrals::get(&mut w, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let details = open_details(&cipher, &referral)?;
     let matches = if referral.status == "new" {
-        find_matches(&mut tx, &cipher, actor, &details).await?
+        find_matches(&mut w, &cipher, actor, &details).await?
     } else {
         Vec::new()
     };
@@ -396,17 +396,13 @@ pub async fn view(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
         Some(n) => Some(cipher.decrypt(&referrals::note_place(id), n)?),
         None => None,
     };
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
+    w.audit(
         AuditEvent::new("referral.view", "referral")
             .org(actor.org_id)
             .actor(actor.user_id)
             .entity(id),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(ReferralView {
         referral,
         details,
@@ -441,7 +437,7 @@ fn safety(s: &str) -> Safety {
 }
 
 async fn add_person(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     now: Timestamp,
     org: Uuid,
     case_id: Uuid,
@@ -459,7 +455,7 @@ async fn add_person(
         return Ok(*id);
     }
     let id = cases::insert_person(
-        tx,
+        w,
         now,
         org,
         &p.given_name,
@@ -467,7 +463,7 @@ async fn add_person(
         p.date_of_birth.as_deref(),
     )
     .await?;
-    cases::add_member(tx, now, org, case_id, id, role).await?;
+    cases::add_member(w, now, org, case_id, id, role).await?;
     Ok(id)
 }
 
@@ -481,8 +477,8 @@ pub async fn decide(
 ) -> Result<Option<Uuid>> {
     By::User(actor).check(Action::Triage)?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let referral = referrals::get(&mut tx, actor.org_id, id)
+    let mut w = app.store.work(now).await?;
+    let referral = referrals::get(&mut w, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if referral.status != "new" {
@@ -494,7 +490,7 @@ pub async fn decide(
             ),
         });
     }
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let details = open_details(&cipher, &referral)?;
     let note = form.note.trim();
     if note.chars().count() > 5_000 {
@@ -548,7 +544,7 @@ pub async fn decide(
             )
         }
         "accept" => {
-            let case_id = accept(&mut tx, &cipher, actor, &referral, &details, form, now).await?;
+            let case_id = accept(&mut w, &cipher, actor, &referral, &details, form, now).await?;
             ("accepted", None, Some(case_id), "referral.accept")
         }
         _ => {
@@ -559,7 +555,7 @@ pub async fn decide(
         }
     };
     if !referrals::decide(
-        &mut tx,
+        &mut w,
         now,
         id,
         status,
@@ -582,14 +578,14 @@ pub async fn decide(
     if let Some(c) = case_id {
         ev = ev.detail("case", c);
     }
-    audit::append(&mut tx, app.store.audit_key(), now, ev).await?;
-    tx.commit().await?;
+    w.audit(ev);
+    w.commit().await?;
     Ok(case_id)
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn accept(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     cipher: &FieldCipher,
     actor: &Actor,
     referral: &Referral,
@@ -602,34 +598,33 @@ async fn accept(
         let team = parse_id(&form.team_id).ok_or_else(|| {
             AppError::invalid("team_id", "Choose the team that will take the case")
         })?;
-        if orgs::team(tx, org, team).await?.is_none() {
+        if orgs::team(w, org, team).await?.is_none() {
             return Err(AppError::invalid(
                 "team_id",
                 "Choose the team that will take the case",
             ));
         }
-        let n = referrals::next_number(tx, org, "case").await?;
+        let n = referrals::next_number(w, org, "case").await?;
         let reference = format!("C{}-{n:05}", hearth_domain::ukdate::to_uk(now).year());
         (
-            cases::insert_case(tx, now, org, team, &reference).await?,
+            cases::insert_case(w, now, org, team, &reference).await?,
             false,
         )
     } else {
         let case_id = parse_id(&form.case_id)
             .ok_or_else(|| AppError::invalid("case_id", "Choose a case from the matches"))?;
-        if cases::case_decision(tx, actor, Action::ViewCaseRecord, case_id).await?
-            != Decision::Allow
+        if cases::case_decision(w, actor, Action::ViewCaseRecord, case_id).await? != Decision::Allow
         {
             return Err(AppError::invalid(
                 "case_id",
                 "Choose a case from the matches",
             ));
         }
-        referrals::reopen_case(tx, case_id).await?;
+        referrals::reopen_case(w, case_id).await?;
         (case_id, true)
     };
     let existing: Vec<(Uuid, String, String, Option<String>, CaseRole)> =
-        match cases::get(tx, actor, case_id).await? {
+        match cases::get(w, actor, case_id).await? {
             Some(c) => c
                 .members
                 .iter()
@@ -648,7 +643,7 @@ async fn accept(
     // The person referred: someone already on record, if the triager says so.
     let victim = match parse_id(&form.person_id) {
         Some(p) => {
-            let known = referrals::people_for_matching(tx, org)
+            let known = referrals::people_for_matching(w, org)
                 .await?
                 .iter()
                 .any(|x| x.0 == p);
@@ -662,13 +657,13 @@ async fn accept(
                 .iter()
                 .any(|(id, .., r)| *id == p && *r == CaseRole::VictimSurvivor)
             {
-                cases::add_member(tx, now, org, case_id, p, CaseRole::VictimSurvivor).await?;
+                cases::add_member(w, now, org, case_id, p, CaseRole::VictimSurvivor).await?;
             }
             p
         }
         None => {
             add_person(
-                tx,
+                w,
                 now,
                 org,
                 case_id,
@@ -681,7 +676,7 @@ async fn accept(
     };
     if let Some(h) = &d.harm {
         add_person(
-            tx,
+            w,
             now,
             org,
             case_id,
@@ -693,7 +688,7 @@ async fn accept(
     }
     for c in &d.children {
         add_person(
-            tx,
+            w,
             now,
             org,
             case_id,
@@ -704,7 +699,7 @@ async fn accept(
         .await?;
     }
     for a in &d.other_adults {
-        add_person(tx, now, org, case_id, a, CaseRole::OtherAdult, &existing).await?;
+        add_person(w, now, org, case_id, a, CaseRole::OtherAdult, &existing).await?;
     }
     // Carry the contact details and safe contact arrangements across as a new version.
     if !(d.phone.is_empty() && d.email.is_empty() && d.address.is_empty()) {
@@ -727,7 +722,7 @@ async fn accept(
             postcode: d.postcode.clone(),
             confidential_address: false,
         };
-        let version = contact::versions(tx, org, victim)
+        let version = contact::versions(w, org, victim)
             .await?
             .first()
             .map(|v| v.version)
@@ -736,7 +731,7 @@ async fn accept(
         let json =
             serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
         contact::insert(
-            tx,
+            w,
             now,
             org,
             victim,
@@ -762,7 +757,7 @@ async fn accept(
     );
     let at = referral.received_at.max(now - Duration::days(1)).min(now);
     timeline::record_event(
-        tx,
+        w,
         cipher,
         now,
         org,

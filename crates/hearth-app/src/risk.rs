@@ -12,9 +12,8 @@ use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{from_iso, uk_today};
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::audit;
 use hearth_store::risk::{self as store, StoredAssessment};
-use hearth_store::{cases, marac, people, timeline, FieldCipher, Tx};
+use hearth_store::{cases, marac, people, timeline, FieldCipher, UnitOfWork};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use time::Date;
@@ -23,21 +22,21 @@ use uuid::Uuid;
 /// The open case in which the actor may record work about this person, newest first, with the
 /// person's role in it. The firewall for `class` is applied too.
 pub(crate) async fn work_case(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     actor: &Actor,
     person_id: Uuid,
     class: FieldClass,
 ) -> Result<(Uuid, CaseRole)> {
-    check(cases::person_decision(tx, actor, Action::ViewCaseRecord, person_id).await?)?;
-    if !cases::may_see_person_field(tx, actor, person_id, class).await? {
+    check(cases::person_decision(w, actor, Action::ViewCaseRecord, person_id).await?)?;
+    if !cases::may_see_person_field(w, actor, person_id, class).await? {
         return Err(AppError::Forbidden);
     }
-    let mut candidates = cases::open_involvements(tx, actor.org_id, person_id).await?;
+    let mut candidates = cases::open_involvements(w, actor.org_id, person_id).await?;
     // A protected role first: a young person who is also the person causing harm is assessed
     // as the child they are.
     candidates.sort_by_key(|(_, r)| !r.is_protected());
     for (case_id, role) in candidates {
-        if cases::case_decision(tx, actor, Action::RecordWork, case_id).await? == Decision::Allow {
+        if cases::case_decision(w, actor, Action::RecordWork, case_id).await? == Decision::Allow {
             return Ok((case_id, role));
         }
     }
@@ -55,19 +54,19 @@ pub fn age_on(born: Date, on: Date) -> i64 {
 
 /// Risk checklists that apply to this person in this role, at their age.
 async fn applicable(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     org_id: Uuid,
     person_id: Uuid,
     role: CaseRole,
     today: Date,
 ) -> Result<Vec<Instrument>> {
-    let age = people::get(tx, org_id, person_id)
+    let age = people::get(w, org_id, person_id)
         .await?
         .and_then(|p| p.date_of_birth)
         .as_deref()
         .and_then(from_iso)
         .map(|d| age_on(d, today));
-    Ok(crate::instruments::current_of_kind(tx, org_id, Kind::Risk)
+    Ok(crate::instruments::current_of_kind(w, org_id, Kind::Risk)
         .await?
         .into_iter()
         .filter(|i| i.is_for(role, age))
@@ -190,8 +189,8 @@ pub struct RiskFacts {
     pub last_marac_referral: Option<Date>,
 }
 
-pub(crate) async fn facts(tx: &mut Tx, org_id: Uuid, person_id: Uuid) -> Result<RiskFacts> {
-    Ok(facts_for(tx, org_id, &[person_id])
+pub(crate) async fn facts(w: &mut UnitOfWork, org_id: Uuid, person_id: Uuid) -> Result<RiskFacts> {
+    Ok(facts_for(w, org_id, &[person_id])
         .await?
         .remove(&person_id)
         .unwrap_or_default())
@@ -199,7 +198,7 @@ pub(crate) async fn facts(tx: &mut Tx, org_id: Uuid, person_id: Uuid) -> Result<
 
 /// [`RiskFacts`] for each of these people, in three statements however many there are.
 pub(crate) async fn facts_for(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     org_id: Uuid,
     person_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, RiskFacts>> {
@@ -207,12 +206,12 @@ pub(crate) async fn facts_for(
         .iter()
         .map(|p| (*p, RiskFacts::default()))
         .collect();
-    for a in store::latest_for_people(tx, org_id, person_ids).await? {
+    for a in store::latest_for_people(w, org_id, person_ids).await? {
         if let Some(f) = out.get_mut(&a.person_id) {
             f.latest = Some(a);
         }
     }
-    for i in store::incident_dates(tx, org_id, person_ids).await? {
+    for i in store::incident_dates(w, org_id, person_ids).await? {
         if let Some(f) = out.get_mut(&i.person_id) {
             f.incidents_recorded.push(i.recorded_at);
             if i.police_called {
@@ -220,7 +219,7 @@ pub(crate) async fn facts_for(
             }
         }
     }
-    for (p, on) in marac::last_referred_on(tx, org_id, person_ids).await? {
+    for (p, on) in marac::last_referred_on(w, org_id, person_ids).await? {
         if let Some(f) = out.get_mut(&p) {
             f.last_marac_referral = Some(on);
         }
@@ -275,34 +274,34 @@ impl RiskFacts {
 pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView> {
     let now = app.now();
     let today = uk_today(now);
-    let mut tx = app.store.begin().await?;
-    check(cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, person_id).await?)?;
-    if !cases::may_see_person_field(&mut tx, actor, person_id, FieldClass::Sensitive).await? {
+    let mut w = app.store.work(now).await?;
+    check(cases::person_decision(&mut w, actor, Action::ViewCaseRecord, person_id).await?)?;
+    if !cases::may_see_person_field(&mut w, actor, person_id, FieldClass::Sensitive).await? {
         return Err(AppError::Forbidden);
     }
-    let person = cases::person(&mut tx, actor, person_id)
+    let person = cases::person(&mut w, actor, person_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
-    let work = work_case(&mut tx, actor, person_id, FieldClass::Sensitive)
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let work = work_case(&mut w, actor, person_id, FieldClass::Sensitive)
         .await
         .ok();
     let instruments = match work {
-        Some((_, role)) => applicable(&mut tx, actor.org_id, person_id, role, today).await?,
+        Some((_, role)) => applicable(&mut w, actor.org_id, person_id, role, today).await?,
         None => Vec::new(),
     };
     // A history is mostly answers to the same version or two: read and parse each once.
     let mut versions: HashMap<(String, i64), Instrument> = HashMap::new();
     let mut assessments = Vec::new();
-    for a in store::assessments_for_person(&mut tx, actor.org_id, person_id).await? {
+    for a in store::assessments_for_person(&mut w, actor.org_id, person_id).await? {
         let at = (a.instrument_key.clone(), a.instrument_version);
         if !versions.contains_key(&at) {
-            let def = crate::instruments::version(&mut tx, actor.org_id, &at.0, at.1).await?;
+            let def = crate::instruments::version(&mut w, actor.org_id, &at.0, at.1).await?;
             versions.insert(at.clone(), def);
         }
         assessments.push(open_assessment(&cipher, &versions[&at], &a)?);
     }
-    let incidents = store::incidents_for_person(&mut tx, actor.org_id, person_id)
+    let incidents = store::incidents_for_person(&mut w, actor.org_id, person_id)
         .await?
         .into_iter()
         .map(|i| {
@@ -316,21 +315,15 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let f = facts(&mut tx, actor.org_id, person_id).await?;
+    let f = facts(&mut w, actor.org_id, person_id).await?;
     let due = f.reassessment(app.risk.reassess_after_days);
-    let marac_referrals = marac::referrals_for_person(&mut tx, actor.org_id, person_id)
+    let marac_referrals = marac::referrals_for_person(&mut w, actor.org_id, person_id)
         .await?
         .iter()
         .map(crate::marac::ReferralLine::from)
         .collect();
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "person.risk_view", "person", person_id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "person.risk_view", "person", person_id));
+    w.commit().await?;
     let due_on = due.due_on(today);
     Ok(RiskView {
         person_id,
@@ -361,17 +354,17 @@ pub async fn instrument_for(
     key: &str,
 ) -> Result<(Instrument, String)> {
     let today = uk_today(app.now());
-    let mut tx = app.store.begin().await?;
-    let (_, role) = work_case(&mut tx, actor, person_id, FieldClass::Sensitive).await?;
-    let found = applicable(&mut tx, actor.org_id, person_id, role, today)
+    let mut w = app.work().await?;
+    let (_, role) = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
+    let found = applicable(&mut w, actor.org_id, person_id, role, today)
         .await?
         .into_iter()
         .find(|i| i.key == key || key.is_empty())
         .ok_or(AppError::NotFound)?;
-    let person = people::get(&mut tx, actor.org_id, person_id)
+    let person = people::get(&mut w, actor.org_id, person_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok((
         found,
         format!("{} {}", person.given_name, person.family_name),
@@ -398,8 +391,8 @@ pub async fn assess(
 ) -> Result<Assessed> {
     let now = app.now();
     let today = uk_today(now);
-    let mut tx = app.store.begin().await?;
-    let (case_id, role) = work_case(&mut tx, actor, person_id, FieldClass::Sensitive).await?;
+    let mut w = app.store.work(now).await?;
+    let (case_id, role) = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
@@ -407,9 +400,9 @@ pub async fn assess(
         target_id: Some(person_id),
     };
     let payload = (instrument_key.trim(), form);
-    let claimed = submission::claim(&mut tx, now, scope, &form.submission_key, &payload).await?;
+    let claimed = submission::claim(&mut w, now, scope, &form.submission_key, &payload).await?;
     if let Once::Replay(existing) = claimed {
-        let f = facts(&mut tx, actor.org_id, person_id).await?;
+        let f = facts(&mut w, actor.org_id, person_id).await?;
         let level = f
             .latest
             .as_ref()
@@ -422,7 +415,7 @@ pub async fn assess(
             marac_proposed: f.marac_proposed(today),
         });
     }
-    let instrument = applicable(&mut tx, actor.org_id, person_id, role, today)
+    let instrument = applicable(&mut w, actor.org_id, person_id, role, today)
         .await?
         .into_iter()
         .find(|i| i.key == instrument_key.trim())
@@ -433,16 +426,16 @@ pub async fn assess(
             )
         })?;
     let a = form.parse(&instrument)?;
-    let before = facts(&mut tx, actor.org_id, person_id).await?;
+    let before = facts(&mut w, actor.org_id, person_id).await?;
     let id = claimed.id();
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let sealed = serde_json::to_string(&Sealed {
         answers: a.answers.clone(),
         judgement_reason: a.judgement_reason.clone(),
     })
     .map_err(|e| AppError::Internal(e.to_string()))?;
     store::insert_assessment(
-        &mut tx,
+        &mut w,
         now,
         store::NewAssessment {
             id,
@@ -486,7 +479,7 @@ pub async fn assess(
             body.push_str(" Raised on professional judgement.");
         }
         timeline::record_event_as(
-            &mut tx,
+            &mut w,
             &cipher,
             now,
             (actor.org_id, case_id, Some(person_id)),
@@ -500,7 +493,7 @@ pub async fn assess(
     }
     if a.escalated && !before.escalated(today) {
         timeline::record_event_as(
-            &mut tx,
+            &mut w,
             &cipher,
             now,
             (actor.org_id, case_id, Some(person_id)),
@@ -515,19 +508,15 @@ pub async fn assess(
         )
         .await?;
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "person.risk_assess", "person", person_id)
             .detail("assessment", id)
             .detail("instrument", &instrument.key)
             .detail("version", instrument.version)
             .detail("level", a.level.code()),
-    )
-    .await?;
-    let after = facts(&mut tx, actor.org_id, person_id).await?;
-    tx.commit().await?;
+    );
+    let after = facts(&mut w, actor.org_id, person_id).await?;
+    w.commit().await?;
     Ok(Assessed {
         id,
         level: a.level,
@@ -546,23 +535,23 @@ pub async fn record_incident(
 ) -> Result<Uuid> {
     let now = app.now();
     let today = uk_today(now);
-    let mut tx = app.store.begin().await?;
-    let (case_id, _) = work_case(&mut tx, actor, person_id, FieldClass::Sensitive).await?;
+    let mut w = app.store.work(now).await?;
+    let (case_id, _) = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
         kind: SubmissionKind::Incident,
         target_id: Some(person_id),
     };
-    let id = match submission::claim(&mut tx, now, scope, &form.submission_key, form).await? {
+    let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
         Once::Replay(existing) => return Ok(existing),
         Once::New(id) => id,
     };
     let incident = form.parse(today)?;
-    let before = facts(&mut tx, actor.org_id, person_id).await?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let before = facts(&mut w, actor.org_id, person_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     store::insert_incident(
-        &mut tx,
+        &mut w,
         now,
         id,
         actor.org_id,
@@ -576,7 +565,7 @@ pub async fn record_incident(
     )
     .await?;
     timeline::record_event_as(
-        &mut tx,
+        &mut w,
         &cipher,
         now,
         (actor.org_id, case_id, Some(person_id)),
@@ -595,10 +584,10 @@ pub async fn record_incident(
         Sensitivity::Sensitive,
     )
     .await?;
-    let after = facts(&mut tx, actor.org_id, person_id).await?;
+    let after = facts(&mut w, actor.org_id, person_id).await?;
     if after.escalated(today) && !before.escalated(today) {
         timeline::record_event_as(
-            &mut tx,
+            &mut w,
             &cipher,
             now,
             (actor.org_id, case_id, Some(person_id)),
@@ -610,14 +599,8 @@ pub async fn record_incident(
         )
         .await?;
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "person.incident_add", "person", person_id).detail("incident", id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(event(actor, "person.incident_add", "person", person_id).detail("incident", id));
+    w.commit().await?;
     Ok(id)
 }
 

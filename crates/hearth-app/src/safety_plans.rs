@@ -6,8 +6,7 @@ use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::safety_plan::{SafetyPlan, SafetyPlanForm, Template};
 use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::audit;
-use hearth_store::{cases, safety_plans as store, FieldCipher, Tx};
+use hearth_store::{cases, safety_plans as store, FieldCipher, UnitOfWork};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -42,12 +41,12 @@ impl PlanView {
 }
 
 async fn open_versions(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     cipher: &FieldCipher,
     org_id: Uuid,
     person_id: Uuid,
 ) -> Result<Vec<PlanVersionView>> {
-    store::versions(tx, org_id, person_id)
+    store::versions(w, org_id, person_id)
         .await?
         .into_iter()
         .map(|v| {
@@ -67,15 +66,15 @@ async fn open_versions(
 /// A person's safety plan and its history. Audited as a view of location data.
 pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    check(cases::person_decision(&mut tx, actor, Action::ViewCaseRecord, person_id).await?)?;
-    if !cases::may_see_person_field(&mut tx, actor, person_id, FieldClass::Location).await? {
+    let mut w = app.store.work(now).await?;
+    check(cases::person_decision(&mut w, actor, Action::ViewCaseRecord, person_id).await?)?;
+    if !cases::may_see_person_field(&mut w, actor, person_id, FieldClass::Location).await? {
         return Err(AppError::Forbidden);
     }
-    let person = cases::person(&mut tx, actor, person_id)
+    let person = cases::person(&mut w, actor, person_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let work = work_case(&mut tx, actor, person_id, FieldClass::Location)
+    let work = work_case(&mut w, actor, person_id, FieldClass::Location)
         .await
         .ok();
     let template = match work.map(|(_, r)| r) {
@@ -90,16 +89,10 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView>
         }
         None => Template::Adult,
     };
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
-    let versions = open_versions(&mut tx, &cipher, actor.org_id, person_id).await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        event(actor, "person.safety_plan_view", "person", person_id),
-    )
-    .await?;
-    tx.commit().await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let versions = open_versions(&mut w, &cipher, actor.org_id, person_id).await?;
+    w.audit(event(actor, "person.safety_plan_view", "person", person_id));
+    w.commit().await?;
     let review_overdue = versions
         .first()
         .is_some_and(|v| v.plan.review_on < uk_today(now));
@@ -123,11 +116,11 @@ pub async fn save(
     based_on: i64,
 ) -> Result<i64> {
     let now = app.now();
-    let mut tx = app.store.begin().await?;
+    let mut w = app.store.work(now).await?;
     // The firewall first: someone who may not see the plan learns nothing from its errors.
-    let (case_id, _) = work_case(&mut tx, actor, person_id, FieldClass::Location).await?;
+    let (case_id, _) = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
     let plan = form.parse(uk_today(now))?;
-    let current = store::versions(&mut tx, actor.org_id, person_id)
+    let current = store::versions(&mut w, actor.org_id, person_id)
         .await?
         .first()
         .map(|v| v.version)
@@ -143,10 +136,10 @@ pub async fn save(
         return Err(conflict());
     }
     let version = current + 1;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let json = serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
     match store::insert(
-        &mut tx,
+        &mut w,
         now,
         actor.org_id,
         case_id,
@@ -162,13 +155,9 @@ pub async fn save(
         Err(e) if e.is_unique_violation() => return Err(conflict()),
         other => other?,
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         event(actor, "person.safety_plan_update", "person", person_id).detail("version", version),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(version)
 }

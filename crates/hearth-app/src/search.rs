@@ -7,7 +7,7 @@ use hearth_domain::access::{Action, Decision, FieldClass};
 use hearth_domain::contact::{parse_phone, parse_postcode, ContactDetails};
 use hearth_domain::referral::{fold_name, names_alike};
 use hearth_domain::Actor;
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit::AuditEvent;
 use hearth_store::{cases, contact, referrals};
 use time::macros::format_description;
 use time::Date;
@@ -100,10 +100,10 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
     let Some(query) = Query::parse(raw) else {
         return Ok(Vec::new());
     };
-    let mut tx = app.store.begin().await?;
-    let people = referrals::people_for_matching(&mut tx, actor.org_id).await?;
-    let aliases = hearth_store::people::aliases_for_org(&mut tx, actor.org_id).await?;
-    let cipher = app.store.cipher(&mut tx, actor.org_id).await?;
+    let mut w = app.work().await?;
+    let people = referrals::people_for_matching(&mut w, actor.org_id).await?;
+    let aliases = hearth_store::people::aliases_for_org(&mut w, actor.org_id).await?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let mut found = Vec::new();
     for (id, given, family, dob, sealed) in &people {
         let matched_on = match &query {
@@ -145,7 +145,7 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
             continue;
         };
         if matches!(query, Query::Phone(_) | Query::Postcode(_))
-            && !cases::may_see_person_field(&mut tx, actor, *id, FieldClass::Location).await?
+            && !cases::may_see_person_field(&mut w, actor, *id, FieldClass::Location).await?
         {
             continue;
         }
@@ -153,13 +153,13 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
         // another name she uses would tell the searcher something about her, so those matches
         // do not count, and her date of birth is not shown.
         let ordinary =
-            cases::may_see_person_field(&mut tx, actor, *id, FieldClass::Ordinary).await?;
+            cases::may_see_person_field(&mut w, actor, *id, FieldClass::Ordinary).await?;
         if matches!(matched_on, "date of birth" | "other name") && !ordinary {
             continue;
         }
         let mut visible = Vec::new();
-        for (case_id, reference, status) in referrals::cases_of(&mut tx, *id).await? {
-            if cases::case_decision(&mut tx, actor, Action::ViewCaseRecord, case_id).await?
+        for (case_id, reference, status) in referrals::cases_of(&mut w, *id).await? {
+            if cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
                 == Decision::Allow
             {
                 visible.push((case_id, reference, status));
@@ -185,13 +185,13 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
         )
         .bind(actor.org_id.to_string())
         .bind(format!("{}%", r.replace(['%', '_'], "")))
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *w)
         .await?;
         for (case_id, _) in hits {
             let Some(case_id) = hearth_domain::ids::parse_id(&case_id) else {
                 continue;
             };
-            if let Some(c) = cases::get(&mut tx, actor, case_id).await? {
+            if let Some(c) = cases::get(&mut w, actor, case_id).await? {
                 for m in c
                     .members
                     .iter()
@@ -214,19 +214,15 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
         }
     }
     // The words searched for are personal data: the trail records only what kind of search it was.
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        app.now(),
+    w.audit(
         AuditEvent::new("search", "user")
             .org(actor.org_id)
             .actor(actor.user_id)
             .entity(actor.user_id)
             .detail("kind", query.kind())
             .detail("results", found.len()),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(found)
 }
 

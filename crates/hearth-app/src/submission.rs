@@ -5,7 +5,7 @@ use hearth_domain::ids::new_id;
 use hearth_domain::submission::{SubmissionKey, SubmissionKind, KEY_REUSED};
 use hearth_domain::Timestamp;
 use hearth_store::submissions::{self, Claim, Claimed};
-use hearth_store::Tx;
+use hearth_store::UnitOfWork;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -42,7 +42,7 @@ pub(crate) struct Scope {
 /// fingerprint is of everything sent but the key itself, so a replay with a different payload
 /// is told apart from a double submit.
 pub(crate) async fn claim<T: Serialize>(
-    tx: &mut Tx,
+    w: &mut UnitOfWork,
     now: Timestamp,
     scope: Scope,
     raw_key: &str,
@@ -52,7 +52,7 @@ pub(crate) async fn claim<T: Serialize>(
     let fingerprint = fingerprint(payload)?;
     let id = new_id(now);
     let claimed = submissions::claim(
-        tx,
+        w,
         now,
         &Claim {
             org_id: scope.org_id,

@@ -6,7 +6,6 @@ use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::ids::new_id;
 use hearth_domain::validation::{short_text, Invalid};
-use hearth_store::audit;
 use hearth_store::tokens::{self, ApiToken};
 use hearth_store::users;
 use uuid::Uuid;
@@ -25,8 +24,8 @@ pub async fn create(app: &App, by: By<'_>, user_id: Uuid, name: &str) -> Result<
     let now = app.now();
     let secret = secrets::new_token();
     let id = new_id(now);
-    let mut tx = app.store.begin().await?;
-    let user = users::get(&mut tx, by.org_id(), user_id)
+    let mut w = app.store.work(now).await?;
+    let user = users::get(&mut w, by.org_id(), user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if user.is_disabled() {
@@ -40,7 +39,7 @@ pub async fn create(app: &App, by: By<'_>, user_id: Uuid, name: &str) -> Result<
         By::Command { .. } => None,
     };
     tokens::insert(
-        &mut tx,
+        &mut w,
         now,
         id,
         by.org_id(),
@@ -50,33 +49,23 @@ pub async fn create(app: &App, by: By<'_>, user_id: Uuid, name: &str) -> Result<
         created_by,
     )
     .await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    w.audit(
         by.event("api_token.create", "api_token", id)
             .detail("user", user_id),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(Created { id, secret })
 }
 
 pub async fn revoke(app: &App, by: By<'_>, id: Uuid) -> Result<()> {
     by.check(Action::ManageApiTokens)?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    if !tokens::revoke(&mut tx, now, by.org_id(), id).await? {
+    let mut w = app.store.work(now).await?;
+    if !tokens::revoke(&mut w, now, by.org_id(), id).await? {
         return Err(AppError::NotFound);
     }
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
-        by.event("api_token.revoke", "api_token", id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(by.event("api_token.revoke", "api_token", id));
+    w.commit().await?;
     Ok(())
 }
 

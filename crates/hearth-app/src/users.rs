@@ -7,9 +7,9 @@ use hearth_domain::access::{can, Action, Resource};
 use hearth_domain::ids::{new_id, parse_id};
 use hearth_domain::validation::{DisplayName, EmailAddress, Invalid, NewPassword};
 use hearth_domain::{Actor, Role};
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit::AuditEvent;
 use hearth_store::users::{self, NewUser, User};
-use hearth_store::{orgs, sessions, Tx};
+use hearth_store::{orgs, sessions};
 use uuid::Uuid;
 
 /// Who is asking.
@@ -80,11 +80,6 @@ pub struct Added {
     pub temporary_password: Option<String>,
 }
 
-async fn audit(tx: &mut Tx, app: &App, ev: AuditEvent) -> Result<()> {
-    audit::append(tx, app.store.audit_key(), app.now(), ev).await?;
-    Ok(())
-}
-
 pub async fn add(app: &App, by: By<'_>, form: &NewUserForm) -> Result<Added> {
     by.check(Action::ManageUsers)?;
     let org_id = by.org_id();
@@ -136,9 +131,9 @@ pub async fn add(app: &App, by: By<'_>, form: &NewUserForm) -> Result<Added> {
     let hash = secrets::hash_password(&password);
     let now = app.now();
     let id = new_id(now);
-    let mut tx = app.store.begin().await?;
+    let mut w = app.store.work(now).await?;
     let inserted = users::insert(
-        &mut tx,
+        &mut w,
         now,
         NewUser {
             id,
@@ -161,16 +156,11 @@ pub async fn add(app: &App, by: By<'_>, form: &NewUserForm) -> Result<Added> {
         }
         other => other?,
     }
-    audit(
-        &mut tx,
-        app,
-        by.event("user.add", "user", id).detail("role", role.code()),
-    )
-    .await?;
-    let user = users::get(&mut tx, org_id, id)
+    w.audit(by.event("user.add", "user", id).detail("role", role.code()));
+    let user = users::get(&mut w, org_id, id)
         .await?
         .ok_or_else(|| AppError::Internal("user vanished".into()))?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(Added {
         user,
         temporary_password: temporary,
@@ -214,20 +204,17 @@ pub async fn disable(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
         }
     }
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let user = users::get(&mut tx, by.org_id(), id)
+    let mut w = app.store.work(now).await?;
+    let user = users::get(&mut w, by.org_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    users::set_disabled(&mut tx, now, id, true).await?;
-    let ended = sessions::end_all_for_user(&mut tx, now, id, "user_disabled").await?;
-    audit(
-        &mut tx,
-        app,
+    users::set_disabled(&mut w, now, id, true).await?;
+    let ended = sessions::end_all_for_user(&mut w, now, id, "user_disabled").await?;
+    w.audit(
         by.event("user.disable", "user", id)
             .detail("sessions_ended", ended),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(User {
         disabled_at: Some(now),
         ..user
@@ -237,13 +224,13 @@ pub async fn disable(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
 pub async fn enable(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
     by.check(Action::ManageUsers)?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let user = users::get(&mut tx, by.org_id(), id)
+    let mut w = app.store.work(now).await?;
+    let user = users::get(&mut w, by.org_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    users::set_disabled(&mut tx, now, id, false).await?;
-    audit(&mut tx, app, by.event("user.enable", "user", id)).await?;
-    tx.commit().await?;
+    users::set_disabled(&mut w, now, id, false).await?;
+    w.audit(by.event("user.enable", "user", id));
+    w.commit().await?;
     Ok(User {
         disabled_at: None,
         ..user
@@ -256,20 +243,17 @@ pub async fn reset_password(app: &App, by: By<'_>, id: Uuid) -> Result<String> {
     let temp = secrets::temporary_password();
     let hash = secrets::hash_password(&temp);
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    users::get(&mut tx, by.org_id(), id)
+    let mut w = app.store.work(now).await?;
+    users::get(&mut w, by.org_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    users::set_password(&mut tx, now, id, &hash, true).await?;
-    let ended = sessions::end_all_for_user(&mut tx, now, id, "password_reset").await?;
-    audit(
-        &mut tx,
-        app,
+    users::set_password(&mut w, now, id, &hash, true).await?;
+    let ended = sessions::end_all_for_user(&mut w, now, id, "password_reset").await?;
+    w.audit(
         by.event("user.reset_password", "user", id)
             .detail("sessions_ended", ended),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(temp)
 }
 
@@ -277,20 +261,17 @@ pub async fn reset_password(app: &App, by: By<'_>, id: Uuid) -> Result<String> {
 pub async fn reset_second_factor(app: &App, by: By<'_>, id: Uuid) -> Result<()> {
     by.check(Action::ManageUsers)?;
     let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let user = users::get(&mut tx, by.org_id(), id)
+    let mut w = app.store.work(now).await?;
+    let user = users::get(&mut w, by.org_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    users::set_totp(&mut tx, now, id, None).await?;
-    users::replace_recovery_codes(&mut tx, user.org_id, id, &[]).await?;
-    let ended = sessions::end_all_for_user(&mut tx, now, id, "second_factor_reset").await?;
-    audit(
-        &mut tx,
-        app,
+    users::set_totp(&mut w, now, id, None).await?;
+    users::replace_recovery_codes(&mut w, user.org_id, id, &[]).await?;
+    let ended = sessions::end_all_for_user(&mut w, now, id, "second_factor_reset").await?;
+    w.audit(
         by.event("user.reset_second_factor", "user", id)
             .detail("sessions_ended", ended),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(())
 }

@@ -125,6 +125,10 @@ impl Store {
         &self.audit_key[..]
     }
 
+    pub(crate) fn audit_key_arc(&self) -> Arc<[u8; 32]> {
+        self.audit_key.clone()
+    }
+
     /// Apply any migrations this database has not had, then check the key. Two processes
     /// migrating one new database at once must not both apply the same migration: on
     /// PostgreSQL sqlx's migrator holds an advisory lock; on SQLite the whole run happens in one

@@ -28,9 +28,11 @@ pub mod throttle;
 pub mod timeline;
 pub mod tokens;
 pub mod users;
+pub mod work;
 
 pub use crypto::{FieldCipher, MasterKey};
 pub use db::{Backend, Store, Tx};
+pub use work::UnitOfWork;
 
 /// What can go wrong below the use cases.
 #[derive(Debug, thiserror::Error)]

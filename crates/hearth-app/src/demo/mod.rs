@@ -11,7 +11,7 @@ use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::Role;
-use hearth_store::audit::{self, AuditEvent};
+use hearth_store::audit::AuditEvent;
 use hearth_store::orgs::{self, Organisation};
 use hearth_store::users::{self, NewUser};
 use hearth_store::{cases, contact, timeline};
@@ -206,7 +206,7 @@ fn demo_contact(rng: &mut StdRng, n: usize) -> ContactDetails {
 /// The victim's contact details, a first contact and often a disclosure, written as the Idva.
 #[allow(clippy::too_many_arguments)]
 async fn seed_casework(
-    tx: &mut hearth_store::Tx,
+    w: &mut hearth_store::UnitOfWork,
     app: &App,
     cipher: &hearth_store::FieldCipher,
     rng: &mut StdRng,
@@ -219,7 +219,7 @@ async fn seed_casework(
     let json =
         serde_json::to_string(&details).map_err(|e| crate::AppError::Internal(e.to_string()))?;
     contact::insert(
-        tx,
+        w,
         opened,
         org_id,
         victim,
@@ -263,10 +263,10 @@ async fn seed_casework(
             by: idva,
             submission_key: &key,
         };
-        timeline::insert_entry(tx, at, e).await?;
+        timeline::insert_entry(w, at, e).await?;
         let sealed = cipher.encrypt(&timeline::body_place(id, 1), &body)?;
         timeline::insert_version(
-            tx,
+            w,
             at,
             org_id,
             id,
@@ -320,7 +320,7 @@ async fn accept_some_referrals(
 /// Referrals waiting in triage: new families, and re-referrals of families already known
 /// (alike name, same birth date) for triage to find.
 async fn seed_referrals(
-    tx: &mut hearth_store::Tx,
+    w: &mut hearth_store::UnitOfWork,
     app: &App,
     org_id: Uuid,
     earlier: &[(String, String, String)],
@@ -328,7 +328,7 @@ async fn seed_referrals(
 ) -> Result<()> {
     use hearth_domain::referral::{NamedPerson, ReferralDetails, Source};
     use hearth_store::referrals;
-    let cipher = app.store.cipher(tx, org_id).await?;
+    let cipher = app.store.cipher(w, org_id).await?;
     let mut people: Vec<(NamedPerson, Source, &str)> = earlier
         .iter()
         .map(|(g, f, d)| {
@@ -404,7 +404,7 @@ async fn seed_referrals(
             consent: true,
             ..Default::default()
         };
-        let n = referrals::next_number(tx, org_id, "referral").await?;
+        let n = referrals::next_number(w, org_id, "referral").await?;
         let id = new_id(received);
         let json = serde_json::to_string(&details)
             .map_err(|e| crate::AppError::Internal(e.to_string()))?;
@@ -420,7 +420,7 @@ async fn seed_referrals(
             submission_key: &key,
             address_key: None,
         };
-        referrals::insert(tx, received, r).await?;
+        referrals::insert(w, received, r).await?;
     }
     Ok(())
 }
@@ -436,19 +436,19 @@ pub struct DemoSummary {
 pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     let now = app.now();
     let mut rng = StdRng::seed_from_u64(0x4ea7);
-    let mut tx = app.store.begin().await?;
+    let mut w = app.store.work(now).await?;
     let org = orgs::create(
         &app.store,
-        &mut tx,
+        &mut w,
         now,
         "Hearth Demo Service (fictional)",
         "demo",
         true,
     )
     .await?;
-    let idva_team = orgs::create_team(&mut tx, now, org.id, "Idva and Recovery").await?;
-    let cyp_team = orgs::create_team(&mut tx, now, org.id, "Children and Families").await?;
-    let engage_team = orgs::create_team(&mut tx, now, org.id, "Engage").await?;
+    let idva_team = orgs::create_team(&mut w, now, org.id, "Idva and Recovery").await?;
+    let cyp_team = orgs::create_team(&mut w, now, org.id, "Children and Families").await?;
+    let engage_team = orgs::create_team(&mut w, now, org.id, "Engage").await?;
 
     // One hash for all: every demo account shares the published demo password.
     let hash = secrets::hash_password(DEMO_PASSWORD);
@@ -537,7 +537,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         let id = new_id(now);
         let email = format!("{local}@{DEMO_DOMAIN}");
         users::insert(
-            &mut tx,
+            &mut w,
             now,
             NewUser {
                 id,
@@ -555,7 +555,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         accounts.push((email, *role));
     }
     let idvas = [ids["idva"], ids["idva2"], ids["idva3"]];
-    let cipher = app.store.cipher(&mut tx, org.id).await?;
+    let cipher = app.store.cipher(&mut w, org.id).await?;
     let mut entry_no = 0u32;
     let childrens = [ids["children"], ids["children2"]];
     let engagers = [ids["engage"], ids["engage2"]];
@@ -567,7 +567,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             now - Duration::days(rng.gen_range(0..365)) - Duration::minutes(rng.gen_range(0..600));
         let family = FAMILY[rng.gen_range(0..FAMILY.len())];
         let reference = format!("HD-{}-{:04}", opened.year(), n + 1);
-        let case_id = cases::insert_case(&mut tx, opened, org.id, idva_team.id, &reference).await?;
+        let case_id = cases::insert_case(&mut w, opened, org.id, idva_team.id, &reference).await?;
         let dob = |rng: &mut StdRng, min: i64, max: i64| {
             let d = now.date() - Duration::days(rng.gen_range(min * 365..max * 365));
             d.to_string()
@@ -582,7 +582,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             ));
         }
         let victim = cases::insert_person(
-            &mut tx,
+            &mut w,
             opened,
             org.id,
             victim_name,
@@ -591,7 +591,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         )
         .await?;
         cases::add_member(
-            &mut tx,
+            &mut w,
             opened,
             org.id,
             case_id,
@@ -606,7 +606,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             opened,
         });
         cases::allocate(
-            &mut tx,
+            &mut w,
             opened,
             org.id,
             case_id,
@@ -616,7 +616,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         )
         .await?;
         seed_casework(
-            &mut tx,
+            &mut w,
             app,
             &cipher,
             &mut rng,
@@ -633,10 +633,10 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             let harm_name = GIVEN_ADULT_M[rng.gen_range(0..GIVEN_ADULT_M.len())];
             let harm_dob = dob(&mut rng, 20, 62);
             let harm =
-                cases::insert_person(&mut tx, opened, org.id, harm_name, family, Some(&harm_dob))
+                cases::insert_person(&mut w, opened, org.id, harm_name, family, Some(&harm_dob))
                     .await?;
             cases::add_member(
-                &mut tx,
+                &mut w,
                 opened,
                 org.id,
                 case_id,
@@ -646,7 +646,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             .await?;
             if rng.gen_bool(0.35) {
                 cases::allocate(
-                    &mut tx,
+                    &mut w,
                     opened,
                     org.id,
                     case_id,
@@ -661,9 +661,9 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         if n % 10 == 5 {
             let gran_dob = dob(&mut rng, 55, 80);
             let gran =
-                cases::insert_person(&mut tx, opened, org.id, "Margaret", family, Some(&gran_dob))
+                cases::insert_person(&mut w, opened, org.id, "Margaret", family, Some(&gran_dob))
                     .await?;
-            cases::add_member(&mut tx, opened, org.id, case_id, gran, CaseRole::OtherAdult).await?;
+            cases::add_member(&mut w, opened, org.id, case_id, gran, CaseRole::OtherAdult).await?;
         }
         let children = if apva {
             rng.gen_range(1..=3)
@@ -674,17 +674,11 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             let child_name = GIVEN_CHILD[rng.gen_range(0..GIVEN_CHILD.len())];
             let (min, max) = if apva && c == 0 { (12, 17) } else { (1, 17) };
             let child_dob = dob(&mut rng, min, max);
-            let child = cases::insert_person(
-                &mut tx,
-                opened,
-                org.id,
-                child_name,
-                family,
-                Some(&child_dob),
-            )
-            .await?;
+            let child =
+                cases::insert_person(&mut w, opened, org.id, child_name, family, Some(&child_dob))
+                    .await?;
             cases::add_member(
-                &mut tx,
+                &mut w,
                 opened,
                 org.id,
                 case_id,
@@ -702,7 +696,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 })
                 .map_err(|e| crate::AppError::Internal(e.to_string()))?;
                 cases::add_agency(
-                    &mut tx,
+                    &mut w,
                     opened,
                     org.id,
                     case_id,
@@ -714,7 +708,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             }
             if apva && c == 0 {
                 cases::add_member(
-                    &mut tx,
+                    &mut w,
                     opened,
                     org.id,
                     case_id,
@@ -725,7 +719,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             }
             if rng.gen_bool(0.5) {
                 cases::allocate(
-                    &mut tx,
+                    &mut w,
                     opened,
                     org.id,
                     case_id,
@@ -737,18 +731,14 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             }
         }
     }
-    seed_referrals(&mut tx, app, org.id, &earlier_victims, &mut rng).await?;
-    audit::append(
-        &mut tx,
-        app.store.audit_key(),
-        now,
+    seed_referrals(&mut w, app, org.id, &earlier_victims, &mut rng).await?;
+    w.audit(
         AuditEvent::new("demo.seed", "organisation")
             .org(org.id)
             .entity(org.id)
             .detail("families", families),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     accept_some_referrals(app, org.id, idva_team.id, &ids).await?;
     risk::seed(app, org.id, ids["idva.manager"], &risk_families, &mut rng).await?;
     Ok(DemoSummary {

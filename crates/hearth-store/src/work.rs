@@ -1,0 +1,88 @@
+//! A unit of work: one user action is one transaction, and what it did is written to the audit
+//! trail in that transaction when it commits, never by hand.
+//!
+//! A use case opens one ([`Store::work`]), opens the records it acts on through it (which checks
+//! the access policy and records the view, see [`crate::access`]), says what else it did with
+//! [`UnitOfWork::audit`], and ends with [`UnitOfWork::commit`]. Dropping it uncommitted rolls
+//! everything back, audit entries included: nothing is half-written, and nothing is audited that
+//! did not happen.
+
+use crate::audit::{self, AuditEvent};
+use crate::{Result, Store, Tx};
+use hearth_domain::clock::Timestamp;
+use sqlx::AnyConnection;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+pub struct UnitOfWork {
+    tx: Tx,
+    now: Timestamp,
+    audit_key: Arc<[u8; 32]>,
+    events: Vec<AuditEvent>,
+    store: Store,
+}
+
+impl Store {
+    /// Begin one action's unit of work, at this moment.
+    pub async fn work(&self, now: Timestamp) -> Result<UnitOfWork> {
+        Ok(UnitOfWork {
+            tx: self.begin().await?,
+            now,
+            audit_key: self.audit_key_arc(),
+            events: Vec::new(),
+            store: self.clone(),
+        })
+    }
+}
+
+impl UnitOfWork {
+    /// The moment this action happens: every row and audit entry it writes carries it.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// The store this work runs against (for its ciphers).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Record that this action did something; written to the audit trail on commit.
+    pub fn audit(&mut self, ev: AuditEvent) {
+        self.events.push(ev);
+    }
+
+    /// The events recorded so far, oldest first.
+    pub fn events(&self) -> &[AuditEvent] {
+        &self.events
+    }
+
+    /// Write the audit entries and commit, all or nothing.
+    pub async fn commit(mut self) -> Result<()> {
+        for ev in std::mem::take(&mut self.events) {
+            audit::append(&mut self.tx, &self.audit_key[..], self.now, ev).await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl UnitOfWork {
+    /// Undo everything, audit entries included, now rather than on drop.
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+impl Deref for UnitOfWork {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for UnitOfWork {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
