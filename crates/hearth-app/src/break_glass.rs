@@ -7,8 +7,9 @@ use crate::{App, AppError, Result};
 use hearth_domain::access::{Action, Decision};
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
+use hearth_store::access;
 use hearth_store::audit::AuditEvent;
-use hearth_store::{break_glass, cases};
+use hearth_store::break_glass;
 use time::Duration;
 use uuid::Uuid;
 
@@ -47,7 +48,7 @@ pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Re
             "No case has that reference. Check it with whoever gave it to you",
         ));
     };
-    if cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
+    if access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
         == Decision::Allow
     {
         // Already open to them: nothing to break.

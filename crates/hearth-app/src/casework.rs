@@ -11,6 +11,9 @@ use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
+use hearth_store::access;
+use hearth_store::access::Guard;
+use hearth_store::sealed::Opened;
 use hearth_store::{cases, contact, timeline, FieldCipher, UnitOfWork};
 use uuid::Uuid;
 
@@ -42,33 +45,35 @@ impl ContactView {
     }
 }
 
-async fn read_contact(
+/// Every version of the contact details the guard lets this user see; `None` if withheld.
+pub(crate) async fn read_contact(
     w: &mut UnitOfWork,
-    cipher: &FieldCipher,
-    org_id: Uuid,
+    guard: &impl Guard,
     person_id: Uuid,
 ) -> Result<ContactView> {
-    let versions = contact::versions(w, org_id, person_id).await?;
-    let open = |v: &contact::ContactVersion| -> Result<ContactDetails> {
-        let json = cipher.decrypt(&contact::place(person_id, v.version), &v.sealed)?;
-        serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("contact details: {e}")))
+    let versions = contact::versions(w, guard, person_id).await?;
+    let open = |v: &contact::ContactVersion| -> Result<Option<ContactDetails>> {
+        match guard.open(&v.sealed)? {
+            Opened::Shown(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| AppError::Internal(format!("contact details: {e}"))),
+            Opened::Withheld => Ok(None),
+        }
     };
     let Some(newest) = versions.first() else {
         return Ok(ContactView::NoneRecorded);
     };
-    let earlier = versions[1..]
-        .iter()
-        .map(|v| {
-            Ok((
-                v.version,
-                v.recorded_at,
-                v.recorded_by_name.clone(),
-                open(v)?,
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let Some(current) = open(newest)? else {
+        return Ok(ContactView::Withheld);
+    };
+    let mut earlier = Vec::new();
+    for v in &versions[1..] {
+        if let Some(d) = open(v)? {
+            earlier.push((v.version, v.recorded_at, v.recorded_by_name.clone(), d));
+        }
+    }
     Ok(ContactView::Shown {
-        current: open(newest)?,
+        current,
         version: newest.version,
         recorded_at: newest.recorded_at,
         recorded_by: newest.recorded_by_name.clone(),
@@ -79,16 +84,14 @@ async fn read_contact(
 /// A person's contact details as this user may see them. Audited as a view of location data.
 pub async fn view_contact(app: &App, actor: &Actor, person_id: Uuid) -> Result<ContactView> {
     let mut w = app.work().await?;
-    check(cases::person_decision(&mut w, actor, Action::ViewCaseRecord, person_id).await?)?;
-    let view =
-        if cases::may_see_person_field(&mut w, actor, person_id, FieldClass::Location).await? {
-            let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-            let v = read_contact(&mut w, &cipher, actor.org_id, person_id).await?;
-            w.audit(event(actor, "person.contact_view", "person", person_id));
-            v
-        } else {
-            ContactView::Withheld
-        };
+    let person = w.person(actor, person_id, Action::ViewCaseRecord).await?;
+    let view = if person.may_see(FieldClass::Location) {
+        let v = read_contact(&mut w, &person, person_id).await?;
+        w.audit(event(actor, "person.contact_view", "person", person_id));
+        v
+    } else {
+        ContactView::Withheld
+    };
     w.commit().await?;
     Ok(view)
 }
@@ -105,15 +108,11 @@ pub async fn save_contact(
     let details = form.parse()?;
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(cases::person_decision(&mut w, actor, Action::RecordWork, person_id).await?)?;
-    if !cases::may_see_person_field(&mut w, actor, person_id, FieldClass::Location).await? {
+    let person = w.person(actor, person_id, Action::RecordWork).await?;
+    if !person.may_see(FieldClass::Location) {
         return Err(AppError::Forbidden);
     }
-    let current = contact::versions(&mut w, actor.org_id, person_id)
-        .await?
-        .first()
-        .map(|v| v.version)
-        .unwrap_or(0);
+    let current = contact::latest_version(&mut w, actor.org_id, person_id).await?;
     if current != based_on {
         return Err(AppError::Conflict {
             field: None,
@@ -193,7 +192,7 @@ async fn visible_entries(
     actor: &Actor,
     case_id: Uuid,
 ) -> Result<Vec<EntryView>> {
-    let link = cases::link_to_case(w, actor, case_id)
+    let link = access::link_to_case(w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let roles = cases::roles_in_case(w, case_id).await?;
@@ -276,7 +275,7 @@ pub async fn view_timeline(
     filter: &TimelineFilter,
 ) -> Result<Vec<EntryView>> {
     let mut w = app.work().await?;
-    check(cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
+    check(access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
     let mut entries = visible_entries(app, &mut w, actor, case_id).await?;
     entries.retain(|e| {
         filter.person_id.is_none_or(|p| e.person_id == Some(p))
@@ -295,7 +294,7 @@ pub async fn view_entry(
     entry_id: Uuid,
 ) -> Result<EntryView> {
     let mut w = app.work().await?;
-    check(cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
+    check(access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
     let entry = visible_entries(app, &mut w, actor, case_id)
         .await?
         .into_iter()
@@ -339,7 +338,7 @@ async fn check_subject(
             .collect(),
         None => roles.iter().map(|(_, r)| *r).collect(),
     };
-    let link = cases::link_to_case(w, actor, case_id)
+    let link = access::link_to_case(w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !may_see_field(&link, &subject, sensitivity.class()) {
@@ -361,7 +360,7 @@ async fn check_subject(
 pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm) -> Result<Uuid> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
@@ -444,7 +443,7 @@ pub async fn correct_entry(
 ) -> Result<i64> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
     let entry = visible_entries(app, &mut w, actor, case_id)
         .await?
         .into_iter()
@@ -507,10 +506,10 @@ pub async fn withdraw_entry(
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    match cases::case_decision(&mut w, actor, Action::WithdrawEntry, case_id).await? {
+    match access::case_decision(&mut w, actor, Action::WithdrawEntry, case_id).await? {
         Decision::Allow => {}
         // Someone who may open the case but not withdraw is told so; others learn nothing.
-        _ if cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
+        _ if access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
             == Decision::Allow =>
         {
             return Err(AppError::Forbidden)
@@ -586,9 +585,9 @@ pub async fn allocatable_workers(app: &App, actor: &Actor) -> Result<Vec<StaffMe
 }
 
 async fn check_allocate(w: &mut UnitOfWork, actor: &Actor, case_id: Uuid) -> Result<()> {
-    match cases::case_decision(w, actor, Action::Allocate, case_id).await? {
+    match access::case_decision(w, actor, Action::Allocate, case_id).await? {
         Decision::Allow => Ok(()),
-        _ if cases::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
+        _ if access::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
             == Decision::Allow =>
         {
             Err(AppError::Forbidden)
@@ -768,7 +767,7 @@ pub async fn standings(
 ) -> Result<std::collections::HashMap<Uuid, Standing>> {
     let now = app.now();
     let mut conn = app.store.conn().await?;
-    let access = cases::access_to_cases(&mut conn, actor, case_ids).await?;
+    let access = access::resolve(&mut conn, actor, case_ids).await?;
     let open: Vec<Uuid> = case_ids
         .iter()
         .copied()
@@ -938,13 +937,13 @@ fn stored_details(
 
 pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<PersonDetailsView> {
     let mut w = app.work().await?;
-    check(cases::person_decision(&mut w, actor, Action::ViewCaseRecord, id).await?)?;
+    check(access::person_decision(&mut w, actor, Action::ViewCaseRecord, id).await?)?;
     let stored = hearth_store::people::get(&mut w, actor.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     // Other names, date of birth, gender and language are facts about the person: behind the
     // firewall a victim or child is a name and a role, nothing more, and nothing is decrypted.
-    if !cases::may_see_person_field(&mut w, actor, id, FieldClass::Ordinary).await? {
+    if !access::may_see_person_field(&mut w, actor, id, FieldClass::Ordinary).await? {
         w.commit().await?;
         return Ok(PersonDetailsView {
             details: hearth_domain::person::PersonDetails {
@@ -959,7 +958,7 @@ pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<Person
         });
     }
     let equality_shown =
-        cases::may_see_person_field(&mut w, actor, id, FieldClass::Sensitive).await?;
+        access::may_see_person_field(&mut w, actor, id, FieldClass::Sensitive).await?;
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let mut details = stored_details(&cipher, id, &stored)?;
     let mut earlier = Vec::new();
@@ -999,8 +998,8 @@ pub async fn update_person(
 ) -> Result<i64> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(cases::person_decision(&mut w, actor, Action::RecordWork, id).await?)?;
-    if !cases::may_see_person_field(&mut w, actor, id, FieldClass::Ordinary).await? {
+    check(access::person_decision(&mut w, actor, Action::RecordWork, id).await?)?;
+    if !access::may_see_person_field(&mut w, actor, id, FieldClass::Ordinary).await? {
         return Err(AppError::Forbidden);
     }
     // Validated after the access check, so a refusal never depends on what was sent.
@@ -1016,7 +1015,8 @@ pub async fn update_person(
     }
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let old = stored_details(&cipher, id, &stored)?;
-    let equality = if cases::may_see_person_field(&mut w, actor, id, FieldClass::Sensitive).await? {
+    let equality = if access::may_see_person_field(&mut w, actor, id, FieldClass::Sensitive).await?
+    {
         new.equality.clone()
     } else {
         old.equality.clone()
@@ -1111,7 +1111,7 @@ pub async fn add_member(
         invalid.push("role", "Choose their role in this case from the list");
     }
     let mut w = app.store.work(now).await?;
-    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
     invalid.into_result()?;
     if let Some(role) = role {
         refuse_role_behind_firewall(&mut w, actor, case_id, &[role]).await?;
@@ -1152,7 +1152,7 @@ pub async fn add_relationship(
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
     let members = cases::roles_in_case(&mut w, case_id).await?;
     let member =
         |s: &str| hearth_domain::ids::parse_id(s).filter(|p| members.iter().any(|(id, _)| id == p));
@@ -1219,7 +1219,7 @@ fn subject_roles(
 /// location data, behind the firewall.
 pub async fn agencies(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<AgencyView>> {
     let mut w = app.work().await?;
-    check(cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
+    check(access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let out = agencies_in(&mut w, &cipher, actor, case_id).await?;
     w.commit().await?;
@@ -1234,7 +1234,7 @@ pub(crate) async fn agencies_in(
     actor: &Actor,
     case_id: Uuid,
 ) -> Result<Vec<AgencyView>> {
-    let link = cases::link_to_case(w, actor, case_id)
+    let link = access::link_to_case(w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let roles = cases::roles_in_case(w, case_id).await?;
@@ -1266,7 +1266,7 @@ pub async fn add_agency(
 ) -> Result<Uuid> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
     let roles = cases::roles_in_case(&mut w, case_id).await?;
     let mut invalid = match form.parse() {
         Ok(_) => Invalid::default(),
@@ -1287,7 +1287,7 @@ pub async fn add_agency(
     };
     invalid.into_result()?;
     let agency = form.parse()?;
-    let link = cases::link_to_case(&mut w, actor, case_id)
+    let link = access::link_to_case(&mut w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !hearth_domain::access::may_see_field(
@@ -1393,7 +1393,7 @@ async fn add_role(
 ) -> Result<Uuid> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(cases::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
     let roles = cases::roles_in_case(&mut w, case_id).await?;
     let mut invalid = Invalid::default();
     let person =
@@ -1439,7 +1439,7 @@ async fn refuse_behind_firewall(
     case_id: Uuid,
     people: &[Option<Uuid>],
 ) -> Result<()> {
-    let access = cases::access_to_cases(w, actor, &[case_id])
+    let access = access::resolve(w, actor, &[case_id])
         .await?
         .remove(&case_id)
         .ok_or(AppError::NotFound)?;
@@ -1460,7 +1460,7 @@ async fn refuse_role_behind_firewall(
     case_id: Uuid,
     roles: &[hearth_domain::access::CaseRole],
 ) -> Result<()> {
-    let link = cases::link_to_case(w, actor, case_id)
+    let link = access::link_to_case(w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !may_see_field(&link, roles, FieldClass::Ordinary) {

@@ -11,8 +11,9 @@ use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
+use hearth_store::access;
 use hearth_store::audit::AuditEvent;
-use hearth_store::cases::{self, CaseSummary};
+use hearth_store::cases::CaseSummary;
 use hearth_store::safety_plans;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -36,7 +37,7 @@ pub async fn with_standings(
     let today = uk_today(now);
     let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
     let mut w = app.store.work(now).await?;
-    let access = cases::access_to_cases(&mut w, actor, &ids).await?;
+    let access = access::resolve(&mut w, actor, &ids).await?;
     let open: Vec<&CaseSummary> = list
         .iter()
         .filter(|c| {

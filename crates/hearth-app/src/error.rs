@@ -56,6 +56,12 @@ impl From<Invalid> for AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Refused(d) = e {
+            return match check(d) {
+                Err(refused) => refused,
+                Ok(()) => AppError::Internal("refused with an Allow decision".into()),
+            };
+        }
         tracing::error!(error = %e, "store error");
         AppError::Internal(e.to_string())
     }

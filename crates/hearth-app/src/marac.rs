@@ -3,7 +3,7 @@
 //! it is location-class: the firewall applies in full, and only the coordinator (who must send
 //! it on) reads it beyond the case's own workers.
 
-use crate::risk::{facts, work_case};
+use crate::risk::{facts, work_case, WorkCase};
 use crate::submission::{self, Once};
 use crate::users::By;
 use crate::{check, event, App, AppError, Result};
@@ -18,6 +18,7 @@ use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
+use hearth_store::access::{self, Guard};
 use hearth_store::marac::{self as store, Referral};
 use hearth_store::{cases, contact, timeline, UnitOfWork};
 use serde::Serialize;
@@ -79,8 +80,8 @@ async fn may_read(w: &mut UnitOfWork, actor: &Actor, person_id: Uuid) -> Result<
     if coordinates(actor) {
         return Ok(true);
     }
-    check(cases::person_decision(w, actor, Action::ViewCaseRecord, person_id).await?)?;
-    Ok(cases::may_see_person_field(w, actor, person_id, FieldClass::Location).await?)
+    check(access::person_decision(w, actor, Action::ViewCaseRecord, person_id).await?)?;
+    Ok(access::may_see_person_field(w, actor, person_id, FieldClass::Location).await?)
 }
 
 /// Earlier MARAC dates of this person: the dates of meetings that heard them.
@@ -146,7 +147,9 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let (case_id, _) = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
+    let WorkCase {
+        case_id, person, ..
+    } = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
     let record = cases::get(&mut w, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -157,12 +160,9 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
         .find(|m| m.person_id == person_id)
         .map(|m| format!("{} {}", m.given_name, m.family_name))
         .unwrap_or_default();
-    let safe_contact = match contact::versions(&mut w, actor.org_id, person_id)
-        .await?
-        .first()
-    {
+    let safe_contact = match contact::versions(&mut w, &person, person_id).await?.first() {
         Some(v) => {
-            let json = cipher.decrypt(&contact::place(person_id, v.version), &v.sealed)?;
+            let json = person.open(&v.sealed)?.shown().ok_or(AppError::Forbidden)?;
             let c: ContactDetails = serde_json::from_str(&json)
                 .map_err(|e| AppError::Internal(format!("contact details: {e}")))?;
             describe_contact(&c)
@@ -291,7 +291,8 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let (case_id, role) = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
+    let WorkCase { case_id, role, .. } =
+        work_case(&mut w, actor, person_id, FieldClass::Location).await?;
     if role != CaseRole::VictimSurvivor {
         return Err(AppError::invalid(
             "person_id",
@@ -451,7 +452,7 @@ pub async fn view_referral(app: &App, actor: &Actor, id: Uuid) -> Result<Referra
         Vec::new()
     };
     let can_update_actions = can_coordinate
-        || cases::case_decision(&mut w, actor, Action::RecordWork, r.case_id).await?
+        || access::case_decision(&mut w, actor, Action::RecordWork, r.case_id).await?
             == Decision::Allow;
     w.audit(event(actor, "marac.referral_view", "person", r.person_id).detail("referral", r.id));
     w.commit().await?;
@@ -796,9 +797,9 @@ pub async fn set_action_status(
         .await?
         .ok_or(AppError::NotFound)?;
     let allowed = coordinates(actor)
-        || (cases::case_decision(&mut w, actor, Action::RecordWork, a.case_id).await?
+        || (access::case_decision(&mut w, actor, Action::RecordWork, a.case_id).await?
             == Decision::Allow
-            && cases::may_see_person_field(&mut w, actor, a.person_id, FieldClass::Location)
+            && access::may_see_person_field(&mut w, actor, a.person_id, FieldClass::Location)
                 .await?);
     if !allowed {
         return Err(AppError::NotFound);

@@ -5,6 +5,7 @@ use crate::users::By;
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, Decision};
 use hearth_domain::Actor;
+use hearth_store::access;
 use hearth_store::audit::{self, HistoryLine, Verification};
 use hearth_store::cases::{self, CaseRecord, CaseSummary, PersonRecord};
 use uuid::Uuid;
@@ -55,10 +56,10 @@ pub async fn history(
     let mut w = app.work().await?;
     let decision = match kind {
         RecordKind::Case => {
-            cases::case_decision(&mut w, actor, Action::ViewRecordHistory, id).await?
+            access::case_decision(&mut w, actor, Action::ViewRecordHistory, id).await?
         }
         RecordKind::Person => {
-            cases::person_decision(&mut w, actor, Action::ViewRecordHistory, id).await?
+            access::person_decision(&mut w, actor, Action::ViewRecordHistory, id).await?
         }
     };
     if decision != Decision::Allow {

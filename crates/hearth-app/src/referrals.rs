@@ -13,6 +13,7 @@ use hearth_domain::referral::{
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
+use hearth_store::access;
 use hearth_store::audit::AuditEvent;
 use hearth_store::referrals::{self, Referral};
 use hearth_store::{cases, contact, orgs, timeline, FieldCipher, UnitOfWork};
@@ -357,7 +358,7 @@ async fn find_matches(
             already.insert((label.clone(), *id));
             let mut visible = Vec::new();
             for (case_id, reference, status) in referrals::cases_of(w, *id).await? {
-                if cases::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
+                if access::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
                     == Decision::Allow
                 {
                     visible.push((case_id, reference, status));
@@ -613,7 +614,8 @@ async fn accept(
     } else {
         let case_id = parse_id(&form.case_id)
             .ok_or_else(|| AppError::invalid("case_id", "Choose a case from the matches"))?;
-        if cases::case_decision(w, actor, Action::ViewCaseRecord, case_id).await? != Decision::Allow
+        if access::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
+            != Decision::Allow
         {
             return Err(AppError::invalid(
                 "case_id",
@@ -722,12 +724,7 @@ async fn accept(
             postcode: d.postcode.clone(),
             confidential_address: false,
         };
-        let version = contact::versions(w, org, victim)
-            .await?
-            .first()
-            .map(|v| v.version)
-            .unwrap_or(0)
-            + 1;
+        let version = contact::latest_version(w, org, victim).await? + 1;
         let json =
             serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
         contact::insert(

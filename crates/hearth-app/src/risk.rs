@@ -4,7 +4,7 @@
 
 use crate::submission::{self, Once};
 use crate::{check, event, App, AppError, Result};
-use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
+use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::instrument::{Instrument, Kind};
 use hearth_domain::marac::Criterion;
 use hearth_domain::risk::{self, AssessmentForm, IncidentForm, Reassessment, RiskLevel};
@@ -12,8 +12,9 @@ use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{from_iso, uk_today};
 use hearth_domain::{Actor, Timestamp};
+use hearth_store::access::{self, Guard, PersonGuard};
 use hearth_store::risk::{self as store, StoredAssessment};
-use hearth_store::{cases, marac, people, timeline, FieldCipher, UnitOfWork};
+use hearth_store::{cases, marac, people, timeline, UnitOfWork};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use time::Date;
@@ -26,9 +27,9 @@ pub(crate) async fn work_case(
     actor: &Actor,
     person_id: Uuid,
     class: FieldClass,
-) -> Result<(Uuid, CaseRole)> {
-    check(cases::person_decision(w, actor, Action::ViewCaseRecord, person_id).await?)?;
-    if !cases::may_see_person_field(w, actor, person_id, class).await? {
+) -> Result<WorkCase> {
+    let person = w.person(actor, person_id, Action::ViewCaseRecord).await?;
+    if !person.may_see(class) {
         return Err(AppError::Forbidden);
     }
     let mut candidates = cases::open_involvements(w, actor.org_id, person_id).await?;
@@ -36,11 +37,22 @@ pub(crate) async fn work_case(
     // as the child they are.
     candidates.sort_by_key(|(_, r)| !r.is_protected());
     for (case_id, role) in candidates {
-        if cases::case_decision(w, actor, Action::RecordWork, case_id).await? == Decision::Allow {
-            return Ok((case_id, role));
+        if person.allows_in(case_id, Action::RecordWork) {
+            return Ok(WorkCase {
+                person,
+                case_id,
+                role,
+            });
         }
     }
     Err(AppError::Forbidden)
+}
+
+/// The case in which work with a person is recorded, and the guard on the person.
+pub(crate) struct WorkCase {
+    pub person: PersonGuard,
+    pub case_id: Uuid,
+    pub role: CaseRole,
 }
 
 /// Age in whole years on a date.
@@ -104,11 +116,11 @@ pub struct AssessmentView {
 
 /// Open an assessment against the instrument version it was given on.
 fn open_assessment(
-    cipher: &FieldCipher,
+    guard: &impl Guard,
     def: &Instrument,
     a: &StoredAssessment,
 ) -> Result<AssessmentView> {
-    let json = cipher.decrypt(&store::assessment_place(a.id), &a.sealed)?;
+    let json = guard.open(&a.sealed)?.shown().ok_or(AppError::Forbidden)?;
     let sealed: Sealed = serde_json::from_str(&json)
         .map_err(|e| AppError::Internal(format!("risk assessment: {e}")))?;
     let answers = def
@@ -275,17 +287,17 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    check(cases::person_decision(&mut w, actor, Action::ViewCaseRecord, person_id).await?)?;
-    if !cases::may_see_person_field(&mut w, actor, person_id, FieldClass::Sensitive).await? {
+    let guard = w.person(actor, person_id, Action::ViewCaseRecord).await?;
+    if !guard.may_see(FieldClass::Sensitive) {
         return Err(AppError::Forbidden);
     }
     let person = cases::person(&mut w, actor, person_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let work = work_case(&mut w, actor, person_id, FieldClass::Sensitive)
         .await
-        .ok();
+        .ok()
+        .map(|wc| (wc.case_id, wc.role));
     let instruments = match work {
         Some((_, role)) => applicable(&mut w, actor.org_id, person_id, role, today).await?,
         None => Vec::new(),
@@ -293,15 +305,15 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
     // A history is mostly answers to the same version or two: read and parse each once.
     let mut versions: HashMap<(String, i64), Instrument> = HashMap::new();
     let mut assessments = Vec::new();
-    for a in store::assessments_for_person(&mut w, actor.org_id, person_id).await? {
+    for a in store::assessments_for_person(&mut w, &guard, person_id).await? {
         let at = (a.instrument_key.clone(), a.instrument_version);
         if !versions.contains_key(&at) {
             let def = crate::instruments::version(&mut w, actor.org_id, &at.0, at.1).await?;
             versions.insert(at.clone(), def);
         }
-        assessments.push(open_assessment(&cipher, &versions[&at], &a)?);
+        assessments.push(open_assessment(&guard, &versions[&at], &a)?);
     }
-    let incidents = store::incidents_for_person(&mut w, actor.org_id, person_id)
+    let incidents = store::incidents_for_person(&mut w, &guard, person_id)
         .await?
         .into_iter()
         .map(|i| {
@@ -309,7 +321,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
                 id: i.id,
                 occurred_on: i.occurred_on,
                 police_called: i.police_called,
-                summary: cipher.decrypt(&store::incident_place(i.id), &i.sealed)?,
+                summary: guard.open(&i.sealed)?.shown().ok_or(AppError::Forbidden)?,
                 recorded_at: i.recorded_at,
                 recorded_by: i.recorded_by_name,
             })
@@ -355,7 +367,7 @@ pub async fn instrument_for(
 ) -> Result<(Instrument, String)> {
     let today = uk_today(app.now());
     let mut w = app.work().await?;
-    let (_, role) = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
+    let WorkCase { role, .. } = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let found = applicable(&mut w, actor.org_id, person_id, role, today)
         .await?
         .into_iter()
@@ -392,7 +404,8 @@ pub async fn assess(
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let (case_id, role) = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
+    let WorkCase { case_id, role, .. } =
+        work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
@@ -536,7 +549,8 @@ pub async fn record_incident(
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let (case_id, _) = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
+    let WorkCase { case_id, .. } =
+        work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
@@ -632,7 +646,7 @@ pub struct PersonRiskLine {
 /// shows these is itself audited.
 pub async fn in_case(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<PersonRiskLine>> {
     let mut conn = app.store.conn().await?;
-    check(cases::case_decision(&mut conn, actor, Action::ViewCaseRecord, case_id).await?)?;
+    check(access::case_decision(&mut conn, actor, Action::ViewCaseRecord, case_id).await?)?;
     let record = cases::get(&mut conn, actor, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -640,7 +654,7 @@ pub async fn in_case(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<Pers
     let mut out: Vec<PersonRiskLine> = Vec::new();
     for m in &record.members {
         if out.iter().any(|l| l.person_id == m.person_id)
-            || !cases::may_see_person_field(&mut conn, actor, m.person_id, FieldClass::Sensitive)
+            || !access::may_see_person_field(&mut conn, actor, m.person_id, FieldClass::Sensitive)
                 .await?
         {
             continue;

@@ -1,12 +1,13 @@
 //! Safety plans: versioned, sealed, and location-class, so the firewall applies in full.
 
-use crate::risk::work_case;
-use crate::{check, event, App, AppError, Result};
+use crate::risk::{work_case, WorkCase};
+use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::safety_plan::{SafetyPlan, SafetyPlanForm, Template};
 use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::{cases, safety_plans as store, FieldCipher, UnitOfWork};
+use hearth_store::access::Guard;
+use hearth_store::{cases, safety_plans as store, UnitOfWork};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -42,15 +43,14 @@ impl PlanView {
 
 async fn open_versions(
     w: &mut UnitOfWork,
-    cipher: &FieldCipher,
-    org_id: Uuid,
+    guard: &impl Guard,
     person_id: Uuid,
 ) -> Result<Vec<PlanVersionView>> {
-    store::versions(w, org_id, person_id)
+    store::versions(w, guard, person_id)
         .await?
         .into_iter()
         .map(|v| {
-            let json = cipher.decrypt(&store::place(person_id, v.version), &v.sealed)?;
+            let json = guard.open(&v.sealed)?.shown().ok_or(AppError::Forbidden)?;
             let plan: SafetyPlan = serde_json::from_str(&json)
                 .map_err(|e| AppError::Internal(format!("safety plan: {e}")))?;
             Ok(PlanVersionView {
@@ -67,8 +67,8 @@ async fn open_versions(
 pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(cases::person_decision(&mut w, actor, Action::ViewCaseRecord, person_id).await?)?;
-    if !cases::may_see_person_field(&mut w, actor, person_id, FieldClass::Location).await? {
+    let guard = w.person(actor, person_id, Action::ViewCaseRecord).await?;
+    if !guard.may_see(FieldClass::Location) {
         return Err(AppError::Forbidden);
     }
     let person = cases::person(&mut w, actor, person_id)
@@ -76,8 +76,9 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView>
         .ok_or(AppError::NotFound)?;
     let work = work_case(&mut w, actor, person_id, FieldClass::Location)
         .await
-        .ok();
-    let template = match work.map(|(_, r)| r) {
+        .ok()
+        .map(|wc| wc.role);
+    let template = match work {
         Some(CaseRole::ChildOrYoungPerson) => Template::Child,
         Some(_) => Template::Adult,
         None if person
@@ -89,8 +90,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView>
         }
         None => Template::Adult,
     };
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let versions = open_versions(&mut w, &cipher, actor.org_id, person_id).await?;
+    let versions = open_versions(&mut w, &guard, person_id).await?;
     w.audit(event(actor, "person.safety_plan_view", "person", person_id));
     w.commit().await?;
     let review_overdue = versions
@@ -118,13 +118,10 @@ pub async fn save(
     let now = app.now();
     let mut w = app.store.work(now).await?;
     // The firewall first: someone who may not see the plan learns nothing from its errors.
-    let (case_id, _) = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
+    let WorkCase { case_id, .. } =
+        work_case(&mut w, actor, person_id, FieldClass::Location).await?;
     let plan = form.parse(uk_today(now))?;
-    let current = store::versions(&mut w, actor.org_id, person_id)
-        .await?
-        .first()
-        .map(|v| v.version)
-        .unwrap_or(0);
+    let current = store::latest_version(&mut w, actor.org_id, person_id).await?;
     let conflict = || AppError::Conflict {
         field: None,
         message:

@@ -7,6 +7,7 @@ use hearth_domain::access::{Action, Decision, FieldClass};
 use hearth_domain::contact::{parse_phone, parse_postcode, ContactDetails};
 use hearth_domain::referral::{fold_name, names_alike};
 use hearth_domain::Actor;
+use hearth_store::access;
 use hearth_store::audit::AuditEvent;
 use hearth_store::{cases, contact, referrals};
 use time::macros::format_description;
@@ -145,7 +146,7 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
             continue;
         };
         if matches!(query, Query::Phone(_) | Query::Postcode(_))
-            && !cases::may_see_person_field(&mut w, actor, *id, FieldClass::Location).await?
+            && !access::may_see_person_field(&mut w, actor, *id, FieldClass::Location).await?
         {
             continue;
         }
@@ -153,13 +154,13 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
         // another name she uses would tell the searcher something about her, so those matches
         // do not count, and her date of birth is not shown.
         let ordinary =
-            cases::may_see_person_field(&mut w, actor, *id, FieldClass::Ordinary).await?;
+            access::may_see_person_field(&mut w, actor, *id, FieldClass::Ordinary).await?;
         if matches!(matched_on, "date of birth" | "other name") && !ordinary {
             continue;
         }
         let mut visible = Vec::new();
         for (case_id, reference, status) in referrals::cases_of(&mut w, *id).await? {
-            if cases::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
+            if access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
                 == Decision::Allow
             {
                 visible.push((case_id, reference, status));

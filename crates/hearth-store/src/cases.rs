@@ -4,9 +4,7 @@
 
 use crate::{many, row};
 use crate::{Result, StoreError};
-use hearth_domain::access::{
-    can, grant, may_see_field, Action, CaseLink, CaseRole, Decision, FieldClass, Resource, Scope,
-};
+use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::Actor;
@@ -157,135 +155,6 @@ pub async fn allocate(
     Ok(())
 }
 
-// ---- access --------------------------------------------------------------------------------
-
-/// The policy's decision about one case, from what the database says about it.
-pub async fn case_decision(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    action: Action,
-    case_id: Uuid,
-) -> Result<Decision> {
-    let team: Option<String> =
-        sqlx::query_scalar("SELECT team_id FROM cases WHERE id = $1 AND org_id = $2")
-            .bind(case_id.to_string())
-            .bind(actor.org_id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some(team) = team else {
-        return Ok(Decision::Hidden);
-    };
-    let team_id =
-        Uuid::try_parse(&team).map_err(|_| StoreError::Corrupt("cases.team_id".into()))?;
-    let allocated: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM allocations WHERE case_id = $1 AND worker_id = $2 AND ended_at IS NULL",
-    )
-    .bind(case_id.to_string())
-    .bind(actor.user_id.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(decide(actor, action, case_id, team_id, allocated > 0))
-}
-
-/// The policy's decision, given where the case sits and whether it is allocated to the actor.
-fn decide(
-    actor: &Actor,
-    action: Action,
-    case_id: Uuid,
-    team_id: Uuid,
-    allocated: bool,
-) -> Decision {
-    let resource = Resource::Record {
-        org_id: actor.org_id,
-        team_ids: vec![team_id],
-        allocated_to_actor: allocated || broke_glass(actor, case_id),
-    };
-    can(actor, action, &resource)
-}
-
-/// Whether the actor holds live break-glass access to this case (and their role allows it).
-fn broke_glass(actor: &Actor, case_id: Uuid) -> bool {
-    actor.break_glass.contains(&case_id) && grant(actor.role, Action::BreakGlass) != Scope::None
-}
-
-/// The policy's decision about one person, reached through every case they are in.
-pub async fn person_decision(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    action: Action,
-    person_id: Uuid,
-) -> Result<Decision> {
-    let exists: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE id = $1 AND org_id = $2")
-            .bind(person_id.to_string())
-            .bind(actor.org_id.to_string())
-            .fetch_one(&mut *conn)
-            .await?;
-    if exists == 0 {
-        return Ok(Decision::Hidden);
-    }
-    let teams: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT c.team_id FROM cases c JOIN case_members m ON m.case_id = c.id \
-         WHERE m.person_id = $1 AND c.org_id = $2",
-    )
-    .bind(person_id.to_string())
-    .bind(actor.org_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    let team_ids = teams
-        .iter()
-        .filter_map(|t| Uuid::try_parse(t).ok())
-        .collect();
-    let allocated: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM allocations a JOIN case_members m ON m.case_id = a.case_id \
-         WHERE m.person_id = $1 AND a.worker_id = $2 AND a.ended_at IS NULL",
-    )
-    .bind(person_id.to_string())
-    .bind(actor.user_id.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    let via_break_glass =
-        if actor.break_glass.is_empty() || grant(actor.role, Action::BreakGlass) == Scope::None {
-            false
-        } else {
-            let cases: Vec<String> =
-                sqlx::query_scalar("SELECT case_id FROM case_members WHERE person_id = $1")
-                    .bind(person_id.to_string())
-                    .fetch_all(&mut *conn)
-                    .await?;
-            cases
-                .iter()
-                .any(|c| Uuid::try_parse(c).is_ok_and(|c| actor.break_glass.contains(&c)))
-        };
-    let resource = Resource::Record {
-        org_id: actor.org_id,
-        team_ids,
-        allocated_to_actor: allocated > 0 || via_break_glass,
-    };
-    Ok(can(actor, action, &resource))
-}
-
-/// The SQL condition (on alias `c`) for cases the actor may open, and its one parameter.
-/// This is where list queries are scoped, from the same grant the single-record check uses.
-fn visible_cases_condition(actor: &Actor, first_param: usize) -> (String, Vec<String>) {
-    let p = first_param;
-    let allocated = format!(
-        "EXISTS (SELECT 1 FROM allocations va WHERE va.case_id = c.id AND va.worker_id = ${p} AND va.ended_at IS NULL)"
-    );
-    match grant(actor.role, Action::ViewCaseRecord) {
-        Scope::None => ("1 = 0".into(), vec![]),
-        Scope::Organisation => ("1 = 1".into(), vec![]),
-        Scope::Allocated => (allocated, vec![actor.user_id.to_string()]),
-        Scope::Team => (
-            format!("(c.team_id = ${} OR {allocated})", p + 1),
-            vec![
-                actor.user_id.to_string(),
-                actor.team_id.map(|t| t.to_string()).unwrap_or_default(),
-            ],
-        ),
-    }
-}
-
 const SUMMARY_COLUMNS: &str = "c.id, c.reference, c.team_id, t.name AS team_name, c.status, c.opened_at, \
     COALESCE((SELECT p.given_name || ' ' || p.family_name FROM case_members m JOIN people p ON p.id = m.person_id \
               WHERE m.case_id = c.id ORDER BY CASE WHEN m.role = 'victim_survivor' THEN 0 ELSE 1 END, m.added_at, m.id \
@@ -330,7 +199,7 @@ pub async fn visible(
     actor: &Actor,
     limit: i64,
 ) -> Result<Vec<CaseSummary>> {
-    let (cond, params) = visible_cases_condition(actor, 3);
+    let (cond, params) = crate::access::visible_cases_condition(actor, 3);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id \
          WHERE c.org_id = $1 AND {cond} ORDER BY c.opened_at DESC, c.id LIMIT $2"
@@ -350,6 +219,31 @@ const MEMBER_COLUMNS: &str =
 const MEMBER_ORDER: &str =
     "CASE m.role WHEN 'victim_survivor' THEN 0 WHEN 'person_causing_harm' THEN 1 \
      WHEN 'child_or_young_person' THEN 2 ELSE 3 END, p.date_of_birth, m.added_at, m.id";
+
+/// Everyone in each of these cases, in the order the case page shows them.
+pub(crate) async fn members_of(
+    conn: &mut AnyConnection,
+    case_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Member>>> {
+    let mut members: HashMap<Uuid, Vec<Member>> = HashMap::new();
+    for r in many::fetch_in(
+        conn,
+        &format!(
+            "SELECT m.case_id, {MEMBER_COLUMNS} FROM case_members m JOIN people p ON p.id = m.person_id \
+             WHERE m.case_id IN ({{ids}}) ORDER BY m.case_id, {MEMBER_ORDER}"
+        ),
+        &[],
+        case_ids,
+    )
+    .await?
+    {
+        members
+            .entry(row::id(&r, "case_id")?)
+            .or_default()
+            .push(member(&r)?);
+    }
+    Ok(members)
+}
 
 fn member(r: &sqlx::any::AnyRow) -> Result<Member> {
     let role = row::text(r, "role")?;
@@ -376,7 +270,7 @@ pub async fn get(
     actor: &Actor,
     case_id: Uuid,
 ) -> Result<Option<CaseRecord>> {
-    let Some(access) = access_to_cases(conn, actor, &[case_id])
+    let Some(access) = crate::access::resolve(conn, actor, &[case_id])
         .await?
         .remove(&case_id)
         .filter(|a| a.decision == Decision::Allow)
@@ -443,7 +337,9 @@ pub async fn person(
     actor: &Actor,
     person_id: Uuid,
 ) -> Result<Option<PersonRecord>> {
-    if person_decision(conn, actor, Action::ViewCaseRecord, person_id).await? != Decision::Allow {
+    if crate::access::person_decision(conn, actor, Action::ViewCaseRecord, person_id).await?
+        != Decision::Allow
+    {
         return Ok(None);
     }
     let Some(r) = sqlx::query("SELECT id, given_name, family_name, date_of_birth FROM people WHERE id = $1 AND org_id = $2")
@@ -454,7 +350,7 @@ pub async fn person(
     else {
         return Ok(None);
     };
-    let (cond, params) = visible_cases_condition(actor, 3);
+    let (cond, params) = crate::access::visible_cases_condition(actor, 3);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, pm.role AS member_role FROM cases c JOIN teams t ON t.id = c.team_id \
          JOIN case_members pm ON pm.case_id = c.id \
@@ -480,7 +376,8 @@ pub async fn person(
         })
         .collect::<Result<Vec<_>>>()?;
     let date_of_birth =
-        if may_see_person_field(conn, actor, person_id, FieldClass::Ordinary).await? {
+        if crate::access::may_see_person_field(conn, actor, person_id, FieldClass::Ordinary).await?
+        {
             row::opt_text(&r, "date_of_birth")?
         } else {
             None
@@ -527,195 +424,6 @@ pub async fn roles_in_case(
         .collect()
 }
 
-/// How the actor reaches one case, for the firewall: through their team or the service, or only
-/// through their allocations (and to whom).
-pub async fn link_to_case(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    case_id: Uuid,
-) -> Result<Option<CaseLink>> {
-    let team: Option<String> =
-        sqlx::query_scalar("SELECT team_id FROM cases WHERE id = $1 AND org_id = $2")
-            .bind(case_id.to_string())
-            .bind(actor.org_id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some(team) = team else { return Ok(None) };
-    let allocated: Vec<Option<String>> = sqlx::query_scalar(
-        "SELECT person_id FROM allocations WHERE case_id = $1 AND worker_id = $2 AND ended_at IS NULL",
-    )
-    .bind(case_id.to_string())
-    .bind(actor.user_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    let allocated: Vec<Option<Uuid>> = allocated
-        .into_iter()
-        .map(|p| p.and_then(|p| Uuid::try_parse(&p).ok()))
-        .collect();
-    let roles = roles_in_case(conn, case_id).await?;
-    Ok(Some(link(
-        actor,
-        case_id,
-        Uuid::try_parse(&team).ok(),
-        &allocated,
-        &roles,
-    )))
-}
-
-/// The firewall's view of how the actor reaches a case, given its team, the actor's live
-/// allocations in it (`None` for the whole family) and the roles of the people in it.
-fn link(
-    actor: &Actor,
-    case_id: Uuid,
-    team_id: Option<Uuid>,
-    allocated: &[Option<Uuid>],
-    roles: &[(Uuid, CaseRole)],
-) -> CaseLink {
-    let reach = match grant(actor.role, Action::ViewCaseRecord) {
-        Scope::Organisation => Scope::Organisation,
-        Scope::Team if actor.team_id.is_some() && actor.team_id == team_id => Scope::Team,
-        _ => Scope::Allocated,
-    };
-    let mut allocated_to: Vec<Option<Vec<CaseRole>>> = allocated
-        .iter()
-        .map(|p| {
-            p.map(|p| {
-                roles
-                    .iter()
-                    .filter(|(id, _)| *id == p)
-                    .map(|(_, r)| *r)
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    if broke_glass(actor, case_id) {
-        // Emergency access is to the whole family; the firewall still applies by role.
-        allocated_to.push(None);
-    }
-    CaseLink {
-        role: actor.role,
-        reach,
-        allocated_to,
-    }
-}
-
-/// How the actor stands to one case, loaded for many cases at once so that lists (the due list,
-/// caseloads) cost a few statements rather than a few per case.
-#[derive(Debug, Clone)]
-pub struct CaseAccess {
-    /// The policy's decision on opening the case record.
-    pub decision: Decision,
-    /// How the actor reaches the case, for the firewall.
-    pub link: CaseLink,
-    /// Everyone in the case, in the order the case page shows them.
-    pub members: Vec<Member>,
-}
-
-impl CaseAccess {
-    /// This person's roles in the case.
-    pub fn roles_of(&self, person_id: Uuid) -> Vec<CaseRole> {
-        self.members
-            .iter()
-            .filter(|m| m.person_id == person_id)
-            .map(|m| m.role)
-            .collect()
-    }
-
-    /// May the actor see this class of field about this person, through this case?
-    pub fn may_see(&self, person_id: Uuid, class: FieldClass) -> bool {
-        let roles = self.roles_of(person_id);
-        !roles.is_empty() && may_see_field(&self.link, &roles, class)
-    }
-
-    /// May the actor see this class of field about the family as a whole (a referral, a
-    /// first-contact deadline, an entry about nobody in particular)? Only if they may see it
-    /// about everyone in the family.
-    pub fn may_see_family(&self, class: FieldClass) -> bool {
-        let roles: Vec<CaseRole> = self.members.iter().map(|m| m.role).collect();
-        may_see_field(&self.link, &roles, class)
-    }
-
-    /// May the actor see this class of field about this person (`None`: the whole family)?
-    pub fn may_see_about(&self, person_id: Option<Uuid>, class: FieldClass) -> bool {
-        match person_id {
-            Some(p) => self.may_see(p, class),
-            None => self.may_see_family(class),
-        }
-    }
-}
-
-/// The actor's standing to each of these cases that exists in their organisation, by the same
-/// rules as [`case_decision`] and [`link_to_case`]. Callers still act only on `Decision::Allow`.
-pub async fn access_to_cases(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    case_ids: &[Uuid],
-) -> Result<HashMap<Uuid, CaseAccess>> {
-    let teams = many::fetch_in(
-        conn,
-        "SELECT id, team_id FROM cases WHERE org_id = $1 AND id IN ({ids})",
-        &[actor.org_id.to_string()],
-        case_ids,
-    )
-    .await?
-    .iter()
-    .map(|r| Ok((row::id(r, "id")?, row::id(r, "team_id")?)))
-    .collect::<Result<Vec<_>>>()?;
-    let mut allocated: HashMap<Uuid, Vec<Option<Uuid>>> = HashMap::new();
-    for r in many::fetch_in(
-        conn,
-        "SELECT case_id, person_id FROM allocations WHERE worker_id = $1 AND ended_at IS NULL \
-         AND case_id IN ({ids})",
-        &[actor.user_id.to_string()],
-        case_ids,
-    )
-    .await?
-    {
-        allocated
-            .entry(row::id(&r, "case_id")?)
-            .or_default()
-            .push(row::opt_id(&r, "person_id")?);
-    }
-    let mut members: HashMap<Uuid, Vec<Member>> = HashMap::new();
-    for r in many::fetch_in(
-        conn,
-        &format!(
-            "SELECT m.case_id, {MEMBER_COLUMNS} FROM case_members m JOIN people p ON p.id = m.person_id \
-             WHERE m.case_id IN ({{ids}}) ORDER BY m.case_id, {MEMBER_ORDER}"
-        ),
-        &[],
-        case_ids,
-    )
-    .await?
-    {
-        members
-            .entry(row::id(&r, "case_id")?)
-            .or_default()
-            .push(member(&r)?);
-    }
-    let mut out = HashMap::new();
-    for (case_id, team_id) in teams {
-        let allocated = allocated.remove(&case_id).unwrap_or_default();
-        let members = members.remove(&case_id).unwrap_or_default();
-        let roles: Vec<(Uuid, CaseRole)> = members.iter().map(|m| (m.person_id, m.role)).collect();
-        out.insert(
-            case_id,
-            CaseAccess {
-                decision: decide(
-                    actor,
-                    Action::ViewCaseRecord,
-                    case_id,
-                    team_id,
-                    !allocated.is_empty(),
-                ),
-                link: link(actor, case_id, Some(team_id), &allocated, &roles),
-                members,
-            },
-        );
-    }
-    Ok(out)
-}
-
 /// The open cases in which this person's involvement is open, newest case first, with their
 /// role in each (a person can hold two roles in one case).
 pub async fn open_involvements(
@@ -742,41 +450,6 @@ pub async fn open_involvements(
             ))
         })
         .collect()
-}
-
-/// May the actor see this class of field about this person, through any case the person is in?
-pub async fn may_see_person_field(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    person_id: Uuid,
-    class: FieldClass,
-) -> Result<bool> {
-    let case_ids: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT case_id FROM case_members WHERE person_id = $1 AND org_id = $2",
-    )
-    .bind(person_id.to_string())
-    .bind(actor.org_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    for case_id in case_ids.iter().filter_map(|c| Uuid::try_parse(c).ok()) {
-        // Only cases the actor may open count as a way in.
-        if case_decision(conn, actor, Action::ViewCaseRecord, case_id).await? != Decision::Allow {
-            continue;
-        }
-        let Some(link) = link_to_case(conn, actor, case_id).await? else {
-            continue;
-        };
-        let roles: Vec<CaseRole> = roles_in_case(conn, case_id)
-            .await?
-            .into_iter()
-            .filter(|(p, _)| *p == person_id)
-            .map(|(_, r)| r)
-            .collect();
-        if may_see_field(&link, &roles, class) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 // ---- allocation and closure ----------------------------------------------------------------------

@@ -1,8 +1,11 @@
 //! Versions of a person's contact details. Each save adds a version; the unique
 //! (person, version) pair makes two people saving at once a conflict, not a silent overwrite.
 
+use crate::access::{require, Guard};
 use crate::row;
+use crate::sealed::{Sealed, Subject};
 use crate::Result;
+use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use sqlx::AnyConnection;
@@ -11,7 +14,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct ContactVersion {
     pub version: i64,
-    pub sealed: Vec<u8>,
+    /// The details themselves: location data, opened through the guard.
+    pub sealed: Sealed,
     pub recorded_at: Timestamp,
     pub recorded_by: Uuid,
     pub recorded_by_name: String,
@@ -22,12 +26,30 @@ pub fn place(person_id: Uuid, version: i64) -> String {
     format!("contact_versions.sealed:{person_id}:{version}")
 }
 
-/// Every version, newest first.
-pub async fn versions(
+/// The newest version's number (0 when none): what a save must be based on.
+pub async fn latest_version(
     conn: &mut AnyConnection,
     org_id: Uuid,
     person_id: Uuid,
+) -> Result<i64> {
+    let v: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(version) FROM contact_versions WHERE person_id = $1 AND org_id = $2",
+    )
+    .bind(person_id.to_string())
+    .bind(org_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(v.unwrap_or(0))
+}
+
+/// Every version, newest first, for someone the guard covers.
+pub async fn versions(
+    conn: &mut AnyConnection,
+    guard: &impl Guard,
+    person_id: Uuid,
 ) -> Result<Vec<ContactVersion>> {
+    require(guard, person_id)?;
+    let org_id = guard.actor().org_id;
     let rows = sqlx::query(
         "SELECT c.version, c.sealed, c.recorded_at, c.recorded_by, u.display_name FROM contact_versions c \
          JOIN users u ON u.id = c.recorded_by WHERE c.person_id = $1 AND c.org_id = $2 ORDER BY c.version DESC",
@@ -38,9 +60,15 @@ pub async fn versions(
     .await?;
     rows.iter()
         .map(|r| {
+            let version = row::int(r, "version")?;
             Ok(ContactVersion {
-                version: row::int(r, "version")?,
-                sealed: row::bytes(r, "sealed")?,
+                version,
+                sealed: Sealed::new(
+                    place(person_id, version),
+                    row::bytes(r, "sealed")?,
+                    Subject::Person(person_id),
+                    FieldClass::Location,
+                ),
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by: row::id(r, "recorded_by")?,
                 recorded_by_name: row::text(r, "display_name")?,

@@ -7,6 +7,7 @@
 //! Every function that reads case data takes the acting user and applies the access policy
 //! here, once, so no caller can forget to.
 
+pub mod access;
 pub mod audit;
 pub mod break_glass;
 pub mod cases;
@@ -22,6 +23,7 @@ pub mod referrals;
 pub mod risk;
 pub mod row;
 pub mod safety_plans;
+pub mod sealed;
 pub mod sessions;
 pub mod submissions;
 pub mod throttle;
@@ -47,6 +49,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("configuration error: {0}")]
     Config(String),
+    /// The access policy refused: the use case answers as the decision says (403 or 404).
+    #[error("refused by the access policy: {0:?}")]
+    Refused(hearth_domain::access::Decision),
 }
 
 impl StoreError {

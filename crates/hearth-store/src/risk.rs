@@ -1,8 +1,11 @@
 //! Instrument definitions, risk assessments and incidents. Assessments are appended and never
 //! changed; the current level of a person is simply their newest assessment.
 
+use crate::access::{require, Guard};
+use crate::sealed::{Sealed, Subject};
 use crate::{many, row};
 use crate::{Result, StoreError};
+use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::risk::RiskLevel;
@@ -134,7 +137,8 @@ pub struct StoredAssessment {
     pub judgement: bool,
     pub police_callouts: Option<i64>,
     pub escalated: bool,
-    pub sealed: Vec<u8>,
+    /// The answers and the worker's view: sensitive, opened through the guard.
+    pub sealed: Sealed,
     pub assessed_at: Timestamp,
     pub assessed_by: Uuid,
     pub assessed_by_name: String,
@@ -216,7 +220,15 @@ fn assessment(r: &AnyRow) -> Result<StoredAssessment> {
             .try_get::<Option<i64>, _>("police_callouts")
             .map_err(StoreError::from)?,
         escalated: row::flag(r, "escalated")?,
-        sealed: row::bytes(r, "sealed")?,
+        sealed: {
+            let id = row::id(r, "id")?;
+            Sealed::new(
+                assessment_place(id),
+                row::bytes(r, "sealed")?,
+                Subject::Person(row::id(r, "person_id")?),
+                FieldClass::Sensitive,
+            )
+        },
         assessed_at: row::at(r, "assessed_at")?,
         assessed_by: row::id(r, "assessed_by")?,
         assessed_by_name: row::text(r, "display_name")?,
@@ -232,9 +244,11 @@ const ASSESSMENT_SELECT: &str = "SELECT a.id, a.case_id, a.person_id, a.instrume
 /// Every assessment of a person, newest first.
 pub async fn assessments_for_person(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    guard: &impl Guard,
     person_id: Uuid,
 ) -> Result<Vec<StoredAssessment>> {
+    require(guard, person_id)?;
+    let org_id = guard.actor().org_id;
     let rows = sqlx::query(&format!(
         "{ASSESSMENT_SELECT} WHERE a.org_id = $1 AND a.person_id = $2 ORDER BY a.assessed_at DESC, a.id DESC"
     ))
@@ -305,7 +319,8 @@ pub struct StoredIncident {
     pub person_id: Uuid,
     pub occurred_on: Date,
     pub police_called: bool,
-    pub sealed: Vec<u8>,
+    /// What happened: sensitive, opened through the guard.
+    pub sealed: Sealed,
     pub recorded_at: Timestamp,
     pub recorded_by_name: String,
 }
@@ -350,9 +365,11 @@ pub async fn insert_incident(
 /// A person's incidents, newest first.
 pub async fn incidents_for_person(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    guard: &impl Guard,
     person_id: Uuid,
 ) -> Result<Vec<StoredIncident>> {
+    require(guard, person_id)?;
+    let org_id = guard.actor().org_id;
     let rows = sqlx::query(
         "SELECT i.id, i.case_id, i.person_id, i.occurred_on, i.police_called, i.sealed, i.recorded_at, u.display_name \
          FROM incidents i JOIN users u ON u.id = i.recorded_by WHERE i.org_id = $1 AND i.person_id = $2 \
@@ -364,13 +381,19 @@ pub async fn incidents_for_person(
     .await?;
     rows.iter()
         .map(|r| {
+            let id = row::id(r, "id")?;
             Ok(StoredIncident {
-                id: row::id(r, "id")?,
+                id,
                 case_id: row::id(r, "case_id")?,
                 person_id: row::id(r, "person_id")?,
                 occurred_on: row::date(r, "occurred_on")?,
                 police_called: row::flag(r, "police_called")?,
-                sealed: row::bytes(r, "sealed")?,
+                sealed: Sealed::new(
+                    incident_place(id),
+                    row::bytes(r, "sealed")?,
+                    Subject::Person(person_id),
+                    FieldClass::Sensitive,
+                ),
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by_name: row::text(r, "display_name")?,
             })

@@ -1,8 +1,11 @@
 //! Versions of each person's safety plan. As with contact details, the unique (person, version)
 //! pair turns two saves at once into a conflict rather than a silent overwrite.
 
+use crate::access::{require, Guard};
+use crate::sealed::{Sealed, Subject};
 use crate::Result;
 use crate::{many, row};
+use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::ukdate::iso;
@@ -16,7 +19,8 @@ pub struct PlanVersion {
     pub case_id: Uuid,
     pub template: String,
     pub review_on: Date,
-    pub sealed: Vec<u8>,
+    /// The plan itself: location data, opened through the guard.
+    pub sealed: Sealed,
     pub recorded_at: Timestamp,
     pub recorded_by_name: String,
 }
@@ -25,12 +29,30 @@ pub fn place(person_id: Uuid, version: i64) -> String {
     format!("safety_plans.sealed:{person_id}:{version}")
 }
 
-/// Every version, newest first.
-pub async fn versions(
+/// The newest version's number (0 when none): what a save must be based on.
+pub async fn latest_version(
     conn: &mut AnyConnection,
     org_id: Uuid,
     person_id: Uuid,
+) -> Result<i64> {
+    let v: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(version) FROM safety_plans WHERE person_id = $1 AND org_id = $2",
+    )
+    .bind(person_id.to_string())
+    .bind(org_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(v.unwrap_or(0))
+}
+
+/// Every version, newest first, for someone the guard covers.
+pub async fn versions(
+    conn: &mut AnyConnection,
+    guard: &impl Guard,
+    person_id: Uuid,
 ) -> Result<Vec<PlanVersion>> {
+    require(guard, person_id)?;
+    let org_id = guard.actor().org_id;
     let rows = sqlx::query(
         "SELECT p.version, p.case_id, p.template, p.review_on, p.sealed, p.recorded_at, u.display_name \
          FROM safety_plans p JOIN users u ON u.id = p.recorded_by \
@@ -42,12 +64,18 @@ pub async fn versions(
     .await?;
     rows.iter()
         .map(|r| {
+            let version = row::int(r, "version")?;
             Ok(PlanVersion {
-                version: row::int(r, "version")?,
+                version,
                 case_id: row::id(r, "case_id")?,
                 template: row::text(r, "template")?,
                 review_on: row::date(r, "review_on")?,
-                sealed: row::bytes(r, "sealed")?,
+                sealed: Sealed::new(
+                    place(person_id, version),
+                    row::bytes(r, "sealed")?,
+                    Subject::Person(person_id),
+                    FieldClass::Location,
+                ),
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by_name: row::text(r, "display_name")?,
             })

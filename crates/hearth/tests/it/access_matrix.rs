@@ -229,55 +229,39 @@ async fn lists_show_only_what_the_policy_allows() {
     );
 }
 
-/// Lists load access for many cases at once. That path must reach exactly the decision and the
-/// firewall link that opening each case one at a time reaches, for every role, for cases in and
-/// out of reach, with and without break-glass, or a list could show what the case page hides.
+/// Lists are scoped in SQL; single records through `access::resolve`. The two must agree for
+/// every role, or a list could name a case its page hides (or hide one its page shows).
+/// Break-glass opens one case and does not add it to lists, so it is tried without.
 #[tokio::test]
-async fn access_loaded_for_many_cases_matches_each_case_checked_alone() {
-    use hearth_domain::access::{Action, Decision};
-    use hearth_store::{cases, users};
+async fn lists_scoped_in_sql_agree_with_the_one_rule() {
+    use hearth_domain::access::Decision;
+    use hearth_store::{access, cases, users};
     let t = spawn_app().await;
     let w = t.world().await;
     let ids = [w.case, w.team_case, w.other_team_case, w.other_org_case];
     let mut conn = t.app.store.conn().await.unwrap();
     let mut checked = 0;
     for (key, (_, email)) in &w.staff {
-        let plain = users::by_email(&mut conn, email)
+        let actor = users::by_email(&mut conn, email)
             .await
             .unwrap()
             .unwrap()
             .actor();
-        // The same user holding break-glass on the other team's case.
-        let mut glass = plain.clone();
-        glass.break_glass = vec![w.other_team_case];
-        for actor in [plain, glass] {
-            let bulk = cases::access_to_cases(&mut conn, &actor, &ids)
-                .await
-                .unwrap();
-            for id in ids {
-                let alone = cases::case_decision(&mut conn, &actor, Action::ViewCaseRecord, id)
-                    .await
-                    .unwrap();
-                let link = cases::link_to_case(&mut conn, &actor, id).await.unwrap();
-                match bulk.get(&id) {
-                    None => {
-                        assert_eq!(alone, Decision::Hidden, "{key}: {id} absent but not hidden");
-                        assert_eq!(link, None, "{key}");
-                    }
-                    Some(a) => {
-                        assert_eq!(a.decision, alone, "{key}: decision on {id}");
-                        assert_eq!(Some(a.link.clone()), link, "{key}: link to {id}");
-                        let mut roles: Vec<_> =
-                            a.members.iter().map(|m| (m.person_id, m.role)).collect();
-                        let mut want = cases::roles_in_case(&mut conn, id).await.unwrap();
-                        roles.sort_by_key(|r| (r.0, r.1 as u8));
-                        want.sort_by_key(|r| (r.0, r.1 as u8));
-                        assert_eq!(roles, want, "{key}: members of {id}");
-                    }
-                }
-                checked += 1;
-            }
+        let resolved = access::resolve(&mut conn, &actor, &ids).await.unwrap();
+        let listed: Vec<_> = cases::visible(&mut conn, &actor, 500)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .filter(|id| ids.contains(id))
+            .collect();
+        for id in ids {
+            let allowed = resolved
+                .get(&id)
+                .is_some_and(|a| a.decision == Decision::Allow);
+            assert_eq!(listed.contains(&id), allowed, "{key}: case {id}");
+            checked += 1;
         }
     }
-    assert!(checked >= 40, "every role was tried: {checked}");
+    assert!(checked >= 20, "every role was tried: {checked}");
 }

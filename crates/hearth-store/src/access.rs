@@ -1,0 +1,506 @@
+//! The one door to case records. How an actor stands to a set of cases is worked out here and
+//! nowhere else ([`resolve`]); every decision about a case or a person, the firewall, and the SQL
+//! that scopes lists come from it. Work on a record starts by opening a guard through a unit of
+//! work ([`UnitOfWork::case`], [`UnitOfWork::person`]); only this module can build one, so code
+//! that holds a guard has passed the policy, and sealed fields open only through it
+//! ([`CaseGuard::open`], [`PersonGuard::open`]), which is where the firewall withholds them.
+
+use crate::cases::{self, Member};
+use crate::sealed::{Opened, Sealed, Subject};
+use crate::{many, row, FieldCipher, Result, StoreError, UnitOfWork};
+use hearth_domain::access::{
+    can, grant, may_see_field, Action, CaseLink, CaseRole, Decision, FieldClass, Resource, Scope,
+};
+use hearth_domain::Actor;
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// How the actor stands to one case: where it sits, their live allocations in it and who is in
+/// it, loaded once for many cases so that lists cost a few statements, not a few per case.
+#[derive(Debug, Clone)]
+pub struct CaseAccess {
+    case_id: Uuid,
+    team_id: Uuid,
+    /// The actor's live allocations in the case (`None`: to the whole family).
+    allocated: Vec<Option<Uuid>>,
+    /// The policy's decision on opening the case record.
+    pub decision: Decision,
+    /// How the actor reaches the case, for the firewall.
+    pub link: CaseLink,
+    /// Everyone in the case, in the order the case page shows them.
+    pub members: Vec<Member>,
+}
+
+impl CaseAccess {
+    pub fn case_id(&self) -> Uuid {
+        self.case_id
+    }
+
+    pub fn team_id(&self) -> Uuid {
+        self.team_id
+    }
+
+    /// The policy's decision on doing this to the case.
+    pub fn decision_for(&self, actor: &Actor, action: Action) -> Decision {
+        decide(
+            actor,
+            action,
+            self.case_id,
+            self.team_id,
+            !self.allocated.is_empty(),
+        )
+    }
+
+    /// This person's roles in the case.
+    pub fn roles_of(&self, person_id: Uuid) -> Vec<CaseRole> {
+        self.members
+            .iter()
+            .filter(|m| m.person_id == person_id)
+            .map(|m| m.role)
+            .collect()
+    }
+
+    /// May the actor see this class of field about this person, through this case?
+    pub fn may_see(&self, person_id: Uuid, class: FieldClass) -> bool {
+        let roles = self.roles_of(person_id);
+        !roles.is_empty() && may_see_field(&self.link, &roles, class)
+    }
+
+    /// May the actor see this class of field about the family as a whole (a referral, a
+    /// first-contact deadline, an entry about nobody in particular)? Only if they may see it
+    /// about everyone in the family.
+    pub fn may_see_family(&self, class: FieldClass) -> bool {
+        let roles: Vec<CaseRole> = self.members.iter().map(|m| m.role).collect();
+        may_see_field(&self.link, &roles, class)
+    }
+
+    /// May the actor see this class of field about this person (`None`: the whole family)?
+    pub fn may_see_about(&self, person_id: Option<Uuid>, class: FieldClass) -> bool {
+        match person_id {
+            Some(p) => self.may_see(p, class),
+            None => self.may_see_family(class),
+        }
+    }
+}
+
+/// How the actor stands to each of these cases that exists in their organisation. This is the
+/// rule: the single-record checks, the person checks, lists and the firewall all read from it.
+pub async fn resolve(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    case_ids: &[Uuid],
+) -> Result<HashMap<Uuid, CaseAccess>> {
+    let teams = many::fetch_in(
+        conn,
+        "SELECT id, team_id FROM cases WHERE org_id = $1 AND id IN ({ids})",
+        &[actor.org_id.to_string()],
+        case_ids,
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((row::id(r, "id")?, row::id(r, "team_id")?)))
+    .collect::<Result<Vec<_>>>()?;
+    let mut allocated: HashMap<Uuid, Vec<Option<Uuid>>> = HashMap::new();
+    for r in many::fetch_in(
+        conn,
+        "SELECT case_id, person_id FROM allocations WHERE worker_id = $1 AND ended_at IS NULL \
+         AND case_id IN ({ids})",
+        &[actor.user_id.to_string()],
+        case_ids,
+    )
+    .await?
+    {
+        allocated
+            .entry(row::id(&r, "case_id")?)
+            .or_default()
+            .push(row::opt_id(&r, "person_id")?);
+    }
+    let mut members = cases::members_of(conn, case_ids).await?;
+    let mut out = HashMap::new();
+    for (case_id, team_id) in teams {
+        let allocated = allocated.remove(&case_id).unwrap_or_default();
+        let members = members.remove(&case_id).unwrap_or_default();
+        let roles: Vec<(Uuid, CaseRole)> = members.iter().map(|m| (m.person_id, m.role)).collect();
+        out.insert(
+            case_id,
+            CaseAccess {
+                case_id,
+                team_id,
+                decision: decide(
+                    actor,
+                    Action::ViewCaseRecord,
+                    case_id,
+                    team_id,
+                    !allocated.is_empty(),
+                ),
+                link: link(actor, case_id, team_id, &allocated, &roles),
+                allocated,
+                members,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// How the actor stands to every case this person is in, in their organisation.
+async fn resolve_person(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    person_id: Uuid,
+) -> Result<Option<Vec<CaseAccess>>> {
+    let exists: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE id = $1 AND org_id = $2")
+            .bind(person_id.to_string())
+            .bind(actor.org_id.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
+    if exists == 0 {
+        return Ok(None);
+    }
+    let case_ids: Vec<Uuid> = sqlx::query_scalar::<_, String>(
+        "SELECT DISTINCT case_id FROM case_members WHERE person_id = $1 AND org_id = $2",
+    )
+    .bind(person_id.to_string())
+    .bind(actor.org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .filter_map(|c| Uuid::try_parse(c).ok())
+    .collect();
+    let mut all: Vec<CaseAccess> = resolve(conn, actor, &case_ids)
+        .await?
+        .into_values()
+        .collect();
+    all.sort_by_key(|a| a.case_id);
+    Ok(Some(all))
+}
+
+/// The policy's decision about a person, reached through every case they are in: as the
+/// record of someone in all of those teams, allocated to the actor if any case is.
+fn person_decision_from(actor: &Actor, action: Action, through: &[CaseAccess]) -> Decision {
+    let resource = Resource::Record {
+        org_id: actor.org_id,
+        team_ids: through.iter().map(|a| a.team_id).collect(),
+        allocated_to_actor: through
+            .iter()
+            .any(|a| !a.allocated.is_empty() || broke_glass(actor, a.case_id)),
+    };
+    can(actor, action, &resource)
+}
+
+/// The policy's decision, given where the case sits and whether it is allocated to the actor.
+fn decide(
+    actor: &Actor,
+    action: Action,
+    case_id: Uuid,
+    team_id: Uuid,
+    allocated: bool,
+) -> Decision {
+    let resource = Resource::Record {
+        org_id: actor.org_id,
+        team_ids: vec![team_id],
+        allocated_to_actor: allocated || broke_glass(actor, case_id),
+    };
+    can(actor, action, &resource)
+}
+
+/// Whether the actor holds live break-glass access to this case (and their role allows it).
+fn broke_glass(actor: &Actor, case_id: Uuid) -> bool {
+    actor.break_glass.contains(&case_id) && grant(actor.role, Action::BreakGlass) != Scope::None
+}
+
+/// The firewall's view of how the actor reaches a case, given its team, the actor's live
+/// allocations in it (`None` for the whole family) and the roles of the people in it.
+fn link(
+    actor: &Actor,
+    case_id: Uuid,
+    team_id: Uuid,
+    allocated: &[Option<Uuid>],
+    roles: &[(Uuid, CaseRole)],
+) -> CaseLink {
+    let reach = match grant(actor.role, Action::ViewCaseRecord) {
+        Scope::Organisation => Scope::Organisation,
+        Scope::Team if actor.team_id == Some(team_id) => Scope::Team,
+        _ => Scope::Allocated,
+    };
+    let mut allocated_to: Vec<Option<Vec<CaseRole>>> = allocated
+        .iter()
+        .map(|p| {
+            p.map(|p| {
+                roles
+                    .iter()
+                    .filter(|(id, _)| *id == p)
+                    .map(|(_, r)| *r)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    if broke_glass(actor, case_id) {
+        // Emergency access is to the whole family; the firewall still applies by role.
+        allocated_to.push(None);
+    }
+    CaseLink {
+        role: actor.role,
+        reach,
+        allocated_to,
+    }
+}
+
+/// The SQL condition (on alias `c`) for cases the actor may open, and its parameters. Lists are
+/// scoped by it, from the same grant and the same reading of allocations as [`resolve`]; the
+/// store's conformance tests check that the two agree.
+pub(crate) fn visible_cases_condition(actor: &Actor, first_param: usize) -> (String, Vec<String>) {
+    let p = first_param;
+    let allocated = format!(
+        "EXISTS (SELECT 1 FROM allocations va WHERE va.case_id = c.id AND va.worker_id = ${p} AND va.ended_at IS NULL)"
+    );
+    match grant(actor.role, Action::ViewCaseRecord) {
+        Scope::None => ("1 = 0".into(), vec![]),
+        Scope::Organisation => ("1 = 1".into(), vec![]),
+        Scope::Allocated => (allocated, vec![actor.user_id.to_string()]),
+        Scope::Team => (
+            format!("(c.team_id = ${} OR {allocated})", p + 1),
+            vec![
+                actor.user_id.to_string(),
+                actor.team_id.map(|t| t.to_string()).unwrap_or_default(),
+            ],
+        ),
+    }
+}
+
+// ---- single-record answers, for code that has not yet opened a guard --------------------------
+
+/// The policy's decision about one case.
+pub async fn case_decision(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: Action,
+    case_id: Uuid,
+) -> Result<Decision> {
+    Ok(resolve(conn, actor, &[case_id])
+        .await?
+        .get(&case_id)
+        .map_or(Decision::Hidden, |a| a.decision_for(actor, action)))
+}
+
+/// How the actor reaches one case, for the firewall.
+pub async fn link_to_case(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    case_id: Uuid,
+) -> Result<Option<CaseLink>> {
+    Ok(resolve(conn, actor, &[case_id])
+        .await?
+        .remove(&case_id)
+        .map(|a| a.link))
+}
+
+/// The policy's decision about one person, reached through every case they are in.
+pub async fn person_decision(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: Action,
+    person_id: Uuid,
+) -> Result<Decision> {
+    Ok(match resolve_person(conn, actor, person_id).await? {
+        None => Decision::Hidden,
+        Some(through) => person_decision_from(actor, action, &through),
+    })
+}
+
+/// May the actor see this class of field about this person, through any case of theirs the
+/// actor may open?
+pub async fn may_see_person_field(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    person_id: Uuid,
+    class: FieldClass,
+) -> Result<bool> {
+    Ok(resolve_person(conn, actor, person_id)
+        .await?
+        .unwrap_or_default()
+        .iter()
+        .any(|a| a.decision == Decision::Allow && a.may_see(person_id, class)))
+}
+
+// ---- guards ------------------------------------------------------------------------------------
+
+/// What every guard offers the readers of case data: who is acting, whom the opened record
+/// covers, and the one way to a sealed field's plain text.
+pub trait Guard {
+    fn actor(&self) -> &Actor;
+    /// Is this person within what the guard opened (the case's members, or the person)?
+    fn covers(&self, person_id: Uuid) -> bool;
+    /// A sealed field, opened only if the firewall lets this actor see it.
+    fn open(&self, sealed: &Sealed) -> Result<Opened>;
+}
+
+/// Readers refuse a person the guard does not cover, exactly as if they did not exist.
+pub(crate) fn require(guard: &impl Guard, person_id: Uuid) -> Result<()> {
+    if guard.covers(person_id) {
+        Ok(())
+    } else {
+        Err(refused(Decision::Hidden))
+    }
+}
+
+/// Work on one case that the policy has allowed. Only [`UnitOfWork::case`] makes one.
+pub struct CaseGuard {
+    access: CaseAccess,
+    action: Action,
+    actor: Actor,
+    cipher: FieldCipher,
+}
+
+impl CaseGuard {
+    pub fn case_id(&self) -> Uuid {
+        self.access.case_id
+    }
+
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// How the actor stands to the case, for the firewall's answers.
+    pub fn access(&self) -> &CaseAccess {
+        &self.access
+    }
+
+    pub fn members(&self) -> &[Member] {
+        &self.access.members
+    }
+
+    /// May the actor also do this to the case (for example record work, on a page they view)?
+    pub fn allows(&self, action: Action) -> bool {
+        self.access.decision_for(&self.actor, action) == Decision::Allow
+    }
+}
+
+impl Guard for CaseGuard {
+    fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    fn covers(&self, person_id: Uuid) -> bool {
+        self.access.members.iter().any(|m| m.person_id == person_id)
+    }
+
+    /// A withheld field is never decrypted.
+    fn open(&self, sealed: &Sealed) -> Result<Opened> {
+        let visible = match sealed.subject() {
+            Subject::Person(p) => self.access.may_see(p, sealed.class()),
+            Subject::Family => self.access.may_see_family(sealed.class()),
+        };
+        sealed.open_if(visible, &self.cipher)
+    }
+}
+
+/// Work on one person's record that the policy has allowed, through the cases of theirs the
+/// actor may open. Only [`UnitOfWork::person`] makes one.
+pub struct PersonGuard {
+    person_id: Uuid,
+    through: Vec<CaseAccess>,
+    action: Action,
+    actor: Actor,
+    cipher: FieldCipher,
+}
+
+impl PersonGuard {
+    pub fn person_id(&self) -> Uuid {
+        self.person_id
+    }
+
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// May the actor do this to one of the person's cases?
+    pub fn allows_in(&self, case_id: Uuid, action: Action) -> bool {
+        self.through
+            .iter()
+            .any(|a| a.case_id == case_id && a.decision_for(&self.actor, action) == Decision::Allow)
+    }
+
+    /// May the actor see this class of field about the person, through a case they may open?
+    pub fn may_see(&self, class: FieldClass) -> bool {
+        self.through
+            .iter()
+            .any(|a| a.decision == Decision::Allow && a.may_see(self.person_id, class))
+    }
+}
+
+impl Guard for PersonGuard {
+    fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    fn covers(&self, person_id: Uuid) -> bool {
+        person_id == self.person_id
+    }
+
+    fn open(&self, sealed: &Sealed) -> Result<Opened> {
+        let visible = match sealed.subject() {
+            Subject::Person(p) => p == self.person_id && self.may_see(sealed.class()),
+            Subject::Family => false,
+        };
+        sealed.open_if(visible, &self.cipher)
+    }
+}
+
+/// The policy's refusal as an error: the use case answers 403 or 404 from it.
+fn refused(d: Decision) -> StoreError {
+    StoreError::Refused(d)
+}
+
+impl UnitOfWork {
+    /// Open work on a case for this action, or refuse as the policy says.
+    pub async fn case(
+        &mut self,
+        actor: &Actor,
+        case_id: Uuid,
+        action: Action,
+    ) -> Result<CaseGuard> {
+        let access = resolve(self, actor, &[case_id])
+            .await?
+            .remove(&case_id)
+            .ok_or(refused(Decision::Hidden))?;
+        match access.decision_for(actor, action) {
+            Decision::Allow => {}
+            d => return Err(refused(d)),
+        }
+        let store = self.store().clone();
+        let cipher = store.cipher(self, actor.org_id).await?;
+        Ok(CaseGuard {
+            access,
+            action,
+            actor: actor.clone(),
+            cipher,
+        })
+    }
+
+    /// Open work on a person's record for this action, or refuse as the policy says.
+    pub async fn person(
+        &mut self,
+        actor: &Actor,
+        person_id: Uuid,
+        action: Action,
+    ) -> Result<PersonGuard> {
+        let through = resolve_person(self, actor, person_id)
+            .await?
+            .ok_or(refused(Decision::Hidden))?;
+        match person_decision_from(actor, action, &through) {
+            Decision::Allow => {}
+            d => return Err(refused(d)),
+        }
+        let store = self.store().clone();
+        let cipher = store.cipher(self, actor.org_id).await?;
+        Ok(PersonGuard {
+            person_id,
+            through,
+            action,
+            actor: actor.clone(),
+            cipher,
+        })
+    }
+}
