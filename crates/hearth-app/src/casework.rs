@@ -12,7 +12,7 @@ use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access;
-use hearth_store::access::Guard;
+use hearth_store::access::{CaseGuard, Guard};
 use hearth_store::sealed::Opened;
 use hearth_store::{cases, contact, timeline, FieldCipher, UnitOfWork};
 use uuid::Uuid;
@@ -186,76 +186,47 @@ pub struct TimelineFilter {
 
 /// Which entries of a case this user may read: a sensitive entry about a protected person (or
 /// about the whole family) is dropped for someone behind the firewall.
-async fn visible_entries(
-    app: &App,
-    w: &mut UnitOfWork,
-    actor: &Actor,
-    case_id: Uuid,
-) -> Result<Vec<EntryView>> {
-    let link = access::link_to_case(w, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let roles = cases::roles_in_case(w, case_id).await?;
-    let names: Vec<(Uuid, String)> = match cases::get(w, actor, case_id).await? {
-        Some(c) => c
-            .members
+async fn visible_entries(w: &mut UnitOfWork, case: &CaseGuard) -> Result<Vec<EntryView>> {
+    let name_of = |p: Uuid| {
+        case.members()
             .iter()
-            .map(|m| (m.person_id, format!("{} {}", m.given_name, m.family_name)))
-            .collect(),
-        None => return Err(AppError::NotFound),
+            .find(|m| m.person_id == p)
+            .map(|m| format!("{} {}", m.given_name, m.family_name))
     };
-    let all_roles: Vec<_> = roles.iter().map(|(_, r)| *r).collect();
-    let entries = timeline::for_case(w, actor.org_id, case_id).await?;
     let mut out = Vec::new();
-    let mut cipher: Option<FieldCipher> = None;
-    for e in entries {
-        let subject_roles: Vec<_> = match e.person_id {
-            Some(p) => roles
-                .iter()
-                .filter(|(id, _)| *id == p)
-                .map(|(_, r)| *r)
-                .collect(),
-            None => all_roles.clone(),
-        };
-        if !hearth_domain::access::may_see_field(&link, &subject_roles, e.sensitivity.class()) {
+    for e in timeline::for_case(w, case).await? {
+        // Every version of an entry, and its withdrawal reason, share its subject and class:
+        // if the newest is withheld the entry is not shown at all, not even that it exists.
+        let mut versions = Vec::with_capacity(e.versions.len());
+        for v in &e.versions {
+            let Opened::Shown(body) = case.open(&v.body)? else {
+                break;
+            };
+            versions.push(VersionView {
+                version: v.version,
+                occurred_at: v.occurred_at,
+                contact_method: v.contact_method.clone(),
+                contact_outcome: v.contact_outcome.clone(),
+                body,
+                recorded_at: v.recorded_at,
+                recorded_by: v.recorded_by_name.clone(),
+            });
+        }
+        if versions.len() != e.versions.len() {
             continue;
         }
-        if cipher.is_none() {
-            cipher = Some(app.store.cipher(w, actor.org_id).await?);
-        }
-        let c = cipher.as_ref().expect("set above");
-        let versions = e
-            .versions
-            .iter()
-            .map(|v| {
-                Ok(VersionView {
-                    version: v.version,
-                    occurred_at: v.occurred_at,
-                    contact_method: v.contact_method.clone(),
-                    contact_outcome: v.contact_outcome.clone(),
-                    body: c.decrypt(&timeline::body_place(e.id, v.version), &v.body)?,
-                    recorded_at: v.recorded_at,
-                    recorded_by: v.recorded_by_name.clone(),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
         let withdrawn = match (e.withdrawn_at, &e.withdrawn_reason) {
             (Some(at), Some(reason)) => Some((
                 at,
                 e.withdrawn_by_name.clone().unwrap_or_default(),
-                c.decrypt(&timeline::reason_place(e.id), reason)?,
+                case.open(reason)?.shown().ok_or(AppError::NotFound)?,
             )),
             _ => None,
         };
         out.push(EntryView {
             id: e.id,
             person_id: e.person_id,
-            person_name: e.person_id.and_then(|p| {
-                names
-                    .iter()
-                    .find(|(id, _)| *id == p)
-                    .map(|(_, n)| n.clone())
-            }),
+            person_name: e.person_id.and_then(name_of),
             kind: e.kind,
             sensitivity: e.sensitivity,
             created_at: e.created_at,
@@ -275,8 +246,8 @@ pub async fn view_timeline(
     filter: &TimelineFilter,
 ) -> Result<Vec<EntryView>> {
     let mut w = app.work().await?;
-    check(access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
-    let mut entries = visible_entries(app, &mut w, actor, case_id).await?;
+    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    let mut entries = visible_entries(&mut w, &case).await?;
     entries.retain(|e| {
         filter.person_id.is_none_or(|p| e.person_id == Some(p))
             && filter.kind.is_none_or(|k| e.kind == k)
@@ -294,8 +265,8 @@ pub async fn view_entry(
     entry_id: Uuid,
 ) -> Result<EntryView> {
     let mut w = app.work().await?;
-    check(access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
-    let entry = visible_entries(app, &mut w, actor, case_id)
+    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    let entry = visible_entries(&mut w, &case)
         .await?
         .into_iter()
         .find(|e| e.id == entry_id)
@@ -443,8 +414,8 @@ pub async fn correct_entry(
 ) -> Result<i64> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
-    let entry = visible_entries(app, &mut w, actor, case_id)
+    let case = w.case(actor, case_id, Action::RecordWork).await?;
+    let entry = visible_entries(&mut w, &case)
         .await?
         .into_iter()
         .find(|e| e.id == entry_id)
@@ -506,15 +477,10 @@ pub async fn withdraw_entry(
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    match access::case_decision(&mut w, actor, Action::WithdrawEntry, case_id).await? {
-        Decision::Allow => {}
-        // Someone who may open the case but not withdraw is told so; others learn nothing.
-        _ if access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
-            == Decision::Allow =>
-        {
-            return Err(AppError::Forbidden)
-        }
-        _ => return Err(AppError::NotFound),
+    // Someone who may open the case but not withdraw is told so; others learn nothing.
+    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    if !case.allows(Action::WithdrawEntry) {
+        return Err(AppError::Forbidden);
     }
     let reason = reason.trim();
     if reason.is_empty() {
@@ -529,7 +495,7 @@ pub async fn withdraw_entry(
             "The reason must be 2,000 characters or fewer",
         ));
     }
-    visible_entries(app, &mut w, actor, case_id)
+    visible_entries(&mut w, &case)
         .await?
         .into_iter()
         .find(|e| e.id == entry_id)

@@ -1,7 +1,9 @@
 //! Timeline entries and their versions. Text is stored sealed; corrections add versions and
 //! withdrawal is recorded on the entry. Nothing here is ever updated in place or deleted.
 
+use crate::access::{CaseGuard, Guard};
 use crate::row;
+use crate::sealed::{Sealed, Subject};
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
@@ -20,7 +22,8 @@ pub struct Entry {
     pub created_by_name: String,
     pub withdrawn_at: Option<Timestamp>,
     pub withdrawn_by_name: Option<String>,
-    pub withdrawn_reason: Option<Vec<u8>>,
+    /// Why it was withdrawn: as sensitive as the entry, opened through the guard.
+    pub withdrawn_reason: Option<Sealed>,
     /// Newest first.
     pub versions: Vec<Version>,
 }
@@ -31,7 +34,8 @@ pub struct Version {
     pub occurred_at: Timestamp,
     pub contact_method: Option<String>,
     pub contact_outcome: Option<String>,
-    pub body: Vec<u8>,
+    /// The text: of the entry's sensitivity, about its person or the family; opened through the guard.
+    pub body: Sealed,
     pub recorded_at: Timestamp,
     pub recorded_by_name: String,
 }
@@ -128,7 +132,8 @@ pub async fn withdraw(
 
 /// Every entry of a case with all its versions, newest entry first (by when it happened).
 /// The caller applies the firewall before showing any of it.
-pub async fn for_case(conn: &mut AnyConnection, org_id: Uuid, case_id: Uuid) -> Result<Vec<Entry>> {
+pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec<Entry>> {
+    let (org_id, case_id) = (guard.actor().org_id, guard.case_id());
     let rows = sqlx::query(
         "SELECT e.id, e.case_id, e.person_id, e.kind, e.sensitivity, e.created_at, cu.display_name AS created_by_name, \
          e.withdrawn_at, wu.display_name AS withdrawn_by_name, e.withdrawn_reason \
@@ -144,19 +149,29 @@ pub async fn for_case(conn: &mut AnyConnection, org_id: Uuid, case_id: Uuid) -> 
         .map(|r| {
             let kind = row::text(r, "kind")?;
             let sensitivity = row::text(r, "sensitivity")?;
+            let sensitivity = Sensitivity::parse(&sensitivity)
+                .ok_or_else(|| StoreError::Corrupt(format!("sensitivity {sensitivity}")))?;
+            let id = row::id(r, "id")?;
+            let person_id = row::opt_id(r, "person_id")?;
             Ok(Entry {
-                id: row::id(r, "id")?,
+                id,
                 case_id: row::id(r, "case_id")?,
-                person_id: row::opt_id(r, "person_id")?,
+                person_id,
                 kind: EntryKind::parse(&kind)
                     .ok_or_else(|| StoreError::Corrupt(format!("entry kind {kind}")))?,
-                sensitivity: Sensitivity::parse(&sensitivity)
-                    .ok_or_else(|| StoreError::Corrupt(format!("sensitivity {sensitivity}")))?,
+                sensitivity,
                 created_at: row::at(r, "created_at")?,
                 created_by_name: row::text(r, "created_by_name")?,
                 withdrawn_at: row::opt_at(r, "withdrawn_at")?,
                 withdrawn_by_name: row::opt_text(r, "withdrawn_by_name")?,
-                withdrawn_reason: row::opt_bytes(r, "withdrawn_reason")?,
+                withdrawn_reason: row::opt_bytes(r, "withdrawn_reason")?.map(|b| {
+                    Sealed::new(
+                        reason_place(id),
+                        b,
+                        Subject::about(person_id),
+                        sensitivity.class(),
+                    )
+                }),
                 versions: Vec::new(),
             })
         })
@@ -173,12 +188,18 @@ pub async fn for_case(conn: &mut AnyConnection, org_id: Uuid, case_id: Uuid) -> 
     for r in &rows {
         let entry_id = row::id(r, "entry_id")?;
         if let Some(e) = entries.iter_mut().find(|e| e.id == entry_id) {
+            let version = row::int(r, "version")?;
             e.versions.push(Version {
-                version: row::int(r, "version")?,
+                version,
                 occurred_at: row::at(r, "occurred_at")?,
                 contact_method: row::opt_text(r, "contact_method")?,
                 contact_outcome: row::opt_text(r, "contact_outcome")?,
-                body: row::bytes(r, "body")?,
+                body: Sealed::new(
+                    body_place(entry_id, version),
+                    row::bytes(r, "body")?,
+                    Subject::about(e.person_id),
+                    e.sensitivity.class(),
+                ),
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by_name: row::text(r, "display_name")?,
             });
