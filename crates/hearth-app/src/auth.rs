@@ -9,7 +9,8 @@ use hearth_domain::validation::{Invalid, NewPassword};
 use hearth_domain::Actor;
 use hearth_store::audit::AuditEvent;
 use hearth_store::orgs::{self, Organisation};
-use hearth_store::sessions::{self, Session, Stage};
+pub use hearth_store::sessions::Stage;
+use hearth_store::sessions::{self, Session};
 use hearth_store::users::{self, User};
 use hearth_store::{throttle, tokens, UnitOfWork};
 use time::Duration;
@@ -33,7 +34,7 @@ pub enum SignIn {
 /// A fully signed-in user.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
-    pub user: User,
+    pub user: crate::users::Account,
     pub org: Organisation,
     pub csrf_token: String,
     pub token_hash: String,
@@ -222,6 +223,16 @@ pub async fn sign_in(
     Ok(outcome(token))
 }
 
+/// The form token of a live session, for the CSRF check: `None` if the session is unknown or
+/// has ended. Reads nothing else and changes nothing.
+pub async fn session_form_token(app: &App, token: &str) -> Result<Option<String>> {
+    let mut conn = app.store.conn().await?;
+    Ok(sessions::get(&mut conn, &secrets::token_hash(token))
+        .await?
+        .filter(|s| s.ended_at.is_none())
+        .map(|s| s.csrf_token))
+}
+
 /// What a token is worth now. Ends sessions that have timed out.
 pub async fn session(app: &App, token: &str) -> Result<SessionState> {
     let now = app.now();
@@ -273,7 +284,7 @@ pub async fn session(app: &App, token: &str) -> Result<SessionState> {
     };
     Ok(match s.stage {
         Stage::Active => SessionState::Active(SignedIn {
-            user,
+            user: user.into(),
             org,
             csrf_token: s.csrf_token,
             token_hash: hash,
@@ -495,7 +506,13 @@ pub async fn change_password(
     confirm: &str,
 ) -> Result<()> {
     let mut invalid = Invalid::default();
-    if !secrets::verify_password(current, &who.user.password_hash) {
+    let stored = {
+        let mut conn = app.store.conn().await?;
+        users::get(&mut conn, who.user.org_id, who.user.id)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    if !secrets::verify_password(current, &stored.password_hash) {
         invalid.push("current_password", "Your current password is not right");
     }
     let new = invalid.check(NewPassword::parse("new_password", new));
@@ -554,7 +571,7 @@ pub async fn api_caller(app: &App, bearer: &str) -> Result<SignedIn> {
     }
     let break_glass = hearth_store::break_glass::active_cases(&mut conn, user.id, now).await?;
     Ok(SignedIn {
-        user,
+        user: user.into(),
         org,
         csrf_token: String::new(),
         token_hash: hash,

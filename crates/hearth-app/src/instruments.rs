@@ -5,7 +5,8 @@ use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::instrument::{self, Instrument, Kind};
-use hearth_store::risk::{self as store, StoredInstrument};
+use hearth_store::risk as store;
+pub use hearth_store::risk::StoredInstrument;
 use hearth_store::UnitOfWork;
 use uuid::Uuid;
 

@@ -10,6 +10,7 @@ pub mod due;
 pub mod error;
 pub mod instruments;
 pub mod marac;
+pub mod orgs;
 pub mod records;
 pub mod referrals;
 pub mod risk;

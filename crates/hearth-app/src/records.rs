@@ -6,8 +6,10 @@ use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, Decision};
 use hearth_domain::Actor;
 use hearth_store::access;
-use hearth_store::audit::{self, HistoryLine, Verification};
-use hearth_store::cases::{self, CaseRecord, CaseSummary, PersonRecord};
+pub use hearth_store::audit::HistoryLine;
+use hearth_store::audit::{self, Verification};
+use hearth_store::cases;
+pub use hearth_store::cases::{CaseRecord, CaseSummary, Member, PersonRecord};
 use uuid::Uuid;
 
 pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord> {

@@ -6,7 +6,8 @@ use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::ids::new_id;
 use hearth_domain::validation::{short_text, Invalid};
-use hearth_store::tokens::{self, ApiToken};
+use hearth_store::tokens;
+pub use hearth_store::tokens::ApiToken;
 use hearth_store::users;
 use uuid::Uuid;
 

@@ -73,10 +73,59 @@ pub struct NewUserForm {
     pub password: String,
 }
 
+/// A staff account as pages, the API and handlers see it: never its password hash or its
+/// second-factor secret, which stay in the use cases that check them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub team_id: Option<Uuid>,
+    pub email: String,
+    pub display_name: String,
+    pub role: hearth_domain::Role,
+    pub must_change_password: bool,
+    pub totp_enrolled_at: Option<hearth_domain::Timestamp>,
+    pub disabled_at: Option<hearth_domain::Timestamp>,
+    pub created_at: hearth_domain::Timestamp,
+}
+
+impl From<User> for Account {
+    fn from(u: User) -> Self {
+        Account {
+            id: u.id,
+            org_id: u.org_id,
+            team_id: u.team_id,
+            email: u.email,
+            display_name: u.display_name,
+            role: u.role,
+            must_change_password: u.must_change_password,
+            totp_enrolled_at: u.totp_enrolled_at,
+            disabled_at: u.disabled_at,
+            created_at: u.created_at,
+        }
+    }
+}
+
+impl Account {
+    pub fn actor(&self) -> hearth_domain::Actor {
+        hearth_domain::Actor {
+            user_id: self.id,
+            org_id: self.org_id,
+            team_id: self.team_id,
+            role: self.role,
+            break_glass: Vec::new(),
+        }
+    }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
+}
+
 /// A user was added. The temporary password is shown once and must be changed at first sign-in.
 #[derive(Debug, Clone)]
 pub struct Added {
-    pub user: User,
+    pub user: Account,
     pub temporary_password: Option<String>,
 }
 
@@ -162,22 +211,27 @@ pub async fn add(app: &App, by: By<'_>, form: &NewUserForm) -> Result<Added> {
         .ok_or_else(|| AppError::Internal("user vanished".into()))?;
     w.commit().await?;
     Ok(Added {
-        user,
+        user: user.into(),
         temporary_password: temporary,
     })
 }
 
-pub async fn list(app: &App, by: By<'_>) -> Result<Vec<User>> {
+pub async fn list(app: &App, by: By<'_>) -> Result<Vec<Account>> {
     by.check(Action::ViewUsers)?;
     let mut conn = app.store.conn().await?;
-    Ok(users::list(&mut conn, by.org_id()).await?)
+    Ok(users::list(&mut conn, by.org_id())
+        .await?
+        .into_iter()
+        .map(Account::from)
+        .collect())
 }
 
-pub async fn get(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
+pub async fn get(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
     by.check(Action::ViewUsers)?;
     let mut conn = app.store.conn().await?;
     users::get(&mut conn, by.org_id(), id)
         .await?
+        .map(Account::from)
         .ok_or(AppError::NotFound)
 }
 
@@ -193,7 +247,7 @@ pub async fn by_email(app: &App, org_id: Uuid, email: &str) -> Result<User> {
 }
 
 /// Disable an account: it cannot sign in, its sessions end and its API tokens stop working.
-pub async fn disable(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
+pub async fn disable(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
     by.check(Action::ManageUsers)?;
     if let By::User(a) = by {
         if a.user_id == id {
@@ -215,13 +269,13 @@ pub async fn disable(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
             .detail("sessions_ended", ended),
     );
     w.commit().await?;
-    Ok(User {
+    Ok(Account {
         disabled_at: Some(now),
-        ..user
+        ..user.into()
     })
 }
 
-pub async fn enable(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
+pub async fn enable(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
     by.check(Action::ManageUsers)?;
     let now = app.now();
     let mut w = app.store.work(now).await?;
@@ -231,9 +285,9 @@ pub async fn enable(app: &App, by: By<'_>, id: Uuid) -> Result<User> {
     users::set_disabled(&mut w, now, id, false).await?;
     w.audit(by.event("user.enable", "user", id));
     w.commit().await?;
-    Ok(User {
+    Ok(Account {
         disabled_at: None,
-        ..user
+        ..user.into()
     })
 }
 

@@ -15,7 +15,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use hearth_app::secrets;
-use hearth_store::sessions;
 
 /// Large enough for a 100 KB note with room to spare; larger bodies are refused.
 pub const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
@@ -82,18 +81,11 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     let Some(sent) = sent else { return refuse() };
 
     let session_token = match jar.get(SESSION_COOKIE) {
-        Some(c) => {
-            let conn = state.app.store.conn().await;
-            match conn {
-                Ok(mut conn) => sessions::get(&mut conn, &secrets::token_hash(c.value()))
-                    .await
-                    .ok()
-                    .flatten()
-                    .filter(|s| s.ended_at.is_none())
-                    .map(|s| s.csrf_token),
-                Err(_) => None,
-            }
-        }
+        // A store that cannot answer refuses the form rather than letting it through.
+        Some(c) => hearth_app::auth::session_form_token(&state.app, c.value())
+            .await
+            .ok()
+            .flatten(),
         None => None,
     };
     let expected = session_token.or_else(|| jar.get(csrf_cookie()).map(|c| c.value().to_string()));

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
+use hearth_app::auth::Stage;
 use hearth_app::auth::{self, SessionState, SignedIn};
-use hearth_store::sessions::Stage;
 use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "hearth_session";

@@ -443,35 +443,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let app = open(&config.database_url, &config.key_file, NewKey::MustExist).await?;
             match cmd {
                 OrgCommand::Create { name, slug } => {
-                    let mut tx = app.store.begin().await?;
-                    let org = orgs::create(
-                        &app.store,
-                        &mut tx,
-                        app.now(),
-                        name.trim(),
-                        slug.trim(),
-                        false,
-                    )
-                    .await?;
-                    hearth_store::audit::append(
-                        &mut tx,
-                        app.store.audit_key(),
-                        app.now(),
-                        hearth_store::audit::AuditEvent::new("organisation.create", "organisation")
-                            .org(org.id)
-                            .entity(org.id)
-                            .detail("via", "command_line"),
-                    )
-                    .await?;
-                    tx.commit().await?;
+                    let org = hearth_app::orgs::create(&app, &name, &slug).await?;
                     println!(
                         "Created organisation {} ({}), id {}",
                         org.name, org.slug, org.id
                     );
                 }
                 OrgCommand::List => {
-                    let mut conn = app.store.conn().await?;
-                    for o in orgs::list(&mut conn).await? {
+                    for o in hearth_app::orgs::list(&app).await? {
                         println!(
                             "{}\t{}\t{}{}",
                             o.slug,
@@ -483,9 +462,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 OrgCommand::AddTeam { org, name } => {
                     let org = resolve_org(&app, org.as_deref()).await?;
-                    let mut tx = app.store.begin().await?;
-                    let team = orgs::create_team(&mut tx, app.now(), org.id, name.trim()).await?;
-                    tx.commit().await?;
+                    let team = hearth_app::orgs::add_team(&app, org.id, &name).await?;
                     println!("Added team {} to {}, id {}", team.name, org.name, team.id);
                 }
             }

@@ -1,9 +1,9 @@
 //! What the API sends and receives. Instants are RFC 3339 in UTC.
 
-use hearth_store::audit::HistoryLine;
-use hearth_store::cases::{CaseRecord, CaseSummary, PersonRecord};
-use hearth_store::orgs::Organisation;
-use hearth_store::users::User;
+use hearth_app::orgs::Organisation;
+use hearth_app::records::HistoryLine;
+use hearth_app::records::{CaseRecord, CaseSummary, PersonRecord};
+use hearth_app::users::Account;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
@@ -52,8 +52,8 @@ pub struct UserOut {
     pub created_at: String,
 }
 
-impl From<&User> for UserOut {
-    fn from(u: &User) -> Self {
+impl From<&Account> for UserOut {
+    fn from(u: &Account) -> Self {
         Self {
             id: u.id,
             email: u.email.clone(),

@@ -17,7 +17,7 @@ use uuid::Uuid;
 async fn summaries(
     state: &AppState,
     who: &hearth_app::auth::SignedIn,
-    list: &[hearth_store::cases::CaseSummary],
+    list: &[hearth_app::records::CaseSummary],
 ) -> Result<Vec<CaseSummaryOut>, ApiError> {
     let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
     let fc = hearth_app::casework::first_contacts(&state.app, &who.actor(), &ids).await?;

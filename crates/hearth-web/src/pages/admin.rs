@@ -10,34 +10,26 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use hearth_app::auth::SignedIn;
+use hearth_app::orgs::{self, Team};
+use hearth_app::tokens::ApiToken;
+use hearth_app::users::Account;
 use hearth_app::users::{self, By, NewUserForm};
 use hearth_app::{tokens, AppError};
 use hearth_domain::ids::parse_id;
 use hearth_domain::validation::Invalid;
 use hearth_domain::Role;
-use hearth_store::orgs::{self, Team};
-use hearth_store::tokens::ApiToken;
-use hearth_store::users::User;
 use serde::Deserialize;
 use uuid::Uuid;
 
 async fn teams(state: &AppState, org_id: Uuid) -> Result<Vec<Team>, Response> {
-    let mut conn = state
-        .app
-        .store
-        .conn()
-        .await
-        .map_err(|e| page_error(e.into()))?;
-    orgs::teams(&mut conn, org_id)
-        .await
-        .map_err(|e| page_error(e.into()))
+    orgs::teams(&state.app, org_id).await.map_err(page_error)
 }
 
 #[derive(Template)]
 #[template(path = "users.html")]
 struct UsersPage {
     layout: Layout,
-    users: Vec<User>,
+    users: Vec<Account>,
     teams: Vec<Team>,
 }
 
@@ -141,7 +133,7 @@ pub async fn add_user(
 #[template(path = "user.html")]
 struct UserPage {
     layout: Layout,
-    user: User,
+    user: Account,
     team_name: String,
     temporary_password: Option<String>,
     message: Option<String>,
@@ -151,7 +143,7 @@ struct UserPage {
 async fn user_view(
     state: &AppState,
     who: &SignedIn,
-    user: User,
+    user: Account,
     temp: Option<String>,
     message: Option<String>,
 ) -> Response {
@@ -290,7 +282,7 @@ struct TokensPage {
     layout: Layout,
     errors: Invalid,
     tokens: Vec<ApiToken>,
-    users: Vec<User>,
+    users: Vec<Account>,
     new_secret: Option<String>,
     token_name: String,
     user_id: String,

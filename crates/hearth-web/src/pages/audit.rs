@@ -9,8 +9,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hearth_app::records;
+use hearth_app::records::HistoryLine;
 use hearth_app::users::By;
-use hearth_store::audit::HistoryLine;
 use serde::Deserialize;
 
 #[derive(Template)]

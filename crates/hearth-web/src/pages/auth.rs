@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
+use hearth_app::auth::Stage;
 use hearth_app::auth::{self, SessionState, SignIn};
 use hearth_app::{demo, secrets, AppError};
 use hearth_domain::validation::Invalid;
-use hearth_store::sessions::Stage;
 use serde::Deserialize;
 
 #[derive(Template)]

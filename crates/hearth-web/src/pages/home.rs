@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hearth_app::casework::Standing;
 use hearth_app::records;
+use hearth_app::records::CaseSummary;
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::targets::FirstContact;
-use hearth_store::cases::CaseSummary;
 use std::collections::HashMap;
 use uuid::Uuid;
 

@@ -10,11 +10,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
+use hearth_app::instruments::StoredInstrument;
 use hearth_app::instruments::{self, Listed};
 use hearth_app::users::By;
 use hearth_app::AppError;
 use hearth_domain::validation::Invalid;
-use hearth_store::risk::StoredInstrument;
 use serde::Deserialize;
 
 #[derive(Template)]

@@ -9,13 +9,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hearth_app::casework::{self, ContactView, EntryView, TimelineFilter};
+use hearth_app::records::HistoryLine;
 use hearth_app::records::{self, RecordKind};
+use hearth_app::records::{CaseRecord, PersonRecord};
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::contact::Channel;
 use hearth_domain::ids::parse_id;
 use hearth_domain::timeline::EntryKind;
-use hearth_store::audit::HistoryLine;
-use hearth_store::cases::{CaseRecord, PersonRecord};
 use serde::Deserialize;
 use uuid::Uuid;
 

@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::CookieJar;
 use hearth_app::auth::SignedIn;
+use hearth_app::orgs::{self, Organisation, Team};
 use hearth_app::referrals::{self, DecisionForm, QueueItem, ReferralView};
 use hearth_app::{secrets, AppError};
 use hearth_domain::ids::parse_id;
 use hearth_domain::referral::{ReferralForm, Source, AGENCIES, DECLINE_REASONS};
 use hearth_domain::validation::Invalid;
-use hearth_store::orgs::{self, Team};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -79,29 +79,11 @@ struct DonePage {
 }
 
 /// The organisation the public form serves: the one named, or the only one there is.
-async fn public_org(state: &AppState, slug: Option<&str>) -> Result<orgs::Organisation, Response> {
-    let mut conn = state
-        .app
-        .store
-        .conn()
+async fn public_org(state: &AppState, slug: Option<&str>) -> Result<Organisation, Response> {
+    orgs::public(&state.app, slug)
         .await
-        .map_err(|e| page_error(e.into()))?;
-    let org = match slug {
-        Some(s) => orgs::by_slug(&mut conn, s)
-            .await
-            .map_err(|e| page_error(e.into()))?,
-        None => {
-            let all = orgs::list(&mut conn)
-                .await
-                .map_err(|e| page_error(e.into()))?;
-            if all.len() == 1 {
-                all.into_iter().next()
-            } else {
-                None
-            }
-        }
-    };
-    org.ok_or_else(not_found)
+        .map_err(page_error)?
+        .ok_or_else(not_found)
 }
 
 fn public_layout(csrf: &str, demo: bool, has_errors: bool) -> Layout {
@@ -335,12 +317,9 @@ async fn referral_page(
         Ok(v) => v,
         Err(e) => return page_error(e),
     };
-    let teams = {
-        let conn = state.app.store.conn().await;
-        match conn {
-            Ok(mut c) => orgs::teams(&mut c, who.org.id).await.unwrap_or_default(),
-            Err(e) => return page_error(e.into()),
-        }
+    let teams = match orgs::teams(&state.app, who.org.id).await {
+        Ok(t) => t,
+        Err(e) => return page_error(e),
     };
     render(
         status,

@@ -1,0 +1,66 @@
+//! Organisations and their teams: the public lookup the referral form needs, the team lists the
+//! pages offer, and the operator's commands that set a service up. Audited like everything else.
+
+use crate::{App, Result};
+use hearth_store::audit::AuditEvent;
+use hearth_store::orgs;
+pub use hearth_store::orgs::{Organisation, Team};
+use uuid::Uuid;
+
+/// The organisation a public page serves: the one whose slug is given, or the only one there is.
+pub async fn public(app: &App, slug: Option<&str>) -> Result<Option<Organisation>> {
+    let mut conn = app.store.conn().await?;
+    Ok(match slug {
+        Some(s) => orgs::by_slug(&mut conn, s).await?,
+        None => {
+            let mut all = orgs::list(&mut conn).await?;
+            if all.len() == 1 {
+                all.pop()
+            } else {
+                None
+            }
+        }
+    })
+}
+
+/// Every organisation, for the operator.
+pub async fn list(app: &App) -> Result<Vec<Organisation>> {
+    let mut conn = app.store.conn().await?;
+    Ok(orgs::list(&mut conn).await?)
+}
+
+/// The organisation's teams, by name.
+pub async fn teams(app: &App, org_id: Uuid) -> Result<Vec<Team>> {
+    let mut conn = app.store.conn().await?;
+    Ok(orgs::teams(&mut conn, org_id).await?)
+}
+
+/// Set up a new organisation, from the command line.
+pub async fn create(app: &App, name: &str, slug: &str) -> Result<Organisation> {
+    let mut w = app.work().await?;
+    let now = w.now();
+    let org = orgs::create(&app.store, &mut w, now, name.trim(), slug.trim(), false).await?;
+    w.audit(
+        AuditEvent::new("organisation.create", "organisation")
+            .org(org.id)
+            .entity(org.id)
+            .detail("via", "command_line"),
+    );
+    w.commit().await?;
+    Ok(org)
+}
+
+/// Add a team to an organisation, from the command line.
+pub async fn add_team(app: &App, org_id: Uuid, name: &str) -> Result<Team> {
+    let mut w = app.work().await?;
+    let now = w.now();
+    let team = orgs::create_team(&mut w, now, org_id, name.trim()).await?;
+    w.audit(
+        AuditEvent::new("team.create", "team")
+            .org(org_id)
+            .entity(team.id)
+            .detail("via", "command_line"),
+    );
+    w.commit().await?;
+    Ok(team)
+}
