@@ -4,8 +4,9 @@
 //! driver: the queries are the same text on both, and only the migration DDL differs
 //! (`migrations/sqlite`, `migrations/postgres`). See docs/adr/0002-one-query-layer.md.
 //!
-//! Every function that reads case data takes the acting user and applies the access policy
-//! here, once, so no caller can forget to.
+//! How an actor reaches case records is worked out in one place, [`access`]; work on a record
+//! opens a guard through a [`UnitOfWork`], and protected fields come out [`sealed`], opening
+//! only through that guard. See docs/adr/0008-one-door-guards-and-the-unit-of-work.md.
 
 pub mod access;
 pub mod audit;
