@@ -1,6 +1,6 @@
 //! Encrypted fields of case records, as readers hand them out: the ciphertext, where it lives,
 //! who it is about and how sensitive it is. The plain text is reachable only through a guard
-//! ([`crate::access::CaseGuard::open`]), which asks the firewall first; a field the actor may
+//! (`Guard::open` in [`crate::access`]), which asks the firewall first; a field the actor may
 //! not see is never decrypted.
 
 use crate::{FieldCipher, Result};
