@@ -108,13 +108,7 @@ impl From<User> for Account {
 
 impl Account {
     pub fn actor(&self) -> hearth_domain::Actor {
-        hearth_domain::Actor {
-            user_id: self.id,
-            org_id: self.org_id,
-            team_id: self.team_id,
-            role: self.role,
-            break_glass: Vec::new(),
-        }
+        hearth_domain::Actor::staff(self.id, self.org_id, self.team_id, self.role)
     }
 
     pub fn is_disabled(&self) -> bool {

@@ -169,6 +169,19 @@ pub struct Actor {
     pub break_glass: Vec<Uuid>,
 }
 
+impl Actor {
+    /// A member of staff acting on their own account, before any break-glass is loaded.
+    pub fn staff(user_id: Uuid, org_id: Uuid, team_id: Option<Uuid>, role: Role) -> Actor {
+        Actor {
+            user_id,
+            org_id,
+            team_id,
+            role,
+            break_glass: Vec::new(),
+        }
+    }
+}
+
 /// What the policy needs to know about the thing being acted on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource {

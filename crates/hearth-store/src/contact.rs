@@ -32,14 +32,7 @@ pub async fn latest_version(
     org_id: Uuid,
     person_id: Uuid,
 ) -> Result<i64> {
-    let v: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(version) FROM contact_versions WHERE person_id = $1 AND org_id = $2",
-    )
-    .bind(person_id.to_string())
-    .bind(org_id.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(v.unwrap_or(0))
+    row::latest_version(conn, "contact_versions", org_id, person_id).await
 }
 
 /// Every version, newest first, for someone the guard covers.

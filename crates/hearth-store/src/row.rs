@@ -63,3 +63,21 @@ pub fn opt_date(row: &AnyRow, col: &str) -> Result<Option<Date>> {
     s.map(|s| from_iso(&s).ok_or_else(|| StoreError::Corrupt(format!("{col} {s}"))))
         .transpose()
 }
+
+/// The newest version number of a person's versioned record (0 when none), from a table of
+/// this crate's (never from input) with `person_id`, `org_id` and `version` columns.
+pub(crate) async fn latest_version(
+    conn: &mut sqlx::AnyConnection,
+    table: &'static str,
+    org_id: uuid::Uuid,
+    person_id: uuid::Uuid,
+) -> crate::Result<i64> {
+    let v: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT MAX(version) FROM {table} WHERE person_id = $1 AND org_id = $2"
+    ))
+    .bind(person_id.to_string())
+    .bind(org_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(v.unwrap_or(0))
+}

@@ -27,13 +27,7 @@ pub struct User {
 
 impl User {
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: self.id,
-            org_id: self.org_id,
-            team_id: self.team_id,
-            role: self.role,
-            break_glass: Vec::new(),
-        }
+        Actor::staff(self.id, self.org_id, self.team_id, self.role)
     }
 
     pub fn is_disabled(&self) -> bool {
