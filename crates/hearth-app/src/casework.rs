@@ -385,14 +385,16 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
     timeline::insert_version(
         &mut w,
         now,
-        actor.org_id,
-        id,
-        1,
-        input.occurred_at,
-        input.contact_method.as_deref(),
-        input.contact_outcome.as_deref(),
-        cipher.encrypt(&timeline::body_place(id, 1), &input.body)?,
-        actor.user_id,
+        timeline::NewVersion {
+            org_id: actor.org_id,
+            entry_id: id,
+            version: 1,
+            occurred_at: input.occurred_at,
+            method: input.contact_method.as_deref(),
+            outcome: input.contact_outcome.as_deref(),
+            body: cipher.encrypt(&timeline::body_place(id, 1), &input.body)?,
+            by: actor.user_id,
+        },
     )
     .await?;
     w.audit(
@@ -439,14 +441,16 @@ pub async fn correct_entry(
     let inserted = timeline::insert_version(
         &mut w,
         now,
-        actor.org_id,
-        entry_id,
-        version,
-        input.occurred_at,
-        input.contact_method.as_deref(),
-        input.contact_outcome.as_deref(),
-        cipher.encrypt(&timeline::body_place(entry_id, version), &input.body)?,
-        actor.user_id,
+        timeline::NewVersion {
+            org_id: actor.org_id,
+            entry_id,
+            version,
+            occurred_at: input.occurred_at,
+            method: input.contact_method.as_deref(),
+            outcome: input.contact_outcome.as_deref(),
+            body: cipher.encrypt(&timeline::body_place(entry_id, version), &input.body)?,
+            by: actor.user_id,
+        },
     )
     .await;
     match inserted {
@@ -683,13 +687,15 @@ pub async fn close_case(
         &mut w,
         &cipher,
         now,
-        actor.org_id,
-        case_id,
-        None,
-        now,
-        &body,
-        actor.user_id,
-        &key,
+        timeline::KeyEvent {
+            org_id: actor.org_id,
+            case_id,
+            person_id: None,
+            occurred_at: now,
+            body: &body,
+            by: actor.user_id,
+            key: &key,
+        },
     )
     .await?;
     w.audit(event(actor, "case.close", "case", case_id).detail("exit_reason", reason.trim()));
@@ -1003,20 +1009,22 @@ pub async fn update_person(
     let saved = hearth_store::people::update(
         &mut w,
         now,
-        actor.org_id,
-        id,
-        stored.version,
-        snapshot,
-        actor.user_id,
-        hearth_store::people::Update {
-            given_name: &new.given_name,
-            family_name: &new.family_name,
-            date_of_birth: new.date_of_birth.as_deref(),
-            gender: &new.gender,
-            language: &new.language,
-            interpreter_needed: new.interpreter_needed,
-            equality: sealed_equality,
-            aliases: &new.aliases,
+        hearth_store::people::PersonUpdate {
+            org_id: actor.org_id,
+            id,
+            based_on: stored.version,
+            previous_snapshot: snapshot,
+            by: actor.user_id,
+            u: hearth_store::people::Update {
+                given_name: &new.given_name,
+                family_name: &new.family_name,
+                date_of_birth: new.date_of_birth.as_deref(),
+                gender: &new.gender,
+                language: &new.language,
+                interpreter_needed: new.interpreter_needed,
+                equality: sealed_equality,
+                aliases: &new.aliases,
+            },
         },
     )
     .await?;
@@ -1331,13 +1339,15 @@ pub async fn close_involvement(
         &mut w,
         &cipher,
         now,
-        actor.org_id,
-        case_id,
-        Some(person),
-        now,
-        &body,
-        actor.user_id,
-        &key,
+        timeline::KeyEvent {
+            org_id: actor.org_id,
+            case_id,
+            person_id: Some(person),
+            occurred_at: now,
+            body: &body,
+            by: actor.user_id,
+            key: &key,
+        },
     )
     .await?;
     w.audit(

@@ -145,14 +145,16 @@ pub async fn load(app: &App, by: By<'_>, file: &str, src: &str) -> Result<Instru
     store::insert_instrument(
         &mut w,
         now,
-        org_id,
-        &def.key,
-        def.version,
-        def.kind.code(),
-        &def.title,
-        src,
-        file,
-        by.actor_id(),
+        store::NewInstrument {
+            org_id,
+            key: &def.key,
+            version: def.version,
+            kind: def.kind.code(),
+            title: &def.title,
+            definition: src,
+            source: file,
+            by: by.actor_id(),
+        },
     )
     .await?;
     w.audit(

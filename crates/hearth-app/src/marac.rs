@@ -346,11 +346,15 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
         &mut w,
         &cipher,
         now,
-        (actor.org_id, case_id, Some(person_id)),
-        now,
-        &body,
-        actor.user_id,
-        &format!("marac-referral:{id}"),
+        timeline::KeyEvent {
+            org_id: actor.org_id,
+            case_id,
+            person_id: Some(person_id),
+            occurred_at: now,
+            body: &body,
+            by: actor.user_id,
+            key: &format!("marac-referral:{id}"),
+        },
         Sensitivity::Sensitive,
     )
     .await?;
@@ -756,15 +760,17 @@ pub async fn add_action(
     store::insert_action(
         &mut w,
         now,
-        id,
-        actor.org_id,
-        referral_id,
-        meeting_id,
-        &checked.agency,
-        cipher.encrypt(&store::action_place(id), &checked.description)?,
-        checked.due_on,
-        actor.user_id,
-        submission_key.trim(),
+        store::NewAction {
+            id,
+            org_id: actor.org_id,
+            referral_id,
+            meeting_id,
+            agency: &checked.agency,
+            description: cipher.encrypt(&store::action_place(id), &checked.description)?,
+            due_on: checked.due_on,
+            by: actor.user_id,
+            submission_key: submission_key.trim(),
+        },
     )
     .await?;
     w.audit(
@@ -810,11 +816,13 @@ pub async fn set_action_status(
     if !store::set_action_status(
         &mut w,
         now,
-        actor.org_id,
-        action_id,
-        from,
-        to,
-        actor.user_id,
+        store::StatusChange {
+            org_id: actor.org_id,
+            action_id,
+            from,
+            to,
+            by: actor.user_id,
+        },
     )
     .await?
     {

@@ -558,12 +558,14 @@ pub async fn decide(
     if !referrals::decide(
         &mut w,
         now,
-        id,
-        status,
-        actor.user_id,
-        code.as_deref(),
-        sealed_note,
-        case_id,
+        referrals::Decided {
+            id,
+            status,
+            by: actor.user_id,
+            code: code.as_deref(),
+            note: sealed_note,
+            case_id,
+        },
     )
     .await?
     {
@@ -757,13 +759,15 @@ async fn accept(
         w,
         cipher,
         now,
-        org,
-        case_id,
-        Some(victim),
-        at,
-        &body,
-        actor.user_id,
-        &key,
+        timeline::KeyEvent {
+            org_id: org,
+            case_id,
+            person_id: Some(victim),
+            occurred_at: at,
+            body: &body,
+            by: actor.user_id,
+            key: &key,
+        },
     )
     .await?;
     Ok(case_id)

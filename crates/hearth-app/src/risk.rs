@@ -495,11 +495,15 @@ pub async fn assess(
             &mut w,
             &cipher,
             now,
-            (actor.org_id, case_id, Some(person_id)),
-            now,
-            &body,
-            actor.user_id,
-            &format!("risk-level:{id}"),
+            timeline::KeyEvent {
+                org_id: actor.org_id,
+                case_id,
+                person_id: Some(person_id),
+                occurred_at: now,
+                body: &body,
+                by: actor.user_id,
+                key: &format!("risk-level:{id}"),
+            },
             Sensitivity::Sensitive,
         )
         .await?;
@@ -509,14 +513,18 @@ pub async fn assess(
             &mut w,
             &cipher,
             now,
-            (actor.org_id, case_id, Some(person_id)),
-            now,
-            &format!(
+            timeline::KeyEvent {
+                org_id: actor.org_id,
+                case_id,
+                person_id: Some(person_id),
+                occurred_at: now,
+                body: &format!(
                 "Escalation: {} police call-outs in the last 12 months. MARAC referral proposed.",
                 a.police_callouts.unwrap_or_default()
             ),
-            actor.user_id,
-            &format!("escalation:{id}"),
+                by: actor.user_id,
+                key: &format!("escalation:{id}"),
+            },
             Sensitivity::Sensitive,
         )
         .await?;
@@ -567,34 +575,40 @@ pub async fn record_incident(
     store::insert_incident(
         &mut w,
         now,
-        id,
-        actor.org_id,
-        case_id,
-        person_id,
-        incident.occurred_on,
-        incident.police_called,
-        cipher.encrypt(&store::incident_place(id), &incident.summary)?,
-        actor.user_id,
-        form.submission_key.trim(),
+        store::NewIncident {
+            id,
+            org_id: actor.org_id,
+            case_id,
+            person_id,
+            occurred_on: incident.occurred_on,
+            police_called: incident.police_called,
+            sealed: cipher.encrypt(&store::incident_place(id), &incident.summary)?,
+            by: actor.user_id,
+            submission_key: form.submission_key.trim(),
+        },
     )
     .await?;
     timeline::record_event_as(
         &mut w,
         &cipher,
         now,
-        (actor.org_id, case_id, Some(person_id)),
-        now,
-        &format!(
-            "Incident on {}{}. Risk reassessment due.",
-            hearth_domain::ukdate::format_date(incident.occurred_on),
-            if incident.police_called {
-                ", police called out"
-            } else {
-                ""
-            }
-        ),
-        actor.user_id,
-        &format!("incident:{id}"),
+        timeline::KeyEvent {
+            org_id: actor.org_id,
+            case_id,
+            person_id: Some(person_id),
+            occurred_at: now,
+            body: &format!(
+                "Incident on {}{}. Risk reassessment due.",
+                hearth_domain::ukdate::format_date(incident.occurred_on),
+                if incident.police_called {
+                    ", police called out"
+                } else {
+                    ""
+                }
+            ),
+            by: actor.user_id,
+            key: &format!("incident:{id}"),
+        },
         Sensitivity::Sensitive,
     )
     .await?;
@@ -604,11 +618,16 @@ pub async fn record_incident(
             &mut w,
             &cipher,
             now,
-            (actor.org_id, case_id, Some(person_id)),
-            now,
-            "Escalation: 3 or more police call-outs in 12 months. MARAC referral proposed.",
-            actor.user_id,
-            &format!("escalation:{id}"),
+            timeline::KeyEvent {
+                org_id: actor.org_id,
+                case_id,
+                person_id: Some(person_id),
+                occurred_at: now,
+                body:
+                    "Escalation: 3 or more police call-outs in 12 months. MARAC referral proposed.",
+                by: actor.user_id,
+                key: &format!("escalation:{id}"),
+            },
             Sensitivity::Sensitive,
         )
         .await?;

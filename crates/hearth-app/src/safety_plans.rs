@@ -138,14 +138,16 @@ pub async fn save(
     match store::insert(
         &mut w,
         now,
-        actor.org_id,
-        case_id,
-        person_id,
-        version,
-        plan.template.code(),
-        plan.review_on,
-        cipher.encrypt(&store::place(person_id, version), &json)?,
-        actor.user_id,
+        store::NewPlan {
+            org_id: actor.org_id,
+            case_id,
+            person_id,
+            version,
+            template: plan.template.code(),
+            review_on: plan.review_on,
+            sealed: cipher.encrypt(&store::place(person_id, version), &json)?,
+            by: actor.user_id,
+        },
     )
     .await
     {

@@ -42,12 +42,14 @@ pub async fn create(app: &App, by: By<'_>, user_id: Uuid, name: &str) -> Result<
     tokens::insert(
         &mut w,
         now,
-        id,
-        by.org_id(),
-        user_id,
-        &name,
-        &secrets::token_hash(&secret),
-        created_by,
+        tokens::NewToken {
+            id,
+            org_id: by.org_id(),
+            user_id,
+            name: &name,
+            token_hash: &secrets::token_hash(&secret),
+            created_by,
+        },
     )
     .await?;
     w.audit(

@@ -366,20 +366,35 @@ pub fn action_place(id: Uuid) -> String {
     format!("marac_actions.description:{id}")
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A MARAC action to record, its description already sealed.
+pub struct NewAction<'a> {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub referral_id: Uuid,
+    pub meeting_id: Uuid,
+    pub agency: &'a str,
+    pub description: Vec<u8>,
+    pub due_on: Date,
+    pub by: Uuid,
+    pub submission_key: &'a str,
+}
+
 pub async fn insert_action(
     conn: &mut AnyConnection,
     now: Timestamp,
-    id: Uuid,
-    org_id: Uuid,
-    referral_id: Uuid,
-    meeting_id: Uuid,
-    agency: &str,
-    description: Vec<u8>,
-    due_on: Date,
-    by: Uuid,
-    submission_key: &str,
+    new: NewAction<'_>,
 ) -> Result<()> {
+    let NewAction {
+        id,
+        org_id,
+        referral_id,
+        meeting_id,
+        agency,
+        description,
+        due_on,
+        by,
+        submission_key,
+    } = new;
     sqlx::query(
         "INSERT INTO marac_actions (id, org_id, referral_id, meeting_id, agency, description, due_on, status, created_at, \
          created_by, submission_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -422,18 +437,29 @@ async fn record_change(
     Ok(())
 }
 
+/// A MARAC action moving from one status to another.
+pub struct StatusChange {
+    pub org_id: Uuid,
+    pub action_id: Uuid,
+    pub from: ActionStatus,
+    pub to: ActionStatus,
+    pub by: Uuid,
+}
+
 /// Change an action's status, if it is still `from`: two people closing it at once do not
 /// both win. Returns false if the status had already changed.
-#[allow(clippy::too_many_arguments)]
 pub async fn set_action_status(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
-    action_id: Uuid,
-    from: ActionStatus,
-    to: ActionStatus,
-    by: Uuid,
+    new: StatusChange,
 ) -> Result<bool> {
+    let StatusChange {
+        org_id,
+        action_id,
+        from,
+        to,
+        by,
+    } = new;
     let n = sqlx::query(
         "UPDATE marac_actions SET status = $1 WHERE org_id = $2 AND id = $3 AND status = $4",
     )

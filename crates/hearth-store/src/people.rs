@@ -83,19 +83,31 @@ pub struct Update<'a> {
     pub aliases: &'a [String],
 }
 
+/// A new version of a person's details.
+pub struct PersonUpdate<'a> {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub based_on: i64,
+    pub previous_snapshot: Vec<u8>,
+    pub by: Uuid,
+    pub u: Update<'a>,
+}
+
 /// Move the person from `based_on` to the next version, keeping the earlier state as a sealed
 /// snapshot. False if someone else saved first (nothing is changed then).
-#[allow(clippy::too_many_arguments)]
 pub async fn update(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
-    id: Uuid,
-    based_on: i64,
-    previous_snapshot: Vec<u8>,
-    by: Uuid,
-    u: Update<'_>,
+    new: PersonUpdate<'_>,
 ) -> Result<bool> {
+    let PersonUpdate {
+        org_id,
+        id,
+        based_on,
+        previous_snapshot,
+        by,
+        u,
+    } = new;
     let r = sqlx::query(
         "UPDATE people SET given_name = $1, family_name = $2, date_of_birth = $3, gender = $4, language = $5, \
          interpreter_needed = $6, equality = $7, version = version + 1, updated_at = $8 \

@@ -143,18 +143,26 @@ pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Opt
     r.as_ref().map(referral).transpose()
 }
 
+/// Triage's decision on a referral.
+pub struct Decided<'a> {
+    pub id: Uuid,
+    pub status: &'a str,
+    pub by: Uuid,
+    pub code: Option<&'a str>,
+    pub note: Option<Vec<u8>>,
+    pub case_id: Option<Uuid>,
+}
+
 /// Record a decision on a referral still waiting; false if someone decided it first.
-#[allow(clippy::too_many_arguments)]
-pub async fn decide(
-    conn: &mut AnyConnection,
-    now: Timestamp,
-    id: Uuid,
-    status: &str,
-    by: Uuid,
-    code: Option<&str>,
-    note: Option<Vec<u8>>,
-    case_id: Option<Uuid>,
-) -> Result<bool> {
+pub async fn decide(conn: &mut AnyConnection, now: Timestamp, new: Decided<'_>) -> Result<bool> {
+    let Decided {
+        id,
+        status,
+        by,
+        code,
+        note,
+        case_id,
+    } = new;
     let r = sqlx::query(
         "UPDATE referrals SET status = $1, decided_at = $2, decided_by = $3, decision_code = $4, decision_note = $5, case_id = $6 \
          WHERE id = $7 AND status = 'new'",

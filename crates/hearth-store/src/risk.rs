@@ -91,19 +91,33 @@ pub async fn instrument_version(
     r.as_ref().map(instrument).transpose()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A version of a checklist or measure to record.
+pub struct NewInstrument<'a> {
+    pub org_id: Uuid,
+    pub key: &'a str,
+    pub version: i64,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub definition: &'a str,
+    pub source: &'a str,
+    pub by: Option<Uuid>,
+}
+
 pub async fn insert_instrument(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
-    key: &str,
-    version: i64,
-    kind: &str,
-    title: &str,
-    definition: &str,
-    source: &str,
-    by: Option<Uuid>,
+    new: NewInstrument<'_>,
 ) -> Result<()> {
+    let NewInstrument {
+        org_id,
+        key,
+        version,
+        kind,
+        title,
+        definition,
+        source,
+        by,
+    } = new;
     sqlx::query(
         "INSERT INTO instrument_versions (id, org_id, instrument_key, version, kind, title, definition, source, loaded_at, loaded_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -329,20 +343,35 @@ pub fn incident_place(id: Uuid) -> String {
     format!("incidents.sealed:{id}")
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An incident to record, its summary already sealed.
+pub struct NewIncident<'a> {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub case_id: Uuid,
+    pub person_id: Uuid,
+    pub occurred_on: Date,
+    pub police_called: bool,
+    pub sealed: Vec<u8>,
+    pub by: Uuid,
+    pub submission_key: &'a str,
+}
+
 pub async fn insert_incident(
     conn: &mut AnyConnection,
     now: Timestamp,
-    id: Uuid,
-    org_id: Uuid,
-    case_id: Uuid,
-    person_id: Uuid,
-    occurred_on: Date,
-    police_called: bool,
-    sealed: Vec<u8>,
-    by: Uuid,
-    submission_key: &str,
+    new: NewIncident<'_>,
 ) -> Result<()> {
+    let NewIncident {
+        id,
+        org_id,
+        case_id,
+        person_id,
+        occurred_on,
+        police_called,
+        sealed,
+        by,
+        submission_key,
+    } = new;
     sqlx::query(
         "INSERT INTO incidents (id, org_id, case_id, person_id, occurred_on, police_called, sealed, recorded_at, recorded_by, submission_key) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -419,14 +448,16 @@ pub async fn install_shipped(
             insert_instrument(
                 conn,
                 now,
-                org_id,
-                &def.key,
-                def.version,
-                def.kind.code(),
-                &def.title,
-                src,
-                &format!("shipped with Hearth: {file}"),
-                None,
+                NewInstrument {
+                    org_id,
+                    key: &def.key,
+                    version: def.version,
+                    kind: def.kind.code(),
+                    title: &def.title,
+                    definition: src,
+                    source: &format!("shipped with Hearth: {file}"),
+                    by: None,
+                },
             )
             .await?;
             added += 1;

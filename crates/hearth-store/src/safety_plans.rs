@@ -76,19 +76,29 @@ pub async fn versions(
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert(
-    conn: &mut AnyConnection,
-    now: Timestamp,
-    org_id: Uuid,
-    case_id: Uuid,
-    person_id: Uuid,
-    version: i64,
-    template: &str,
-    review_on: Date,
-    sealed: Vec<u8>,
-    by: Uuid,
-) -> Result<()> {
+/// A new version of a safety plan, already sealed.
+pub struct NewPlan<'a> {
+    pub org_id: Uuid,
+    pub case_id: Uuid,
+    pub person_id: Uuid,
+    pub version: i64,
+    pub template: &'a str,
+    pub review_on: Date,
+    pub sealed: Vec<u8>,
+    pub by: Uuid,
+}
+
+pub async fn insert(conn: &mut AnyConnection, now: Timestamp, new: NewPlan<'_>) -> Result<()> {
+    let NewPlan {
+        org_id,
+        case_id,
+        person_id,
+        version,
+        template,
+        review_on,
+        sealed,
+        by,
+    } = new;
     sqlx::query(
         "INSERT INTO safety_plans (id, org_id, case_id, person_id, version, template, review_on, sealed, recorded_at, recorded_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

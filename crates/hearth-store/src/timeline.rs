@@ -78,19 +78,33 @@ pub async fn insert_entry(conn: &mut AnyConnection, now: Timestamp, e: NewEntry<
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A version of a timeline entry, its text already sealed.
+pub struct NewVersion<'a> {
+    pub org_id: Uuid,
+    pub entry_id: Uuid,
+    pub version: i64,
+    pub occurred_at: Timestamp,
+    pub method: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub body: Vec<u8>,
+    pub by: Uuid,
+}
+
 pub async fn insert_version(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
-    entry_id: Uuid,
-    version: i64,
-    occurred_at: Timestamp,
-    method: Option<&str>,
-    outcome: Option<&str>,
-    body: Vec<u8>,
-    by: Uuid,
+    new: NewVersion<'_>,
 ) -> Result<()> {
+    let NewVersion {
+        org_id,
+        entry_id,
+        version,
+        occurred_at,
+        method,
+        outcome,
+        body,
+        by,
+    } = new;
     sqlx::query(
         "INSERT INTO timeline_versions (id, org_id, entry_id, version, occurred_at, contact_method, contact_outcome, body, \
          recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -215,50 +229,46 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
     Ok(entries)
 }
 
+/// A key event for the timeline: what happened, to whom, and the key that makes the same event
+/// recorded twice one entry.
+pub struct KeyEvent<'a> {
+    pub org_id: Uuid,
+    pub case_id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub occurred_at: Timestamp,
+    pub body: &'a str,
+    pub by: Uuid,
+    pub key: &'a str,
+}
+
 /// Record a key event (a referral accepted, a case closed) as an ordinary timeline entry, sealed.
-/// `key` makes the same event recorded twice one entry.
-#[allow(clippy::too_many_arguments)]
 pub async fn record_event(
     conn: &mut AnyConnection,
     cipher: &crate::FieldCipher,
     now: Timestamp,
-    org_id: Uuid,
-    case_id: Uuid,
-    person_id: Option<Uuid>,
-    occurred_at: Timestamp,
-    body: &str,
-    by: Uuid,
-    key: &str,
+    ev: KeyEvent<'_>,
 ) -> Result<Uuid> {
-    record_event_as(
-        conn,
-        cipher,
-        now,
-        (org_id, case_id, person_id),
-        occurred_at,
-        body,
-        by,
-        key,
-        Sensitivity::Ordinary,
-    )
-    .await
+    record_event_as(conn, cipher, now, ev, Sensitivity::Ordinary).await
 }
 
 /// Record a key event that only those who may see the person's sensitive data can read, such
-/// as a change of risk level. `at` is (organisation, case, person).
-#[allow(clippy::too_many_arguments)]
+/// as a change of risk level.
 pub async fn record_event_as(
     conn: &mut AnyConnection,
     cipher: &crate::FieldCipher,
     now: Timestamp,
-    at: (Uuid, Uuid, Option<Uuid>),
-    occurred_at: Timestamp,
-    body: &str,
-    by: Uuid,
-    key: &str,
+    ev: KeyEvent<'_>,
     sensitivity: Sensitivity,
 ) -> Result<Uuid> {
-    let (org_id, case_id, person_id) = at;
+    let KeyEvent {
+        org_id,
+        case_id,
+        person_id,
+        occurred_at,
+        body,
+        by,
+        key,
+    } = ev;
     let id = new_id(now);
     let e = NewEntry {
         id,
@@ -274,14 +284,16 @@ pub async fn record_event_as(
     insert_version(
         conn,
         now,
-        org_id,
-        id,
-        1,
-        occurred_at,
-        None,
-        None,
-        cipher.encrypt(&body_place(id, 1), body)?,
-        by,
+        NewVersion {
+            org_id,
+            entry_id: id,
+            version: 1,
+            occurred_at,
+            method: None,
+            outcome: None,
+            body: cipher.encrypt(&body_place(id, 1), body)?,
+            by,
+        },
     )
     .await?;
     Ok(id)

@@ -30,17 +30,25 @@ fn token(r: &AnyRow) -> Result<ApiToken> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert(
-    conn: &mut AnyConnection,
-    now: Timestamp,
-    id: Uuid,
-    org_id: Uuid,
-    user_id: Uuid,
-    name: &str,
-    token_hash: &str,
-    created_by: Option<Uuid>,
-) -> Result<()> {
+/// An API token to record: only its hash is kept.
+pub struct NewToken<'a> {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub user_id: Uuid,
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub created_by: Option<Uuid>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, now: Timestamp, new: NewToken<'_>) -> Result<()> {
+    let NewToken {
+        id,
+        org_id,
+        user_id,
+        name,
+        token_hash,
+        created_by,
+    } = new;
     sqlx::query(
         "INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, created_at, created_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

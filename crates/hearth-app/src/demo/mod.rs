@@ -268,14 +268,16 @@ async fn seed_casework(
         timeline::insert_version(
             w,
             at,
-            org_id,
-            id,
-            1,
-            at,
-            contact_made.map(|c| c.0),
-            contact_made.map(|c| c.1),
-            sealed,
-            idva,
+            timeline::NewVersion {
+                org_id,
+                entry_id: id,
+                version: 1,
+                occurred_at: at,
+                method: contact_made.map(|c| c.0),
+                outcome: contact_made.map(|c| c.1),
+                body: sealed,
+                by: idva,
+            },
         )
         .await?;
     }
