@@ -545,7 +545,7 @@ pub async fn decide(
             )
         }
         "accept" => {
-            let case_id = accept(&mut w, &cipher, actor, &referral, &details, form, now).await?;
+            let case_id = accept(&mut w, &cipher, actor, &referral, &details, form).await?;
             ("accepted", None, Some(case_id), "referral.accept")
         }
         _ => {
@@ -586,7 +586,6 @@ pub async fn decide(
     Ok(case_id)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn accept(
     w: &mut UnitOfWork,
     cipher: &FieldCipher,
@@ -594,8 +593,8 @@ async fn accept(
     referral: &Referral,
     d: &ReferralDetails,
     form: &DecisionForm,
-    now: Timestamp,
 ) -> Result<Uuid> {
+    let now = w.now();
     let org = actor.org_id;
     let (case_id, rereferral) = if form.case_id.trim().is_empty() {
         let team = parse_id(&form.team_id).ok_or_else(|| {

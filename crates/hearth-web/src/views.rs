@@ -232,3 +232,12 @@ pub fn level_tag(l: &hearth_domain::risk::RiskLevel) -> String {
 pub fn overdue_count(due: &[hearth_domain::due::DueItem]) -> usize {
     due.iter().filter(|i| i.overdue).count()
 }
+
+/// A versioned form as the user left it: what they typed, the version it was based on, and
+/// what was wrong with it, so a page re-rendered on an error keeps all of it.
+pub struct Editing<F> {
+    pub form: F,
+    pub based_on: i64,
+    pub errors: hearth_domain::validation::Invalid,
+    pub conflict: Option<String>,
+}

@@ -204,10 +204,8 @@ fn demo_contact(rng: &mut StdRng, n: usize) -> ContactDetails {
 }
 
 /// The victim's contact details, a first contact and often a disclosure, written as the Idva.
-#[allow(clippy::too_many_arguments)]
 async fn seed_casework(
     w: &mut hearth_store::UnitOfWork,
-    app: &App,
     cipher: &hearth_store::FieldCipher,
     rng: &mut StdRng,
     (org_id, case_id, victim, idva): (Uuid, Uuid, Uuid, Uuid),
@@ -247,7 +245,7 @@ async fn seed_casework(
         ));
     }
     for (kind, sensitivity, at, contact_made, body) in entries {
-        if at > app.now() {
+        if at > w.now() {
             continue;
         }
         *entry_no += 1;
@@ -619,7 +617,6 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         .await?;
         seed_casework(
             &mut w,
-            app,
             &cipher,
             &mut rng,
             (org.id, case_id, victim, idva),

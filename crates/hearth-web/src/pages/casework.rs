@@ -2,7 +2,7 @@
 
 use crate::error::page_error;
 use crate::session::{not_found, Signed};
-use crate::views::{render, Layout};
+use crate::views::{render, Editing, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -78,17 +78,19 @@ async fn person_name(state: &AppState, who: &SignedIn, id: Uuid) -> Result<Strin
         .map_err(page_error)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn contact_page(
     who: &SignedIn,
     id: Uuid,
     name: String,
-    form: ContactForm,
-    based_on: i64,
-    errors: Invalid,
-    conflict: Option<String>,
+    editing: Editing<ContactForm>,
     status: StatusCode,
 ) -> Response {
+    let Editing {
+        form,
+        based_on,
+        errors,
+        conflict,
+    } = editing;
     render(
         status,
         &ContactPage {
@@ -128,10 +130,12 @@ pub async fn edit_contact(
                 &who,
                 id,
                 name,
-                form,
-                view.version(),
-                Invalid::default(),
-                None,
+                Editing {
+                    form,
+                    based_on: view.version(),
+                    errors: Invalid::default(),
+                    conflict: None,
+                },
                 StatusCode::OK,
             )
         }
@@ -163,10 +167,12 @@ pub async fn save_contact(
                 &who,
                 id,
                 name,
-                s.form,
-                s.based_on,
-                errors,
-                None,
+                Editing {
+                    form: s.form,
+                    based_on: s.based_on,
+                    errors,
+                    conflict: None,
+                },
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
             Err(r) => r,
@@ -182,10 +188,12 @@ pub async fn save_contact(
                     &who,
                     id,
                     name,
-                    s.form,
-                    current,
-                    Invalid::default(),
-                    Some(message),
+                    Editing {
+                        form: s.form,
+                        based_on: current,
+                        errors: Invalid::default(),
+                        conflict: Some(message),
+                    },
                     StatusCode::CONFLICT,
                 ),
                 Err(r) => r,

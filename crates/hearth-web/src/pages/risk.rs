@@ -2,7 +2,7 @@
 
 use crate::error::page_error;
 use crate::session::{not_found, Signed};
-use crate::views::{render, Layout};
+use crate::views::{render, Editing, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -337,16 +337,18 @@ impl PlanEdit {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn plan_edit(
     who: &SignedIn,
     view: &PlanView,
-    form: SafetyPlanForm,
-    based_on: i64,
-    errors: Invalid,
-    conflict: Option<String>,
+    editing: Editing<SafetyPlanForm>,
     status: StatusCode,
 ) -> Response {
+    let Editing {
+        form,
+        based_on,
+        errors,
+        conflict,
+    } = editing;
     let template = PlanTemplate::parse(&form.template).unwrap_or(view.template);
     let rows = ACTION_ROWS.max(form.action_what.len() + 2);
     render(
@@ -398,10 +400,12 @@ pub async fn edit_safety_plan(
     plan_edit(
         &who,
         &view,
-        form,
-        view.version(),
-        Invalid::default(),
-        None,
+        Editing {
+            form,
+            based_on: view.version(),
+            errors: Invalid::default(),
+            conflict: None,
+        },
         StatusCode::OK,
     )
 }
@@ -460,10 +464,12 @@ pub async fn save_safety_plan(
             Ok(view) => plan_edit(
                 &who,
                 &view,
-                form,
-                based_on,
-                errors,
-                None,
+                Editing {
+                    form,
+                    based_on,
+                    errors,
+                    conflict: None,
+                },
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
             Err(e) => page_error(e),
@@ -474,10 +480,12 @@ pub async fn save_safety_plan(
                 Ok(view) => plan_edit(
                     &who,
                     &view,
-                    form,
-                    view.version(),
-                    Invalid::default(),
-                    Some(message),
+                    Editing {
+                        form,
+                        based_on: view.version(),
+                        errors: Invalid::default(),
+                        conflict: Some(message),
+                    },
                     StatusCode::CONFLICT,
                 ),
                 Err(e) => page_error(e),
