@@ -5,13 +5,13 @@
 
 use crate::casework::Standing;
 use crate::{App, Result};
-use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
+use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::due::{classify, sort, DueItem, DueKind};
 use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
-use hearth_store::access;
+use hearth_store::access::CaseAccess;
 use hearth_store::audit::AuditEvent;
 use hearth_store::cases::CaseSummary;
 use hearth_store::safety_plans;
@@ -37,38 +37,31 @@ pub async fn with_standings(
     let today = uk_today(now);
     let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
     let mut w = app.store.work(now).await?;
-    let access = access::resolve(&mut w, actor, &ids).await?;
-    let open: Vec<&CaseSummary> = list
+    let guard = w.cases(actor, &ids).await?;
+    let open: Vec<(&CaseSummary, &CaseAccess)> = list
         .iter()
-        .filter(|c| {
-            access
-                .get(&c.id)
-                .is_some_and(|a| a.decision == Decision::Allow)
-        })
+        .filter_map(|c| guard.get(c.id).map(|a| (c, a)))
         .collect();
-    let open_ids: Vec<Uuid> = open.iter().map(|c| c.id).collect();
-    let victims: Vec<Uuid> = open
+    let open_ids = guard.case_ids();
+    let victims: Vec<Uuid> = guard
+        .cases()
         .iter()
-        .flat_map(|c| &access[&c.id].members)
+        .flat_map(|a| &a.members)
         .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
         .map(|m| m.person_id)
         .collect();
-    let mut risk = crate::risk::facts_for(&mut w, actor.org_id, &victims).await?;
+    let mut risk = crate::risk::facts_for(&mut w, &guard, &victims).await?;
     let mut reviews: HashMap<Uuid, Vec<safety_plans::Review>> = HashMap::new();
     for r in safety_plans::reviews_in_cases(&mut w, actor.org_id, &open_ids).await? {
         reviews.entry(r.case_id).or_default().push(r);
     }
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let mut actions: HashMap<Uuid, Vec<crate::marac::ActionView>> = HashMap::new();
-    for a in
-        crate::marac::open_actions_in_cases(&mut w, &cipher, actor.org_id, &open_ids, today).await?
-    {
+    for a in crate::marac::open_actions_in_cases(&mut w, &guard, today).await? {
         actions.entry(a.case_id).or_default().push(a);
     }
 
     let mut items = Vec::new();
-    for case in open {
-        let access = &access[&case.id];
+    for (case, access) in open {
         let item =
             |kind, person: Option<(Uuid, String)>, what: String, due_on, overdue, link: String| {
                 DueItem {

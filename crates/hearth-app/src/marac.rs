@@ -6,8 +6,8 @@
 use crate::risk::{facts, work_case, WorkCase};
 use crate::submission::{self, Once};
 use crate::users::By;
-use crate::{check, event, App, AppError, Result};
-use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
+use crate::{event, App, AppError, Result};
+use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::contact::{Channel, ContactDetails};
 use hearth_domain::ids::new_id;
 use hearth_domain::marac::{
@@ -18,9 +18,9 @@ use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
-use hearth_store::access::{self, Guard};
+use hearth_store::access::{CasesGuard, Guard, MaracGuard};
 use hearth_store::marac::{self as store, Referral};
-use hearth_store::{cases, contact, timeline, UnitOfWork};
+use hearth_store::{cases, contact, timeline, StoreError, UnitOfWork};
 use serde::Serialize;
 use time::Date;
 use uuid::Uuid;
@@ -74,19 +74,9 @@ pub fn coordinates(actor: &Actor) -> bool {
     By::User(actor).check(Action::RunMarac).is_ok()
 }
 
-/// May the actor read what was sent to MARAC about this person: as coordinator, or as someone
-/// who may see the person's location-class data?
-async fn may_read(w: &mut UnitOfWork, actor: &Actor, person_id: Uuid) -> Result<bool> {
-    if coordinates(actor) {
-        return Ok(true);
-    }
-    check(access::person_decision(w, actor, Action::ViewCaseRecord, person_id).await?)?;
-    Ok(access::may_see_person_field(w, actor, person_id, FieldClass::Location).await?)
-}
-
 /// Earlier MARAC dates of this person: the dates of meetings that heard them.
-async fn heard_dates(w: &mut UnitOfWork, org_id: Uuid, person_id: Uuid) -> Result<Vec<Date>> {
-    Ok(store::referrals_for_person(w, org_id, person_id)
+async fn heard_dates(w: &mut UnitOfWork, g: &impl Guard, person_id: Uuid) -> Result<Vec<Date>> {
+    Ok(store::referrals_for_person(w, g, person_id)
         .await?
         .iter()
         .filter_map(|r| r.meeting_on)
@@ -231,7 +221,7 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
             relationship: relationship_to(m.person_id),
         })
         .collect();
-    let f = facts(&mut w, actor.org_id, person_id).await?;
+    let f = facts(&mut w, &person, person_id).await?;
     let proposed = f.marac_proposed(today);
     let mut summary = String::new();
     if let Some(a) = &f.latest {
@@ -255,8 +245,7 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
             " Police call-outs in the last 12 months: {callouts}."
         ));
     }
-    let repeat_dates =
-        rules::repeat_of(&heard_dates(&mut w, actor.org_id, person_id).await?, today);
+    let repeat_dates = rules::repeat_of(&heard_dates(&mut w, &person, person_id).await?, today);
     w.audit(event(actor, "person.marac_prefill", "person", person_id));
     w.commit().await?;
     let mut criteria: Vec<String> = proposed.iter().map(|c| c.code().to_string()).collect();
@@ -291,8 +280,12 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let WorkCase { case_id, role, .. } =
-        work_case(&mut w, actor, person_id, FieldClass::Location).await?;
+    let WorkCase {
+        case_id,
+        role,
+        person,
+        ..
+    } = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
     if role != CaseRole::VictimSurvivor {
         return Err(AppError::invalid(
             "person_id",
@@ -309,8 +302,7 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
         Once::Replay(existing) => return Ok(existing),
         Once::New(id) => id,
     };
-    let repeat_dates =
-        rules::repeat_of(&heard_dates(&mut w, actor.org_id, person_id).await?, today);
+    let repeat_dates = rules::repeat_of(&heard_dates(&mut w, &person, person_id).await?, today);
     let checked = form.parse(!repeat_dates.is_empty())?;
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let sealed =
@@ -385,12 +377,13 @@ pub struct ActionView {
     pub overdue: bool,
 }
 
-fn open_action(
-    cipher: &hearth_store::FieldCipher,
-    a: &store::Action,
-    today: Date,
-) -> Result<ActionView> {
-    Ok(ActionView {
+/// An action as its reader may see it: a description the guard withholds is never shown, and
+/// the action is left out.
+fn open_action(g: &impl Guard, a: &store::Action, today: Date) -> Result<Option<ActionView>> {
+    let Some(description) = g.open(&a.description)?.shown() else {
+        return Ok(None);
+    };
+    Ok(Some(ActionView {
         id: a.id,
         referral_id: a.referral_id,
         meeting_id: a.meeting_id,
@@ -398,11 +391,24 @@ fn open_action(
         case_reference: a.case_reference.clone(),
         person_id: a.person_id,
         agency: a.agency.clone(),
-        description: cipher.decrypt(&store::action_place(a.id), &a.description)?,
+        description,
         due_on: a.due_on,
         status: a.status,
         overdue: rules::is_overdue(a.status, a.due_on, today),
-    })
+    }))
+}
+
+/// Open many actions through one guard, leaving out any it withholds.
+fn open_actions<'a>(
+    g: &impl Guard,
+    actions: impl IntoIterator<Item = &'a store::Action>,
+    today: Date,
+) -> Result<Vec<ActionView>> {
+    let mut out = Vec::new();
+    for a in actions {
+        out.extend(open_action(g, a, today)?);
+    }
+    Ok(out)
 }
 
 /// A referral, opened.
@@ -419,45 +425,30 @@ pub struct ReferralView {
     pub can_update_actions: bool,
 }
 
-async fn referral_in_scope(w: &mut UnitOfWork, actor: &Actor, id: Uuid) -> Result<Referral> {
-    let r = store::referral_by_id(w, actor.org_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_read(w, actor, r.person_id).await? {
-        return Err(AppError::Forbidden);
-    }
-    Ok(r)
-}
-
 pub async fn view_referral(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let r = referral_in_scope(&mut w, actor, id).await?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let details: ReferralDetails =
-        serde_json::from_str(&cipher.decrypt(&store::details_place(r.id), &r.sealed)?)
-            .map_err(|e| AppError::Internal(format!("MARAC referral: {e}")))?;
-    let actions = store::actions_for_case(&mut w, actor.org_id, r.case_id)
-        .await?
-        .iter()
-        .filter(|a| a.referral_id == r.id)
-        .map(|a| open_action(&cipher, a, today))
-        .collect::<Result<Vec<_>>>()?;
-    let can_coordinate = coordinates(actor);
-    let meetings = if can_coordinate && r.meeting_id.is_none() {
-        store::meetings(&mut w, actor.org_id)
+    let (r, g) = store::referral(&mut w, actor, id).await?;
+    let sealed = g.open(&r.sealed)?.shown().ok_or(AppError::Forbidden)?;
+    let details: ReferralDetails = serde_json::from_str(&sealed)
+        .map_err(|e| AppError::Internal(format!("MARAC referral: {e}")))?;
+    let actions = open_actions(
+        &g,
+        &store::actions_for_referral(&mut w, &g, &r).await?,
+        today,
+    )?;
+    let can_coordinate = g.is_coordinator();
+    let meetings = match &g {
+        MaracGuard::Coordinator(c) if r.meeting_id.is_none() => store::meetings(&mut w, c)
             .await?
             .into_iter()
             .filter(|m| m.held_on >= today)
             .map(MeetingLine::from)
-            .collect()
-    } else {
-        Vec::new()
+            .collect(),
+        _ => Vec::new(),
     };
-    let can_update_actions = can_coordinate
-        || access::case_decision(&mut w, actor, Action::RecordWork, r.case_id).await?
-            == Decision::Allow;
+    let can_update_actions = g.allows_in(r.case_id, Action::RecordWork);
     w.audit(event(actor, "marac.referral_view", "person", r.person_id).detail("referral", r.id));
     w.commit().await?;
     Ok(ReferralView {
@@ -508,30 +499,25 @@ pub struct Overview {
 }
 
 pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
-    By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let meetings = store::meetings(&mut w, actor.org_id).await?;
+    let g = w.service(actor, Action::RunMarac).await?;
+    let meetings = store::meetings(&mut w, &g).await?;
     let (upcoming, past): (Vec<MeetingLine>, Vec<MeetingLine>) = meetings
         .into_iter()
         .map(MeetingLine::from)
         .partition(|m| !rules::is_held(m.held_on, today));
     let mut upcoming = upcoming;
     upcoming.sort_by_key(|m| m.held_on);
-    let waiting = store::referrals_on(&mut w, actor.org_id, None)
+    let waiting = store::referrals_on(&mut w, &g, None)
         .await?
         .iter()
         .map(ReferralLine::from)
         .collect();
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let overdue_actions =
-        store::open_actions_due_by(&mut w, actor.org_id, today - time::Duration::days(1))
-            .await?
-            .iter()
-            .map(|a| open_action(&cipher, a, today))
-            .collect::<Result<Vec<_>>>()?;
-    let heard: Vec<rules::Heard> = store::heard(&mut w, actor.org_id, today)
+    let overdue = store::open_actions_due_by(&mut w, &g, today - time::Duration::days(1)).await?;
+    let overdue_actions = open_actions(&g, &overdue, today)?;
+    let heard: Vec<rules::Heard> = store::heard(&mut w, &g, today)
         .await?
         .into_iter()
         .map(|(meeting_on, repeat, source_agency)| rules::Heard {
@@ -565,10 +551,10 @@ pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
 }
 
 pub async fn create_meeting(app: &App, actor: &Actor, form: &MeetingForm) -> Result<Uuid> {
-    By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
-    let (held_on, area) = form.parse(uk_today(now))?;
     let mut w = app.store.work(now).await?;
+    w.service(actor, Action::RunMarac).await?;
+    let (held_on, area) = form.parse(uk_today(now))?;
     let id = new_id(now);
     store::insert_meeting(&mut w, now, id, actor.org_id, held_on, &area, actor.user_id).await?;
     w.audit(event(actor, "marac.meeting_create", "marac_meeting", id));
@@ -595,31 +581,26 @@ pub struct MeetingView {
 }
 
 pub async fn meeting(app: &App, actor: &Actor, id: Uuid) -> Result<MeetingView> {
-    By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let m = store::meeting_by_id(&mut w, actor.org_id, id)
+    let g = w.service(actor, Action::RunMarac).await?;
+    let m = store::meeting_by_id(&mut w, &g, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let actions = store::actions_for_meeting(&mut w, actor.org_id, id).await?;
-    let agenda = store::referrals_on(&mut w, actor.org_id, Some(id))
+    let actions = store::actions_for_meeting(&mut w, &g, id).await?;
+    let agenda = store::referrals_on(&mut w, &g, Some(id))
         .await?
         .iter()
         .map(|r| {
             Ok(AgendaItem {
                 referral: ReferralLine::from(r),
-                actions: actions
-                    .iter()
-                    .filter(|a| a.referral_id == r.id)
-                    .map(|a| open_action(&cipher, a, today))
-                    .collect::<Result<Vec<_>>>()?,
+                actions: open_actions(&g, actions.iter().filter(|a| a.referral_id == r.id), today)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let attendance = store::attendance(&mut w, id).await?;
-    let waiting = store::referrals_on(&mut w, actor.org_id, None)
+    let attendance = store::attendance(&mut w, &g, id).await?;
+    let waiting = store::referrals_on(&mut w, &g, None)
         .await?
         .iter()
         .map(ReferralLine::from)
@@ -643,16 +624,19 @@ pub async fn list_case(
     meeting_id: Uuid,
     referral_id: Uuid,
 ) -> Result<()> {
-    By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    let meeting = store::meeting_by_id(&mut w, actor.org_id, meeting_id)
+    let g = w.service(actor, Action::RunMarac).await?;
+    let meeting = store::meeting_by_id(&mut w, &g, meeting_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let r = store::referral_by_id(&mut w, actor.org_id, referral_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::invalid("referral_id", "Choose a referral waiting for a meeting")
+    let (r, _) = store::referral(&mut w, actor, referral_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::Refused(_) => {
+                AppError::invalid("referral_id", "Choose a referral waiting for a meeting")
+            }
+            e => e.into(),
         })?;
     if meeting.held_on < r.referred_on {
         return Err(AppError::invalid(
@@ -667,7 +651,7 @@ pub async fn list_case(
     if r.meeting_id == Some(meeting_id) {
         return Ok(());
     }
-    if !store::list_for_meeting(&mut w, actor.org_id, referral_id, meeting_id).await? {
+    if !store::list_for_meeting(&mut w, &g, referral_id, meeting_id).await? {
         return Err(AppError::Conflict {
             field: Some("referral_id"),
             message: "That referral is already on another meeting's agenda. Nothing was changed."
@@ -690,7 +674,9 @@ pub async fn set_attendance(
     agency: &str,
     status: &str,
 ) -> Result<()> {
-    By::User(actor).check(Action::RunMarac)?;
+    let now = app.now();
+    let mut w = app.store.work(now).await?;
+    let g = w.service(actor, Action::RunMarac).await?;
     let agency = agency.trim();
     let mut invalid = hearth_domain::Invalid::default();
     if agency.is_empty() || agency.chars().count() > 200 {
@@ -700,9 +686,7 @@ pub async fn set_attendance(
         invalid.push("status", "Choose present or sent apologies");
     }
     invalid.into_result()?;
-    let now = app.now();
-    let mut w = app.store.work(now).await?;
-    store::meeting_by_id(&mut w, actor.org_id, meeting_id)
+    store::meeting_by_id(&mut w, &g, meeting_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let before = store::set_attendance(
@@ -733,12 +717,10 @@ pub async fn add_action(
     form: &ActionForm,
     submission_key: &str,
 ) -> Result<Uuid> {
-    By::User(actor).check(Action::RunMarac)?;
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    let r = store::referral_by_id(&mut w, actor.org_id, referral_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    w.service(actor, Action::RunMarac).await?;
+    let (r, _) = store::referral(&mut w, actor, referral_id).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
@@ -799,15 +781,14 @@ pub async fn set_action_status(
     };
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    let a = store::action_by_id(&mut w, actor.org_id, action_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let allowed = coordinates(actor)
-        || (access::case_decision(&mut w, actor, Action::RecordWork, a.case_id).await?
-            == Decision::Allow
-            && access::may_see_person_field(&mut w, actor, a.person_id, FieldClass::Location)
-                .await?);
-    if !allowed {
+    // Someone who may not update it is told it does not exist, whatever the reason.
+    let (a, g) = store::action(&mut w, actor, action_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::Refused(_) => AppError::NotFound,
+            e => e.into(),
+        })?;
+    if !g.allows_in(a.case_id, Action::RecordWork) {
         return Err(AppError::NotFound);
     }
     if from == to {
@@ -843,17 +824,15 @@ pub async fn set_action_status(
 /// Open MARAC actions on these cases, for the due list, which applies the firewall to each.
 pub(crate) async fn open_actions_in_cases(
     w: &mut UnitOfWork,
-    cipher: &hearth_store::FieldCipher,
-    org_id: Uuid,
-    case_ids: &[Uuid],
+    g: &CasesGuard,
     today: Date,
 ) -> Result<Vec<ActionView>> {
-    store::actions_for_cases(w, org_id, case_ids)
-        .await?
-        .iter()
-        .filter(|a| a.status == ActionStatus::Open)
-        .map(|a| open_action(cipher, a, today))
-        .collect()
+    let actions = store::actions_for_cases(w, g).await?;
+    open_actions(
+        g,
+        actions.iter().filter(|a| a.status == ActionStatus::Open),
+        today,
+    )
 }
 
 #[cfg(test)]

@@ -201,8 +201,12 @@ pub struct RiskFacts {
     pub last_marac_referral: Option<Date>,
 }
 
-pub(crate) async fn facts(w: &mut UnitOfWork, org_id: Uuid, person_id: Uuid) -> Result<RiskFacts> {
-    Ok(facts_for(w, org_id, &[person_id])
+pub(crate) async fn facts(
+    w: &mut UnitOfWork,
+    g: &impl Guard,
+    person_id: Uuid,
+) -> Result<RiskFacts> {
+    Ok(facts_for(w, g, &[person_id])
         .await?
         .remove(&person_id)
         .unwrap_or_default())
@@ -211,9 +215,10 @@ pub(crate) async fn facts(w: &mut UnitOfWork, org_id: Uuid, person_id: Uuid) -> 
 /// [`RiskFacts`] for each of these people, in three statements however many there are.
 pub(crate) async fn facts_for(
     w: &mut UnitOfWork,
-    org_id: Uuid,
+    g: &impl Guard,
     person_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, RiskFacts>> {
+    let org_id = g.actor().org_id;
     let mut out: HashMap<Uuid, RiskFacts> = person_ids
         .iter()
         .map(|p| (*p, RiskFacts::default()))
@@ -231,7 +236,7 @@ pub(crate) async fn facts_for(
             }
         }
     }
-    for (p, on) in marac::last_referred_on(w, org_id, person_ids).await? {
+    for (p, on) in marac::last_referred_on(w, g, person_ids).await? {
         if let Some(f) = out.get_mut(&p) {
             f.last_marac_referral = Some(on);
         }
@@ -327,9 +332,9 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let f = facts(&mut w, actor.org_id, person_id).await?;
+    let f = facts(&mut w, &guard, person_id).await?;
     let due = f.reassessment(app.risk.reassess_after_days);
-    let marac_referrals = marac::referrals_for_person(&mut w, actor.org_id, person_id)
+    let marac_referrals = marac::referrals_for_person(&mut w, &guard, person_id)
         .await?
         .iter()
         .map(crate::marac::ReferralLine::from)
@@ -404,8 +409,12 @@ pub async fn assess(
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let WorkCase { case_id, role, .. } =
-        work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
+    let WorkCase {
+        case_id,
+        role,
+        person,
+        ..
+    } = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
@@ -415,7 +424,7 @@ pub async fn assess(
     let payload = (instrument_key.trim(), form);
     let claimed = submission::claim(&mut w, now, scope, &form.submission_key, &payload).await?;
     if let Once::Replay(existing) = claimed {
-        let f = facts(&mut w, actor.org_id, person_id).await?;
+        let f = facts(&mut w, &person, person_id).await?;
         let level = f
             .latest
             .as_ref()
@@ -439,7 +448,7 @@ pub async fn assess(
             )
         })?;
     let a = form.parse(&instrument)?;
-    let before = facts(&mut w, actor.org_id, person_id).await?;
+    let before = facts(&mut w, &person, person_id).await?;
     let id = claimed.id();
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let sealed = serde_json::to_string(&Sealed {
@@ -536,7 +545,7 @@ pub async fn assess(
             .detail("version", instrument.version)
             .detail("level", a.level.code()),
     );
-    let after = facts(&mut w, actor.org_id, person_id).await?;
+    let after = facts(&mut w, &person, person_id).await?;
     w.commit().await?;
     Ok(Assessed {
         id,
@@ -557,8 +566,9 @@ pub async fn record_incident(
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
-    let WorkCase { case_id, .. } =
-        work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
+    let WorkCase {
+        case_id, person, ..
+    } = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
@@ -570,7 +580,7 @@ pub async fn record_incident(
         Once::New(id) => id,
     };
     let incident = form.parse(today)?;
-    let before = facts(&mut w, actor.org_id, person_id).await?;
+    let before = facts(&mut w, &person, person_id).await?;
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     store::insert_incident(
         &mut w,
@@ -612,7 +622,7 @@ pub async fn record_incident(
         Sensitivity::Sensitive,
     )
     .await?;
-    let after = facts(&mut w, actor.org_id, person_id).await?;
+    let after = facts(&mut w, &person, person_id).await?;
     if after.escalated(today) && !before.escalated(today) {
         timeline::record_event_as(
             &mut w,

@@ -391,6 +391,7 @@ impl Guard for CaseGuard {
         let visible = match sealed.subject() {
             Subject::Person(p) => self.access.may_see(p, sealed.class()),
             Subject::Family => self.access.may_see_family(sealed.class()),
+            Subject::Service(_) => false,
         };
         sealed.open_if(visible, &self.cipher)
     }
@@ -442,9 +443,139 @@ impl Guard for PersonGuard {
     fn open(&self, sealed: &Sealed) -> Result<Opened> {
         let visible = match sealed.subject() {
             Subject::Person(p) => p == self.person_id && self.may_see(sealed.class()),
-            Subject::Family => false,
+            Subject::Family | Subject::Service(_) => false,
         };
         sealed.open_if(visible, &self.cipher)
+    }
+}
+
+/// Work across many cases at once (a caseload, the due list): only the cases the policy lets
+/// the actor open, each with how the actor reaches it. Only [`UnitOfWork::cases`] makes one.
+pub struct CasesGuard {
+    /// In the order asked for.
+    open: Vec<CaseAccess>,
+    actor: Actor,
+    cipher: FieldCipher,
+}
+
+impl CasesGuard {
+    /// The cases the actor may open, in the order asked for.
+    pub fn cases(&self) -> &[CaseAccess] {
+        &self.open
+    }
+
+    pub fn case_ids(&self) -> Vec<Uuid> {
+        self.open.iter().map(|a| a.case_id).collect()
+    }
+
+    /// How the actor stands to one of them; `None` if it was not asked for or may not be opened.
+    pub fn get(&self, case_id: Uuid) -> Option<&CaseAccess> {
+        self.open.iter().find(|a| a.case_id == case_id)
+    }
+}
+
+impl Guard for CasesGuard {
+    fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    fn covers(&self, person_id: Uuid) -> bool {
+        self.open
+            .iter()
+            .any(|a| a.members.iter().any(|m| m.person_id == person_id))
+    }
+
+    /// A field about a person opens if any of the cases lets the actor see it; a field about a
+    /// family needs its case, so it does not open here.
+    fn open(&self, sealed: &Sealed) -> Result<Opened> {
+        let visible = match sealed.subject() {
+            Subject::Person(p) => self.open.iter().any(|a| a.may_see(p, sealed.class())),
+            Subject::Family | Subject::Service(_) => false,
+        };
+        sealed.open_if(visible, &self.cipher)
+    }
+}
+
+/// A service function the policy has allowed the actor (triage, running MARAC, reviewing
+/// emergency access). It covers no case by itself: it opens only the records of that function.
+/// Only [`UnitOfWork::service`] makes one.
+pub struct ServiceGuard {
+    action: Action,
+    actor: Actor,
+    cipher: FieldCipher,
+}
+
+impl ServiceGuard {
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// Readers of a function's records refuse a guard for another function.
+    pub(crate) fn require(&self, function: Action) -> Result<()> {
+        if self.action == function {
+            Ok(())
+        } else {
+            Err(refused(Decision::Forbidden))
+        }
+    }
+}
+
+impl Guard for ServiceGuard {
+    fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    fn covers(&self, _person_id: Uuid) -> bool {
+        false
+    }
+
+    fn open(&self, sealed: &Sealed) -> Result<Opened> {
+        sealed.open_if(sealed.opens_for_function(self.action), &self.cipher)
+    }
+}
+
+/// Reading a MARAC record about one person: as the coordinator, who reads every MARAC record,
+/// or as someone who may see that person's location-class data, because what goes to MARAC
+/// says where she is. Only [`UnitOfWork::marac`] makes one.
+pub enum MaracGuard {
+    Coordinator(ServiceGuard),
+    Worker(PersonGuard),
+}
+
+impl MaracGuard {
+    pub fn is_coordinator(&self) -> bool {
+        matches!(self, MaracGuard::Coordinator(_))
+    }
+
+    /// May the actor record work on this case (update its MARAC actions)?
+    pub fn allows_in(&self, case_id: Uuid, action: Action) -> bool {
+        match self {
+            MaracGuard::Coordinator(_) => true,
+            MaracGuard::Worker(g) => g.allows_in(case_id, action),
+        }
+    }
+}
+
+impl Guard for MaracGuard {
+    fn actor(&self) -> &Actor {
+        match self {
+            MaracGuard::Coordinator(g) => g.actor(),
+            MaracGuard::Worker(g) => g.actor(),
+        }
+    }
+
+    fn covers(&self, person_id: Uuid) -> bool {
+        match self {
+            MaracGuard::Coordinator(_) => true,
+            MaracGuard::Worker(g) => g.covers(person_id),
+        }
+    }
+
+    fn open(&self, sealed: &Sealed) -> Result<Opened> {
+        match self {
+            MaracGuard::Coordinator(g) => g.open(sealed),
+            MaracGuard::Worker(g) => g.open(sealed),
+        }
     }
 }
 
@@ -502,5 +633,68 @@ impl UnitOfWork {
             actor: actor.clone(),
             cipher,
         })
+    }
+
+    /// Open work across these cases: those the actor may not open are left out, as if they did
+    /// not exist.
+    pub async fn cases(&mut self, actor: &Actor, case_ids: &[Uuid]) -> Result<CasesGuard> {
+        let mut resolved = resolve(self, actor, case_ids).await?;
+        let open = case_ids
+            .iter()
+            .filter_map(|id| resolved.remove(id))
+            .filter(|a| a.decision == Decision::Allow)
+            .collect();
+        let store = self.store().clone();
+        let cipher = store.cipher(self, actor.org_id).await?;
+        Ok(CasesGuard {
+            open,
+            actor: actor.clone(),
+            cipher,
+        })
+    }
+
+    /// Open a service function for this actor, or refuse as the policy says.
+    pub async fn service(&mut self, actor: &Actor, action: Action) -> Result<ServiceGuard> {
+        match can(
+            actor,
+            action,
+            &Resource::Service {
+                org_id: actor.org_id,
+            },
+        ) {
+            Decision::Allow => {}
+            d => return Err(refused(d)),
+        }
+        let store = self.store().clone();
+        let cipher = store.cipher(self, actor.org_id).await?;
+        Ok(ServiceGuard {
+            action,
+            actor: actor.clone(),
+            cipher,
+        })
+    }
+
+    /// Open what was sent to MARAC about this person, or refuse: the coordinator may; otherwise
+    /// only someone who may open the person's record and see where she is.
+    pub async fn marac(&mut self, actor: &Actor, person_id: Uuid) -> Result<MaracGuard> {
+        if can(
+            actor,
+            Action::RunMarac,
+            &Resource::Service {
+                org_id: actor.org_id,
+            },
+        ) == Decision::Allow
+        {
+            return Ok(MaracGuard::Coordinator(
+                self.service(actor, Action::RunMarac).await?,
+            ));
+        }
+        let g = self
+            .person(actor, person_id, Action::ViewCaseRecord)
+            .await?;
+        if !g.may_see(FieldClass::Location) {
+            return Err(refused(Decision::Forbidden));
+        }
+        Ok(MaracGuard::Worker(g))
     }
 }

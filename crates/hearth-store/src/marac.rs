@@ -1,11 +1,15 @@
 //! MARAC meetings, referrals to them, who attended, and the actions agreed.
 
+use crate::access::{self, CasesGuard, Guard, MaracGuard, ServiceGuard};
+use crate::sealed::{Sealed, Subject};
 use crate::{many, row};
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, UnitOfWork};
+use hearth_domain::access::{Action as Function, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::marac::{ActionStatus, Criterion};
 use hearth_domain::ukdate::{from_iso, iso};
+use hearth_domain::Actor;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -59,7 +63,9 @@ fn meeting(r: &AnyRow) -> Result<Meeting> {
 }
 
 /// Every meeting, newest first.
-pub async fn meetings(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<Meeting>> {
+pub async fn meetings(conn: &mut AnyConnection, g: &ServiceGuard) -> Result<Vec<Meeting>> {
+    g.require(Function::RunMarac)?;
+    let org_id = g.actor().org_id;
     let rows = sqlx::query(&format!(
         "{MEETING_SELECT} WHERE m.org_id = $1 ORDER BY m.held_on DESC, m.id DESC"
     ))
@@ -71,9 +77,11 @@ pub async fn meetings(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<Meet
 
 pub async fn meeting_by_id(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    g: &ServiceGuard,
     id: Uuid,
 ) -> Result<Option<Meeting>> {
+    g.require(Function::RunMarac)?;
+    let org_id = g.actor().org_id;
     let r = sqlx::query(&format!(
         "{MEETING_SELECT} WHERE m.org_id = $1 AND m.id = $2"
     ))
@@ -86,11 +94,14 @@ pub async fn meeting_by_id(
 
 pub async fn attendance(
     conn: &mut AnyConnection,
+    g: &ServiceGuard,
     meeting_id: Uuid,
 ) -> Result<Vec<(String, String)>> {
+    g.require(Function::RunMarac)?;
     let rows = sqlx::query(
-        "SELECT agency, status FROM marac_attendance WHERE meeting_id = $1 ORDER BY agency",
+        "SELECT agency, status FROM marac_attendance WHERE org_id = $1 AND meeting_id = $2 ORDER BY agency",
     )
+    .bind(g.actor().org_id.to_string())
     .bind(meeting_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
@@ -150,7 +161,8 @@ pub struct Referral {
     pub victim_consented: String,
     pub is_repeat: bool,
     pub repeat_dates: Vec<Date>,
-    pub sealed: Vec<u8>,
+    /// What was sent: location-class data about the person, which the coordinator also opens.
+    pub sealed: Sealed,
     pub meeting_id: Option<Uuid>,
     pub meeting_on: Option<Date>,
     pub created_by_name: String,
@@ -217,9 +229,23 @@ const REFERRAL_SELECT: &str = "SELECT r.id, r.case_id, c.reference, r.person_id,
      JOIN people p ON p.id = r.person_id JOIN users u ON u.id = r.created_by \
      LEFT JOIN marac_meetings m ON m.id = r.meeting_id";
 
-fn referral(r: &AnyRow) -> Result<Referral> {
+/// MARAC records say where she is: location-class data about the person referred, which the
+/// coordinator opens as well.
+fn marac_sealed(place: String, bytes: Vec<u8>, person_id: Uuid) -> Sealed {
+    Sealed::new(
+        place,
+        bytes,
+        Subject::Person(person_id),
+        FieldClass::Location,
+    )
+    .also_for(Function::RunMarac)
+}
+
+fn referral_row(r: &AnyRow) -> Result<Referral> {
+    let id = row::id(r, "id")?;
+    let person_id = row::id(r, "person_id")?;
     Ok(Referral {
-        id: row::id(r, "id")?,
+        id,
         case_id: row::id(r, "case_id")?,
         case_reference: row::text(r, "reference")?,
         person_id: row::id(r, "person_id")?,
@@ -241,7 +267,7 @@ fn referral(r: &AnyRow) -> Result<Referral> {
             .split(',')
             .filter_map(from_iso)
             .collect(),
-        sealed: row::bytes(r, "sealed")?,
+        sealed: marac_sealed(details_place(id), row::bytes(r, "sealed")?, person_id),
         meeting_id: row::opt_id(r, "meeting_id")?,
         meeting_on: row::opt_date(r, "held_on")?,
         created_by_name: row::text(r, "display_name")?,
@@ -249,7 +275,21 @@ fn referral(r: &AnyRow) -> Result<Referral> {
     })
 }
 
-pub async fn referral_by_id(
+/// Open a MARAC referral for reading, with the guard its fields open through; refused as if it
+/// did not exist unless the actor may read what was sent about the person.
+pub async fn referral(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(Referral, MaracGuard)> {
+    let r = referral_by_id(w, actor.org_id, id)
+        .await?
+        .ok_or(StoreError::Refused(Decision::Hidden))?;
+    let g = w.marac(actor, r.person_id).await?;
+    Ok((r, g))
+}
+
+async fn referral_by_id(
     conn: &mut AnyConnection,
     org_id: Uuid,
     id: Uuid,
@@ -261,15 +301,17 @@ pub async fn referral_by_id(
     .bind(id.to_string())
     .fetch_optional(&mut *conn)
     .await?;
-    r.as_ref().map(referral).transpose()
+    r.as_ref().map(referral_row).transpose()
 }
 
 /// A person's MARAC referrals, newest first.
 pub async fn referrals_for_person(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    g: &impl Guard,
     person_id: Uuid,
 ) -> Result<Vec<Referral>> {
+    access::require(g, person_id)?;
+    let org_id = g.actor().org_id;
     let rows = sqlx::query(&format!(
         "{REFERRAL_SELECT} WHERE r.org_id = $1 AND r.person_id = $2 ORDER BY r.referred_on DESC, r.created_at DESC"
     ))
@@ -277,15 +319,17 @@ pub async fn referrals_for_person(
     .bind(person_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(referral).collect()
+    rows.iter().map(referral_row).collect()
 }
 
 /// The agenda of a meeting, or (with `None`) referrals not yet listed for any meeting.
 pub async fn referrals_on(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    g: &ServiceGuard,
     meeting_id: Option<Uuid>,
 ) -> Result<Vec<Referral>> {
+    g.require(Function::RunMarac)?;
+    let org_id = g.actor().org_id;
     let q = match meeting_id {
         Some(_) => format!(
             "{REFERRAL_SELECT} WHERE r.org_id = $1 AND r.meeting_id = $2 ORDER BY c.reference"
@@ -299,15 +343,17 @@ pub async fn referrals_on(
         q = q.bind(m.to_string());
     }
     let rows = q.fetch_all(&mut *conn).await?;
-    rows.iter().map(referral).collect()
+    rows.iter().map(referral_row).collect()
 }
 
 /// Every referral that has been listed for a meeting held up to today, for the dashboard.
 pub async fn heard(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    g: &ServiceGuard,
     today: Date,
 ) -> Result<Vec<(Date, bool, String)>> {
+    g.require(Function::RunMarac)?;
+    let org_id = g.actor().org_id;
     let rows = sqlx::query(
         "SELECT m.held_on, r.is_repeat, r.source_agency FROM marac_referrals r JOIN marac_meetings m ON m.id = r.meeting_id \
          WHERE r.org_id = $1 AND m.held_on <= $2",
@@ -330,10 +376,12 @@ pub async fn heard(
 /// List a referral for a meeting. Returns false if it was not waiting for one.
 pub async fn list_for_meeting(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    g: &ServiceGuard,
     referral_id: Uuid,
     meeting_id: Uuid,
 ) -> Result<bool> {
+    g.require(Function::RunMarac)?;
+    let org_id = g.actor().org_id;
     let n = sqlx::query(
         "UPDATE marac_referrals SET meeting_id = $1 WHERE org_id = $2 AND id = $3 AND meeting_id IS NULL",
     )
@@ -357,7 +405,7 @@ pub struct Action {
     pub case_reference: String,
     pub person_id: Uuid,
     pub agency: String,
-    pub description: Vec<u8>,
+    pub description: Sealed,
     pub due_on: Date,
     pub status: ActionStatus,
 }
@@ -480,28 +528,36 @@ const ACTION_SELECT: &str = "SELECT a.id, a.referral_id, a.meeting_id, r.case_id
      a.description, a.due_on, a.status FROM marac_actions a JOIN marac_referrals r ON r.id = a.referral_id \
      JOIN cases c ON c.id = r.case_id";
 
-fn action(r: &AnyRow) -> Result<Action> {
+fn action_row(r: &AnyRow) -> Result<Action> {
     let status = row::text(r, "status")?;
+    let id = row::id(r, "id")?;
+    let person_id = row::id(r, "person_id")?;
     Ok(Action {
-        id: row::id(r, "id")?,
+        id,
         referral_id: row::id(r, "referral_id")?,
         meeting_id: row::id(r, "meeting_id")?,
         case_id: row::id(r, "case_id")?,
         case_reference: row::text(r, "reference")?,
-        person_id: row::id(r, "person_id")?,
+        person_id,
         agency: row::text(r, "agency")?,
-        description: row::bytes(r, "description")?,
+        description: marac_sealed(action_place(id), row::bytes(r, "description")?, person_id),
         due_on: row::date(r, "due_on")?,
         status: ActionStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("action status {status}")))?,
     })
 }
 
-pub async fn action_by_id(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-    id: Uuid,
-) -> Result<Option<Action>> {
+/// Open a MARAC action, with the guard its description opens through; refused as if it did
+/// not exist unless the actor may read what was sent about the person.
+pub async fn action(w: &mut UnitOfWork, actor: &Actor, id: Uuid) -> Result<(Action, MaracGuard)> {
+    let a = action_by_id(w, actor.org_id, id)
+        .await?
+        .ok_or(StoreError::Refused(Decision::Hidden))?;
+    let g = w.marac(actor, a.person_id).await?;
+    Ok((a, g))
+}
+
+async fn action_by_id(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Option<Action>> {
     let r = sqlx::query(&format!(
         "{ACTION_SELECT} WHERE a.org_id = $1 AND a.id = $2"
     ))
@@ -509,15 +565,17 @@ pub async fn action_by_id(
     .bind(id.to_string())
     .fetch_optional(&mut *conn)
     .await?;
-    r.as_ref().map(action).transpose()
+    r.as_ref().map(action_row).transpose()
 }
 
 /// Actions for a meeting's agenda, or for one case.
 pub async fn actions_for_meeting(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    g: &ServiceGuard,
     meeting_id: Uuid,
 ) -> Result<Vec<Action>> {
+    g.require(Function::RunMarac)?;
+    let org_id = g.actor().org_id;
     let rows = sqlx::query(&format!(
         "{ACTION_SELECT} WHERE a.org_id = $1 AND a.meeting_id = $2 ORDER BY a.due_on, a.id"
     ))
@@ -525,43 +583,50 @@ pub async fn actions_for_meeting(
     .bind(meeting_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(action).collect()
+    rows.iter().map(action_row).collect()
 }
 
-pub async fn actions_for_case(
+/// The actions agreed on one referral, soonest due first.
+pub async fn actions_for_referral(
     conn: &mut AnyConnection,
-    org_id: Uuid,
-    case_id: Uuid,
+    g: &MaracGuard,
+    referral: &Referral,
 ) -> Result<Vec<Action>> {
-    let mut actions = actions_for_cases(conn, org_id, &[case_id]).await?;
-    actions.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.id.cmp(&b.id)));
-    Ok(actions)
+    access::require(g, referral.person_id)?;
+    let rows = sqlx::query(&format!(
+        "{ACTION_SELECT} WHERE a.org_id = $1 AND a.referral_id = $2 ORDER BY a.due_on, a.id"
+    ))
+    .bind(g.actor().org_id.to_string())
+    .bind(referral.id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(action_row).collect()
 }
 
-/// Every action on referrals from these cases, in no particular order.
-pub async fn actions_for_cases(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-    case_ids: &[Uuid],
-) -> Result<Vec<Action>> {
+/// Every action on referrals from the cases the guard opened, in no particular order.
+pub async fn actions_for_cases(conn: &mut AnyConnection, g: &CasesGuard) -> Result<Vec<Action>> {
     many::fetch_in(
         conn,
         &format!("{ACTION_SELECT} WHERE a.org_id = $1 AND r.case_id IN ({{ids}})"),
-        &[org_id.to_string()],
-        case_ids,
+        &[g.actor().org_id.to_string()],
+        &g.case_ids(),
     )
     .await?
     .iter()
-    .map(action)
+    .map(action_row)
     .collect()
 }
 
 /// The date of each of these people's latest MARAC referral, for those referred at all.
 pub async fn last_referred_on(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    g: &impl Guard,
     person_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Date>> {
+    for p in person_ids {
+        access::require(g, *p)?;
+    }
+    let org_id = g.actor().org_id;
     let mut out = HashMap::new();
     for r in many::fetch_in(
         conn,
@@ -580,9 +645,11 @@ pub async fn last_referred_on(
 /// Open actions across the service due on or before a date: the coordinator's list.
 pub async fn open_actions_due_by(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    g: &ServiceGuard,
     by: Date,
 ) -> Result<Vec<Action>> {
+    g.require(Function::RunMarac)?;
+    let org_id = g.actor().org_id;
     let rows = sqlx::query(&format!(
         "{ACTION_SELECT} WHERE a.org_id = $1 AND a.status = 'open' AND a.due_on <= $2 ORDER BY a.due_on, c.reference"
     ))
@@ -590,5 +657,5 @@ pub async fn open_actions_due_by(
     .bind(iso(by))
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(action).collect()
+    rows.iter().map(action_row).collect()
 }

@@ -4,7 +4,7 @@
 //! not see is never decrypted.
 
 use crate::{FieldCipher, Result};
-use hearth_domain::access::FieldClass;
+use hearth_domain::access::{Action, FieldClass};
 use uuid::Uuid;
 
 /// Who a sealed field is about.
@@ -13,6 +13,9 @@ pub enum Subject {
     Person(Uuid),
     /// The family as a whole: visible only to someone who may see it about everyone in it.
     Family,
+    /// A record of a service function rather than of a case (a referral waiting for triage, the
+    /// reason given for emergency access): it opens only for those who hold that function.
+    Service(Action),
 }
 
 impl Subject {
@@ -27,6 +30,9 @@ pub struct Sealed {
     bytes: Vec<u8>,
     subject: Subject,
     class: FieldClass,
+    /// A service function whose holders open it as well as those the firewall lets see it
+    /// (the MARAC coordinator reads every MARAC record).
+    also_for: Option<Action>,
 }
 
 /// A sealed field after the firewall has been asked.
@@ -52,7 +58,19 @@ impl Sealed {
             bytes,
             subject,
             class,
+            also_for: None,
         }
+    }
+
+    /// Let the holders of this service function open it too.
+    pub(crate) fn also_for(mut self, function: Action) -> Self {
+        self.also_for = Some(function);
+        self
+    }
+
+    /// Does holding this service function open it?
+    pub(crate) fn opens_for_function(&self, function: Action) -> bool {
+        self.subject == Subject::Service(function) || self.also_for == Some(function)
     }
 
     pub fn subject(&self) -> Subject {
