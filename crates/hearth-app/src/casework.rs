@@ -739,27 +739,18 @@ pub async fn standings(
 ) -> Result<std::collections::HashMap<Uuid, Standing>> {
     let now = app.now();
     let mut conn = app.store.conn().await?;
-    let access = access::resolve(&mut conn, actor, case_ids).await?;
-    let open: Vec<Uuid> = case_ids
-        .iter()
-        .copied()
-        .filter(|id| {
-            access
-                .get(id)
-                .is_some_and(|a| a.decision == Decision::Allow)
-        })
-        .collect();
-    let cipher = app.store.cipher(&mut conn, actor.org_id).await?;
+    let guard = access::open_cases(&mut conn, &app.store, actor, case_ids).await?;
+    let open = guard.case_ids();
     let mut last_contacts = cases::last_contacts(&mut conn, &open).await?;
-    let mut first_contacts = cases::first_contact_facts(&mut conn, actor.org_id, &open).await?;
+    let mut first_contacts = cases::first_contact_facts(&mut conn, &guard).await?;
     let mut latest: std::collections::HashMap<Uuid, Vec<hearth_store::risk::StoredAssessment>> =
         std::collections::HashMap::new();
     for a in hearth_store::risk::latest_in_cases(&mut conn, actor.org_id, &open).await? {
         latest.entry(a.case_id).or_default().push(a);
     }
     let mut out = std::collections::HashMap::new();
-    for case_id in open {
-        let access = &access[&case_id];
+    for access in guard.cases() {
+        let case_id = access.case_id();
         // Behind the firewall, when the victim was last contacted, her referrer's risk score
         // and her first-contact deadline (1 or 3 working days gives her risk band away) are
         // withheld: each is a fact about her.
@@ -773,16 +764,13 @@ pub async fn standings(
                 .max(),
             ..Default::default()
         };
-        let referral = first_contacts
-            .remove(&case_id)
-            .filter(|_| access.may_see_family(FieldClass::Ordinary));
+        let referral = first_contacts.remove(&case_id);
         if let Some(f) = referral {
-            let dash = cipher
-                .decrypt(
-                    &hearth_store::referrals::details_place(f.referral_id),
-                    &f.sealed_details,
-                )
-                .ok()
+            let Some(details) = guard.open(&f.details)?.shown() else {
+                out.insert(case_id, standing);
+                continue;
+            };
+            let dash = Some(details)
                 .and_then(|j| {
                     serde_json::from_str::<hearth_domain::referral::ReferralDetails>(&j).ok()
                 })

@@ -4,7 +4,7 @@
 use crate::submission::{self, Once};
 use crate::users::By;
 use crate::{App, AppError, Result};
-use hearth_domain::access::{Action, CaseRole, Decision};
+use hearth_domain::access::{Action, CaseRole};
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::parse_id;
 use hearth_domain::referral::{
@@ -13,8 +13,9 @@ use hearth_domain::referral::{
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::access;
+use hearth_store::access::{Guard, ServiceGuard};
 use hearth_store::audit::AuditEvent;
+use hearth_store::people;
 use hearth_store::referrals::{self, Referral};
 use hearth_store::{cases, contact, orgs, timeline, FieldCipher, UnitOfWork};
 use sha2::{Digest, Sha256};
@@ -110,13 +111,10 @@ async fn claim(
     match submission::claim(w, now, scope, key, payload).await? {
         Once::New(id) => Ok(Ok(id)),
         Once::Replay(id) => {
-            let r = referrals::get(w, org_id, id)
+            let reference = referrals::reference_of(w, org_id, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            Ok(Err(Submitted {
-                reference: r.reference,
-                id,
-            }))
+            Ok(Err(Submitted { reference, id }))
         }
     }
 }
@@ -228,21 +226,23 @@ pub struct QueueItem {
     pub dash_score: Option<u8>,
 }
 
-fn open_details(cipher: &FieldCipher, r: &Referral) -> Result<ReferralDetails> {
-    let json = cipher.decrypt(&referrals::details_place(r.id), &r.details)?;
+fn open_details(triage: &ServiceGuard, r: &Referral) -> Result<ReferralDetails> {
+    let json = triage
+        .open(&r.details)?
+        .shown()
+        .ok_or(AppError::Forbidden)?;
     serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("referral details: {e}")))
 }
 
 pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>> {
-    By::User(actor).check(Action::Triage)?;
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    let list = referrals::queue(&mut w, actor.org_id, 500).await?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let triage = w.service(actor, Action::Triage).await?;
+    let list = referrals::queue(&mut w, &triage, 500).await?;
     let items = list
         .iter()
         .map(|r| {
-            let d = open_details(&cipher, r)?;
+            let d = open_details(&triage, r)?;
             Ok(QueueItem {
                 id: r.id,
                 reference: r.reference.clone(),
@@ -294,21 +294,11 @@ pub struct ReferralView {
 
 async fn find_matches(
     w: &mut UnitOfWork,
-    cipher: &FieldCipher,
-    actor: &Actor,
+    triage: &ServiceGuard,
     d: &ReferralDetails,
 ) -> Result<Vec<PossibleMatch>> {
-    let mut people = referrals::people_for_matching(w, actor.org_id).await?;
-    // Other names a person is known by are matched as if they were their name.
-    for (person, alias) in hearth_store::people::aliases_for_org(w, actor.org_id).await? {
-        if let Some(p) = people.iter().find(|p| p.0 == person).cloned() {
-            let (given, family) = alias
-                .rsplit_once(' ')
-                .map(|(g, f)| (g.to_string(), f.to_string()))
-                .unwrap_or((alias.clone(), String::new()));
-            people.push((person, given, family, p.3, p.4));
-        }
-    }
+    let actor = triage.actor().clone();
+    let people = people::on_record(w, &actor).await?;
     let mut wanted: Vec<(String, &NamedPerson, &str, &str)> = vec![(
         "Person referred".into(),
         &d.person,
@@ -324,77 +314,96 @@ async fn find_matches(
     for (i, a) in d.other_adults.iter().enumerate() {
         wanted.push((format!("Other adult {}", i + 1), a, "", ""));
     }
-    let mut out = Vec::new();
-    let mut already = std::collections::HashSet::new();
-    for (label, who, postcode, phone) in wanted {
-        for (id, given, family, dob, sealed) in &people {
-            if already.contains(&(label.clone(), *id)) {
-                continue;
-            }
-            let details: Option<ContactDetails> = match sealed {
-                Some((v, s)) => cipher
-                    .decrypt(&contact::place(*id, *v), s)
-                    .ok()
-                    .and_then(|j| serde_json::from_str(&j).ok()),
-                None => None,
+    // Triage compares the referral with the contact details on record, opened for that alone.
+    let mut candidates = Vec::new();
+    for p in &people {
+        let details: Option<ContactDetails> = match &p.contact {
+            Some(sealed) => triage
+                .open(sealed)?
+                .shown()
+                .and_then(|j| serde_json::from_str(&j).ok()),
+            None => None,
+        };
+        let (postcode, phone) = details.map(|d| (d.postcode, d.phone)).unwrap_or_default();
+        // Other names a person is known by are matched as if they were their name.
+        let names = std::iter::once((p.given_name.clone(), p.family_name.clone())).chain(
+            p.aliases.iter().map(|alias| {
+                alias
+                    .rsplit_once(' ')
+                    .map(|(g, f)| (g.to_string(), f.to_string()))
+                    .unwrap_or((alias.clone(), String::new()))
+            }),
+        );
+        for (given_name, family_name) in names {
+            let c = Candidate {
+                given_name,
+                family_name,
+                date_of_birth: p.date_of_birth.clone(),
+                postcode: postcode.clone(),
+                phone: phone.clone(),
             };
-            let candidate = Candidate {
-                given_name: given.clone(),
-                family_name: family.clone(),
-                date_of_birth: dob.clone(),
-                postcode: details
-                    .as_ref()
-                    .map(|d| d.postcode.clone())
-                    .unwrap_or_default(),
-                phone: details
-                    .as_ref()
-                    .map(|d| d.phone.clone())
-                    .unwrap_or_default(),
-            };
-            let reasons = match_reasons(who, postcode, phone, &candidate);
-            if reasons.is_empty() {
-                continue;
-            }
-            already.insert((label.clone(), *id));
-            let mut visible = Vec::new();
-            for (case_id, reference, status) in referrals::cases_of(w, *id).await? {
-                if access::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
-                    == Decision::Allow
-                {
-                    visible.push((case_id, reference, status));
-                }
-            }
-            let seen = (!visible.is_empty()).then(|| SeenMatch {
-                person_id: *id,
-                name: format!("{given} {family}"),
-                date_of_birth: dob.clone(),
-                cases: visible,
-            });
-            out.push(PossibleMatch {
-                on_referral: label.clone(),
-                reasons,
-                seen,
-            });
+            candidates.push((p, c));
         }
     }
-    Ok(out)
+    let mut matched: Vec<(String, Vec<&'static str>, &people::OnRecord)> = Vec::new();
+    for (label, who, postcode, phone) in wanted {
+        for (p, c) in &candidates {
+            if matched
+                .iter()
+                .any(|(l, _, q)| *l == label && q.person_id == p.person_id)
+            {
+                continue;
+            }
+            let reasons = match_reasons(who, postcode, phone, c);
+            if !reasons.is_empty() {
+                matched.push((label.clone(), reasons, p));
+            }
+        }
+    }
+    // Who the match is, and their cases, only where the user may open one of them.
+    let ids: Vec<Uuid> = matched.iter().map(|(_, _, p)| p.person_id).collect();
+    let their_cases = people::cases_of(w, &actor, &ids).await?;
+    let case_ids: Vec<Uuid> = their_cases.values().flatten().map(|c| c.case_id).collect();
+    let open = w.cases(&actor, &case_ids).await?;
+    Ok(matched
+        .into_iter()
+        .map(|(on_referral, reasons, p)| {
+            let visible: Vec<(Uuid, String, String)> = their_cases
+                .get(&p.person_id)
+                .into_iter()
+                .flatten()
+                .filter(|c| open.get(c.case_id).is_some())
+                .map(|c| (c.case_id, c.reference.clone(), c.status.clone()))
+                .collect();
+            let seen = (!visible.is_empty()).then(|| SeenMatch {
+                person_id: p.person_id,
+                name: format!("{} {}", p.given_name, p.family_name),
+                date_of_birth: p.date_of_birth.clone(),
+                cases: visible,
+            });
+            PossibleMatch {
+                on_referral,
+                reasons,
+                seen,
+            }
+        })
+        .collect())
 }
 
 pub async fn view(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
-    By::User(actor).check(Action::Triage)?;
     let mut w = app.work().await?;
-    let referral = referrals::get(&mut w, actor.org_id, id)
+    let triage = w.service(actor, Action::Triage).await?;
+    let referral = referrals::get(&mut w, &triage, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let details = open_details(&cipher, &referral)?;
+    let details = open_details(&triage, &referral)?;
     let matches = if referral.status == "new" {
-        find_matches(&mut w, &cipher, actor, &details).await?
+        find_matches(&mut w, &triage, &details).await?
     } else {
         Vec::new()
     };
     let decision_note = match &referral.decision_note {
-        Some(n) => Some(cipher.decrypt(&referrals::note_place(id), n)?),
+        Some(n) => triage.open(n)?.shown(),
         None => None,
     };
     w.audit(
@@ -476,10 +485,10 @@ pub async fn decide(
     id: Uuid,
     form: &DecisionForm,
 ) -> Result<Option<Uuid>> {
-    By::User(actor).check(Action::Triage)?;
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    let referral = referrals::get(&mut w, actor.org_id, id)
+    let triage = w.service(actor, Action::Triage).await?;
+    let referral = referrals::get(&mut w, &triage, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if referral.status != "new" {
@@ -492,7 +501,7 @@ pub async fn decide(
         });
     }
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let details = open_details(&cipher, &referral)?;
+    let details = open_details(&triage, &referral)?;
     let note = form.note.trim();
     if note.chars().count() > 5_000 {
         return Err(AppError::invalid(
@@ -615,8 +624,9 @@ async fn accept(
     } else {
         let case_id = parse_id(&form.case_id)
             .ok_or_else(|| AppError::invalid("case_id", "Choose a case from the matches"))?;
-        if access::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
-            != Decision::Allow
+        if w.case(actor, case_id, Action::ViewCaseRecord)
+            .await
+            .is_err()
         {
             return Err(AppError::invalid(
                 "case_id",
@@ -646,11 +656,7 @@ async fn accept(
     // The person referred: someone already on record, if the triager says so.
     let victim = match parse_id(&form.person_id) {
         Some(p) => {
-            let known = referrals::people_for_matching(w, org)
-                .await?
-                .iter()
-                .any(|x| x.0 == p);
-            if !known {
+            if !people::exists(w, actor, p).await? {
                 return Err(AppError::invalid(
                     "person_id",
                     "Choose a person from the matches",

@@ -3,13 +3,14 @@
 //! finding a victim by her phone number would itself tell someone where she is.
 
 use crate::{App, Result};
-use hearth_domain::access::{Action, Decision, FieldClass};
+use hearth_domain::access::FieldClass;
 use hearth_domain::contact::{parse_phone, parse_postcode, ContactDetails};
 use hearth_domain::referral::{fold_name, names_alike};
 use hearth_domain::Actor;
-use hearth_store::access;
+use hearth_store::access::{CasesGuard, Guard};
 use hearth_store::audit::AuditEvent;
-use hearth_store::{cases, contact, referrals};
+use hearth_store::people::{self, OnRecord};
+use hearth_store::{cases, UnitOfWork};
 use time::macros::format_description;
 use time::Date;
 use uuid::Uuid;
@@ -102,118 +103,10 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
         return Ok(Vec::new());
     };
     let mut w = app.work().await?;
-    let people = referrals::people_for_matching(&mut w, actor.org_id).await?;
-    let aliases = hearth_store::people::aliases_for_org(&mut w, actor.org_id).await?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let mut found = Vec::new();
-    for (id, given, family, dob, sealed) in &people {
-        let matched_on = match &query {
-            Query::Name(words) => {
-                if name_matches(words, given, family) {
-                    Some("name")
-                } else if aliases.iter().filter(|(p, _)| p == id).any(|(_, a)| {
-                    let (g, f) = a.rsplit_once(' ').unwrap_or((a.as_str(), ""));
-                    name_matches(words, g, f)
-                }) {
-                    Some("other name")
-                } else {
-                    None
-                }
-            }
-            Query::DateOfBirth(d) => {
-                (dob.as_deref() == Some(d.as_str())).then_some("date of birth")
-            }
-            Query::Reference(_) => None,
-            Query::Phone(_) | Query::Postcode(_) => {
-                let details: Option<ContactDetails> = sealed.as_ref().and_then(|(v, s)| {
-                    cipher
-                        .decrypt(&contact::place(*id, *v), s)
-                        .ok()
-                        .and_then(|j| serde_json::from_str(&j).ok())
-                });
-                match (&query, details) {
-                    (Query::Phone(p), Some(d))
-                        if !d.phone.is_empty() && digits(&d.phone) == digits(p) =>
-                    {
-                        Some("phone number")
-                    }
-                    (Query::Postcode(p), Some(d)) if d.postcode == *p => Some("postcode"),
-                    _ => None,
-                }
-            }
-        };
-        let Some(matched_on) = matched_on else {
-            continue;
-        };
-        if matches!(query, Query::Phone(_) | Query::Postcode(_))
-            && !access::may_see_person_field(&mut w, actor, *id, FieldClass::Location).await?
-        {
-            continue;
-        }
-        // Behind the firewall a victim or child is a name: finding her by her date of birth or
-        // another name she uses would tell the searcher something about her, so those matches
-        // do not count, and her date of birth is not shown.
-        let ordinary =
-            access::may_see_person_field(&mut w, actor, *id, FieldClass::Ordinary).await?;
-        if matches!(matched_on, "date of birth" | "other name") && !ordinary {
-            continue;
-        }
-        let mut visible = Vec::new();
-        for (case_id, reference, status) in referrals::cases_of(&mut w, *id).await? {
-            if access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?
-                == Decision::Allow
-            {
-                visible.push((case_id, reference, status));
-            }
-        }
-        if visible.is_empty() {
-            continue;
-        }
-        found.push(Found {
-            person_id: *id,
-            name: format!("{given} {family}"),
-            date_of_birth: dob.clone().filter(|_| ordinary),
-            cases: visible,
-            matched_on,
-        });
-        if found.len() >= 100 {
-            break;
-        }
-    }
-    if let Query::Reference(r) = &query {
-        let hits: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, reference FROM cases WHERE org_id = $1 AND UPPER(reference) LIKE $2",
-        )
-        .bind(actor.org_id.to_string())
-        .bind(format!("{}%", r.replace(['%', '_'], "")))
-        .fetch_all(&mut *w)
-        .await?;
-        for (case_id, _) in hits {
-            let Some(case_id) = hearth_domain::ids::parse_id(&case_id) else {
-                continue;
-            };
-            if let Some(c) = cases::get(&mut w, actor, case_id).await? {
-                for m in c
-                    .members
-                    .iter()
-                    .filter(|m| m.role == hearth_domain::access::CaseRole::VictimSurvivor)
-                    .take(1)
-                {
-                    found.push(Found {
-                        person_id: m.person_id,
-                        name: format!("{} {}", m.given_name, m.family_name),
-                        date_of_birth: m.date_of_birth.clone(),
-                        cases: vec![(
-                            c.summary.id,
-                            c.summary.reference.clone(),
-                            c.summary.status.clone(),
-                        )],
-                        matched_on: "case reference",
-                    });
-                }
-            }
-        }
-    }
+    let found = match &query {
+        Query::Reference(r) => by_reference(&mut w, actor, r).await?,
+        _ => by_person(&mut w, actor, &query).await?,
+    };
     // The words searched for are personal data: the trail records only what kind of search it was.
     w.audit(
         AuditEvent::new("search", "user")
@@ -224,6 +117,130 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
             .detail("results", found.len()),
     );
     w.commit().await?;
+    Ok(found)
+}
+
+/// A match on a name or a date of birth, which needs nothing opened.
+fn on_identity(query: &Query, p: &OnRecord) -> Option<&'static str> {
+    match query {
+        Query::Name(words) if name_matches(words, &p.given_name, &p.family_name) => Some("name"),
+        Query::Name(words)
+            if p.aliases.iter().any(|a| {
+                let (g, f) = a.rsplit_once(' ').unwrap_or((a.as_str(), ""));
+                name_matches(words, g, f)
+            }) =>
+        {
+            Some("other name")
+        }
+        Query::DateOfBirth(d) if p.date_of_birth.as_deref() == Some(d.as_str()) => {
+            Some("date of birth")
+        }
+        _ => None,
+    }
+}
+
+/// A match on a phone number or postcode, compared only where the guard opens the person's
+/// contact details: one the user may not see is never decrypted, so it cannot match.
+fn on_contact(guard: &CasesGuard, query: &Query, p: &OnRecord) -> Result<Option<&'static str>> {
+    let Some(sealed) = &p.contact else {
+        return Ok(None);
+    };
+    let Some(json) = guard.open(sealed)?.shown() else {
+        return Ok(None);
+    };
+    let Ok(d) = serde_json::from_str::<ContactDetails>(&json) else {
+        return Ok(None);
+    };
+    Ok(match query {
+        Query::Phone(q) if !d.phone.is_empty() && digits(&d.phone) == digits(q) => {
+            Some("phone number")
+        }
+        Query::Postcode(q) if d.postcode == *q => Some("postcode"),
+        _ => None,
+    })
+}
+
+async fn by_person(w: &mut UnitOfWork, actor: &Actor, query: &Query) -> Result<Vec<Found>> {
+    let people = people::on_record(w, actor).await?;
+    let by_contact = matches!(query, Query::Phone(_) | Query::Postcode(_));
+    let candidates: Vec<(&OnRecord, Option<&'static str>)> = people
+        .iter()
+        .filter_map(|p| match by_contact {
+            true => Some((p, None)),
+            false => on_identity(query, p).map(|m| (p, Some(m))),
+        })
+        .collect();
+    let ids: Vec<Uuid> = candidates.iter().map(|(p, _)| p.person_id).collect();
+    let mut their_cases = people::cases_of(w, actor, &ids).await?;
+    let mut case_ids: Vec<Uuid> = their_cases.values().flatten().map(|c| c.case_id).collect();
+    case_ids.sort();
+    case_ids.dedup();
+    let guard = w.cases(actor, &case_ids).await?;
+    let mut found = Vec::new();
+    for (p, matched) in candidates {
+        let visible: Vec<(Uuid, String, String)> = their_cases
+            .remove(&p.person_id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| guard.get(c.case_id).is_some())
+            .map(|c| (c.case_id, c.reference, c.status))
+            .collect();
+        if visible.is_empty() {
+            continue;
+        }
+        let matched_on = match matched {
+            Some(m) => m,
+            None => match on_contact(&guard, query, p)? {
+                Some(m) => m,
+                None => continue,
+            },
+        };
+        // Behind the firewall a victim or child is a name: finding her by her date of birth or
+        // another name she uses would tell the searcher something about her, so those matches
+        // do not count, and her date of birth is not shown.
+        let ordinary = guard.may_see(p.person_id, FieldClass::Ordinary);
+        if matches!(matched_on, "date of birth" | "other name") && !ordinary {
+            continue;
+        }
+        found.push(Found {
+            person_id: p.person_id,
+            name: format!("{} {}", p.given_name, p.family_name),
+            date_of_birth: p.date_of_birth.clone().filter(|_| ordinary),
+            cases: visible,
+            matched_on,
+        });
+        if found.len() >= 100 {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// Cases whose reference starts with what was typed, each under the adult victim/survivor.
+async fn by_reference(w: &mut UnitOfWork, actor: &Actor, prefix: &str) -> Result<Vec<Found>> {
+    let mut found = Vec::new();
+    for case_id in cases::with_reference_prefix(w, actor, prefix).await? {
+        let Some(c) = cases::get(w, actor, case_id).await? else {
+            continue;
+        };
+        if let Some(m) = c
+            .members
+            .iter()
+            .find(|m| m.role == hearth_domain::access::CaseRole::VictimSurvivor)
+        {
+            found.push(Found {
+                person_id: m.person_id,
+                name: format!("{} {}", m.given_name, m.family_name),
+                date_of_birth: m.date_of_birth.clone(),
+                cases: vec![(
+                    c.summary.id,
+                    c.summary.reference.clone(),
+                    c.summary.status.clone(),
+                )],
+                matched_on: "case reference",
+            });
+        }
+    }
     Ok(found)
 }
 

@@ -390,7 +390,9 @@ impl Guard for CaseGuard {
     fn open(&self, sealed: &Sealed) -> Result<Opened> {
         let visible = match sealed.subject() {
             Subject::Person(p) => self.access.may_see(p, sealed.class()),
-            Subject::Family => self.access.may_see_family(sealed.class()),
+            Subject::Family(c) => {
+                c == self.access.case_id && self.access.may_see_family(sealed.class())
+            }
             Subject::Service(_) => false,
         };
         sealed.open_if(visible, &self.cipher)
@@ -443,7 +445,7 @@ impl Guard for PersonGuard {
     fn open(&self, sealed: &Sealed) -> Result<Opened> {
         let visible = match sealed.subject() {
             Subject::Person(p) => p == self.person_id && self.may_see(sealed.class()),
-            Subject::Family | Subject::Service(_) => false,
+            Subject::Family(_) | Subject::Service(_) => false,
         };
         sealed.open_if(visible, &self.cipher)
     }
@@ -472,6 +474,11 @@ impl CasesGuard {
     pub fn get(&self, case_id: Uuid) -> Option<&CaseAccess> {
         self.open.iter().find(|a| a.case_id == case_id)
     }
+
+    /// May the actor see this class of field about this person, through any of these cases?
+    pub fn may_see(&self, person_id: Uuid, class: FieldClass) -> bool {
+        self.open.iter().any(|a| a.may_see(person_id, class))
+    }
 }
 
 impl Guard for CasesGuard {
@@ -486,14 +493,39 @@ impl Guard for CasesGuard {
     }
 
     /// A field about a person opens if any of the cases lets the actor see it; a field about a
-    /// family needs its case, so it does not open here.
+    /// family, if its case does.
     fn open(&self, sealed: &Sealed) -> Result<Opened> {
         let visible = match sealed.subject() {
-            Subject::Person(p) => self.open.iter().any(|a| a.may_see(p, sealed.class())),
-            Subject::Family | Subject::Service(_) => false,
+            Subject::Person(p) => self.may_see(p, sealed.class()),
+            Subject::Family(c) => self
+                .get(c)
+                .is_some_and(|a| a.may_see_family(sealed.class())),
+            Subject::Service(_) => false,
         };
         sealed.open_if(visible, &self.cipher)
     }
+}
+
+/// Open work across these cases outside a unit of work, for lists that read and write nothing
+/// else (see [`UnitOfWork::cases`]).
+pub async fn open_cases(
+    conn: &mut AnyConnection,
+    store: &crate::Store,
+    actor: &Actor,
+    case_ids: &[Uuid],
+) -> Result<CasesGuard> {
+    let mut resolved = resolve(conn, actor, case_ids).await?;
+    let open = case_ids
+        .iter()
+        .filter_map(|id| resolved.remove(id))
+        .filter(|a| a.decision == Decision::Allow)
+        .collect();
+    let cipher = store.cipher(conn, actor.org_id).await?;
+    Ok(CasesGuard {
+        open,
+        actor: actor.clone(),
+        cipher,
+    })
 }
 
 /// A service function the policy has allowed the actor (triage, running MARAC, reviewing
@@ -638,32 +670,18 @@ impl UnitOfWork {
     /// Open work across these cases: those the actor may not open are left out, as if they did
     /// not exist.
     pub async fn cases(&mut self, actor: &Actor, case_ids: &[Uuid]) -> Result<CasesGuard> {
-        let mut resolved = resolve(self, actor, case_ids).await?;
-        let open = case_ids
-            .iter()
-            .filter_map(|id| resolved.remove(id))
-            .filter(|a| a.decision == Decision::Allow)
-            .collect();
         let store = self.store().clone();
-        let cipher = store.cipher(self, actor.org_id).await?;
-        Ok(CasesGuard {
-            open,
-            actor: actor.clone(),
-            cipher,
-        })
+        open_cases(self, &store, actor, case_ids).await
     }
 
     /// Open a service function for this actor, or refuse as the policy says.
     pub async fn service(&mut self, actor: &Actor, action: Action) -> Result<ServiceGuard> {
-        match can(
-            actor,
-            action,
-            &Resource::Service {
-                org_id: actor.org_id,
-            },
-        ) {
-            Decision::Allow => {}
-            d => return Err(refused(d)),
+        // A service function is no secret: refusing it says only that it is not theirs.
+        let service = Resource::Service {
+            org_id: actor.org_id,
+        };
+        if can(actor, action, &service) != Decision::Allow {
+            return Err(refused(Decision::Forbidden));
         }
         let store = self.store().clone();
         let cipher = store.cipher(self, actor.org_id).await?;

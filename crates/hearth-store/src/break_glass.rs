@@ -1,7 +1,10 @@
 //! Break-glass grants: time-limited access to a case, given with a reason.
 
+use crate::access::{Guard, ServiceGuard};
 use crate::row;
+use crate::sealed::{Sealed, Subject};
 use crate::Result;
+use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use sqlx::AnyConnection;
@@ -58,13 +61,17 @@ pub struct Grant {
     pub user_name: String,
     pub case_id: Uuid,
     pub reference: String,
-    pub reason: Vec<u8>,
+    /// Why they needed it: a record of the review of emergency access.
+    pub reason: Sealed,
     pub granted_at: Timestamp,
     pub expires_at: Timestamp,
 }
 
 /// Every break-glass grant of the organisation, newest first: for the service manager.
-pub async fn for_org(conn: &mut AnyConnection, org_id: Uuid, limit: i64) -> Result<Vec<Grant>> {
+/// Every grant, newest first, for those who review emergency access.
+pub async fn for_org(conn: &mut AnyConnection, g: &ServiceGuard, limit: i64) -> Result<Vec<Grant>> {
+    g.require(Action::ViewRecordHistory)?;
+    let org_id = g.actor().org_id;
     let rows = sqlx::query(
         "SELECT b.id, u.display_name, b.case_id, c.reference, b.reason, b.granted_at, b.expires_at FROM break_glass b \
          JOIN users u ON u.id = b.user_id JOIN cases c ON c.id = b.case_id WHERE b.org_id = $1 \
@@ -76,12 +83,18 @@ pub async fn for_org(conn: &mut AnyConnection, org_id: Uuid, limit: i64) -> Resu
     .await?;
     rows.iter()
         .map(|r| {
+            let id = row::id(r, "id")?;
             Ok(Grant {
-                id: row::id(r, "id")?,
+                id,
                 user_name: row::text(r, "display_name")?,
                 case_id: row::id(r, "case_id")?,
                 reference: row::text(r, "reference")?,
-                reason: row::bytes(r, "reason")?,
+                reason: Sealed::new(
+                    reason_place(id),
+                    row::bytes(r, "reason")?,
+                    Subject::Service(Action::ViewRecordHistory),
+                    FieldClass::Sensitive,
+                ),
                 granted_at: row::at(r, "granted_at")?,
                 expires_at: row::at(r, "expires_at")?,
             })

@@ -2,6 +2,8 @@
 //! the access policy before returning anything: a record the user may not see is `None`,
 //! exactly as if it did not exist.
 
+use crate::access::{CasesGuard, Guard};
+use crate::sealed::{Sealed, Subject};
 use crate::{many, row};
 use crate::{Result, StoreError};
 use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
@@ -264,6 +266,42 @@ fn member(r: &sqlx::any::AnyRow) -> Result<Member> {
     })
 }
 
+/// The cases in the actor's organisation whose reference starts with this (in capitals), for
+/// search: [`get`] then decides which the actor may open.
+pub async fn with_reference_prefix(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    prefix: &str,
+) -> Result<Vec<Uuid>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM cases WHERE org_id = $1 AND UPPER(reference) LIKE $2 ORDER BY reference",
+    )
+    .bind(actor.org_id.to_string())
+    .bind(format!(
+        "{}%",
+        prefix.to_uppercase().replace(['%', '_'], "")
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(ids.iter().filter_map(|i| Uuid::try_parse(i).ok()).collect())
+}
+
+/// The case in the actor's organisation with exactly this reference, whoever may open it: the
+/// way into break-glass, which is the only way to learn that a case one cannot see exists.
+pub async fn id_by_reference(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    reference: &str,
+) -> Result<Option<Uuid>> {
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM cases WHERE org_id = $1 AND UPPER(reference) = $2")
+            .bind(actor.org_id.to_string())
+            .bind(reference.to_uppercase())
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(id.and_then(|i| Uuid::try_parse(&i).ok()))
+}
+
 /// One case with its members and allocations, if the user may open it.
 pub async fn get(
     conn: &mut AnyConnection,
@@ -518,7 +556,8 @@ pub async fn close(conn: &mut AnyConnection, now: Timestamp, case_id: Uuid) -> R
 pub struct FirstContactFacts {
     pub referral_id: Uuid,
     pub referred_at: Timestamp,
-    pub sealed_details: Vec<u8>,
+    /// The referral's details: ordinary data about the family.
+    pub details: Sealed,
     pub first_contact: Option<Timestamp>,
 }
 
@@ -526,9 +565,10 @@ pub struct FirstContactFacts {
 /// the current version of each entry, and not if withdrawn.
 pub async fn first_contact_facts(
     conn: &mut AnyConnection,
-    org_id: Uuid,
-    case_ids: &[Uuid],
+    g: &CasesGuard,
 ) -> Result<HashMap<Uuid, FirstContactFacts>> {
+    let case_ids = &g.case_ids();
+    let org_id = g.actor().org_id;
     let mut out: HashMap<Uuid, FirstContactFacts> = HashMap::new();
     for r in many::fetch_in(
         conn,
@@ -539,13 +579,25 @@ pub async fn first_contact_facts(
     )
     .await?
     {
-        out.entry(row::id(&r, "case_id")?)
-            .or_insert(FirstContactFacts {
-                referral_id: row::id(&r, "id")?,
+        let case_id = row::id(&r, "case_id")?;
+        let referral_id = row::id(&r, "id")?;
+        if out.contains_key(&case_id) {
+            continue;
+        }
+        out.insert(
+            case_id,
+            FirstContactFacts {
+                referral_id,
                 referred_at: row::at(&r, "received_at")?,
-                sealed_details: row::bytes(&r, "details")?,
+                details: Sealed::new(
+                    crate::referrals::details_place(referral_id),
+                    row::bytes(&r, "details")?,
+                    Subject::Family(case_id),
+                    FieldClass::Ordinary,
+                ),
                 first_contact: None,
-            });
+            },
+        );
     }
     for r in many::fetch_in(
         conn,

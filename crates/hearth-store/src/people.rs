@@ -1,10 +1,14 @@
 //! A person's details, other names and earlier versions.
 
-use crate::row;
+use crate::sealed::{Sealed, Subject};
 use crate::Result;
+use crate::{many, row};
+use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::Actor;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -58,11 +62,112 @@ pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Opt
     }))
 }
 
-/// Every other name in the organisation, for search and matching.
-pub async fn aliases_for_org(
+/// Someone on record in the actor's organisation, as search and triage match against them:
+/// their name, date of birth and other names, and their current contact details sealed
+/// (location-class; triage also opens them, to match a referral's postcode and phone).
+#[derive(Debug, Clone)]
+pub struct OnRecord {
+    pub person_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<String>,
+    pub aliases: Vec<String>,
+    pub contact: Option<Sealed>,
+}
+
+/// Everyone on record in the actor's organisation, for matching.
+pub async fn on_record(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<OnRecord>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, c.version, c.sealed FROM people p \
+         LEFT JOIN contact_versions c ON c.person_id = p.id \
+           AND c.version = (SELECT MAX(version) FROM contact_versions m WHERE m.person_id = p.id) \
+         WHERE p.org_id = $1",
+    )
+    .bind(actor.org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut aliases: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (person, name) in aliases_for_org(conn, actor.org_id).await? {
+        aliases.entry(person).or_default().push(name);
+    }
+    rows.iter()
+        .map(|r| {
+            let person_id = row::id(r, "id")?;
+            let contact = match (
+                row::opt_bytes(r, "sealed")?,
+                sqlx::Row::try_get::<Option<i64>, _>(r, "version")?,
+            ) {
+                (Some(bytes), Some(v)) => Some(
+                    Sealed::new(
+                        crate::contact::place(person_id, v),
+                        bytes,
+                        Subject::Person(person_id),
+                        FieldClass::Location,
+                    )
+                    .also_for(Action::Triage),
+                ),
+                _ => None,
+            };
+            Ok(OnRecord {
+                person_id,
+                given_name: row::text(r, "given_name")?,
+                family_name: row::text(r, "family_name")?,
+                date_of_birth: row::opt_text(r, "date_of_birth")?,
+                aliases: aliases.remove(&person_id).unwrap_or_default(),
+                contact,
+            })
+        })
+        .collect()
+}
+
+/// Is this person on record in the actor's organisation?
+pub async fn exists(conn: &mut AnyConnection, actor: &Actor, id: Uuid) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE id = $1 AND org_id = $2")
+        .bind(id.to_string())
+        .bind(actor.org_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// A case someone is in, as a match or search result names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseLine {
+    pub case_id: Uuid,
+    pub reference: String,
+    pub status: String,
+}
+
+/// The cases each of these people is in, in the actor's organisation.
+pub async fn cases_of(
     conn: &mut AnyConnection,
-    org_id: Uuid,
-) -> Result<Vec<(Uuid, String)>> {
+    actor: &Actor,
+    person_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<CaseLine>>> {
+    let mut out: HashMap<Uuid, Vec<CaseLine>> = HashMap::new();
+    for r in many::fetch_in(
+        conn,
+        "SELECT DISTINCT m.person_id, c.id, c.reference, c.status FROM cases c \
+         JOIN case_members m ON m.case_id = c.id WHERE c.org_id = $1 AND m.person_id IN ({ids}) \
+         ORDER BY c.reference",
+        &[actor.org_id.to_string()],
+        person_ids,
+    )
+    .await?
+    {
+        out.entry(row::id(&r, "person_id")?)
+            .or_default()
+            .push(CaseLine {
+                case_id: row::id(&r, "id")?,
+                reference: row::text(&r, "reference")?,
+                status: row::text(&r, "status")?,
+            });
+    }
+    Ok(out)
+}
+
+/// Every other name in the organisation.
+async fn aliases_for_org(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<(Uuid, String)>> {
     let rows = sqlx::query("SELECT person_id, name FROM person_aliases WHERE org_id = $1")
         .bind(org_id.to_string())
         .fetch_all(&mut *conn)

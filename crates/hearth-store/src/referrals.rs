@@ -1,7 +1,10 @@
 //! Referrals waiting for triage, and the decisions made on them.
 
+use crate::access::{Guard, ServiceGuard};
 use crate::row;
+use crate::sealed::{Sealed, Subject};
 use crate::{Result, StoreError};
+use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::referral::Source;
 use sqlx::any::AnyRow;
@@ -15,12 +18,13 @@ pub struct Referral {
     pub source: Source,
     pub referrer_agency: String,
     pub received_at: Timestamp,
-    pub details: Vec<u8>,
+    /// What the referrer sent: a record of triage until it is accepted.
+    pub details: Sealed,
     pub status: String,
     pub decided_at: Option<Timestamp>,
     pub decided_by_name: Option<String>,
     pub decision_code: Option<String>,
-    pub decision_note: Option<Vec<u8>>,
+    pub decision_note: Option<Sealed>,
     pub case_id: Option<Uuid>,
 }
 
@@ -97,30 +101,60 @@ pub async fn recent_from(
     .await?)
 }
 
+/// The reference given to a referral: all a referrer sending the same form again is told.
+pub async fn reference_of(
+    conn: &mut AnyConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT reference FROM referrals WHERE id = $1 AND org_id = $2")
+            .bind(id.to_string())
+            .bind(org_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+
 const COLUMNS: &str = "r.id, r.reference, r.source, r.referrer_agency, r.received_at, r.details, r.status, r.decided_at, \
     u.display_name AS decided_by_name, r.decision_code, r.decision_note, r.case_id";
 
 fn referral(r: &AnyRow) -> Result<Referral> {
     let source = row::text(r, "source")?;
+    let id = row::id(r, "id")?;
+    let triage = |place: String, bytes: Vec<u8>| {
+        Sealed::new(
+            place,
+            bytes,
+            Subject::Service(Action::Triage),
+            FieldClass::Sensitive,
+        )
+    };
     Ok(Referral {
-        id: row::id(r, "id")?,
+        id,
         reference: row::text(r, "reference")?,
         source: Source::parse(&source)
             .ok_or_else(|| StoreError::Corrupt(format!("referral source {source}")))?,
         referrer_agency: row::text(r, "referrer_agency")?,
         received_at: row::at(r, "received_at")?,
-        details: row::bytes(r, "details")?,
+        details: triage(details_place(id), row::bytes(r, "details")?),
         status: row::text(r, "status")?,
         decided_at: row::opt_at(r, "decided_at")?,
         decided_by_name: row::opt_text(r, "decided_by_name")?,
         decision_code: row::opt_text(r, "decision_code")?,
-        decision_note: row::opt_bytes(r, "decision_note")?,
+        decision_note: row::opt_bytes(r, "decision_note")?.map(|b| triage(note_place(id), b)),
         case_id: row::opt_id(r, "case_id")?,
     })
 }
 
 /// New referrals, oldest first: the triage queue.
-pub async fn queue(conn: &mut AnyConnection, org_id: Uuid, limit: i64) -> Result<Vec<Referral>> {
+pub async fn queue(
+    conn: &mut AnyConnection,
+    g: &ServiceGuard,
+    limit: i64,
+) -> Result<Vec<Referral>> {
+    g.require(Action::Triage)?;
+    let org_id = g.actor().org_id;
     let sql = format!(
         "SELECT {COLUMNS} FROM referrals r LEFT JOIN users u ON u.id = r.decided_by \
          WHERE r.org_id = $1 AND r.status = 'new' ORDER BY r.received_at, r.id LIMIT $2"
@@ -133,7 +167,9 @@ pub async fn queue(conn: &mut AnyConnection, org_id: Uuid, limit: i64) -> Result
     rows.iter().map(referral).collect()
 }
 
-pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Option<Referral>> {
+pub async fn get(conn: &mut AnyConnection, g: &ServiceGuard, id: Uuid) -> Result<Option<Referral>> {
+    g.require(Action::Triage)?;
+    let org_id = g.actor().org_id;
     let sql = format!("SELECT {COLUMNS} FROM referrals r LEFT JOIN users u ON u.id = r.decided_by WHERE r.id = $1 AND r.org_id = $2");
     let r = sqlx::query(&sql)
         .bind(id.to_string())
@@ -177,62 +213,6 @@ pub async fn decide(conn: &mut AnyConnection, now: Timestamp, new: Decided<'_>) 
     .execute(&mut *conn)
     .await?;
     Ok(r.rows_affected() == 1)
-}
-
-/// Everyone on record in the organisation, with the current sealed contact details, for matching.
-pub async fn people_for_matching(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-) -> Result<Vec<(Uuid, String, String, Option<String>, Option<(i64, Vec<u8>)>)>> {
-    let rows = sqlx::query(
-        "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, c.version, c.sealed FROM people p \
-         LEFT JOIN contact_versions c ON c.person_id = p.id \
-           AND c.version = (SELECT MAX(version) FROM contact_versions m WHERE m.person_id = p.id) \
-         WHERE p.org_id = $1",
-    )
-    .bind(org_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let sealed = match (
-                row::opt_bytes(r, "sealed")?,
-                sqlx::Row::try_get::<Option<i64>, _>(r, "version")?,
-            ) {
-                (Some(s), Some(v)) => Some((v, s)),
-                _ => None,
-            };
-            Ok((
-                row::id(r, "id")?,
-                row::text(r, "given_name")?,
-                row::text(r, "family_name")?,
-                row::opt_text(r, "date_of_birth")?,
-                sealed,
-            ))
-        })
-        .collect()
-}
-
-/// The cases a person is in, with status, for matches.
-pub async fn cases_of(
-    conn: &mut AnyConnection,
-    person_id: Uuid,
-) -> Result<Vec<(Uuid, String, String)>> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT c.id, c.reference, c.status FROM cases c JOIN case_members m ON m.case_id = c.id WHERE m.person_id = $1",
-    )
-    .bind(person_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                row::id(r, "id")?,
-                row::text(r, "reference")?,
-                row::text(r, "status")?,
-            ))
-        })
-        .collect()
 }
 
 /// Re-open a closed case for a re-referral.

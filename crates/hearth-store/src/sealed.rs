@@ -11,16 +11,18 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     Person(Uuid),
-    /// The family as a whole: visible only to someone who may see it about everyone in it.
-    Family,
+    /// The family in one case as a whole: visible only to someone who may see it about
+    /// everyone in that case.
+    Family(Uuid),
     /// A record of a service function rather than of a case (a referral waiting for triage, the
     /// reason given for emergency access): it opens only for those who hold that function.
     Service(Action),
 }
 
 impl Subject {
-    pub fn about(person_id: Option<Uuid>) -> Subject {
-        person_id.map_or(Subject::Family, Subject::Person)
+    /// About this person, or (with `None`) about the family in this case.
+    pub fn about(case_id: Uuid, person_id: Option<Uuid>) -> Subject {
+        person_id.map_or(Subject::Family(case_id), Subject::Person)
     }
 }
 

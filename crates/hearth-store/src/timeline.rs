@@ -182,7 +182,7 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
                     Sealed::new(
                         reason_place(id),
                         b,
-                        Subject::about(person_id),
+                        Subject::about(case_id, person_id),
                         sensitivity.class(),
                     )
                 }),
@@ -211,7 +211,7 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
                 body: Sealed::new(
                     body_place(entry_id, version),
                     row::bytes(r, "body")?,
-                    Subject::about(e.person_id),
+                    Subject::about(case_id, e.person_id),
                     e.sensitivity.class(),
                 ),
                 recorded_at: row::at(r, "recorded_at")?,
