@@ -344,12 +344,9 @@ pub async fn second_factor(app: &App, token: &str, code: &str, address: &str) ->
     let now = app.now();
     check_throttle(app, &user.email, address, now).await?;
     let mut w = app.store.work(now).await?;
-    let cipher = app.store.cipher(&mut w, user.org_id).await?;
-    let sealed = user
-        .totp_secret
-        .as_deref()
+    let secret = users::totp_secret(&mut w, &app.store, &user)
+        .await?
         .ok_or(AppError::Unauthenticated)?;
-    let secret = cipher.decrypt(&users::totp_place(user.id), sealed)?;
     let secret = hex::decode(secret)
         .map_err(|_| AppError::Internal("stored TOTP secret is not hex".into()))?;
     let t = secrets::totp(&secret, &user_issuer(app, &user).await?, &user.email);
@@ -396,8 +393,8 @@ pub async fn enrolment(app: &App, token: &str) -> Result<Enrolment> {
     let mut w = app.work().await?;
     let cipher = app.store.cipher(&mut w, user.org_id).await?;
     let place = sessions::pending_totp_place(&s.token_hash);
-    let secret = match &s.pending_totp_secret {
-        Some(sealed) => hex::decode(cipher.decrypt(&place, sealed)?)
+    let secret = match sessions::pending_totp_secret(&mut w, &app.store, &s).await? {
+        Some(hex_secret) => hex::decode(hex_secret)
             .map_err(|_| AppError::Internal("pending TOTP secret is not hex".into()))?,
         None => {
             let secret = secrets::new_totp_secret();
@@ -438,14 +435,15 @@ pub async fn finish_enrolment(
         ));
     }
     let mut w = app.store.work(now).await?;
-    let cipher = app.store.cipher(&mut w, user.org_id).await?;
-    let sealed = s.pending_totp_secret.as_deref().ok_or_else(|| {
-        AppError::invalid(
-            "code",
-            "Scan the QR code first: the set-up page has been refreshed",
-        )
-    })?;
-    let secret = hex::decode(cipher.decrypt(&sessions::pending_totp_place(&s.token_hash), sealed)?)
+    let pending = sessions::pending_totp_secret(&mut w, &app.store, &s)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "code",
+                "Scan the QR code first: the set-up page has been refreshed",
+            )
+        })?;
+    let secret = hex::decode(pending)
         .map_err(|_| AppError::Internal("pending TOTP secret is not hex".into()))?;
     let t = secrets::totp(&secret, &user_issuer(app, &user).await?, &user.email);
     let Some(step) = secrets::totp_matching_step(&t, code, now) else {
@@ -453,6 +451,7 @@ pub async fn finish_enrolment(
         record_failure(app, &user.email, address, Some(&user), "auth.code_refused").await?;
         return Err(AppError::invalid("code", BAD_CODE));
     };
+    let cipher = app.store.cipher(&mut w, user.org_id).await?;
     users::set_totp(
         &mut w,
         now,

@@ -14,7 +14,7 @@ use hearth_domain::{Actor, Timestamp};
 use hearth_store::access;
 use hearth_store::access::{CaseGuard, Guard};
 use hearth_store::sealed::Opened;
-use hearth_store::{cases, contact, timeline, FieldCipher, UnitOfWork};
+use hearth_store::{cases, contact, people, timeline, UnitOfWork};
 use uuid::Uuid;
 
 // ---- contact details ---------------------------------------------------------------------------
@@ -871,39 +871,15 @@ pub struct PersonDetailsView {
     pub earlier: Vec<(i64, Timestamp, String, hearth_domain::person::PersonDetails)>,
 }
 
-fn stored_details(
-    cipher: &FieldCipher,
-    id: Uuid,
-    s: &hearth_store::people::Stored,
-) -> Result<hearth_domain::person::PersonDetails> {
-    let equality = match &s.equality {
-        Some(sealed) => serde_json::from_str(
-            &cipher.decrypt(&hearth_store::people::equality_place(id, s.version), sealed)?,
-        )
-        .map_err(|e| AppError::Internal(e.to_string()))?,
-        None => Default::default(),
-    };
-    Ok(hearth_domain::person::PersonDetails {
-        given_name: s.given_name.clone(),
-        family_name: s.family_name.clone(),
-        aliases: s.aliases.clone(),
-        date_of_birth: s.date_of_birth.clone(),
-        gender: s.gender.clone(),
-        language: s.language.clone(),
-        interpreter_needed: s.interpreter_needed,
-        equality,
-    })
-}
-
 pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<PersonDetailsView> {
     let mut w = app.work().await?;
-    check(access::person_decision(&mut w, actor, Action::ViewCaseRecord, id).await?)?;
-    let stored = hearth_store::people::get(&mut w, actor.org_id, id)
+    let person = w.person(actor, id, Action::ViewCaseRecord).await?;
+    let stored = people::get(&mut w, &person, id)
         .await?
         .ok_or(AppError::NotFound)?;
     // Other names, date of birth, gender and language are facts about the person: behind the
     // firewall a victim or child is a name and a role, nothing more, and nothing is decrypted.
-    if !access::may_see_person_field(&mut w, actor, id, FieldClass::Ordinary).await? {
+    if !person.may_see(FieldClass::Ordinary) {
         w.commit().await?;
         return Ok(PersonDetailsView {
             details: hearth_domain::person::PersonDetails {
@@ -917,25 +893,21 @@ pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<Person
             earlier: Vec::new(),
         });
     }
-    let equality_shown =
-        access::may_see_person_field(&mut w, actor, id, FieldClass::Sensitive).await?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let mut details = stored_details(&cipher, id, &stored)?;
+    let equality_shown = person.may_see(FieldClass::Sensitive);
+    let details = stored.open(&person)?;
     let mut earlier = Vec::new();
-    for (version, at, by, sealed) in
-        hearth_store::people::versions(&mut w, actor.org_id, id).await?
-    {
-        let json = cipher.decrypt(&hearth_store::people::snapshot_place(id, version), &sealed)?;
+    for v in people::versions(&mut w, &person).await? {
+        let Some(json) = person.open(&v.snapshot)?.shown() else {
+            continue;
+        };
         let mut then: hearth_domain::person::PersonDetails =
             serde_json::from_str(&json).map_err(|e| AppError::Internal(e.to_string()))?;
         if !equality_shown {
             then.equality = Default::default();
         }
-        earlier.push((version, at, by, then));
+        earlier.push((v.version, v.replaced_at, v.replaced_by, then));
     }
-    if !equality_shown {
-        details.equality = Default::default();
-    } else {
+    if equality_shown {
         w.audit(event(actor, "person.equality_view", "person", id));
     }
     w.commit().await?;
@@ -958,71 +930,29 @@ pub async fn update_person(
 ) -> Result<i64> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(access::person_decision(&mut w, actor, Action::RecordWork, id).await?)?;
-    if !access::may_see_person_field(&mut w, actor, id, FieldClass::Ordinary).await? {
+    let person = w.person(actor, id, Action::RecordWork).await?;
+    if !person.may_see(FieldClass::Ordinary) {
         return Err(AppError::Forbidden);
     }
     // Validated after the access check, so a refusal never depends on what was sent.
     let new = form.parse(now)?;
-    let stored = hearth_store::people::get(&mut w, actor.org_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if stored.version != form.based_on {
+    let equality = if person.may_see(FieldClass::Sensitive) {
+        people::EqualityChange::Set(&new.equality)
+    } else {
+        people::EqualityChange::Keep
+    };
+    let change = people::PersonUpdate {
+        based_on: form.based_on,
+        by: actor.user_id,
+        details: &new,
+        equality,
+    };
+    let Some(next) = people::update(&mut w, &person, now, change).await? else {
         return Err(AppError::Conflict {
             field: None,
             message: "Someone else changed these details while you were editing. Nothing was saved. Check them and make your change again.".into(),
         });
-    }
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let old = stored_details(&cipher, id, &stored)?;
-    let equality = if access::may_see_person_field(&mut w, actor, id, FieldClass::Sensitive).await?
-    {
-        new.equality.clone()
-    } else {
-        old.equality.clone()
     };
-    let next = stored.version + 1;
-    let sealed_equality = if equality == hearth_domain::person::Equality::default() {
-        None
-    } else {
-        let json =
-            serde_json::to_string(&equality).map_err(|e| AppError::Internal(e.to_string()))?;
-        Some(cipher.encrypt(&hearth_store::people::equality_place(id, next), &json)?)
-    };
-    let snapshot = serde_json::to_string(&old).map_err(|e| AppError::Internal(e.to_string()))?;
-    let snapshot = cipher.encrypt(
-        &hearth_store::people::snapshot_place(id, stored.version),
-        &snapshot,
-    )?;
-    let saved = hearth_store::people::update(
-        &mut w,
-        now,
-        hearth_store::people::PersonUpdate {
-            org_id: actor.org_id,
-            id,
-            based_on: stored.version,
-            previous_snapshot: snapshot,
-            by: actor.user_id,
-            u: hearth_store::people::Update {
-                given_name: &new.given_name,
-                family_name: &new.family_name,
-                date_of_birth: new.date_of_birth.as_deref(),
-                gender: &new.gender,
-                language: &new.language,
-                interpreter_needed: new.interpreter_needed,
-                equality: sealed_equality,
-                aliases: &new.aliases,
-            },
-        },
-    )
-    .await?;
-    if !saved {
-        return Err(AppError::Conflict {
-            field: None,
-            message: "Someone else saved these details at the same moment. Nothing was saved."
-                .into(),
-        });
-    }
     w.audit(event(actor, "person.update", "person", id).detail("version", next));
     w.commit().await?;
     Ok(next)
@@ -1181,39 +1111,23 @@ fn subject_roles(
 /// location data, behind the firewall.
 pub async fn agencies(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<AgencyView>> {
     let mut w = app.work().await?;
-    check(access::case_decision(&mut w, actor, Action::ViewCaseRecord, case_id).await?)?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let out = agencies_in(&mut w, &cipher, actor, case_id).await?;
+    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    let out = agencies_in(&mut w, &case).await?;
     w.commit().await?;
     Ok(out)
 }
 
-/// The agencies on a case the actor may see, within a use case that has already checked the
-/// actor may open the case.
-pub(crate) async fn agencies_in(
-    w: &mut hearth_store::UnitOfWork,
-    cipher: &hearth_store::FieldCipher,
-    actor: &Actor,
-    case_id: Uuid,
-) -> Result<Vec<AgencyView>> {
-    let link = access::link_to_case(w, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let roles = cases::roles_in_case(w, case_id).await?;
+/// The agencies on the guard's case that the actor may see.
+pub(crate) async fn agencies_in(w: &mut UnitOfWork, case: &CaseGuard) -> Result<Vec<AgencyView>> {
     let mut out = Vec::new();
-    for (id, person, sealed) in cases::agencies(w, case_id).await? {
-        if !hearth_domain::access::may_see_field(
-            &link,
-            &subject_roles(&roles, person),
-            FieldClass::Location,
-        ) {
+    for a in cases::agencies(w, case).await? {
+        let Some(json) = case.open(&a.details)?.shown() else {
             continue;
-        }
-        let agency = serde_json::from_str(&cipher.decrypt(&cases::agency_place(id), &sealed)?)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        };
+        let agency = serde_json::from_str(&json).map_err(|e| AppError::Internal(e.to_string()))?;
         out.push(AgencyView {
-            id,
-            person_id: person,
+            id: a.id,
+            person_id: a.person_id,
             agency,
         });
     }

@@ -67,12 +67,13 @@ pub fn age_on(born: Date, on: Date) -> i64 {
 /// Risk checklists that apply to this person in this role, at their age.
 async fn applicable(
     w: &mut UnitOfWork,
-    org_id: Uuid,
+    g: &impl Guard,
     person_id: Uuid,
     role: CaseRole,
     today: Date,
 ) -> Result<Vec<Instrument>> {
-    let age = people::get(w, org_id, person_id)
+    let org_id = g.actor().org_id;
+    let age = people::get(w, g, person_id)
         .await?
         .and_then(|p| p.date_of_birth)
         .as_deref()
@@ -304,7 +305,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
         .ok()
         .map(|wc| (wc.case_id, wc.role));
     let instruments = match work {
-        Some((_, role)) => applicable(&mut w, actor.org_id, person_id, role, today).await?,
+        Some((_, role)) => applicable(&mut w, &guard, person_id, role, today).await?,
         None => Vec::new(),
     };
     // A history is mostly answers to the same version or two: read and parse each once.
@@ -372,19 +373,20 @@ pub async fn instrument_for(
 ) -> Result<(Instrument, String)> {
     let today = uk_today(app.now());
     let mut w = app.work().await?;
-    let WorkCase { role, .. } = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
-    let found = applicable(&mut w, actor.org_id, person_id, role, today)
+    let WorkCase { role, person, .. } =
+        work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
+    let found = applicable(&mut w, &person, person_id, role, today)
         .await?
         .into_iter()
         .find(|i| i.key == key || key.is_empty())
         .ok_or(AppError::NotFound)?;
-    let person = people::get(&mut w, actor.org_id, person_id)
+    let stored = people::get(&mut w, &person, person_id)
         .await?
         .ok_or(AppError::NotFound)?;
     w.commit().await?;
     Ok((
         found,
-        format!("{} {}", person.given_name, person.family_name),
+        format!("{} {}", stored.given_name, stored.family_name),
     ))
 }
 
@@ -437,7 +439,7 @@ pub async fn assess(
             marac_proposed: f.marac_proposed(today),
         });
     }
-    let instrument = applicable(&mut w, actor.org_id, person_id, role, today)
+    let instrument = applicable(&mut w, &person, person_id, role, today)
         .await?
         .into_iter()
         .find(|i| i.key == instrument_key.trim())

@@ -414,6 +414,11 @@ impl PersonGuard {
         self.person_id
     }
 
+    /// For store writers that carry sealed data across versions without handing it out.
+    pub(crate) fn cipher(&self) -> &FieldCipher {
+        &self.cipher
+    }
+
     pub fn action(&self) -> Action {
         self.action
     }

@@ -2,7 +2,7 @@
 //! the access policy before returning anything: a record the user may not see is `None`,
 //! exactly as if it did not exist.
 
-use crate::access::{CasesGuard, Guard};
+use crate::access::{CaseGuard, CasesGuard, Guard};
 use crate::sealed::{Sealed, Subject};
 use crate::{many, row};
 use crate::{Result, StoreError};
@@ -757,10 +757,17 @@ pub async fn add_agency(
 }
 
 /// (id, person it concerns, sealed details) for every agency on a case.
-pub async fn agencies(
-    conn: &mut AnyConnection,
-    case_id: Uuid,
-) -> Result<Vec<(Uuid, Option<Uuid>, Vec<u8>)>> {
+/// An agency involved with the family or one person in it (their school, their GP): where
+/// they can be found, so location-class.
+pub struct Agency {
+    pub id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub details: Sealed,
+}
+
+/// The agencies on the guard's case, oldest first.
+pub async fn agencies(conn: &mut AnyConnection, g: &CaseGuard) -> Result<Vec<Agency>> {
+    let case_id = g.case_id();
     let rows = sqlx::query(
         "SELECT id, person_id, details FROM case_agencies WHERE case_id = $1 ORDER BY added_at, id",
     )
@@ -769,11 +776,18 @@ pub async fn agencies(
     .await?;
     rows.iter()
         .map(|r| {
-            Ok((
-                row::id(r, "id")?,
-                row::opt_id(r, "person_id")?,
-                row::bytes(r, "details")?,
-            ))
+            let id = row::id(r, "id")?;
+            let person_id = row::opt_id(r, "person_id")?;
+            Ok(Agency {
+                id,
+                person_id,
+                details: Sealed::new(
+                    agency_place(id),
+                    row::bytes(r, "details")?,
+                    Subject::about(case_id, person_id),
+                    FieldClass::Location,
+                ),
+            })
         })
         .collect()
 }

@@ -163,7 +163,9 @@ impl FieldCipher {
         seal(&self.0, plaintext.as_bytes(), place)
     }
 
-    pub fn decrypt(&self, place: &str, sealed: &[u8]) -> Result<String> {
+    /// Only the store decrypts: case data opens through a guard (see [`crate::sealed`]), and
+    /// credentials through the readers that check them.
+    pub(crate) fn decrypt(&self, place: &str, sealed: &[u8]) -> Result<String> {
         let bytes = open(&self.0, sealed, place)?;
         String::from_utf8(bytes)
             .map_err(|_| StoreError::Crypto("decrypted value is not text".into()))

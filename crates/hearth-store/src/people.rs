@@ -1,11 +1,13 @@
 //! A person's details, other names and earlier versions.
 
+use crate::access::{self, Guard, PersonGuard};
 use crate::sealed::{Sealed, Subject};
-use crate::Result;
 use crate::{many, row};
+use crate::{Result, StoreError};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::person::{Equality, PersonDetails};
 use hearth_domain::Actor;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -19,7 +21,7 @@ pub struct Stored {
     pub gender: String,
     pub language: String,
     pub interpreter_needed: bool,
-    pub equality: Option<Vec<u8>>,
+    pub equality: Option<Sealed>,
     pub version: i64,
     pub aliases: Vec<String>,
 }
@@ -32,13 +34,16 @@ pub fn snapshot_place(person_id: Uuid, version: i64) -> String {
     format!("person_versions.snapshot:{person_id}:{version}")
 }
 
-pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Option<Stored>> {
+/// A person's current details. Names are identity data and always come out; the equality
+/// answers come out sealed, sensitive-class.
+pub async fn get(conn: &mut AnyConnection, g: &impl Guard, id: Uuid) -> Result<Option<Stored>> {
+    access::require(g, id)?;
     let Some(r) = sqlx::query(
         "SELECT given_name, family_name, date_of_birth, gender, language, interpreter_needed, equality, version \
          FROM people WHERE id = $1 AND org_id = $2",
     )
     .bind(id.to_string())
-    .bind(org_id.to_string())
+    .bind(g.actor().org_id.to_string())
     .fetch_optional(&mut *conn)
     .await?
     else {
@@ -49,6 +54,7 @@ pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Opt
             .bind(id.to_string())
             .fetch_all(&mut *conn)
             .await?;
+    let version = row::int(&r, "version")?;
     Ok(Some(Stored {
         given_name: row::text(&r, "given_name")?,
         family_name: row::text(&r, "family_name")?,
@@ -56,10 +62,45 @@ pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Opt
         gender: row::text(&r, "gender")?,
         language: row::text(&r, "language")?,
         interpreter_needed: row::flag(&r, "interpreter_needed")?,
-        equality: row::opt_bytes(&r, "equality")?,
-        version: row::int(&r, "version")?,
+        equality: row::opt_bytes(&r, "equality")?.map(|b| {
+            Sealed::new(
+                equality_place(id, version),
+                b,
+                Subject::Person(id),
+                FieldClass::Sensitive,
+            )
+        }),
+        version,
         aliases,
     }))
+}
+
+impl Stored {
+    /// The details as this guard may see them: equality answers it withholds are left empty.
+    pub fn open(&self, g: &impl Guard) -> Result<PersonDetails> {
+        let equality = match &self.equality {
+            Some(sealed) => match g.open(sealed)?.shown() {
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("equality answers: {e}")))?,
+                None => Equality::default(),
+            },
+            None => Equality::default(),
+        };
+        Ok(self.with_equality(equality))
+    }
+
+    fn with_equality(&self, equality: Equality) -> PersonDetails {
+        PersonDetails {
+            given_name: self.given_name.clone(),
+            family_name: self.family_name.clone(),
+            aliases: self.aliases.clone(),
+            date_of_birth: self.date_of_birth.clone(),
+            gender: self.gender.clone(),
+            language: self.language.clone(),
+            interpreter_needed: self.interpreter_needed,
+            equality,
+        }
+    }
 }
 
 /// Someone on record in the actor's organisation, as search and triage match against them:
@@ -177,62 +218,83 @@ async fn aliases_for_org(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<(
         .collect()
 }
 
-pub struct Update<'a> {
-    pub given_name: &'a str,
-    pub family_name: &'a str,
-    pub date_of_birth: Option<&'a str>,
-    pub gender: &'a str,
-    pub language: &'a str,
-    pub interpreter_needed: bool,
-    pub equality: Option<Vec<u8>>,
-    pub aliases: &'a [String],
+/// The equality answers of a new version: those given, or (when the person saving may not
+/// see them) the ones already held, carried across without being shown to anyone.
+pub enum EqualityChange<'a> {
+    Set(&'a Equality),
+    Keep,
 }
 
 /// A new version of a person's details.
 pub struct PersonUpdate<'a> {
-    pub org_id: Uuid,
-    pub id: Uuid,
     pub based_on: i64,
-    pub previous_snapshot: Vec<u8>,
     pub by: Uuid,
-    pub u: Update<'a>,
+    pub details: &'a PersonDetails,
+    pub equality: EqualityChange<'a>,
 }
 
-/// Move the person from `based_on` to the next version, keeping the earlier state as a sealed
-/// snapshot. False if someone else saved first (nothing is changed then).
+/// Move the person from `based_on` to the next version, keeping the earlier state in full as a
+/// sealed snapshot. `None` if someone else saved first (nothing is changed then).
 pub async fn update(
     conn: &mut AnyConnection,
+    g: &PersonGuard,
     now: Timestamp,
     new: PersonUpdate<'_>,
-) -> Result<bool> {
-    let PersonUpdate {
-        org_id,
-        id,
-        based_on,
-        previous_snapshot,
-        by,
-        u,
-    } = new;
+) -> Result<Option<i64>> {
+    let id = g.person_id();
+    let org_id = g.actor().org_id;
+    let Some(stored) = get(conn, g, id).await? else {
+        return Err(StoreError::Refused(hearth_domain::access::Decision::Hidden));
+    };
+    if stored.version != new.based_on {
+        return Ok(None);
+    }
+    // The history keeps everything, including answers the person saving may not see: they are
+    // opened here to be sealed again, and never leave the store.
+    let cipher = g.cipher();
+    let held: Equality = match &stored.equality {
+        Some(sealed) => {
+            serde_json::from_str(&sealed.open_if(true, cipher)?.shown().unwrap_or_default())
+                .map_err(|e| StoreError::Corrupt(format!("equality answers: {e}")))?
+        }
+        None => Equality::default(),
+    };
+    let previous = serde_json::to_string(&stored.with_equality(held.clone()))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let previous_snapshot = cipher.encrypt(&snapshot_place(id, stored.version), &previous)?;
+    let next = stored.version + 1;
+    let equality = match new.equality {
+        EqualityChange::Set(e) => e.clone(),
+        EqualityChange::Keep => held,
+    };
+    let sealed_equality = if equality == Equality::default() {
+        None
+    } else {
+        let json =
+            serde_json::to_string(&equality).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Some(cipher.encrypt(&equality_place(id, next), &json)?)
+    };
+    let d = new.details;
     let r = sqlx::query(
         "UPDATE people SET given_name = $1, family_name = $2, date_of_birth = $3, gender = $4, language = $5, \
          interpreter_needed = $6, equality = $7, version = version + 1, updated_at = $8 \
          WHERE id = $9 AND org_id = $10 AND version = $11",
     )
-    .bind(u.given_name)
-    .bind(u.family_name)
-    .bind(u.date_of_birth)
-    .bind(u.gender)
-    .bind(u.language)
-    .bind(i64::from(u.interpreter_needed))
-    .bind(u.equality)
+    .bind(&d.given_name)
+    .bind(&d.family_name)
+    .bind(d.date_of_birth.as_deref())
+    .bind(&d.gender)
+    .bind(&d.language)
+    .bind(i64::from(d.interpreter_needed))
+    .bind(sealed_equality)
     .bind(to_unix(now))
     .bind(id.to_string())
     .bind(org_id.to_string())
-    .bind(based_on)
+    .bind(stored.version)
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() != 1 {
-        return Ok(false);
+        return Ok(None);
     }
     sqlx::query(
         "INSERT INTO person_versions (id, org_id, person_id, version, snapshot, recorded_at, recorded_by) \
@@ -241,17 +303,17 @@ pub async fn update(
     .bind(new_id(now).to_string())
     .bind(org_id.to_string())
     .bind(id.to_string())
-    .bind(based_on)
+    .bind(stored.version)
     .bind(previous_snapshot)
     .bind(to_unix(now))
-    .bind(by.to_string())
+    .bind(new.by.to_string())
     .execute(&mut *conn)
     .await?;
     sqlx::query("DELETE FROM person_aliases WHERE person_id = $1")
         .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
-    for a in u.aliases {
+    for a in &d.aliases {
         sqlx::query(
             "INSERT INTO person_aliases (id, org_id, person_id, name) VALUES ($1, $2, $3, $4)",
         )
@@ -262,31 +324,44 @@ pub async fn update(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(true)
+    Ok(Some(next))
 }
 
-/// Earlier versions, newest first: (version, replaced at, by whom, sealed snapshot).
-pub async fn versions(
-    conn: &mut AnyConnection,
-    org_id: Uuid,
-    id: Uuid,
-) -> Result<Vec<(i64, Timestamp, String, Vec<u8>)>> {
+/// An earlier version of a person's details: when it was replaced, by whom, and the details
+/// then, sealed as ordinary data (equality answers inside are opened with them; callers that
+/// may not see those blank them, see [`PersonGuard::may_see`]).
+pub struct EarlierVersion {
+    pub version: i64,
+    pub replaced_at: Timestamp,
+    pub replaced_by: String,
+    pub snapshot: Sealed,
+}
+
+/// Earlier versions, newest first.
+pub async fn versions(conn: &mut AnyConnection, g: &PersonGuard) -> Result<Vec<EarlierVersion>> {
+    let id = g.person_id();
     let rows = sqlx::query(
         "SELECT v.version, v.recorded_at, u.display_name, v.snapshot FROM person_versions v JOIN users u ON u.id = v.recorded_by \
          WHERE v.person_id = $1 AND v.org_id = $2 ORDER BY v.version DESC",
     )
     .bind(id.to_string())
-    .bind(org_id.to_string())
+    .bind(g.actor().org_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|r| {
-            Ok((
-                row::int(r, "version")?,
-                row::at(r, "recorded_at")?,
-                row::text(r, "display_name")?,
-                row::bytes(r, "snapshot")?,
-            ))
+            let version = row::int(r, "version")?;
+            Ok(EarlierVersion {
+                version,
+                replaced_at: row::at(r, "recorded_at")?,
+                replaced_by: row::text(r, "display_name")?,
+                snapshot: Sealed::new(
+                    snapshot_place(id, version),
+                    row::bytes(r, "snapshot")?,
+                    Subject::Person(id),
+                    FieldClass::Ordinary,
+                ),
+            })
         })
         .collect()
 }

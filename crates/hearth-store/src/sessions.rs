@@ -67,6 +67,22 @@ pub fn pending_totp_place(token_hash: &str) -> String {
     format!("sessions.pending_totp_secret:{token_hash}")
 }
 
+/// The authenticator secret being set up in this session (hex), opened to show its QR code
+/// and check the first code.
+pub async fn pending_totp_secret(
+    conn: &mut AnyConnection,
+    store: &crate::Store,
+    s: &Session,
+) -> Result<Option<String>> {
+    let Some(sealed) = &s.pending_totp_secret else {
+        return Ok(None);
+    };
+    let cipher = store.cipher(conn, s.org_id).await?;
+    Ok(Some(
+        cipher.decrypt(&pending_totp_place(&s.token_hash), sealed)?,
+    ))
+}
+
 pub async fn insert(
     conn: &mut AnyConnection,
     now: Timestamp,

@@ -40,6 +40,19 @@ pub fn totp_place(user_id: Uuid) -> String {
     format!("users.totp_secret:{user_id}")
 }
 
+/// The user's authenticator secret (hex), opened to check a code and nothing else.
+pub async fn totp_secret(
+    conn: &mut AnyConnection,
+    store: &crate::Store,
+    user: &User,
+) -> Result<Option<String>> {
+    let Some(sealed) = &user.totp_secret else {
+        return Ok(None);
+    };
+    let cipher = store.cipher(conn, user.org_id).await?;
+    Ok(Some(cipher.decrypt(&totp_place(user.id), sealed)?))
+}
+
 const COLUMNS: &str =
     "id, org_id, team_id, email, display_name, role, password_hash, must_change_password, \
                        totp_secret, totp_enrolled_at, disabled_at, created_at";

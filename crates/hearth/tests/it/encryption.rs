@@ -24,16 +24,18 @@ async fn the_raw_database_does_not_contain_a_stored_secrets_plain_text() {
     for plain in [secret_hex.as_bytes(), secret_b32.as_bytes(), &secret[..]] {
         assert!(!sealed.windows(plain.len()).any(|win| win == plain));
     }
-    let cipher = t.app.store.cipher(&mut conn, w.org).await.unwrap();
     assert_eq!(
-        cipher
-            .decrypt(&users::totp_place(user.id), &sealed)
-            .unwrap(),
-        secret_hex
+        users::totp_secret(&mut conn, &t.app.store, &user)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(secret_hex.as_str())
     );
     // Moved to another user's row, it will not open.
-    assert!(cipher
-        .decrypt(&users::totp_place(w.staff["idva2"].0), &sealed)
+    let mut moved = user.clone();
+    moved.id = w.staff["idva2"].0;
+    assert!(users::totp_secret(&mut conn, &t.app.store, &moved)
+        .await
         .is_err());
     drop(conn);
 
