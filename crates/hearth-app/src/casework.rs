@@ -4,8 +4,8 @@
 //! victim's or child's location or sensitive data, not even as an error message.
 
 use crate::submission::{self, Once};
-use crate::{check, event, App, AppError, Result};
-use hearth_domain::access::{may_see_field, Action, Decision, FieldClass};
+use crate::{event, App, AppError, Result};
+use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::contact::{ContactDetails, ContactForm};
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
@@ -278,14 +278,12 @@ pub async fn view_entry(
 
 /// Check the person an entry is about belongs to the case, and that the writer may see entries
 /// of this sensitivity about them (nobody writes what they could not read back).
-async fn check_subject(
-    w: &mut UnitOfWork,
-    actor: &Actor,
-    case_id: Uuid,
+fn check_subject(
+    case: &CaseGuard,
     form: &EntryForm,
     sensitivity: Sensitivity,
 ) -> Result<Option<Uuid>> {
-    let roles = cases::roles_in_case(w, case_id).await?;
+    let roles = case.roles();
     let person = if form.person_id.trim().is_empty() {
         None
     } else {
@@ -301,22 +299,12 @@ async fn check_subject(
             }
         }
     };
-    let subject: Vec<_> = match person {
-        Some(p) => roles
-            .iter()
-            .filter(|(id, _)| *id == p)
-            .map(|(_, r)| *r)
-            .collect(),
-        None => roles.iter().map(|(_, r)| *r).collect(),
-    };
-    let link = access::link_to_case(w, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_field(&link, &subject, sensitivity.class()) {
+    let access = case.access();
+    if !access.may_see_about(person, sensitivity.class()) {
         // Behind the firewall nothing about a victim or child is written, of any class: the
         // worker could not read it back, and an entry about her is a fact about her.
         return Err(AppError::invalid(
-            if sensitivity == Sensitivity::Sensitive && may_see_field(&link, &subject, FieldClass::Ordinary) {
+            if sensitivity == Sensitivity::Sensitive && access.may_see_about(person, FieldClass::Ordinary) {
                 "sensitivity"
             } else {
                 "person_id"
@@ -331,7 +319,7 @@ async fn check_subject(
 pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm) -> Result<Uuid> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    let case = w.case(actor, case_id, Action::RecordWork).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
@@ -342,11 +330,11 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
         Once::Replay(existing) => return Ok(existing),
         Once::New(id) => id,
     };
-    let opened = earliest_start(&mut w, actor, case_id).await?;
+    let opened = cases::work_starts(&mut w, &case).await?;
     let mut invalid = Invalid::default();
     let parsed = form.parse(now, opened);
     let subject = match Sensitivity::parse(&form.sensitivity) {
-        Some(s) => match check_subject(&mut w, actor, case_id, form, s).await {
+        Some(s) => match check_subject(&case, form, s) {
             Ok(p) => Some(p),
             Err(AppError::Invalid(i)) => {
                 invalid.0.extend(i.0);
@@ -434,7 +422,7 @@ pub async fn correct_entry(
         sensitivity: entry.sensitivity.code().into(),
         ..form.clone()
     };
-    let opened = earliest_start(&mut w, actor, case_id).await?;
+    let opened = cases::work_starts(&mut w, &case).await?;
     let input = form.parse(now, opened)?;
     let version = entry.current().version + 1;
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
@@ -554,18 +542,6 @@ pub async fn allocatable_workers(app: &App, actor: &Actor) -> Result<Vec<StaffMe
         .collect())
 }
 
-async fn check_allocate(w: &mut UnitOfWork, actor: &Actor, case_id: Uuid) -> Result<()> {
-    match access::case_decision(w, actor, Action::Allocate, case_id).await? {
-        Decision::Allow => Ok(()),
-        _ if access::case_decision(w, actor, Action::ViewCaseRecord, case_id).await?
-            == Decision::Allow =>
-        {
-            Err(AppError::Forbidden)
-        }
-        _ => Err(AppError::NotFound),
-    }
-}
-
 /// Allocate a worker to the whole family or to one person in it.
 pub async fn allocate(
     app: &App,
@@ -576,7 +552,7 @@ pub async fn allocate(
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check_allocate(&mut w, actor, case_id).await?;
+    let case = w.case(actor, case_id, Action::Allocate).await?;
     let mut invalid = Invalid::default();
     let worker = match hearth_domain::ids::parse_id(worker) {
         Some(id) => match hearth_store::users::get(&mut w, actor.org_id, id).await? {
@@ -592,8 +568,7 @@ pub async fn allocate(
         None
     } else {
         let p = hearth_domain::ids::parse_id(person);
-        let members = cases::roles_in_case(&mut w, case_id).await?;
-        match p.filter(|p| members.iter().any(|(id, _)| id == p)) {
+        match p.filter(|p| case.covers(*p)) {
             Some(p) => Some(p),
             None => {
                 invalid.push("person_id", "Choose someone who is in this case");
@@ -638,8 +613,8 @@ pub async fn end_allocation(
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check_allocate(&mut w, actor, case_id).await?;
-    if !cases::end_allocation(&mut w, now, case_id, worker, person).await? {
+    let case = w.case(actor, case_id, Action::Allocate).await?;
+    if !cases::end_allocation(&mut w, &case, now, worker, person).await? {
         return Err(AppError::NotFound);
     }
     w.audit(event(actor, "case.deallocate", "case", case_id).detail("worker", worker));
@@ -657,7 +632,7 @@ pub async fn close_case(
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check_allocate(&mut w, actor, case_id).await?;
+    let case = w.case(actor, case_id, Action::Allocate).await?;
     let Some((_, label)) = app.exit_reasons.iter().find(|(c, _)| c == reason.trim()) else {
         return Err(AppError::invalid(
             "exit_reason",
@@ -670,7 +645,7 @@ pub async fn close_case(
             "Must be 5,000 characters or fewer",
         ));
     }
-    if !cases::close(&mut w, now, case_id).await? {
+    if !cases::close(&mut w, &case, now).await? {
         return Err(AppError::Conflict {
             field: None,
             message: "This case is already closed".into(),
@@ -1003,10 +978,10 @@ pub async fn add_member(
         invalid.push("role", "Choose their role in this case from the list");
     }
     let mut w = app.store.work(now).await?;
-    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
+    let case = w.case(actor, case_id, Action::RecordWork).await?;
     invalid.into_result()?;
     if let Some(role) = role {
-        refuse_role_behind_firewall(&mut w, actor, case_id, &[role]).await?;
+        refuse_role_behind_firewall(&case, &[role])?;
     }
     let (given, family, role) = (
         given.expect("checked"),
@@ -1044,10 +1019,8 @@ pub async fn add_relationship(
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
-    let members = cases::roles_in_case(&mut w, case_id).await?;
-    let member =
-        |s: &str| hearth_domain::ids::parse_id(s).filter(|p| members.iter().any(|(id, _)| id == p));
+    let case = w.case(actor, case_id, Action::RecordWork).await?;
+    let member = |s: &str| hearth_domain::ids::parse_id(s).filter(|p| case.covers(*p));
     let mut invalid = Invalid::default();
     let (from, to) = (member(from), member(to));
     if from.is_none() {
@@ -1066,7 +1039,7 @@ pub async fn add_relationship(
         invalid.push("to_person", "Choose two different people");
     }
     invalid.into_result()?;
-    refuse_behind_firewall(&mut w, actor, case_id, &[from, to]).await?;
+    refuse_behind_firewall(&case, &[from, to])?;
     let r = cases::Relationship {
         from_person: from.expect("checked"),
         kind: kind.to_string(),
@@ -1093,18 +1066,6 @@ pub struct AgencyView {
     pub id: Uuid,
     pub person_id: Option<Uuid>,
     pub agency: hearth_domain::family::Agency,
-}
-
-/// The roles of the person an agency concerns; the whole family's when it concerns no one person.
-fn subject_roles(
-    roles: &[(Uuid, hearth_domain::access::CaseRole)],
-    person: Option<Uuid>,
-) -> Vec<hearth_domain::access::CaseRole> {
-    roles
-        .iter()
-        .filter(|(id, _)| person.is_none_or(|p| *id == p))
-        .map(|(_, r)| *r)
-        .collect()
 }
 
 /// Agencies on a case the user may see: a victim's or child's (their school, their GP) are
@@ -1142,8 +1103,8 @@ pub async fn add_agency(
 ) -> Result<Uuid> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
-    let roles = cases::roles_in_case(&mut w, case_id).await?;
+    let case = w.case(actor, case_id, Action::RecordWork).await?;
+    let roles = case.roles();
     let mut invalid = match form.parse() {
         Ok(_) => Invalid::default(),
         Err(i) => i,
@@ -1163,14 +1124,7 @@ pub async fn add_agency(
     };
     invalid.into_result()?;
     let agency = form.parse()?;
-    let link = access::link_to_case(&mut w, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !hearth_domain::access::may_see_field(
-        &link,
-        &subject_roles(&roles, person),
-        FieldClass::Location,
-    ) {
+    if !case.access().may_see_about(person, FieldClass::Location) {
         return Err(AppError::invalid(
             "person_id",
             "You can record agencies only for the people you work with",
@@ -1204,8 +1158,8 @@ pub async fn close_involvement(
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check_allocate(&mut w, actor, case_id).await?;
-    let roles = cases::roles_in_case(&mut w, case_id).await?;
+    let case = w.case(actor, case_id, Action::Allocate).await?;
+    let roles = case.roles();
     let mut invalid = Invalid::default();
     let person =
         hearth_domain::ids::parse_id(person).filter(|p| roles.iter().any(|(id, _)| id == p));
@@ -1271,8 +1225,8 @@ async fn add_role(
 ) -> Result<Uuid> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
-    check(access::case_decision(&mut w, actor, Action::RecordWork, case_id).await?)?;
-    let roles = cases::roles_in_case(&mut w, case_id).await?;
+    let case = w.case(actor, case_id, Action::RecordWork).await?;
+    let roles = case.roles();
     let mut invalid = Invalid::default();
     let person =
         hearth_domain::ids::parse_id(person).filter(|p| roles.iter().any(|(id, _)| id == p));
@@ -1285,14 +1239,14 @@ async fn add_role(
     }
     invalid.into_result()?;
     let (person, role) = (person.expect("checked"), role.expect("checked"));
-    refuse_behind_firewall(&mut w, actor, case_id, &[Some(person)]).await?;
+    refuse_behind_firewall(&case, &[Some(person)])?;
     let mut with_new: Vec<_> = roles
         .iter()
         .filter(|(id, _)| *id == person)
         .map(|(_, r)| *r)
         .collect();
     with_new.push(role);
-    refuse_role_behind_firewall(&mut w, actor, case_id, &with_new).await?;
+    refuse_role_behind_firewall(&case, &with_new)?;
     if roles.iter().any(|(id, r)| *id == person && *r == role) {
         return Err(AppError::Conflict {
             field: Some("role"),
@@ -1311,20 +1265,11 @@ async fn add_role(
 
 /// Refuse a change about anyone here who is behind the firewall for this user: of a victim or
 /// child, a worker with the person causing harm changes nothing, not even their name.
-async fn refuse_behind_firewall(
-    w: &mut UnitOfWork,
-    actor: &Actor,
-    case_id: Uuid,
-    people: &[Option<Uuid>],
-) -> Result<()> {
-    let access = access::resolve(w, actor, &[case_id])
-        .await?
-        .remove(&case_id)
-        .ok_or(AppError::NotFound)?;
+fn refuse_behind_firewall(case: &CaseGuard, people: &[Option<Uuid>]) -> Result<()> {
     if people
         .iter()
         .flatten()
-        .any(|p| !access.may_see(*p, FieldClass::Ordinary))
+        .any(|p| !case.access().may_see(*p, FieldClass::Ordinary))
     {
         return Err(AppError::Forbidden);
     }
@@ -1332,37 +1277,15 @@ async fn refuse_behind_firewall(
 }
 
 /// Refuse adding someone with these roles if they would be behind the firewall for this user.
-async fn refuse_role_behind_firewall(
-    w: &mut UnitOfWork,
-    actor: &Actor,
-    case_id: Uuid,
+fn refuse_role_behind_firewall(
+    case: &CaseGuard,
     roles: &[hearth_domain::access::CaseRole],
 ) -> Result<()> {
-    let link = access::link_to_case(w, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_field(&link, roles, FieldClass::Ordinary) {
+    if !case.access().may_see_roles(roles, FieldClass::Ordinary) {
         return Err(AppError::invalid(
             "role",
             "You can add only people you work with. Ask the worker of the victim or the children to add them.",
         ));
     }
     Ok(())
-}
-
-/// Work on a case can start when its first referral arrived, which may be before triage opened it.
-async fn earliest_start(w: &mut UnitOfWork, actor: &Actor, case_id: Uuid) -> Result<Timestamp> {
-    let opened = cases::get(w, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .summary
-        .opened_at;
-    let referred: Option<i64> =
-        sqlx::query_scalar("SELECT MIN(received_at) FROM referrals WHERE case_id = $1")
-            .bind(case_id.to_string())
-            .fetch_one(&mut **w)
-            .await?;
-    Ok(referred
-        .map(hearth_domain::clock::from_unix)
-        .map_or(opened, |r| r.min(opened)))
 }

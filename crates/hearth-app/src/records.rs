@@ -3,13 +3,13 @@
 
 use crate::users::By;
 use crate::{event, App, AppError, Result};
-use hearth_domain::access::{Action, Decision};
+use hearth_domain::access::Action;
 use hearth_domain::Actor;
-use hearth_store::access;
 pub use hearth_store::audit::HistoryLine;
 use hearth_store::audit::{self, Verification};
 use hearth_store::cases;
 pub use hearth_store::cases::{CaseRecord, CaseSummary, Member, PersonRecord};
+use hearth_store::StoreError;
 use uuid::Uuid;
 
 pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord> {
@@ -56,16 +56,18 @@ pub async fn history(
     id: Uuid,
 ) -> Result<Vec<HistoryLine>> {
     let mut w = app.work().await?;
-    let decision = match kind {
-        RecordKind::Case => {
-            access::case_decision(&mut w, actor, Action::ViewRecordHistory, id).await?
-        }
-        RecordKind::Person => {
-            access::person_decision(&mut w, actor, Action::ViewRecordHistory, id).await?
-        }
+    // Someone who may not see a record's history is not told the record exists.
+    let opened = match kind {
+        RecordKind::Case => w.case(actor, id, Action::ViewRecordHistory).await.map(drop),
+        RecordKind::Person => w
+            .person(actor, id, Action::ViewRecordHistory)
+            .await
+            .map(drop),
     };
-    if decision != Decision::Allow {
-        return Err(AppError::NotFound);
+    match opened {
+        Ok(()) => {}
+        Err(StoreError::Refused(_)) => return Err(AppError::NotFound),
+        Err(e) => return Err(e.into()),
     }
     let lines = audit::for_entity(&mut w, actor.org_id, kind.entity_type(), id, 500).await?;
     let action = match kind {

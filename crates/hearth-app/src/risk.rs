@@ -3,7 +3,7 @@
 //! them, nor the level they give.
 
 use crate::submission::{self, Once};
-use crate::{check, event, App, AppError, Result};
+use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::instrument::{Instrument, Kind};
 use hearth_domain::marac::Criterion;
@@ -677,16 +677,13 @@ pub struct PersonRiskLine {
 /// shows these is itself audited.
 pub async fn in_case(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<PersonRiskLine>> {
     let mut conn = app.store.conn().await?;
-    check(access::case_decision(&mut conn, actor, Action::ViewCaseRecord, case_id).await?)?;
-    let record = cases::get(&mut conn, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let guard = access::open_cases(&mut conn, &app.store, actor, &[case_id]).await?;
+    let case = guard.get(case_id).ok_or(AppError::NotFound)?;
     let latest = store::latest_in_case(&mut conn, actor.org_id, case_id).await?;
     let mut out: Vec<PersonRiskLine> = Vec::new();
-    for m in &record.members {
+    for m in &case.members {
         if out.iter().any(|l| l.person_id == m.person_id)
-            || !access::may_see_person_field(&mut conn, actor, m.person_id, FieldClass::Sensitive)
-                .await?
+            || !guard.may_see(m.person_id, FieldClass::Sensitive)
         {
             continue;
         }

@@ -67,6 +67,12 @@ impl CaseAccess {
         !roles.is_empty() && may_see_field(&self.link, &roles, class)
     }
 
+    /// Would the actor see this class of field about someone holding these roles in the case
+    /// (someone about to be added to it)?
+    pub fn may_see_roles(&self, roles: &[CaseRole], class: FieldClass) -> bool {
+        may_see_field(&self.link, roles, class)
+    }
+
     /// May the actor see this class of field about the family as a whole (a referral, a
     /// first-contact deadline, an entry about nobody in particular)? Only if they may see it
     /// about everyone in the family.
@@ -269,35 +275,10 @@ pub(crate) fn visible_cases_condition(actor: &Actor, first_param: usize) -> (Str
     }
 }
 
-// ---- single-record answers, for code that has not yet opened a guard --------------------------
-
-/// The policy's decision about one case.
-pub async fn case_decision(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    action: Action,
-    case_id: Uuid,
-) -> Result<Decision> {
-    Ok(resolve(conn, actor, &[case_id])
-        .await?
-        .get(&case_id)
-        .map_or(Decision::Hidden, |a| a.decision_for(actor, action)))
-}
-
-/// How the actor reaches one case, for the firewall.
-pub async fn link_to_case(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    case_id: Uuid,
-) -> Result<Option<CaseLink>> {
-    Ok(resolve(conn, actor, &[case_id])
-        .await?
-        .remove(&case_id)
-        .map(|a| a.link))
-}
+// ---- single-record answers, for the store's own readers -----------------------------------------
 
 /// The policy's decision about one person, reached through every case they are in.
-pub async fn person_decision(
+pub(crate) async fn person_decision(
     conn: &mut AnyConnection,
     actor: &Actor,
     action: Action,
@@ -311,7 +292,7 @@ pub async fn person_decision(
 
 /// May the actor see this class of field about this person, through any case of theirs the
 /// actor may open?
-pub async fn may_see_person_field(
+pub(crate) async fn may_see_person_field(
     conn: &mut AnyConnection,
     actor: &Actor,
     person_id: Uuid,
@@ -369,6 +350,15 @@ impl CaseGuard {
 
     pub fn members(&self) -> &[Member] {
         &self.access.members
+    }
+
+    /// Each person's roles in the case, one pair per role.
+    pub fn roles(&self) -> Vec<(Uuid, CaseRole)> {
+        self.access
+            .members
+            .iter()
+            .map(|m| (m.person_id, m.role))
+            .collect()
     }
 
     /// May the actor also do this to the case (for example record work, on a page they view)?
@@ -633,6 +623,10 @@ impl UnitOfWork {
             .await?
             .remove(&case_id)
             .ok_or(refused(Decision::Hidden))?;
+        // Someone who may not open the case is not told it exists, whatever they tried to do.
+        if access.decision != Decision::Allow {
+            return Err(refused(access.decision));
+        }
         match access.decision_for(actor, action) {
             Decision::Allow => {}
             d => return Err(refused(d)),

@@ -266,6 +266,20 @@ fn member(r: &sqlx::any::AnyRow) -> Result<Member> {
     })
 }
 
+/// When work on the guard's case can start: when its first referral arrived, which may be
+/// before triage opened it.
+pub async fn work_starts(conn: &mut AnyConnection, g: &CaseGuard) -> Result<Timestamp> {
+    let r = sqlx::query(
+        "SELECT c.opened_at, (SELECT MIN(r.received_at) FROM referrals r WHERE r.case_id = c.id) AS referred \
+         FROM cases c WHERE c.id = $1",
+    )
+    .bind(g.case_id().to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let opened = row::at(&r, "opened_at")?;
+    Ok(row::opt_at(&r, "referred")?.map_or(opened, |referred| referred.min(opened)))
+}
+
 /// The cases in the actor's organisation whose reference starts with this (in capitals), for
 /// search: [`get`] then decides which the actor may open.
 pub async fn with_reference_prefix(
@@ -495,11 +509,12 @@ pub async fn open_involvements(
 /// End an active allocation of this worker (to this person, or to the whole family).
 pub async fn end_allocation(
     conn: &mut AnyConnection,
+    g: &CaseGuard,
     now: Timestamp,
-    case_id: Uuid,
     worker_id: Uuid,
     person_id: Option<Uuid>,
 ) -> Result<bool> {
+    let case_id = g.case_id();
     let r = sqlx::query(
         "UPDATE allocations SET ended_at = $1 WHERE case_id = $2 AND worker_id = $3 AND ended_at IS NULL \
          AND COALESCE(person_id, '') = $4",
@@ -532,7 +547,8 @@ pub async fn is_allocated(
 }
 
 /// Close a case: every allocation ends with it. False if it was already closed.
-pub async fn close(conn: &mut AnyConnection, now: Timestamp, case_id: Uuid) -> Result<bool> {
+pub async fn close(conn: &mut AnyConnection, g: &CaseGuard, now: Timestamp) -> Result<bool> {
+    let case_id = g.case_id();
     let r = sqlx::query(
         "UPDATE cases SET status = 'closed', closed_at = $1 WHERE id = $2 AND status = 'open'",
     )
