@@ -621,12 +621,22 @@ pub async fn meeting(app: &App, actor: &Actor, id: Uuid) -> Result<MeetingView> 
 pub async fn list_case(
     app: &App,
     actor: &Actor,
-    meeting_id: Uuid,
-    referral_id: Uuid,
+    meeting_id: Option<Uuid>,
+    referral_id: Option<Uuid>,
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let g = w.service(actor, Action::RunMarac).await?;
+    // What was chosen is read only once the policy has let the coordinator in.
+    let Some(meeting_id) = meeting_id else {
+        return Err(AppError::invalid("meeting_id", "Choose a meeting"));
+    };
+    let Some(referral_id) = referral_id else {
+        return Err(AppError::invalid(
+            "referral_id",
+            "Choose a referral to add to the agenda",
+        ));
+    };
     let meeting = store::meeting_by_id(&mut w, &g, meeting_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -773,12 +783,6 @@ pub async fn set_action_status(
     from: &str,
     to: &str,
 ) -> Result<()> {
-    let (Some(from), Some(to)) = (ActionStatus::parse(from), ActionStatus::parse(to)) else {
-        return Err(AppError::invalid(
-            "status",
-            "Choose open, done or no longer needed",
-        ));
-    };
     let now = app.now();
     let mut w = app.store.work(now).await?;
     // Someone who may not update it is told it does not exist, whatever the reason.
@@ -791,6 +795,13 @@ pub async fn set_action_status(
     if !g.allows_in(a.case_id, Action::RecordWork) {
         return Err(AppError::NotFound);
     }
+    // Read only once the policy has let the actor at the action.
+    let (Some(from), Some(to)) = (ActionStatus::parse(from), ActionStatus::parse(to)) else {
+        return Err(AppError::invalid(
+            "status",
+            "Choose open, done or no longer needed",
+        ));
+    };
     if from == to {
         return Ok(());
     }

@@ -60,8 +60,10 @@ impl By<'_> {
     }
 }
 
-/// What an administrator fills in to add someone.
+/// What an administrator fills in to add someone. Every field may be missing, so that a
+/// request is checked against the policy before anything in it is read.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct NewUserForm {
     pub email: String,
     pub display_name: String,

@@ -334,8 +334,8 @@ async fn refer(
     marac::list_case(
         step.at(at + Duration::hours(1)),
         coordinator,
-        meeting,
-        referral,
+        Some(meeting),
+        Some(referral),
     )
     .await?;
     Ok(Some((referral, held_on)))

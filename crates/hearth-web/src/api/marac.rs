@@ -474,7 +474,8 @@ pub async fn list_case(
     Path(raw): Path<String>,
     Body(input): Body<AgendaIn>,
 ) -> Result<Json<DoneOut>, ApiError> {
-    marac::list_case(&state.app, &who.actor(), id(&raw)?, id(&input.referral_id)?).await?;
+    let referral = parse_id(&input.referral_id);
+    marac::list_case(&state.app, &who.actor(), Some(id(&raw)?), referral).await?;
     Ok(Json(DoneOut { ok: true }))
 }
 

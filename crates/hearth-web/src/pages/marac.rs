@@ -154,17 +154,8 @@ pub async fn list_case(
     let Some(id) = parse_id(&id) else {
         return not_found();
     };
-    let Some(referral) = parse_id(&f.referral_id) else {
-        return meeting_page(
-            &state,
-            &who,
-            id,
-            Invalid::one("referral_id", "Choose a referral to add to the agenda"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    match marac::list_case(&state.app, &who.actor(), id, referral).await {
+    let referral = parse_id(&f.referral_id);
+    match marac::list_case(&state.app, &who.actor(), Some(id), referral).await {
         Ok(()) => Redirect::to(&format!("/marac/meetings/{id}#agenda")).into_response(),
         Err(AppError::Invalid(errors)) => {
             meeting_page(&state, &who, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -346,20 +337,21 @@ pub async fn list_referral(
     let Some(id) = parse_id(&id) else {
         return not_found();
     };
-    let Some(meeting) = parse_id(&f.meeting_id) else {
-        return referral_page(
-            &state,
-            &who,
-            id,
-            ActionForm::default(),
-            secrets::new_token(),
-            Invalid::one("meeting_id", "Choose a meeting"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    match marac::list_case(&state.app, &who.actor(), meeting, id).await {
+    let meeting = parse_id(&f.meeting_id);
+    match marac::list_case(&state.app, &who.actor(), meeting, Some(id)).await {
         Ok(()) => Redirect::to(&format!("/marac/referrals/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            referral_page(
+                &state,
+                &who,
+                id,
+                ActionForm::default(),
+                secrets::new_token(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => page_error(e),
     }
 }

@@ -19,5 +19,6 @@ mod forms;
 mod isolation;
 mod referrals;
 mod risk;
+mod route_matrix;
 mod security;
 mod submissions;
