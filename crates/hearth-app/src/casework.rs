@@ -587,11 +587,13 @@ pub async fn allocate(
     cases::allocate(
         &mut w,
         now,
-        actor.org_id,
-        case_id,
-        person,
-        worker.id,
-        Some(actor.user_id),
+        cases::NewAllocation {
+            org_id: actor.org_id,
+            case_id: case_id,
+            person_id: person,
+            worker_id: worker.id,
+            by: Some(actor.user_id),
+        },
     )
     .await?;
     let mut ev = event(actor, "case.allocate", "case", case_id).detail("worker", worker.id);

@@ -132,15 +132,25 @@ pub async fn add_member(
     Ok(())
 }
 
-pub async fn allocate(
-    conn: &mut AnyConnection,
-    now: Timestamp,
-    org_id: Uuid,
-    case_id: Uuid,
-    person_id: Option<Uuid>,
-    worker_id: Uuid,
-    allocated_by: Option<Uuid>,
-) -> Result<()> {
+/// A worker allocated to a case: to the whole family, or to one person in it.
+pub struct NewAllocation {
+    pub org_id: Uuid,
+    pub case_id: Uuid,
+    /// `None`: the whole family.
+    pub person_id: Option<Uuid>,
+    pub worker_id: Uuid,
+    /// Who allocated them (`None`: set up from the command line or the demo).
+    pub by: Option<Uuid>,
+}
+
+pub async fn allocate(conn: &mut AnyConnection, now: Timestamp, a: NewAllocation) -> Result<()> {
+    let NewAllocation {
+        org_id,
+        case_id,
+        person_id,
+        worker_id,
+        by: allocated_by,
+    } = a;
     sqlx::query(
         "INSERT INTO allocations (id, org_id, case_id, person_id, worker_id, allocated_at, allocated_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

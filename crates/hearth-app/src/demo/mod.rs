@@ -608,11 +608,13 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         cases::allocate(
             &mut w,
             opened,
-            org.id,
-            case_id,
-            Some(victim),
-            idva,
-            Some(ids["idva.manager"]),
+            cases::NewAllocation {
+                org_id: org.id,
+                case_id: case_id,
+                person_id: Some(victim),
+                worker_id: idva,
+                by: Some(ids["idva.manager"]),
+            },
         )
         .await?;
         seed_casework(
@@ -647,11 +649,13 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 cases::allocate(
                     &mut w,
                     opened,
-                    org.id,
-                    case_id,
-                    Some(harm),
-                    engagers[n % engagers.len()],
-                    Some(ids["engage.manager"]),
+                    cases::NewAllocation {
+                        org_id: org.id,
+                        case_id: case_id,
+                        person_id: Some(harm),
+                        worker_id: engagers[n % engagers.len()],
+                        by: Some(ids["engage.manager"]),
+                    },
                 )
                 .await?;
             }
@@ -720,11 +724,13 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 cases::allocate(
                     &mut w,
                     opened,
-                    org.id,
-                    case_id,
-                    Some(child),
-                    childrens[n % childrens.len()],
-                    Some(ids["cyp.manager"]),
+                    cases::NewAllocation {
+                        org_id: org.id,
+                        case_id: case_id,
+                        person_id: Some(child),
+                        worker_id: childrens[n % childrens.len()],
+                        by: Some(ids["cyp.manager"]),
+                    },
                 )
                 .await?;
             }

@@ -353,28 +353,42 @@ impl TestApp {
         cases::add_member(&mut tx, now, o, case, child, CaseRole::ChildOrYoungPerson)
             .await
             .unwrap();
-        cases::allocate(&mut tx, now, o, case, Some(victim), staff["idva"].0, None)
-            .await
-            .unwrap();
         cases::allocate(
             &mut tx,
             now,
-            o,
-            case,
-            Some(child),
-            staff["children"].0,
-            None,
+            cases::NewAllocation {
+                org_id: o,
+                case_id: case,
+                person_id: Some(victim),
+                worker_id: staff["idva"].0,
+                by: None,
+            },
         )
         .await
         .unwrap();
         cases::allocate(
             &mut tx,
             now,
-            o,
-            case,
-            Some(perpetrator),
-            staff["engage"].0,
-            None,
+            cases::NewAllocation {
+                org_id: o,
+                case_id: case,
+                person_id: Some(child),
+                worker_id: staff["children"].0,
+                by: None,
+            },
+        )
+        .await
+        .unwrap();
+        cases::allocate(
+            &mut tx,
+            now,
+            cases::NewAllocation {
+                org_id: o,
+                case_id: case,
+                person_id: Some(perpetrator),
+                worker_id: staff["engage"].0,
+                by: None,
+            },
         )
         .await
         .unwrap();
@@ -388,9 +402,19 @@ impl TestApp {
         cases::add_member(&mut tx, now, o, team_case, p, CaseRole::VictimSurvivor)
             .await
             .unwrap();
-        cases::allocate(&mut tx, now, o, team_case, Some(p), idva2, None)
-            .await
-            .unwrap();
+        cases::allocate(
+            &mut tx,
+            now,
+            cases::NewAllocation {
+                org_id: o,
+                case_id: team_case,
+                person_id: Some(p),
+                worker_id: idva2,
+                by: None,
+            },
+        )
+        .await
+        .unwrap();
 
         let other_team_case = cases::insert_case(&mut tx, now, o, engage_team.id, "NS-0003")
             .await
@@ -429,11 +453,13 @@ impl TestApp {
         cases::allocate(
             &mut tx,
             now,
-            other.id,
-            other_org_case,
-            Some(other_org_person),
-            other_org_user,
-            None,
+            cases::NewAllocation {
+                org_id: other.id,
+                case_id: other_org_case,
+                person_id: Some(other_org_person),
+                worker_id: other_org_user,
+                by: None,
+            },
         )
         .await
         .unwrap();

@@ -1057,11 +1057,13 @@ async fn the_young_peoples_checklist_is_for_thirteen_to_seventeen() {
     hearth_store::cases::allocate(
         &mut tx,
         now,
-        w.org,
-        w.case,
-        Some(teen),
-        w.staff["idva"].0,
-        None,
+        hearth_store::cases::NewAllocation {
+            org_id: w.org,
+            case_id: w.case,
+            person_id: Some(teen),
+            worker_id: w.staff["idva"].0,
+            by: None,
+        },
     )
     .await
     .unwrap();
