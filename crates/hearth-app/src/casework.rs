@@ -589,7 +589,7 @@ pub async fn allocate(
         now,
         cases::NewAllocation {
             org_id: actor.org_id,
-            case_id: case_id,
+            case_id,
             person_id: person,
             worker_id: worker.id,
             by: Some(actor.user_id),

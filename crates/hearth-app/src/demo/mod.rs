@@ -610,7 +610,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             opened,
             cases::NewAllocation {
                 org_id: org.id,
-                case_id: case_id,
+                case_id,
                 person_id: Some(victim),
                 worker_id: idva,
                 by: Some(ids["idva.manager"]),
@@ -651,7 +651,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                     opened,
                     cases::NewAllocation {
                         org_id: org.id,
-                        case_id: case_id,
+                        case_id,
                         person_id: Some(harm),
                         worker_id: engagers[n % engagers.len()],
                         by: Some(ids["engage.manager"]),
@@ -726,7 +726,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                     opened,
                     cases::NewAllocation {
                         org_id: org.id,
-                        case_id: case_id,
+                        case_id,
                         person_id: Some(child),
                         worker_id: childrens[n % childrens.len()],
                         by: Some(ids["cyp.manager"]),

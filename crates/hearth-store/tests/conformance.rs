@@ -1,0 +1,481 @@
+//! The store's promises, one story per area, run on SQLite and (with
+//! `HEARTH_TEST_BACKEND=postgres`) on PostgreSQL: the same code and the same answers on both.
+//! These go below the web layer, to the guards and the unit of work themselves.
+
+use hearth_domain::access::{Action, CaseRole, Decision};
+use hearth_domain::person::{Equality, PersonDetails};
+use hearth_domain::timeline::{EntryKind, Sensitivity};
+use hearth_domain::{Actor, Role};
+use hearth_store::access::Guard;
+use hearth_store::audit::{self, AuditEvent, Verification};
+use hearth_store::sealed::Opened;
+use hearth_store::{cases, orgs, people, referrals, timeline, users, Backend, MasterKey, Store};
+use hearth_store::{StoreError, UnitOfWork};
+use std::sync::atomic::{AtomicU64, Ordering};
+use time::macros::datetime;
+use uuid::Uuid;
+
+fn backend() -> Backend {
+    match std::env::var("HEARTH_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("HEARTH_TEST_BACKEND must be sqlite or postgres, not {other}"),
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{prefix}_{:016x}_{}",
+        rand::random::<u64>(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh, migrated store: a new SQLite file, or a new database on the local PostgreSQL,
+/// which must be running when asked for (this fails, never skips).
+async fn fresh_store() -> Store {
+    let dir = std::env::temp_dir().join("hearth-tests");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let name = unique("hearth_test_store");
+    let url = match backend() {
+        Backend::Sqlite => dir.join(format!("{name}.db")).to_string_lossy().to_string(),
+        Backend::Postgres => {
+            let admin = std::env::var("HEARTH_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            sqlx::any::install_default_drivers();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("PostgreSQL must be running for HEARTH_TEST_BACKEND=postgres");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            let (base, _) = admin.rsplit_once('/').expect("admin url has a database");
+            format!("{base}/{name}")
+        }
+    };
+    let key = MasterKey::create_file(&dir.join(format!("{name}.key"))).expect("key file");
+    let store = Store::connect(&url, key).await.expect("connect");
+    assert_eq!(store.backend(), backend());
+    store.migrate().await.expect("migrate");
+    store
+}
+
+const NOW: hearth_domain::Timestamp = datetime!(2026-11-23 09:00 UTC);
+
+/// One family in one team: an Idva with the victim, an Engage practitioner with the person
+/// causing harm, a second case nobody here is allocated to, and another organisation's case.
+struct Family {
+    store: Store,
+    idva: Actor,
+    engage: Actor,
+    manager: Actor,
+    coordinator_elsewhere: Actor,
+    case: Uuid,
+    victim: Uuid,
+    perpetrator: Uuid,
+    unallocated_case: Uuid,
+    other_org_case: Uuid,
+}
+
+async fn family() -> Family {
+    let store = fresh_store().await;
+    let mut tx = store.begin().await.unwrap();
+    let org = orgs::create(&store, &mut tx, NOW, "Northshire", &unique("ns"), false)
+        .await
+        .unwrap();
+    let other = orgs::create(&store, &mut tx, NOW, "Southvale", &unique("sv"), false)
+        .await
+        .unwrap();
+    let team = orgs::create_team(&mut tx, NOW, org.id, "Idva")
+        .await
+        .unwrap();
+    let engage_team = orgs::create_team(&mut tx, NOW, org.id, "Engage")
+        .await
+        .unwrap();
+    let other_team = orgs::create_team(&mut tx, NOW, other.id, "Idva")
+        .await
+        .unwrap();
+    let user = |org_id: Uuid, team_id: Option<Uuid>, role: Role| {
+        let id = hearth_domain::ids::new_id(NOW);
+        (
+            id,
+            Actor::staff(id, org_id, team_id, role),
+            users::NewUser {
+                id,
+                org_id,
+                team_id,
+                email: "",
+                display_name: "Test",
+                role,
+                password_hash: "x",
+                must_change_password: false,
+            },
+        )
+    };
+    let mut actors = Vec::new();
+    for (org_id, team_id, role) in [
+        (org.id, Some(team.id), Role::CaseWorker),
+        (org.id, Some(engage_team.id), Role::EngagePractitioner),
+        (org.id, Some(team.id), Role::TeamManager),
+        (other.id, None, Role::ServiceManager),
+    ] {
+        let (id, actor, new) = user(org_id, team_id, role);
+        let email = format!("{id}@example.org");
+        users::insert(
+            &mut tx,
+            NOW,
+            users::NewUser {
+                email: &email,
+                ..new
+            },
+        )
+        .await
+        .unwrap();
+        actors.push(actor);
+    }
+    let case = cases::insert_case(&mut tx, NOW, org.id, team.id, "NS-1")
+        .await
+        .unwrap();
+    let victim = cases::insert_person(&mut tx, NOW, org.id, "Zoë", "Quill", Some("1990-04-01"))
+        .await
+        .unwrap();
+    let perpetrator = cases::insert_person(&mut tx, NOW, org.id, "Darren", "Quill", None)
+        .await
+        .unwrap();
+    for (p, role) in [
+        (victim, CaseRole::VictimSurvivor),
+        (perpetrator, CaseRole::PersonCausingHarm),
+    ] {
+        cases::add_member(&mut tx, NOW, org.id, case, p, role)
+            .await
+            .unwrap();
+    }
+    for (person, worker) in [(victim, &actors[0]), (perpetrator, &actors[1])] {
+        cases::allocate(
+            &mut tx,
+            NOW,
+            cases::NewAllocation {
+                org_id: org.id,
+                case_id: case,
+                person_id: Some(person),
+                worker_id: worker.user_id,
+                by: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let unallocated_case = cases::insert_case(&mut tx, NOW, org.id, engage_team.id, "NS-2")
+        .await
+        .unwrap();
+    let other_org_case = cases::insert_case(&mut tx, NOW, other.id, other_team.id, "SV-1")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut a = actors.into_iter();
+    Family {
+        store,
+        idva: a.next().unwrap(),
+        engage: a.next().unwrap(),
+        manager: a.next().unwrap(),
+        coordinator_elsewhere: a.next().unwrap(),
+        case,
+        victim,
+        perpetrator,
+        unallocated_case,
+        other_org_case,
+    }
+}
+
+fn refusal<T>(r: Result<T, StoreError>) -> Decision {
+    match r {
+        Err(StoreError::Refused(d)) => d,
+        Err(e) => panic!("refused by the policy, not by {e}"),
+        Ok(_) => panic!("the policy let it through"),
+    }
+}
+
+#[tokio::test]
+async fn a_unit_of_work_audits_on_commit_and_leaves_nothing_when_dropped() {
+    let f = family().await;
+    let mut conn = f.store.conn().await.unwrap();
+    let before = audit::count(&mut conn).await.unwrap();
+    drop(conn);
+    let ev = || {
+        AuditEvent::new("case.view", "case")
+            .org(f.idva.org_id)
+            .actor(f.idva.user_id)
+            .entity(f.case)
+    };
+    {
+        let mut w = f.store.work(NOW).await.unwrap();
+        w.audit(ev());
+        cases::insert_person(&mut w, NOW, f.idva.org_id, "Never", "Saved", None)
+            .await
+            .unwrap();
+        // Dropped uncommitted: the write and its audit entry both go.
+    }
+    let mut conn = f.store.conn().await.unwrap();
+    assert_eq!(audit::count(&mut conn).await.unwrap(), before);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE given_name = 'Never'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing half-written");
+    drop(conn);
+    let mut w = f.store.work(NOW).await.unwrap();
+    w.audit(ev());
+    w.audit(ev());
+    w.commit().await.unwrap();
+    let mut conn = f.store.conn().await.unwrap();
+    assert_eq!(audit::count(&mut conn).await.unwrap(), before + 2);
+    assert!(matches!(
+        audit::verify(&mut conn, f.store.audit_key()).await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_case_opens_only_as_the_policy_says() {
+    let f = family().await;
+    let mut w = f.store.work(NOW).await.unwrap();
+    let g = w
+        .case(&f.idva, f.case, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    assert!(g.allows(Action::RecordWork));
+    assert!(!g.allows(Action::Allocate));
+    // Not allocated, another team, another organisation: as if it did not exist.
+    for (actor, case) in [
+        (&f.idva, f.unallocated_case),
+        (&f.manager, f.unallocated_case),
+        (&f.idva, f.other_org_case),
+        (&f.coordinator_elsewhere, f.case),
+    ] {
+        assert_eq!(
+            refusal(w.case(actor, case, Action::ViewCaseRecord).await),
+            Decision::Hidden
+        );
+        // Asking to do something else to it says no more.
+        assert_eq!(
+            refusal(w.case(actor, case, Action::Allocate).await),
+            Decision::Hidden
+        );
+    }
+    // One they may open but not allocate: told so.
+    assert_eq!(
+        refusal(w.case(&f.idva, f.case, Action::Allocate).await),
+        Decision::Forbidden
+    );
+    assert!(w.case(&f.manager, f.case, Action::Allocate).await.is_ok());
+    // Lists keep only what may be opened, in the order asked.
+    let many = w
+        .cases(&f.idva, &[f.other_org_case, f.case, f.unallocated_case])
+        .await
+        .unwrap();
+    assert_eq!(many.case_ids(), vec![f.case]);
+    w.rollback().await.unwrap();
+}
+
+async fn add_entry(w: &mut UnitOfWork, f: &Family, person: Option<Uuid>, body: &str) -> Uuid {
+    let id = hearth_domain::ids::new_id(NOW);
+    let org = f.idva.org_id;
+    timeline::insert_entry(
+        w,
+        NOW,
+        timeline::NewEntry {
+            id,
+            org_id: org,
+            case_id: f.case,
+            person_id: person,
+            kind: EntryKind::Note,
+            sensitivity: Sensitivity::Sensitive,
+            by: f.idva.user_id,
+            submission_key: &unique("k"),
+        },
+    )
+    .await
+    .unwrap();
+    let store = w.store().clone();
+    let cipher = store.cipher(w, org).await.unwrap();
+    timeline::insert_version(
+        w,
+        NOW,
+        timeline::NewVersion {
+            org_id: org,
+            entry_id: id,
+            version: 1,
+            occurred_at: NOW,
+            method: None,
+            outcome: None,
+            body: cipher.encrypt(&timeline::body_place(id, 1), body).unwrap(),
+            by: f.idva.user_id,
+        },
+    )
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn sealed_fields_open_only_where_the_firewall_lets_them() {
+    let f = family().await;
+    let mut w = f.store.work(NOW).await.unwrap();
+    add_entry(
+        &mut w,
+        &f,
+        Some(f.victim),
+        "She disclosed where she is staying",
+    )
+    .await;
+    add_entry(&mut w, &f, Some(f.perpetrator), "He accepts the programme").await;
+    add_entry(&mut w, &f, None, "The family as a whole").await;
+    let opened = |g: &hearth_store::access::CaseGuard, entries: &[timeline::Entry]| {
+        entries
+            .iter()
+            .map(|e| (e.person_id, g.open(&e.versions[0].body).unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let idva = w
+        .case(&f.idva, f.case, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    let entries = timeline::for_case(&mut w, &idva).await.unwrap();
+    assert_eq!(entries.len(), 3);
+    assert!(opened(&idva, &entries)
+        .iter()
+        .all(|(_, o)| matches!(o, Opened::Shown(_))));
+    // The Engage practitioner reads the same rows and opens only what is about him.
+    let engage = w
+        .case(&f.engage, f.case, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    let entries = timeline::for_case(&mut w, &engage).await.unwrap();
+    for (person, o) in opened(&engage, &entries) {
+        match person {
+            Some(p) if p == f.perpetrator => assert!(matches!(o, Opened::Shown(_))),
+            _ => assert_eq!(o, Opened::Withheld, "about {person:?}"),
+        }
+    }
+    // A guard over many cases answers the same for each.
+    let many = w.cases(&f.engage, &[f.case]).await.unwrap();
+    for e in &entries {
+        assert_eq!(
+            many.open(&e.versions[0].body).unwrap(),
+            engage.open(&e.versions[0].body).unwrap()
+        );
+    }
+    // The Engage practitioner has no guard on the other case at all.
+    assert_eq!(
+        refusal(
+            w.case(&f.engage, f.unallocated_case, Action::ViewCaseRecord)
+                .await
+        ),
+        Decision::Hidden
+    );
+    w.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_service_function_opens_its_own_records_and_no_others() {
+    let f = family().await;
+    let mut w = f.store.work(NOW).await.unwrap();
+    // A case worker does not triage; a team manager does, and running MARAC is another function.
+    assert_eq!(
+        refusal(w.service(&f.idva, Action::Triage).await),
+        Decision::Forbidden
+    );
+    let marac = w.service(&f.manager, Action::RunMarac).await.unwrap();
+    assert_eq!(
+        refusal(referrals::queue(&mut w, &marac, 10).await),
+        Decision::Forbidden
+    );
+    let triage = w.service(&f.manager, Action::Triage).await.unwrap();
+    assert!(referrals::queue(&mut w, &triage, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // Function guards cover no person: case readers refuse them.
+    assert!(!triage.covers(f.victim));
+    w.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_new_version_of_a_person_keeps_the_old_one_and_what_the_saver_could_not_see() {
+    let f = family().await;
+    let mut w = f.store.work(NOW).await.unwrap();
+    let g = w
+        .person(&f.idva, f.victim, Action::RecordWork)
+        .await
+        .unwrap();
+    let stored = people::get(&mut w, &g, f.victim).await.unwrap().unwrap();
+    let answers = Equality {
+        ethnicity: "White Polish".into(),
+        ..Default::default()
+    };
+    let mut details: PersonDetails = stored.open(&g).unwrap();
+    details.language = "Polish".into();
+    let v2 = people::update(
+        &mut w,
+        &g,
+        NOW,
+        people::PersonUpdate {
+            based_on: stored.version,
+            by: f.idva.user_id,
+            details: &details,
+            equality: people::EqualityChange::Set(&answers),
+        },
+    )
+    .await
+    .unwrap()
+    .expect("saved");
+    // Saved by someone who may not see the answers: they are carried across untouched.
+    details.language = "Polish and English".into();
+    let v3 = people::update(
+        &mut w,
+        &g,
+        NOW,
+        people::PersonUpdate {
+            based_on: v2,
+            by: f.idva.user_id,
+            details: &details,
+            equality: people::EqualityChange::Keep,
+        },
+    )
+    .await
+    .unwrap()
+    .expect("saved");
+    let now = people::get(&mut w, &g, f.victim).await.unwrap().unwrap();
+    assert_eq!(now.version, v3);
+    assert_eq!(now.open(&g).unwrap().equality.ethnicity, "White Polish");
+    // A save based on an old version changes nothing.
+    let stale = people::update(
+        &mut w,
+        &g,
+        NOW,
+        people::PersonUpdate {
+            based_on: v2,
+            by: f.idva.user_id,
+            details: &details,
+            equality: people::EqualityChange::Keep,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(stale, None);
+    // Every earlier state is kept whole.
+    let earlier = people::versions(&mut w, &g).await.unwrap();
+    assert_eq!(earlier.len(), 2);
+    let then: PersonDetails =
+        serde_json::from_str(&g.open(&earlier[0].snapshot).unwrap().shown().unwrap()).unwrap();
+    assert_eq!(then.language, "Polish");
+    assert_eq!(then.equality.ethnicity, "White Polish");
+    // Readers refuse a person the guard does not cover.
+    assert_eq!(
+        refusal(people::get(&mut w, &g, f.perpetrator).await),
+        Decision::Hidden
+    );
+    w.rollback().await.unwrap();
+}
