@@ -12,7 +12,7 @@ use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access;
-use hearth_store::access::{CaseGuard, Guard};
+use hearth_store::access::{CaseGuard, CasesGuard, Guard};
 use hearth_store::sealed::Opened;
 use hearth_store::{cases, contact, people, timeline, UnitOfWork};
 use uuid::Uuid;
@@ -186,7 +186,10 @@ pub struct TimelineFilter {
 
 /// Which entries of a case this user may read: a sensitive entry about a protected person (or
 /// about the whole family) is dropped for someone behind the firewall.
-async fn visible_entries(w: &mut UnitOfWork, case: &CaseGuard) -> Result<Vec<EntryView>> {
+pub(crate) async fn visible_entries(
+    w: &mut UnitOfWork,
+    case: &CaseGuard,
+) -> Result<Vec<EntryView>> {
     let name_of = |p: Uuid| {
         case.members()
             .iter()
@@ -529,7 +532,15 @@ pub async fn allocatable_workers(app: &App, actor: &Actor) -> Result<Vec<StaffMe
         return Err(AppError::Forbidden);
     }
     let mut conn = app.store.conn().await?;
-    Ok(hearth_store::users::list(&mut conn, actor.org_id)
+    workers_in(&mut conn, actor).await
+}
+
+/// Staff who hold a caseload and can be allocated, for someone already allowed to allocate.
+pub(crate) async fn workers_in(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+) -> Result<Vec<StaffMember>> {
+    Ok(hearth_store::users::list(conn, actor.org_id)
         .await?
         .into_iter()
         .filter(|u| u.role.holds_caseload() && !u.is_disabled())
@@ -714,15 +725,24 @@ pub async fn standings(
     actor: &Actor,
     case_ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, Standing>> {
-    let now = app.now();
     let mut conn = app.store.conn().await?;
     let guard = access::open_cases(&mut conn, &app.store, actor, case_ids).await?;
+    standings_in(&mut conn, app, &guard).await
+}
+
+/// Where each of the guard's cases stands, within work already under way.
+pub(crate) async fn standings_in(
+    conn: &mut sqlx::AnyConnection,
+    app: &App,
+    guard: &CasesGuard,
+) -> Result<std::collections::HashMap<Uuid, Standing>> {
+    let now = app.now();
     let open = guard.case_ids();
-    let mut last_contacts = cases::last_contacts(&mut conn, &open).await?;
-    let mut first_contacts = cases::first_contact_facts(&mut conn, &guard).await?;
+    let mut last_contacts = cases::last_contacts(conn, &open).await?;
+    let mut first_contacts = cases::first_contact_facts(conn, guard).await?;
     let mut latest: std::collections::HashMap<Uuid, Vec<hearth_store::risk::StoredAssessment>> =
         std::collections::HashMap::new();
-    for a in hearth_store::risk::latest_in_cases(&mut conn, actor.org_id, &open).await? {
+    for a in hearth_store::risk::latest_in_cases(conn, guard.actor().org_id, &open).await? {
         latest.entry(a.case_id).or_default().push(a);
     }
     let mut out = std::collections::HashMap::new();

@@ -11,10 +11,11 @@ use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
-use hearth_store::access::CaseAccess;
+use hearth_store::access::{CaseAccess, CasesGuard, Guard};
 use hearth_store::audit::AuditEvent;
 use hearth_store::cases::CaseSummary;
 use hearth_store::safety_plans;
+use hearth_store::UnitOfWork;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -33,11 +34,31 @@ pub async fn with_standings(
     list: &[CaseSummary],
     standings: &HashMap<Uuid, Standing>,
 ) -> Result<Vec<DueItem>> {
+    let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
+    let mut w = app.store.work(app.now()).await?;
+    let guard = w.cases(actor, &ids).await?;
+    let items = due_in(&mut w, app, &guard, list, standings).await?;
+    w.audit(
+        AuditEvent::new("due.view", "user")
+            .org(actor.org_id)
+            .actor(actor.user_id)
+            .entity(actor.user_id)
+            .detail("cases", list.len()),
+    );
+    w.commit().await?;
+    Ok(items)
+}
+
+/// The due list for the guard's cases, within work already under way (which audits it).
+pub(crate) async fn due_in(
+    w: &mut UnitOfWork,
+    app: &App,
+    guard: &CasesGuard,
+    list: &[CaseSummary],
+    standings: &HashMap<Uuid, Standing>,
+) -> Result<Vec<DueItem>> {
     let now = app.now();
     let today = uk_today(now);
-    let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
-    let mut w = app.store.work(now).await?;
-    let guard = w.cases(actor, &ids).await?;
     let open: Vec<(&CaseSummary, &CaseAccess)> = list
         .iter()
         .filter_map(|c| guard.get(c.id).map(|a| (c, a)))
@@ -50,13 +71,13 @@ pub async fn with_standings(
         .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
         .map(|m| m.person_id)
         .collect();
-    let mut risk = crate::risk::facts_for(&mut w, &guard, &victims).await?;
+    let mut risk = crate::risk::facts_for(w, guard, &victims).await?;
     let mut reviews: HashMap<Uuid, Vec<safety_plans::Review>> = HashMap::new();
-    for r in safety_plans::reviews_in_cases(&mut w, actor.org_id, &open_ids).await? {
+    for r in safety_plans::reviews_in_cases(w, guard.actor().org_id, &open_ids).await? {
         reviews.entry(r.case_id).or_default().push(r);
     }
     let mut actions: HashMap<Uuid, Vec<crate::marac::ActionView>> = HashMap::new();
-    for a in crate::marac::open_actions_in_cases(&mut w, &guard, today).await? {
+    for a in crate::marac::open_actions_in_cases(w, guard, today).await? {
         actions.entry(a.case_id).or_default().push(a);
     }
 
@@ -170,14 +191,6 @@ pub async fn with_standings(
             }
         }
     }
-    w.audit(
-        AuditEvent::new("due.view", "user")
-            .org(actor.org_id)
-            .actor(actor.user_id)
-            .entity(actor.user_id)
-            .detail("cases", list.len()),
-    );
-    w.commit().await?;
     sort(&mut items);
     Ok(items)
 }

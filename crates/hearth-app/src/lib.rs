@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod break_glass;
+pub mod case_page;
 pub mod casework;
 pub mod demo;
 pub mod due;

@@ -678,8 +678,17 @@ pub struct PersonRiskLine {
 pub async fn in_case(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<PersonRiskLine>> {
     let mut conn = app.store.conn().await?;
     let guard = access::open_cases(&mut conn, &app.store, actor, &[case_id]).await?;
+    in_case_with(&mut conn, &guard, case_id).await
+}
+
+/// The same, for one of the guard's cases, within work already under way.
+pub(crate) async fn in_case_with(
+    conn: &mut sqlx::AnyConnection,
+    guard: &hearth_store::access::CasesGuard,
+    case_id: Uuid,
+) -> Result<Vec<PersonRiskLine>> {
     let case = guard.get(case_id).ok_or(AppError::NotFound)?;
-    let latest = store::latest_in_case(&mut conn, actor.org_id, case_id).await?;
+    let latest = store::latest_in_case(conn, guard.actor().org_id, case_id).await?;
     let mut out: Vec<PersonRiskLine> = Vec::new();
     for m in &case.members {
         if out.iter().any(|l| l.person_id == m.person_id)

@@ -361,6 +361,16 @@ impl CaseGuard {
             .collect()
     }
 
+    /// The same case as work across cases, for the readers that serve lists (standings, the
+    /// due list): no second resolution.
+    pub fn as_cases(&self) -> CasesGuard {
+        CasesGuard {
+            open: vec![self.access.clone()],
+            actor: self.actor.clone(),
+            cipher: self.cipher.clone(),
+        }
+    }
+
     /// May the actor also do this to the case (for example record work, on a page they view)?
     pub fn allows(&self, action: Action) -> bool {
         self.access.decision_for(&self.actor, action) == Decision::Allow

@@ -339,6 +339,22 @@ pub async fn get(
     else {
         return Ok(None);
     };
+    record_of(conn, actor, &access).await
+}
+
+/// The guard's case with its members and allocations.
+pub async fn record(conn: &mut AnyConnection, g: &CaseGuard) -> Result<CaseRecord> {
+    record_of(conn, g.actor(), g.access())
+        .await?
+        .ok_or(StoreError::Refused(Decision::Hidden))
+}
+
+async fn record_of(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    access: &crate::access::CaseAccess,
+) -> Result<Option<CaseRecord>> {
+    let case_id = access.case_id();
     let sql = format!("SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id WHERE c.id = $1 AND c.org_id = $2");
     let Some(r) = sqlx::query(&sql)
         .bind(case_id.to_string())

@@ -146,50 +146,28 @@ pub async fn case_page(
     errors: hearth_domain::validation::Invalid,
     status: StatusCode,
 ) -> Response {
-    let actor = who.actor();
-    let case = match records::view_case(&state.app, &actor, id).await {
-        Ok(c) => c,
-        Err(e) => return page_error(e),
-    };
     let filter = TimelineFilter {
         person_id: parse_id(&q.person),
         kind: EntryKind::parse(&q.kind),
     };
-    let entries = match casework::view_timeline(&state.app, &actor, id, &filter).await {
-        Ok(e) => e,
+    let page = match hearth_app::case_page::view(&state.app, &who.actor(), id, &filter).await {
+        Ok(p) => p,
         Err(e) => return page_error(e),
     };
-    let first_contact = match casework::first_contacts(&state.app, &actor, &[id]).await {
-        Ok(m) => m.get(&id).copied(),
-        Err(e) => return page_error(e),
-    };
-    let agencies = match casework::agencies(&state.app, &actor, id).await {
-        Ok(a) => a,
-        Err(e) => return page_error(e),
-    };
-    let risk = match hearth_app::risk::in_case(&state.app, &actor, id).await {
-        Ok(r) => r,
-        Err(e) => return page_error(e),
-    };
-    let due =
-        match hearth_app::due::for_cases(&state.app, &actor, std::slice::from_ref(&case.summary))
-            .await
-        {
-            Ok(d) => d,
-            Err(e) => return page_error(e),
-        };
-    let can_allocate = grant(who.user.role, Action::Allocate) != Scope::None;
-    let workers = if can_allocate {
-        match casework::allocatable_workers(&state.app, &actor).await {
-            Ok(w) => w
-                .iter()
-                .map(|u| (u.id, format!("{} ({})", u.display_name, u.role.label())))
-                .collect(),
-            Err(e) => return page_error(e),
-        }
-    } else {
-        Vec::new()
-    };
+    let can_allocate = !page.workers.is_empty();
+    let workers = page
+        .workers
+        .iter()
+        .map(|u| (u.id, format!("{} ({})", u.display_name, u.role.label())))
+        .collect();
+    let case = page.case;
+    let (entries, first_contact, agencies, risk, due) = (
+        page.entries,
+        page.first_contact,
+        page.agencies,
+        page.risk,
+        page.due,
+    );
     render(
         status,
         &CasePage {
