@@ -71,7 +71,7 @@ pub(crate) async fn due_in(
         .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
         .map(|m| m.person_id)
         .collect();
-    let mut risk = crate::risk::facts_for(w, guard, &victims).await?;
+    let mut risk = crate::risk_facts::facts_for(w, guard, &victims).await?;
     let mut reviews: HashMap<Uuid, Vec<safety_plans::Review>> = HashMap::new();
     for r in safety_plans::reviews_in_cases(w, guard.actor().org_id, &open_ids).await? {
         reviews.entry(r.case_id).or_default().push(r);

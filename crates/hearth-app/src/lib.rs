@@ -15,6 +15,7 @@ pub mod orgs;
 pub mod records;
 pub mod referrals;
 pub mod risk;
+mod risk_facts;
 pub mod safety_plans;
 pub mod search;
 pub mod secrets;

@@ -3,7 +3,7 @@
 //! it is location-class: the firewall applies in full, and only the coordinator (who must send
 //! it on) reads it beyond the case's own workers.
 
-use crate::risk::{facts, work_case, WorkCase};
+use crate::risk_facts::{facts, work_case, WorkCase};
 use crate::submission::{self, Once};
 use crate::users::By;
 use crate::{event, App, AppError, Result};

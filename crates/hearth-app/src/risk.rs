@@ -2,58 +2,24 @@
 //! sensitive, so someone whose only link to the family is the person causing harm never sees
 //! them, nor the level they give.
 
+use crate::risk_facts::{facts, work_case, WorkCase};
 use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::instrument::{Instrument, Kind};
 use hearth_domain::marac::Criterion;
-use hearth_domain::risk::{self, AssessmentForm, IncidentForm, Reassessment, RiskLevel};
+use hearth_domain::risk::{AssessmentForm, IncidentForm, RiskLevel};
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{from_iso, uk_today};
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::access::{self, Guard, PersonGuard};
+use hearth_store::access::{self, Guard};
 use hearth_store::risk::{self as store, StoredAssessment};
 use hearth_store::{cases, marac, people, timeline, UnitOfWork};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use time::Date;
 use uuid::Uuid;
-
-/// The open case in which the actor may record work about this person, newest first, with the
-/// person's role in it. The firewall for `class` is applied too.
-pub(crate) async fn work_case(
-    w: &mut UnitOfWork,
-    actor: &Actor,
-    person_id: Uuid,
-    class: FieldClass,
-) -> Result<WorkCase> {
-    let person = w.person(actor, person_id, Action::ViewCaseRecord).await?;
-    if !person.may_see(class) {
-        return Err(AppError::Forbidden);
-    }
-    let mut candidates = cases::open_involvements(w, actor.org_id, person_id).await?;
-    // A protected role first: a young person who is also the person causing harm is assessed
-    // as the child they are.
-    candidates.sort_by_key(|(_, r)| !r.is_protected());
-    for (case_id, role) in candidates {
-        if person.allows_in(case_id, Action::RecordWork) {
-            return Ok(WorkCase {
-                person,
-                case_id,
-                role,
-            });
-        }
-    }
-    Err(AppError::Forbidden)
-}
-
-/// The case in which work with a person is recorded, and the guard on the person.
-pub(crate) struct WorkCase {
-    pub person: PersonGuard,
-    pub case_id: Uuid,
-    pub role: CaseRole,
-}
 
 /// Age in whole years on a date.
 pub fn age_on(born: Date, on: Date) -> i64 {
@@ -190,102 +156,6 @@ pub struct RiskView {
     /// Criteria for a MARAC referral the record shows and no referral has yet answered.
     pub marac_proposed: Vec<Criterion>,
     pub marac_referrals: Vec<crate::marac::ReferralLine>,
-}
-
-/// Facts about a person's risk, read without opening sealed data, for lists and the due list.
-#[derive(Debug, Clone, Default)]
-pub struct RiskFacts {
-    pub latest: Option<StoredAssessment>,
-    /// When each incident was recorded: a new one brings the reassessment forward.
-    pub incidents_recorded: Vec<Timestamp>,
-    pub callout_dates: Vec<Date>,
-    pub last_marac_referral: Option<Date>,
-}
-
-pub(crate) async fn facts(
-    w: &mut UnitOfWork,
-    g: &impl Guard,
-    person_id: Uuid,
-) -> Result<RiskFacts> {
-    Ok(facts_for(w, g, &[person_id])
-        .await?
-        .remove(&person_id)
-        .unwrap_or_default())
-}
-
-/// [`RiskFacts`] for each of these people, in three statements however many there are.
-pub(crate) async fn facts_for(
-    w: &mut UnitOfWork,
-    g: &impl Guard,
-    person_ids: &[Uuid],
-) -> Result<HashMap<Uuid, RiskFacts>> {
-    let org_id = g.actor().org_id;
-    let mut out: HashMap<Uuid, RiskFacts> = person_ids
-        .iter()
-        .map(|p| (*p, RiskFacts::default()))
-        .collect();
-    for a in store::latest_for_people(w, org_id, person_ids).await? {
-        if let Some(f) = out.get_mut(&a.person_id) {
-            f.latest = Some(a);
-        }
-    }
-    for i in store::incident_dates(w, org_id, person_ids).await? {
-        if let Some(f) = out.get_mut(&i.person_id) {
-            f.incidents_recorded.push(i.recorded_at);
-            if i.police_called {
-                f.callout_dates.push(i.occurred_on);
-            }
-        }
-    }
-    for (p, on) in marac::last_referred_on(w, g, person_ids).await? {
-        if let Some(f) = out.get_mut(&p) {
-            f.last_marac_referral = Some(on);
-        }
-    }
-    Ok(out)
-}
-
-impl RiskFacts {
-    pub fn escalated(&self, today: Date) -> bool {
-        self.latest.as_ref().is_some_and(|a| a.escalated)
-            || risk::escalated_by_callouts(&self.callout_dates, today)
-    }
-
-    pub fn reassessment(&self, interval_days: i64) -> Reassessment {
-        risk::reassessment(
-            self.latest.as_ref().map(|a| a.assessed_at),
-            interval_days,
-            &self.incidents_recorded,
-        )
-    }
-
-    /// What the record shows that calls for MARAC, unless a referral has been made since the
-    /// newest fact that calls for it.
-    pub fn marac_proposed(&self, today: Date) -> Vec<Criterion> {
-        let mut c = Vec::new();
-        let mut trigger: Option<Date> = None;
-        if let Some(a) = &self.latest {
-            let on = uk_today(a.assessed_at);
-            if a.score_level == RiskLevel::High {
-                c.push(Criterion::VisibleHighRisk);
-                trigger = Some(on);
-            } else if a.level == RiskLevel::High {
-                c.push(Criterion::ProfessionalJudgement);
-                trigger = Some(on);
-            }
-            if a.escalated {
-                trigger = trigger.max(Some(on));
-            }
-        }
-        if self.escalated(today) {
-            c.push(Criterion::PotentialEscalation);
-            trigger = trigger.max(self.callout_dates.iter().max().copied());
-        }
-        match (self.last_marac_referral, trigger) {
-            (Some(r), Some(t)) if r >= t => Vec::new(),
-            _ => c,
-        }
-    }
 }
 
 /// A person's risk history, incidents and what falls due. Audited as a view of sensitive data.

@@ -1,6 +1,6 @@
 //! Safety plans: versioned, sealed, and location-class, so the firewall applies in full.
 
-use crate::risk::{work_case, WorkCase};
+use crate::risk_facts::{work_case, WorkCase};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::safety_plan::{SafetyPlan, SafetyPlanForm, Template};

@@ -10,9 +10,20 @@ use hearth_domain::FieldError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The page to show when something is not there (or not the user's to know about).
+pub fn not_found() -> Response {
+    ErrorPage::new(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "If you typed the web address, check it is correct. If you followed a link, the record may \
+         not exist or may not be one you can see.",
+    )
+    .into_response()
+}
+
 pub fn page_error(e: AppError) -> Response {
     match e {
-        AppError::NotFound => crate::session::not_found(),
+        AppError::NotFound => not_found(),
         AppError::Forbidden => ErrorPage::new(
             StatusCode::FORBIDDEN,
             "You do not have permission to do that",

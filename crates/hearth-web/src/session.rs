@@ -1,10 +1,8 @@
 //! Who is asking: the session cookie for pages, resolved through the sign-in use cases.
 
-use crate::views::ErrorPage;
 use crate::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
@@ -90,15 +88,4 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientAddress(addr))
     }
-}
-
-/// The page to show when something is not there (or not the user's to know about).
-pub fn not_found() -> Response {
-    ErrorPage::new(
-        StatusCode::NOT_FOUND,
-        "Page not found",
-        "If you typed the web address, check it is correct. If you followed a link, the record may \
-         not exist or may not be one you can see.",
-    )
-    .into_response()
 }

@@ -13,6 +13,12 @@ pub fn rfc3339(t: hearth_domain::Timestamp) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+/// The id of what was just made.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedOut {
+    pub id: Uuid,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationOut {
     pub id: Uuid,

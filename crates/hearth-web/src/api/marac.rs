@@ -1,7 +1,7 @@
 //! MARAC over the API: proposals pre-filled from the case, referrals, meetings with their
 //! agenda and attendance, actions, and the dashboard. Dates are ISO (`2026-11-23`).
 
-use super::risk::CreatedOut;
+use super::CreatedOut;
 use super::{Body, Caller};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::AppState;

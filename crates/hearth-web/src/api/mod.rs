@@ -308,7 +308,7 @@ impl Modify for ErrorResponses {
         referrals::QueueItemOut, referrals::MatchOut, referrals::ReferralOut, referrals::DecisionOut,
         risk::AnswerOptionOut, risk::QuestionOut, risk::BandOut, risk::InstrumentOut, risk::AnswerOut,
         risk::AssessmentOut, risk::IncidentOut, risk::RiskOut, risk::AssessmentIn, risk::AssessedOut,
-        risk::IncidentIn, risk::CreatedOut, risk::PlanActionIo, risk::PlanIo, risk::PlanVersionOut,
+        risk::IncidentIn, CreatedOut, risk::PlanActionIo, risk::PlanIo, risk::PlanVersionOut,
         risk::SafetyPlanOut, risk::SafetyPlanIn, risk::VersionOut, risk::InstrumentVersionOut,
         risk::InstrumentIn, risk::DueOut,
         marac::ReferralLineOut, marac::ChildIo, marac::DetailsIo, marac::MaracReferralIn, marac::ProposalOut,

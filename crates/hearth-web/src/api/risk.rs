@@ -3,7 +3,7 @@
 //! RFC 3339.
 
 use super::marac::ReferralLineOut;
-use super::{rfc3339, Body, Caller};
+use super::{rfc3339, Body, Caller, CreatedOut};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -318,11 +318,6 @@ pub struct IncidentIn {
     pub summary: String,
     /// A unique string of 16 to 100 characters per submission: sending the same one twice stores one incident.
     pub submission_key: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CreatedOut {
-    pub id: Uuid,
 }
 
 /// Record an incident since referral. A reassessment falls due at once.

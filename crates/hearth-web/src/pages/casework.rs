@@ -1,7 +1,8 @@
 //! Recording work: contact details, and notes, contacts and events on the timeline.
 
+use crate::error::not_found;
 use crate::error::page_error;
-use crate::session::{not_found, Signed};
+use crate::session::Signed;
 use crate::views::{render, Editing, Layout};
 use crate::AppState;
 use askama::Template;

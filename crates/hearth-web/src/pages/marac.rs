@@ -1,8 +1,9 @@
 //! MARAC for the coordinator: meetings, agendas, attendance, actions and the figures; and a
 //! referral's own page, which the case's workers see too.
 
+use crate::error::not_found;
 use crate::error::page_error;
-use crate::session::{not_found, Signed};
+use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;

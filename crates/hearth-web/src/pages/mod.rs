@@ -137,7 +137,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/quick-exit.js", get(quick_exit_script))
         .route("/healthz", get(healthz))
         .route("/static/hearth.css", get(stylesheet))
-        .fallback(|| async { crate::session::not_found() })
+        .fallback(|| async { crate::error::not_found() })
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {

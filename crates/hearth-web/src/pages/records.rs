@@ -1,7 +1,8 @@
 //! Case and person records, and who has viewed or changed them.
 
+use crate::error::not_found;
 use crate::error::page_error;
-use crate::session::{not_found, Signed};
+use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;

@@ -1,7 +1,8 @@
 //! The public referral form, referrals taken by phone, and triage.
 
+use crate::error::not_found;
 use crate::error::page_error;
-use crate::session::{not_found, ClientAddress, Signed};
+use crate::session::{ClientAddress, Signed};
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;

@@ -1,7 +1,8 @@
 //! A person's risk: assessments, incidents, the safety plan, and referring them to MARAC.
 
+use crate::error::not_found;
 use crate::error::page_error;
-use crate::session::{not_found, Signed};
+use crate::session::Signed;
 use crate::views::{render, Editing, Layout};
 use crate::AppState;
 use askama::Template;
