@@ -24,15 +24,14 @@ pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Re
     if reference.is_empty() {
         invalid.push("reference", "Enter the case reference");
     }
-    let reason = reason.trim();
+    let reason = invalid.text::<2_000>("reason", reason);
     if reason.chars().count() < 10 {
         invalid.push(
             "reason",
             "Explain why you need this case now: your reason is shown to the service manager",
         );
-    } else if reason.chars().count() > 2_000 {
-        invalid.push("reason", "The reason must be 2,000 characters or fewer");
     }
+    let reason = reason.as_str();
     invalid.into_result()?;
     let now = app.now();
     let mut w = app.store.work(now).await?;

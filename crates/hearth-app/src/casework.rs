@@ -9,7 +9,7 @@ use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::contact::{ContactDetails, ContactForm};
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
-use hearth_domain::validation::Invalid;
+use hearth_domain::validation::{Invalid, Text};
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access;
 use hearth_store::access::{CaseGuard, CasesGuard, Guard};
@@ -477,19 +477,9 @@ pub async fn withdraw_entry(
     if !case.allows(Action::WithdrawEntry) {
         return Err(AppError::Forbidden);
     }
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::invalid(
-            "reason",
-            "Say why this entry is being withdrawn",
-        ));
-    }
-    if reason.chars().count() > 2_000 {
-        return Err(AppError::invalid(
-            "reason",
-            "The reason must be 2,000 characters or fewer",
-        ));
-    }
+    let reason =
+        Text::<2_000>::parse_required("reason", reason, "Say why this entry is being withdrawn")?;
+    let reason = reason.as_str();
     visible_entries(&mut w, &case)
         .await?
         .into_iter()
@@ -652,12 +642,8 @@ pub async fn close_case(
             "Choose why the case is closing",
         ));
     };
-    if note.chars().count() > 5_000 {
-        return Err(AppError::invalid(
-            "closing_note",
-            "Must be 5,000 characters or fewer",
-        ));
-    }
+    let note = Text::<5_000>::parse("closing_note", note)?;
+    let note = note.as_str();
     if !cases::close(&mut w, &case, now).await? {
         return Err(AppError::Conflict {
             field: None,

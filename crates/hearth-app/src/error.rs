@@ -48,6 +48,12 @@ pub(crate) fn check(d: Decision) -> Result<(), AppError> {
     }
 }
 
+impl From<hearth_domain::FieldError> for AppError {
+    fn from(e: hearth_domain::FieldError) -> Self {
+        AppError::Invalid(Invalid(vec![e]))
+    }
+}
+
 impl From<Invalid> for AppError {
     fn from(i: Invalid) -> Self {
         AppError::Invalid(i)

@@ -17,6 +17,7 @@ use hearth_domain::marac::{
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{format_date, uk_today};
+use hearth_domain::validation::Line;
 use hearth_domain::Actor;
 use hearth_store::access::{CasesGuard, Guard, MaracGuard};
 use hearth_store::marac::{self as store, Referral};
@@ -687,11 +688,16 @@ pub async fn set_attendance(
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let g = w.service(actor, Action::RunMarac).await?;
-    let agency = agency.trim();
     let mut invalid = hearth_domain::Invalid::default();
-    if agency.is_empty() || agency.chars().count() > 200 {
-        invalid.push("agency", "Enter the agency's name (200 characters at most)");
-    }
+    let agency = invalid
+        .check(Line::<200>::parse_required(
+            "agency",
+            agency,
+            "Enter the agency's name",
+        ))
+        .map(Line::into_string)
+        .unwrap_or_default();
+    let agency = agency.as_str();
     if !rules::ATTENDANCE.iter().any(|(c, _)| *c == status.trim()) {
         invalid.push("status", "Choose present or sent apologies");
     }

@@ -11,7 +11,7 @@ use hearth_domain::referral::{
     match_reasons, names_alike, Candidate, NamedPerson, ReferralDetails, ReferralForm, Source,
 };
 use hearth_domain::submission::SubmissionKind;
-use hearth_domain::validation::Invalid;
+use hearth_domain::validation::{Invalid, Line, Text};
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::{Guard, ServiceGuard};
 use hearth_store::audit::AuditEvent;
@@ -502,31 +502,19 @@ pub async fn decide(
     }
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let details = open_details(&triage, &referral)?;
-    let note = form.note.trim();
-    if note.chars().count() > 5_000 {
-        return Err(AppError::invalid(
-            "note",
-            "Must be 5,000 characters or fewer",
-        ));
-    }
+    let note = Text::<5_000>::parse("note", &form.note)?;
+    let note = note.as_str();
     let sealed_note = (!note.is_empty())
         .then(|| cipher.encrypt(&referrals::note_place(id), note))
         .transpose()?;
     let (status, code, case_id, action) = match form.decision.as_str() {
         "signpost" => {
-            let to = form.signposted_to.trim();
-            if to.is_empty() {
-                return Err(AppError::invalid(
-                    "signposted_to",
-                    "Say which service they were signposted to",
-                ));
-            }
-            if to.chars().count() > 200 {
-                return Err(AppError::invalid(
-                    "signposted_to",
-                    "Must be 200 characters or fewer",
-                ));
-            }
+            let to = Line::<200>::parse_required(
+                "signposted_to",
+                &form.signposted_to,
+                "Say which service they were signposted to",
+            )?;
+            let to = to.as_str();
             (
                 "signposted",
                 Some(to.to_string()),

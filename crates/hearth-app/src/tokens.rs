@@ -5,7 +5,7 @@ use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::ids::new_id;
-use hearth_domain::validation::{short_text, Invalid};
+use hearth_domain::validation::Line;
 use hearth_store::tokens;
 pub use hearth_store::tokens::ApiToken;
 use hearth_store::users;
@@ -20,8 +20,8 @@ pub struct Created {
 
 pub async fn create(app: &App, by: By<'_>, user_id: Uuid, name: &str) -> Result<Created> {
     by.check(Action::ManageApiTokens)?;
-    let name = short_text("name", name, "a name for the token", 100)
-        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    let name = Line::<100>::parse_required("name", name, "Enter a name for the token")?;
+    let name = name.as_str();
     let now = app.now();
     let secret = secrets::new_token();
     let id = new_id(now);

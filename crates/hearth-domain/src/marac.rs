@@ -123,14 +123,6 @@ pub struct CheckedReferral {
     pub details: ReferralDetails,
 }
 
-fn limited(invalid: &mut Invalid, field: &str, raw: &str, max: usize) -> String {
-    let s = raw.trim().replace("\r\n", "\n");
-    if s.chars().count() > max {
-        invalid.push(field, format!("Must be {max} characters or fewer"));
-    }
-    s
-}
-
 impl ReferralForm {
     /// `repeat` is whether the repeat rule applies: the criterion is then added whatever was
     /// ticked, because it is a fact about the dates, not a choice.
@@ -184,43 +176,24 @@ impl ReferralForm {
         if !SOURCES.iter().any(|(c, _)| *c == source) {
             invalid.push("source_agency", "Choose the agency making the referral");
         }
-        let safe_contact = limited(
-            &mut invalid,
-            "safe_contact",
-            &self.details.safe_contact,
-            2000,
-        );
-        let perpetrators = limited(
-            &mut invalid,
-            "perpetrators",
-            &self.details.perpetrators,
-            2000,
-        );
-        let summary = limited(&mut invalid, "summary", &self.details.summary, 8000);
+        let safe_contact = invalid.text::<2000>("safe_contact", &self.details.safe_contact);
+        let perpetrators = invalid.text::<2000>("perpetrators", &self.details.perpetrators);
+        let summary = invalid.text::<8000>("summary", &self.details.summary);
         if summary.is_empty() {
             invalid.push("summary", "Summarise the risk for the MARAC");
         }
         let mut children = Vec::new();
         for (n, c) in self.details.children.iter().enumerate() {
-            let name = limited(&mut invalid, &format!("child_name_{n}"), &c.name, 200);
+            let name = invalid.text::<200>(&format!("child_name_{n}"), &c.name);
             if name.is_empty() {
                 continue;
             }
             children.push(ChildLine {
                 name,
-                date_of_birth: limited(
-                    &mut invalid,
-                    &format!("child_dob_{n}"),
-                    &c.date_of_birth,
-                    20,
-                ),
-                school: limited(&mut invalid, &format!("child_school_{n}"), &c.school, 200),
-                relationship: limited(
-                    &mut invalid,
-                    &format!("child_relationship_{n}"),
-                    &c.relationship,
-                    200,
-                ),
+                date_of_birth: invalid.text::<20>(&format!("child_dob_{n}"), &c.date_of_birth),
+                school: invalid.text::<200>(&format!("child_school_{n}"), &c.school),
+                relationship: invalid
+                    .text::<200>(&format!("child_relationship_{n}"), &c.relationship),
             });
         }
         invalid.into_result()?;
@@ -300,7 +273,7 @@ impl MeetingForm {
                 None
             }
         };
-        let area = limited(&mut invalid, "area", &self.area, 200);
+        let area = invalid.text::<200>("area", &self.area);
         if area.is_empty() {
             invalid.push(
                 "area",
@@ -371,11 +344,11 @@ impl ActionForm {
     /// Actions are agreed at the meeting, so none can fall due before it.
     pub fn parse(&self, meeting_on: Date) -> Result<CheckedAction, Invalid> {
         let mut invalid = Invalid::default();
-        let agency = limited(&mut invalid, "agency", &self.agency, 200);
+        let agency = invalid.text::<200>("agency", &self.agency);
         if agency.is_empty() {
             invalid.push("agency", "Name the agency that owns the action");
         }
-        let description = limited(&mut invalid, "description", &self.description, 2000);
+        let description = invalid.text::<2000>("description", &self.description);
         if description.is_empty() {
             invalid.push("description", "Describe the action");
         }

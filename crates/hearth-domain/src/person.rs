@@ -63,17 +63,6 @@ pub struct PersonForm {
     pub based_on: i64,
 }
 
-fn optional(invalid: &mut Invalid, field: &str, raw: &str, max: usize) -> String {
-    let s = raw.trim().to_string();
-    if s.chars().count() > max {
-        invalid.push(field, format!("Must be {max} characters or fewer"));
-    }
-    if s.contains('\n') {
-        invalid.push(field, "Must be on one line");
-    }
-    s
-}
-
 impl PersonForm {
     pub fn from_details(d: &PersonDetails, version: i64) -> Self {
         Self {
@@ -130,15 +119,11 @@ impl PersonForm {
         if !DISABILITY.iter().any(|(c, _)| *c == self.disability.trim()) {
             invalid.push("disability", "Choose from the list");
         }
-        let language = optional(&mut invalid, "language", &self.language, 100);
-        let ethnicity = optional(&mut invalid, "ethnicity", &self.ethnicity, 100);
-        let sexual_orientation = optional(
-            &mut invalid,
-            "sexual_orientation",
-            &self.sexual_orientation,
-            100,
-        );
-        let religion = optional(&mut invalid, "religion", &self.religion, 100);
+        let language = invalid.line::<100>("language", &self.language);
+        let ethnicity = invalid.line::<100>("ethnicity", &self.ethnicity);
+        let sexual_orientation =
+            invalid.line::<100>("sexual_orientation", &self.sexual_orientation);
+        let religion = invalid.line::<100>("religion", &self.religion);
         invalid.into_result()?;
         Ok(PersonDetails {
             given_name: given.expect("checked").as_str().to_string(),

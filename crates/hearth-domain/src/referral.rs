@@ -210,14 +210,6 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn text(invalid: &mut Invalid, field: &str, raw: &str, max: usize) -> String {
-    let s = raw.trim().to_string();
-    if s.chars().count() > max {
-        invalid.push(field, format!("Must be {max} characters or fewer"));
-    }
-    s
-}
-
 fn safety(invalid: &mut Invalid, field: &str, raw: &str) -> String {
     match raw.trim() {
         "" | "not_known" => "not_known".into(),
@@ -240,7 +232,7 @@ impl ReferralForm {
         let mut invalid = Invalid::default();
         let professional = matches!(source, Source::Professional | Source::Api)
             || (source == Source::Phone && !self.referrer_agency.trim().is_empty());
-        let referrer_name = text(&mut invalid, "referrer_name", &self.referrer_name, 200);
+        let referrer_name = invalid.text::<200>("referrer_name", &self.referrer_name);
         let referrer_agency = self.referrer_agency.trim().to_string();
         let referrer_phone = invalid
             .check(parse_phone("referrer_phone", &self.referrer_phone))
@@ -263,8 +255,8 @@ impl ReferralForm {
         if !referrer_email.is_empty() {
             invalid.check(EmailAddress::parse("referrer_email", &referrer_email));
         }
-        let given_name = text(&mut invalid, "given_name", &self.given_name, 200);
-        let family_name = text(&mut invalid, "family_name", &self.family_name, 200);
+        let given_name = invalid.text::<200>("given_name", &self.given_name);
+        let family_name = invalid.text::<200>("family_name", &self.family_name);
         if given_name.is_empty() {
             invalid.push(
                 "given_name",
@@ -289,7 +281,7 @@ impl ReferralForm {
         if !email.is_empty() {
             invalid.check(EmailAddress::parse("email", &email));
         }
-        let address = text(&mut invalid, "address", &self.address, 1_000);
+        let address = invalid.text::<1000>("address", &self.address);
         let postcode = invalid
             .check(parse_postcode("postcode", &self.postcode))
             .unwrap_or_default();
@@ -301,15 +293,10 @@ impl ReferralForm {
         }
         let safe_to_phone = safety(&mut invalid, "safe_to_phone", &self.safe_to_phone);
         let safe_to_text = safety(&mut invalid, "safe_to_text", &self.safe_to_text);
-        let safe_times = text(&mut invalid, "safe_times", &self.safe_times, 500);
+        let safe_times = invalid.text::<500>("safe_times", &self.safe_times);
 
-        let harm_given = text(&mut invalid, "harm_given_name", &self.harm_given_name, 200);
-        let harm_family = text(
-            &mut invalid,
-            "harm_family_name",
-            &self.harm_family_name,
-            200,
-        );
+        let harm_given = invalid.text::<200>("harm_given_name", &self.harm_given_name);
+        let harm_family = invalid.text::<200>("harm_family_name", &self.harm_family_name);
         let harm_dob = invalid
             .check(parse_past_date(
                 "harm_date_of_birth",
@@ -347,7 +334,7 @@ impl ReferralForm {
         .enumerate()
         {
             let n = i + 1;
-            let name = text(&mut invalid, &format!("child{n}_name"), name, 200);
+            let name = invalid.text::<200>(&format!("child{n}_name"), name);
             let d = invalid
                 .check(parse_past_date(
                     &format!("child{n}_dob"),
@@ -419,7 +406,7 @@ impl ReferralForm {
                 }
             },
         };
-        let risk_notes = text(&mut invalid, "risk_notes", &self.risk_notes, 20_000);
+        let risk_notes = invalid.text::<20000>("risk_notes", &self.risk_notes);
         let consent = match self.consent.trim() {
             "yes" => true,
             "no" => false,
@@ -428,7 +415,7 @@ impl ReferralForm {
                 false
             }
         };
-        let consent_notes = text(&mut invalid, "consent_notes", &self.consent_notes, 2_000);
+        let consent_notes = invalid.text::<2000>("consent_notes", &self.consent_notes);
         if !consent && self.consent.trim() == "no" && consent_notes.is_empty() {
             invalid.push(
                 "consent_notes",

@@ -33,6 +33,29 @@ impl Invalid {
         self.0.push(FieldError::new(field, message));
     }
 
+    /// Free text of at most `MAX` characters, trimmed; an error is collected and what was typed
+    /// is still returned, so the form can show it again.
+    pub fn text<const MAX: usize>(&mut self, field: &str, raw: &str) -> String {
+        match Text::<MAX>::parse(field, raw) {
+            Ok(t) => t.into_string(),
+            Err(e) => {
+                self.0.push(e);
+                raw.trim().to_string()
+            }
+        }
+    }
+
+    /// The same, on one line.
+    pub fn line<const MAX: usize>(&mut self, field: &str, raw: &str) -> String {
+        match Line::<MAX>::parse(field, raw) {
+            Ok(t) => t.into_string(),
+            Err(e) => {
+                self.0.push(e);
+                raw.trim().to_string()
+            }
+        }
+    }
+
     /// Collect a field's parse result, keeping the value if it parsed.
     pub fn check<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
         match r {
@@ -197,26 +220,129 @@ impl fmt::Debug for NewPassword {
     }
 }
 
-/// A short label such as an API token's name.
-pub fn short_text(field: &str, raw: &str, what: &str, max: usize) -> Result<String, FieldError> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(FieldError::new(field, format!("Enter {what}")));
+/// Free text as a form or API call sends it, parsed once: trimmed, with Windows line endings
+/// made plain, and at most `MAX` characters (characters, not bytes: "Zoë" is three). There is
+/// no other way to make one, so code holding a `Text<2000>` need not check its length again.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text<const MAX: usize>(String);
+
+impl<const MAX: usize> Text<MAX> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim().replace("\r\n", "\n");
+        if s.chars().count() > MAX {
+            return Err(FieldError::new(
+                field,
+                format!("Must be {} characters or fewer", thousands(MAX)),
+            ));
+        }
+        Ok(Text(s))
     }
-    if s.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            format!("Must be {max} characters or fewer"),
-        ));
+
+    /// Present and within the limit; `missing` says what to do when it is not there.
+    pub fn parse_required(field: &str, raw: &str, missing: &str) -> Result<Self, FieldError> {
+        let t = Self::parse(field, raw)?;
+        if t.0.is_empty() {
+            return Err(FieldError::new(field, missing));
+        }
+        Ok(t)
     }
-    if has_control_chars(s) || s.contains('\n') {
-        return Err(FieldError::new(field, "Must be on one line"));
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    Ok(s.to_string())
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// [`Text`] on one line: a name, a place, a label.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Line<const MAX: usize>(String);
+
+impl<const MAX: usize> Line<MAX> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let t = Text::<MAX>::parse(field, raw)?;
+        if t.0.contains('\n') || has_control_chars(&t.0) {
+            return Err(FieldError::new(field, "Must be on one line"));
+        }
+        Ok(Line(t.0))
+    }
+
+    /// Present and within the limit; `missing` says what to do when it is not there.
+    pub fn parse_required(field: &str, raw: &str, missing: &str) -> Result<Self, FieldError> {
+        let t = Self::parse(field, raw)?;
+        if t.0.is_empty() {
+            return Err(FieldError::new(field, missing));
+        }
+        Ok(t)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// 5000 as "5,000", as the error messages have always said it.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn text_is_trimmed_and_bounded_in_characters_not_bytes() {
+        assert_eq!(Text::<3>::parse("f", "  Zoë \r\n").unwrap().as_str(), "Zoë");
+        let e = Text::<3>::parse("f", "Zoey").unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("f", "Must be 3 characters or fewer")
+        );
+        assert_eq!(
+            Text::<5000>::parse("note", &"x".repeat(5001))
+                .unwrap_err()
+                .message,
+            "Must be 5,000 characters or fewer"
+        );
+        assert_eq!(Text::<9>::parse("f", "a\r\nb").unwrap().as_str(), "a\nb");
+        assert_eq!(
+            Text::<9>::parse_required("f", "  ", "Say why")
+                .unwrap_err()
+                .message,
+            "Say why"
+        );
+    }
+
+    #[test]
+    fn a_line_has_no_breaks_and_the_form_keeps_what_was_typed() {
+        assert_eq!(
+            Line::<9>::parse("f", "a\nb").unwrap_err().message,
+            "Must be on one line"
+        );
+        let mut invalid = Invalid::default();
+        assert_eq!(invalid.line::<3>("f", " abcd "), "abcd");
+        assert_eq!(invalid.text::<9>("g", " ok "), "ok");
+        assert_eq!(invalid.0.len(), 1);
+        assert_eq!(invalid.0[0].field, "f");
+    }
+
     use super::*;
 
     #[test]
