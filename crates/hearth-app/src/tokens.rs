@@ -46,7 +46,7 @@ pub async fn create(app: &App, by: By<'_>, user_id: Uuid, name: &str) -> Result<
             id,
             org_id: by.org_id(),
             user_id,
-            name: &name,
+            name,
             token_hash: &secrets::token_hash(&secret),
             created_by,
         },
