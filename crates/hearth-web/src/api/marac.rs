@@ -467,7 +467,7 @@ pub struct DoneOut {
 
 /// Put a waiting referral on a meeting's agenda.
 #[utoipa::path(post, path = "/api/v1/marac/meetings/{id}/agenda", tag = "marac", params(("id" = Uuid, Path)), request_body = AgendaIn,
-    responses((status = 200, body = DoneOut), (status = 409, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+    responses((status = 200, body = DoneOut), (status = 422, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn list_case(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -550,7 +550,7 @@ pub struct ActionStatusIn {
 
 /// Change an action's status; every change is kept.
 #[utoipa::path(post, path = "/api/v1/marac/actions/{id}/status", tag = "marac", params(("id" = Uuid, Path)), request_body = ActionStatusIn,
-    responses((status = 200, body = DoneOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+    responses((status = 200, body = DoneOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn set_action_status(
     State(state): State<AppState>,
     Caller(who): Caller,
