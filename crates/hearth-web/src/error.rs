@@ -21,6 +21,26 @@ pub fn not_found() -> Response {
     .into_response()
 }
 
+/// What a page handler returns, so that it can use `?` on a use case: an error becomes its
+/// page ([`page_error`]).
+pub type PageResult = Result<Response, PageError>;
+
+/// A use case's error on its way to becoming a page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        page_error(self.0)
+    }
+}
+
 pub fn page_error(e: AppError) -> Response {
     match e {
         AppError::NotFound => not_found(),

@@ -7,6 +7,7 @@ pub mod error;
 pub mod headers;
 pub mod input;
 pub mod pages;
+pub mod path;
 pub mod session;
 pub mod views;
 

@@ -3,6 +3,7 @@
 use super::{Body, Caller};
 use crate::api::Params;
 use crate::error::{ApiError, ApiErrorBody};
+use crate::path::ApiPathId;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -96,9 +97,9 @@ pub struct Saved {
 pub async fn contact(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<ContactOut>, ApiError> {
-    let view = casework::view_contact(&state.app, &who.actor(), id(&raw)?).await?;
+    let view = casework::view_contact(&state.app, &who.actor(), id).await?;
     Ok(Json(match &view {
         ContactView::Shown {
             current, version, ..
@@ -126,17 +127,12 @@ pub async fn contact(
 pub async fn save_contact(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(input): Body<ContactIn>,
 ) -> Result<Json<Saved>, ApiError> {
-    let version = casework::save_contact(
-        &state.app,
-        &who.actor(),
-        id(&raw)?,
-        &input.details,
-        input.based_on,
-    )
-    .await?;
+    let version =
+        casework::save_contact(&state.app, &who.actor(), id, &input.details, input.based_on)
+            .await?;
     Ok(Json(Saved { id: None, version }))
 }
 
@@ -210,7 +206,7 @@ pub struct TimelineQuery {
 pub async fn timeline(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Params(q): Params<TimelineQuery>,
 ) -> Result<Json<Vec<EntryOut>>, ApiError> {
     let kind = match q.kind.as_deref() {
@@ -223,7 +219,7 @@ pub async fn timeline(
         person_id: q.person,
         kind,
     };
-    let entries = casework::view_timeline(&state.app, &who.actor(), id(&raw)?, &filter).await?;
+    let entries = casework::view_timeline(&state.app, &who.actor(), id, &filter).await?;
     Ok(Json(entries.iter().map(EntryOut::from).collect()))
 }
 
@@ -235,10 +231,10 @@ pub async fn timeline(
 pub async fn add_entry(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(form): Body<EntryForm>,
 ) -> Result<(StatusCode, Json<Saved>), ApiError> {
-    let entry = casework::add_entry(&state.app, &who.actor(), id(&raw)?, &form).await?;
+    let entry = casework::add_entry(&state.app, &who.actor(), id, &form).await?;
     Ok((
         StatusCode::CREATED,
         Json(Saved {
@@ -309,14 +305,14 @@ pub struct AllocationIn {
 pub async fn allocate(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(a): Body<AllocationIn>,
 ) -> Result<StatusCode, ApiError> {
     let person = a.person_id.map(|p| p.to_string()).unwrap_or_default();
     casework::allocate(
         &state.app,
         &who.actor(),
-        id(&raw)?,
+        id,
         &a.worker_id.to_string(),
         &person,
     )
@@ -339,10 +335,10 @@ pub struct CloseIn {
 pub async fn close(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(c): Body<CloseIn>,
 ) -> Result<StatusCode, ApiError> {
-    casework::close_case(&state.app, &who.actor(), id(&raw)?, &c.exit_reason, &c.note).await?;
+    casework::close_case(&state.app, &who.actor(), id, &c.exit_reason, &c.note).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -364,9 +360,9 @@ pub struct PersonDetailsOut {
 pub async fn person_details(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<PersonDetailsOut>, ApiError> {
-    let v = casework::person_details(&state.app, &who.actor(), id(&raw)?).await?;
+    let v = casework::person_details(&state.app, &who.actor(), id).await?;
     Ok(Json(PersonDetailsOut {
         version: v.version,
         details: serde_json::to_value(&v.details).unwrap_or_default(),
@@ -382,10 +378,10 @@ pub async fn person_details(
 pub async fn save_person_details(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(form): Body<hearth_domain::person::PersonForm>,
 ) -> Result<Json<Saved>, ApiError> {
-    let version = casework::update_person(&state.app, &who.actor(), id(&raw)?, &form).await?;
+    let version = casework::update_person(&state.app, &who.actor(), id, &form).await?;
     Ok(Json(Saved { id: None, version }))
 }
 
@@ -396,10 +392,10 @@ pub async fn save_person_details(
 pub async fn add_member(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(f): Body<casework::MemberForm>,
 ) -> Result<(StatusCode, Json<Saved>), ApiError> {
-    let person = casework::add_member(&state.app, &who.actor(), id(&raw)?, &f).await?;
+    let person = casework::add_member(&state.app, &who.actor(), id, &f).await?;
     Ok((
         StatusCode::CREATED,
         Json(Saved {
@@ -423,13 +419,13 @@ pub struct RelationshipIn {
 pub async fn add_relationship(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(r): Body<RelationshipIn>,
 ) -> Result<StatusCode, ApiError> {
     casework::add_relationship(
         &state.app,
         &who.actor(),
-        id(&raw)?,
+        id,
         &r.from_person.to_string(),
         &r.kind,
         &r.to_person.to_string(),
@@ -452,9 +448,9 @@ pub struct AgencyOut {
 pub async fn agencies(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<Vec<AgencyOut>>, ApiError> {
-    let list = casework::agencies(&state.app, &who.actor(), id(&raw)?).await?;
+    let list = casework::agencies(&state.app, &who.actor(), id).await?;
     Ok(Json(
         list.into_iter()
             .map(|a| AgencyOut {
@@ -473,10 +469,10 @@ pub async fn agencies(
 pub async fn add_agency(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(case_id): ApiPathId,
     Body(f): Body<hearth_domain::family::AgencyForm>,
 ) -> Result<(StatusCode, Json<Saved>), ApiError> {
-    let id_ = casework::add_agency(&state.app, &who.actor(), id(&raw)?, &f).await?;
+    let id_ = casework::add_agency(&state.app, &who.actor(), case_id, &f).await?;
     Ok((
         StatusCode::CREATED,
         Json(Saved {
@@ -500,13 +496,13 @@ pub struct InvolvementIn {
 pub async fn close_involvement(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(i): Body<InvolvementIn>,
 ) -> Result<StatusCode, ApiError> {
     casework::close_involvement(
         &state.app,
         &who.actor(),
-        id(&raw)?,
+        id,
         &i.person_id.to_string(),
         &i.exit_reason,
     )
@@ -520,17 +516,10 @@ pub async fn close_involvement(
 pub async fn end_allocation(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(a): Body<AllocationIn>,
 ) -> Result<StatusCode, ApiError> {
-    casework::end_allocation(
-        &state.app,
-        &who.actor(),
-        id(&raw)?,
-        a.worker_id,
-        a.person_id,
-    )
-    .await?;
+    casework::end_allocation(&state.app, &who.actor(), id, a.worker_id, a.person_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,11 +4,11 @@
 use super::CreatedOut;
 use super::{Body, Caller};
 use crate::error::{ApiError, ApiErrorBody};
+use crate::path::ApiPathId;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use hearth_app::marac::{self, ActionView, MeetingLine, ReferralLine};
-use hearth_app::AppError;
 use hearth_domain::ids::parse_id;
 use hearth_domain::marac::{
     source_label, ActionForm, ChildLine, MeetingForm, ReferralDetails, ReferralForm,
@@ -17,10 +17,6 @@ use hearth_domain::ukdate::iso;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-fn id(raw: &str) -> Result<Uuid, ApiError> {
-    parse_id(raw).ok_or(ApiError(AppError::NotFound))
-}
 
 /// A MARAC referral in a list.
 #[derive(Serialize, ToSchema)]
@@ -173,9 +169,9 @@ pub struct ProposalOut {
 pub async fn proposal(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<ProposalOut>, ApiError> {
-    let p = marac::proposal(&state.app, &who.actor(), id(&raw)?).await?;
+    let p = marac::proposal(&state.app, &who.actor(), id).await?;
     Ok(Json(ProposalOut {
         person_id: p.person_id,
         person_name: p.person_name.clone(),
@@ -192,7 +188,7 @@ pub async fn proposal(
 pub async fn refer(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(person_id): ApiPathId,
     Body(input): Body<MaracReferralIn>,
 ) -> Result<Json<CreatedOut>, ApiError> {
     let form = ReferralForm {
@@ -203,7 +199,7 @@ pub async fn refer(
         details: input.details.into(),
         submission_key: input.submission_key,
     };
-    let id = marac::refer(&state.app, &who.actor(), id(&raw)?, &form).await?;
+    let id = marac::refer(&state.app, &who.actor(), person_id, &form).await?;
     Ok(Json(CreatedOut { id }))
 }
 
@@ -256,9 +252,9 @@ pub struct MaracReferralOut {
 pub async fn referral(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<MaracReferralOut>, ApiError> {
-    let v = marac::view_referral(&state.app, &who.actor(), id(&raw)?).await?;
+    let v = marac::view_referral(&state.app, &who.actor(), id).await?;
     Ok(Json(MaracReferralOut {
         referral: (&v.line).into(),
         victim_knows: v.victim_knows,
@@ -427,9 +423,9 @@ pub struct MeetingOut {
 pub async fn meeting(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<MeetingOut>, ApiError> {
-    let m = marac::meeting(&state.app, &who.actor(), id(&raw)?).await?;
+    let m = marac::meeting(&state.app, &who.actor(), id).await?;
     Ok(Json(MeetingOut {
         id: m.id,
         held_on: iso(m.held_on),
@@ -471,11 +467,11 @@ pub struct DoneOut {
 pub async fn list_case(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(input): Body<AgendaIn>,
 ) -> Result<Json<DoneOut>, ApiError> {
     let referral = parse_id(&input.referral_id);
-    marac::list_case(&state.app, &who.actor(), Some(id(&raw)?), referral).await?;
+    marac::list_case(&state.app, &who.actor(), Some(id), referral).await?;
     Ok(Json(DoneOut { ok: true }))
 }
 
@@ -494,11 +490,11 @@ pub struct AttendanceIn {
 pub async fn set_attendance(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(input): Body<AttendanceIn>,
 ) -> Result<Json<DoneOut>, ApiError> {
     let agency = source_label(&input.agency).to_string();
-    marac::set_attendance(&state.app, &who.actor(), id(&raw)?, &agency, &input.status).await?;
+    marac::set_attendance(&state.app, &who.actor(), id, &agency, &input.status).await?;
     Ok(Json(DoneOut { ok: true }))
 }
 
@@ -520,7 +516,7 @@ pub struct ActionIn {
 pub async fn add_action(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(referral_id): ApiPathId,
     Body(input): Body<ActionIn>,
 ) -> Result<Json<CreatedOut>, ApiError> {
     let form = ActionForm {
@@ -531,7 +527,7 @@ pub async fn add_action(
     let id = marac::add_action(
         &state.app,
         &who.actor(),
-        id(&raw)?,
+        referral_id,
         &form,
         &input.submission_key,
     )
@@ -554,9 +550,9 @@ pub struct ActionStatusIn {
 pub async fn set_action_status(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(input): Body<ActionStatusIn>,
 ) -> Result<Json<DoneOut>, ApiError> {
-    marac::set_action_status(&state.app, &who.actor(), id(&raw)?, &input.from, &input.to).await?;
+    marac::set_action_status(&state.app, &who.actor(), id, &input.from, &input.to).await?;
     Ok(Json(DoneOut { ok: true }))
 }

@@ -3,13 +3,13 @@
 use super::{AuditEntryOut, Caller, CaseOut, CaseSummaryOut, PersonOut};
 use crate::api::Params;
 use crate::error::{ApiError, ApiErrorBody};
+use crate::path::ApiPathId;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use hearth_app::records::{self, RecordKind};
 use hearth_app::users::By;
 use hearth_app::AppError;
-use hearth_domain::ids::parse_id;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -25,10 +25,6 @@ async fn summaries(
         .iter()
         .map(|c| CaseSummaryOut::from(c).with_first_contact(fc.get(&c.id)))
         .collect())
-}
-
-fn id(raw: &str) -> Result<Uuid, ApiError> {
-    parse_id(raw).ok_or(ApiError(AppError::NotFound))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -94,10 +90,10 @@ pub async fn cases(
 pub async fn case(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<CaseOut>, ApiError> {
     Ok(Json(
-        (&records::view_case(&state.app, &who.actor(), id(&raw)?).await?).into(),
+        (&records::view_case(&state.app, &who.actor(), id).await?).into(),
     ))
 }
 
@@ -107,9 +103,9 @@ pub async fn case(
 pub async fn case_history(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
-    let lines = records::history(&state.app, &who.actor(), RecordKind::Case, id(&raw)?).await?;
+    let lines = records::history(&state.app, &who.actor(), RecordKind::Case, id).await?;
     Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
 }
 
@@ -119,10 +115,10 @@ pub async fn case_history(
 pub async fn person(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<PersonOut>, ApiError> {
     Ok(Json(
-        (&records::view_person(&state.app, &who.actor(), id(&raw)?).await?).into(),
+        (&records::view_person(&state.app, &who.actor(), id).await?).into(),
     ))
 }
 
@@ -132,9 +128,9 @@ pub async fn person(
 pub async fn person_history(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
-    let lines = records::history(&state.app, &who.actor(), RecordKind::Person, id(&raw)?).await?;
+    let lines = records::history(&state.app, &who.actor(), RecordKind::Person, id).await?;
     Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
 }
 

@@ -2,21 +2,16 @@
 
 use super::{Body, Caller};
 use crate::error::{ApiError, ApiErrorBody};
+use crate::path::ApiPathId;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use hearth_app::referrals::{self, DecisionForm};
-use hearth_app::AppError;
-use hearth_domain::ids::parse_id;
 use hearth_domain::referral::{ReferralForm, Source};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-fn id(raw: &str) -> Result<Uuid, ApiError> {
-    parse_id(raw).ok_or(ApiError(AppError::NotFound))
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct ReferralReceived {
@@ -113,9 +108,9 @@ pub async fn queue(
 pub async fn get(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<ReferralOut>, ApiError> {
-    let v = referrals::view(&state.app, &who.actor(), id(&raw)?).await?;
+    let v = referrals::view(&state.app, &who.actor(), id).await?;
     Ok(Json(ReferralOut {
         id: v.referral.id,
         reference: v.referral.reference.clone(),
@@ -148,9 +143,9 @@ pub async fn get(
 pub async fn decide(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(form): Body<DecisionForm>,
 ) -> Result<Json<DecisionOut>, ApiError> {
-    let case_id = referrals::decide(&state.app, &who.actor(), id(&raw)?, &form).await?;
+    let case_id = referrals::decide(&state.app, &who.actor(), id, &form).await?;
     Ok(Json(DecisionOut { case_id }))
 }

@@ -5,13 +5,13 @@
 use super::marac::ReferralLineOut;
 use super::{rfc3339, Body, Caller, CreatedOut};
 use crate::error::{ApiError, ApiErrorBody};
+use crate::path::ApiPathId;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use hearth_app::users::By;
-use hearth_app::{due, instruments, risk, safety_plans, AppError};
+use hearth_app::{due, instruments, risk, safety_plans};
 use hearth_domain::due::DueItem;
-use hearth_domain::ids::parse_id;
 use hearth_domain::instrument::Instrument;
 use hearth_domain::risk::{AssessmentForm, IncidentForm};
 use hearth_domain::safety_plan::{SafetyPlan, SafetyPlanForm};
@@ -20,10 +20,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-fn id(raw: &str) -> Result<Uuid, ApiError> {
-    parse_id(raw).ok_or(ApiError(AppError::NotFound))
-}
 
 /// One allowed answer to a question.
 #[derive(Serialize, ToSchema)]
@@ -178,9 +174,9 @@ pub struct RiskOut {
 pub async fn view(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<RiskOut>, ApiError> {
-    let v = risk::view(&state.app, &who.actor(), id(&raw)?).await?;
+    let v = risk::view(&state.app, &who.actor(), id).await?;
     Ok(Json(RiskOut {
         person_id: v.person_id,
         person_name: v.person_name,
@@ -274,7 +270,7 @@ pub struct AssessedOut {
 pub async fn assess(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(input): Body<AssessmentIn>,
 ) -> Result<Json<AssessedOut>, ApiError> {
     let form = AssessmentForm {
@@ -288,14 +284,7 @@ pub async fn assess(
             .unwrap_or_default(),
         submission_key: input.submission_key,
     };
-    let done = risk::assess(
-        &state.app,
-        &who.actor(),
-        id(&raw)?,
-        &input.instrument,
-        &form,
-    )
-    .await?;
+    let done = risk::assess(&state.app, &who.actor(), id, &input.instrument, &form).await?;
     Ok(Json(AssessedOut {
         id: done.id,
         level: done.level.code().into(),
@@ -326,7 +315,7 @@ pub struct IncidentIn {
 pub async fn add_incident(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(person_id): ApiPathId,
     Body(input): Body<IncidentIn>,
 ) -> Result<Json<CreatedOut>, ApiError> {
     let form = IncidentForm {
@@ -340,7 +329,7 @@ pub async fn add_incident(
         summary: input.summary,
         submission_key: input.submission_key,
     };
-    let id = risk::record_incident(&state.app, &who.actor(), id(&raw)?, &form).await?;
+    let id = risk::record_incident(&state.app, &who.actor(), person_id, &form).await?;
     Ok(Json(CreatedOut { id }))
 }
 
@@ -425,9 +414,9 @@ pub struct SafetyPlanOut {
 pub async fn safety_plan(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<SafetyPlanOut>, ApiError> {
-    let v = safety_plans::view(&state.app, &who.actor(), id(&raw)?).await?;
+    let v = safety_plans::view(&state.app, &who.actor(), id).await?;
     Ok(Json(SafetyPlanOut {
         person_id: v.person_id,
         person_name: v.person_name.clone(),
@@ -466,7 +455,7 @@ pub struct VersionOut {
 pub async fn save_safety_plan(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     Body(input): Body<SafetyPlanIn>,
 ) -> Result<Json<VersionOut>, ApiError> {
     let p = input.plan;
@@ -485,8 +474,7 @@ pub async fn save_safety_plan(
         action_by: p.actions.iter().map(|a| a.by.clone()).collect(),
         review_on: p.review_on,
     };
-    let version =
-        safety_plans::save(&state.app, &who.actor(), id(&raw)?, &form, input.based_on).await?;
+    let version = safety_plans::save(&state.app, &who.actor(), id, &form, input.based_on).await?;
     Ok(Json(VersionOut { version }))
 }
 

@@ -2,18 +2,12 @@
 
 use super::{AddedUser, Body, Caller, Me, NewUserIn, TemporaryPassword, UserOut};
 use crate::error::{ApiError, ApiErrorBody};
+use crate::path::ApiPathId;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use hearth_app::users::{self, By, NewUserForm};
-use hearth_app::AppError;
-use hearth_domain::ids::parse_id;
-use uuid::Uuid;
-
-fn id(raw: &str) -> Result<Uuid, ApiError> {
-    parse_id(raw).ok_or(ApiError(AppError::NotFound))
-}
 
 /// The account the token acts as.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
@@ -69,11 +63,11 @@ pub async fn add(
 pub async fn get(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<UserOut>, ApiError> {
     let actor = who.actor();
     Ok(Json(
-        (&users::get(&state.app, By::User(&actor), id(&raw)?).await?).into(),
+        (&users::get(&state.app, By::User(&actor), id).await?).into(),
     ))
 }
 
@@ -83,11 +77,11 @@ pub async fn get(
 pub async fn disable(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<UserOut>, ApiError> {
     let actor = who.actor();
     Ok(Json(
-        (&users::disable(&state.app, By::User(&actor), id(&raw)?).await?).into(),
+        (&users::disable(&state.app, By::User(&actor), id).await?).into(),
     ))
 }
 
@@ -97,9 +91,9 @@ pub async fn disable(
 pub async fn reset_password(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> Result<Json<TemporaryPassword>, ApiError> {
     let actor = who.actor();
-    let temporary_password = users::reset_password(&state.app, By::User(&actor), id(&raw)?).await?;
+    let temporary_password = users::reset_password(&state.app, By::User(&actor), id).await?;
     Ok(Json(TemporaryPassword { temporary_password }))
 }

@@ -1,12 +1,12 @@
 //! Staff accounts and API tokens, for administrators.
 
-use crate::error::not_found;
 use crate::error::page_error;
+use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -173,11 +173,8 @@ async fn user_view(
 pub async fn user(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let actor = who.actor();
     match users::get(&state.app, By::User(&actor), id).await {
         Ok(u) => user_view(&state, &who, u, None, None).await,
@@ -202,11 +199,8 @@ async fn after(
 pub async fn disable(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let actor = who.actor();
     match users::disable(&state.app, By::User(&actor), id).await {
         Ok(_) => {
@@ -226,11 +220,8 @@ pub async fn disable(
 pub async fn enable(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let actor = who.actor();
     match users::enable(&state.app, By::User(&actor), id).await {
         Ok(_) => after(&state, &who, id, None, "The account is enabled.").await,
@@ -241,11 +232,8 @@ pub async fn enable(
 pub async fn reset_password(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let actor = who.actor();
     match users::reset_password(&state.app, By::User(&actor), id).await {
         Ok(temp) => {
@@ -265,11 +253,8 @@ pub async fn reset_password(
 pub async fn reset_second_factor(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let actor = who.actor();
     match users::reset_second_factor(&state.app, By::User(&actor), id).await {
         Ok(()) => after(&state, &who, id, None, "Their authenticator app is removed. They will set up a new one when they next sign in.").await,
@@ -398,11 +383,8 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let actor = who.actor();
     match tokens::revoke(&state.app, By::User(&actor), id).await {
         Ok(()) => Redirect::to("/admin/tokens").into_response(),

@@ -2,6 +2,7 @@
 
 use crate::error::not_found;
 use crate::error::page_error;
+use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Editing, Layout};
 use crate::AppState;
@@ -111,11 +112,8 @@ fn contact_page(
 pub async fn edit_contact(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let name = match person_name(&state, &who, id).await {
         Ok(n) => n,
         Err(r) => return r,
@@ -155,12 +153,9 @@ pub struct ContactSubmission {
 pub async fn save_contact(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(s): Form<ContactSubmission>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     match casework::save_contact(&state.app, &who.actor(), id, &s.form, s.based_on).await {
         Ok(_) => Redirect::to(&format!("/people/{id}#contact")).into_response(),
         Err(AppError::Invalid(errors)) => match person_name(&state, &who, id).await {
@@ -279,11 +274,8 @@ async fn entry_form_page(
 pub async fn new_entry(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let form = EntryForm {
         kind: "note".into(),
         sensitivity: "ordinary".into(),
@@ -305,12 +297,9 @@ pub async fn new_entry(
 pub async fn add_entry(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(form): Form<EntryForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     match casework::add_entry(&state.app, &who.actor(), id, &form).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}#timeline")).into_response(),
         Err(AppError::Invalid(errors)) => {
@@ -537,12 +526,9 @@ async fn back_to_case(
 pub async fn allocate(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<AllocationForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let r = casework::allocate(&state.app, &who.actor(), id, &f.worker_id, &f.person_id).await;
     back_to_case(&state, &who, id, r).await
 }
@@ -572,12 +558,9 @@ pub struct CloseForm {
 pub async fn close(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<CloseForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let r = casework::close_case(
         &state.app,
         &who.actor(),
@@ -631,11 +614,8 @@ fn person_edit_page(
 pub async fn edit_person(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     match casework::person_details(&state.app, &who.actor(), id).await {
         // Behind the firewall there is nothing to change: only the name is known.
         Ok(v) if !v.shown => page_error(AppError::Forbidden),
@@ -658,12 +638,9 @@ pub async fn edit_person(
 pub async fn save_person(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(form): Form<hearth_domain::person::PersonForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let shown = casework::person_details(&state.app, &who.actor(), id)
         .await
         .map(|v| (v.equality_shown, v.version));
@@ -706,12 +683,9 @@ pub async fn save_person(
 pub async fn add_member(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<casework::MemberForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let r = casework::add_member(&state.app, &who.actor(), id, &f)
         .await
         .map(|_| ());
@@ -731,12 +705,9 @@ pub struct RelationshipForm {
 pub async fn add_relationship(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<RelationshipForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let r = casework::add_relationship(
         &state.app,
         &who.actor(),
@@ -752,12 +723,9 @@ pub async fn add_relationship(
 pub async fn add_agency(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<hearth_domain::family::AgencyForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let r = casework::add_agency(&state.app, &who.actor(), id, &f)
         .await
         .map(|_| ());
@@ -775,12 +743,9 @@ pub struct InvolvementForm {
 pub async fn close_involvement(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<InvolvementForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let r = casework::close_involvement(&state.app, &who.actor(), id, &f.person_id, &f.exit_reason)
         .await;
     back_to_case(&state, &who, id, r).await

@@ -1,13 +1,13 @@
 //! MARAC for the coordinator: meetings, agendas, attendance, actions and the figures; and a
 //! referral's own page, which the case's workers see too.
 
-use crate::error::not_found;
 use crate::error::page_error;
+use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -132,11 +132,8 @@ async fn meeting_page(
 pub async fn meeting(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     meeting_page(&state, &who, id, Invalid::default(), StatusCode::OK).await
 }
 
@@ -149,12 +146,9 @@ pub struct AgendaForm {
 pub async fn list_case(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<AgendaForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let referral = parse_id(&f.referral_id);
     match marac::list_case(&state.app, &who.actor(), Some(id), referral).await {
         Ok(()) => Redirect::to(&format!("/marac/meetings/{id}#agenda")).into_response(),
@@ -186,12 +180,9 @@ pub struct AttendanceForm {
 pub async fn attendance(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<AttendanceForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let agency = hearth_domain::marac::source_label(&f.agency).to_string();
     match marac::set_attendance(&state.app, &who.actor(), id, &agency, &f.status).await {
         Ok(()) => Redirect::to(&format!("/marac/meetings/{id}#attendance")).into_response(),
@@ -241,11 +232,8 @@ async fn referral_page(
 pub async fn referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     referral_page(
         &state,
         &who,
@@ -269,12 +257,9 @@ pub struct ActionSubmission {
 pub async fn add_action(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(s): Form<ActionSubmission>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     match marac::add_action(&state.app, &who.actor(), id, &s.form, &s.submission_key).await {
         Ok(_) => Redirect::to(&format!("/marac/referrals/{id}#actions")).into_response(),
         Err(AppError::Invalid(errors)) => {
@@ -306,12 +291,9 @@ pub struct StatusForm {
 pub async fn action_status(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<StatusForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     // Only ever back to one of our own pages.
     let back = parse_id(&f.back)
         .map(|r| format!("/marac/referrals/{r}#actions"))
@@ -332,12 +314,9 @@ pub struct ListForm {
 pub async fn list_referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<ListForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let meeting = parse_id(&f.meeting_id);
     match marac::list_case(&state.app, &who.actor(), meeting, Some(id)).await {
         Ok(()) => Redirect::to(&format!("/marac/referrals/{id}")).into_response(),

@@ -2,6 +2,7 @@
 
 use crate::error::not_found;
 use crate::error::page_error;
+use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
@@ -121,12 +122,9 @@ fn may_see_history(role: hearth_domain::Role) -> bool {
 pub async fn case(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(q): Query<TimelineQuery>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     case_page(
         &state,
         &who,
@@ -216,11 +214,8 @@ struct PersonPage {
 pub async fn person(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let actor = who.actor();
     let person = match records::view_person(&state.app, &actor, id).await {
         Ok(p) => p,

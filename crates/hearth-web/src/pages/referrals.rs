@@ -2,6 +2,7 @@
 
 use crate::error::not_found;
 use crate::error::page_error;
+use crate::path::PathId;
 use crate::session::{ClientAddress, Signed};
 use crate::views::{render, Layout};
 use crate::AppState;
@@ -15,7 +16,6 @@ use hearth_app::auth::SignedIn;
 use hearth_app::orgs::{self, Organisation, Team};
 use hearth_app::referrals::{self, DecisionForm, QueueItem, ReferralView};
 use hearth_app::{secrets, AppError};
-use hearth_domain::ids::parse_id;
 use hearth_domain::referral::{ReferralForm, Source, AGENCIES, DECLINE_REASONS};
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
@@ -339,11 +339,8 @@ async fn referral_page(
 pub async fn referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     referral_page(&state, &who, id, Invalid::default(), None, StatusCode::OK).await
 }
 
@@ -358,12 +355,9 @@ pub struct DecisionSubmission {
 pub async fn decide(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(s): Form<DecisionSubmission>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let declining = s.form.decision == "decline";
     let form = if declining {
         DecisionForm {

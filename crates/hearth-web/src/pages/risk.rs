@@ -2,11 +2,12 @@
 
 use crate::error::not_found;
 use crate::error::page_error;
+use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Editing, Layout};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -14,7 +15,6 @@ use hearth_app::auth::SignedIn;
 use hearth_app::risk::RiskView;
 use hearth_app::safety_plans::PlanView;
 use hearth_app::{marac, risk, safety_plans, secrets, AppError};
-use hearth_domain::ids::parse_id;
 use hearth_domain::instrument::{AnswerSet, Instrument};
 use hearth_domain::marac::{ChildLine, ReferralForm};
 use hearth_domain::risk::{AssessmentForm, IncidentForm, RiskLevel};
@@ -89,12 +89,9 @@ pub struct SavedQuery {
 pub async fn risk(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(q): Query<SavedQuery>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     risk_page(
         &state,
         &who,
@@ -110,12 +107,9 @@ pub async fn risk(
 pub async fn add_incident(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(form): Form<IncidentForm>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     match risk::record_incident(&state.app, &who.actor(), id, &form).await {
         Ok(_) => Redirect::to(&format!("/people/{id}/risk?saved=incident")).into_response(),
         Err(AppError::Invalid(errors)) => {
@@ -187,12 +181,9 @@ async fn checklist(
 pub async fn new_assessment(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(q): Query<SavedQuery>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let form = AssessmentForm {
         submission_key: secrets::new_token(),
         ..Default::default()
@@ -227,12 +218,9 @@ fn assessment_form(pairs: &Pairs) -> AssessmentForm {
 pub async fn assess(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(pairs): Form<Pairs>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let key = get(&pairs, "instrument").to_string();
     let form = assessment_form(&pairs);
     match risk::assess(&state.app, &who.actor(), id, &key, &form).await {
@@ -265,11 +253,8 @@ struct PlanPage {
 pub async fn safety_plan(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     match safety_plans::view(&state.app, &who.actor(), id).await {
         Ok(view) => render(
             StatusCode::OK,
@@ -292,11 +277,8 @@ struct PlanPrint {
 pub async fn safety_plan_print(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     match safety_plans::view(&state.app, &who.actor(), id).await {
         Ok(view) if view.current().is_some() => render(StatusCode::OK, &PlanPrint { view }),
         Ok(_) => not_found(),
@@ -377,12 +359,9 @@ pub struct TemplateQuery {
 pub async fn edit_safety_plan(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(q): Query<TemplateQuery>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let view = match safety_plans::view(&state.app, &who.actor(), id).await {
         Ok(v) if v.can_record => v,
         Ok(_) => return page_error(AppError::Forbidden),
@@ -450,12 +429,9 @@ fn plan_form(pairs: &Pairs) -> SafetyPlanForm {
 pub async fn save_safety_plan(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(pairs): Form<Pairs>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let form = plan_form(&pairs);
     let based_on: i64 = get(&pairs, "based_on").parse().unwrap_or(-1);
     let actor = who.actor();
@@ -552,11 +528,8 @@ fn refer_page(
 pub async fn new_marac_referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     match marac::proposal(&state.app, &who.actor(), id).await {
         Ok(mut p) => {
             p.form.submission_key = secrets::new_token();
@@ -605,12 +578,9 @@ fn referral_form(pairs: &Pairs) -> ReferralForm {
 pub async fn make_marac_referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(pairs): Form<Pairs>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
-    };
     let form = referral_form(&pairs);
     let actor = who.actor();
     match marac::refer(&state.app, &actor, id, &form).await {
