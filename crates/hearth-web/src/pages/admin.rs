@@ -1,6 +1,6 @@
 //! Staff accounts and API tokens, for administrators.
 
-use crate::error::page_error;
+use crate::error::{page_error, PageResult};
 use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Layout};
@@ -174,12 +174,10 @@ pub async fn user(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId,
-) -> Response {
+) -> PageResult {
     let actor = who.actor();
-    match users::get(&state.app, By::User(&actor), id).await {
-        Ok(u) => user_view(&state, &who, u, None, None).await,
-        Err(e) => page_error(e),
-    }
+    let u = users::get(&state.app, By::User(&actor), id).await?;
+    Ok(user_view(&state, &who, u, None, None).await)
 }
 
 async fn after(
@@ -221,12 +219,10 @@ pub async fn enable(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId,
-) -> Response {
+) -> PageResult {
     let actor = who.actor();
-    match users::enable(&state.app, By::User(&actor), id).await {
-        Ok(_) => after(&state, &who, id, None, "The account is enabled.").await,
-        Err(e) => page_error(e),
-    }
+    users::enable(&state.app, By::User(&actor), id).await?;
+    Ok(after(&state, &who, id, None, "The account is enabled.").await)
 }
 
 pub async fn reset_password(

@@ -1,6 +1,6 @@
 //! The worker's home page (their caseload) and the list of cases they may open.
 
-use crate::error::page_error;
+use crate::error::{page_error, PageResult};
 use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
@@ -221,17 +221,15 @@ struct BreakGlassLogPage {
     lines: Vec<hearth_app::break_glass::LogLine>,
 }
 
-pub async fn break_glass_log(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    match hearth_app::break_glass::log(&state.app, &who.actor()).await {
-        Ok(lines) => render(
-            StatusCode::OK,
-            &BreakGlassLogPage {
-                layout: Layout::signed("Break-glass log", &who),
-                lines,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+pub async fn break_glass_log(State(state): State<AppState>, Signed(who): Signed) -> PageResult {
+    let lines = hearth_app::break_glass::log(&state.app, &who.actor()).await?;
+    Ok(render(
+        StatusCode::OK,
+        &BreakGlassLogPage {
+            layout: Layout::signed("Break-glass log", &who),
+            lines,
+        },
+    ))
 }
 
 #[derive(Template)]

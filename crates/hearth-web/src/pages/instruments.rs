@@ -1,7 +1,7 @@
 //! Instruments (questionnaires) for the people who manage them: every version, and loading a
 //! new one from a pasted definition.
 
-use crate::error::page_error;
+use crate::error::{page_error, PageResult};
 use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
@@ -124,19 +124,17 @@ pub async fn show(
     State(state): State<AppState>,
     Signed(who): Signed,
     Path((key, version)): Path<(String, i64)>,
-) -> Response {
+) -> PageResult {
     let actor = who.actor();
-    match instruments::definition(&state.app, By::User(&actor), &key, version).await {
-        Ok(stored) => render(
-            StatusCode::OK,
-            &InstrumentPage {
-                layout: Layout::signed(
-                    &format!("{} version {}", stored.title, stored.version),
-                    &who,
-                ),
-                stored,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    let stored = instruments::definition(&state.app, By::User(&actor), &key, version).await?;
+    Ok(render(
+        StatusCode::OK,
+        &InstrumentPage {
+            layout: Layout::signed(
+                &format!("{} version {}", stored.title, stored.version),
+                &who,
+            ),
+            stored,
+        },
+    ))
 }

@@ -1,7 +1,7 @@
 //! The public referral form, referrals taken by phone, and triage.
 
-use crate::error::not_found;
 use crate::error::page_error;
+use crate::error::{not_found, PageResult};
 use crate::path::PathId;
 use crate::session::{ClientAddress, Signed};
 use crate::views::{render, Layout};
@@ -248,17 +248,15 @@ struct TriagePage {
     items: Vec<QueueItem>,
 }
 
-pub async fn triage(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    match referrals::queue(&state.app, &who.actor()).await {
-        Ok(items) => render(
-            StatusCode::OK,
-            &TriagePage {
-                layout: Layout::signed("Triage", &who),
-                items,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+pub async fn triage(State(state): State<AppState>, Signed(who): Signed) -> PageResult {
+    let items = referrals::queue(&state.app, &who.actor()).await?;
+    Ok(render(
+        StatusCode::OK,
+        &TriagePage {
+            layout: Layout::signed("Triage", &who),
+            items,
+        },
+    ))
 }
 
 #[derive(Template)]

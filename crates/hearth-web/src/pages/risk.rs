@@ -1,7 +1,7 @@
 //! A person's risk: assessments, incidents, the safety plan, and referring them to MARAC.
 
-use crate::error::not_found;
 use crate::error::page_error;
+use crate::error::{not_found, PageResult};
 use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Editing, Layout};
@@ -254,17 +254,15 @@ pub async fn safety_plan(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId,
-) -> Response {
-    match safety_plans::view(&state.app, &who.actor(), id).await {
-        Ok(view) => render(
-            StatusCode::OK,
-            &PlanPage {
-                layout: Layout::signed("Safety plan", &who),
-                view,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    let view = safety_plans::view(&state.app, &who.actor(), id).await?;
+    Ok(render(
+        StatusCode::OK,
+        &PlanPage {
+            layout: Layout::signed("Safety plan", &who),
+            view,
+        },
+    ))
 }
 
 #[derive(Template)]
