@@ -198,21 +198,17 @@ pub async fn disable(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId,
-) -> Response {
+) -> PageResult {
     let actor = who.actor();
-    match users::disable(&state.app, By::User(&actor), id).await {
-        Ok(_) => {
-            after(
-                &state,
-                &who,
-                id,
-                None,
-                "The account is disabled and all its sessions have ended.",
-            )
-            .await
-        }
-        Err(e) => page_error(e),
-    }
+    users::disable(&state.app, By::User(&actor), id).await?;
+    Ok(after(
+        &state,
+        &who,
+        id,
+        None,
+        "The account is disabled and all its sessions have ended.",
+    )
+    .await)
 }
 
 pub async fn enable(
@@ -229,21 +225,17 @@ pub async fn reset_password(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId,
-) -> Response {
+) -> PageResult {
     let actor = who.actor();
-    match users::reset_password(&state.app, By::User(&actor), id).await {
-        Ok(temp) => {
-            after(
-                &state,
-                &who,
-                id,
-                Some(temp),
-                "The password is reset and all their sessions have ended.",
-            )
-            .await
-        }
-        Err(e) => page_error(e),
-    }
+    let temp = users::reset_password(&state.app, By::User(&actor), id).await?;
+    Ok(after(
+        &state,
+        &who,
+        id,
+        Some(temp),
+        "The password is reset and all their sessions have ended.",
+    )
+    .await)
 }
 
 pub async fn reset_second_factor(

@@ -527,14 +527,10 @@ pub async fn new_marac_referral(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId,
-) -> Response {
-    match marac::proposal(&state.app, &who.actor(), id).await {
-        Ok(mut p) => {
-            p.form.submission_key = secrets::new_token();
-            refer_page(&who, p, Invalid::default(), StatusCode::OK)
-        }
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    let mut p = marac::proposal(&state.app, &who.actor(), id).await?;
+    p.form.submission_key = secrets::new_token();
+    Ok(refer_page(&who, p, Invalid::default(), StatusCode::OK))
 }
 
 fn referral_form(pairs: &Pairs) -> ReferralForm {
