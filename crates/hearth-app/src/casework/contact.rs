@@ -1,0 +1,131 @@
+//! Contact details and safe contact arrangements, with their history.
+
+use crate::{event, App, AppError, Result};
+use hearth_domain::access::{Action, FieldClass};
+use hearth_domain::contact::{ContactDetails, ContactForm};
+use hearth_domain::{Actor, Timestamp};
+use hearth_store::access::Guard;
+use hearth_store::sealed::Opened;
+use hearth_store::{contact, UnitOfWork};
+use uuid::Uuid;
+
+/// What the user may see of a person's contact details.
+#[derive(Debug, Clone)]
+pub enum ContactView {
+    /// Nothing recorded yet (and the user could see it if there were).
+    NoneRecorded,
+    /// The current details, with every earlier version.
+    Shown {
+        current: ContactDetails,
+        version: i64,
+        recorded_at: Timestamp,
+        recorded_by: String,
+        earlier: Vec<(i64, Timestamp, String, ContactDetails)>,
+    },
+    /// The user may not see them. Nothing is said about whether any exist.
+    Withheld,
+}
+
+impl ContactView {
+    pub fn version(&self) -> i64 {
+        match self {
+            ContactView::Shown { version, .. } => *version,
+            _ => 0,
+        }
+    }
+}
+
+/// Every version of the contact details the guard lets this user see; `None` if withheld.
+pub(crate) async fn read_contact(
+    w: &mut UnitOfWork,
+    guard: &impl Guard,
+    person_id: Uuid,
+) -> Result<ContactView> {
+    let versions = contact::versions(w, guard, person_id).await?;
+    let open = |v: &contact::ContactVersion| -> Result<Option<ContactDetails>> {
+        match guard.open(&v.sealed)? {
+            Opened::Shown(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| AppError::Internal(format!("contact details: {e}"))),
+            Opened::Withheld => Ok(None),
+        }
+    };
+    let Some(newest) = versions.first() else {
+        return Ok(ContactView::NoneRecorded);
+    };
+    let Some(current) = open(newest)? else {
+        return Ok(ContactView::Withheld);
+    };
+    let mut earlier = Vec::new();
+    for v in &versions[1..] {
+        if let Some(d) = open(v)? {
+            earlier.push((v.version, v.recorded_at, v.recorded_by_name.clone(), d));
+        }
+    }
+    Ok(ContactView::Shown {
+        current,
+        version: newest.version,
+        recorded_at: newest.recorded_at,
+        recorded_by: newest.recorded_by_name.clone(),
+        earlier,
+    })
+}
+
+/// A person's contact details as this user may see them. Audited as a view of location data.
+pub async fn view_contact(app: &App, actor: &Actor, person_id: Uuid) -> Result<ContactView> {
+    let mut w = app.work().await?;
+    let person = w.person(actor, person_id, Action::ViewCaseRecord).await?;
+    let view = if person.may_see(FieldClass::Location) {
+        let v = read_contact(&mut w, &person, person_id).await?;
+        w.audit(event(actor, "person.contact_view", "person", person_id));
+        v
+    } else {
+        ContactView::Withheld
+    };
+    w.commit().await?;
+    Ok(view)
+}
+
+/// Save new contact details. `based_on` is the version the user was editing: if someone else
+/// saved in between, nothing is overwritten and the user is told.
+pub async fn save_contact(
+    app: &App,
+    actor: &Actor,
+    person_id: Uuid,
+    form: &ContactForm,
+    based_on: i64,
+) -> Result<i64> {
+    let details = form.parse()?;
+    let now = app.now();
+    let mut w = app.store.work(now).await?;
+    let person = w.person(actor, person_id, Action::RecordWork).await?;
+    if !person.may_see(FieldClass::Location) {
+        return Err(AppError::Forbidden);
+    }
+    let current = contact::latest_version(&mut w, actor.org_id, person_id).await?;
+    if current != based_on {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "Someone else changed these contact details while you were editing. Nothing was saved. \
+                      Check the current details and make your change again."
+                .into(),
+        });
+    }
+    let version = current + 1;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let json = serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
+    let sealed = cipher.encrypt(&contact::place(person_id, version), &json)?;
+    match contact::insert(&mut w, now, actor.org_id, person_id, version, sealed, actor.user_id).await {
+        Err(e) if e.is_unique_violation() => {
+            return Err(AppError::Conflict {
+                field: None,
+                message: "Someone else saved these contact details at the same moment. Nothing was saved. Check and try again."
+                    .into(),
+            })
+        }
+        other => other?,
+    }
+    w.audit(event(actor, "person.contact_update", "person", person_id).detail("version", version));
+    w.commit().await?;
+    Ok(version)
+}

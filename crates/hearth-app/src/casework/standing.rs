@@ -1,0 +1,170 @@
+//! Where each case stands: first contact against its target, risk and last contact, for caseloads and the due list.
+
+use crate::{App, AppError, Result};
+use hearth_domain::access::{Action, FieldClass};
+use hearth_domain::{Actor, Timestamp};
+use hearth_store::access;
+use hearth_store::access::{CasesGuard, Guard};
+use hearth_store::cases;
+use uuid::Uuid;
+
+/// What a caseload shows about each case.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Standing {
+    pub first_contact: Option<hearth_domain::targets::FirstContact>,
+    /// The current risk level: the highest of the newest assessments of the people in the case
+    /// the user may see, else the referrer's checklist score ("High" or "Standard").
+    pub risk: Option<&'static str>,
+    /// Who set the current level and when; `None` while it comes from the referral.
+    pub risk_set: Option<(Timestamp, String)>,
+    pub last_contact: Option<Timestamp>,
+}
+
+impl Standing {
+    /// The next thing that falls due, if any: for now, a first contact not yet made.
+    pub fn next_due(&self) -> Option<(&'static str, Timestamp)> {
+        match self.first_contact {
+            Some(hearth_domain::targets::FirstContact::Due { by }) => Some(("First contact", by)),
+            Some(hearth_domain::targets::FirstContact::Overdue { since }) => {
+                Some(("First contact", since))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where each of these cases stands: first-contact target, risk, last contact. Cases the user
+/// may not open are left out.
+pub async fn standings(
+    app: &App,
+    actor: &Actor,
+    case_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Standing>> {
+    let mut conn = app.store.conn().await?;
+    let guard = access::open_cases(&mut conn, &app.store, actor, case_ids).await?;
+    standings_in(&mut conn, app, &guard).await
+}
+
+/// Where each of the guard's cases stands, within work already under way.
+pub(crate) async fn standings_in(
+    conn: &mut sqlx::AnyConnection,
+    app: &App,
+    guard: &CasesGuard,
+) -> Result<std::collections::HashMap<Uuid, Standing>> {
+    let now = app.now();
+    let open = guard.case_ids();
+    let mut last_contacts = cases::last_contacts(conn, &open).await?;
+    let mut first_contacts = cases::first_contact_facts(conn, guard).await?;
+    let mut latest: std::collections::HashMap<Uuid, Vec<hearth_store::risk::StoredAssessment>> =
+        std::collections::HashMap::new();
+    for a in hearth_store::risk::latest_in_cases(conn, guard.actor().org_id, &open).await? {
+        latest.entry(a.case_id).or_default().push(a);
+    }
+    let mut out = std::collections::HashMap::new();
+    for access in guard.cases() {
+        let case_id = access.case_id();
+        // Behind the firewall, when the victim was last contacted, her referrer's risk score
+        // and her first-contact deadline (1 or 3 working days gives her risk band away) are
+        // withheld: each is a fact about her.
+        let mut standing = Standing {
+            last_contact: last_contacts
+                .remove(&case_id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(p, _)| access.may_see_about(*p, FieldClass::Ordinary))
+                .map(|(_, at)| at)
+                .max(),
+            ..Default::default()
+        };
+        let referral = first_contacts.remove(&case_id);
+        if let Some(f) = referral {
+            let Some(details) = guard.open(&f.details)?.shown() else {
+                out.insert(case_id, standing);
+                continue;
+            };
+            let dash = Some(details)
+                .and_then(|j| {
+                    serde_json::from_str::<hearth_domain::referral::ReferralDetails>(&j).ok()
+                })
+                .and_then(|d| d.dash_score);
+            standing.risk = dash.map(|d| {
+                if d >= hearth_domain::targets::HIGH_RISK_SCORE {
+                    "High"
+                } else {
+                    "Standard"
+                }
+            });
+            standing.first_contact = Some(hearth_domain::targets::first_contact_status(
+                f.referred_at,
+                dash,
+                f.first_contact,
+                &app.first_contact,
+                now,
+            ));
+        }
+        // A risk level is sensitive data about the person: it counts only if the firewall lets
+        // the user see it through this case.
+        let highest = latest
+            .get(&case_id)
+            .into_iter()
+            .flatten()
+            .filter(|a| access.may_see(a.person_id, FieldClass::Sensitive))
+            .max_by_key(|a| a.level);
+        if let Some(h) = highest {
+            standing.risk = Some(h.level.label());
+            standing.risk_set = Some((h.assessed_at, h.assessed_by_name.clone()));
+        }
+        out.insert(case_id, standing);
+    }
+    Ok(out)
+}
+
+/// Where each of these cases stands against its first-contact target.
+pub async fn first_contacts(
+    app: &App,
+    actor: &Actor,
+    case_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, hearth_domain::targets::FirstContact>> {
+    Ok(standings(app, actor, case_ids)
+        .await?
+        .into_iter()
+        .filter_map(|(id, s)| s.first_contact.map(|f| (id, f)))
+        .collect())
+}
+
+/// One worker's caseload size against the service's capacity per worker.
+#[derive(Debug, Clone)]
+pub struct WorkerLoad {
+    pub user_id: Uuid,
+    pub name: String,
+    pub role: hearth_domain::Role,
+    pub open_cases: i64,
+    pub capacity: i64,
+}
+
+/// Caseload sizes: a team manager sees their team, the service manager everyone.
+pub async fn team_loads(app: &App, actor: &Actor) -> Result<Vec<WorkerLoad>> {
+    let scope = hearth_domain::access::grant(actor.role, Action::Allocate);
+    if scope == hearth_domain::Scope::None {
+        return Err(AppError::Forbidden);
+    }
+    let mut conn = app.store.conn().await?;
+    Ok(cases::caseload_sizes(&mut conn, actor.org_id)
+        .await?
+        .into_iter()
+        .filter_map(|(id, name, role, team, n)| {
+            let role = hearth_domain::Role::parse(&role)?;
+            let mine = scope == hearth_domain::Scope::Organisation
+                || (team.is_some() && team == actor.team_id);
+            (role.holds_caseload() && role != hearth_domain::Role::TeamManager && mine).then_some(
+                WorkerLoad {
+                    user_id: id,
+                    name,
+                    role,
+                    open_cases: n,
+                    capacity: app.caseload_capacity,
+                },
+            )
+        })
+        .collect())
+}

@@ -1,0 +1,376 @@
+//! The case timeline: notes, contacts and key events, corrected by new versions and withdrawn with a reason, never edited in place.
+
+use crate::submission::{self, Once};
+use crate::{event, App, AppError, Result};
+use hearth_domain::access::{Action, FieldClass};
+use hearth_domain::submission::SubmissionKind;
+use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
+use hearth_domain::validation::{Invalid, Text};
+use hearth_domain::{Actor, Timestamp};
+use hearth_store::access::{CaseGuard, Guard};
+use hearth_store::sealed::Opened;
+use hearth_store::{cases, timeline, UnitOfWork};
+use uuid::Uuid;
+
+/// One version of an entry, opened.
+#[derive(Debug, Clone)]
+pub struct VersionView {
+    pub version: i64,
+    pub occurred_at: Timestamp,
+    pub contact_method: Option<String>,
+    pub contact_outcome: Option<String>,
+    pub body: String,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryView {
+    pub id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub person_name: Option<String>,
+    pub kind: EntryKind,
+    pub sensitivity: Sensitivity,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub withdrawn: Option<(Timestamp, String, String)>,
+    /// Newest first; the first is the current text.
+    pub versions: Vec<VersionView>,
+}
+
+impl EntryView {
+    pub fn current(&self) -> &VersionView {
+        &self.versions[0]
+    }
+    pub fn corrected(&self) -> bool {
+        self.versions.len() > 1
+    }
+}
+
+/// What to show of a timeline.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineFilter {
+    pub person_id: Option<Uuid>,
+    pub kind: Option<EntryKind>,
+}
+
+/// Which entries of a case this user may read: a sensitive entry about a protected person (or
+/// about the whole family) is dropped for someone behind the firewall.
+pub(crate) async fn visible_entries(
+    w: &mut UnitOfWork,
+    case: &CaseGuard,
+) -> Result<Vec<EntryView>> {
+    let name_of = |p: Uuid| {
+        case.members()
+            .iter()
+            .find(|m| m.person_id == p)
+            .map(|m| format!("{} {}", m.given_name, m.family_name))
+    };
+    let mut out = Vec::new();
+    for e in timeline::for_case(w, case).await? {
+        // Every version of an entry, and its withdrawal reason, share its subject and class:
+        // if the newest is withheld the entry is not shown at all, not even that it exists.
+        let mut versions = Vec::with_capacity(e.versions.len());
+        for v in &e.versions {
+            let Opened::Shown(body) = case.open(&v.body)? else {
+                break;
+            };
+            versions.push(VersionView {
+                version: v.version,
+                occurred_at: v.occurred_at,
+                contact_method: v.contact_method.clone(),
+                contact_outcome: v.contact_outcome.clone(),
+                body,
+                recorded_at: v.recorded_at,
+                recorded_by: v.recorded_by_name.clone(),
+            });
+        }
+        if versions.len() != e.versions.len() {
+            continue;
+        }
+        let withdrawn = match (e.withdrawn_at, &e.withdrawn_reason) {
+            (Some(at), Some(reason)) => Some((
+                at,
+                e.withdrawn_by_name.clone().unwrap_or_default(),
+                case.open(reason)?.shown().ok_or(AppError::NotFound)?,
+            )),
+            _ => None,
+        };
+        out.push(EntryView {
+            id: e.id,
+            person_id: e.person_id,
+            person_name: e.person_id.and_then(name_of),
+            kind: e.kind,
+            sensitivity: e.sensitivity,
+            created_at: e.created_at,
+            created_by: e.created_by_name.clone(),
+            withdrawn,
+            versions,
+        });
+    }
+    Ok(out)
+}
+
+/// The case's timeline as this user may see it, filtered. Audited as a view of the case's notes.
+pub async fn view_timeline(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    filter: &TimelineFilter,
+) -> Result<Vec<EntryView>> {
+    let mut w = app.work().await?;
+    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    let mut entries = visible_entries(&mut w, &case).await?;
+    entries.retain(|e| {
+        filter.person_id.is_none_or(|p| e.person_id == Some(p))
+            && filter.kind.is_none_or(|k| e.kind == k)
+    });
+    w.audit(event(actor, "case.timeline_view", "case", case_id));
+    w.commit().await?;
+    Ok(entries)
+}
+
+/// One entry with its whole history, if the user may read it.
+pub async fn view_entry(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    entry_id: Uuid,
+) -> Result<EntryView> {
+    let mut w = app.work().await?;
+    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    let entry = visible_entries(&mut w, &case)
+        .await?
+        .into_iter()
+        .find(|e| e.id == entry_id)
+        .ok_or(AppError::NotFound)?;
+    w.audit(event(actor, "case.entry_view", "case", case_id).detail("entry", entry_id));
+    w.commit().await?;
+    Ok(entry)
+}
+
+/// Check the person an entry is about belongs to the case, and that the writer may see entries
+/// of this sensitivity about them (nobody writes what they could not read back).
+fn check_subject(
+    case: &CaseGuard,
+    form: &EntryForm,
+    sensitivity: Sensitivity,
+) -> Result<Option<Uuid>> {
+    let roles = case.roles();
+    let person = if form.person_id.trim().is_empty() {
+        None
+    } else {
+        match hearth_domain::ids::parse_id(&form.person_id)
+            .filter(|p| roles.iter().any(|(id, _)| id == p))
+        {
+            Some(p) => Some(p),
+            None => {
+                return Err(AppError::invalid(
+                    "person_id",
+                    "Choose someone who is in this case",
+                ))
+            }
+        }
+    };
+    let access = case.access();
+    if !access.may_see_about(person, sensitivity.class()) {
+        // Behind the firewall nothing about a victim or child is written, of any class: the
+        // worker could not read it back, and an entry about her is a fact about her.
+        return Err(AppError::invalid(
+            if sensitivity == Sensitivity::Sensitive && access.may_see_about(person, FieldClass::Ordinary) {
+                "sensitivity"
+            } else {
+                "person_id"
+            },
+            "You can record entries only about the people you work with. Choose your client, or ask the worker of the person this is about.",
+        ));
+    }
+    Ok(person)
+}
+
+/// Add a note, contact or key event. Sending the same form twice saves it once.
+pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm) -> Result<Uuid> {
+    let now = app.now();
+    let mut w = app.store.work(now).await?;
+    let case = w.case(actor, case_id, Action::RecordWork).await?;
+    let scope = submission::Scope {
+        org_id: actor.org_id,
+        actor_id: Some(actor.user_id),
+        kind: SubmissionKind::TimelineEntry,
+        target_id: Some(case_id),
+    };
+    let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
+        Once::Replay(existing) => return Ok(existing),
+        Once::New(id) => id,
+    };
+    let opened = cases::work_starts(&mut w, &case).await?;
+    let mut invalid = Invalid::default();
+    let parsed = form.parse(now, opened);
+    let subject = match Sensitivity::parse(&form.sensitivity) {
+        Some(s) => match check_subject(&case, form, s) {
+            Ok(p) => Some(p),
+            Err(AppError::Invalid(i)) => {
+                invalid.0.extend(i.0);
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let input = match parsed {
+        Ok(i) => i,
+        Err(i) => {
+            let mut all = i;
+            all.0.extend(invalid.0);
+            return Err(AppError::Invalid(all));
+        }
+    };
+    invalid.into_result()?;
+    let person_id = subject.flatten();
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    timeline::insert_entry(
+        &mut w,
+        now,
+        timeline::NewEntry {
+            id,
+            org_id: actor.org_id,
+            case_id,
+            person_id,
+            kind: input.kind,
+            sensitivity: input.sensitivity,
+            by: actor.user_id,
+            submission_key: form.submission_key.trim(),
+        },
+    )
+    .await?;
+    timeline::insert_version(
+        &mut w,
+        now,
+        timeline::NewVersion {
+            org_id: actor.org_id,
+            entry_id: id,
+            version: 1,
+            occurred_at: input.occurred_at,
+            method: input.contact_method.as_deref(),
+            outcome: input.contact_outcome.as_deref(),
+            body: cipher.encrypt(&timeline::body_place(id, 1), &input.body)?,
+            by: actor.user_id,
+        },
+    )
+    .await?;
+    w.audit(
+        event(actor, "case.entry_add", "case", case_id)
+            .detail("entry", id)
+            .detail("kind", input.kind.code()),
+    );
+    w.commit().await?;
+    Ok(id)
+}
+
+/// Correct an entry: a new version; the earlier text stays in its history.
+pub async fn correct_entry(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    entry_id: Uuid,
+    form: &EntryForm,
+) -> Result<i64> {
+    let now = app.now();
+    let mut w = app.store.work(now).await?;
+    let case = w.case(actor, case_id, Action::RecordWork).await?;
+    let entry = visible_entries(&mut w, &case)
+        .await?
+        .into_iter()
+        .find(|e| e.id == entry_id)
+        .ok_or(AppError::NotFound)?;
+    if entry.withdrawn.is_some() {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "This entry has been withdrawn and cannot be corrected".into(),
+        });
+    }
+    // Kind, sensitivity and subject stay as they were; only what happened and when can change.
+    let form = EntryForm {
+        kind: entry.kind.code().into(),
+        sensitivity: entry.sensitivity.code().into(),
+        ..form.clone()
+    };
+    let opened = cases::work_starts(&mut w, &case).await?;
+    let input = form.parse(now, opened)?;
+    let version = entry.current().version + 1;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let inserted = timeline::insert_version(
+        &mut w,
+        now,
+        timeline::NewVersion {
+            org_id: actor.org_id,
+            entry_id,
+            version,
+            occurred_at: input.occurred_at,
+            method: input.contact_method.as_deref(),
+            outcome: input.contact_outcome.as_deref(),
+            body: cipher.encrypt(&timeline::body_place(entry_id, version), &input.body)?,
+            by: actor.user_id,
+        },
+    )
+    .await;
+    match inserted {
+        Err(e) if e.is_unique_violation() => {
+            return Err(AppError::Conflict {
+                field: None,
+                message: "Someone else corrected this entry at the same moment. Nothing was saved. Check it and try again.".into(),
+            })
+        }
+        other => other?,
+    }
+    w.audit(
+        event(actor, "case.entry_correct", "case", case_id)
+            .detail("entry", entry_id)
+            .detail("version", version),
+    );
+    w.commit().await?;
+    Ok(version)
+}
+
+/// Withdraw an entry made in error. Managers only; the reason and the entry stay in the history.
+pub async fn withdraw_entry(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    entry_id: Uuid,
+    reason: &str,
+) -> Result<()> {
+    let now = app.now();
+    let mut w = app.store.work(now).await?;
+    // Someone who may open the case but not withdraw is told so; others learn nothing.
+    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    if !case.allows(Action::WithdrawEntry) {
+        return Err(AppError::Forbidden);
+    }
+    let reason =
+        Text::<2_000>::parse_required("reason", reason, "Say why this entry is being withdrawn")?;
+    let reason = reason.as_str();
+    visible_entries(&mut w, &case)
+        .await?
+        .into_iter()
+        .find(|e| e.id == entry_id)
+        .ok_or(AppError::NotFound)?;
+    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    if !timeline::withdraw(
+        &mut w,
+        now,
+        entry_id,
+        actor.user_id,
+        cipher.encrypt(&timeline::reason_place(entry_id), reason)?,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "This entry has already been withdrawn".into(),
+        });
+    }
+    w.audit(event(actor, "case.entry_withdraw", "case", case_id).detail("entry", entry_id));
+    w.commit().await?;
+    Ok(())
+}
