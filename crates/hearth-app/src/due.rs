@@ -207,7 +207,7 @@ pub async fn team(app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
     {
         return Err(crate::AppError::Forbidden);
     }
-    let list = crate::records::cases_list(app, actor, 1000).await?;
+    let list = crate::records::open_cases(app, actor).await?;
     for_cases(app, actor, &list).await
 }
 

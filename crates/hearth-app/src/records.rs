@@ -97,6 +97,15 @@ pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<Vec<Case
     Ok(list)
 }
 
+/// Every open case the user may open, for the team's due list. Lists names, so it is audited.
+pub async fn open_cases(app: &App, actor: &Actor) -> Result<Vec<CaseSummary>> {
+    let mut w = app.work().await?;
+    let list = cases::open_visible(&mut w, actor).await?;
+    w.audit(event(actor, "case.list", "user", actor.user_id));
+    w.commit().await?;
+    Ok(list)
+}
+
 /// The service's whole trail, newest first, for those allowed to read it.
 pub async fn service_audit(
     app: &App,

@@ -144,7 +144,21 @@ impl Store {
             }
             Backend::Postgres => migrator.run(&self.pool).await?,
         }
-        self.check_key().await
+        self.check_key().await?;
+        self.optimize().await
+    }
+
+    /// Bring the planner's statistics up to date, at start and after a bulk load. SQLite never
+    /// gathers them by itself, and without them it picks the wrong index for MARAC actions and
+    /// allocation counts; PostgreSQL's autovacuum keeps its own, so there this does nothing.
+    pub async fn optimize(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            // 0x10002: analyse every table that needs it, with a row limit so it stays quick.
+            sqlx::query("PRAGMA optimize=0x10002")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// A database is tied to the key it was created with: opening it with another key would

@@ -746,6 +746,8 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     w.commit().await?;
     accept_some_referrals(app, org.id, idva_team.id, &ids).await?;
     risk::seed(app, org.id, ids["idva.manager"], &risk_families, &mut rng).await?;
+    // A bulk load: the planner's statistics are out of date now.
+    app.store.optimize().await?;
     Ok(DemoSummary {
         org,
         accounts,

@@ -434,3 +434,43 @@ async fn an_oversized_body_is_413() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "too_large");
 }
+
+/// The team's due list was worked out from the 1,000 newest cases, so a large team's oldest
+/// cases silently dropped off it. It now covers every open case the manager oversees.
+#[tokio::test]
+async fn the_team_due_list_covers_every_open_case_however_many() {
+    use hearth_domain::access::CaseRole;
+    use hearth_store::cases;
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let now = t.now();
+    let mut tx = t.app.store.begin().await.unwrap();
+    for n in 1..=1_100 {
+        let case = cases::insert_case(&mut tx, now, w.org, w.idva_team, &format!("BULK-{n:04}"))
+            .await
+            .unwrap();
+        let p = cases::insert_person(&mut tx, now, w.org, "Bulk", &format!("Family{n}"), None)
+            .await
+            .unwrap();
+        cases::add_member(&mut tx, now, w.org, case, p, CaseRole::VictimSurvivor)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let token = t.token_for(w.org, w.staff["team_manager"].0).await;
+    let r = t.api_get(&token, "/api/v1/due/team").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let items: Value = r.json().await.unwrap();
+    let cases: std::collections::HashSet<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["case_reference"].as_str())
+        .filter(|r| r.starts_with("BULK-"))
+        .collect();
+    assert_eq!(
+        cases.len(),
+        1_100,
+        "every case's first risk assessment is on the list"
+    );
+}
