@@ -24,9 +24,8 @@ pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord>
 
 pub async fn view_person(app: &App, actor: &Actor, id: Uuid) -> Result<PersonRecord> {
     let mut w = app.work().await?;
-    let record = cases::person(&mut w, actor, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let person = w.person(actor, id, Action::ViewCaseRecord).await?;
+    let record = cases::person_record(&mut w, &person).await?;
     w.audit(event(actor, "person.view", "person", id));
     w.commit().await?;
     Ok(record)

@@ -167,13 +167,8 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
     if !guard.may_see(FieldClass::Sensitive) {
         return Err(AppError::Forbidden);
     }
-    let person = cases::person(&mut w, actor, person_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let work = work_case(&mut w, actor, person_id, FieldClass::Sensitive)
-        .await
-        .ok()
-        .map(|wc| (wc.case_id, wc.role));
+    let person = cases::person_record(&mut w, &guard).await?;
+    let work = crate::risk_facts::work_case_of(&mut w, &guard).await.ok();
     let instruments = match work {
         Some((_, role)) => applicable(&mut w, &guard, person_id, role, today).await?,
         None => Vec::new(),

@@ -28,17 +28,27 @@ pub(crate) async fn work_case(
     if !person.may_see(class) {
         return Err(AppError::Forbidden);
     }
-    let mut candidates = cases::open_involvements(w, actor.org_id, person_id).await?;
+    let (case_id, role) = work_case_of(w, &person).await?;
+    Ok(WorkCase {
+        person,
+        case_id,
+        role,
+    })
+}
+
+/// The case (and the person's role in it) in which the guard's person's work is recorded.
+pub(crate) async fn work_case_of(
+    w: &mut UnitOfWork,
+    person: &PersonGuard,
+) -> Result<(Uuid, CaseRole)> {
+    let (org_id, person_id) = (person.actor().org_id, person.person_id());
+    let mut candidates = cases::open_involvements(w, org_id, person_id).await?;
     // A protected role first: a young person who is also the person causing harm is assessed
     // as the child they are.
     candidates.sort_by_key(|(_, r)| !r.is_protected());
     for (case_id, role) in candidates {
         if person.allows_in(case_id, Action::RecordWork) {
-            return Ok(WorkCase {
-                person,
-                case_id,
-                role,
-            });
+            return Ok((case_id, role));
         }
     }
     Err(AppError::Forbidden)

@@ -71,13 +71,11 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView>
     if !guard.may_see(FieldClass::Location) {
         return Err(AppError::Forbidden);
     }
-    let person = cases::person(&mut w, actor, person_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let work = work_case(&mut w, actor, person_id, FieldClass::Location)
+    let person = cases::person_record(&mut w, &guard).await?;
+    let work = crate::risk_facts::work_case_of(&mut w, &guard)
         .await
         .ok()
-        .map(|wc| wc.role);
+        .map(|(_, role)| role);
     let template = match work {
         Some(CaseRole::ChildOrYoungPerson) => Template::Child,
         Some(_) => Template::Adult,

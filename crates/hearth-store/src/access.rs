@@ -275,36 +275,6 @@ pub(crate) fn visible_cases_condition(actor: &Actor, first_param: usize) -> (Str
     }
 }
 
-// ---- single-record answers, for the store's own readers -----------------------------------------
-
-/// The policy's decision about one person, reached through every case they are in.
-pub(crate) async fn person_decision(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    action: Action,
-    person_id: Uuid,
-) -> Result<Decision> {
-    Ok(match resolve_person(conn, actor, person_id).await? {
-        None => Decision::Hidden,
-        Some(through) => person_decision_from(actor, action, &through),
-    })
-}
-
-/// May the actor see this class of field about this person, through any case of theirs the
-/// actor may open?
-pub(crate) async fn may_see_person_field(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    person_id: Uuid,
-    class: FieldClass,
-) -> Result<bool> {
-    Ok(resolve_person(conn, actor, person_id)
-        .await?
-        .unwrap_or_default()
-        .iter()
-        .any(|a| a.decision == Decision::Allow && a.may_see(person_id, class)))
-}
-
 // ---- guards ------------------------------------------------------------------------------------
 
 /// What every guard offers the readers of case data: who is acting, whom the opened record
@@ -421,6 +391,13 @@ impl PersonGuard {
 
     pub fn action(&self) -> Action {
         self.action
+    }
+
+    /// The person's cases the actor may open, each with how the actor reaches it.
+    pub fn cases(&self) -> impl Iterator<Item = &CaseAccess> {
+        self.through
+            .iter()
+            .filter(|a| a.decision == Decision::Allow)
     }
 
     /// May the actor do this to one of the person's cases?

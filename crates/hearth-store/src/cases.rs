@@ -2,11 +2,11 @@
 //! the access policy before returning anything: a record the user may not see is `None`,
 //! exactly as if it did not exist.
 
-use crate::access::{CaseGuard, CasesGuard, Guard};
+use crate::access::{CaseGuard, CasesGuard, Guard, PersonGuard};
 use crate::sealed::{Sealed, Subject};
 use crate::{many, row};
 use crate::{Result, StoreError};
-use hearth_domain::access::{Action, CaseRole, Decision, FieldClass};
+use hearth_domain::access::{CaseRole, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::Actor;
@@ -425,64 +425,51 @@ async fn record_of(
     }))
 }
 
-/// One person, if the user may open their record, with the cases of theirs the user may see.
-pub async fn person(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    person_id: Uuid,
-) -> Result<Option<PersonRecord>> {
-    if crate::access::person_decision(conn, actor, Action::ViewCaseRecord, person_id).await?
-        != Decision::Allow
+/// The guard's person with the cases of theirs the actor may open, newest first; no second
+/// resolution.
+pub async fn person_record(conn: &mut AnyConnection, g: &PersonGuard) -> Result<PersonRecord> {
+    let (org_id, person_id) = (g.actor().org_id, g.person_id());
+    let r = sqlx::query(
+        "SELECT id, given_name, family_name, date_of_birth FROM people WHERE id = $1 AND org_id = $2",
+    )
+    .bind(person_id.to_string())
+    .bind(org_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::Refused(Decision::Hidden))?;
+    let ids: Vec<Uuid> = g.cases().map(|a| a.case_id()).collect();
+    let mut cases = Vec::new();
+    for r in many::fetch_in(
+        conn,
+        &format!(
+            "SELECT {SUMMARY_COLUMNS}, pm.role AS member_role FROM cases c JOIN teams t ON t.id = c.team_id \
+             JOIN case_members pm ON pm.case_id = c.id \
+             WHERE c.org_id = $1 AND pm.person_id = $2 AND c.id IN ({{ids}})"
+        ),
+        &[org_id.to_string(), person_id.to_string()],
+        &ids,
+    )
+    .await?
     {
-        return Ok(None);
+        let role = row::text(&r, "member_role")?;
+        cases.push((
+            summary(&r)?,
+            CaseRole::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
+        ));
     }
-    let Some(r) = sqlx::query("SELECT id, given_name, family_name, date_of_birth FROM people WHERE id = $1 AND org_id = $2")
-        .bind(person_id.to_string())
-        .bind(actor.org_id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let (cond, params) = crate::access::visible_cases_condition(actor, 3);
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, pm.role AS member_role FROM cases c JOIN teams t ON t.id = c.team_id \
-         JOIN case_members pm ON pm.case_id = c.id \
-         WHERE c.org_id = $1 AND pm.person_id = $2 AND {cond} ORDER BY c.opened_at DESC, c.id"
-    );
-    let mut q = sqlx::query(&sql)
-        .bind(actor.org_id.to_string())
-        .bind(person_id.to_string());
-    for p in params {
-        q = q.bind(p);
-    }
-    let cases = q
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            let role = row::text(r, "member_role")?;
-            Ok((
-                summary(r)?,
-                CaseRole::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let date_of_birth =
-        if crate::access::may_see_person_field(conn, actor, person_id, FieldClass::Ordinary).await?
-        {
+    cases.sort_by(|a, b| b.0.opened_at.cmp(&a.0.opened_at).then(a.0.id.cmp(&b.0.id)));
+    Ok(PersonRecord {
+        id: person_id,
+        given_name: row::text(&r, "given_name")?,
+        family_name: row::text(&r, "family_name")?,
+        date_of_birth: if g.may_see(FieldClass::Ordinary) {
             row::opt_text(&r, "date_of_birth")?
         } else {
             None
-        };
-    Ok(Some(PersonRecord {
-        id: row::id(&r, "id")?,
-        given_name: row::text(&r, "given_name")?,
-        family_name: row::text(&r, "family_name")?,
-        date_of_birth,
+        },
         cases,
-    }))
+    })
 }
 
 /// Count of open cases, for the demo's summary and tests.
