@@ -1,0 +1,65 @@
+//! Ending an allocation, asking whether someone is allocated, and closing a case.
+
+use crate::access::CaseGuard;
+use crate::Result;
+use hearth_domain::clock::{to_unix, Timestamp};
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+/// End an active allocation of this worker (to this person, or to the whole family).
+pub async fn end_allocation(
+    conn: &mut AnyConnection,
+    g: &CaseGuard,
+    now: Timestamp,
+    worker_id: Uuid,
+    person_id: Option<Uuid>,
+) -> Result<bool> {
+    let case_id = g.case_id();
+    let r = sqlx::query(
+        "UPDATE allocations SET ended_at = $1 WHERE case_id = $2 AND worker_id = $3 AND ended_at IS NULL \
+         AND COALESCE(person_id, '') = $4",
+    )
+    .bind(to_unix(now))
+    .bind(case_id.to_string())
+    .bind(worker_id.to_string())
+    .bind(person_id.map(|p| p.to_string()).unwrap_or_default())
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+pub async fn is_allocated(
+    conn: &mut AnyConnection,
+    case_id: Uuid,
+    worker_id: Uuid,
+    person_id: Option<Uuid>,
+) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM allocations WHERE case_id = $1 AND worker_id = $2 AND ended_at IS NULL \
+         AND COALESCE(person_id, '') = $3",
+    )
+    .bind(case_id.to_string())
+    .bind(worker_id.to_string())
+    .bind(person_id.map(|p| p.to_string()).unwrap_or_default())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Close a case: every allocation ends with it. False if it was already closed.
+pub async fn close(conn: &mut AnyConnection, g: &CaseGuard, now: Timestamp) -> Result<bool> {
+    let case_id = g.case_id();
+    let r = sqlx::query(
+        "UPDATE cases SET status = 'closed', closed_at = $1 WHERE id = $2 AND status = 'open'",
+    )
+    .bind(to_unix(now))
+    .bind(case_id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE allocations SET ended_at = $1 WHERE case_id = $2 AND ended_at IS NULL")
+        .bind(to_unix(now))
+        .bind(case_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
