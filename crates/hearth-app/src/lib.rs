@@ -12,6 +12,7 @@ pub mod error;
 pub mod instruments;
 pub mod marac;
 pub mod orgs;
+pub mod person_page;
 pub mod records;
 pub mod referrals;
 pub mod risk;

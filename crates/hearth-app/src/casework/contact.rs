@@ -4,7 +4,7 @@ use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::contact::{ContactDetails, ContactForm};
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::access::Guard;
+use hearth_store::access::{Guard, PersonGuard};
 use hearth_store::sealed::Opened;
 use hearth_store::{contact, UnitOfWork};
 use uuid::Uuid;
@@ -75,15 +75,25 @@ pub(crate) async fn read_contact(
 pub async fn view_contact(app: &App, actor: &Actor, person_id: Uuid) -> Result<ContactView> {
     let mut w = app.work().await?;
     let person = w.person(actor, person_id, Action::ViewCaseRecord).await?;
-    let view = if person.may_see(FieldClass::Location) {
-        let v = read_contact(&mut w, &person, person_id).await?;
-        w.audit(event(actor, "person.contact_view", "person", person_id));
-        v
-    } else {
-        ContactView::Withheld
-    };
+    let view = contact_with(&mut w, &person).await?;
     w.commit().await?;
     Ok(view)
+}
+
+/// The guard's person's contact details, within work already under way (which audits the view).
+pub(crate) async fn contact_with(w: &mut UnitOfWork, person: &PersonGuard) -> Result<ContactView> {
+    if !person.may_see(FieldClass::Location) {
+        return Ok(ContactView::Withheld);
+    }
+    let person_id = person.person_id();
+    let v = read_contact(w, person, person_id).await?;
+    w.audit(event(
+        person.actor(),
+        "person.contact_view",
+        "person",
+        person_id,
+    ));
+    Ok(v)
 }
 
 /// Save new contact details. `based_on` is the version the user was editing: if someone else

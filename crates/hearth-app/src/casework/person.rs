@@ -3,8 +3,8 @@
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::access::Guard;
-use hearth_store::people;
+use hearth_store::access::{Guard, PersonGuard};
+use hearth_store::{people, UnitOfWork};
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -22,13 +22,24 @@ pub struct PersonDetailsView {
 pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<PersonDetailsView> {
     let mut w = app.work().await?;
     let person = w.person(actor, id, Action::ViewCaseRecord).await?;
-    let stored = people::get(&mut w, &person, id)
+    let view = details_with(&mut w, &person).await?;
+    w.commit().await?;
+    Ok(view)
+}
+
+/// The guard's person's details, within work already under way (which audits a view of their
+/// equality answers).
+pub(crate) async fn details_with(
+    w: &mut UnitOfWork,
+    person: &PersonGuard,
+) -> Result<PersonDetailsView> {
+    let (actor, id) = (person.actor().clone(), person.person_id());
+    let stored = people::get(w, person, id)
         .await?
         .ok_or(AppError::NotFound)?;
     // Other names, date of birth, gender and language are facts about the person: behind the
     // firewall a victim or child is a name and a role, nothing more, and nothing is decrypted.
     if !person.may_see(FieldClass::Ordinary) {
-        w.commit().await?;
         return Ok(PersonDetailsView {
             details: hearth_domain::person::PersonDetails {
                 given_name: stored.given_name.clone(),
@@ -42,9 +53,9 @@ pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<Person
         });
     }
     let equality_shown = person.may_see(FieldClass::Sensitive);
-    let details = stored.open(&person)?;
+    let details = stored.open(person)?;
     let mut earlier = Vec::new();
-    for v in people::versions(&mut w, &person).await? {
+    for v in people::versions(w, person).await? {
         let Some(json) = person.open(&v.snapshot)?.shown() else {
             continue;
         };
@@ -56,9 +67,8 @@ pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<Person
         earlier.push((v.version, v.replaced_at, v.replaced_by, then));
     }
     if equality_shown {
-        w.audit(event(actor, "person.equality_view", "person", id));
+        w.audit(event(&actor, "person.equality_view", "person", id));
     }
-    w.commit().await?;
     Ok(PersonDetailsView {
         details,
         version: stored.version,

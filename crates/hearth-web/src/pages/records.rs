@@ -216,19 +216,11 @@ pub async fn person(
     Signed(who): Signed,
     PathId(id): PathId,
 ) -> Response {
-    let actor = who.actor();
-    let person = match records::view_person(&state.app, &actor, id).await {
+    let page = match hearth_app::person_page::view(&state.app, &who.actor(), id).await {
         Ok(p) => p,
         Err(e) => return page_error(e),
     };
-    let contact = match casework::view_contact(&state.app, &actor, id).await {
-        Ok(c) => c,
-        Err(e) => return page_error(e),
-    };
-    let details = match casework::person_details(&state.app, &actor, id).await {
-        Ok(d) => d,
-        Err(e) => return page_error(e),
-    };
+    let (person, contact, details) = (page.person, page.contact, page.details);
     render(
         StatusCode::OK,
         &PersonPage {
