@@ -7,19 +7,41 @@ use hearth_store::orgs;
 pub use hearth_store::orgs::{Organisation, Team};
 use uuid::Uuid;
 
-/// The organisation a public page serves: the one whose slug is given, or the only one there is.
-pub async fn public(app: &App, slug: Option<&str>) -> Result<Option<Organisation>> {
+/// Which organisation a public page or an operator's command means.
+#[derive(Debug, Clone)]
+pub enum Which {
+    Found(Organisation),
+    /// No organisation has the slug given.
+    NoSuchSlug,
+    /// No slug was given and there is no organisation yet.
+    NoneYet,
+    /// No slug was given and there are several to choose from.
+    Several,
+}
+
+/// The one whose slug is given, or the only one there is.
+pub async fn which(app: &App, slug: Option<&str>) -> Result<Which> {
     let mut conn = app.store.conn().await?;
     Ok(match slug {
-        Some(s) => orgs::by_slug(&mut conn, s).await?,
+        Some(s) => orgs::by_slug(&mut conn, s)
+            .await?
+            .map_or(Which::NoSuchSlug, Which::Found),
         None => {
             let mut all = orgs::list(&mut conn).await?;
-            if all.len() == 1 {
-                all.pop()
-            } else {
-                None
+            match all.len() {
+                0 => Which::NoneYet,
+                1 => Which::Found(all.pop().expect("one")),
+                _ => Which::Several,
             }
         }
+    })
+}
+
+/// The organisation a public page serves, if the address names one.
+pub async fn public(app: &App, slug: Option<&str>) -> Result<Option<Organisation>> {
+    Ok(match which(app, slug).await? {
+        Which::Found(o) => Some(o),
+        _ => None,
     })
 }
 

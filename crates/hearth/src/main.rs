@@ -266,19 +266,14 @@ async fn open(database_url: &str, key_file: &Path, new_key: NewKey) -> Result<Ap
 }
 
 async fn resolve_org(app: &App, slug: Option<&str>) -> Result<orgs::Organisation> {
-    let mut conn = app.store.conn().await?;
-    match slug {
-        Some(s) => orgs::by_slug(&mut conn, s)
-            .await?
-            .ok_or_else(|| anyhow!("no organisation with slug {s}")),
-        None => {
-            let all = orgs::list(&mut conn).await?;
-            match all.len() {
-                1 => Ok(all.into_iter().next().expect("one")),
-                0 => bail!("there is no organisation yet: create one with `hearth org create`"),
-                _ => bail!("there are several organisations: say which with --org"),
-            }
+    use hearth_app::orgs::Which;
+    match hearth_app::orgs::which(app, slug).await.map_err(app_err)? {
+        Which::Found(o) => Ok(o),
+        Which::NoSuchSlug => bail!("no organisation with slug {}", slug.unwrap_or_default()),
+        Which::NoneYet => {
+            bail!("there is no organisation yet: create one with `hearth org create`")
         }
+        Which::Several => bail!("there are several organisations: say which with --org"),
     }
 }
 
