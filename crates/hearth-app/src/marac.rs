@@ -141,9 +141,8 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
     let WorkCase {
         case_id, person, ..
     } = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
-    let record = cases::get(&mut w, actor, case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    let record = cases::record(&mut w, &case).await?;
     let person_name = record
         .members
         .iter()
@@ -203,7 +202,6 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
     // A child's school is recorded on the case as an agency about them, shown only as far as
     // the firewall lets this user see it; the newest one is where they are now.
     let mut schools: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
-    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     for a in crate::casework::agencies_in(&mut w, &case).await? {
         if let Some(child) = a.person_id {
             if a.agency.agency == "school" && !a.agency.name.trim().is_empty() {

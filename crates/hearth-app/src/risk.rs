@@ -13,7 +13,7 @@ use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{from_iso, uk_today};
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::access::{self, Guard};
+use hearth_store::access::Guard;
 use hearth_store::risk::{self as store, StoredAssessment};
 use hearth_store::{cases, marac, people, timeline, UnitOfWork};
 use serde::{Deserialize, Serialize};
@@ -537,16 +537,9 @@ pub struct PersonRiskLine {
     pub escalated: bool,
 }
 
-/// The current risk level of each person in the case whose risk the user may see. People
-/// behind the firewall are left out entirely, not shown as "not assessed". The case view that
-/// shows these is itself audited.
-pub async fn in_case(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<PersonRiskLine>> {
-    let mut conn = app.store.conn().await?;
-    let guard = access::open_cases(&mut conn, &app.store, actor, &[case_id]).await?;
-    in_case_with(&mut conn, &guard, case_id).await
-}
-
-/// The same, for one of the guard's cases, within work already under way.
+/// The current risk level of each person in one of the guard's cases whose risk the user may
+/// see. People behind the firewall are left out entirely, not shown as "not assessed". The case
+/// view that shows these is itself audited.
 pub(crate) async fn in_case_with(
     conn: &mut sqlx::AnyConnection,
     guard: &hearth_store::access::CasesGuard,

@@ -24,6 +24,13 @@ pub fn text(row: &AnyRow, col: &str) -> Result<String> {
     Ok(row.try_get(col)?)
 }
 
+/// A person's role in a case, as stored.
+pub fn role(row: &AnyRow, col: &str) -> Result<hearth_domain::access::CaseRole> {
+    let code = text(row, col)?;
+    hearth_domain::access::CaseRole::parse(&code)
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("case role {code}")))
+}
+
 pub fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>> {
     Ok(row.try_get(col)?)
 }

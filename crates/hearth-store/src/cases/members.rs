@@ -1,32 +1,11 @@
 //! Who is in a case in which role, whose involvement is open, and closing one person's involvement.
 
 use crate::row;
-use crate::{Result, StoreError};
+use crate::Result;
 use hearth_domain::access::CaseRole;
 use hearth_domain::clock::{to_unix, Timestamp};
 use sqlx::AnyConnection;
 use uuid::Uuid;
-
-/// The roles each person holds in one case.
-pub async fn roles_in_case(
-    conn: &mut AnyConnection,
-    case_id: Uuid,
-) -> Result<Vec<(Uuid, CaseRole)>> {
-    let rows = sqlx::query("SELECT person_id, role FROM case_members WHERE case_id = $1")
-        .bind(case_id.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let role = row::text(r, "role")?;
-            Ok((
-                row::id(r, "person_id")?,
-                CaseRole::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
-            ))
-        })
-        .collect()
-}
 
 /// The open cases in which this person's involvement is open, newest case first, with their
 /// role in each (a person can hold two roles in one case).
@@ -45,14 +24,7 @@ pub async fn open_involvements(
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| {
-            let role = row::text(r, "role")?;
-            Ok((
-                row::id(r, "case_id")?,
-                CaseRole::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
-            ))
-        })
+        .map(|r| Ok((row::id(r, "case_id")?, row::role(r, "role")?)))
         .collect()
 }
 

@@ -285,14 +285,12 @@ pub(crate) async fn members_of(
 }
 
 fn member(r: &sqlx::any::AnyRow) -> Result<Member> {
-    let role = row::text(r, "role")?;
     Ok(Member {
         person_id: row::id(r, "id")?,
         given_name: row::text(r, "given_name")?,
         family_name: row::text(r, "family_name")?,
         date_of_birth: row::opt_text(r, "date_of_birth")?,
-        role: CaseRole::parse(&role)
-            .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
+        role: row::role(r, "role")?,
         closed: match (
             row::opt_at(r, "closed_at")?,
             row::opt_text(r, "exit_reason")?,
@@ -462,12 +460,7 @@ pub async fn person_record(conn: &mut AnyConnection, g: &PersonGuard) -> Result<
     )
     .await?
     {
-        let role = row::text(&r, "member_role")?;
-        cases.push((
-            summary(&r)?,
-            CaseRole::parse(&role)
-                .ok_or_else(|| StoreError::Corrupt(format!("case role {role}")))?,
-        ));
+        cases.push((summary(&r)?, row::role(&r, "member_role")?));
     }
     cases.sort_by(|a, b| b.0.opened_at.cmp(&a.0.opened_at).then(a.0.id.cmp(&b.0.id)));
     Ok(PersonRecord {
