@@ -58,13 +58,7 @@ pub async fn view(
     };
     w.audit(event(actor, "case.view", "case", case_id));
     w.audit(event(actor, "case.timeline_view", "case", case_id));
-    w.audit(
-        hearth_store::audit::AuditEvent::new("due.view", "user")
-            .org(actor.org_id)
-            .actor(actor.user_id)
-            .entity(actor.user_id)
-            .detail("cases", 1),
-    );
+    w.audit(crate::due::viewed(actor, 1));
     w.commit().await?;
     Ok(CasePage {
         case,

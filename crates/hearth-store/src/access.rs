@@ -334,11 +334,11 @@ impl CaseGuard {
     /// The same case as work across cases, for the readers that serve lists (standings, the
     /// due list): no second resolution.
     pub fn as_cases(&self) -> CasesGuard {
-        CasesGuard {
-            open: vec![self.access.clone()],
-            actor: self.actor.clone(),
-            cipher: self.cipher.clone(),
-        }
+        CasesGuard::new(
+            vec![self.access.clone()],
+            self.actor.clone(),
+            self.cipher.clone(),
+        )
     }
 
     /// May the actor also do this to the case (for example record work, on a page they view)?
@@ -438,11 +438,39 @@ impl Guard for PersonGuard {
 pub struct CasesGuard {
     /// In the order asked for.
     open: Vec<CaseAccess>,
+    /// Where each case is in `open`, and which cases each person is in: lists ask per case and
+    /// per person, and a service's due list or search can hold thousands of cases.
+    by_case: HashMap<Uuid, usize>,
+    by_person: HashMap<Uuid, Vec<usize>>,
     actor: Actor,
     cipher: FieldCipher,
 }
 
 impl CasesGuard {
+    fn new(open: Vec<CaseAccess>, actor: Actor, cipher: FieldCipher) -> Self {
+        let by_case = open
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.case_id, i))
+            .collect();
+        let mut by_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
+        for (i, a) in open.iter().enumerate() {
+            for m in &a.members {
+                let cases = by_person.entry(m.person_id).or_default();
+                if cases.last() != Some(&i) {
+                    cases.push(i);
+                }
+            }
+        }
+        CasesGuard {
+            open,
+            by_case,
+            by_person,
+            actor,
+            cipher,
+        }
+    }
+
     /// The cases the actor may open, in the order asked for.
     pub fn cases(&self) -> &[CaseAccess] {
         &self.open
@@ -454,12 +482,16 @@ impl CasesGuard {
 
     /// How the actor stands to one of them; `None` if it was not asked for or may not be opened.
     pub fn get(&self, case_id: Uuid) -> Option<&CaseAccess> {
-        self.open.iter().find(|a| a.case_id == case_id)
+        self.by_case.get(&case_id).map(|i| &self.open[*i])
     }
 
     /// May the actor see this class of field about this person, through any of these cases?
     pub fn may_see(&self, person_id: Uuid, class: FieldClass) -> bool {
-        self.open.iter().any(|a| a.may_see(person_id, class))
+        self.by_person.get(&person_id).is_some_and(|cases| {
+            cases
+                .iter()
+                .any(|i| self.open[*i].may_see(person_id, class))
+        })
     }
 }
 
@@ -469,9 +501,7 @@ impl Guard for CasesGuard {
     }
 
     fn covers(&self, person_id: Uuid) -> bool {
-        self.open
-            .iter()
-            .any(|a| a.members.iter().any(|m| m.person_id == person_id))
+        self.by_person.contains_key(&person_id)
     }
 
     /// A field about a person opens if any of the cases lets the actor see it; a field about a
@@ -503,11 +533,7 @@ pub async fn open_cases(
         .filter(|a| a.decision == Decision::Allow)
         .collect();
     let cipher = store.cipher(conn, actor.org_id).await?;
-    Ok(CasesGuard {
-        open,
-        actor: actor.clone(),
-        cipher,
-    })
+    Ok(CasesGuard::new(open, actor.clone(), cipher))
 }
 
 /// A service function the policy has allowed the actor (triage, running MARAC, reviewing
