@@ -27,6 +27,7 @@ pub mod safety_plans;
 pub mod sealed;
 pub mod sessions;
 pub mod submissions;
+pub mod testing;
 pub mod throttle;
 pub mod timeline;
 pub mod tokens;

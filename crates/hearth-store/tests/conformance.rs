@@ -9,19 +9,11 @@ use hearth_domain::{Actor, Role};
 use hearth_store::access::Guard;
 use hearth_store::audit::{self, AuditEvent, Verification};
 use hearth_store::sealed::Opened;
-use hearth_store::{cases, orgs, people, referrals, timeline, users, Backend, MasterKey, Store};
+use hearth_store::{cases, orgs, people, referrals, testing, timeline, users, MasterKey, Store};
 use hearth_store::{StoreError, UnitOfWork};
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::macros::datetime;
 use uuid::Uuid;
-
-fn backend() -> Backend {
-    match std::env::var("HEARTH_TEST_BACKEND").as_deref() {
-        Ok("postgres") => Backend::Postgres,
-        Ok("sqlite") | Err(_) => Backend::Sqlite,
-        Ok(other) => panic!("HEARTH_TEST_BACKEND must be sqlite or postgres, not {other}"),
-    }
-}
 
 fn unique(prefix: &str) -> String {
     static N: AtomicU64 = AtomicU64::new(0);
@@ -35,29 +27,12 @@ fn unique(prefix: &str) -> String {
 /// A fresh, migrated store: a new SQLite file, or a new database on the local PostgreSQL,
 /// which must be running when asked for (this fails, never skips).
 async fn fresh_store() -> Store {
-    let dir = std::env::temp_dir().join("hearth-tests");
-    std::fs::create_dir_all(&dir).expect("temp dir");
     let name = unique("hearth_test_store");
-    let url = match backend() {
-        Backend::Sqlite => dir.join(format!("{name}.db")).to_string_lossy().to_string(),
-        Backend::Postgres => {
-            let admin = std::env::var("HEARTH_TEST_POSTGRES")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-                .await
-                .expect("PostgreSQL must be running for HEARTH_TEST_BACKEND=postgres");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("create database");
-            let (base, _) = admin.rsplit_once('/').expect("admin url has a database");
-            format!("{base}/{name}")
-        }
-    };
-    let key = MasterKey::create_file(&dir.join(format!("{name}.key"))).expect("key file");
+    let (url, _) = testing::fresh_database(&name).await;
+    let key = MasterKey::create_file(&testing::scratch_dir().join(format!("{name}.key")))
+        .expect("key file");
     let store = Store::connect(&url, key).await.expect("connect");
-    assert_eq!(store.backend(), backend());
+    assert_eq!(store.backend(), testing::backend());
     store.migrate().await.expect("migrate");
     store
 }

@@ -5,7 +5,7 @@ use hearth_domain::access::CaseRole;
 use hearth_domain::clock::Clock;
 use hearth_domain::{FixedClock, Role};
 use hearth_store::users::{self, NewUser};
-use hearth_store::{cases, orgs, Backend, MasterKey, Store};
+use hearth_store::{cases, orgs, MasterKey, Store};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 use std::collections::HashMap;
@@ -28,47 +28,12 @@ pub struct TestApp {
     pub totp: std::sync::Mutex<HashMap<String, Vec<u8>>>,
 }
 
-pub fn backend() -> Backend {
-    match std::env::var("HEARTH_TEST_BACKEND").as_deref() {
-        Ok("postgres") => Backend::Postgres,
-        Ok("sqlite") | Err(_) => Backend::Sqlite,
-        Ok(other) => panic!("HEARTH_TEST_BACKEND must be sqlite or postgres, not {other}"),
-    }
-}
-
-pub fn scratch_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join("hearth-tests");
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+pub use hearth_store::testing::{backend, scratch_dir};
 
 /// A fresh database: a new SQLite file, or a new PostgreSQL database on the local server.
-/// PostgreSQL must be reachable when asked for: this fails, never skips.
 pub async fn fresh_database() -> (String, Option<PathBuf>) {
     let name = format!("hearth_test_{}", Uuid::from_u128(rand::random()).simple());
-    match backend() {
-        Backend::Sqlite => {
-            let path = scratch_dir().join(format!("{name}.db"));
-            (path.to_string_lossy().to_string(), Some(path))
-        }
-        Backend::Postgres => {
-            let admin = std::env::var("HEARTH_TEST_POSTGRES")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-                .await
-                .expect("PostgreSQL must be running for HEARTH_TEST_BACKEND=postgres");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("create database");
-            let base = admin
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_string())
-                .expect("admin url has a database");
-            (format!("{base}/{name}"), None)
-        }
-    }
+    hearth_store::testing::fresh_database(&name).await
 }
 
 pub async fn spawn_app() -> TestApp {
