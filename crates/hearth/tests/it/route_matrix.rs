@@ -5,6 +5,10 @@
 //! Writes are sent empty. A role the policy refuses must be refused (403, or 404 where it may
 //! not know the record exists) before the input is even read; a role it allows must get past
 //! the policy to the handler, which then answers about the input (`W`).
+//!
+//! A new route needs a row. `HEARTH_MATRIX_DUMP=1 cargo test -p hearth --test it route_matrix
+//! -- --nocapture` prints what every role got from every row, to check against the policy
+//! (`docs/access-policy.md`) before writing the expected answers down, never to copy blindly.
 
 use crate::common::*;
 use futures_util::future::join_all;
