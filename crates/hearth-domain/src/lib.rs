@@ -17,6 +17,7 @@ pub mod referral;
 pub mod risk;
 pub mod role;
 pub mod safety_plan;
+pub mod search_terms;
 pub mod submission;
 pub mod targets;
 pub mod timeline;
