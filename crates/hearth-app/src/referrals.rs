@@ -7,18 +7,24 @@ use crate::{App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole};
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::parse_id;
+use hearth_domain::person::Identity;
 use hearth_domain::referral::{
     match_reasons, names_alike, Candidate, NamedPerson, ReferralDetails, ReferralForm, Source,
+};
+use hearth_domain::search_terms::{
+    date_of_birth_term, name_words, phone_term, postcode_term, query_word_terms, Closeness, Field,
 };
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::validation::{Invalid, Line, Text};
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::{Guard, ServiceGuard};
 use hearth_store::audit::AuditEvent;
+use hearth_store::identity::Hit;
 use hearth_store::people;
 use hearth_store::referrals::{self, Referral};
 use hearth_store::{cases, contact, orgs, timeline, FieldCipher, UnitOfWork};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use time::Duration;
 use uuid::Uuid;
 
@@ -292,13 +298,101 @@ pub struct ReferralView {
     pub decision_note: Option<String>,
 }
 
+/// One person on a referral, as the blind index is asked about them.
+struct Probe {
+    given: Vec<String>,
+    family: Vec<String>,
+    date_of_birth: Option<String>,
+    postcode: Option<String>,
+    phone: Option<String>,
+}
+
+/// What the index says one person on record has in common with a probe.
+#[derive(Default)]
+struct Met {
+    given: bool,
+    family: bool,
+    date_of_birth: bool,
+    postcode: bool,
+    phone: bool,
+    wanted_date_of_birth: bool,
+}
+
+impl Met {
+    /// Could the names and the rest make a match ([`match_reasons`])? Only then is the person
+    /// opened to compare their names.
+    fn likely(&self) -> bool {
+        self.phone
+            || (self.given
+                && (self.date_of_birth
+                    || (self.family && (self.postcode || !self.wanted_date_of_birth))))
+    }
+}
+
+impl Probe {
+    fn of(who: &NamedPerson, postcode: &str, phone: &str) -> Probe {
+        let word_terms = |name: &str| -> Vec<String> {
+            name_words(name)
+                .iter()
+                .flat_map(|w| query_word_terms(w))
+                .filter(|(_, c)| *c != Closeness::SoundsAlike)
+                .map(|(t, _)| t)
+                .collect()
+        };
+        Probe {
+            given: word_terms(&who.given_name),
+            family: word_terms(&who.family_name),
+            date_of_birth: who.date_of_birth.as_deref().map(date_of_birth_term),
+            postcode: postcode_term(postcode),
+            phone: phone_term(phone),
+        }
+    }
+
+    /// Every term, in order: given names, family names, then the rest.
+    fn terms(&self) -> Vec<String> {
+        let mut t = self.given.clone();
+        t.extend(self.family.iter().cloned());
+        t.extend(self.date_of_birth.iter().cloned());
+        t.extend(self.postcode.iter().cloned());
+        t.extend(self.phone.iter().cloned());
+        t
+    }
+
+    /// What these hits (on terms numbered from `offset`) say this person shares with the probe.
+    fn met(&self, offset: usize, hits: &[Hit]) -> Met {
+        let terms = self.terms();
+        let mut met = Met {
+            wanted_date_of_birth: self.date_of_birth.is_some(),
+            ..Met::default()
+        };
+        for h in hits {
+            let Some(i) = h.term.checked_sub(offset).filter(|i| *i < terms.len()) else {
+                continue;
+            };
+            let term = &terms[i];
+            let name = matches!(h.field, Field::Name | Field::OtherName);
+            if i < self.given.len() {
+                met.given |= name;
+            } else if i < self.given.len() + self.family.len() {
+                met.family |= name;
+            } else if Some(term) == self.date_of_birth.as_ref() {
+                met.date_of_birth |= h.field == Field::DateOfBirth;
+            } else if Some(term) == self.postcode.as_ref() {
+                met.postcode |= h.field == Field::Postcode;
+            } else if Some(term) == self.phone.as_ref() {
+                met.phone |= h.field == Field::Phone;
+            }
+        }
+        met
+    }
+}
+
 async fn find_matches(
     w: &mut UnitOfWork,
     triage: &ServiceGuard,
     d: &ReferralDetails,
 ) -> Result<Vec<PossibleMatch>> {
     let actor = triage.actor().clone();
-    let people = people::on_record(w, &actor).await?;
     let mut wanted: Vec<(String, &NamedPerson, &str, &str)> = vec![(
         "Person referred".into(),
         &d.person,
@@ -314,70 +408,90 @@ async fn find_matches(
     for (i, a) in d.other_adults.iter().enumerate() {
         wanted.push((format!("Other adult {}", i + 1), a, "", ""));
     }
-    // Triage compares the referral with the contact details on record, opened for that alone.
-    let mut candidates = Vec::new();
-    for p in &people {
-        let details: Option<ContactDetails> = match &p.contact {
-            Some(sealed) => triage
-                .open(sealed)?
-                .shown()
-                .and_then(|j| serde_json::from_str(&j).ok()),
-            None => None,
+    // Who on record shares a term with anyone on the referral, from the blind index alone:
+    // nobody's name or contact details are opened to find them.
+    let probes: Vec<Probe> = wanted
+        .iter()
+        .map(|(_, who, postcode, phone)| Probe::of(who, postcode, phone))
+        .collect();
+    let terms: Vec<String> = probes.iter().flat_map(|p| p.terms()).collect();
+    let mut hits: HashMap<Uuid, Vec<Hit>> = HashMap::new();
+    for h in people::find(w, &actor, &terms).await? {
+        hits.entry(h.person_id).or_default().push(h);
+    }
+    // Only those who could be a match on what the index says are opened, to compare names.
+    let mut offsets = Vec::new();
+    let mut at = 0;
+    for p in &probes {
+        offsets.push(at);
+        at += p.terms().len();
+    }
+    let likely: Vec<(usize, Uuid, bool, bool)> = probes
+        .iter()
+        .zip(&offsets)
+        .enumerate()
+        .flat_map(|(i, (probe, offset))| {
+            hits.iter().filter_map(move |(person, hits)| {
+                let met = probe.met(*offset, hits);
+                met.likely()
+                    .then_some((i, *person, met.postcode, met.phone))
+            })
+        })
+        .collect();
+    let mut ids: Vec<Uuid> = likely.iter().map(|(_, p, ..)| *p).collect();
+    ids.sort();
+    ids.dedup();
+    let named = people::named_for_triage(w, triage, &ids).await?;
+    let mut matched: Vec<(String, Vec<&'static str>, Uuid)> = Vec::new();
+    for (i, person, same_postcode, same_phone) in likely {
+        let Some(identity) = named.get(&person) else {
+            continue;
         };
-        let (postcode, phone) = details.map(|d| (d.postcode, d.phone)).unwrap_or_default();
+        let (label, who, ..) = &wanted[i];
         // Other names a person is known by are matched as if they were their name.
-        let names = std::iter::once((p.given_name.clone(), p.family_name.clone())).chain(
-            p.aliases.iter().map(|alias| {
+        let names = std::iter::once((identity.given_name.clone(), identity.family_name.clone()))
+            .chain(identity.aliases.iter().map(|alias| {
                 alias
                     .rsplit_once(' ')
                     .map(|(g, f)| (g.to_string(), f.to_string()))
                     .unwrap_or((alias.clone(), String::new()))
-            }),
-        );
+            }));
         for (given_name, family_name) in names {
             let c = Candidate {
                 given_name,
                 family_name,
-                date_of_birth: p.date_of_birth.clone(),
-                postcode: postcode.clone(),
-                phone: phone.clone(),
+                date_of_birth: identity.date_of_birth.clone(),
+                same_postcode,
+                same_phone,
             };
-            candidates.push((p, c));
-        }
-    }
-    let mut matched: Vec<(String, Vec<&'static str>, &people::OnRecord)> = Vec::new();
-    for (label, who, postcode, phone) in wanted {
-        for (p, c) in &candidates {
-            if matched
-                .iter()
-                .any(|(l, _, q)| *l == label && q.person_id == p.person_id)
-            {
-                continue;
-            }
-            let reasons = match_reasons(who, postcode, phone, c);
+            let reasons = match_reasons(who, &c);
             if !reasons.is_empty() {
-                matched.push((label.clone(), reasons, p));
+                matched.push((label.clone(), reasons, person));
+                break;
             }
         }
     }
+    matched
+        .sort_by_key(|(label, _, person)| (wanted.iter().position(|(l, ..)| l == label), *person));
     // Who the match is, and their cases, only where the user may open one of them.
-    let ids: Vec<Uuid> = matched.iter().map(|(_, _, p)| p.person_id).collect();
+    let ids: Vec<Uuid> = matched.iter().map(|(_, _, p)| *p).collect();
     let their_cases = people::cases_of(w, &actor, &ids).await?;
     let case_ids: Vec<Uuid> = their_cases.values().flatten().map(|c| c.case_id).collect();
     let open = w.cases(&actor, &case_ids).await?;
     Ok(matched
         .into_iter()
-        .map(|(on_referral, reasons, p)| {
+        .map(|(on_referral, reasons, person_id)| {
+            let p = &named[&person_id];
             let visible: Vec<(Uuid, String, String)> = their_cases
-                .get(&p.person_id)
+                .get(&person_id)
                 .into_iter()
                 .flatten()
                 .filter(|c| open.get(c.case_id).is_some())
                 .map(|c| (c.case_id, c.reference.clone(), c.status.clone()))
                 .collect();
             let seen = (!visible.is_empty()).then(|| SeenMatch {
-                person_id: p.person_id,
-                name: format!("{} {}", p.given_name, p.family_name),
+                person_id,
+                name: p.full_name(),
                 date_of_birth: p.date_of_birth.clone(),
                 cases: visible,
             });
@@ -464,15 +578,14 @@ async fn add_person(
     }) {
         return Ok(*id);
     }
-    let id = cases::insert_person(
-        w,
-        now,
-        org,
-        &p.given_name,
-        &p.family_name,
-        p.date_of_birth.as_deref(),
-    )
-    .await?;
+    let cipher = w.cipher(org).await?;
+    let identity = Identity {
+        given_name: p.given_name.clone(),
+        family_name: p.family_name.clone(),
+        date_of_birth: p.date_of_birth.clone(),
+        aliases: Vec::new(),
+    };
+    let id = cases::insert_person(w, &cipher, now, org, &identity).await?;
     cases::add_member(w, now, org, case_id, id, role).await?;
     Ok(id)
 }
@@ -720,16 +833,17 @@ async fn accept(
             confidential_address: false,
         };
         let version = contact::latest_version(w, org, victim).await? + 1;
-        let json =
-            serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
         contact::insert(
             w,
+            cipher,
             now,
-            org,
-            victim,
-            version,
-            cipher.encrypt(&contact::place(victim, version), &json)?,
-            actor.user_id,
+            contact::NewContact {
+                org_id: org,
+                person_id: victim,
+                version,
+                details: &details,
+                by: actor.user_id,
+            },
         )
         .await?;
     }

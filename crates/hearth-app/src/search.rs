@@ -3,14 +3,18 @@
 //! finding a victim by her phone number would itself tell someone where she is.
 
 use crate::{App, Result};
-use hearth_domain::access::FieldClass;
-use hearth_domain::contact::{parse_phone, parse_postcode, ContactDetails};
-use hearth_domain::referral::{fold_name, names_alike};
+use hearth_domain::access::{CaseRole, FieldClass};
+use hearth_domain::contact::{parse_phone, parse_postcode};
+use hearth_domain::referral::fold_name;
+use hearth_domain::search_terms::{
+    date_of_birth_term, phone_term, postcode_term, query_word_terms, Closeness, Field,
+};
 use hearth_domain::Actor;
-use hearth_store::access::{CasesGuard, Guard};
 use hearth_store::audit::AuditEvent;
-use hearth_store::people::{self, OnRecord};
+use hearth_store::identity::Hit;
+use hearth_store::people;
 use hearth_store::{cases, UnitOfWork};
+use std::collections::HashMap;
 use time::macros::format_description;
 use time::Date;
 use uuid::Uuid;
@@ -80,32 +84,38 @@ pub struct Found {
     pub matched_on: &'static str,
 }
 
-fn digits(s: &str) -> String {
-    let d: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-    match d.strip_prefix("44") {
-        Some(rest) if d.len() == 12 => format!("0{rest}"),
-        _ => d,
+/// One page of what a search found.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    pub found: Vec<Found>,
+    /// How many were found in all, across every page.
+    pub total: usize,
+    /// This page, from 1.
+    pub page: usize,
+}
+
+impl Results {
+    pub fn pages(&self) -> usize {
+        self.total.div_ceil(PAGE).max(1)
     }
 }
 
-fn name_matches(words: &[String], given: &str, family: &str) -> bool {
-    words.iter().all(|w| {
-        let fw = fold_name(w);
-        names_alike(w, given)
-            || names_alike(w, family)
-            || fold_name(family).contains(&fw)
-            || fold_name(given) == fw
-    })
-}
+/// How many results a page shows.
+pub const PAGE: usize = 50;
 
-pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
+/// Find people and cases. Only the page shown is opened: the rest are counted, not read.
+pub async fn search(app: &App, actor: &Actor, raw: &str, page: usize) -> Result<Results> {
     let Some(query) = Query::parse(raw) else {
-        return Ok(Vec::new());
+        return Ok(Results {
+            page: 1,
+            ..Results::default()
+        });
     };
+    let page = page.max(1);
     let mut w = app.work().await?;
-    let found = match &query {
-        Query::Reference(r) => by_reference(&mut w, actor, r).await?,
-        _ => by_person(&mut w, actor, &query).await?,
+    let results = match &query {
+        Query::Reference(r) => by_reference(&mut w, actor, r, page).await?,
+        _ => by_person(&mut w, actor, &query, page).await?,
     };
     // The words searched for are personal data: the trail records only what kind of search it was.
     w.audit(
@@ -114,119 +124,184 @@ pub async fn search(app: &App, actor: &Actor, raw: &str) -> Result<Vec<Found>> {
             .actor(actor.user_id)
             .entity(actor.user_id)
             .detail("kind", query.kind())
-            .detail("results", found.len()),
+            .detail("results", results.total)
+            .detail("page", page),
     );
     w.commit().await?;
-    Ok(found)
+    Ok(results)
 }
 
-/// A match on a name or a date of birth, which needs nothing opened.
-fn on_identity(query: &Query, p: &OnRecord) -> Option<&'static str> {
+/// The terms to look up for a query, each with the typed word it stands for (names) and how
+/// close a match on it is.
+fn terms_of(query: &Query) -> Vec<(String, usize, Closeness)> {
     match query {
-        Query::Name(words) if name_matches(words, &p.given_name, &p.family_name) => Some("name"),
-        Query::Name(words)
-            if p.aliases.iter().any(|a| {
-                let (g, f) = a.rsplit_once(' ').unwrap_or((a.as_str(), ""));
-                name_matches(words, g, f)
-            }) =>
-        {
-            Some("other name")
-        }
-        Query::DateOfBirth(d) if p.date_of_birth.as_deref() == Some(d.as_str()) => {
-            Some("date of birth")
-        }
-        _ => None,
+        Query::Name(words) => words
+            .iter()
+            .map(|w| fold_name(w))
+            .filter(|w| !w.is_empty())
+            .enumerate()
+            .flat_map(|(i, w)| {
+                query_word_terms(&w)
+                    .into_iter()
+                    .map(move |(t, c)| (t, i, c))
+            })
+            .collect(),
+        Query::DateOfBirth(d) => vec![(date_of_birth_term(d), 0, Closeness::Exact)],
+        Query::Phone(p) => phone_term(p)
+            .map(|t| (t, 0, Closeness::Exact))
+            .into_iter()
+            .collect(),
+        Query::Postcode(p) => postcode_term(p)
+            .map(|t| (t, 0, Closeness::Exact))
+            .into_iter()
+            .collect(),
+        Query::Reference(_) => Vec::new(),
     }
 }
 
-/// A match on a phone number or postcode, compared only where the guard opens the person's
-/// contact details: one the user may not see is never decrypted, so it cannot match.
-fn on_contact(guard: &CasesGuard, query: &Query, p: &OnRecord) -> Result<Option<&'static str>> {
-    let Some(sealed) = &p.contact else {
-        return Ok(None);
+/// How someone met the query: on which field, and how closely (the loosest of the words).
+fn how_matched(
+    query: &Query,
+    terms: &[(String, usize, Closeness)],
+    hits: &[Hit],
+) -> Option<(Field, Closeness)> {
+    let words = match query {
+        Query::Name(words) => words.iter().filter(|w| !fold_name(w).is_empty()).count(),
+        _ => 1,
     };
-    let Some(json) = guard.open(sealed)?.shown() else {
-        return Ok(None);
-    };
-    let Ok(d) = serde_json::from_str::<ContactDetails>(&json) else {
-        return Ok(None);
-    };
-    Ok(match query {
-        Query::Phone(q) if !d.phone.is_empty() && digits(&d.phone) == digits(q) => {
-            Some("phone number")
+    // A name matches when every word typed meets the name, or every word meets one other name.
+    [
+        Field::Name,
+        Field::OtherName,
+        Field::DateOfBirth,
+        Field::Phone,
+        Field::Postcode,
+    ]
+    .into_iter()
+    .filter_map(|field| {
+        let mut best: Vec<Option<Closeness>> = vec![None; words];
+        for h in hits.iter().filter(|h| h.field == field) {
+            let (_, word, closeness) = &terms[h.term];
+            let b = &mut best[*word];
+            *b = Some(b.map_or(*closeness, |c| c.min(*closeness)));
         }
-        Query::Postcode(q) if d.postcode == *q => Some("postcode"),
-        _ => None,
+        let loosest = best
+            .iter()
+            .copied()
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .max()?;
+        Some((field, loosest))
     })
+    .min_by_key(|(field, closeness)| (*closeness, *field))
 }
 
-async fn by_person(w: &mut UnitOfWork, actor: &Actor, query: &Query) -> Result<Vec<Found>> {
-    let people = people::on_record(w, actor).await?;
-    let by_contact = matches!(query, Query::Phone(_) | Query::Postcode(_));
-    let candidates: Vec<(&OnRecord, Option<&'static str>)> = people
+fn matched_on(field: Field) -> &'static str {
+    match field {
+        Field::Name => "name",
+        Field::OtherName => "other name",
+        Field::DateOfBirth => "date of birth",
+        Field::Phone => "phone number",
+        Field::Postcode => "postcode",
+    }
+}
+
+fn page_of<T>(all: Vec<T>, page: usize) -> Vec<T> {
+    all.into_iter().skip((page - 1) * PAGE).take(PAGE).collect()
+}
+
+async fn by_person(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    query: &Query,
+    page: usize,
+) -> Result<Results> {
+    let terms = terms_of(query);
+    let words: Vec<String> = terms.iter().map(|(t, ..)| t.clone()).collect();
+    let mut hits: HashMap<Uuid, Vec<Hit>> = HashMap::new();
+    for h in people::find(w, actor, &words).await? {
+        hits.entry(h.person_id).or_default().push(h);
+    }
+    let mut candidates: Vec<(Uuid, Field, Closeness)> = hits
         .iter()
-        .filter_map(|p| match by_contact {
-            true => Some((p, None)),
-            false => on_identity(query, p).map(|m| (p, Some(m))),
-        })
+        .filter_map(|(person, hits)| how_matched(query, &terms, hits).map(|(f, c)| (*person, f, c)))
         .collect();
-    let ids: Vec<Uuid> = candidates.iter().map(|(p, _)| p.person_id).collect();
+    let ids: Vec<Uuid> = candidates.iter().map(|(p, ..)| *p).collect();
     let mut their_cases = people::cases_of(w, actor, &ids).await?;
     let mut case_ids: Vec<Uuid> = their_cases.values().flatten().map(|c| c.case_id).collect();
     case_ids.sort();
     case_ids.dedup();
     let guard = w.cases(actor, &case_ids).await?;
+    // Behind the firewall a victim or child is a name: finding her by her date of birth or
+    // another name she uses would tell the searcher something about her, and finding her by
+    // her phone number or postcode would tell them where she is. Those matches do not count.
+    candidates.retain(|(person, field, _)| match field {
+        Field::Name => true,
+        Field::OtherName | Field::DateOfBirth => guard.may_see(*person, FieldClass::Ordinary),
+        Field::Phone | Field::Postcode => guard.may_see(*person, FieldClass::Location),
+    });
+    candidates.retain(|(person, ..)| {
+        their_cases
+            .get(person)
+            .is_some_and(|cases| cases.iter().any(|c| guard.get(c.case_id).is_some()))
+    });
+    // Closest first; the order within a closeness needs nothing opened, so only the page shown
+    // is decrypted.
+    candidates.sort_by_key(|(person, field, closeness)| (*closeness, *field, *person));
+    let total = candidates.len();
+    let candidates = page_of(candidates, page);
+    let shown: Vec<Uuid> = candidates.iter().map(|(p, ..)| *p).collect();
+    let names = people::named(w, &guard, &shown).await?;
     let mut found = Vec::new();
-    for (p, matched) in candidates {
+    for (person_id, field, _) in candidates {
+        let Some(who) = names.get(&person_id) else {
+            continue;
+        };
         let visible: Vec<(Uuid, String, String)> = their_cases
-            .remove(&p.person_id)
+            .remove(&person_id)
             .unwrap_or_default()
             .into_iter()
             .filter(|c| guard.get(c.case_id).is_some())
             .map(|c| (c.case_id, c.reference, c.status))
             .collect();
-        if visible.is_empty() {
-            continue;
-        }
-        let matched_on = match matched {
-            Some(m) => m,
-            None => match on_contact(&guard, query, p)? {
-                Some(m) => m,
-                None => continue,
-            },
-        };
-        // Behind the firewall a victim or child is a name: finding her by her date of birth or
-        // another name she uses would tell the searcher something about her, so those matches
-        // do not count, and her date of birth is not shown.
-        let ordinary = guard.may_see(p.person_id, FieldClass::Ordinary);
-        if matches!(matched_on, "date of birth" | "other name") && !ordinary {
-            continue;
-        }
         found.push(Found {
-            person_id: p.person_id,
-            name: format!("{} {}", p.given_name, p.family_name),
-            date_of_birth: p.date_of_birth.clone().filter(|_| ordinary),
+            person_id,
+            name: who.full_name(),
+            date_of_birth: who.date_of_birth.clone(),
             cases: visible,
-            matched_on,
+            matched_on: matched_on(field),
         });
-        if found.len() >= 100 {
-            break;
-        }
     }
-    Ok(found)
+    Ok(Results { found, total, page })
 }
 
 /// Cases whose reference starts with what was typed, each under the adult victim/survivor.
-async fn by_reference(w: &mut UnitOfWork, actor: &Actor, prefix: &str) -> Result<Vec<Found>> {
+/// The access policy is worked out once for every case with the reference, and only the page
+/// shown is read.
+async fn by_reference(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    prefix: &str,
+    page: usize,
+) -> Result<Results> {
+    let ids = cases::with_reference_prefix(w, actor, prefix).await?;
+    let guard = w.cases(actor, &ids).await?;
+    let open: Vec<Uuid> = ids
+        .into_iter()
+        .filter(|id| {
+            guard
+                .get(*id)
+                .is_some_and(|a| a.members.iter().any(|m| m.role == CaseRole::VictimSurvivor))
+        })
+        .collect();
+    let total = open.len();
     let mut found = Vec::new();
-    for case_id in cases::with_reference_prefix(w, actor, prefix).await? {
-        let Some(c) = cases::get(w, actor, case_id).await? else {
-            continue;
-        };
+    for case_id in page_of(open, page) {
+        let c = cases::listed(w, &guard, case_id).await?;
         if let Some(m) = c
             .members
             .iter()
-            .find(|m| m.role == hearth_domain::access::CaseRole::VictimSurvivor)
+            .find(|m| m.role == CaseRole::VictimSurvivor)
         {
             found.push(Found {
                 person_id: m.person_id,
@@ -241,7 +316,7 @@ async fn by_reference(w: &mut UnitOfWork, actor: &Actor, prefix: &str) -> Result
             });
         }
     }
-    Ok(found)
+    Ok(Results { found, total, page })
 }
 
 #[cfg(test)]
@@ -275,14 +350,49 @@ mod tests {
         assert_eq!(Query::parse("'-'"), None);
     }
 
+    fn hits_for(query: &Query, stored: &[(Field, &str)]) -> Option<(Field, Closeness)> {
+        let terms = terms_of(query);
+        let stored: Vec<(Field, String)> = stored
+            .iter()
+            .flat_map(|(f, name)| {
+                hearth_domain::search_terms::identity_terms(name, "", &[], None)
+                    .into_iter()
+                    .map(move |(_, t)| (*f, t))
+            })
+            .collect();
+        let hits: Vec<Hit> = terms
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (t, ..))| {
+                stored
+                    .iter()
+                    .filter(move |(_, s)| s == t)
+                    .map(move |(field, _)| Hit {
+                        person_id: Uuid::nil(),
+                        term: i,
+                        field: *field,
+                    })
+            })
+            .collect();
+        how_matched(query, &terms, &hits)
+    }
+
     #[test]
-    fn names_match_with_variants_and_parts() {
-        assert!(name_matches(&["zoe".into()], "Zoë", "Quillfeather"));
-        assert!(name_matches(
-            &["Zoe".into(), "quill".into()],
-            "Zoë",
-            "Quillfeather"
-        ));
-        assert!(!name_matches(&["Amy".into()], "Zoë", "Quillfeather"));
+    fn every_word_must_meet_the_name_or_one_other_name() {
+        let q = Query::parse("Zoe quill").unwrap();
+        let name = [(Field::Name, "Zoë"), (Field::Name, "Quillfeather")];
+        assert_eq!(
+            hits_for(&q, &name),
+            Some((Field::Name, Closeness::Shortening))
+        );
+        let q = Query::parse("Zoe Sorelby").unwrap();
+        let split = [(Field::Name, "Zoë"), (Field::OtherName, "Sorrelby")];
+        assert_eq!(hits_for(&q, &split), None, "one word on each is no match");
+        let other = [(Field::OtherName, "Zoe"), (Field::OtherName, "Sorrelby")];
+        assert_eq!(
+            hits_for(&q, &other),
+            Some((Field::OtherName, Closeness::OneLetter))
+        );
+        assert_eq!(hits_for(&Query::parse("Amy").unwrap(), &name), None);
     }
 }

@@ -31,6 +31,34 @@ pub struct Equality {
     pub religion: String,
 }
 
+/// Who someone is: their names and date of birth, which the store seals as one value and finds
+/// by its blind index (see [`crate::search_terms`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Identity {
+    pub given_name: String,
+    pub family_name: String,
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+impl Identity {
+    /// Someone known by one name, perhaps with a date of birth (ISO).
+    pub fn named(given_name: &str, family_name: &str, date_of_birth: Option<&str>) -> Identity {
+        Identity {
+            given_name: given_name.to_string(),
+            family_name: family_name.to_string(),
+            date_of_birth: date_of_birth.map(str::to_string),
+            aliases: Vec::new(),
+        }
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct PersonDetails {
     pub given_name: String,

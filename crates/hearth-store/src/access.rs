@@ -94,6 +94,7 @@ impl CaseAccess {
 /// rule: the single-record checks, the person checks, lists and the firewall all read from it.
 pub async fn resolve(
     conn: &mut AnyConnection,
+    cipher: &FieldCipher,
     actor: &Actor,
     case_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, CaseAccess>> {
@@ -122,7 +123,9 @@ pub async fn resolve(
             .or_default()
             .push(row::opt_id(&r, "person_id")?);
     }
-    let mut members = cases::members_of(conn, case_ids).await?;
+    // Only the organisation's own cases: another's members are sealed under another key.
+    let ours: Vec<Uuid> = teams.iter().map(|(case_id, _)| *case_id).collect();
+    let mut members = cases::members_of(conn, cipher, &ours).await?;
     let mut out = HashMap::new();
     for (case_id, team_id) in teams {
         let allocated = allocated.remove(&case_id).unwrap_or_default();
@@ -152,6 +155,7 @@ pub async fn resolve(
 /// How the actor stands to every case this person is in, in their organisation.
 async fn resolve_person(
     conn: &mut AnyConnection,
+    cipher: &FieldCipher,
     actor: &Actor,
     person_id: Uuid,
 ) -> Result<Option<Vec<CaseAccess>>> {
@@ -174,7 +178,7 @@ async fn resolve_person(
     .iter()
     .filter_map(|c| Uuid::try_parse(c).ok())
     .collect();
-    let mut all: Vec<CaseAccess> = resolve(conn, actor, &case_ids)
+    let mut all: Vec<CaseAccess> = resolve(conn, cipher, actor, &case_ids)
         .await?
         .into_values()
         .collect();
@@ -285,6 +289,9 @@ pub trait Guard {
     fn covers(&self, person_id: Uuid) -> bool;
     /// A sealed field, opened only if the firewall lets this actor see it.
     fn open(&self, sealed: &Sealed) -> Result<Opened>;
+    /// The organisation's cipher: the store seals what the guard's work writes with it, and
+    /// opens names, which anyone who may see a person's record sees.
+    fn cipher(&self) -> &FieldCipher;
 }
 
 /// Readers refuse a person the guard does not cover, exactly as if they did not exist.
@@ -348,6 +355,10 @@ impl CaseGuard {
 }
 
 impl Guard for CaseGuard {
+    fn cipher(&self) -> &FieldCipher {
+        &self.cipher
+    }
+
     fn actor(&self) -> &Actor {
         &self.actor
     }
@@ -384,11 +395,6 @@ impl PersonGuard {
         self.person_id
     }
 
-    /// For store writers that carry sealed data across versions without handing it out.
-    pub(crate) fn cipher(&self) -> &FieldCipher {
-        &self.cipher
-    }
-
     pub fn action(&self) -> Action {
         self.action
     }
@@ -416,6 +422,10 @@ impl PersonGuard {
 }
 
 impl Guard for PersonGuard {
+    fn cipher(&self) -> &FieldCipher {
+        &self.cipher
+    }
+
     fn actor(&self) -> &Actor {
         &self.actor
     }
@@ -496,6 +506,10 @@ impl CasesGuard {
 }
 
 impl Guard for CasesGuard {
+    fn cipher(&self) -> &FieldCipher {
+        &self.cipher
+    }
+
     fn actor(&self) -> &Actor {
         &self.actor
     }
@@ -526,7 +540,8 @@ pub async fn open_cases(
     actor: &Actor,
     case_ids: &[Uuid],
 ) -> Result<CasesGuard> {
-    let mut resolved = resolve(conn, actor, case_ids).await?;
+    let cipher = store.cipher(conn, actor.org_id).await?;
+    let mut resolved = resolve(conn, &cipher, actor, case_ids).await?;
     let open = case_ids
         .iter()
         .filter_map(|id| resolved.remove(id))
@@ -561,6 +576,10 @@ impl ServiceGuard {
 }
 
 impl Guard for ServiceGuard {
+    fn cipher(&self) -> &FieldCipher {
+        &self.cipher
+    }
+
     fn actor(&self) -> &Actor {
         &self.actor
     }
@@ -597,6 +616,13 @@ impl MaracGuard {
 }
 
 impl Guard for MaracGuard {
+    fn cipher(&self) -> &FieldCipher {
+        match self {
+            MaracGuard::Coordinator(g) => g.cipher(),
+            MaracGuard::Worker(g) => g.cipher(),
+        }
+    }
+
     fn actor(&self) -> &Actor {
         match self {
             MaracGuard::Coordinator(g) => g.actor(),
@@ -632,7 +658,8 @@ impl UnitOfWork {
         case_id: Uuid,
         action: Action,
     ) -> Result<CaseGuard> {
-        let access = resolve(self, actor, &[case_id])
+        let cipher = self.cipher(actor.org_id).await?;
+        let access = resolve(self, &cipher, actor, &[case_id])
             .await?
             .remove(&case_id)
             .ok_or(refused(Decision::Hidden))?;
@@ -644,8 +671,6 @@ impl UnitOfWork {
             Decision::Allow => {}
             d => return Err(refused(d)),
         }
-        let store = self.store().clone();
-        let cipher = store.cipher(self, actor.org_id).await?;
         Ok(CaseGuard {
             access,
             action,
@@ -661,15 +686,14 @@ impl UnitOfWork {
         person_id: Uuid,
         action: Action,
     ) -> Result<PersonGuard> {
-        let through = resolve_person(self, actor, person_id)
+        let cipher = self.cipher(actor.org_id).await?;
+        let through = resolve_person(self, &cipher, actor, person_id)
             .await?
             .ok_or(refused(Decision::Hidden))?;
         match person_decision_from(actor, action, &through) {
             Decision::Allow => {}
             d => return Err(refused(d)),
         }
-        let store = self.store().clone();
-        let cipher = store.cipher(self, actor.org_id).await?;
         Ok(PersonGuard {
             person_id,
             through,
@@ -695,8 +719,7 @@ impl UnitOfWork {
         if can(actor, action, &service) != Decision::Allow {
             return Err(refused(Decision::Forbidden));
         }
-        let store = self.store().clone();
-        let cipher = store.cipher(self, actor.org_id).await?;
+        let cipher = self.cipher(actor.org_id).await?;
         Ok(ServiceGuard {
             action,
             actor: actor.clone(),

@@ -4,9 +4,10 @@
 use crate::access::{require, Guard};
 use crate::row;
 use crate::sealed::{Sealed, Subject};
-use crate::Result;
+use crate::{FieldCipher, Result, StoreError};
 use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::contact::ContactDetails;
 use hearth_domain::ids::new_id;
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -70,15 +71,32 @@ pub async fn versions(
         .collect()
 }
 
+/// A new version of someone's contact details.
+pub struct NewContact<'a> {
+    pub org_id: Uuid,
+    pub person_id: Uuid,
+    pub version: i64,
+    pub details: &'a ContactDetails,
+    pub by: Uuid,
+}
+
+/// Seal and save a new version, and index its phone number and postcode for search in place of
+/// the last version's.
 pub async fn insert(
     conn: &mut AnyConnection,
+    cipher: &FieldCipher,
     now: Timestamp,
-    org_id: Uuid,
-    person_id: Uuid,
-    version: i64,
-    sealed: Vec<u8>,
-    by: Uuid,
+    new: NewContact<'_>,
 ) -> Result<()> {
+    let NewContact {
+        org_id,
+        person_id,
+        version,
+        details,
+        by,
+    } = new;
+    let json = serde_json::to_string(details).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let sealed = cipher.encrypt(&place(person_id, version), &json)?;
     sqlx::query(
         "INSERT INTO contact_versions (id, org_id, person_id, version, sealed, recorded_at, recorded_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -92,5 +110,30 @@ pub async fn insert(
     .bind(by.to_string())
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    crate::identity::index_contact(conn, cipher, person_id, details).await
+}
+
+/// The current contact details, opened for the store's own use (indexing them); never handed
+/// out: readers get them sealed, through a guard.
+pub(crate) async fn current(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    person_id: Uuid,
+) -> Result<Option<ContactDetails>> {
+    let Some(r) = sqlx::query(
+        "SELECT version, sealed FROM contact_versions WHERE person_id = $1 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(person_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let json = cipher.decrypt(
+        &place(person_id, row::int(&r, "version")?),
+        &row::bytes(&r, "sealed")?,
+    )?;
+    serde_json::from_str(&json)
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("contact details: {e}")))
 }

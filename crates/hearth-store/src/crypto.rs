@@ -149,13 +149,31 @@ fn open(aead: &XChaCha20Poly1305, sealed: &[u8], aad: &str) -> Result<Vec<u8>> {
     })
 }
 
-/// Encrypts and decrypts one organisation's fields.
+/// Encrypts and decrypts one organisation's fields, and makes its blind-index tokens.
 #[derive(Clone)]
-pub struct FieldCipher(XChaCha20Poly1305);
+pub struct FieldCipher(XChaCha20Poly1305, [u8; 32]);
+
+/// How many bytes of a term's keyed hash the index keeps: enough that two terms never share a
+/// token in practice, short enough to keep an index of tens of millions of rows small.
+pub const TOKEN_LEN: usize = 16;
 
 impl FieldCipher {
     fn new(dek: [u8; 32]) -> Self {
-        Self(XChaCha20Poly1305::new((&dek).into()))
+        // The index key is the data key's, so one organisation's tokens mean nothing in another's
+        // and rotating the data key rotates them too.
+        let mut h = Sha256::new();
+        h.update(b"hearth blind index v1");
+        h.update(dek);
+        Self(XChaCha20Poly1305::new((&dek).into()), h.finalize().into())
+    }
+
+    /// The blind-index token of a search term: a keyed hash, so the index reveals nothing to
+    /// someone without the key, not even which rows share a common name.
+    pub(crate) fn token(&self, term: &str) -> Vec<u8> {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.1).expect("any key length");
+        mac.update(term.as_bytes());
+        mac.finalize().into_bytes()[..TOKEN_LEN].to_vec()
     }
 
     /// `place` names where the value lives, e.g. `users.totp_secret:<user id>`.

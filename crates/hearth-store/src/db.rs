@@ -145,6 +145,17 @@ impl Store {
             Backend::Postgres => migrator.run(&self.pool).await?,
         }
         self.check_key().await?;
+        if crate::identity::seal_legacy(self).await? > 0 && self.backend == Backend::Sqlite {
+            // The plain text just blanked is still in the file's free pages: rewrite the file
+            // so a copy of it names nobody.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+            sqlx::query("VACUUM").execute(&self.pool).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+        }
         self.optimize().await
     }
 

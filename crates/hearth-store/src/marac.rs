@@ -3,7 +3,7 @@
 use crate::access::{self, CasesGuard, Guard, MaracGuard, ServiceGuard};
 use crate::sealed::{Sealed, Subject};
 use crate::{many, row};
-use crate::{Result, StoreError, UnitOfWork};
+use crate::{FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{Action as Function, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
@@ -223,7 +223,7 @@ pub async fn insert_referral(
     Ok(())
 }
 
-const REFERRAL_SELECT: &str = "SELECT r.id, r.case_id, c.reference, r.person_id, p.given_name, p.family_name, r.referred_on, \
+const REFERRAL_SELECT: &str = "SELECT r.id, r.case_id, c.reference, r.person_id, p.identity, r.referred_on, \
      r.criteria, r.source_agency, r.victim_knows, r.victim_consented, r.is_repeat, r.repeat_dates, r.sealed, r.meeting_id, \
      m.held_on, u.display_name, r.created_at FROM marac_referrals r JOIN cases c ON c.id = r.case_id \
      JOIN people p ON p.id = r.person_id JOIN users u ON u.id = r.created_by \
@@ -241,7 +241,7 @@ fn marac_sealed(place: String, bytes: Vec<u8>, person_id: Uuid) -> Sealed {
     .also_for(Function::RunMarac)
 }
 
-fn referral_row(r: &AnyRow) -> Result<Referral> {
+fn referral_row(r: &AnyRow, cipher: &FieldCipher) -> Result<Referral> {
     let id = row::id(r, "id")?;
     let person_id = row::id(r, "person_id")?;
     Ok(Referral {
@@ -249,11 +249,7 @@ fn referral_row(r: &AnyRow) -> Result<Referral> {
         case_id: row::id(r, "case_id")?,
         case_reference: row::text(r, "reference")?,
         person_id: row::id(r, "person_id")?,
-        person_name: format!(
-            "{} {}",
-            row::text(r, "given_name")?,
-            row::text(r, "family_name")?
-        ),
+        person_name: crate::identity::from_row(cipher, r, "person_id", "identity")?.full_name(),
         referred_on: row::date(r, "referred_on")?,
         criteria: row::text(r, "criteria")?
             .split(',')
@@ -282,7 +278,8 @@ pub async fn referral(
     actor: &Actor,
     id: Uuid,
 ) -> Result<(Referral, MaracGuard)> {
-    let r = referral_by_id(w, actor.org_id, id)
+    let cipher = w.cipher(actor.org_id).await?;
+    let r = referral_by_id(w, &cipher, actor.org_id, id)
         .await?
         .ok_or(StoreError::Refused(Decision::Hidden))?;
     let g = w.marac(actor, r.person_id).await?;
@@ -291,6 +288,7 @@ pub async fn referral(
 
 async fn referral_by_id(
     conn: &mut AnyConnection,
+    cipher: &FieldCipher,
     org_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Referral>> {
@@ -301,7 +299,7 @@ async fn referral_by_id(
     .bind(id.to_string())
     .fetch_optional(&mut *conn)
     .await?;
-    r.as_ref().map(referral_row).transpose()
+    r.as_ref().map(|r| referral_row(r, cipher)).transpose()
 }
 
 /// A person's MARAC referrals, newest first.
@@ -319,7 +317,7 @@ pub async fn referrals_for_person(
     .bind(person_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(referral_row).collect()
+    rows.iter().map(|r| referral_row(r, g.cipher())).collect()
 }
 
 /// The agenda of a meeting, or (with `None`) referrals not yet listed for any meeting.
@@ -343,7 +341,7 @@ pub async fn referrals_on(
         q = q.bind(m.to_string());
     }
     let rows = q.fetch_all(&mut *conn).await?;
-    rows.iter().map(referral_row).collect()
+    rows.iter().map(|r| referral_row(r, g.cipher())).collect()
 }
 
 /// Every referral that has been listed for a meeting held up to today, for the dashboard.

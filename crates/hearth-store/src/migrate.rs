@@ -77,6 +77,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_submissions.sql"),
         include_str!("../migrations/postgres/0011_submissions.sql"),
     ),
+    (
+        12,
+        "sealed identity",
+        include_str!("../migrations/sqlite/0012_sealed_identity.sql"),
+        include_str!("../migrations/postgres/0012_sealed_identity.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

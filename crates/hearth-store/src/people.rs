@@ -1,13 +1,14 @@
 //! A person's details, other names and earlier versions.
 
-use crate::access::{self, Guard, PersonGuard};
+use crate::access::{self, CasesGuard, Guard, PersonGuard, ServiceGuard};
+use crate::identity::{self, Hit};
 use crate::sealed::{Sealed, Subject};
 use crate::{many, row};
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, UnitOfWork};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
-use hearth_domain::person::{Equality, PersonDetails};
+use hearth_domain::person::{Equality, Identity, PersonDetails};
 use hearth_domain::Actor;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -39,7 +40,7 @@ pub fn snapshot_place(person_id: Uuid, version: i64) -> String {
 pub async fn get(conn: &mut AnyConnection, g: &impl Guard, id: Uuid) -> Result<Option<Stored>> {
     access::require(g, id)?;
     let Some(r) = sqlx::query(
-        "SELECT given_name, family_name, date_of_birth, gender, language, interpreter_needed, equality, version \
+        "SELECT id, identity, gender, language, interpreter_needed, equality, version \
          FROM people WHERE id = $1 AND org_id = $2",
     )
     .bind(id.to_string())
@@ -49,16 +50,12 @@ pub async fn get(conn: &mut AnyConnection, g: &impl Guard, id: Uuid) -> Result<O
     else {
         return Ok(None);
     };
-    let aliases: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM person_aliases WHERE person_id = $1 ORDER BY name")
-            .bind(id.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
+    let identity = identity::from_row(g.cipher(), &r, "id", "identity")?;
     let version = row::int(&r, "version")?;
     Ok(Some(Stored {
-        given_name: row::text(&r, "given_name")?,
-        family_name: row::text(&r, "family_name")?,
-        date_of_birth: row::opt_text(&r, "date_of_birth")?,
+        given_name: identity.given_name,
+        family_name: identity.family_name,
+        date_of_birth: identity.date_of_birth,
         gender: row::text(&r, "gender")?,
         language: row::text(&r, "language")?,
         interpreter_needed: row::flag(&r, "interpreter_needed")?,
@@ -71,7 +68,7 @@ pub async fn get(conn: &mut AnyConnection, g: &impl Guard, id: Uuid) -> Result<O
             )
         }),
         version,
-        aliases,
+        aliases: identity.aliases,
     }))
 }
 
@@ -103,62 +100,46 @@ impl Stored {
     }
 }
 
-/// Someone on record in the actor's organisation, as search and triage match against them:
-/// their name, date of birth and other names, and their current contact details sealed
-/// (location-class; triage also opens them, to match a referral's postcode and phone).
-#[derive(Debug, Clone)]
-pub struct OnRecord {
-    pub person_id: Uuid,
-    pub given_name: String,
-    pub family_name: String,
-    pub date_of_birth: Option<String>,
-    pub aliases: Vec<String>,
-    pub contact: Option<Sealed>,
+/// People in the actor's organisation holding any of these search terms, by the blind index:
+/// nothing is opened to find them. See [`identity::lookup`].
+pub async fn find(w: &mut UnitOfWork, actor: &Actor, terms: &[String]) -> Result<Vec<Hit>> {
+    let cipher = w.cipher(actor.org_id).await?;
+    identity::lookup(w, &cipher, actor.org_id, terms).await
 }
 
-/// Everyone on record in the actor's organisation, for matching.
-pub async fn on_record(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<OnRecord>> {
-    let rows = sqlx::query(
-        "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, c.version, c.sealed FROM people p \
-         LEFT JOIN contact_versions c ON c.person_id = p.id \
-           AND c.version = (SELECT MAX(version) FROM contact_versions m WHERE m.person_id = p.id) \
-         WHERE p.org_id = $1",
-    )
-    .bind(actor.org_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut aliases: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for (person, name) in aliases_for_org(conn, actor.org_id).await? {
-        aliases.entry(person).or_default().push(name);
+/// Who these people are, for the ones about to be shown in a list across cases: names always
+/// (a victim behind the firewall is still a name), date of birth and other names only where
+/// the firewall lets the actor see ordinary data about them. People the guard does not cover
+/// are left out.
+pub async fn named(
+    conn: &mut AnyConnection,
+    g: &CasesGuard,
+    person_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Identity>> {
+    let covered: Vec<Uuid> = person_ids
+        .iter()
+        .copied()
+        .filter(|p| g.covers(*p))
+        .collect();
+    let mut out = identity::identities(conn, g.cipher(), g.actor().org_id, &covered).await?;
+    for (person_id, who) in out.iter_mut() {
+        if !g.may_see(*person_id, FieldClass::Ordinary) {
+            who.date_of_birth = None;
+            who.aliases.clear();
+        }
     }
-    rows.iter()
-        .map(|r| {
-            let person_id = row::id(r, "id")?;
-            let contact = match (
-                row::opt_bytes(r, "sealed")?,
-                sqlx::Row::try_get::<Option<i64>, _>(r, "version")?,
-            ) {
-                (Some(bytes), Some(v)) => Some(
-                    Sealed::new(
-                        crate::contact::place(person_id, v),
-                        bytes,
-                        Subject::Person(person_id),
-                        FieldClass::Location,
-                    )
-                    .also_for(Action::Triage),
-                ),
-                _ => None,
-            };
-            Ok(OnRecord {
-                person_id,
-                given_name: row::text(r, "given_name")?,
-                family_name: row::text(r, "family_name")?,
-                date_of_birth: row::opt_text(r, "date_of_birth")?,
-                aliases: aliases.remove(&person_id).unwrap_or_default(),
-                contact,
-            })
-        })
-        .collect()
+    Ok(out)
+}
+
+/// Who these people on record are, opened for triage to compare a referral with: the few the
+/// blind index put forward, never everyone.
+pub async fn named_for_triage(
+    conn: &mut AnyConnection,
+    g: &ServiceGuard,
+    person_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Identity>> {
+    g.require(Action::Triage)?;
+    identity::identities(conn, g.cipher(), g.actor().org_id, person_ids).await
 }
 
 /// Is this person on record in the actor's organisation?
@@ -205,17 +186,6 @@ pub async fn cases_of(
             });
     }
     Ok(out)
-}
-
-/// Every other name in the organisation.
-async fn aliases_for_org(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<(Uuid, String)>> {
-    let rows = sqlx::query("SELECT person_id, name FROM person_aliases WHERE org_id = $1")
-        .bind(org_id.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((row::id(r, "person_id")?, row::text(r, "name")?)))
-        .collect()
 }
 
 /// The equality answers of a new version: those given, or (when the person saving may not
@@ -276,13 +246,10 @@ pub async fn update(
     };
     let d = new.details;
     let r = sqlx::query(
-        "UPDATE people SET given_name = $1, family_name = $2, date_of_birth = $3, gender = $4, language = $5, \
-         interpreter_needed = $6, equality = $7, version = version + 1, updated_at = $8 \
-         WHERE id = $9 AND org_id = $10 AND version = $11",
+        "UPDATE people SET gender = $1, language = $2, \
+         interpreter_needed = $3, equality = $4, version = version + 1, updated_at = $5 \
+         WHERE id = $6 AND org_id = $7 AND version = $8",
     )
-    .bind(&d.given_name)
-    .bind(&d.family_name)
-    .bind(d.date_of_birth.as_deref())
     .bind(&d.gender)
     .bind(&d.language)
     .bind(i64::from(d.interpreter_needed))
@@ -309,21 +276,15 @@ pub async fn update(
     .bind(new.by.to_string())
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM person_aliases WHERE person_id = $1")
-        .bind(id.to_string())
-        .execute(&mut *conn)
-        .await?;
-    for a in &d.aliases {
-        sqlx::query(
-            "INSERT INTO person_aliases (id, org_id, person_id, name) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(new_id(now).to_string())
-        .bind(org_id.to_string())
-        .bind(id.to_string())
-        .bind(a)
-        .execute(&mut *conn)
-        .await?;
-    }
+    let mut aliases = d.aliases.clone();
+    aliases.sort();
+    let who = Identity {
+        given_name: d.given_name.clone(),
+        family_name: d.family_name.clone(),
+        date_of_birth: d.date_of_birth.clone(),
+        aliases,
+    };
+    identity::write(conn, cipher, id, &who).await?;
     Ok(Some(next))
 }
 

@@ -46,6 +46,12 @@ impl UnitOfWork {
         &self.store
     }
 
+    /// The organisation's cipher, for what this work seals and the names it reads.
+    pub async fn cipher(&mut self, org_id: uuid::Uuid) -> Result<crate::FieldCipher> {
+        let store = self.store.clone();
+        store.cipher(&mut self.tx, org_id).await
+    }
+
     /// Record that this action did something; written to the audit trail on commit.
     pub fn audit(&mut self, ev: AuditEvent) {
         self.events.push(ev);

@@ -3,7 +3,7 @@
 //! These go below the web layer, to the guards and the unit of work themselves.
 
 use hearth_domain::access::{Action, CaseRole, Decision};
-use hearth_domain::person::{Equality, PersonDetails};
+use hearth_domain::person::{Equality, Identity, PersonDetails};
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::{Actor, Role};
 use hearth_store::access::Guard;
@@ -113,12 +113,20 @@ async fn family() -> Family {
     let case = cases::insert_case(&mut tx, NOW, org.id, team.id, "NS-1")
         .await
         .unwrap();
-    let victim = cases::insert_person(&mut tx, NOW, org.id, "Zoë", "Quill", Some("1990-04-01"))
-        .await
-        .unwrap();
-    let perpetrator = cases::insert_person(&mut tx, NOW, org.id, "Darren", "Quill", None)
-        .await
-        .unwrap();
+    let cipher = store.cipher(&mut tx, org.id).await.unwrap();
+    let victim = cases::insert_person(
+        &mut tx,
+        &cipher,
+        NOW,
+        org.id,
+        &who("Zoë", "Quill", Some("1990-04-01")),
+    )
+    .await
+    .unwrap();
+    let perpetrator =
+        cases::insert_person(&mut tx, &cipher, NOW, org.id, &who("Darren", "Quill", None))
+            .await
+            .unwrap();
     for (p, role) in [
         (victim, CaseRole::VictimSurvivor),
         (perpetrator, CaseRole::PersonCausingHarm),
@@ -172,11 +180,28 @@ fn refusal<T>(r: Result<T, StoreError>) -> Decision {
     }
 }
 
+fn who(given: &str, family: &str, date_of_birth: Option<&str>) -> Identity {
+    Identity {
+        given_name: given.into(),
+        family_name: family.into(),
+        date_of_birth: date_of_birth.map(str::to_string),
+        aliases: Vec::new(),
+    }
+}
+
+async fn people_count(conn: &mut sqlx::AnyConnection) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM people")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_unit_of_work_audits_on_commit_and_leaves_nothing_when_dropped() {
     let f = family().await;
     let mut conn = f.store.conn().await.unwrap();
     let before = audit::count(&mut conn).await.unwrap();
+    let people_before = people_count(&mut conn).await;
     drop(conn);
     let ev = || {
         AuditEvent::new("case.view", "case")
@@ -187,18 +212,25 @@ async fn a_unit_of_work_audits_on_commit_and_leaves_nothing_when_dropped() {
     {
         let mut w = f.store.work(NOW).await.unwrap();
         w.audit(ev());
-        cases::insert_person(&mut w, NOW, f.idva.org_id, "Never", "Saved", None)
-            .await
-            .unwrap();
+        let cipher = w.cipher(f.idva.org_id).await.unwrap();
+        cases::insert_person(
+            &mut w,
+            &cipher,
+            NOW,
+            f.idva.org_id,
+            &who("Never", "Saved", None),
+        )
+        .await
+        .unwrap();
         // Dropped uncommitted: the write and its audit entry both go.
     }
     let mut conn = f.store.conn().await.unwrap();
     assert_eq!(audit::count(&mut conn).await.unwrap(), before);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE given_name = 'Never'")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    assert_eq!(n, 0, "nothing half-written");
+    assert_eq!(
+        people_count(&mut conn).await,
+        people_before,
+        "nothing half-written"
+    );
     drop(conn);
     let mut w = f.store.work(NOW).await.unwrap();
     w.audit(ev());
@@ -453,4 +485,97 @@ async fn a_new_version_of_a_person_keeps_the_old_one_and_what_the_saver_could_no
         Decision::Hidden
     );
     w.rollback().await.unwrap();
+}
+
+/// Someone written before names were sealed (plain text on the row, other names in their own
+/// table) is sealed and indexed the next time the store starts, and the plain text is blanked.
+#[tokio::test]
+async fn people_written_before_names_were_sealed_are_sealed_at_start_up() {
+    let f = family().await;
+    let mut tx = f.store.begin().await.unwrap();
+    let legacy = hearth_domain::ids::new_id(NOW);
+    sqlx::query(
+        "INSERT INTO people (id, org_id, given_name, family_name, date_of_birth, created_at, updated_at) \
+         VALUES ($1, $2, 'Hester', 'Ashgrove', '1979-12-24', 0, 0)",
+    )
+    .bind(legacy.to_string())
+    .bind(f.idva.org_id.to_string())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO person_aliases (id, org_id, person_id, name) VALUES ($1, $2, $3, 'Hester Thornby')")
+        .bind(hearth_domain::ids::new_id(NOW).to_string())
+        .bind(f.idva.org_id.to_string())
+        .bind(legacy.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    cases::add_member(
+        &mut tx,
+        NOW,
+        f.idva.org_id,
+        f.case,
+        legacy,
+        CaseRole::OtherAdult,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    f.store.migrate().await.unwrap();
+
+    let mut conn = f.store.conn().await.unwrap();
+    let (given, family, dob, sealed): (String, String, Option<String>, Option<Vec<u8>>) =
+        sqlx::query_as(
+            "SELECT given_name, family_name, date_of_birth, identity FROM people WHERE id = $1",
+        )
+        .bind(legacy.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (given.as_str(), family.as_str(), dob),
+        ("", "", None),
+        "the plain text is gone"
+    );
+    assert!(sealed.is_some_and(|s| !s.windows(8).any(|w| w == b"Ashgrove")));
+    let aliases: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM person_aliases WHERE person_id = $1")
+            .bind(legacy.to_string())
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(aliases, 0);
+    drop(conn);
+
+    let mut w = f.store.work(NOW).await.unwrap();
+    let terms: Vec<String> = hearth_domain::search_terms::query_word_terms("thornby")
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    let hits = people::find(&mut w, &f.manager, &terms).await.unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| h.person_id == legacy
+                && h.field == hearth_domain::search_terms::Field::OtherName),
+        "found by the other name she had before"
+    );
+    let g = w
+        .person(&f.manager, legacy, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    let record = cases::person_record(&mut w, &g).await.unwrap();
+    assert_eq!(
+        (
+            record.given_name.as_str(),
+            record.family_name.as_str(),
+            record.date_of_birth.as_deref()
+        ),
+        ("Hester", "Ashgrove", Some("1979-12-24"))
+    );
+    // Another organisation's key finds nothing: its tokens are its own.
+    let hits = people::find(&mut w, &f.coordinator_elsewhere, &terms)
+        .await
+        .unwrap();
+    assert!(hits.is_empty());
 }

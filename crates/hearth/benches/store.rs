@@ -64,12 +64,12 @@ async fn bench_backend(label: &str, url: &str) {
 
     // A policy-checked case read (the query layer alone, no audit).
     let started = timer();
-    let mut conn = app.store.conn().await.unwrap();
+    let mut w = app.store.work(app.now()).await.unwrap();
     for i in 0..READS {
         let id = uuid::Uuid::parse_str(&ids[i % ids.len()]).unwrap();
-        cases::get(&mut conn, &manager, id).await.unwrap().unwrap();
+        cases::get(&mut w, &manager, id).await.unwrap().unwrap();
     }
-    drop(conn);
+    w.rollback().await.unwrap();
     println!(
         "{label:<11} policy-checked case read (3 queries)   {}",
         rate(READS, started)

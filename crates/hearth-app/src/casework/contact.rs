@@ -122,10 +122,14 @@ pub async fn save_contact(
         });
     }
     let version = current + 1;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let json = serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
-    let sealed = cipher.encrypt(&contact::place(person_id, version), &json)?;
-    match contact::insert(&mut w, now, actor.org_id, person_id, version, sealed, actor.user_id).await {
+    let new = contact::NewContact {
+        org_id: actor.org_id,
+        person_id,
+        version,
+        details: &details,
+        by: actor.user_id,
+    };
+    match contact::insert(&mut w, person.cipher(), now, new).await {
         Err(e) if e.is_unique_violation() => {
             return Err(AppError::Conflict {
                 field: None,

@@ -2,6 +2,7 @@
 
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
+use hearth_domain::person::Identity;
 use hearth_domain::validation::Invalid;
 use hearth_domain::Actor;
 use hearth_store::access::{CaseGuard, Guard};
@@ -62,15 +63,14 @@ pub async fn add_member(
         role.expect("checked"),
     );
     let dob = dob.map(|d| d.to_string());
-    let person = cases::insert_person(
-        &mut w,
-        now,
-        actor.org_id,
-        given.as_str(),
-        family.as_str(),
-        dob.as_deref(),
-    )
-    .await?;
+    let cipher = w.cipher(actor.org_id).await?;
+    let identity = Identity {
+        given_name: given.as_str().to_string(),
+        family_name: family.as_str().to_string(),
+        date_of_birth: dob,
+        aliases: Vec::new(),
+    };
+    let person = cases::insert_person(&mut w, &cipher, now, actor.org_id, &identity).await?;
     cases::add_member(&mut w, now, actor.org_id, case_id, person, role).await?;
     w.audit(
         event(actor, "case.member_add", "case", case_id)

@@ -9,6 +9,7 @@ use crate::{App, Result};
 use hearth_domain::access::CaseRole;
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
+use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::Role;
 use hearth_store::audit::AuditEvent;
@@ -203,6 +204,15 @@ fn demo_contact(rng: &mut StdRng, n: usize) -> ContactDetails {
     }
 }
 
+fn who(given: &str, family: &str, date_of_birth: &str) -> Identity {
+    Identity {
+        given_name: given.to_string(),
+        family_name: family.to_string(),
+        date_of_birth: Some(date_of_birth.to_string()),
+        aliases: Vec::new(),
+    }
+}
+
 /// The victim's contact details, a first contact and often a disclosure, written as the Idva.
 async fn seed_casework(
     w: &mut hearth_store::UnitOfWork,
@@ -214,16 +224,17 @@ async fn seed_casework(
     entry_no: &mut u32,
 ) -> Result<()> {
     let details = demo_contact(rng, n);
-    let json =
-        serde_json::to_string(&details).map_err(|e| crate::AppError::Internal(e.to_string()))?;
     contact::insert(
         w,
+        cipher,
         opened,
-        org_id,
-        victim,
-        1,
-        cipher.encrypt(&contact::place(victim, 1), &json)?,
-        idva,
+        contact::NewContact {
+            org_id,
+            person_id: victim,
+            version: 1,
+            details: &details,
+            by: idva,
+        },
     )
     .await?;
     let first = opened + Duration::hours(rng.gen_range(2..72));
@@ -583,11 +594,10 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         }
         let victim = cases::insert_person(
             &mut w,
+            &cipher,
             opened,
             org.id,
-            victim_name,
-            family,
-            Some(&victim_dob),
+            &who(victim_name, family, &victim_dob),
         )
         .await?;
         cases::add_member(
@@ -633,9 +643,14 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         if !apva && rng.gen_bool(0.8) {
             let harm_name = GIVEN_ADULT_M[rng.gen_range(0..GIVEN_ADULT_M.len())];
             let harm_dob = dob(&mut rng, 20, 62);
-            let harm =
-                cases::insert_person(&mut w, opened, org.id, harm_name, family, Some(&harm_dob))
-                    .await?;
+            let harm = cases::insert_person(
+                &mut w,
+                &cipher,
+                opened,
+                org.id,
+                &who(harm_name, family, &harm_dob),
+            )
+            .await?;
             cases::add_member(
                 &mut w,
                 opened,
@@ -663,9 +678,14 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         // Some families include another adult: a grandparent who helps with the children.
         if n % 10 == 5 {
             let gran_dob = dob(&mut rng, 55, 80);
-            let gran =
-                cases::insert_person(&mut w, opened, org.id, "Margaret", family, Some(&gran_dob))
-                    .await?;
+            let gran = cases::insert_person(
+                &mut w,
+                &cipher,
+                opened,
+                org.id,
+                &who("Margaret", family, &gran_dob),
+            )
+            .await?;
             cases::add_member(&mut w, opened, org.id, case_id, gran, CaseRole::OtherAdult).await?;
         }
         let children = if apva {
@@ -677,9 +697,14 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             let child_name = GIVEN_CHILD[rng.gen_range(0..GIVEN_CHILD.len())];
             let (min, max) = if apva && c == 0 { (12, 17) } else { (1, 17) };
             let child_dob = dob(&mut rng, min, max);
-            let child =
-                cases::insert_person(&mut w, opened, org.id, child_name, family, Some(&child_dob))
-                    .await?;
+            let child = cases::insert_person(
+                &mut w,
+                &cipher,
+                opened,
+                org.id,
+                &who(child_name, family, &child_dob),
+            )
+            .await?;
             cases::add_member(
                 &mut w,
                 opened,

@@ -14,12 +14,13 @@ pub use members::*;
 pub use relationships::*;
 pub use standing::*;
 
-use crate::access::{CaseGuard, Guard, PersonGuard};
+use crate::access::{CaseGuard, CasesGuard, Guard, PersonGuard};
 use crate::{many, row};
-use crate::{Result, StoreError};
+use crate::{FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{CaseRole, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::person::Identity;
 use hearth_domain::Actor;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -76,27 +77,26 @@ pub struct PersonRecord {
 
 // ---- writing -------------------------------------------------------------------------------
 
+/// A new person in the organisation, their identity sealed and indexed for search.
 pub async fn insert_person(
     conn: &mut AnyConnection,
+    cipher: &FieldCipher,
     now: Timestamp,
     org_id: Uuid,
-    given_name: &str,
-    family_name: &str,
-    date_of_birth: Option<&str>,
+    identity: &Identity,
 ) -> Result<Uuid> {
     let id = new_id(now);
+    // The plain-text name columns are left over from before names were sealed; they stay empty.
     sqlx::query(
-        "INSERT INTO people (id, org_id, given_name, family_name, date_of_birth, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        "INSERT INTO people (id, org_id, given_name, family_name, created_at, updated_at) \
+         VALUES ($1, $2, '', '', $3, $3)",
     )
     .bind(id.to_string())
     .bind(org_id.to_string())
-    .bind(given_name)
-    .bind(family_name)
-    .bind(date_of_birth)
     .bind(to_unix(now))
     .execute(&mut *conn)
     .await?;
+    crate::identity::write(conn, cipher, id, identity).await?;
     Ok(id)
 }
 
@@ -178,12 +178,21 @@ pub async fn allocate(conn: &mut AnyConnection, now: Timestamp, a: NewAllocation
     Ok(())
 }
 
-const SUMMARY_COLUMNS: &str = "c.id, c.reference, c.team_id, t.name AS team_name, c.status, c.opened_at, \
-    COALESCE((SELECT p.given_name || ' ' || p.family_name FROM case_members m JOIN people p ON p.id = m.person_id \
-              WHERE m.case_id = c.id ORDER BY CASE WHEN m.role = 'victim_survivor' THEN 0 ELSE 1 END, m.added_at, m.id \
-              LIMIT 1), '') AS family_label";
+const SUMMARY_COLUMNS: &str =
+    "c.id, c.reference, c.team_id, t.name AS team_name, c.status, c.opened_at, \
+    lp.id AS lead_id, lp.identity AS lead_identity";
 
-fn summary(r: &sqlx::any::AnyRow) -> Result<CaseSummary> {
+/// The family's name in lists is its lead person's: the first victim/survivor, else the first
+/// member.
+const SUMMARY_FROM: &str = "cases c JOIN teams t ON t.id = c.team_id \
+    LEFT JOIN people lp ON lp.id = (SELECT m.person_id FROM case_members m WHERE m.case_id = c.id \
+      ORDER BY CASE WHEN m.role = 'victim_survivor' THEN 0 ELSE 1 END, m.added_at, m.id LIMIT 1)";
+
+fn summary(r: &sqlx::any::AnyRow, cipher: &FieldCipher) -> Result<CaseSummary> {
+    let family_label = match row::opt_id(r, "lead_id")? {
+        Some(_) => crate::identity::from_row(cipher, r, "lead_id", "lead_identity")?.full_name(),
+        None => String::new(),
+    };
     Ok(CaseSummary {
         id: row::id(r, "id")?,
         reference: row::text(r, "reference")?,
@@ -191,18 +200,15 @@ fn summary(r: &sqlx::any::AnyRow) -> Result<CaseSummary> {
         team_name: row::text(r, "team_name")?,
         status: row::text(r, "status")?,
         opened_at: row::at(r, "opened_at")?,
-        family_label: row::text(r, "family_label")?,
+        family_label,
     })
 }
 
 /// Cases allocated to this user: their caseload.
-pub async fn caseload(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    limit: i64,
-) -> Result<Vec<CaseSummary>> {
+pub async fn caseload(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Vec<CaseSummary>> {
+    let cipher = w.cipher(actor.org_id).await?;
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id \
+        "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
          WHERE c.org_id = $1 AND c.status = 'open' AND EXISTS (SELECT 1 FROM allocations a \
          WHERE a.case_id = c.id AND a.worker_id = $2 AND a.ended_at IS NULL) \
          ORDER BY c.opened_at DESC, c.id LIMIT $3"
@@ -211,57 +217,61 @@ pub async fn caseload(
         .bind(actor.org_id.to_string())
         .bind(actor.user_id.to_string())
         .bind(limit)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut **w)
         .await?;
-    rows.iter().map(summary).collect()
+    rows.iter().map(|r| summary(r, &cipher)).collect()
 }
 
 /// Every case the user may open, newest first.
 /// Every open case the actor may open, newest first, however many: the team's due list is
 /// worked out from all of them, never from the first thousand.
-pub async fn open_visible(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<CaseSummary>> {
+pub async fn open_visible(w: &mut UnitOfWork, actor: &Actor) -> Result<Vec<CaseSummary>> {
+    let cipher = w.cipher(actor.org_id).await?;
     let (cond, params) = crate::access::visible_cases_condition(actor, 2);
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id \
+        "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
          WHERE c.org_id = $1 AND c.status = 'open' AND {cond} ORDER BY c.opened_at DESC, c.id"
     );
     let mut q = sqlx::query(&sql).bind(actor.org_id.to_string());
     for p in params {
         q = q.bind(p);
     }
-    let rows = q.fetch_all(&mut *conn).await?;
-    rows.iter().map(summary).collect()
+    let rows = q.fetch_all(&mut **w).await?;
+    rows.iter().map(|r| summary(r, &cipher)).collect()
 }
 
-pub async fn visible(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    limit: i64,
-) -> Result<Vec<CaseSummary>> {
+pub async fn visible(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Vec<CaseSummary>> {
+    let cipher = w.cipher(actor.org_id).await?;
     let (cond, params) = crate::access::visible_cases_condition(actor, 3);
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id \
+        "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
          WHERE c.org_id = $1 AND {cond} ORDER BY c.opened_at DESC, c.id LIMIT $2"
     );
     let mut q = sqlx::query(&sql).bind(actor.org_id.to_string()).bind(limit);
     for p in params {
         q = q.bind(p);
     }
-    let rows = q.fetch_all(&mut *conn).await?;
-    rows.iter().map(summary).collect()
+    let rows = q.fetch_all(&mut **w).await?;
+    rows.iter().map(|r| summary(r, &cipher)).collect()
 }
 
-const MEMBER_COLUMNS: &str =
-    "p.id, p.given_name, p.family_name, p.date_of_birth, m.role, m.closed_at, m.exit_reason";
+const MEMBER_COLUMNS: &str = "p.id, p.identity, m.role, m.closed_at, m.exit_reason";
 
-/// Victims/survivors first, then people causing harm, children, and other adults; oldest first.
-const MEMBER_ORDER: &str =
-    "CASE m.role WHEN 'victim_survivor' THEN 0 WHEN 'person_causing_harm' THEN 1 \
-     WHEN 'child_or_young_person' THEN 2 ELSE 3 END, p.date_of_birth, m.added_at, m.id";
+/// Victims/survivors first, then people causing harm, children, and other adults.
+fn role_rank(role: CaseRole) -> u8 {
+    match role {
+        CaseRole::VictimSurvivor => 0,
+        CaseRole::PersonCausingHarm => 1,
+        CaseRole::ChildOrYoungPerson => 2,
+        _ => 3,
+    }
+}
 
-/// Everyone in each of these cases, in the order the case page shows them.
+/// Everyone in each of these cases, in the order the case page shows them: by role, then
+/// oldest first (dates of birth are sealed, so this order is worked out here), then as added.
 pub(crate) async fn members_of(
     conn: &mut AnyConnection,
+    cipher: &FieldCipher,
     case_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Member>>> {
     let mut members: HashMap<Uuid, Vec<Member>> = HashMap::new();
@@ -269,7 +279,7 @@ pub(crate) async fn members_of(
         conn,
         &format!(
             "SELECT m.case_id, {MEMBER_COLUMNS} FROM case_members m JOIN people p ON p.id = m.person_id \
-             WHERE m.case_id IN ({{ids}}) ORDER BY m.case_id, {MEMBER_ORDER}"
+             WHERE m.case_id IN ({{ids}}) ORDER BY m.case_id, m.added_at, m.id"
         ),
         &[],
         case_ids,
@@ -279,17 +289,25 @@ pub(crate) async fn members_of(
         members
             .entry(row::id(&r, "case_id")?)
             .or_default()
-            .push(member(&r)?);
+            .push(member(&r, cipher)?);
+    }
+    for list in members.values_mut() {
+        // Stable: people of one role and birth date stay in the order they were added. An
+        // unknown date of birth sorts first, as it always did on SQLite.
+        list.sort_by(|a, b| {
+            (role_rank(a.role), &a.date_of_birth).cmp(&(role_rank(b.role), &b.date_of_birth))
+        });
     }
     Ok(members)
 }
 
-fn member(r: &sqlx::any::AnyRow) -> Result<Member> {
+fn member(r: &sqlx::any::AnyRow, cipher: &FieldCipher) -> Result<Member> {
+    let identity = crate::identity::from_row(cipher, r, "id", "identity")?;
     Ok(Member {
         person_id: row::id(r, "id")?,
-        given_name: row::text(r, "given_name")?,
-        family_name: row::text(r, "family_name")?,
-        date_of_birth: row::opt_text(r, "date_of_birth")?,
+        given_name: identity.given_name,
+        family_name: identity.family_name,
+        date_of_birth: identity.date_of_birth,
         role: row::role(r, "role")?,
         closed: match (
             row::opt_at(r, "closed_at")?,
@@ -352,35 +370,45 @@ pub async fn id_by_reference(
 }
 
 /// One case with its members and allocations, if the user may open it.
-pub async fn get(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    case_id: Uuid,
-) -> Result<Option<CaseRecord>> {
-    let Some(access) = crate::access::resolve(conn, actor, &[case_id])
+pub async fn get(w: &mut UnitOfWork, actor: &Actor, case_id: Uuid) -> Result<Option<CaseRecord>> {
+    let cipher = w.cipher(actor.org_id).await?;
+    let Some(access) = crate::access::resolve(w, &cipher, actor, &[case_id])
         .await?
         .remove(&case_id)
         .filter(|a| a.decision == Decision::Allow)
     else {
         return Ok(None);
     };
-    record_of(conn, actor, &access).await
+    record_of(w, &cipher, actor, &access).await
 }
 
 /// The guard's case with its members and allocations.
 pub async fn record(conn: &mut AnyConnection, g: &CaseGuard) -> Result<CaseRecord> {
-    record_of(conn, g.actor(), g.access())
+    record_of(conn, g.cipher(), g.actor(), g.access())
+        .await?
+        .ok_or(StoreError::Refused(Decision::Hidden))
+}
+
+/// One of a many-case guard's cases with its members and allocations, for a list: no second
+/// resolution.
+pub async fn listed(conn: &mut AnyConnection, g: &CasesGuard, case_id: Uuid) -> Result<CaseRecord> {
+    let access = g
+        .get(case_id)
+        .ok_or(StoreError::Refused(Decision::Hidden))?;
+    record_of(conn, g.cipher(), g.actor(), access)
         .await?
         .ok_or(StoreError::Refused(Decision::Hidden))
 }
 
 async fn record_of(
     conn: &mut AnyConnection,
+    cipher: &FieldCipher,
     actor: &Actor,
     access: &crate::access::CaseAccess,
 ) -> Result<Option<CaseRecord>> {
     let case_id = access.case_id();
-    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM cases c JOIN teams t ON t.id = c.team_id WHERE c.id = $1 AND c.org_id = $2");
+    let sql =
+        format!("SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE c.id = $1 AND c.org_id = $2");
     let Some(r) = sqlx::query(&sql)
         .bind(case_id.to_string())
         .bind(actor.org_id.to_string())
@@ -389,7 +417,7 @@ async fn record_of(
     else {
         return Ok(None);
     };
-    let summary = summary(&r)?;
+    let summary = summary(&r, cipher)?;
     // Behind the firewall a victim or child is a name and a role: no date of birth, and not
     // whether or why their involvement closed ("moved out of the area" says where she went).
     let members = access
@@ -438,20 +466,18 @@ async fn record_of(
 /// resolution.
 pub async fn person_record(conn: &mut AnyConnection, g: &PersonGuard) -> Result<PersonRecord> {
     let (org_id, person_id) = (g.actor().org_id, g.person_id());
-    let r = sqlx::query(
-        "SELECT id, given_name, family_name, date_of_birth FROM people WHERE id = $1 AND org_id = $2",
-    )
-    .bind(person_id.to_string())
-    .bind(org_id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(StoreError::Refused(Decision::Hidden))?;
+    let r = sqlx::query("SELECT id, identity FROM people WHERE id = $1 AND org_id = $2")
+        .bind(person_id.to_string())
+        .bind(org_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::Refused(Decision::Hidden))?;
     let ids: Vec<Uuid> = g.cases().map(|a| a.case_id()).collect();
     let mut cases = Vec::new();
     for r in many::fetch_in(
         conn,
         &format!(
-            "SELECT {SUMMARY_COLUMNS}, pm.role AS member_role FROM cases c JOIN teams t ON t.id = c.team_id \
+            "SELECT {SUMMARY_COLUMNS}, pm.role AS member_role FROM {SUMMARY_FROM} \
              JOIN case_members pm ON pm.case_id = c.id \
              WHERE c.org_id = $1 AND pm.person_id = $2 AND c.id IN ({{ids}})"
         ),
@@ -460,18 +486,17 @@ pub async fn person_record(conn: &mut AnyConnection, g: &PersonGuard) -> Result<
     )
     .await?
     {
-        cases.push((summary(&r)?, row::role(&r, "member_role")?));
+        cases.push((summary(&r, g.cipher())?, row::role(&r, "member_role")?));
     }
     cases.sort_by(|a, b| b.0.opened_at.cmp(&a.0.opened_at).then(a.0.id.cmp(&b.0.id)));
+    let identity = crate::identity::from_row(g.cipher(), &r, "id", "identity")?;
     Ok(PersonRecord {
         id: person_id,
-        given_name: row::text(&r, "given_name")?,
-        family_name: row::text(&r, "family_name")?,
-        date_of_birth: if g.may_see(FieldClass::Ordinary) {
-            row::opt_text(&r, "date_of_birth")?
-        } else {
-            None
-        },
+        given_name: identity.given_name,
+        family_name: identity.family_name,
+        date_of_birth: identity
+            .date_of_birth
+            .filter(|_| g.may_see(FieldClass::Ordinary)),
         cases,
     })
 }

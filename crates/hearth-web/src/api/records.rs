@@ -139,6 +139,10 @@ pub async fn person_history(
 pub struct SearchQuery {
     /// A name, date of birth (DD/MM/YYYY), case reference, postcode or phone number.
     q: String,
+    /// Which page of results, from 1 (50 to a page). The `X-Total-Count` header says how many
+    /// were found in all.
+    #[param(minimum = 1)]
+    page: Option<u32>,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -150,15 +154,15 @@ pub struct FoundOut {
     pub matched_on: String,
 }
 
-/// Find people and cases the caller may open.
+/// Find people and cases the caller may open, a page at a time.
 #[utoipa::path(get, path = "/api/v1/search", tag = "people", params(SearchQuery),
-    responses((status = 200, body = Vec<FoundOut>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+    responses((status = 200, body = Vec<FoundOut>, headers(("X-Total-Count" = u64, description = "How many were found across every page"))), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
         (status = 422, body = ApiErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Caller(who): Caller,
     Params(q): Params<SearchQuery>,
-) -> Result<Json<Vec<FoundOut>>, ApiError> {
+) -> Result<impl axum::response::IntoResponse, ApiError> {
     if hearth_app::search::Query::parse(&q.q).is_none() {
         return Err(AppError::invalid(
             "q",
@@ -166,18 +170,24 @@ pub async fn search(
         )
         .into());
     }
-    let found = hearth_app::search::search(&state.app, &who.actor(), &q.q).await?;
-    Ok(Json(
-        found
-            .into_iter()
-            .map(|f| FoundOut {
-                person_id: f.person_id,
-                name: f.name,
-                date_of_birth: f.date_of_birth,
-                case_ids: f.cases.iter().map(|c| c.0).collect(),
-                matched_on: f.matched_on.into(),
-            })
-            .collect(),
+    let page = q.page.unwrap_or(1).max(1) as usize;
+    let results = hearth_app::search::search(&state.app, &who.actor(), &q.q, page).await?;
+    let total = [("x-total-count", results.total.to_string())];
+    Ok((
+        total,
+        Json(
+            results
+                .found
+                .into_iter()
+                .map(|f| FoundOut {
+                    person_id: f.person_id,
+                    name: f.name,
+                    date_of_birth: f.date_of_birth,
+                    case_ids: f.cases.iter().map(|c| c.0).collect(),
+                    matched_on: f.matched_on.into(),
+                })
+                .collect::<Vec<_>>(),
+        ),
     ))
 }
 

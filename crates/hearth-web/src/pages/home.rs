@@ -124,13 +124,16 @@ pub async fn cases(State(state): State<AppState>, Signed(who): Signed) -> Respon
 struct SearchPage {
     layout: Layout,
     q: String,
-    results: Vec<hearth_app::search::Found>,
+    results: hearth_app::search::Results,
 }
 
 #[derive(serde::Deserialize)]
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// Read leniently: a page that is not a number is the first page, not an error.
+    #[serde(default)]
+    page: String,
 }
 
 pub async fn search(
@@ -138,10 +141,11 @@ pub async fn search(
     Signed(who): Signed,
     axum::extract::Query(q): axum::extract::Query<SearchQuery>,
 ) -> Response {
+    let page = q.page.trim().parse().unwrap_or(1);
     let results = if q.q.trim().is_empty() {
-        Vec::new()
+        hearth_app::search::Results::default()
     } else {
-        match hearth_app::search::search(&state.app, &who.actor(), &q.q).await {
+        match hearth_app::search::search(&state.app, &who.actor(), &q.q, page).await {
             Ok(r) => r,
             Err(e) => return page_error(e),
         }

@@ -101,7 +101,7 @@ async fn lists_scoped_in_sql_agree_with_the_one_rule() {
     let t = spawn_app().await;
     let w = t.world().await;
     let ids = [w.case, w.team_case, w.other_team_case, w.other_org_case];
-    let mut conn = t.app.store.conn().await.unwrap();
+    let mut conn = t.app.store.work(t.now()).await.unwrap();
     let mut checked = 0;
     for (key, (_, email)) in &w.staff {
         let actor = users::by_email(&mut conn, email)
@@ -109,7 +109,10 @@ async fn lists_scoped_in_sql_agree_with_the_one_rule() {
             .unwrap()
             .unwrap()
             .actor();
-        let resolved = access::resolve(&mut conn, &actor, &ids).await.unwrap();
+        let cipher = conn.cipher(actor.org_id).await.unwrap();
+        let resolved = access::resolve(&mut conn, &cipher, &actor, &ids)
+            .await
+            .unwrap();
         let listed: Vec<_> = cases::visible(&mut conn, &actor, 500)
             .await
             .unwrap()

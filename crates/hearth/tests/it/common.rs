@@ -147,6 +147,12 @@ pub const ROLES: [(&str, Role); 11] = [
 ];
 
 impl TestApp {
+    /// An organisation's cipher, for setting up people directly through the store.
+    pub async fn cipher(&self, org_id: Uuid) -> hearth_store::FieldCipher {
+        let mut conn = self.app.store.conn().await.unwrap();
+        self.app.store.cipher(&mut conn, org_id).await.unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -284,24 +290,33 @@ impl TestApp {
         let case = cases::insert_case(&mut tx, now, o, idva_team.id, "NS-0001")
             .await
             .unwrap();
-        let victim =
-            cases::insert_person(&mut tx, now, o, "Zoë", "Quillfeather", Some("1990-04-01"))
-                .await
-                .unwrap();
-        let perpetrator = cases::insert_person(
+        let victim = cases::insert_person(
             &mut tx,
+            &self.cipher(o).await,
             now,
             o,
-            "Darren",
-            "Quillfeather",
-            Some("1988-02-11"),
+            &hearth_domain::person::Identity::named("Zoë", "Quillfeather", Some("1990-04-01")),
         )
         .await
         .unwrap();
-        let child =
-            cases::insert_person(&mut tx, now, o, "Alfie", "Quillfeather", Some("2017-09-30"))
-                .await
-                .unwrap();
+        let perpetrator = cases::insert_person(
+            &mut tx,
+            &self.cipher(o).await,
+            now,
+            o,
+            &hearth_domain::person::Identity::named("Darren", "Quillfeather", Some("1988-02-11")),
+        )
+        .await
+        .unwrap();
+        let child = cases::insert_person(
+            &mut tx,
+            &self.cipher(o).await,
+            now,
+            o,
+            &hearth_domain::person::Identity::named("Alfie", "Quillfeather", Some("2017-09-30")),
+        )
+        .await
+        .unwrap();
         cases::add_member(&mut tx, now, o, case, victim, CaseRole::VictimSurvivor)
             .await
             .unwrap();
@@ -361,9 +376,15 @@ impl TestApp {
         let team_case = cases::insert_case(&mut tx, now, o, idva_team.id, "NS-0002")
             .await
             .unwrap();
-        let p = cases::insert_person(&mut tx, now, o, "Grace", "Marrowdene", None)
-            .await
-            .unwrap();
+        let p = cases::insert_person(
+            &mut tx,
+            &self.cipher(o).await,
+            now,
+            o,
+            &hearth_domain::person::Identity::named("Grace", "Marrowdene", None),
+        )
+        .await
+        .unwrap();
         cases::add_member(&mut tx, now, o, team_case, p, CaseRole::VictimSurvivor)
             .await
             .unwrap();
@@ -384,9 +405,15 @@ impl TestApp {
         let other_team_case = cases::insert_case(&mut tx, now, o, engage_team.id, "NS-0003")
             .await
             .unwrap();
-        let p = cases::insert_person(&mut tx, now, o, "Kyle", "Sallowmere", None)
-            .await
-            .unwrap();
+        let p = cases::insert_person(
+            &mut tx,
+            &self.cipher(o).await,
+            now,
+            o,
+            &hearth_domain::person::Identity::named("Kyle", "Sallowmere", None),
+        )
+        .await
+        .unwrap();
         cases::add_member(
             &mut tx,
             now,
@@ -401,10 +428,15 @@ impl TestApp {
         let other_org_case = cases::insert_case(&mut tx, now, other.id, other_team.id, "SV-0001")
             .await
             .unwrap();
-        let other_org_person =
-            cases::insert_person(&mut tx, now, other.id, "Amira", "Nettlewick", None)
-                .await
-                .unwrap();
+        let other_org_person = cases::insert_person(
+            &mut tx,
+            &self.cipher(other.id).await,
+            now,
+            other.id,
+            &hearth_domain::person::Identity::named("Amira", "Nettlewick", None),
+        )
+        .await
+        .unwrap();
         cases::add_member(
             &mut tx,
             now,

@@ -6,6 +6,7 @@ mod access_matrix;
 mod api;
 mod audit;
 mod auth;
+mod blind_index;
 mod cancellation;
 mod casework;
 mod cli;

@@ -1036,11 +1036,10 @@ async fn the_young_peoples_checklist_is_for_thirteen_to_seventeen() {
     let mut tx = t.app.store.begin().await.unwrap();
     let teen = hearth_store::cases::insert_person(
         &mut tx,
+        &t.cipher(w.org).await,
         now,
         w.org,
-        "Kai",
-        "Quillfeather",
-        Some("2011-05-02"),
+        &hearth_domain::person::Identity::named("Kai", "Quillfeather", Some("2011-05-02")),
     )
     .await
     .unwrap();

@@ -1,0 +1,287 @@
+//! Who a person is, sealed, and the blind index that finds them.
+//!
+//! A person's names, other names and date of birth are one sealed value (`people.identity`),
+//! so a stolen database file names nobody. Search and triage find people through
+//! `person_index`: one row per term of their identity and current contact details (see
+//! [`hearth_domain::search_terms`]), holding the term's keyed hash under the organisation's
+//! index key. A lookup hashes the terms of what was typed; nothing is decrypted to find a match,
+//! and only the people then shown are opened.
+//!
+//! Names are identity data: anyone who may see a person's record sees their name, so the store
+//! opens them for any reader that reached the row through the access policy.
+
+use crate::crypto::FieldCipher;
+use crate::{many, row, Result, StoreError};
+use hearth_domain::contact::ContactDetails;
+use hearth_domain::person::Identity;
+use hearth_domain::search_terms::{contact_terms, identity_terms, Field};
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Where a person's sealed identity lives, for the cipher's associated data.
+pub fn place(person_id: Uuid) -> String {
+    format!("people.identity:{person_id}")
+}
+
+pub(crate) fn seal(cipher: &FieldCipher, person_id: Uuid, identity: &Identity) -> Result<Vec<u8>> {
+    let json = serde_json::to_string(identity).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    cipher.encrypt(&place(person_id), &json)
+}
+
+pub(crate) fn open(cipher: &FieldCipher, person_id: Uuid, sealed: &[u8]) -> Result<Identity> {
+    let json = cipher.decrypt(&place(person_id), sealed)?;
+    serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt(format!("a person's identity: {e}")))
+}
+
+/// The identity in a row, from its person id and sealed identity columns.
+pub(crate) fn from_row(
+    cipher: &FieldCipher,
+    r: &sqlx::any::AnyRow,
+    id_column: &str,
+    identity_column: &str,
+) -> Result<Identity> {
+    let person_id = row::id(r, id_column)?;
+    open(cipher, person_id, &row::bytes(r, identity_column)?)
+}
+
+/// Seal a person's identity on their row and index it afresh.
+pub(crate) async fn write(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    person_id: Uuid,
+    identity: &Identity,
+) -> Result<()> {
+    sqlx::query("UPDATE people SET identity = $1 WHERE id = $2")
+        .bind(seal(cipher, person_id, identity)?)
+        .bind(person_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let terms = identity_terms(
+        &identity.given_name,
+        &identity.family_name,
+        &identity.aliases,
+        identity.date_of_birth.as_deref(),
+    );
+    replace_terms(
+        conn,
+        cipher,
+        person_id,
+        &[Field::Name, Field::OtherName, Field::DateOfBirth],
+        &terms,
+    )
+    .await
+}
+
+/// Index a person's current contact details in place of the ones before.
+pub(crate) async fn index_contact(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    person_id: Uuid,
+    details: &ContactDetails,
+) -> Result<()> {
+    let terms = contact_terms(&details.phone, &details.postcode);
+    replace_terms(
+        conn,
+        cipher,
+        person_id,
+        &[Field::Phone, Field::Postcode],
+        &terms,
+    )
+    .await
+}
+
+/// How many index rows one INSERT writes: three parameters each, well inside both backends'
+/// limits, and few statements for a person's thirty-odd terms.
+const ROWS_PER_INSERT: usize = 200;
+
+async fn replace_terms(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    person_id: Uuid,
+    fields: &[Field],
+    terms: &[(Field, String)],
+) -> Result<()> {
+    let codes: Vec<String> = fields.iter().map(|f| f.code().to_string()).collect();
+    let sql = format!(
+        "DELETE FROM person_index WHERE person_id = $1 AND field IN ({})",
+        many::placeholders(2, codes.len())
+    );
+    let mut q = sqlx::query(&sql).bind(person_id.to_string());
+    for c in &codes {
+        q = q.bind(c.clone());
+    }
+    q.execute(&mut *conn).await?;
+    let mut rows: Vec<(Vec<u8>, &'static str)> = terms
+        .iter()
+        .map(|(field, term)| (cipher.token(term), field.code()))
+        .collect();
+    rows.sort();
+    rows.dedup();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO person_index (token, person_id, field) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (token, field) in chunk {
+            q = q
+                .bind(token.clone())
+                .bind(person_id.to_string())
+                .bind(*field);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A term of a search found on someone: which person, which of the terms asked about (by its
+/// place in the list), and the field it was taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub person_id: Uuid,
+    pub term: usize,
+    pub field: Field,
+}
+
+/// Everyone in the organisation holding any of these terms. Looked up by token alone: nothing
+/// is decrypted, and the organisation is checked on the person's row.
+pub async fn lookup(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    org_id: Uuid,
+    terms: &[String],
+) -> Result<Vec<Hit>> {
+    let mut by_token: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+    for (i, t) in terms.iter().enumerate() {
+        by_token.entry(cipher.token(t)).or_default().push(i);
+    }
+    let tokens: Vec<Vec<u8>> = by_token.keys().cloned().collect();
+    let mut hits = Vec::new();
+    for chunk in tokens.chunks(many::CHUNK) {
+        let sql = format!(
+            "SELECT i.token, i.person_id, i.field FROM person_index i JOIN people p ON p.id = i.person_id \
+             WHERE p.org_id = $1 AND i.token IN ({})",
+            many::placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query(&sql).bind(org_id.to_string());
+        for t in chunk {
+            q = q.bind(t.clone());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let token = row::bytes(&r, "token")?;
+            let person_id = row::id(&r, "person_id")?;
+            let field = Field::parse(&row::text(&r, "field")?)
+                .ok_or_else(|| StoreError::Corrupt("an index row's field".into()))?;
+            for &term in by_token.get(&token).into_iter().flatten() {
+                hits.push(Hit {
+                    person_id,
+                    term,
+                    field,
+                });
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// The identities of these people in the organisation, opened: for the rows about to be shown.
+pub(crate) async fn identities(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    org_id: Uuid,
+    person_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Identity>> {
+    let mut out = HashMap::new();
+    for r in many::fetch_in(
+        conn,
+        "SELECT id, identity FROM people WHERE org_id = $1 AND id IN ({ids})",
+        &[org_id.to_string()],
+        person_ids,
+    )
+    .await?
+    {
+        out.insert(row::id(&r, "id")?, from_row(cipher, &r, "id", "identity")?);
+    }
+    Ok(out)
+}
+
+/// Seal and index everyone written before names were sealed, then blank the plain text, one
+/// organisation at a time. Returns how many people it sealed; nothing to do is the usual case.
+pub(crate) async fn seal_legacy(store: &crate::Store) -> Result<u64> {
+    let mut sealed = 0;
+    let orgs: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT org_id FROM people WHERE identity IS NULL ORDER BY org_id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    for org in orgs {
+        let org_id = Uuid::try_parse(&org).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = store.begin().await?;
+        let cipher = store.cipher(&mut tx, org_id).await?;
+        let rows = sqlx::query(
+            "SELECT id, given_name, family_name, date_of_birth FROM people WHERE org_id = $1 AND identity IS NULL",
+        )
+        .bind(&org)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &rows {
+            let person_id = row::id(r, "id")?;
+            let aliases: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM person_aliases WHERE person_id = $1 ORDER BY name",
+            )
+            .bind(person_id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+            let identity = Identity {
+                given_name: row::text(r, "given_name")?,
+                family_name: row::text(r, "family_name")?,
+                date_of_birth: row::opt_text(r, "date_of_birth")?,
+                aliases,
+            };
+            write(&mut tx, &cipher, person_id, &identity).await?;
+            if let Some(details) = crate::contact::current(&mut tx, &cipher, person_id).await? {
+                index_contact(&mut tx, &cipher, person_id, &details).await?;
+            }
+            sqlx::query(
+                "UPDATE people SET given_name = '', family_name = '', date_of_birth = NULL WHERE id = $1",
+            )
+            .bind(person_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM person_aliases WHERE person_id = $1")
+                .bind(person_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            sealed += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sealed)
+}
+
+/// Rebuild the whole organisation's index from the sealed values: after its key changes, or to
+/// repair it. One transaction, so searches see the old index or the new, never half of each.
+pub async fn reindex(store: &crate::Store, org_id: Uuid) -> Result<u64> {
+    let mut tx = store.begin().await?;
+    let cipher = store.cipher(&mut tx, org_id).await?;
+    let rows = sqlx::query("SELECT id, identity FROM people WHERE org_id = $1")
+        .bind(org_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+    for r in &rows {
+        let person_id = row::id(r, "id")?;
+        let identity = from_row(&cipher, r, "id", "identity")?;
+        write(&mut tx, &cipher, person_id, &identity).await?;
+        let details = crate::contact::current(&mut tx, &cipher, person_id)
+            .await?
+            .unwrap_or_default();
+        index_contact(&mut tx, &cipher, person_id, &details).await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len() as u64)
+}

@@ -1,0 +1,272 @@
+//! Names, dates of birth, phones and postcodes are sealed, and search finds people through a
+//! keyed blind index: one-letter variants, accents and other names, on both backends. The
+//! database itself names nobody.
+
+use crate::common::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn search(t: &TestApp, w: &World, key: &str, q: &str) -> (Vec<String>, Vec<String>, u64) {
+    let token = t.token_for(w.org, w.staff[key].0).await;
+    let url = format!(
+        "/api/v1/search?q={}",
+        q.replace('+', "%2B")
+            .replace(' ', "%20")
+            .replace('/', "%2F")
+    );
+    let r = t.api_get(&token, &url).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let total: u64 = r.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let rows = v.as_array().unwrap();
+    (
+        rows.iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect(),
+        rows.iter()
+            .map(|f| f["matched_on"].as_str().unwrap().to_string())
+            .collect(),
+        total,
+    )
+}
+
+async fn edit_victim(t: &TestApp, w: &World, based_on: &str, family: &str, aliases: &str) {
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let edit = format!("/people/{}/edit", w.victim);
+    let r = t
+        .submit(
+            &idva,
+            &edit,
+            &edit,
+            &[
+                ("based_on", based_on),
+                ("given_name", "Zoë"),
+                ("family_name", family),
+                ("aliases", aliases),
+                ("date_of_birth", "01/04/1990"),
+                ("gender", "woman"),
+                ("language", "English"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+}
+
+#[tokio::test]
+async fn one_letter_variants_accents_and_other_names_are_found_by_the_index() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    for (q, why) in [
+        ("Zoë Quillfeather", "her name"),
+        ("Zoë Quilfeather", "a letter missing"),
+        ("Zoë Quillfeathers", "a letter too many"),
+        ("Zoë Quillfeathor", "a letter changed"),
+        ("Zoe Quillfeather", "without the accent"),
+        ("ZOË quill", "capitals, and the start of a surname"),
+    ] {
+        let (names, _, _) = search(&t, &w, "idva", q).await;
+        assert_eq!(names, ["Zoë Quillfeather"], "{why}: {q}");
+    }
+    let (names, _, _) = search(&t, &w, "idva", "Zoë Quillfxxther").await;
+    assert!(names.is_empty(), "two letters out is not a match");
+
+    // Other names: she is found by the name she used to use, and by a one-letter variant of it.
+    edit_victim(&t, &w, "1", "Quillfeather", "Zoe Sorrelby").await;
+    for q in ["Sorrelby", "Zoe Sorelby"] {
+        let (names, how, _) = search(&t, &w, "idva", q).await;
+        assert_eq!(names, ["Zoë Quillfeather"], "{q}");
+        assert_eq!(how, ["other name"], "{q}");
+    }
+    // Behind the firewall a match on another name does not count.
+    let (names, _, _) = search(&t, &w, "engage", "Sorrelby").await;
+    assert!(
+        names.is_empty(),
+        "the Engage practitioner learns nothing from her other name"
+    );
+
+    // A change of name is indexed at once: the old name no longer finds her, the new one does.
+    edit_victim(&t, &w, "2", "Marsh", "").await;
+    let (names, _, _) = search(&t, &w, "idva", "Quillfeather").await;
+    assert!(
+        !names.contains(&"Zoë Quillfeather".to_string()),
+        "{names:?}"
+    );
+    let (names, _, _) = search(&t, &w, "idva", "Zoe Marsh").await;
+    assert_eq!(names, ["Zoë Marsh"]);
+    let (names, _, _) = search(&t, &w, "idva", "Sorrelby").await;
+    assert!(
+        names.is_empty(),
+        "an other name removed is gone from the index"
+    );
+}
+
+#[tokio::test]
+async fn a_new_phone_number_replaces_the_old_one_in_the_index() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let page = format!("/people/{}/contact", w.victim);
+    for (based_on, phone, postcode) in [
+        ("0", "07700 900982", "ns1 2ab"),
+        ("1", "07700 900111", "NS9 9ZZ"),
+    ] {
+        let r = t
+            .submit(
+                &idva,
+                &page,
+                &page,
+                &[
+                    ("based_on", based_on),
+                    ("phone", phone),
+                    ("phone_safety", "safe"),
+                    ("postcode", postcode),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            r.text().await.unwrap()
+        );
+    }
+    let (names, how, _) = search(&t, &w, "idva", "+44 7700 900111").await;
+    assert_eq!(
+        (names, how),
+        (
+            vec!["Zoë Quillfeather".to_string()],
+            vec!["phone number".to_string()]
+        )
+    );
+    let (names, how, _) = search(&t, &w, "idva", "ns99zz").await;
+    assert_eq!(
+        (names, how),
+        (
+            vec!["Zoë Quillfeather".to_string()],
+            vec!["postcode".to_string()]
+        )
+    );
+    for old in ["07700 900982", "NS1 2AB"] {
+        let (names, _, _) = search(&t, &w, "idva", old).await;
+        assert!(names.is_empty(), "{old} is no longer hers");
+    }
+}
+
+#[tokio::test]
+async fn results_come_a_page_at_a_time_and_say_how_many_in_all() {
+    use hearth_domain::access::CaseRole;
+    use hearth_domain::person::Identity;
+    use hearth_store::cases;
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let now = t.now();
+    let cipher = t.cipher(w.org).await;
+    let mut tx = t.app.store.begin().await.unwrap();
+    for n in 1..=60 {
+        let case = cases::insert_case(&mut tx, now, w.org, w.idva_team, &format!("PG-{n:04}"))
+            .await
+            .unwrap();
+        let p = cases::insert_person(
+            &mut tx,
+            &cipher,
+            now,
+            w.org,
+            &Identity::named("Ann", "Brackenthwaite", None),
+        )
+        .await
+        .unwrap();
+        cases::add_member(&mut tx, now, w.org, case, p, CaseRole::VictimSurvivor)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (first, _, total) = search(&t, &w, "service_manager", "Brackenthwaite").await;
+    assert_eq!((first.len(), total), (50, 60));
+    let token = t.token_for(w.org, w.staff["service_manager"].0).await;
+    let r = t
+        .api_get(&token, "/api/v1/search?q=Brackenthwaite&page=2")
+        .await;
+    let second: Value = r.json().await.unwrap();
+    assert_eq!(second.as_array().unwrap().len(), 10);
+
+    let manager = t.signed_in(&w.staff["service_manager"].1).await;
+    let html = manager
+        .get(t.url("/search?q=Brackenthwaite"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("60 found, showing 1 to 50"), "{html}");
+    assert!(html.contains("Page 1 of 2"));
+    assert!(html.contains("page=2"));
+}
+
+#[tokio::test]
+async fn the_database_file_holds_no_name_other_name_date_of_birth_phone_or_postcode() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let Some(path) = t.sqlite_file.clone() else {
+        // The file scan is SQLite's: PostgreSQL's files are the server's.
+        return;
+    };
+    edit_victim(&t, &w, "1", "Quillfeather", "Zoe Sorrelby").await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let page = format!("/people/{}/contact", w.victim);
+    let r = t
+        .submit(
+            &idva,
+            &page,
+            &page,
+            &[
+                ("based_on", "0"),
+                ("phone", "07700 900982"),
+                ("phone_safety", "safe"),
+                ("postcode", "NS1 2AB"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The search works (so the data is there), and the file holds none of it in plain text.
+    let (names, _, _) = search(&t, &w, "idva", "Sorrelby").await;
+    assert_eq!(names, ["Zoë Quillfeather"]);
+    let mut raw = std::fs::read(&path).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
+        raw.extend(wal);
+    }
+    let lower = raw.to_ascii_lowercase();
+    for plain in [
+        "quillfeather",
+        "sorrelby",
+        "zoë",
+        "darren",
+        "alfie",
+        "1990-04-01",
+        "2017-09-30",
+        "07700 900982",
+        "07700900982",
+        "ns1 2ab",
+        "ns12ab",
+    ] {
+        let plain = plain.as_bytes();
+        assert!(
+            !lower.windows(plain.len()).any(|win| win == plain),
+            "{:?} is in the database file",
+            String::from_utf8_lossy(plain)
+        );
+    }
+    assert!(
+        raw.windows(7).any(|win| win == b"NS-0001"),
+        "the scan reads the data"
+    );
+}
