@@ -273,7 +273,7 @@ pub async fn session(app: &App, token: &str) -> Result<SessionState> {
         });
     }
     if now - s.last_seen_at > TOUCH_EVERY {
-        let mut conn = app.store.conn().await?;
+        let mut conn = app.store.write_conn().await?;
         sessions::touch(&mut conn, now, &hash).await?;
     }
     let break_glass = if s.stage == Stage::Active {
@@ -565,10 +565,14 @@ pub async fn api_caller(app: &App, bearer: &str) -> Result<SignedIn> {
     let org = orgs::get(&mut conn, user.org_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if token.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY) {
-        tokens::mark_used(&mut conn, now, token.id).await?;
-    }
     let break_glass = hearth_store::break_glass::active_cases(&mut conn, user.id, now).await?;
+    // The read connection goes back first: holding it while waiting for the writer would let a
+    // burst of API calls take every connection and wait on each other.
+    drop(conn);
+    if token.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY) {
+        let mut w = app.store.write_conn().await?;
+        tokens::mark_used(&mut w, now, token.id).await?;
+    }
     Ok(SignedIn {
         user: user.into(),
         org,

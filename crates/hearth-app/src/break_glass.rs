@@ -79,7 +79,7 @@ pub struct LogLine {
 
 /// Every break-glass opening, newest first: for those who review them (service managers).
 pub async fn log(app: &App, actor: &Actor) -> Result<Vec<LogLine>> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     // Reviewing emergency access is reading every record's history across the service.
     let review = w.service(actor, Action::ViewRecordHistory).await?;
     let grants = break_glass::for_org(&mut w, &review, 500).await?;

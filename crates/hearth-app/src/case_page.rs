@@ -30,7 +30,7 @@ pub async fn view(
     case_id: Uuid,
     filter: &TimelineFilter,
 ) -> Result<CasePage> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let guard = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     let many = guard.as_cases();
     let case = cases::record(&mut w, &guard).await?;

@@ -22,7 +22,7 @@ use uuid::Uuid;
 /// Everything due or overdue in these cases, overdue first.
 pub async fn for_cases(app: &App, actor: &Actor, list: &[CaseSummary]) -> Result<Vec<DueItem>> {
     let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
-    let mut w = app.store.work(app.now()).await?;
+    let mut w = app.store.view(app.now()).await?;
     let guard = w.cases(actor, &ids).await?;
     let standings = crate::casework::standings_in(&mut w, app, &guard).await?;
     let items = due_in(&mut w, app, &guard, list, &standings).await?;
@@ -49,7 +49,7 @@ pub async fn with_standings(
     standings: &HashMap<Uuid, Standing>,
 ) -> Result<Vec<DueItem>> {
     let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
-    let mut w = app.store.work(app.now()).await?;
+    let mut w = app.store.view(app.now()).await?;
     let guard = w.cases(actor, &ids).await?;
     let items = due_in(&mut w, app, &guard, list, standings).await?;
     w.audit(viewed(actor, list.len()));

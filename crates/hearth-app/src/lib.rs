@@ -118,6 +118,12 @@ impl App {
     pub async fn work(&self) -> Result<hearth_store::UnitOfWork> {
         Ok(self.store.work(self.now()).await?)
     }
+
+    /// Begin a view, now: reads on one snapshot without the write lock, and audit entries that
+    /// are committed with other views' before it returns. For use cases that change nothing.
+    pub async fn view(&self) -> Result<hearth_store::UnitOfWork> {
+        Ok(self.store.view(self.now()).await?)
+    }
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

@@ -137,7 +137,7 @@ pub(crate) fn describe_contact(c: &ContactDetails) -> String {
 pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Proposal> {
     let now = app.now();
     let today = uk_today(now);
-    let mut w = app.store.work(now).await?;
+    let mut w = app.store.view(now).await?;
     let WorkCase {
         case_id, person, ..
     } = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
@@ -427,7 +427,7 @@ pub struct ReferralView {
 pub async fn view_referral(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
     let now = app.now();
     let today = uk_today(now);
-    let mut w = app.store.work(now).await?;
+    let mut w = app.store.view(now).await?;
     let (r, g) = store::referral(&mut w, actor, id).await?;
     let sealed = g.open(&r.sealed)?.shown().ok_or(AppError::Forbidden)?;
     let details: ReferralDetails = serde_json::from_str(&sealed)
@@ -500,7 +500,7 @@ pub struct Overview {
 pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
     let now = app.now();
     let today = uk_today(now);
-    let mut w = app.store.work(now).await?;
+    let mut w = app.store.view(now).await?;
     let g = w.service(actor, Action::RunMarac).await?;
     let meetings = store::meetings(&mut w, &g).await?;
     let (upcoming, past): (Vec<MeetingLine>, Vec<MeetingLine>) = meetings
@@ -582,7 +582,7 @@ pub struct MeetingView {
 pub async fn meeting(app: &App, actor: &Actor, id: Uuid) -> Result<MeetingView> {
     let now = app.now();
     let today = uk_today(now);
-    let mut w = app.store.work(now).await?;
+    let mut w = app.store.view(now).await?;
     let g = w.service(actor, Action::RunMarac).await?;
     let m = store::meeting_by_id(&mut w, &g, id)
         .await?

@@ -15,7 +15,7 @@ pub struct PersonPage {
 }
 
 pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PersonPage> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let guard = w.person(actor, person_id, Action::ViewCaseRecord).await?;
     let person = cases::person_record(&mut w, &guard).await?;
     w.audit(event(actor, "person.view", "person", person_id));

@@ -13,7 +13,7 @@ use hearth_store::StoreError;
 use uuid::Uuid;
 
 pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let record = cases::get(&mut w, actor, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -23,7 +23,7 @@ pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord>
 }
 
 pub async fn view_person(app: &App, actor: &Actor, id: Uuid) -> Result<PersonRecord> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let person = w.person(actor, id, Action::ViewCaseRecord).await?;
     let record = cases::person_record(&mut w, &person).await?;
     w.audit(event(actor, "person.view", "person", id));
@@ -54,7 +54,7 @@ pub async fn history(
     kind: RecordKind,
     id: Uuid,
 ) -> Result<Vec<HistoryLine>> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     // Someone who may not see a record's history is not told the record exists.
     let opened = match kind {
         RecordKind::Case => w.case(actor, id, Action::ViewRecordHistory).await.map(drop),
@@ -80,7 +80,7 @@ pub async fn history(
 
 /// The user's own caseload. Lists names, so it is audited as a read.
 pub async fn caseload(app: &App, actor: &Actor) -> Result<Vec<CaseSummary>> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let list = cases::caseload(&mut w, actor, 500).await?;
     w.audit(event(actor, "caseload.view", "user", actor.user_id));
     w.commit().await?;
@@ -89,7 +89,7 @@ pub async fn caseload(app: &App, actor: &Actor) -> Result<Vec<CaseSummary>> {
 
 /// Every case the user may open (their team's for managers). Audited as a read.
 pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<Vec<CaseSummary>> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let list = cases::visible(&mut w, actor, limit).await?;
     w.audit(event(actor, "case.list", "user", actor.user_id));
     w.commit().await?;
@@ -98,7 +98,7 @@ pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<Vec<Case
 
 /// Every open case the user may open, for the team's due list. Lists names, so it is audited.
 pub async fn open_cases(app: &App, actor: &Actor) -> Result<Vec<CaseSummary>> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let list = cases::open_visible(&mut w, actor).await?;
     w.audit(event(actor, "case.list", "user", actor.user_id));
     w.commit().await?;

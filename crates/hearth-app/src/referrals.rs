@@ -242,7 +242,7 @@ fn open_details(triage: &ServiceGuard, r: &Referral) -> Result<ReferralDetails> 
 
 pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>> {
     let now = app.now();
-    let mut w = app.store.work(now).await?;
+    let mut w = app.store.view(now).await?;
     let triage = w.service(actor, Action::Triage).await?;
     let list = referrals::queue(&mut w, &triage, 500).await?;
     let items = list
@@ -505,7 +505,7 @@ async fn find_matches(
 }
 
 pub async fn view(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let triage = w.service(actor, Action::Triage).await?;
     let referral = referrals::get(&mut w, &triage, id)
         .await?

@@ -162,7 +162,7 @@ pub struct RiskView {
 pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView> {
     let now = app.now();
     let today = uk_today(now);
-    let mut w = app.store.work(now).await?;
+    let mut w = app.store.view(now).await?;
     let guard = w.person(actor, person_id, Action::ViewCaseRecord).await?;
     if !guard.may_see(FieldClass::Sensitive) {
         return Err(AppError::Forbidden);
@@ -237,7 +237,7 @@ pub async fn instrument_for(
     key: &str,
 ) -> Result<(Instrument, String)> {
     let today = uk_today(app.now());
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let WorkCase { role, person, .. } =
         work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let found = applicable(&mut w, &person, person_id, role, today)

@@ -66,7 +66,7 @@ async fn open_versions(
 /// A person's safety plan and its history. Audited as a view of location data.
 pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView> {
     let now = app.now();
-    let mut w = app.store.work(now).await?;
+    let mut w = app.store.view(now).await?;
     let guard = w.person(actor, person_id, Action::ViewCaseRecord).await?;
     if !guard.may_see(FieldClass::Location) {
         return Err(AppError::Forbidden);

@@ -112,7 +112,7 @@ pub async fn search(app: &App, actor: &Actor, raw: &str, page: usize) -> Result<
         });
     };
     let page = page.max(1);
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let results = match &query {
         Query::Reference(r) => by_reference(&mut w, actor, r, page).await?,
         _ => by_person(&mut w, actor, &query, page).await?,

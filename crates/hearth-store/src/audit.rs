@@ -2,7 +2,7 @@
 
 use crate::row;
 use crate::{Result, StoreError};
-use hearth_domain::audit::{entry_hash, AuditEntry, ChainBreak, ChainVerifier};
+use hearth_domain::audit::{entry_hash, AuditEntry, ChainBreak, ChainVerifier, GENESIS};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use sqlx::any::AnyRow;
@@ -54,24 +54,36 @@ impl AuditEvent {
     }
 }
 
+/// The chain an entry belongs to: its organisation's, or the service's for entries that belong
+/// to none (such as creating an organisation).
+pub fn chain_of(org_id: Option<Uuid>) -> String {
+    org_id.map_or_else(|| "service".to_string(), |o| o.to_string())
+}
+
 /// Append an entry inside the caller's transaction, so it commits with the change it records.
-/// Updating `audit_head` first takes a row lock (PostgreSQL) or the write lock (SQLite), so
-/// concurrent appends queue up and the chain stays a single line.
+/// Taking the next place in the organisation's chain locks that chain's head row, so appends
+/// to one chain queue up and it stays a single line, while other organisations' appends go on.
 pub async fn append(
     conn: &mut AnyConnection,
     key: &[u8],
     now: Timestamp,
     ev: AuditEvent,
 ) -> Result<AuditEntry> {
+    let chain = chain_of(ev.org_id);
+    // The first entry of a chain creates its head; every later one moves it on.
     let head = sqlx::query(
-        "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash",
+        "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, 1, $2) \
+         ON CONFLICT (chain) DO UPDATE SET last_seq = audit_chains.last_seq + 1 \
+         RETURNING last_seq, last_hash",
     )
+    .bind(&chain)
+    .bind(GENESIS)
     .fetch_one(&mut *conn)
     .await?;
-    let seq: i64 = head.try_get("last_seq")?;
+    let chain_seq: i64 = head.try_get("last_seq")?;
     let prev_hash: String = head.try_get("last_hash")?;
     let mut entry = AuditEntry {
-        seq,
+        seq: chain_seq,
         id: new_id(now),
         org_id: ev.org_id,
         at: to_unix(now),
@@ -84,11 +96,10 @@ pub async fn append(
         hash: String::new(),
     };
     entry.hash = entry_hash(key, &entry, &prev_hash);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, id, org_id, at, actor_id, action, entity_type, entity_id, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO audit_log (id, org_id, at, actor_id, action, entity_type, entity_id, detail, prev_hash, hash, chain, chain_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
     )
-    .bind(entry.seq)
     .bind(entry.id.to_string())
     .bind(entry.org_id.map(|u| u.to_string()))
     .bind(entry.at)
@@ -99,12 +110,16 @@ pub async fn append(
     .bind(&entry.detail)
     .bind(&entry.prev_hash)
     .bind(&entry.hash)
-    .execute(&mut *conn)
+    .bind(&chain)
+    .bind(chain_seq)
+    .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
+    sqlx::query("UPDATE audit_chains SET last_hash = $1 WHERE chain = $2")
         .bind(&entry.hash)
+        .bind(&chain)
         .execute(&mut *conn)
         .await?;
+    entry.seq = seq;
     Ok(entry)
 }
 
@@ -195,37 +210,89 @@ pub async fn for_org(
         .collect()
 }
 
-/// The outcome of checking the whole chain.
+/// The outcome of checking every chain.
 #[derive(Debug)]
 pub enum Verification {
     Intact { entries: u64 },
     Broken(ChainBreak),
 }
 
-/// Check every entry from the first, a page at a time.
+/// Entries are read this many at a time, so a trail of millions is checked in little memory.
+const PAGE: i64 = 5_000;
+
+/// Check every chain from its first entry: the one from before chains were per organisation,
+/// each organisation's, and that no entry sits on a chain that has no head. A break is reported
+/// at the entry's number in the whole trail (`seq`), which is what an operator can look up.
 pub async fn verify(conn: &mut AnyConnection, key: &[u8]) -> Result<Verification> {
-    const PAGE: i64 = 5_000;
+    let mut entries = match verify_legacy(conn, key).await? {
+        Ok(n) => n,
+        Err(b) => return Ok(Verification::Broken(b)),
+    };
+    let orphan: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(seq) FROM audit_log WHERE chain IS NOT NULL \
+         AND chain NOT IN (SELECT chain FROM audit_chains)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if let Some(seq) = orphan {
+        return Ok(Verification::Broken(ChainBreak {
+            seq,
+            reason: "it belongs to no organisation's trail: it was inserted".into(),
+        }));
+    }
+    let heads = sqlx::query("SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain")
+        .fetch_all(&mut *conn)
+        .await?;
+    for h in &heads {
+        let chain = row::text(h, "chain")?;
+        let head = (row::int(h, "last_seq")?, row::text(h, "last_hash")?);
+        match verify_chain(conn, key, &chain, head).await? {
+            Ok(n) => entries += n,
+            Err(b) => {
+                return Ok(Verification::Broken(ChainBreak {
+                    seq: b.seq,
+                    reason: format!("{} (in the trail of {chain})", b.reason),
+                }))
+            }
+        }
+    }
+    Ok(Verification::Intact { entries })
+}
+
+/// The chain every entry was on before chains were per organisation. Nothing joins it now, so
+/// an entry on it past its head was put there by someone else.
+async fn verify_legacy(
+    conn: &mut AnyConnection,
+    key: &[u8],
+) -> Result<std::result::Result<u64, ChainBreak>> {
+    let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let head_seq: i64 = head.try_get("last_seq")?;
+    let head_hash: String = head.try_get("last_hash")?;
     let mut verifier = ChainVerifier::new(key);
     let mut after = 0i64;
     loop {
-        let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE chain IS NULL AND seq > $1 ORDER BY seq LIMIT $2"
+        );
         let rows = sqlx::query(&sql)
             .bind(after)
             .bind(PAGE)
             .fetch_all(&mut *conn)
             .await?;
         for r in &rows {
-            let e = match entry(r) {
-                Ok(e) => e,
-                Err(_) => {
-                    let seq = row::int(r, "seq").unwrap_or(after + 1);
-                    let reason =
-                        "the entry cannot be read: it was altered outside Hearth".to_string();
-                    return Ok(Verification::Broken(ChainBreak { seq, reason }));
-                }
+            let Ok(e) = entry(r) else {
+                return Ok(Err(unreadable(r, after + 1)));
             };
+            if e.seq > head_seq {
+                return Ok(Err(ChainBreak {
+                    seq: e.seq,
+                    reason: "it belongs to no organisation's trail: it was inserted".into(),
+                }));
+            }
             if let Err(b) = verifier.push(&e) {
-                return Ok(Verification::Broken(b));
+                return Ok(Err(b));
             }
             after = e.seq;
         }
@@ -233,15 +300,81 @@ pub async fn verify(conn: &mut AnyConnection, key: &[u8]) -> Result<Verification
             break;
         }
     }
-    let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await?;
-    let head_seq: i64 = head.try_get("last_seq")?;
-    let head_hash: String = head.try_get("last_hash")?;
-    match verifier.finish(head_seq, &head_hash) {
-        Ok(n) => Ok(Verification::Intact { entries: n }),
-        Err(b) => Ok(Verification::Broken(b)),
+    Ok(verifier.finish(head_seq, &head_hash))
+}
+
+fn unreadable(r: &AnyRow, fallback: i64) -> ChainBreak {
+    ChainBreak {
+        seq: row::int(r, "seq").unwrap_or(fallback),
+        reason: "the entry cannot be read: it was altered outside Hearth".to_string(),
     }
+}
+
+/// One organisation's chain, in the order its entries were written. Their numbers in the whole
+/// trail must rise along the chain too, so renumbering entries to reorder them is found.
+async fn verify_chain(
+    conn: &mut AnyConnection,
+    key: &[u8],
+    chain: &str,
+    (head_seq, head_hash): (i64, String),
+) -> Result<std::result::Result<u64, ChainBreak>> {
+    let mut verifier = ChainVerifier::new(key);
+    let (mut after, mut last_global) = (0i64, 0i64);
+    loop {
+        let sql = format!(
+            "SELECT {COLUMNS}, chain_seq FROM audit_log WHERE chain = $1 AND chain_seq > $2 \
+             ORDER BY chain_seq LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(chain)
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in &rows {
+            let Ok(mut e) = entry(r) else {
+                return Ok(Err(unreadable(r, last_global + 1)));
+            };
+            let global = e.seq;
+            let at = |seq: i64, reason: &str| ChainBreak {
+                seq,
+                reason: reason.to_string(),
+            };
+            if global <= last_global {
+                return Ok(Err(at(
+                    global,
+                    "it is out of order in its organisation's trail: entries were reordered",
+                )));
+            }
+            if chain_of(e.org_id) != chain {
+                return Ok(Err(at(
+                    global,
+                    "it was moved from another organisation's trail",
+                )));
+            }
+            e.seq = row::int(r, "chain_seq")?;
+            if let Err(b) = verifier.push(&e) {
+                // A gap is a deletion just after the last good entry; anything else is here.
+                let seq = if b.seq == e.seq {
+                    global
+                } else {
+                    last_global + 1
+                };
+                return Ok(Err(at(seq, &b.reason)));
+            }
+            after = e.seq;
+            last_global = global;
+        }
+        if (rows.len() as i64) < PAGE {
+            break;
+        }
+    }
+    Ok(verifier
+        .finish(head_seq, &head_hash)
+        .map_err(|b| ChainBreak {
+            seq: last_global + 1,
+            reason: b.reason,
+        }))
 }
 
 /// The count of entries, for reports and tests.

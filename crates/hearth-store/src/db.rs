@@ -25,13 +25,22 @@ impl Backend {
     }
 }
 
+/// How many SQLite connections read at once: more than the cores, so a reader waiting on the
+/// disk does not hold up the others.
+const READERS: u32 = 8;
+
 /// A transaction: one user action is one of these, committed or not at all.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
-/// The database, the key that protects it, and the pool of connections.
+/// The database, the key that protects it, and its connections: one pool that writes and one
+/// that reads. On SQLite the write pool is a single connection, so writers queue in order for it
+/// instead of spinning on "database is locked", and readers read snapshots beside it (WAL) on
+/// connections that refuse to write. On PostgreSQL both are one pool.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    reads: AnyPool,
+    audit_writer: crate::group_commit::AuditWriter,
     backend: Backend,
     master: Arc<MasterKey>,
     audit_key: Arc<[u8; 32]>,
@@ -70,38 +79,59 @@ impl Store {
         sqlx::any::install_default_drivers();
         let (backend, url) = normalise_url(url);
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = match backend {
+        let (pool, reads, audit_pool) = match backend {
             Backend::Sqlite => {
-                AnyPoolOptions::new()
-                    // SQLite allows one writer at a time; a handful of readers is plenty.
-                    .max_connections(4)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            // WAL for concurrent readers; FULL so a save that said "saved"
-                            // survives power loss; foreign keys enforced; wait, not fail, on locks.
-                            conn.execute(
-                                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                            )
-                            .await?;
-                            Ok(())
+                let open = |connections: u32, read_only: bool| {
+                    AnyPoolOptions::new()
+                        .max_connections(connections)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .after_connect(move |conn, _meta| {
+                            Box::pin(async move {
+                                // WAL for readers beside the writer; FULL so a save that said
+                                // "saved" survives power loss; foreign keys enforced; wait, not
+                                // fail, on locks (a checkpoint can briefly hold readers).
+                                conn.execute(
+                                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                                )
+                                .await?;
+                                if read_only {
+                                    conn.execute("PRAGMA query_only = ON;").await?;
+                                }
+                                Ok(())
+                            })
                         })
-                    })
-                    .connect_with(options)
-                    .await?
+                        .connect_with(options.clone())
+                };
+                // The writer first: it creates the file and turns WAL on.
+                let pool = open(1, false).await?;
+                let reads = open(READERS, true).await?;
+                // SQLite has one writer, so the audit writer takes its turn on it.
+                (pool.clone(), reads, pool)
             }
             Backend::Postgres => {
-                AnyPoolOptions::new()
-                    .max_connections(10)
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options.clone())
+                    .await?;
+                // The audit writer has a connection of its own, so the views waiting on it can
+                // never be waiting for a connection that views hold.
+                let audit = AnyPoolOptions::new()
+                    .max_connections(1)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
-                    .await?
+                    .await?;
+                (pool.clone(), pool, audit)
             }
         };
         let audit_key = Arc::new(master.derive(b"hearth audit chain v1"));
+        let audit_writer =
+            crate::group_commit::AuditWriter::start(audit_pool, backend, audit_key.clone());
         Ok(Store {
             pool,
+            reads,
+            audit_writer,
             backend,
             master: Arc::new(master),
             audit_key,
@@ -113,8 +143,13 @@ impl Store {
         self.backend
     }
 
+    /// The pool that writes.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub(crate) fn audit_writer(&self) -> &crate::group_commit::AuditWriter {
+        &self.audit_writer
     }
 
     pub fn master_key(&self) -> &MasterKey {
@@ -221,8 +256,34 @@ impl Store {
         Ok(begun?)
     }
 
-    /// A connection for reads that change nothing (and so are not audited).
+    /// Begin a read-only transaction: one snapshot for everything it reads, taken without the
+    /// write lock (SQLite's WAL readers; PostgreSQL's repeatable read). Begun on its own task for
+    /// the same reason as [`Store::begin`].
+    pub async fn begin_read(&self) -> Result<Tx> {
+        let (pool, backend) = (self.reads.clone(), self.backend);
+        let begun = tokio::spawn(async move {
+            match backend {
+                Backend::Sqlite => pool.begin().await,
+                Backend::Postgres => {
+                    pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                        .await
+                }
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Config(format!("beginning a transaction failed: {e}")))?;
+        Ok(begun?)
+    }
+
+    /// A connection for reads that change nothing (and so are not audited). On SQLite it
+    /// refuses to write.
     pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.reads.acquire().await?)
+    }
+
+    /// A connection for a single write outside a unit of work (a session touched, a login
+    /// attempt counted), from the write pool.
+    pub async fn write_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         Ok(self.pool.acquire().await?)
     }
 
@@ -247,12 +308,13 @@ impl Store {
     /// Whether the database answers: for `/healthz`.
     pub async fn ping(&self) -> bool {
         sqlx::query_scalar::<_, i64>("SELECT 1")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reads)
             .await
             .is_ok()
     }
 
     pub async fn close(&self) {
+        self.reads.close().await;
         self.pool.close().await;
     }
 }

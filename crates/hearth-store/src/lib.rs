@@ -15,6 +15,7 @@ pub mod cases;
 pub mod contact;
 pub mod crypto;
 pub mod db;
+mod group_commit;
 pub mod identity;
 pub mod many;
 pub mod marac;

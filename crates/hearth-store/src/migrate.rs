@@ -83,6 +83,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_sealed_identity.sql"),
         include_str!("../migrations/postgres/0012_sealed_identity.sql"),
     ),
+    (
+        13,
+        "audit chains",
+        include_str!("../migrations/sqlite/0013_audit_chains.sql"),
+        include_str!("../migrations/postgres/0013_audit_chains.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

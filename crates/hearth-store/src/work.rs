@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 pub struct UnitOfWork {
     tx: Tx,
+    /// A view reads on a snapshot and writes only its audit entries, which are group-committed.
+    view: bool,
     now: Timestamp,
     audit_key: Arc<[u8; 32]>,
     events: Vec<AuditEvent>,
@@ -27,6 +29,24 @@ impl Store {
     pub async fn work(&self, now: Timestamp) -> Result<UnitOfWork> {
         Ok(UnitOfWork {
             tx: self.begin().await?,
+            view: false,
+            now,
+            audit_key: self.audit_key_arc(),
+            events: Vec::new(),
+            store: self.clone(),
+        })
+    }
+}
+
+impl Store {
+    /// Begin a view: work that only reads, on one snapshot, without the write lock. It may write
+    /// nothing but audit entries (on SQLite its connection refuses to; on PostgreSQL its
+    /// transaction is read-only). Those are committed together with other views' entries when
+    /// it commits, and it returns only once they are durable: a view is never served unaudited.
+    pub async fn view(&self, now: Timestamp) -> Result<UnitOfWork> {
+        Ok(UnitOfWork {
+            tx: self.begin_read().await?,
+            view: true,
             now,
             audit_key: self.audit_key_arc(),
             events: Vec::new(),
@@ -62,8 +82,17 @@ impl UnitOfWork {
         &self.events
     }
 
-    /// Write the audit entries and commit, all or nothing.
+    /// Write the audit entries and commit, all or nothing. A view ends its snapshot, then waits
+    /// for its entries to be committed with other views'.
     pub async fn commit(mut self) -> Result<()> {
+        if self.view {
+            let events = std::mem::take(&mut self.events);
+            self.tx.commit().await?;
+            if !events.is_empty() {
+                self.store.audit_writer().append(self.now, events).await?;
+            }
+            return Ok(());
+        }
         for ev in std::mem::take(&mut self.events) {
             audit::append(&mut self.tx, &self.audit_key[..], self.now, ev).await?;
         }

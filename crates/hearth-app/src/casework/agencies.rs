@@ -18,7 +18,7 @@ pub struct AgencyView {
 /// Agencies on a case the user may see: a victim's or child's (their school, their GP) are
 /// location data, behind the firewall.
 pub async fn agencies(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<AgencyView>> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     let out = agencies_in(&mut w, &case).await?;
     w.commit().await?;

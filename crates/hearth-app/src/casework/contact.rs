@@ -73,7 +73,7 @@ pub(crate) async fn read_contact(
 
 /// A person's contact details as this user may see them. Audited as a view of location data.
 pub async fn view_contact(app: &App, actor: &Actor, person_id: Uuid) -> Result<ContactView> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let person = w.person(actor, person_id, Action::ViewCaseRecord).await?;
     let view = contact_with(&mut w, &person).await?;
     w.commit().await?;

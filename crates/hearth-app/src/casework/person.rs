@@ -20,7 +20,7 @@ pub struct PersonDetailsView {
 }
 
 pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<PersonDetailsView> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let person = w.person(actor, id, Action::ViewCaseRecord).await?;
     let view = details_with(&mut w, &person).await?;
     w.commit().await?;

@@ -118,7 +118,7 @@ pub async fn view_timeline(
     case_id: Uuid,
     filter: &TimelineFilter,
 ) -> Result<Vec<EntryView>> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     let mut entries = visible_entries(&mut w, &case).await?;
     entries.retain(|e| {
@@ -137,7 +137,7 @@ pub async fn view_entry(
     case_id: Uuid,
     entry_id: Uuid,
 ) -> Result<EntryView> {
-    let mut w = app.work().await?;
+    let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     let entry = visible_entries(&mut w, &case)
         .await?

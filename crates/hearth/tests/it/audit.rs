@@ -137,7 +137,7 @@ async fn the_audit_trail_holds_identifiers_not_personal_details() {
 async fn the_audit_log_refuses_ordinary_updates_and_deletes() {
     let t = spawn_app().await;
     t.world().await;
-    let mut conn = t.app.store.conn().await.unwrap();
+    let mut conn = t.app.store.write_conn().await.unwrap();
     hearth_store::audit::append(
         &mut conn,
         t.app.store.audit_key(),
@@ -206,7 +206,7 @@ async fn audit_verify_passes_an_untouched_trail_and_catches_an_edited_entry() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Audit trail intact"), "{out}");
 
-    let mut conn = t.app.store.conn().await.unwrap();
+    let mut conn = t.app.store.write_conn().await.unwrap();
     drop_guards(&t, &mut conn).await;
     sqlx::query("UPDATE audit_log SET action = 'caseload.view' WHERE seq = 5")
         .execute(&mut *conn)
@@ -221,7 +221,7 @@ async fn audit_verify_passes_an_untouched_trail_and_catches_an_edited_entry() {
 #[tokio::test]
 async fn audit_verify_catches_a_deleted_entry() {
     let (t, _) = trail_of_twenty().await;
-    let mut conn = t.app.store.conn().await.unwrap();
+    let mut conn = t.app.store.write_conn().await.unwrap();
     drop_guards(&t, &mut conn).await;
     sqlx::query("DELETE FROM audit_log WHERE seq = 4")
         .execute(&mut *conn)
@@ -235,7 +235,7 @@ async fn audit_verify_catches_a_deleted_entry() {
 #[tokio::test]
 async fn audit_verify_catches_removal_of_the_newest_entry() {
     let (t, _) = trail_of_twenty().await;
-    let mut conn = t.app.store.conn().await.unwrap();
+    let mut conn = t.app.store.write_conn().await.unwrap();
     drop_guards(&t, &mut conn).await;
     let last: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log")
         .fetch_one(&mut *conn)
@@ -254,7 +254,7 @@ async fn audit_verify_catches_removal_of_the_newest_entry() {
 #[tokio::test]
 async fn audit_verify_catches_reordered_entries() {
     let (t, _) = trail_of_twenty().await;
-    let mut conn = t.app.store.conn().await.unwrap();
+    let mut conn = t.app.store.write_conn().await.unwrap();
     drop_guards(&t, &mut conn).await;
     // Swap entries 3 and 4 by renumbering them.
     for sql in [
@@ -272,7 +272,7 @@ async fn audit_verify_catches_reordered_entries() {
 #[tokio::test]
 async fn audit_verify_catches_an_inserted_entry() {
     let (t, _) = trail_of_twenty().await;
-    let mut conn = t.app.store.conn().await.unwrap();
+    let mut conn = t.app.store.write_conn().await.unwrap();
     drop_guards(&t, &mut conn).await;
     // Make room after entry 2 and insert a forged entry copied from entry 2.
     let max: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log")
@@ -296,4 +296,66 @@ async fn audit_verify_catches_an_inserted_entry() {
     let (code, out) = verify_cli(&t);
     assert_ne!(code, 0);
     assert!(out.contains("BROKEN at entry 3"), "{out}");
+}
+
+/// Each organisation's entries form their own chain, so one organisation's appends never wait
+/// on another's; `hearth audit verify` checks every chain, and says whose trail was touched.
+#[tokio::test]
+async fn each_organisation_has_its_own_chain_and_verify_checks_them_all() {
+    let (t, w) = trail_of_twenty().await;
+    let other = t.signed_in(&w.staff["other_org_manager"].1).await;
+    for _ in 0..3 {
+        other.get(t.url("/cases")).send().await.unwrap();
+    }
+    let mut conn = t.app.store.write_conn().await.unwrap();
+    let chains: Vec<String> = sqlx::query_scalar("SELECT chain FROM audit_chains")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    for org in [w.org, w.other_org] {
+        assert!(chains.contains(&org.to_string()), "{org} has its own chain");
+    }
+    let (code, out) = verify_cli(&t);
+    assert_eq!(code, 0, "{out}");
+    drop(conn);
+
+    // An entry of the other organisation's edited: found, and named as that trail.
+    let mut conn = t.app.store.write_conn().await.unwrap();
+    drop_guards(&t, &mut conn).await;
+    let theirs: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log WHERE org_id = $1")
+        .bind(w.other_org.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET detail = 'kind=name' WHERE seq = $1")
+        .bind(theirs)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let (code, out) = verify_cli(&t);
+    assert_ne!(code, 0);
+    assert!(out.contains(&format!("BROKEN at entry {theirs}")), "{out}");
+    assert!(out.contains(&w.other_org.to_string()), "{out}");
+}
+
+/// An entry moved onto another organisation's chain is found, even with its contents intact.
+#[tokio::test]
+async fn an_entry_moved_to_another_chain_is_found() {
+    let (t, w) = trail_of_twenty().await;
+    let mut conn = t.app.store.write_conn().await.unwrap();
+    drop_guards(&t, &mut conn).await;
+    let ours: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log WHERE org_id = $1")
+        .bind(w.org.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET chain = $1 WHERE seq = $2")
+        .bind(w.other_org.to_string())
+        .bind(ours)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let (code, out) = verify_cli(&t);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("BROKEN"), "{out}");
 }

@@ -41,6 +41,9 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(auth: AuthSettings) -> TestApp {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error")
+        .try_init();
     let (database_url, sqlite_file) = fresh_database().await;
     let key_file = scratch_dir().join(format!("{}.key", Uuid::from_u128(rand::random()).simple()));
     let key = MasterKey::create_file(&key_file).expect("key file");

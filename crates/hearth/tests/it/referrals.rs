@@ -50,7 +50,7 @@ async fn public_referral_to_triage_with_a_match_and_accepted_into_the_reopened_c
     let t = spawn_app().await;
     let w = t.world().await;
     // The family's earlier case has been closed.
-    let mut conn = t.app.store.conn().await.unwrap();
+    let mut conn = t.app.store.write_conn().await.unwrap();
     sqlx::query("UPDATE cases SET status = 'closed', closed_at = 1 WHERE id = $1")
         .bind(w.case.to_string())
         .execute(&mut *conn)
