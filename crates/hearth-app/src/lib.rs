@@ -9,6 +9,7 @@ pub mod casework;
 pub mod demo;
 pub mod due;
 pub mod error;
+pub mod generate;
 pub mod instruments;
 pub mod marac;
 pub mod orgs;

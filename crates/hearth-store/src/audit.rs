@@ -61,66 +61,121 @@ pub fn chain_of(org_id: Option<Uuid>) -> String {
 }
 
 /// Append an entry inside the caller's transaction, so it commits with the change it records.
-/// Taking the next place in the organisation's chain locks that chain's head row, so appends
-/// to one chain queue up and it stays a single line, while other organisations' appends go on.
 pub async fn append(
     conn: &mut AnyConnection,
     key: &[u8],
     now: Timestamp,
     ev: AuditEvent,
 ) -> Result<AuditEntry> {
-    let chain = chain_of(ev.org_id);
-    // The first entry of a chain creates its head; every later one moves it on.
-    let head = sqlx::query(
-        "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, 1, $2) \
-         ON CONFLICT (chain) DO UPDATE SET last_seq = audit_chains.last_seq + 1 \
-         RETURNING last_seq, last_hash",
-    )
-    .bind(&chain)
-    .bind(GENESIS)
-    .fetch_one(&mut *conn)
-    .await?;
-    let chain_seq: i64 = head.try_get("last_seq")?;
-    let prev_hash: String = head.try_get("last_hash")?;
-    let mut entry = AuditEntry {
-        seq: chain_seq,
-        id: new_id(now),
-        org_id: ev.org_id,
-        at: to_unix(now),
-        actor_id: ev.actor_id,
-        action: ev.action.to_string(),
-        entity_type: ev.entity_type.to_string(),
-        entity_id: ev.entity_id,
-        detail: ev.detail,
-        prev_hash: prev_hash.clone(),
-        hash: String::new(),
-    };
-    entry.hash = entry_hash(key, &entry, &prev_hash);
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO audit_log (id, org_id, at, actor_id, action, entity_type, entity_id, detail, prev_hash, hash, chain, chain_seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
-    )
-    .bind(entry.id.to_string())
-    .bind(entry.org_id.map(|u| u.to_string()))
-    .bind(entry.at)
-    .bind(entry.actor_id.map(|u| u.to_string()))
-    .bind(&entry.action)
-    .bind(&entry.entity_type)
-    .bind(entry.entity_id.map(|u| u.to_string()))
-    .bind(&entry.detail)
-    .bind(&entry.prev_hash)
-    .bind(&entry.hash)
-    .bind(&chain)
-    .bind(chain_seq)
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_chains SET last_hash = $1 WHERE chain = $2")
-        .bind(&entry.hash)
+    let mut written = append_all(conn, key, vec![(now, ev)]).await?;
+    written
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("an audit entry was not written".into()))
+}
+
+/// Rows one INSERT writes: twelve parameters each, inside both backends' limits.
+const ROWS_PER_INSERT: usize = 400;
+
+/// Append entries in order inside the caller's transaction, a few statements per chain however
+/// many entries: taking the chain's next places at once locks that chain's head row, so appends
+/// to one chain queue up and it stays a single line, while other organisations' go on.
+pub async fn append_all(
+    conn: &mut AnyConnection,
+    key: &[u8],
+    events: Vec<(Timestamp, AuditEvent)>,
+) -> Result<Vec<AuditEntry>> {
+    let mut chains: Vec<(String, Vec<(Timestamp, AuditEvent)>)> = Vec::new();
+    for (at, ev) in events {
+        let chain = chain_of(ev.org_id);
+        match chains.iter_mut().find(|(c, _)| *c == chain) {
+            Some((_, list)) => list.push((at, ev)),
+            None => chains.push((chain, vec![(at, ev)])),
+        }
+    }
+    let mut written = Vec::new();
+    for (chain, list) in chains {
+        let n = list.len() as i64;
+        // The first entries of a chain create its head; later ones move it on.
+        let head = sqlx::query(
+            "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, $2, $3) \
+             ON CONFLICT (chain) DO UPDATE SET last_seq = audit_chains.last_seq + $2 \
+             RETURNING last_seq, last_hash",
+        )
         .bind(&chain)
-        .execute(&mut *conn)
+        .bind(n)
+        .bind(GENESIS)
+        .fetch_one(&mut *conn)
         .await?;
-    entry.seq = seq;
-    Ok(entry)
+        let last_seq: i64 = head.try_get("last_seq")?;
+        let mut prev_hash: String = head.try_get("last_hash")?;
+        let mut entries = Vec::with_capacity(list.len());
+        for (i, (at, ev)) in list.into_iter().enumerate() {
+            let mut entry = AuditEntry {
+                seq: last_seq - n + 1 + i as i64,
+                id: new_id(at),
+                org_id: ev.org_id,
+                at: to_unix(at),
+                actor_id: ev.actor_id,
+                action: ev.action.to_string(),
+                entity_type: ev.entity_type.to_string(),
+                entity_id: ev.entity_id,
+                detail: ev.detail,
+                prev_hash: prev_hash.clone(),
+                hash: String::new(),
+            };
+            entry.hash = entry_hash(key, &entry, &prev_hash);
+            prev_hash = entry.hash.clone();
+            entries.push(entry);
+        }
+        for chunk in entries.chunks_mut(ROWS_PER_INSERT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p = (1..=12)
+                        .map(|k| format!("${}", 12 * i + k))
+                        .collect::<Vec<_>>();
+                    format!("({})", p.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO audit_log (id, org_id, at, actor_id, action, entity_type, entity_id, detail, prev_hash, hash, chain, chain_seq) \
+                 VALUES {} RETURNING seq, chain_seq",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for e in chunk.iter() {
+                q = q
+                    .bind(e.id.to_string())
+                    .bind(e.org_id.map(|u| u.to_string()))
+                    .bind(e.at)
+                    .bind(e.actor_id.map(|u| u.to_string()))
+                    .bind(e.action.clone())
+                    .bind(e.entity_type.clone())
+                    .bind(e.entity_id.map(|u| u.to_string()))
+                    .bind(e.detail.clone())
+                    .bind(e.prev_hash.clone())
+                    .bind(e.hash.clone())
+                    .bind(chain.clone())
+                    .bind(e.seq);
+            }
+            // Each entry learns its number in the whole trail.
+            let numbered: std::collections::HashMap<i64, i64> = q
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| Ok((row::int(r, "chain_seq")?, row::int(r, "seq")?)))
+                .collect::<Result<_>>()?;
+            for e in chunk.iter_mut() {
+                e.seq = numbered.get(&e.seq).copied().unwrap_or(e.seq);
+            }
+        }
+        sqlx::query("UPDATE audit_chains SET last_hash = $1 WHERE chain = $2")
+            .bind(&prev_hash)
+            .bind(&chain)
+            .execute(&mut *conn)
+            .await?;
+        written.extend(entries);
+    }
+    Ok(written)
 }
 
 const COLUMNS: &str =

@@ -97,6 +97,10 @@ impl Store {
                                 .await?;
                                 if read_only {
                                     conn.execute("PRAGMA query_only = ON;").await?;
+                                } else {
+                                    // The one writer keeps more of the file in memory (64 MiB):
+                                    // a bulk load or a busy hour touches index pages all over.
+                                    conn.execute("PRAGMA cache_size = -65536;").await?;
                                 }
                                 Ok(())
                             })

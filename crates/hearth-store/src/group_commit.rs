@@ -83,11 +83,16 @@ async fn write(pool: &AnyPool, backend: Backend, key: &[u8], jobs: &mut [Job]) -
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => pool.begin().await?,
     };
-    for j in jobs.iter_mut() {
-        for ev in std::mem::take(&mut j.events) {
-            audit::append(&mut tx, key, j.now, ev).await?;
-        }
-    }
+    let events: Vec<_> = jobs
+        .iter_mut()
+        .flat_map(|j| {
+            let now = j.now;
+            std::mem::take(&mut j.events)
+                .into_iter()
+                .map(move |ev| (now, ev))
+        })
+        .collect();
+    audit::append_all(&mut tx, key, events).await?;
     tx.commit().await?;
     Ok(())
 }

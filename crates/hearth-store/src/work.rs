@@ -93,8 +93,12 @@ impl UnitOfWork {
             }
             return Ok(());
         }
-        for ev in std::mem::take(&mut self.events) {
-            audit::append(&mut self.tx, &self.audit_key[..], self.now, ev).await?;
+        let events: Vec<_> = std::mem::take(&mut self.events)
+            .into_iter()
+            .map(|ev| (self.now, ev))
+            .collect();
+        if !events.is_empty() {
+            audit::append_all(&mut self.tx, &self.audit_key[..], events).await?;
         }
         self.tx.commit().await?;
         Ok(())

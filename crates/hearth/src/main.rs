@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
 use config::Config;
 use hearth_app::users::{By, NewUserForm};
-use hearth_app::{demo, records, tokens, users, App, AppError};
+use hearth_app::{demo, generate, records, tokens, users, App, AppError};
 use hearth_domain::SystemClock;
 use hearth_store::audit::Verification;
 use hearth_store::{orgs, MasterKey, Store};
@@ -46,6 +46,25 @@ enum Command {
         listen: String,
         #[arg(long, default_value_t = 300)]
         families: usize,
+    },
+    /// Fill a new database with a synthetic data set for benchmarks (national scale by default).
+    Generate {
+        /// A SQLite file, or a `postgres://` URL of an empty database.
+        #[arg(long)]
+        database: String,
+        /// The key file; by default beside a SQLite file, or `hearth-generated.key`.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        organisations: usize,
+        /// Cases across all organisations (about 3.3 people each).
+        #[arg(long, default_value_t = 300_000)]
+        cases: usize,
+        /// Timeline entries per case, on average.
+        #[arg(long, default_value_t = 33)]
+        entries_per_case: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -382,6 +401,57 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("Password for every demo account: {}", demo::DEMO_PASSWORD);
             println!("Everything in the demo is fictional. Press Ctrl+C to stop.");
             serve(app, &listen, true, false, config.server.limits()).await?;
+        }
+        Command::Generate {
+            database,
+            key_file,
+            organisations,
+            cases,
+            entries_per_case,
+            seed,
+        } => {
+            let postgres =
+                database.starts_with("postgres://") || database.starts_with("postgresql://");
+            let key_file = match key_file {
+                Some(k) => k,
+                None if postgres => PathBuf::from("hearth-generated.key"),
+                None => Path::new(&database).with_extension("key"),
+            };
+            let app = open(&database, &key_file, NewKey::MayCreate).await?;
+            let empty = {
+                let mut conn = app.store.conn().await?;
+                orgs::list(&mut conn).await?.is_empty()
+            };
+            if !empty {
+                bail!("{database} already holds organisations: generate into a new database");
+            }
+            let scale = generate::Scale {
+                organisations,
+                cases,
+                entries_per_case,
+                seed,
+            };
+            let started = app.now();
+            let made = generate::generate(&app, &scale, |line| println!("{line}"))
+                .await
+                .map_err(app_err)?;
+            println!(
+                "Generated {} organisations, {} staff, {} cases, {} people, {} timeline entries and {} audit entries in {:.0} s.",
+                made.organisations,
+                made.staff,
+                made.cases,
+                made.people,
+                made.entries,
+                made.audit_entries,
+                (app.now() - started).as_seconds_f64()
+            );
+            println!(
+                "Sign in as {} (or {}, {}); password: {}",
+                made.idva_email,
+                made.team_manager_email,
+                made.service_manager_email,
+                generate::PASSWORD
+            );
         }
         Command::Instrument(cmd) => {
             let app = open(&config.database_url, &config.key_file, NewKey::MustExist).await?;

@@ -1,0 +1,523 @@
+//! A synthetic data set at national scale, for benchmarks: many organisations, each with its
+//! teams, staff and families, written through the store's own write paths (people sealed and
+//! indexed, contact details sealed, timeline entries sealed, every record audited), so what is
+//! measured on it is what a real service would meet.
+//!
+//! The content is deterministic from the seed: the same flags give the same organisations,
+//! names, dates and shapes of family (identifiers are fresh UUIDs each run).
+
+use crate::secrets;
+use crate::{App, Result};
+use hearth_domain::access::CaseRole;
+use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
+use hearth_domain::ids::new_id;
+use hearth_domain::person::Identity;
+use hearth_domain::timeline::{EntryKind, Sensitivity};
+use hearth_domain::{Role, Timestamp};
+use hearth_store::audit::AuditEvent;
+use hearth_store::users::{self, NewUser};
+use hearth_store::{cases, contact, orgs, timeline, FieldCipher, UnitOfWork};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use time::Duration;
+use uuid::Uuid;
+
+/// How big a data set to make.
+#[derive(Debug, Clone)]
+pub struct Scale {
+    pub organisations: usize,
+    /// Cases across all organisations.
+    pub cases: usize,
+    /// Timeline entries in each case, on average.
+    pub entries_per_case: usize,
+    pub seed: u64,
+}
+
+impl Scale {
+    /// The national set: 50 organisations, 300,000 cases, about 1,000,000 people and
+    /// 10,000,000 timeline entries.
+    pub fn national() -> Scale {
+        Scale {
+            organisations: 50,
+            cases: 300_000,
+            entries_per_case: 33,
+            seed: 1,
+        }
+    }
+}
+
+/// What was made.
+#[derive(Debug, Clone, Default)]
+pub struct Generated {
+    pub organisations: usize,
+    pub staff: usize,
+    pub cases: usize,
+    pub people: usize,
+    pub entries: usize,
+    pub audit_entries: usize,
+    /// The first organisation's slug, and the email of one of its Idvas, its team manager and
+    /// its service manager, for benchmarks to sign in as.
+    pub first_org: String,
+    pub idva_email: String,
+    pub team_manager_email: String,
+    pub service_manager_email: String,
+}
+
+/// The password of every generated account.
+pub const PASSWORD: &str = "generated-only-password";
+
+/// Families written in one unit of work: large enough that a commit's fsync is shared widely,
+/// small enough that progress shows and memory stays flat.
+const FAMILIES_PER_COMMIT: usize = 200;
+
+/// Open cases per Idva, as services plan caseloads.
+const CASES_PER_IDVA: usize = 40;
+
+const GIVEN_F: &[&str] = &[
+    "Amira",
+    "Bethan",
+    "Chloe",
+    "Danielle",
+    "Eilidh",
+    "Fatima",
+    "Grace",
+    "Hannah",
+    "Imani",
+    "Jade",
+    "Kerry",
+    "Leanne",
+    "Maryam",
+    "Niamh",
+    "Olivia",
+    "Priya",
+    "Rebecca",
+    "Sadia",
+    "Tanya",
+    "Zofia",
+    "Aisling",
+    "Chantelle",
+    "Zoë",
+    "Agnieszka",
+    "Siobhan",
+    "Nadia",
+    "Joanne",
+    "Ruth",
+];
+const GIVEN_M: &[&str] = &[
+    "Aaron", "Ben", "Callum", "Dean", "Emeka", "Gareth", "Hamza", "Jamie", "Kyle", "Lewis",
+    "Marek", "Nathan", "Owen", "Ravi", "Scott", "Tomasz", "Wayne", "Yusuf", "Darren", "Lee",
+];
+const GIVEN_CHILD: &[&str] = &[
+    "Alfie", "Ava", "Bella", "Charlie", "Daisy", "Ethan", "Freya", "Harry", "Isla", "Jack", "Leo",
+    "Mia", "Noah", "Oscar", "Poppy", "Ruby", "Theo", "Willow", "Yasmin", "Zain",
+];
+/// Surnames are built from invented parts, so no generated family shares a real one by design
+/// and there are enough of them (40 × 40) for search to meet realistic clusters of namesakes.
+const SURNAME_START: &[&str] = &[
+    "Ash", "Brack", "Cinder", "Dun", "Elder", "Fern", "Gorse", "Heath", "Ivy", "Juniper", "Kest",
+    "Larch", "Marrow", "Nettle", "Oak", "Pike", "Quill", "Rush", "Sallow", "Thorn", "Umber",
+    "Vetch", "Willow", "Yarrow", "Alder", "Bramble", "Clover", "Dock", "Ember", "Flint", "Glen",
+    "Holly", "Inch", "Kings", "Lark", "Moss", "North", "Orchard", "Primrose", "Reed",
+];
+const SURNAME_END: &[&str] = &[
+    "by",
+    "combe",
+    "dale",
+    "dene",
+    "field",
+    "ford",
+    "gate",
+    "hall",
+    "ham",
+    "hurst",
+    "ley",
+    "low",
+    "mere",
+    "more",
+    "ridge",
+    "row",
+    "shaw",
+    "stead",
+    "thwaite",
+    "ton",
+    "wick",
+    "wood",
+    "worth",
+    "feather",
+    "brook",
+    "croft",
+    "fold",
+    "garth",
+    "holme",
+    "land",
+    "lock",
+    "marsh",
+    "moor",
+    "port",
+    "shire",
+    "stow",
+    "well",
+    "well-Jones",
+    "water",
+    "yard",
+];
+const NOTES: &[&str] = &[
+    "Spoke by phone at the agreed safe time. She is keeping the safety plan by the door.",
+    "Home visit with the children's worker. The children were at school.",
+    "Text sent: 'Appointment confirmed'. No reply expected.",
+    "Met at the GP surgery. Talked through the court date and special measures.",
+    "Called the housing officer about the move. Waiting to hear back.",
+    "Missed call; did not leave a message, as agreed.",
+];
+
+/// Make the data set, calling `progress` after each commit with a line to print.
+pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Result<Generated> {
+    let mut rng = StdRng::seed_from_u64(scale.seed);
+    let now = app.now();
+    let hash = secrets::hash_password(PASSWORD);
+    let mut out = Generated::default();
+    let per_org = scale.cases.div_ceil(scale.organisations.max(1));
+    let started = app.now();
+    for o in 0..scale.organisations {
+        let cases_here = per_org.min(scale.cases - out.cases);
+        let org = make_organisation(app, now, o, cases_here, &hash, &mut out).await?;
+        let mut done = 0;
+        while done < cases_here {
+            let n = FAMILIES_PER_COMMIT.min(cases_here - done);
+            let mut w = app.work().await?;
+            let cipher = w.cipher(org.id).await?;
+            for k in 0..n {
+                let family = Family::draw(&mut rng, now, done + k);
+                write_family(&mut w, &cipher, &org, &family, scale, &mut rng, &mut out).await?;
+            }
+            out.audit_entries += w.events().len();
+            w.commit().await?;
+            done += n;
+            out.cases += n;
+            let secs = (app.now() - started).as_seconds_f64().max(1.0);
+            progress(&format!(
+                "organisation {}/{}: {done}/{cases_here} cases; in all {} cases, {} people, {} entries, {} audit entries ({:.0} cases/s)",
+                o + 1,
+                scale.organisations,
+                out.cases,
+                out.people,
+                out.entries,
+                out.audit_entries,
+                out.cases as f64 / secs,
+            ));
+        }
+    }
+    app.store.optimize().await?;
+    Ok(out)
+}
+
+/// An organisation being filled: its teams and the staff families are allocated to.
+struct Org {
+    id: Uuid,
+    idva_team: Uuid,
+    idvas: Vec<Uuid>,
+    engage: Vec<Uuid>,
+    manager: Uuid,
+}
+
+async fn make_organisation(
+    app: &App,
+    now: Timestamp,
+    o: usize,
+    cases: usize,
+    hash: &str,
+    out: &mut Generated,
+) -> Result<Org> {
+    let mut w = app.work().await?;
+    let slug = format!("gen-{:02}", o + 1);
+    let org = orgs::create(
+        &app.store,
+        &mut w,
+        now,
+        &format!("Generated Service {:02} (synthetic)", o + 1),
+        &slug,
+        false,
+    )
+    .await?;
+    let idva_team = orgs::create_team(&mut w, now, org.id, "Idva and Recovery").await?;
+    let engage_team = orgs::create_team(&mut w, now, org.id, "Engage").await?;
+    let domain = format!("{slug}.hearth.example");
+    let add =
+        |local: String, name: String, role: Role, team: Option<Uuid>| (local, name, role, team);
+    let mut staff = vec![
+        add(
+            "service.manager".into(),
+            "Service Manager".into(),
+            Role::ServiceManager,
+            None,
+        ),
+        add(
+            "idva.manager".into(),
+            "Idva Team Manager".into(),
+            Role::TeamManager,
+            Some(idva_team.id),
+        ),
+    ];
+    let idvas = cases.div_ceil(CASES_PER_IDVA).max(1);
+    for i in 1..=idvas {
+        staff.push(add(
+            format!("idva{i}"),
+            format!("Idva {i}"),
+            Role::CaseWorker,
+            Some(idva_team.id),
+        ));
+    }
+    for i in 1..=(idvas / 4).max(1) {
+        staff.push(add(
+            format!("engage{i}"),
+            format!("Engage Practitioner {i}"),
+            Role::EngagePractitioner,
+            Some(engage_team.id),
+        ));
+    }
+    let mut made = Org {
+        id: org.id,
+        idva_team: idva_team.id,
+        idvas: Vec::new(),
+        engage: Vec::new(),
+        manager: Uuid::nil(),
+    };
+    for (local, name, role, team) in &staff {
+        let id = new_id(now);
+        users::insert(
+            &mut w,
+            now,
+            NewUser {
+                id,
+                org_id: org.id,
+                team_id: *team,
+                email: &format!("{local}@{domain}"),
+                display_name: name,
+                role: *role,
+                password_hash: hash,
+                must_change_password: false,
+            },
+        )
+        .await?;
+        w.audit(
+            AuditEvent::new("user.create", "user")
+                .org(org.id)
+                .entity(id)
+                .detail("role", role.code()),
+        );
+        match role {
+            Role::CaseWorker => made.idvas.push(id),
+            Role::EngagePractitioner => made.engage.push(id),
+            Role::TeamManager => made.manager = id,
+            _ => {}
+        }
+    }
+    out.audit_entries += w.events().len();
+    w.commit().await?;
+    out.organisations += 1;
+    out.staff += staff.len();
+    if o == 0 {
+        out.first_org = slug.clone();
+        out.idva_email = format!("idva1@{domain}");
+        out.team_manager_email = format!("idva.manager@{domain}");
+        out.service_manager_email = format!("service.manager@{domain}");
+    }
+    Ok(made)
+}
+
+/// One family's shape, drawn from the seed.
+struct Family {
+    n: usize,
+    surname: String,
+    victim: Identity,
+    harm: Option<Identity>,
+    children: Vec<Identity>,
+    opened: Timestamp,
+}
+
+impl Family {
+    fn draw(rng: &mut StdRng, now: Timestamp, n: usize) -> Family {
+        let surname = format!(
+            "{}{}",
+            SURNAME_START[rng.gen_range(0..SURNAME_START.len())],
+            SURNAME_END[rng.gen_range(0..SURNAME_END.len())]
+        );
+        let today = now.date();
+        let born = |rng: &mut StdRng, min: i64, max: i64| {
+            let days = rng.gen_range(min * 365..max * 365);
+            (today - Duration::days(days)).to_string()
+        };
+        fn pick(rng: &mut StdRng, names: &[&'static str]) -> &'static str {
+            names[rng.gen_range(0..names.len())]
+        }
+        let victim = Identity::named(pick(rng, GIVEN_F), &surname, Some(&born(rng, 18, 65)));
+        let harm = rng
+            .gen_bool(0.8)
+            .then(|| Identity::named(pick(rng, GIVEN_M), &surname, Some(&born(rng, 18, 65))));
+        let children = (0..rng.gen_range(0..=3))
+            .map(|_| Identity::named(pick(rng, GIVEN_CHILD), &surname, Some(&born(rng, 1, 17))))
+            .collect();
+        // Cases opened over the last three years.
+        let opened = now - Duration::minutes(rng.gen_range(60..3 * 365 * 24 * 60));
+        Family {
+            n,
+            surname,
+            victim,
+            harm,
+            children,
+            opened,
+        }
+    }
+}
+
+async fn write_family(
+    w: &mut UnitOfWork,
+    cipher: &FieldCipher,
+    org: &Org,
+    f: &Family,
+    scale: &Scale,
+    rng: &mut StdRng,
+    out: &mut Generated,
+) -> Result<()> {
+    let at = f.opened;
+    let reference = format!("G{}-{:07}", &f.surname[..1], f.n + 1);
+    let case_id = cases::insert_case(w, at, org.id, org.idva_team, &reference).await?;
+    let audit = |action: &'static str, kind: &'static str, id: Uuid| {
+        AuditEvent::new(action, kind)
+            .org(org.id)
+            .actor(org.manager)
+            .entity(id)
+    };
+    w.audit(audit("case.create", "case", case_id));
+    let mut members = vec![(&f.victim, CaseRole::VictimSurvivor)];
+    members.extend(f.harm.iter().map(|h| (h, CaseRole::PersonCausingHarm)));
+    members.extend(f.children.iter().map(|c| (c, CaseRole::ChildOrYoungPerson)));
+    let mut victim = Uuid::nil();
+    for (who, role) in members {
+        let person = cases::insert_person(w, cipher, at, org.id, who).await?;
+        cases::add_member(w, at, org.id, case_id, person, role).await?;
+        w.audit(audit("case.member_add", "case", case_id).detail("person", person));
+        if role == CaseRole::VictimSurvivor {
+            victim = person;
+        }
+        if role == CaseRole::PersonCausingHarm && rng.gen_bool(0.3) {
+            let worker = org.engage[f.n % org.engage.len()];
+            allocate(w, at, org, case_id, Some(person), worker).await?;
+        }
+        out.people += 1;
+    }
+    let idva = org.idvas[f.n % org.idvas.len()];
+    allocate(w, at, org, case_id, None, idva).await?;
+    let details = ContactDetails {
+        arrangements: vec![
+            Arrangement {
+                channel: Channel::Phone,
+                safety: Safety::Safe,
+                when: "Weekdays 10 to 2".into(),
+            },
+            Arrangement {
+                channel: Channel::Letter,
+                safety: Safety::NotSafe,
+                when: String::new(),
+            },
+        ],
+        phone: format!(
+            "07700 9{:05}",
+            (f.n * 7919 + rng.gen_range(0..1000)) % 100_000
+        ),
+        email: String::new(),
+        address: format!("{} Example Road", rng.gen_range(1..200)),
+        postcode: format!(
+            "GN{} {}{}{}",
+            rng.gen_range(1..30),
+            rng.gen_range(1..10),
+            char::from(b'A' + rng.gen_range(0..26u8)),
+            char::from(b'A' + rng.gen_range(0..26u8))
+        ),
+        confidential_address: false,
+    };
+    let new = contact::NewContact {
+        org_id: org.id,
+        person_id: victim,
+        version: 1,
+        details: &details,
+        by: idva,
+    };
+    contact::insert(w, cipher, at, new).await?;
+    w.audit(audit("person.contact_update", "person", victim));
+    let entries = rng.gen_range(scale.entries_per_case / 2..=scale.entries_per_case * 3 / 2);
+    for e in 0..entries {
+        let when = at + Duration::hours(6 + 60 * e as i64);
+        let id = new_id(when);
+        let key = format!("gen-{id}");
+        let contact = e % 3 == 0;
+        timeline::insert_entry(
+            w,
+            when,
+            timeline::NewEntry {
+                id,
+                org_id: org.id,
+                case_id,
+                person_id: Some(victim),
+                kind: if contact {
+                    EntryKind::Contact
+                } else {
+                    EntryKind::Note
+                },
+                sensitivity: Sensitivity::Ordinary,
+                by: idva,
+                submission_key: &key,
+            },
+        )
+        .await?;
+        let body = NOTES[rng.gen_range(0..NOTES.len())];
+        timeline::insert_version(
+            w,
+            when,
+            timeline::NewVersion {
+                org_id: org.id,
+                entry_id: id,
+                version: 1,
+                occurred_at: when,
+                method: contact.then_some("phone"),
+                outcome: contact.then_some("spoke"),
+                body: cipher.encrypt(&timeline::body_place(id, 1), body)?,
+                by: idva,
+            },
+        )
+        .await?;
+        w.audit(audit("timeline.add", "case", case_id).detail("entry", id));
+    }
+    out.entries += entries;
+    Ok(())
+}
+
+async fn allocate(
+    w: &mut UnitOfWork,
+    at: Timestamp,
+    org: &Org,
+    case_id: Uuid,
+    person_id: Option<Uuid>,
+    worker_id: Uuid,
+) -> Result<()> {
+    cases::allocate(
+        w,
+        at,
+        cases::NewAllocation {
+            org_id: org.id,
+            case_id,
+            person_id,
+            worker_id,
+            by: Some(org.manager),
+        },
+    )
+    .await?;
+    w.audit(
+        AuditEvent::new("case.allocate", "case")
+            .org(org.id)
+            .actor(org.manager)
+            .entity(case_id)
+            .detail("worker", worker_id),
+    );
+    Ok(())
+}
