@@ -61,6 +61,7 @@ pub struct Generated {
     pub idva_email: String,
     pub team_manager_email: String,
     pub service_manager_email: String,
+    pub referrer_email: String,
 }
 
 /// The password of every generated account.
@@ -236,7 +237,8 @@ async fn make_organisation(
         now,
         &format!("Generated Service {:02} (synthetic)", o + 1),
         &slug,
-        false,
+        // Synthetic, with a published password: signs in without a second factor, as the demo.
+        true,
     )
     .await?;
     let idva_team = orgs::create_team(&mut w, now, org.id, "Idva and Recovery").await?;
@@ -256,6 +258,12 @@ async fn make_organisation(
             "Idva Team Manager".into(),
             Role::TeamManager,
             Some(idva_team.id),
+        ),
+        add(
+            "referrer".into(),
+            "Police Referrer".into(),
+            Role::ExternalReferrer,
+            None,
         ),
     ];
     let idvas = cases.div_ceil(CASES_PER_IDVA).max(1);
@@ -321,6 +329,7 @@ async fn make_organisation(
         out.idva_email = format!("idva1@{domain}");
         out.team_manager_email = format!("idva.manager@{domain}");
         out.service_manager_email = format!("service.manager@{domain}");
+        out.referrer_email = format!("referrer@{domain}");
     }
     Ok(made)
 }

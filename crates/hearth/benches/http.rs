@@ -1,0 +1,449 @@
+//! The request path under load, over HTTP, against the real server on generated data.
+//!
+//! `cargo bench --bench http` generates two data sets (or uses `HEARTH_BENCH_DATABASE` with
+//! `HEARTH_BENCH_KEY`, for example one made by `hearth generate` at national scale), starts Hearth
+//! in this process and drives it with its own client at 1, 16 and 64 connections. Each page is
+//! measured next to the same bytes served as a static file by this same process in the same run,
+//! so the ratio means something on a busy machine. It prints figures; it asserts nothing.
+
+use hearth_app::generate::{self, Scale};
+use hearth_app::App;
+use hearth_domain::access::Action;
+use hearth_domain::contact::ContactDetails;
+use hearth_domain::SystemClock;
+use hearth_store::access::Guard;
+use hearth_store::{cases, contact, users, MasterKey, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[allow(clippy::disallowed_methods)] // a benchmark measures wall time by definition
+fn timer() -> Instant {
+    Instant::now()
+}
+
+fn seconds() -> f64 {
+    std::env::var("HEARTH_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5.0)
+}
+
+struct Stats {
+    done: usize,
+    failed: usize,
+    rps: f64,
+    p50: f64,
+    p99: f64,
+}
+
+impl Stats {
+    fn line(&self) -> String {
+        format!(
+            "{:>8.0} req/s  p50 {:>7.1} ms  p99 {:>7.1} ms{}",
+            self.rps,
+            self.p50,
+            self.p99,
+            if self.failed > 0 {
+                format!("  ({} failed)", self.failed)
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// What one request needs: a client that keeps its connection, and the request to send.
+type Send = Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + std::marker::Send + Sync>;
+
+/// `conns` clients, each sending one request after another for the run's length.
+async fn load(conns: usize, send: Send) -> Stats {
+    let secs = seconds();
+    let started = timer();
+    let deadline = started + Duration::from_secs_f64(secs);
+    let workers: Vec<_> = (0..conns)
+        .map(|_| {
+            let send = send.clone();
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .build()
+                    .expect("client");
+                let (mut times, mut failed) = (Vec::new(), 0usize);
+                while timer() < deadline {
+                    let t = timer();
+                    match send(&client).send().await {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            times.push(t.elapsed().as_secs_f64() * 1000.0);
+                        }
+                        _ => failed += 1,
+                    }
+                }
+                (times, failed)
+            })
+        })
+        .collect();
+    let (mut times, mut failed) = (Vec::new(), 0);
+    for w in workers {
+        let (t, f) = w.await.expect("worker");
+        times.extend(t);
+        failed += f;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        times
+            .get(((times.len() as f64 * q) as usize).min(times.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    Stats {
+        done: times.len(),
+        failed,
+        rps: times.len() as f64 / elapsed,
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+/// The generated set, opened: its app, and who to be.
+struct Set {
+    app: App,
+    made: generate::Generated,
+    label: String,
+}
+
+async fn open(url: &str, key: &std::path::Path) -> App {
+    let key = if key.exists() {
+        MasterKey::load(key).expect("key")
+    } else {
+        MasterKey::create_file(key).expect("key")
+    };
+    let store = Store::connect(url, key).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    App::new(store, Arc::new(SystemClock), Default::default())
+}
+
+async fn generated(dir: &std::path::Path, cases: usize) -> Set {
+    let path = dir.join(format!("bench-{cases}.db"));
+    let _ = std::fs::remove_file(&path);
+    let app = open(path.to_str().expect("path"), &path.with_extension("key")).await;
+    let scale = Scale {
+        organisations: 1,
+        cases,
+        entries_per_case: 33,
+        seed: 1,
+    };
+    let started = timer();
+    let made = generate::generate(&app, &scale, |_| {})
+        .await
+        .expect("generate");
+    println!(
+        "generated {} cases, {} people, {} entries, {} audit entries in {:.0} s",
+        made.cases,
+        made.people,
+        made.entries,
+        made.audit_entries,
+        started.elapsed().as_secs_f64()
+    );
+    Set {
+        label: format!("{} people", made.people),
+        app,
+        made,
+    }
+}
+
+/// Start Hearth on the set, and a static server for the same bytes beside it.
+async fn serve(app: &App) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = hearth_web::AppState {
+        app: app.clone(),
+        demo: false,
+        secure_cookies: false,
+    };
+    tokio::spawn(hearth_web::serve(
+        listener,
+        state,
+        hearth_web::ServeLimits::default(),
+        std::future::pending(),
+    ));
+    base
+}
+
+async fn serve_static(bytes: bytes::Bytes) -> String {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let page = axum::Router::new().route(
+        "/page",
+        get(move || {
+            let bytes = bytes.clone();
+            async move { ([("content-type", "text/html; charset=utf-8")], bytes) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, page).await });
+    base
+}
+
+/// Sign in (generated services need no second factor) and return the session cookie.
+async fn cookie_for(base: &str, email: &str) -> String {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let b = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = b.get(format!("{base}/login")).send().await.expect("login");
+    let html = login.text().await.expect("login page");
+    let marker = "name=\"csrf_token\" value=\"";
+    let csrf = html
+        .split_once(marker)
+        .and_then(|(_, rest)| rest.split('"').next())
+        .expect("csrf")
+        .to_string();
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", email),
+            ("password", generate::PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert!(
+        r.status().is_redirection(),
+        "sign-in as {email}: {}",
+        r.status()
+    );
+    use reqwest::cookie::CookieStore;
+    jar.cookies(&base.parse().expect("url"))
+        .expect("a session cookie")
+        .to_str()
+        .expect("cookie")
+        .to_string()
+}
+
+fn get(url: String, cookie: String) -> Send {
+    Arc::new(move |c: &reqwest::Client| c.get(&url).header("cookie", &cookie))
+}
+
+/// A victim of the set as her service manager sees her: for pages and searches to ask about.
+async fn a_victim(
+    set: &Set,
+) -> (
+    uuid::Uuid,
+    uuid::Uuid,
+    String,
+    String,
+    String,
+    ContactDetails,
+) {
+    let app = &set.app;
+    let mut conn = app.store.conn().await.expect("conn");
+    let idva = users::by_email(&mut conn, &set.made.idva_email)
+        .await
+        .expect("idva")
+        .expect("idva")
+        .actor();
+    drop(conn);
+    let mut w = app.store.view(app.now()).await.expect("view");
+    let case = cases::caseload(&mut w, &idva, 1).await.expect("caseload")[0].id;
+    let g = w
+        .case(&idva, case, Action::ViewCaseRecord)
+        .await
+        .expect("guard");
+    let record = cases::record(&mut w, &g).await.expect("record");
+    let v = record.members[0].clone();
+    let versions = contact::versions(&mut w, &g, v.person_id)
+        .await
+        .expect("contact");
+    let details: ContactDetails = serde_json::from_str(
+        &g.open(&versions[0].sealed)
+            .expect("open")
+            .shown()
+            .expect("shown"),
+    )
+    .expect("details");
+    w.rollback().await.expect("rollback");
+    (
+        case,
+        v.person_id,
+        v.given_name,
+        v.family_name,
+        v.date_of_birth.unwrap_or_default(),
+        details,
+    )
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+async fn searches(set: &Set, base: &str) {
+    let (_, _, given, family, dob, details) = a_victim(set).await;
+    let cookie = cookie_for(base, &set.made.service_manager_email).await;
+    let mut typo: Vec<char> = family.chars().collect();
+    typo.remove(2);
+    let typo: String = typo.into_iter().collect();
+    let dob = time::Date::parse(
+        &dob,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map(|d| format!("{}/{}/{}", d.day(), u8::from(d.month()), d.year()))
+    .unwrap_or_default();
+    for (what, q) in [
+        ("name, one letter out", format!("{given} {typo}")),
+        ("phone", details.phone.clone()),
+        ("postcode", details.postcode.clone()),
+        ("date of birth", dob),
+    ] {
+        let url = format!(
+            "{base}/search?q={}",
+            q.replace(' ', "+").replace('/', "%2F")
+        );
+        let s = load(1, get(url, cookie.clone())).await;
+        println!(
+            "  search by {what:<21} at {:<13} 1 conn  {}",
+            set.label,
+            s.line()
+        );
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(run());
+}
+
+async fn run() {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "machine: {cores} cores; each figure is {} s of load",
+        seconds()
+    );
+    let dir = std::env::temp_dir().join("hearth-bench");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let small = generated(&dir, 100).await;
+    let large = match std::env::var("HEARTH_BENCH_DATABASE") {
+        Ok(url) => {
+            let key = PathBuf::from(std::env::var("HEARTH_BENCH_KEY").expect("HEARTH_BENCH_KEY"));
+            let app = open(&url, &key).await;
+            let made = generate::Generated {
+                first_org: "gen-01".into(),
+                idva_email: "idva1@gen-01.hearth.example".into(),
+                team_manager_email: "idva.manager@gen-01.hearth.example".into(),
+                service_manager_email: "service.manager@gen-01.hearth.example".into(),
+                referrer_email: "referrer@gen-01.hearth.example".into(),
+                ..Default::default()
+            };
+            Set {
+                app,
+                made,
+                label: url,
+            }
+        }
+        Err(_) => {
+            let cases = std::env::var("HEARTH_BENCH_CASES")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(3_000);
+            generated(&dir, cases).await
+        }
+    };
+
+    println!("\nsearch (p99 should not grow with the organisation):");
+    let small_base = serve(&small.app).await;
+    searches(&small, &small_base).await;
+    let base = serve(&large.app).await;
+    searches(&large, &base).await;
+
+    let (case, ..) = a_victim(&large).await;
+    let idva = cookie_for(&base, &large.made.idva_email).await;
+    let manager = cookie_for(&base, &large.made.team_manager_email).await;
+    for (what, path, cookie) in [
+        ("case page", format!("/cases/{case}"), &idva),
+        ("Idva's home page", "/".to_string(), &idva),
+        ("team's Caseloads page", "/team".to_string(), &manager),
+    ] {
+        let url = format!("{base}{path}");
+        let bytes = reqwest::Client::new()
+            .get(&url)
+            .header("cookie", cookie.as_str())
+            .send()
+            .await
+            .expect("page")
+            .bytes()
+            .await
+            .expect("bytes");
+        let size = bytes.len();
+        let static_base = serve_static(bytes).await;
+        println!(
+            "\n{what} ({} KB), against the same bytes as a static file:",
+            size / 1024
+        );
+        for conns in [1, 16, 64] {
+            let page = load(conns, get(url.clone(), cookie.clone())).await;
+            let file = load(conns, get(format!("{static_base}/page"), String::new())).await;
+            println!(
+                "  {conns:>2} conns  page {}\n            file {}  page/file {:.1}%",
+                page.line(),
+                file.line(),
+                100.0 * page.rps / file.rps
+            );
+        }
+    }
+
+    println!("\ndurable referral writes through the API:");
+    let token = {
+        let mut conn = large.app.store.conn().await.expect("conn");
+        let u = users::by_email(&mut conn, &large.made.referrer_email)
+            .await
+            .expect("referrer")
+            .expect("referrer");
+        drop(conn);
+        hearth_app::tokens::create(
+            &large.app,
+            hearth_app::users::By::Command { org_id: u.org_id },
+            u.id,
+            "bench",
+        )
+        .await
+        .expect("token")
+        .secret
+    };
+    let url = format!("{base}/api/v1/referrals");
+    let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let send: Send = Arc::new(move |c: &reqwest::Client| {
+        let k = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        c.post(&url).bearer_auth(&token).json(&serde_json::json!({
+            "submission_key": format!("bench-referral-{k:012}-{}", std::process::id()),
+            "referrer_name": "PC Bench", "referrer_agency": "police", "referrer_phone": "01632 960001",
+            "given_name": "Bench", "family_name": format!("Family{k}"), "address": "1 Bench Road",
+            "consent": "yes"
+        }))
+    });
+    let s = load(32, send).await;
+    println!("  32 clients  {} ({} saved)", s.line(), s.done);
+    println!(
+        "\nresident memory of this process (server, client and both data sets): {:.0} MB",
+        rss_mb()
+    );
+}
