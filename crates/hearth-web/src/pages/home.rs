@@ -23,6 +23,8 @@ struct HomePage {
     cases: Vec<(CaseSummary, Standing)>,
     can_see_team: bool,
     due: Vec<hearth_domain::due::DueItem>,
+    /// Overdue items in the whole list, which may be longer than the rows shown.
+    due_overdue: usize,
 }
 
 /// Where each case stands.
@@ -72,6 +74,7 @@ pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Respons
             layout: Layout::signed("Your caseload", &who),
             cases: with_first_contact(cases, &st),
             can_see_team: grant(who.user.role, Action::ViewCaseRecord) > Scope::Allocated,
+            due_overdue: crate::views::overdue_count(&due),
             due,
         },
     )
@@ -241,10 +244,32 @@ pub async fn break_glass_log(State(state): State<AppState>, Signed(who): Signed)
 struct TeamPage {
     layout: Layout,
     loads: Vec<hearth_app::casework::WorkerLoad>,
+    /// One page of the team's due list.
     due: Vec<hearth_domain::due::DueItem>,
+    /// Overdue items in the whole list, which may be longer than the rows shown.
+    due_overdue: usize,
+    due_total: usize,
+    /// The number of the first row shown, from 1.
+    first: usize,
+    page: usize,
+    pages: usize,
 }
 
-pub async fn team(State(state): State<AppState>, Signed(who): Signed) -> Response {
+/// Rows of the team's due list on one page: a large team's list is paged, never cut off.
+const DUE_PAGE: usize = 50;
+
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    /// Read leniently: a page that is not a number is the first page, not an error.
+    #[serde(default)]
+    page: String,
+}
+
+pub async fn team(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
+) -> Response {
     let loads = match hearth_app::casework::team_loads(&state.app, &who.actor()).await {
         Ok(l) => l,
         Err(e) => return page_error(e),
@@ -253,12 +278,26 @@ pub async fn team(State(state): State<AppState>, Signed(who): Signed) -> Respons
         Ok(d) => d,
         Err(e) => return page_error(e),
     };
+    let due_total = due.len();
+    let pages = due_total.div_ceil(DUE_PAGE).max(1);
+    let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let due_overdue = crate::views::overdue_count(&due);
+    let due = due
+        .into_iter()
+        .skip((page - 1) * DUE_PAGE)
+        .take(DUE_PAGE)
+        .collect();
     render(
         StatusCode::OK,
         &TeamPage {
             layout: Layout::signed("Caseloads", &who),
             loads,
             due,
+            due_overdue,
+            due_total,
+            first: (page - 1) * DUE_PAGE + 1,
+            page,
+            pages,
         },
     )
 }

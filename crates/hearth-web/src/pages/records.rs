@@ -44,6 +44,8 @@ struct CasePage {
     consent: &'static [(&'static str, &'static str)],
     risk: Vec<hearth_app::risk::PersonRiskLine>,
     due: Vec<hearth_domain::due::DueItem>,
+    /// Overdue items in the whole list, which may be longer than the rows shown.
+    due_overdue: usize,
 }
 
 #[derive(Deserialize, Default)]
@@ -193,6 +195,7 @@ pub async fn case_page(
             agency_kinds: hearth_domain::referral::AGENCIES,
             consent: hearth_domain::family::CONSENT,
             risk,
+            due_overdue: crate::views::overdue_count(&due),
             due,
         },
     )

@@ -480,4 +480,23 @@ async fn the_team_due_list_covers_every_open_case_however_many() {
         1_100,
         "every case's first risk assessment is on the list"
     );
+    // The page shows it fifty at a time, with the whole count and the way to the rest.
+    let total = items.as_array().unwrap().len();
+    let pages = total.div_ceil(50);
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let page = |n: &str| {
+        let (t, manager) = (&t, &manager);
+        let url = t.url(&format!("/team?page={n}"));
+        async move { manager.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let first = page("1").await;
+    assert!(first.contains(&format!("{total} items in all")), "{first}");
+    assert!(first.contains(&format!("Page 1 of {pages}")));
+    assert!(first.contains("page=2"));
+    let last = page("9999").await;
+    assert!(
+        last.contains(&format!("Page {pages} of {pages}")),
+        "past the end is the last page"
+    );
+    assert!(page("x").await.contains(&format!("Page 1 of {pages}")));
 }
