@@ -10,6 +10,7 @@ pub mod demo;
 pub mod due;
 pub mod error;
 pub mod generate;
+pub mod home_page;
 pub mod instruments;
 pub mod marac;
 pub mod orgs;

@@ -89,6 +89,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_audit_chains.sql"),
         include_str!("../migrations/postgres/0013_audit_chains.sql"),
     ),
+    (
+        14,
+        "referral case index",
+        include_str!("../migrations/sqlite/0014_referral_case_index.sql"),
+        include_str!("../migrations/postgres/0014_referral_case_index.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

@@ -56,23 +56,16 @@ fn with_first_contact(
 }
 
 pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    let cases = match records::caseload(&state.app, &who.actor()).await {
-        Ok(c) => c,
+    let page = match hearth_app::home_page::view(&state.app, &who.actor()).await {
+        Ok(p) => p,
         Err(e) => return page_error(e),
     };
-    let st = match standings(&state, &who, &cases).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let due = match hearth_app::due::with_standings(&state.app, &who.actor(), &cases, &st).await {
-        Ok(d) => d,
-        Err(e) => return page_error(e),
-    };
+    let due = page.due;
     render(
         StatusCode::OK,
         &HomePage {
             layout: Layout::signed("Your caseload", &who),
-            cases: with_first_contact(cases, &st),
+            cases: with_first_contact(page.cases, &page.standings),
             can_see_team: grant(who.user.role, Action::ViewCaseRecord) > Scope::Allocated,
             due_overdue: crate::views::overdue_count(&due),
             due,
