@@ -6,6 +6,7 @@
 //! The content is deterministic from the seed: the same flags give the same organisations,
 //! names, dates and shapes of family (identifiers are fresh UUIDs each run).
 
+use crate::demo::{GIVEN_ADULT_F, GIVEN_ADULT_M, GIVEN_CHILD};
 use crate::secrets;
 use crate::{App, Result};
 use hearth_domain::access::CaseRole;
@@ -74,44 +75,6 @@ const FAMILIES_PER_COMMIT: usize = 200;
 /// Open cases per Idva, as services plan caseloads.
 const CASES_PER_IDVA: usize = 40;
 
-const GIVEN_F: &[&str] = &[
-    "Amira",
-    "Bethan",
-    "Chloe",
-    "Danielle",
-    "Eilidh",
-    "Fatima",
-    "Grace",
-    "Hannah",
-    "Imani",
-    "Jade",
-    "Kerry",
-    "Leanne",
-    "Maryam",
-    "Niamh",
-    "Olivia",
-    "Priya",
-    "Rebecca",
-    "Sadia",
-    "Tanya",
-    "Zofia",
-    "Aisling",
-    "Chantelle",
-    "Zoë",
-    "Agnieszka",
-    "Siobhan",
-    "Nadia",
-    "Joanne",
-    "Ruth",
-];
-const GIVEN_M: &[&str] = &[
-    "Aaron", "Ben", "Callum", "Dean", "Emeka", "Gareth", "Hamza", "Jamie", "Kyle", "Lewis",
-    "Marek", "Nathan", "Owen", "Ravi", "Scott", "Tomasz", "Wayne", "Yusuf", "Darren", "Lee",
-];
-const GIVEN_CHILD: &[&str] = &[
-    "Alfie", "Ava", "Bella", "Charlie", "Daisy", "Ethan", "Freya", "Harry", "Isla", "Jack", "Leo",
-    "Mia", "Noah", "Oscar", "Poppy", "Ruby", "Theo", "Willow", "Yasmin", "Zain",
-];
 /// Surnames are built from invented parts, so no generated family shares a real one by design
 /// and there are enough of them (40 × 40) for search to meet realistic clusters of namesakes.
 const SURNAME_START: &[&str] = &[
@@ -359,10 +322,10 @@ impl Family {
         fn pick(rng: &mut StdRng, names: &[&'static str]) -> &'static str {
             names[rng.gen_range(0..names.len())]
         }
-        let victim = Identity::named(pick(rng, GIVEN_F), &surname, Some(&born(rng, 18, 65)));
+        let victim = Identity::named(pick(rng, GIVEN_ADULT_F), &surname, Some(&born(rng, 18, 65)));
         let harm = rng
             .gen_bool(0.8)
-            .then(|| Identity::named(pick(rng, GIVEN_M), &surname, Some(&born(rng, 18, 65))));
+            .then(|| Identity::named(pick(rng, GIVEN_ADULT_M), &surname, Some(&born(rng, 18, 65))));
         let children = (0..rng.gen_range(0..=3))
             .map(|_| Identity::named(pick(rng, GIVEN_CHILD), &surname, Some(&born(rng, 1, 17))))
             .collect();

@@ -206,6 +206,59 @@ fn matched_on(field: Field) -> &'static str {
     }
 }
 
+/// The index's hits for these terms. A search of several words must meet every word, so the
+/// rarest word is looked up first and the others only among the people it found: a common first
+/// name costs no more than a rare surname, however large the organisation.
+async fn find(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    terms: &[(String, usize, Closeness)],
+) -> Result<Vec<Hit>> {
+    let words = terms.iter().map(|(_, word, _)| word + 1).max().unwrap_or(0);
+    let of_word = |word: usize| -> (Vec<usize>, Vec<String>) {
+        terms
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, w, _))| *w == word)
+            .map(|(i, (t, ..))| (i, t.clone()))
+            .unzip()
+    };
+    if words < 2 {
+        let all: Vec<String> = terms.iter().map(|(t, ..)| t.clone()).collect();
+        return Ok(people::find(w, actor, &all).await?);
+    }
+    let mut sizes = Vec::new();
+    for word in 0..words {
+        sizes.push((people::count_terms(w, actor, &of_word(word).1).await?, word));
+    }
+    sizes.sort();
+    let renumber = |places: &[usize], found: Vec<Hit>| -> Vec<Hit> {
+        found
+            .into_iter()
+            .map(|h| Hit {
+                term: places[h.term],
+                ..h
+            })
+            .collect()
+    };
+    let (places, rarest) = of_word(sizes[0].1);
+    let mut hits = renumber(&places, people::find(w, actor, &rarest).await?);
+    let mut among: Vec<Uuid> = hits.iter().map(|h| h.person_id).collect();
+    among.sort();
+    among.dedup();
+    for &(_, word) in &sizes[1..] {
+        if among.is_empty() {
+            break;
+        }
+        let (places, these) = of_word(word);
+        hits.extend(renumber(
+            &places,
+            people::find_among(w, actor, &these, &among).await?,
+        ));
+    }
+    Ok(hits)
+}
+
 fn page_of<T>(all: Vec<T>, page: usize) -> Vec<T> {
     all.into_iter().skip((page - 1) * PAGE).take(PAGE).collect()
 }
@@ -217,9 +270,8 @@ async fn by_person(
     page: usize,
 ) -> Result<Results> {
     let terms = terms_of(query);
-    let words: Vec<String> = terms.iter().map(|(t, ..)| t.clone()).collect();
     let mut hits: HashMap<Uuid, Vec<Hit>> = HashMap::new();
-    for h in people::find(w, actor, &words).await? {
+    for h in find(w, actor, &terms).await? {
         hits.entry(h.person_id).or_default().push(h);
     }
     let mut candidates: Vec<(Uuid, Field, Closeness)> = hits

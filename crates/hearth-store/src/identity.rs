@@ -148,6 +148,31 @@ pub struct Hit {
     pub field: Field,
 }
 
+/// How many index rows hold any of these terms: to look up the rarest word of a search first.
+/// Tokens are keyed by the organisation, so another organisation's rows do not count.
+pub async fn count(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    terms: &[String],
+) -> Result<i64> {
+    let mut tokens: Vec<Vec<u8>> = terms.iter().map(|t| cipher.token(t)).collect();
+    tokens.sort();
+    tokens.dedup();
+    let mut n = 0;
+    for chunk in tokens.chunks(many::CHUNK) {
+        let sql = format!(
+            "SELECT COUNT(*) FROM person_index WHERE token IN ({})",
+            many::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for t in chunk {
+            q = q.bind(t.clone());
+        }
+        n += q.fetch_one(&mut *conn).await?;
+    }
+    Ok(n)
+}
+
 /// Everyone in the organisation holding any of these terms. Looked up by token alone: nothing
 /// is decrypted, and the organisation is checked on the person's row.
 pub async fn lookup(
@@ -156,21 +181,57 @@ pub async fn lookup(
     org_id: Uuid,
     terms: &[String],
 ) -> Result<Vec<Hit>> {
+    lookup_where(conn, cipher, org_id, terms, None).await
+}
+
+/// The same, among these people only.
+pub async fn lookup_among(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    org_id: Uuid,
+    terms: &[String],
+    people: &[Uuid],
+) -> Result<Vec<Hit>> {
+    let mut hits = Vec::new();
+    for chunk in people.chunks(many::CHUNK) {
+        hits.extend(lookup_where(conn, cipher, org_id, terms, Some(chunk)).await?);
+    }
+    Ok(hits)
+}
+
+async fn lookup_where(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    org_id: Uuid,
+    terms: &[String],
+    people: Option<&[Uuid]>,
+) -> Result<Vec<Hit>> {
     let mut by_token: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
     for (i, t) in terms.iter().enumerate() {
         by_token.entry(cipher.token(t)).or_default().push(i);
     }
     let tokens: Vec<Vec<u8>> = by_token.keys().cloned().collect();
     let mut hits = Vec::new();
+    let among = people.unwrap_or_default();
     for chunk in tokens.chunks(many::CHUNK) {
+        let only = match people {
+            Some(_) => format!(
+                " AND i.person_id IN ({})",
+                many::placeholders(2 + chunk.len(), among.len())
+            ),
+            None => String::new(),
+        };
         let sql = format!(
             "SELECT i.token, i.person_id, i.field FROM person_index i JOIN people p ON p.id = i.person_id \
-             WHERE p.org_id = $1 AND i.token IN ({})",
+             WHERE p.org_id = $1 AND i.token IN ({}){only}",
             many::placeholders(2, chunk.len())
         );
         let mut q = sqlx::query(&sql).bind(org_id.to_string());
         for t in chunk {
             q = q.bind(t.clone());
+        }
+        for p in among {
+            q = q.bind(p.to_string());
         }
         for r in q.fetch_all(&mut *conn).await? {
             let token = row::bytes(&r, "token")?;

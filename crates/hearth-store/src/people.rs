@@ -107,6 +107,23 @@ pub async fn find(w: &mut UnitOfWork, actor: &Actor, terms: &[String]) -> Result
     identity::lookup(w, &cipher, actor.org_id, terms).await
 }
 
+/// How many index rows hold any of these terms, in the actor's organisation.
+pub async fn count_terms(w: &mut UnitOfWork, actor: &Actor, terms: &[String]) -> Result<i64> {
+    let cipher = w.cipher(actor.org_id).await?;
+    identity::count(w, &cipher, terms).await
+}
+
+/// People among these holding any of these terms, by the blind index.
+pub async fn find_among(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    terms: &[String],
+    people: &[Uuid],
+) -> Result<Vec<Hit>> {
+    let cipher = w.cipher(actor.org_id).await?;
+    identity::lookup_among(w, &cipher, actor.org_id, terms, people).await
+}
+
 /// Who these people are, for the ones about to be shown in a list across cases: names always
 /// (a victim behind the firewall is still a name), date of birth and other names only where
 /// the firewall lets the actor see ordinary data about them. People the guard does not cover

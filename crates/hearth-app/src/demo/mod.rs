@@ -25,7 +25,8 @@ use uuid::Uuid;
 pub const DEMO_PASSWORD: &str = "demo-only-password";
 pub const DEMO_DOMAIN: &str = "demo.hearth.example";
 
-const GIVEN_ADULT_F: &[&str] = &[
+/// Shared with the generator.
+pub(crate) const GIVEN_ADULT_F: &[&str] = &[
     "Amira",
     "Bethan",
     "Chloe",
@@ -49,11 +50,13 @@ const GIVEN_ADULT_F: &[&str] = &[
     "Aisling",
     "Chantelle",
 ];
-const GIVEN_ADULT_M: &[&str] = &[
+/// Shared with the generator.
+pub(crate) const GIVEN_ADULT_M: &[&str] = &[
     "Aaron", "Ben", "Callum", "Dean", "Emeka", "Gareth", "Hamza", "Jamie", "Kyle", "Lewis",
     "Marek", "Nathan", "Owen", "Ravi", "Scott", "Tomasz", "Wayne", "Yusuf",
 ];
-const GIVEN_CHILD: &[&str] = &[
+/// Shared with the generator.
+pub(crate) const GIVEN_CHILD: &[&str] = &[
     "Alfie",
     "Ava",
     "Bella",
