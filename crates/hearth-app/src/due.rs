@@ -40,23 +40,6 @@ pub(crate) fn viewed(actor: &Actor, cases: usize) -> AuditEvent {
         .detail("cases", cases)
 }
 
-/// The same, for a page that has already worked out where each case stands. The facts are
-/// loaded for all the cases at once: a case costs no statements of its own.
-pub async fn with_standings(
-    app: &App,
-    actor: &Actor,
-    list: &[CaseSummary],
-    standings: &HashMap<Uuid, Standing>,
-) -> Result<Vec<DueItem>> {
-    let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
-    let mut w = app.store.view(app.now()).await?;
-    let guard = w.cases(actor, &ids).await?;
-    let items = due_in(&mut w, app, &guard, list, standings).await?;
-    w.audit(viewed(actor, list.len()));
-    w.commit().await?;
-    Ok(items)
-}
-
 /// The due list for the guard's cases, within work already under way (which audits it).
 pub(crate) async fn due_in(
     w: &mut UnitOfWork,
