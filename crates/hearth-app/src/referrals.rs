@@ -305,6 +305,8 @@ struct Probe {
     date_of_birth: Option<String>,
     postcode: Option<String>,
     phone: Option<String>,
+    /// Every term, in order: given names, family names, then the rest.
+    all: Vec<String>,
 }
 
 /// What the index says one person on record has in common with a probe.
@@ -339,23 +341,25 @@ impl Probe {
                 .map(|(t, _)| t)
                 .collect()
         };
-        Probe {
+        let mut p = Probe {
             given: word_terms(&who.given_name),
             family: word_terms(&who.family_name),
             date_of_birth: who.date_of_birth.as_deref().map(date_of_birth_term),
             postcode: postcode_term(postcode),
             phone: phone_term(phone),
-        }
+            all: Vec::new(),
+        };
+        let mut all = p.given.clone();
+        all.extend(p.family.iter().cloned());
+        all.extend(p.date_of_birth.iter().cloned());
+        all.extend(p.postcode.iter().cloned());
+        all.extend(p.phone.iter().cloned());
+        p.all = all;
+        p
     }
 
-    /// Every term, in order: given names, family names, then the rest.
-    fn terms(&self) -> Vec<String> {
-        let mut t = self.given.clone();
-        t.extend(self.family.iter().cloned());
-        t.extend(self.date_of_birth.iter().cloned());
-        t.extend(self.postcode.iter().cloned());
-        t.extend(self.phone.iter().cloned());
-        t
+    fn terms(&self) -> &[String] {
+        &self.all
     }
 
     /// What these hits (on terms numbered from `offset`) say this person shares with the probe.
@@ -414,7 +418,10 @@ async fn find_matches(
         .iter()
         .map(|(_, who, postcode, phone)| Probe::of(who, postcode, phone))
         .collect();
-    let terms: Vec<String> = probes.iter().flat_map(|p| p.terms()).collect();
+    let terms: Vec<String> = probes
+        .iter()
+        .flat_map(|p| p.terms().iter().cloned())
+        .collect();
     let mut hits: HashMap<Uuid, Vec<Hit>> = HashMap::new();
     for h in people::find(w, &actor, &terms).await? {
         hits.entry(h.person_id).or_default().push(h);
@@ -579,12 +586,7 @@ async fn add_person(
         return Ok(*id);
     }
     let cipher = w.cipher(org).await?;
-    let identity = Identity {
-        given_name: p.given_name.clone(),
-        family_name: p.family_name.clone(),
-        date_of_birth: p.date_of_birth.clone(),
-        aliases: Vec::new(),
-    };
+    let identity = Identity::named(&p.given_name, &p.family_name, p.date_of_birth.as_deref());
     let id = cases::insert_person(w, &cipher, now, org, &identity).await?;
     cases::add_member(w, now, org, case_id, id, role).await?;
     Ok(id)

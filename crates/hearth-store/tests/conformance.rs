@@ -119,14 +119,19 @@ async fn family() -> Family {
         &cipher,
         NOW,
         org.id,
-        &who("Zoë", "Quill", Some("1990-04-01")),
+        &Identity::named("Zoë", "Quill", Some("1990-04-01")),
     )
     .await
     .unwrap();
-    let perpetrator =
-        cases::insert_person(&mut tx, &cipher, NOW, org.id, &who("Darren", "Quill", None))
-            .await
-            .unwrap();
+    let perpetrator = cases::insert_person(
+        &mut tx,
+        &cipher,
+        NOW,
+        org.id,
+        &Identity::named("Darren", "Quill", None),
+    )
+    .await
+    .unwrap();
     for (p, role) in [
         (victim, CaseRole::VictimSurvivor),
         (perpetrator, CaseRole::PersonCausingHarm),
@@ -180,15 +185,6 @@ fn refusal<T>(r: Result<T, StoreError>) -> Decision {
     }
 }
 
-fn who(given: &str, family: &str, date_of_birth: Option<&str>) -> Identity {
-    Identity {
-        given_name: given.into(),
-        family_name: family.into(),
-        date_of_birth: date_of_birth.map(str::to_string),
-        aliases: Vec::new(),
-    }
-}
-
 async fn people_count(conn: &mut sqlx::AnyConnection) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM people")
         .fetch_one(&mut *conn)
@@ -218,7 +214,7 @@ async fn a_unit_of_work_audits_on_commit_and_leaves_nothing_when_dropped() {
             &cipher,
             NOW,
             f.idva.org_id,
-            &who("Never", "Saved", None),
+            &Identity::named("Never", "Saved", None),
         )
         .await
         .unwrap();

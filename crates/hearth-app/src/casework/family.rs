@@ -64,12 +64,7 @@ pub async fn add_member(
     );
     let dob = dob.map(|d| d.to_string());
     let cipher = w.cipher(actor.org_id).await?;
-    let identity = Identity {
-        given_name: given.as_str().to_string(),
-        family_name: family.as_str().to_string(),
-        date_of_birth: dob,
-        aliases: Vec::new(),
-    };
+    let identity = Identity::named(given.as_str(), family.as_str(), dob.as_deref());
     let person = cases::insert_person(&mut w, &cipher, now, actor.org_id, &identity).await?;
     cases::add_member(&mut w, now, actor.org_id, case_id, person, role).await?;
     w.audit(

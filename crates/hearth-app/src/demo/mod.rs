@@ -207,15 +207,6 @@ fn demo_contact(rng: &mut StdRng, n: usize) -> ContactDetails {
     }
 }
 
-fn who(given: &str, family: &str, date_of_birth: &str) -> Identity {
-    Identity {
-        given_name: given.to_string(),
-        family_name: family.to_string(),
-        date_of_birth: Some(date_of_birth.to_string()),
-        aliases: Vec::new(),
-    }
-}
-
 /// The victim's contact details, a first contact and often a disclosure, written as the Idva.
 async fn seed_casework(
     w: &mut hearth_store::UnitOfWork,
@@ -600,7 +591,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             &cipher,
             opened,
             org.id,
-            &who(victim_name, family, &victim_dob),
+            &Identity::named(victim_name, family, Some(&victim_dob)),
         )
         .await?;
         cases::add_member(
@@ -651,7 +642,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 &cipher,
                 opened,
                 org.id,
-                &who(harm_name, family, &harm_dob),
+                &Identity::named(harm_name, family, Some(&harm_dob)),
             )
             .await?;
             cases::add_member(
@@ -686,7 +677,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 &cipher,
                 opened,
                 org.id,
-                &who("Margaret", family, &gran_dob),
+                &Identity::named("Margaret", family, Some(&gran_dob)),
             )
             .await?;
             cases::add_member(&mut w, opened, org.id, case_id, gran, CaseRole::OtherAdult).await?;
@@ -705,7 +696,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 &cipher,
                 opened,
                 org.id,
-                &who(child_name, family, &child_dob),
+                &Identity::named(child_name, family, Some(&child_dob)),
             )
             .await?;
             cases::add_member(
