@@ -58,6 +58,16 @@ pub(crate) async fn write(
         .bind(person_id.to_string())
         .execute(&mut *conn)
         .await?;
+    index(conn, cipher, person_id, identity).await
+}
+
+/// Index a person's identity in place of what was indexed for it before.
+pub(crate) async fn index(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    person_id: Uuid,
+    identity: &Identity,
+) -> Result<()> {
     let terms = identity_terms(
         &identity.given_name,
         &identity.family_name,
@@ -274,6 +284,8 @@ pub(crate) async fn identities(
 /// Seal and index everyone written before names were sealed, then blank the plain text, one
 /// organisation at a time. Returns how many people it sealed; nothing to do is the usual case.
 pub(crate) async fn seal_legacy(store: &crate::Store) -> Result<u64> {
+    // The partial index people_unsealed (migration 0015) holds only unsealed rows, so at a normal
+    // start this reads an empty index, not the whole people table.
     let mut sealed = 0;
     let orgs: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT org_id FROM people WHERE identity IS NULL ORDER BY org_id",

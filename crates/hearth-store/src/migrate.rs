@@ -95,6 +95,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_referral_case_index.sql"),
         include_str!("../migrations/postgres/0014_referral_case_index.sql"),
     ),
+    (
+        15,
+        "unsealed people index",
+        include_str!("../migrations/sqlite/0015_unsealed_people.sql"),
+        include_str!("../migrations/postgres/0015_unsealed_people.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

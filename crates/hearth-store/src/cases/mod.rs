@@ -88,15 +88,16 @@ pub async fn insert_person(
     let id = new_id(now);
     // The plain-text name columns are left over from before names were sealed; they stay empty.
     sqlx::query(
-        "INSERT INTO people (id, org_id, given_name, family_name, created_at, updated_at) \
-         VALUES ($1, $2, '', '', $3, $3)",
+        "INSERT INTO people (id, org_id, given_name, family_name, identity, created_at, updated_at) \
+         VALUES ($1, $2, '', '', $3, $4, $4)",
     )
     .bind(id.to_string())
     .bind(org_id.to_string())
+    .bind(crate::identity::seal(cipher, id, identity)?)
     .bind(to_unix(now))
     .execute(&mut *conn)
     .await?;
-    crate::identity::write(conn, cipher, id, identity).await?;
+    crate::identity::index(conn, cipher, id, identity).await?;
     Ok(id)
 }
 
