@@ -13,23 +13,11 @@ use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
 use hearth_store::access::{CaseAccess, CasesGuard, Guard};
 use hearth_store::audit::AuditEvent;
-use hearth_store::cases::CaseSummary;
+use hearth_store::cases::{self, CaseSummary};
 use hearth_store::safety_plans;
 use hearth_store::UnitOfWork;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// Everything due or overdue in these cases, overdue first.
-pub async fn for_cases(app: &App, actor: &Actor, list: &[CaseSummary]) -> Result<Vec<DueItem>> {
-    let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
-    let mut w = app.store.view(app.now()).await?;
-    let guard = w.cases(actor, &ids).await?;
-    let standings = crate::casework::standings_in(&mut w, app, &guard).await?;
-    let items = due_in(&mut w, app, &guard, list, &standings).await?;
-    w.audit(viewed(actor, list.len()));
-    w.commit().await?;
-    Ok(items)
-}
 
 /// The audit entry for a view of the due list over this many cases.
 pub(crate) fn viewed(actor: &Actor, cases: usize) -> AuditEvent {
@@ -186,10 +174,11 @@ pub(crate) async fn due_in(
     Ok(items)
 }
 
-/// What falls due on the user's own caseload.
+/// What falls due on the user's own caseload: one view, its cases resolved once.
 pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
-    let list = crate::records::caseload(app, actor).await?;
-    for_cases(app, actor, &list).await
+    let mut w = app.view().await?;
+    let listed = cases::caseload(&mut w, actor, 500).await?;
+    due_over(w, app, actor, listed, "caseload.view").await
 }
 
 /// What falls due across the cases the user oversees: their team's, or the service's.
@@ -198,8 +187,26 @@ pub async fn team(app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
     {
         return Err(crate::AppError::Forbidden);
     }
-    let list = crate::records::open_cases(app, actor).await?;
-    for_cases(app, actor, &list).await
+    let mut w = app.view().await?;
+    let listed = cases::open_visible(&mut w, actor).await?;
+    due_over(w, app, actor, listed, "case.list").await
+}
+
+/// The due list over a list of cases, audited as the list (it names the families) and the
+/// due list.
+async fn due_over(
+    mut w: UnitOfWork,
+    app: &App,
+    actor: &Actor,
+    listed: cases::Listed,
+    list_event: &'static str,
+) -> Result<Vec<DueItem>> {
+    let standings = crate::casework::standings_in(&mut w, app, &listed.guard).await?;
+    let items = due_in(&mut w, app, &listed.guard, &listed.cases, &standings).await?;
+    w.audit(crate::event(actor, list_event, "user", actor.user_id));
+    w.audit(viewed(actor, listed.cases.len()));
+    w.commit().await?;
+    Ok(items)
 }
 
 /// "Due 23 November 2026" or "Overdue since ...", for plain-text lists.

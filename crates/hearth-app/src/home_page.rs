@@ -19,9 +19,7 @@ pub struct HomePage {
 
 pub async fn view(app: &App, actor: &Actor) -> Result<HomePage> {
     let mut w = app.view().await?;
-    let cases = cases::caseload(&mut w, actor, 500).await?;
-    let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
-    let guard = w.cases(actor, &ids).await?;
+    let cases::Listed { cases, guard } = cases::caseload(&mut w, actor, 500).await?;
     let standings = standings_in(&mut w, app, &guard).await?;
     let due = due_in(&mut w, app, &guard, &cases, &standings).await?;
     w.audit(event(actor, "caseload.view", "user", actor.user_id));

@@ -1,6 +1,7 @@
 //! Reading case and person records. Every read of personal data is audited in the same
 //! transaction that reads it: if the audit entry cannot be written, nothing is shown.
 
+use crate::casework::{standings_in, Standing};
 use crate::users::By;
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::Action;
@@ -9,7 +10,8 @@ pub use hearth_store::audit::HistoryLine;
 use hearth_store::audit::{self, Verification};
 use hearth_store::cases;
 pub use hearth_store::cases::{CaseRecord, CaseSummary, Member, PersonRecord};
-use hearth_store::StoreError;
+use hearth_store::{StoreError, UnitOfWork};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord> {
@@ -78,31 +80,57 @@ pub async fn history(
     Ok(lines)
 }
 
-/// The user's own caseload. Lists names, so it is audited as a read.
-pub async fn caseload(app: &App, actor: &Actor) -> Result<Vec<CaseSummary>> {
-    let mut w = app.view().await?;
-    let list = cases::caseload(&mut w, actor, 500).await?;
-    w.audit(event(actor, "caseload.view", "user", actor.user_id));
+/// A list of cases and where each stands, read as one view: its cases resolved once.
+pub struct CaseList {
+    pub cases: Vec<CaseSummary>,
+    pub standings: HashMap<Uuid, Standing>,
+}
+
+impl CaseList {
+    /// Each case with where it stands, in the list's order.
+    pub fn paired(self) -> Vec<(CaseSummary, Standing)> {
+        let CaseList {
+            cases,
+            mut standings,
+        } = self;
+        cases
+            .into_iter()
+            .map(|c| {
+                let s = standings.remove(&c.id).unwrap_or_default();
+                (c, s)
+            })
+            .collect()
+    }
+}
+
+async fn case_list(
+    mut w: UnitOfWork,
+    app: &App,
+    actor: &Actor,
+    listed: cases::Listed,
+    list_event: &'static str,
+) -> Result<CaseList> {
+    let standings = standings_in(&mut w, app, &listed.guard).await?;
+    w.audit(event(actor, list_event, "user", actor.user_id));
     w.commit().await?;
-    Ok(list)
+    Ok(CaseList {
+        cases: listed.cases,
+        standings,
+    })
+}
+
+/// The user's own caseload. Lists names, so it is audited as a read.
+pub async fn caseload(app: &App, actor: &Actor) -> Result<CaseList> {
+    let mut w = app.view().await?;
+    let listed = cases::caseload(&mut w, actor, 500).await?;
+    case_list(w, app, actor, listed, "caseload.view").await
 }
 
 /// Every case the user may open (their team's for managers). Audited as a read.
-pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<Vec<CaseSummary>> {
+pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<CaseList> {
     let mut w = app.view().await?;
-    let list = cases::visible(&mut w, actor, limit).await?;
-    w.audit(event(actor, "case.list", "user", actor.user_id));
-    w.commit().await?;
-    Ok(list)
-}
-
-/// Every open case the user may open, for the team's due list. Lists names, so it is audited.
-pub async fn open_cases(app: &App, actor: &Actor) -> Result<Vec<CaseSummary>> {
-    let mut w = app.view().await?;
-    let list = cases::open_visible(&mut w, actor).await?;
-    w.audit(event(actor, "case.list", "user", actor.user_id));
-    w.commit().await?;
-    Ok(list)
+    let listed = cases::visible(&mut w, actor, limit).await?;
+    case_list(w, app, actor, listed, "case.list").await
 }
 
 /// The service's whole trail, newest first, for those allowed to read it.

@@ -257,10 +257,11 @@ fn link(
     }
 }
 
-/// The SQL condition (on alias `c`) for cases the actor may open, and its parameters. Lists are
-/// scoped by it, from the same grant and the same reading of allocations as [`resolve`]; the
-/// store's conformance tests check that the two agree.
-pub(crate) fn visible_cases_condition(actor: &Actor, first_param: usize) -> (String, Vec<String>) {
+/// The SQL condition (on alias `c`) that narrows a list to the cases worth putting to
+/// [`resolve`], and its parameters. It is an index, not the gate: every listed case is decided
+/// by `resolve` (see [`crate::cases::Listed`]), so this may let through more than the rule
+/// allows but must not leave out a case it allows (a test checks that, for every role).
+pub(crate) fn candidate_cases(actor: &Actor, first_param: usize) -> (String, Vec<String>) {
     let p = first_param;
     let allocated = format!(
         "EXISTS (SELECT 1 FROM allocations va WHERE va.case_id = c.id AND va.worker_id = ${p} AND va.ended_at IS NULL)"

@@ -254,7 +254,11 @@ async fn a_victim(
         .actor();
     drop(conn);
     let mut w = app.store.view(app.now()).await.expect("view");
-    let case = cases::caseload(&mut w, &idva, 1).await.expect("caseload")[0].id;
+    let case = cases::caseload(&mut w, &idva, 1)
+        .await
+        .expect("caseload")
+        .cases[0]
+        .id;
     let g = w
         .case(&idva, case, Action::ViewCaseRecord)
         .await

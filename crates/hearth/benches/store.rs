@@ -101,9 +101,13 @@ async fn bench_backend(label: &str, url: &str) {
                 .actor()
         };
         let cases = if who == "Idva" {
-            records::caseload(&app, &actor).await.unwrap().len()
+            records::caseload(&app, &actor).await.unwrap().cases.len()
         } else {
-            records::cases_list(&app, &actor, 1000).await.unwrap().len()
+            records::cases_list(&app, &actor, 1000)
+                .await
+                .unwrap()
+                .cases
+                .len()
         };
         let started = timer();
         let mut items = 0;

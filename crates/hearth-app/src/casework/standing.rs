@@ -3,7 +3,6 @@
 use crate::{App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::{Actor, Timestamp};
-use hearth_store::access;
 use hearth_store::access::{CasesGuard, Guard};
 use hearth_store::cases;
 use uuid::Uuid;
@@ -31,18 +30,6 @@ impl Standing {
             _ => None,
         }
     }
-}
-
-/// Where each of these cases stands: first-contact target, risk, last contact. Cases the user
-/// may not open are left out.
-pub async fn standings(
-    app: &App,
-    actor: &Actor,
-    case_ids: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, Standing>> {
-    let mut conn = app.store.conn().await?;
-    let guard = access::open_cases(&mut conn, &app.store, actor, case_ids).await?;
-    standings_in(&mut conn, app, &guard).await
 }
 
 /// Where each of the guard's cases stands, within work already under way.
@@ -117,19 +104,6 @@ pub(crate) async fn standings_in(
         out.insert(case_id, standing);
     }
     Ok(out)
-}
-
-/// Where each of these cases stands against its first-contact target.
-pub async fn first_contacts(
-    app: &App,
-    actor: &Actor,
-    case_ids: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, hearth_domain::targets::FirstContact>> {
-    Ok(standings(app, actor, case_ids)
-        .await?
-        .into_iter()
-        .filter_map(|(id, s)| s.first_contact.map(|f| (id, f)))
-        .collect())
 }
 
 /// One worker's caseload size against the service's capacity per worker.

@@ -22,6 +22,7 @@ use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::person::Identity;
 use hearth_domain::Actor;
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -205,9 +206,35 @@ fn summary(r: &sqlx::any::AnyRow, cipher: &FieldCipher) -> Result<CaseSummary> {
     })
 }
 
+/// A list of cases and the guard that opened them. Every case in it is one the one rule
+/// ([`crate::access::resolve`]) lets the actor open: the SQL that picks the candidates only
+/// narrows what the rule is asked about, so a mistake there can hide a case from a list but
+/// never show one. The caller works on the listed cases through the guard, without resolving
+/// them again.
+pub struct Listed {
+    pub cases: Vec<CaseSummary>,
+    pub guard: CasesGuard,
+}
+
+/// Put the candidate rows to the rule, and make summaries (which name the family) only of
+/// those it allows.
+async fn listed_from(w: &mut UnitOfWork, actor: &Actor, rows: Vec<AnyRow>) -> Result<Listed> {
+    let ids = rows
+        .iter()
+        .map(|r| row::id(r, "id"))
+        .collect::<Result<Vec<Uuid>>>()?;
+    let guard = w.cases(actor, &ids).await?;
+    let cases = rows
+        .iter()
+        .zip(&ids)
+        .filter(|(_, id)| guard.get(**id).is_some())
+        .map(|(r, _)| summary(r, guard.cipher()))
+        .collect::<Result<_>>()?;
+    Ok(Listed { cases, guard })
+}
+
 /// Cases allocated to this user: their caseload.
-pub async fn caseload(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Vec<CaseSummary>> {
-    let cipher = w.cipher(actor.org_id).await?;
+pub async fn caseload(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Listed> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
          WHERE c.org_id = $1 AND c.status = 'open' AND EXISTS (SELECT 1 FROM allocations a \
@@ -220,15 +247,13 @@ pub async fn caseload(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<V
         .bind(limit)
         .fetch_all(&mut **w)
         .await?;
-    rows.iter().map(|r| summary(r, &cipher)).collect()
+    listed_from(w, actor, rows).await
 }
 
-/// Every case the user may open, newest first.
 /// Every open case the actor may open, newest first, however many: the team's due list is
 /// worked out from all of them, never from the first thousand.
-pub async fn open_visible(w: &mut UnitOfWork, actor: &Actor) -> Result<Vec<CaseSummary>> {
-    let cipher = w.cipher(actor.org_id).await?;
-    let (cond, params) = crate::access::visible_cases_condition(actor, 2);
+pub async fn open_visible(w: &mut UnitOfWork, actor: &Actor) -> Result<Listed> {
+    let (cond, params) = crate::access::candidate_cases(actor, 2);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
          WHERE c.org_id = $1 AND c.status = 'open' AND {cond} ORDER BY c.opened_at DESC, c.id"
@@ -238,12 +263,12 @@ pub async fn open_visible(w: &mut UnitOfWork, actor: &Actor) -> Result<Vec<CaseS
         q = q.bind(p);
     }
     let rows = q.fetch_all(&mut **w).await?;
-    rows.iter().map(|r| summary(r, &cipher)).collect()
+    listed_from(w, actor, rows).await
 }
 
-pub async fn visible(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Vec<CaseSummary>> {
-    let cipher = w.cipher(actor.org_id).await?;
-    let (cond, params) = crate::access::visible_cases_condition(actor, 3);
+/// Every case the actor may open, newest first, up to `limit`.
+pub async fn visible(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Listed> {
+    let (cond, params) = crate::access::candidate_cases(actor, 3);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
          WHERE c.org_id = $1 AND {cond} ORDER BY c.opened_at DESC, c.id LIMIT $2"
@@ -253,7 +278,7 @@ pub async fn visible(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Ve
         q = q.bind(p);
     }
     let rows = q.fetch_all(&mut **w).await?;
-    rows.iter().map(|r| summary(r, &cipher)).collect()
+    listed_from(w, actor, rows).await
 }
 
 const MEMBER_COLUMNS: &str = "p.id, p.identity, m.role, m.closed_at, m.exit_reason";

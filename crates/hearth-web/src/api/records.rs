@@ -14,17 +14,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-async fn summaries(
-    state: &AppState,
-    who: &hearth_app::auth::SignedIn,
-    list: &[hearth_app::records::CaseSummary],
-) -> Result<Vec<CaseSummaryOut>, ApiError> {
-    let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
-    let fc = hearth_app::casework::first_contacts(&state.app, &who.actor(), &ids).await?;
-    Ok(list
+fn summaries(list: hearth_app::records::CaseList) -> Vec<CaseSummaryOut> {
+    list.paired()
         .iter()
-        .map(|c| CaseSummaryOut::from(c).with_first_contact(fc.get(&c.id)))
-        .collect())
+        .map(|(c, s)| CaseSummaryOut::from(c).with_first_contact(s.first_contact.as_ref()))
+        .collect()
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -70,7 +64,7 @@ pub async fn caseload(
     Caller(who): Caller,
 ) -> Result<Json<Vec<CaseSummaryOut>>, ApiError> {
     let list = records::caseload(&state.app, &who.actor()).await?;
-    Ok(Json(summaries(&state, &who, &list).await?))
+    Ok(Json(summaries(list)))
 }
 
 /// Every case the caller may open, newest first (at most 500).
@@ -81,7 +75,7 @@ pub async fn cases(
     Caller(who): Caller,
 ) -> Result<Json<Vec<CaseSummaryOut>>, ApiError> {
     let list = records::cases_list(&state.app, &who.actor(), 500).await?;
-    Ok(Json(summaries(&state, &who, &list).await?))
+    Ok(Json(summaries(list)))
 }
 
 /// One case. A case the caller may not open is reported as not found.

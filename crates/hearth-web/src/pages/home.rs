@@ -13,8 +13,6 @@ use hearth_app::records;
 use hearth_app::records::CaseSummary;
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::targets::FirstContact;
-use std::collections::HashMap;
-use uuid::Uuid;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -27,30 +25,8 @@ struct HomePage {
     due_overdue: usize,
 }
 
-/// Where each case stands.
-async fn standings(
-    state: &AppState,
-    who: &hearth_app::auth::SignedIn,
-    cases: &[CaseSummary],
-) -> Result<HashMap<Uuid, Standing>, Response> {
-    let ids: Vec<_> = cases.iter().map(|c| c.id).collect();
-    hearth_app::casework::standings(&state.app, &who.actor(), &ids)
-        .await
-        .map_err(page_error)
-}
-
 /// Pair each case with where it stands, overdue first contacts first.
-fn with_first_contact(
-    cases: Vec<CaseSummary>,
-    st: &HashMap<Uuid, Standing>,
-) -> Vec<(CaseSummary, Standing)> {
-    let mut out: Vec<_> = cases
-        .into_iter()
-        .map(|c| {
-            let s = st.get(&c.id).cloned().unwrap_or_default();
-            (c, s)
-        })
-        .collect();
+fn with_first_contact(mut out: Vec<(CaseSummary, Standing)>) -> Vec<(CaseSummary, Standing)> {
     out.sort_by_key(|(_, s)| !matches!(s.first_contact, Some(FirstContact::Overdue { .. })));
     out
 }
@@ -65,7 +41,13 @@ pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Respons
         StatusCode::OK,
         &HomePage {
             layout: Layout::signed("Your caseload", &who),
-            cases: with_first_contact(page.cases, &page.standings),
+            cases: with_first_contact(
+                records::CaseList {
+                    cases: page.cases,
+                    standings: page.standings,
+                }
+                .paired(),
+            ),
             can_see_team: grant(who.user.role, Action::ViewCaseRecord) > Scope::Allocated,
             due_overdue: crate::views::overdue_count(&due),
             due,
@@ -95,10 +77,7 @@ pub async fn cases(State(state): State<AppState>, Signed(who): Signed) -> Respon
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
-    let cases = match standings(&state, &who, &cases).await {
-        Ok(st) => with_first_contact(cases, &st),
-        Err(r) => return r,
-    };
+    let cases = with_first_contact(cases.paired());
     let overdue = cases
         .iter()
         .filter(|(_, f)| matches!(f.first_contact, Some(FirstContact::Overdue { .. })))

@@ -91,11 +91,12 @@ async fn lists_show_only_what_the_policy_allows() {
     );
 }
 
-/// Lists are scoped in SQL; single records through `access::resolve`. The two must agree for
-/// every role, or a list could name a case its page hides (or hide one its page shows).
-/// Break-glass opens one case and does not add it to lists, so it is tried without.
+/// A list puts its candidates to `access::resolve`, the rule that opens single records, so it
+/// cannot name a case the rule hides. Its SQL only narrows the candidates, and this checks it
+/// never narrows away a case the rule lets the actor open, for every role. Break-glass opens one
+/// case and does not add it to lists, so it is tried without.
 #[tokio::test]
-async fn lists_scoped_in_sql_agree_with_the_one_rule() {
+async fn lists_show_exactly_what_the_one_rule_allows() {
     use hearth_domain::access::Decision;
     use hearth_store::{access, cases, users};
     let t = spawn_app().await;
@@ -116,6 +117,7 @@ async fn lists_scoped_in_sql_agree_with_the_one_rule() {
         let listed: Vec<_> = cases::visible(&mut conn, &actor, 500)
             .await
             .unwrap()
+            .cases
             .into_iter()
             .map(|c| c.id)
             .filter(|id| ids.contains(id))

@@ -307,7 +307,8 @@ async fn generated_people_are_sealed_indexed_and_audited() {
     let mut w = t.app.store.view(t.now()).await.unwrap();
     let cases = hearth_store::cases::visible(&mut w, &manager, 1)
         .await
-        .unwrap();
+        .unwrap()
+        .cases;
     let g = w
         .case(&manager, cases[0].id, Action::ViewCaseRecord)
         .await
