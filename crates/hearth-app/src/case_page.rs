@@ -56,7 +56,6 @@ pub async fn view(
     } else {
         Vec::new()
     };
-    w.audit(event(actor, "case.view", "case", case_id));
     w.audit(event(actor, "case.timeline_view", "case", case_id));
     w.audit(crate::due::viewed(actor, 1));
     w.commit().await?;

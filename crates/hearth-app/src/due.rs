@@ -178,7 +178,7 @@ pub(crate) async fn due_in(
 pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
     let mut w = app.view().await?;
     let listed = cases::caseload(&mut w, actor, 500).await?;
-    due_over(w, app, actor, listed, "caseload.view").await
+    due_over(w, app, actor, listed).await
 }
 
 /// What falls due across the cases the user oversees: their team's, or the service's.
@@ -189,7 +189,7 @@ pub async fn team(app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
     }
     let mut w = app.view().await?;
     let listed = cases::open_visible(&mut w, actor).await?;
-    due_over(w, app, actor, listed, "case.list").await
+    due_over(w, app, actor, listed).await
 }
 
 /// The due list over a list of cases, audited as the list (it names the families) and the
@@ -199,11 +199,9 @@ async fn due_over(
     app: &App,
     actor: &Actor,
     listed: cases::Listed,
-    list_event: &'static str,
 ) -> Result<Vec<DueItem>> {
     let standings = crate::casework::standings_in(&mut w, app, &listed.guard).await?;
     let items = due_in(&mut w, app, &listed.guard, &listed.cases, &standings).await?;
-    w.audit(crate::event(actor, list_event, "user", actor.user_id));
     w.audit(viewed(actor, listed.cases.len()));
     w.commit().await?;
     Ok(items)

@@ -4,7 +4,7 @@
 
 use crate::casework::{standings_in, Standing};
 use crate::due::{due_in, viewed};
-use crate::{event, App, Result};
+use crate::{App, Result};
 use hearth_domain::due::DueItem;
 use hearth_domain::Actor;
 use hearth_store::cases::{self, CaseSummary};
@@ -22,7 +22,6 @@ pub async fn view(app: &App, actor: &Actor) -> Result<HomePage> {
     let cases::Listed { cases, guard } = cases::caseload(&mut w, actor, 500).await?;
     let standings = standings_in(&mut w, app, &guard).await?;
     let due = due_in(&mut w, app, &guard, &cases, &standings).await?;
-    w.audit(event(actor, "caseload.view", "user", actor.user_id));
     w.audit(viewed(actor, cases.len()));
     w.commit().await?;
     Ok(HomePage {

@@ -2,7 +2,7 @@
 //! and their details with earlier versions, read as one unit of work with one access resolution.
 
 use crate::casework::{self, ContactView, PersonDetailsView};
-use crate::{event, App, Result};
+use crate::{App, Result};
 use hearth_domain::access::Action;
 use hearth_domain::Actor;
 use hearth_store::cases::{self, PersonRecord};
@@ -18,7 +18,6 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PersonPag
     let mut w = app.view().await?;
     let guard = w.person(actor, person_id, Action::ViewCaseRecord).await?;
     let person = cases::person_record(&mut w, &guard).await?;
-    w.audit(event(actor, "person.view", "person", person_id));
     let contact = casework::contact_with(&mut w, &guard).await?;
     let details = casework::details_with(&mut w, &guard).await?;
     w.commit().await?;

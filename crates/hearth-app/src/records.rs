@@ -3,7 +3,7 @@
 
 use crate::casework::{standings_in, Standing};
 use crate::users::By;
-use crate::{event, App, AppError, Result};
+use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::Actor;
 pub use hearth_store::audit::HistoryLine;
@@ -16,10 +16,8 @@ use uuid::Uuid;
 
 pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord> {
     let mut w = app.view().await?;
-    let record = cases::get(&mut w, actor, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    w.audit(event(actor, "case.view", "case", id));
+    let case = w.case(actor, id, Action::ViewCaseRecord).await?;
+    let record = cases::record(&mut w, &case).await?;
     w.commit().await?;
     Ok(record)
 }
@@ -28,7 +26,6 @@ pub async fn view_person(app: &App, actor: &Actor, id: Uuid) -> Result<PersonRec
     let mut w = app.view().await?;
     let person = w.person(actor, id, Action::ViewCaseRecord).await?;
     let record = cases::person_record(&mut w, &person).await?;
-    w.audit(event(actor, "person.view", "person", id));
     w.commit().await?;
     Ok(record)
 }
@@ -71,11 +68,6 @@ pub async fn history(
         Err(e) => return Err(e.into()),
     }
     let lines = audit::for_entity(&mut w, actor.org_id, kind.entity_type(), id, 500).await?;
-    let action = match kind {
-        RecordKind::Case => "case.history_view",
-        RecordKind::Person => "person.history_view",
-    };
-    w.audit(event(actor, action, kind.entity_type(), id));
     w.commit().await?;
     Ok(lines)
 }
@@ -103,15 +95,8 @@ impl CaseList {
     }
 }
 
-async fn case_list(
-    mut w: UnitOfWork,
-    app: &App,
-    actor: &Actor,
-    listed: cases::Listed,
-    list_event: &'static str,
-) -> Result<CaseList> {
+async fn case_list(mut w: UnitOfWork, app: &App, listed: cases::Listed) -> Result<CaseList> {
     let standings = standings_in(&mut w, app, &listed.guard).await?;
-    w.audit(event(actor, list_event, "user", actor.user_id));
     w.commit().await?;
     Ok(CaseList {
         cases: listed.cases,
@@ -123,14 +108,14 @@ async fn case_list(
 pub async fn caseload(app: &App, actor: &Actor) -> Result<CaseList> {
     let mut w = app.view().await?;
     let listed = cases::caseload(&mut w, actor, 500).await?;
-    case_list(w, app, actor, listed, "caseload.view").await
+    case_list(w, app, listed).await
 }
 
 /// Every case the user may open (their team's for managers). Audited as a read.
 pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<CaseList> {
     let mut w = app.view().await?;
     let listed = cases::visible(&mut w, actor, limit).await?;
-    case_list(w, app, actor, listed, "case.list").await
+    case_list(w, app, listed).await
 }
 
 /// The service's whole trail, newest first, for those allowed to read it.

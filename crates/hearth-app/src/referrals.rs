@@ -708,7 +708,9 @@ async fn accept(
 ) -> Result<Uuid> {
     let now = w.now();
     let org = actor.org_id;
-    let (case_id, rereferral) = if form.case_id.trim().is_empty() {
+    type Existing = Vec<(Uuid, String, String, Option<String>, CaseRole)>;
+    let (case_id, rereferral, existing): (Uuid, bool, Existing) = if form.case_id.trim().is_empty()
+    {
         let team = parse_id(&form.team_id).ok_or_else(|| {
             AppError::invalid("team_id", "Choose the team that will take the case")
         })?;
@@ -723,39 +725,31 @@ async fn accept(
         (
             cases::insert_case(w, now, org, team, &reference).await?,
             false,
+            Vec::new(),
         )
     } else {
-        let case_id = parse_id(&form.case_id)
-            .ok_or_else(|| AppError::invalid("case_id", "Choose a case from the matches"))?;
-        if w.case(actor, case_id, Action::ViewCaseRecord)
-            .await
-            .is_err()
-        {
-            return Err(AppError::invalid(
-                "case_id",
-                "Choose a case from the matches",
-            ));
-        }
-        referrals::reopen_case(w, case_id).await?;
-        (case_id, true)
-    };
-    let existing: Vec<(Uuid, String, String, Option<String>, CaseRole)> =
-        match cases::get(w, actor, case_id).await? {
-            Some(c) => c
-                .members
-                .iter()
-                .map(|m| {
-                    (
-                        m.person_id,
-                        m.given_name.clone(),
-                        m.family_name.clone(),
-                        m.date_of_birth.clone(),
-                        m.role,
-                    )
-                })
-                .collect(),
-            None => Vec::new(),
+        let choose = || AppError::invalid("case_id", "Choose a case from the matches");
+        let case_id = parse_id(&form.case_id).ok_or_else(choose)?;
+        let Ok(case) = w.case(actor, case_id, Action::ViewCaseRecord).await else {
+            return Err(choose());
         };
+        let existing = cases::record(w, &case)
+            .await?
+            .members
+            .into_iter()
+            .map(|m| {
+                (
+                    m.person_id,
+                    m.given_name,
+                    m.family_name,
+                    m.date_of_birth,
+                    m.role,
+                )
+            })
+            .collect();
+        referrals::reopen_case(w, case_id).await?;
+        (case_id, true, existing)
+    };
     // The person referred: someone already on record, if the triager says so.
     let victim = match parse_id(&form.person_id) {
         Some(p) => {

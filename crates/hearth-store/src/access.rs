@@ -5,6 +5,7 @@
 //! that holds a guard has passed the policy, and sealed fields open only through it
 //! ([`CaseGuard::open`], [`PersonGuard::open`]), which is where the firewall withholds them.
 
+use crate::audit::AuditEvent;
 use crate::cases::{self, Member};
 use crate::sealed::{Opened, Sealed, Subject};
 use crate::{many, row, FieldCipher, Result, StoreError, UnitOfWork};
@@ -646,6 +647,19 @@ impl Guard for MaracGuard {
     }
 }
 
+/// Opening a record to look at it is a view of it, and is audited as one by the guard itself,
+/// so no reader can forget to. Opening it to change it is audited by what the change records.
+fn view_event(action: Action, entity_type: &'static str) -> Option<AuditEvent> {
+    let name = match (action, entity_type) {
+        (Action::ViewCaseRecord, "case") => "case.view",
+        (Action::ViewCaseRecord, _) => "person.view",
+        (Action::ViewRecordHistory, "case") => "case.history_view",
+        (Action::ViewRecordHistory, _) => "person.history_view",
+        _ => return None,
+    };
+    Some(AuditEvent::new(name, entity_type))
+}
+
 /// The policy's refusal as an error: the use case answers 403 or 404 from it.
 fn refused(d: Decision) -> StoreError {
     StoreError::Refused(d)
@@ -672,6 +686,14 @@ impl UnitOfWork {
             Decision::Allow => {}
             d => return Err(refused(d)),
         }
+        if let Some(viewed) = view_event(action, "case") {
+            self.viewed(
+                viewed
+                    .org(actor.org_id)
+                    .actor(actor.user_id)
+                    .entity(case_id),
+            );
+        }
         Ok(CaseGuard {
             access,
             action,
@@ -694,6 +716,14 @@ impl UnitOfWork {
         match person_decision_from(actor, action, &through) {
             Decision::Allow => {}
             d => return Err(refused(d)),
+        }
+        if let Some(viewed) = view_event(action, "person") {
+            self.viewed(
+                viewed
+                    .org(actor.org_id)
+                    .actor(actor.user_id)
+                    .entity(person_id),
+            );
         }
         Ok(PersonGuard {
             person_id,

@@ -77,6 +77,18 @@ impl UnitOfWork {
         self.events.push(ev);
     }
 
+    /// Record that this action showed something, once however often it is opened: a page that
+    /// opens a case twice viewed it once.
+    pub(crate) fn viewed(&mut self, ev: AuditEvent) {
+        let seen = self.events.iter().any(|e| {
+            (e.action, e.entity_type, e.entity_id, &e.detail)
+                == (ev.action, ev.entity_type, ev.entity_id, &ev.detail)
+        });
+        if !seen {
+            self.events.push(ev);
+        }
+    }
+
     /// The events recorded so far, oldest first.
     pub fn events(&self) -> &[AuditEvent] {
         &self.events

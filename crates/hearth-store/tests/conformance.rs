@@ -575,3 +575,74 @@ async fn people_written_before_names_were_sealed_are_sealed_at_start_up() {
         .unwrap();
     assert!(hits.is_empty());
 }
+
+/// What an actor did to one record, as the trail holds it, oldest first.
+async fn trail_of(store: &Store, actor: &Actor, kind: &str, id: Uuid) -> Vec<String> {
+    let mut conn = store.conn().await.unwrap();
+    let mut actions: Vec<String> = audit::for_entity(&mut conn, actor.org_id, kind, id, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.entry.actor_id == Some(actor.user_id))
+        .map(|l| l.entry.action)
+        .collect();
+    actions.reverse();
+    actions
+}
+
+#[tokio::test]
+async fn opening_a_record_to_look_at_it_is_audited_by_the_guard_itself() {
+    let f = family().await;
+    // A view that opens the case twice and the victim once, and says nothing itself.
+    let mut w = f.store.view(NOW).await.unwrap();
+    w.case(&f.idva, f.case, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    w.case(&f.idva, f.case, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    w.person(&f.idva, f.victim, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(
+        trail_of(&f.store, &f.idva, "case", f.case).await,
+        ["case.view"]
+    );
+    assert_eq!(
+        trail_of(&f.store, &f.idva, "person", f.victim).await,
+        ["person.view"]
+    );
+
+    // Opening it to change it is no view: the change says what it did.
+    let mut w = f.store.work(NOW).await.unwrap();
+    w.case(&f.manager, f.case, Action::Allocate).await.unwrap();
+    w.commit().await.unwrap();
+    assert!(trail_of(&f.store, &f.manager, "case", f.case)
+        .await
+        .is_empty());
+
+    // A refused open records nothing, and a view dropped unfinished leaves no trace.
+    let mut w = f.store.view(NOW).await.unwrap();
+    assert!(w
+        .person(&f.engage, f.victim, Action::ViewRecordHistory)
+        .await
+        .is_err());
+    w.case(&f.engage, f.case, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    drop(w);
+    assert!(trail_of(&f.store, &f.engage, "case", f.case)
+        .await
+        .is_empty());
+
+    // A list is audited by the list.
+    let mut w = f.store.view(NOW).await.unwrap();
+    let listed = cases::caseload(&mut w, &f.idva, 10).await.unwrap();
+    assert_eq!(listed.cases.len(), 1);
+    w.commit().await.unwrap();
+    assert_eq!(
+        trail_of(&f.store, &f.idva, "user", f.idva.user_id).await,
+        ["caseload.view"]
+    );
+}

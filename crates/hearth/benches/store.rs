@@ -67,7 +67,11 @@ async fn bench_backend(label: &str, url: &str) {
     let mut w = app.store.work(app.now()).await.unwrap();
     for i in 0..READS {
         let id = uuid::Uuid::parse_str(&ids[i % ids.len()]).unwrap();
-        cases::get(&mut w, &manager, id).await.unwrap().unwrap();
+        let g = w
+            .case(&manager, id, hearth_domain::access::Action::ViewCaseRecord)
+            .await
+            .unwrap();
+        cases::record(&mut w, &g).await.unwrap();
     }
     w.rollback().await.unwrap();
     println!(

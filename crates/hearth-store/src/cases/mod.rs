@@ -217,8 +217,13 @@ pub struct Listed {
 }
 
 /// Put the candidate rows to the rule, and make summaries (which name the family) only of
-/// those it allows.
-async fn listed_from(w: &mut UnitOfWork, actor: &Actor, rows: Vec<AnyRow>) -> Result<Listed> {
+/// those it allows. A list names families, so reading one is audited as a view, by the list.
+async fn listed_from(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    rows: Vec<AnyRow>,
+    viewed: &'static str,
+) -> Result<Listed> {
     let ids = rows
         .iter()
         .map(|r| row::id(r, "id"))
@@ -230,6 +235,12 @@ async fn listed_from(w: &mut UnitOfWork, actor: &Actor, rows: Vec<AnyRow>) -> Re
         .filter(|(_, id)| guard.get(**id).is_some())
         .map(|(r, _)| summary(r, guard.cipher()))
         .collect::<Result<_>>()?;
+    w.viewed(
+        crate::audit::AuditEvent::new(viewed, "user")
+            .org(actor.org_id)
+            .actor(actor.user_id)
+            .entity(actor.user_id),
+    );
     Ok(Listed { cases, guard })
 }
 
@@ -247,7 +258,7 @@ pub async fn caseload(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<L
         .bind(limit)
         .fetch_all(&mut **w)
         .await?;
-    listed_from(w, actor, rows).await
+    listed_from(w, actor, rows, "caseload.view").await
 }
 
 /// Every open case the actor may open, newest first, however many: the team's due list is
@@ -263,7 +274,7 @@ pub async fn open_visible(w: &mut UnitOfWork, actor: &Actor) -> Result<Listed> {
         q = q.bind(p);
     }
     let rows = q.fetch_all(&mut **w).await?;
-    listed_from(w, actor, rows).await
+    listed_from(w, actor, rows, "case.list").await
 }
 
 /// Every case the actor may open, newest first, up to `limit`.
@@ -278,7 +289,7 @@ pub async fn visible(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Li
         q = q.bind(p);
     }
     let rows = q.fetch_all(&mut **w).await?;
-    listed_from(w, actor, rows).await
+    listed_from(w, actor, rows, "case.list").await
 }
 
 const MEMBER_COLUMNS: &str = "p.id, p.identity, m.role, m.closed_at, m.exit_reason";
@@ -393,19 +404,6 @@ pub async fn id_by_reference(
             .fetch_optional(&mut *conn)
             .await?;
     Ok(id.and_then(|i| Uuid::try_parse(&i).ok()))
-}
-
-/// One case with its members and allocations, if the user may open it.
-pub async fn get(w: &mut UnitOfWork, actor: &Actor, case_id: Uuid) -> Result<Option<CaseRecord>> {
-    let cipher = w.cipher(actor.org_id).await?;
-    let Some(access) = crate::access::resolve(w, &cipher, actor, &[case_id])
-        .await?
-        .remove(&case_id)
-        .filter(|a| a.decision == Decision::Allow)
-    else {
-        return Ok(None);
-    };
-    record_of(w, &cipher, actor, &access).await
 }
 
 /// The guard's case with its members and allocations.
