@@ -5,6 +5,7 @@
 use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
+use hearth_domain::ids::CaseId;
 use hearth_domain::validation::Invalid;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::Guard;
@@ -17,7 +18,7 @@ use uuid::Uuid;
 pub const LASTS: Duration = Duration::hours(8);
 
 /// Open a case by its reference. Returns the case to go to.
-pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Result<Uuid> {
+pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Result<CaseId> {
     By::User(actor).check(Action::BreakGlass)?;
     let mut invalid = Invalid::default();
     let reference = reference.trim();
@@ -52,7 +53,7 @@ pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Re
         now + LASTS,
         actor.org_id,
         actor.user_id,
-        case_id,
+        case_id.uuid(),
         |id| cipher.encrypt(&break_glass::reason_place(id), reason),
     )
     .await?;

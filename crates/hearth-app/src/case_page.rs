@@ -6,6 +6,7 @@ use crate::risk::PersonRiskLine;
 use crate::{event, App, Result};
 use hearth_domain::access::Action;
 use hearth_domain::due::DueItem;
+use hearth_domain::ids::CaseId;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::Actor;
 use hearth_store::cases::{self, CaseRecord};
@@ -27,7 +28,7 @@ pub struct CasePage {
 pub async fn view(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     filter: &TimelineFilter,
 ) -> Result<CasePage> {
     let mut w = app.view().await?;
@@ -40,7 +41,7 @@ pub async fn view(
             && filter.kind.is_none_or(|k| e.kind == k)
     });
     let standings: HashMap<Uuid, Standing> = casework::standings_in(&mut w, app, &many).await?;
-    let first_contact = standings.get(&case_id).and_then(|s| s.first_contact);
+    let first_contact = standings.get(&case_id.uuid()).and_then(|s| s.first_contact);
     let agencies = casework::agencies_in(&mut w, &guard).await?;
     let risk = crate::risk::in_case_with(&mut w, &many, case_id).await?;
     let due = crate::due::due_in(

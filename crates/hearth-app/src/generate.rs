@@ -12,6 +12,7 @@ use crate::{App, Result};
 use hearth_domain::access::CaseRole;
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::CaseId;
 use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::{Role, Timestamp};
@@ -374,12 +375,12 @@ async fn write_family(
         }
         if role == CaseRole::PersonCausingHarm && rng.gen_bool(0.3) {
             let worker = org.engage[f.n % org.engage.len()];
-            allocate(w, at, org, case_id, Some(person), worker).await?;
+            allocate(w, at, org, CaseId::from_uuid(case_id), Some(person), worker).await?;
         }
         out.people += 1;
     }
     let idva = org.idvas[f.n % org.idvas.len()];
-    allocate(w, at, org, case_id, None, idva).await?;
+    allocate(w, at, org, CaseId::from_uuid(case_id), None, idva).await?;
     let details = ContactDetails {
         arrangements: vec![
             Arrangement {
@@ -468,7 +469,7 @@ async fn allocate(
     w: &mut UnitOfWork,
     at: Timestamp,
     org: &Org,
-    case_id: Uuid,
+    case_id: CaseId,
     person_id: Option<Uuid>,
     worker_id: Uuid,
 ) -> Result<()> {
@@ -477,7 +478,7 @@ async fn allocate(
         at,
         cases::NewAllocation {
             org_id: org.id,
-            case_id,
+            case_id: case_id.uuid(),
             person_id,
             worker_id,
             by: Some(org.manager),

@@ -135,7 +135,7 @@ pub(crate) fn event(
     actor: &Actor,
     action: &'static str,
     entity_type: &'static str,
-    id: uuid::Uuid,
+    id: impl Into<uuid::Uuid>,
 ) -> AuditEvent {
     AuditEvent::new(action, entity_type)
         .org(actor.org_id)

@@ -10,6 +10,7 @@ use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::contact::{Channel, ContactDetails};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::marac::{
     self as rules, ActionForm, ActionStatus, ChildLine, Criterion, MeetingForm, ReferralDetails,
     ReferralForm,
@@ -134,14 +135,16 @@ pub(crate) fn describe_contact(c: &ContactDetails) -> String {
 
 /// The proposal for a person, pre-filled from the case: safe contact details, the people
 /// causing harm, the children, and a summary of the latest assessment.
-pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Proposal> {
+pub async fn proposal(app: &App, actor: &Actor, person_id: PersonId) -> Result<Proposal> {
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.view(now).await?;
     let WorkCase {
         case_id, person, ..
     } = work_case(&mut w, actor, person_id, FieldClass::Location).await?;
-    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    let case = w
+        .case(actor, CaseId::from_uuid(case_id), Action::ViewCaseRecord)
+        .await?;
     let record = cases::record(&mut w, &case).await?;
     let person_name = record
         .members
@@ -149,7 +152,10 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
         .find(|m| m.person_id == person_id)
         .map(|m| format!("{} {}", m.given_name, m.family_name))
         .unwrap_or_default();
-    let safe_contact = match contact::versions(&mut w, &person, person_id).await?.first() {
+    let safe_contact = match contact::versions(&mut w, &person, person_id.uuid())
+        .await?
+        .first()
+    {
         Some(v) => {
             let json = person.open(&v.sealed)?.shown().ok_or(AppError::Forbidden)?;
             let c: ContactDetails = serde_json::from_str(&json)
@@ -244,7 +250,10 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
             " Police call-outs in the last 12 months: {callouts}."
         ));
     }
-    let repeat_dates = rules::repeat_of(&heard_dates(&mut w, &person, person_id).await?, today);
+    let repeat_dates = rules::repeat_of(
+        &heard_dates(&mut w, &person, person_id.uuid()).await?,
+        today,
+    );
     w.audit(event(actor, "person.marac_prefill", "person", person_id));
     w.commit().await?;
     let mut criteria: Vec<String> = proposed.iter().map(|c| c.code().to_string()).collect();
@@ -252,7 +261,7 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
         criteria.push(Criterion::Repeat.code().into());
     }
     Ok(Proposal {
-        person_id,
+        person_id: person_id.uuid(),
         person_name,
         case_id,
         proposed,
@@ -275,7 +284,12 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: Uuid) -> Result<Propo
 
 /// Refer a person to MARAC. A referral within 12 months of their last MARAC is flagged as a
 /// repeat with the earlier dates, whatever was ticked. Sending the form twice refers once.
-pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralForm) -> Result<Uuid> {
+pub async fn refer(
+    app: &App,
+    actor: &Actor,
+    person_id: PersonId,
+    form: &ReferralForm,
+) -> Result<Uuid> {
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.work(now).await?;
@@ -295,13 +309,16 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
         kind: SubmissionKind::MaracReferral,
-        target_id: Some(person_id),
+        target_id: Some(person_id.uuid()),
     };
     let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
         Once::Replay(existing) => return Ok(existing),
         Once::New(id) => id,
     };
-    let repeat_dates = rules::repeat_of(&heard_dates(&mut w, &person, person_id).await?, today);
+    let repeat_dates = rules::repeat_of(
+        &heard_dates(&mut w, &person, person_id.uuid()).await?,
+        today,
+    );
     let checked = form.parse(!repeat_dates.is_empty())?;
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let sealed =
@@ -313,7 +330,7 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
             id,
             org_id: actor.org_id,
             case_id,
-            person_id,
+            person_id: person_id.uuid(),
             referred_on: today,
             criteria: &checked.criteria,
             source_agency: &checked.source_agency,
@@ -340,7 +357,7 @@ pub async fn refer(app: &App, actor: &Actor, person_id: Uuid, form: &ReferralFor
         timeline::KeyEvent {
             org_id: actor.org_id,
             case_id,
-            person_id: Some(person_id),
+            person_id: Some(person_id.uuid()),
             occurred_at: now,
             body: &body,
             by: actor.user_id,

@@ -4,9 +4,9 @@
 use crate::casework::{self, ContactView, PersonDetailsView};
 use crate::{App, Result};
 use hearth_domain::access::Action;
+use hearth_domain::ids::PersonId;
 use hearth_domain::Actor;
 use hearth_store::cases::{self, PersonRecord};
-use uuid::Uuid;
 
 pub struct PersonPage {
     pub person: PersonRecord,
@@ -14,7 +14,7 @@ pub struct PersonPage {
     pub details: PersonDetailsView,
 }
 
-pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PersonPage> {
+pub async fn view(app: &App, actor: &Actor, person_id: PersonId) -> Result<PersonPage> {
     let mut w = app.view().await?;
     let guard = w.person(actor, person_id, Action::ViewCaseRecord).await?;
     let person = cases::person_record(&mut w, &guard).await?;

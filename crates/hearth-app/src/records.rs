@@ -5,6 +5,7 @@ use crate::casework::{standings_in, Standing};
 use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::Actor;
 pub use hearth_store::audit::HistoryLine;
 use hearth_store::audit::{self, Verification};
@@ -14,7 +15,7 @@ use hearth_store::{StoreError, UnitOfWork};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord> {
+pub async fn view_case(app: &App, actor: &Actor, id: CaseId) -> Result<CaseRecord> {
     let mut w = app.view().await?;
     let case = w.case(actor, id, Action::ViewCaseRecord).await?;
     let record = cases::record(&mut w, &case).await?;
@@ -22,7 +23,7 @@ pub async fn view_case(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRecord>
     Ok(record)
 }
 
-pub async fn view_person(app: &App, actor: &Actor, id: Uuid) -> Result<PersonRecord> {
+pub async fn view_person(app: &App, actor: &Actor, id: PersonId) -> Result<PersonRecord> {
     let mut w = app.view().await?;
     let person = w.person(actor, id, Action::ViewCaseRecord).await?;
     let record = cases::person_record(&mut w, &person).await?;
@@ -30,34 +31,29 @@ pub async fn view_person(app: &App, actor: &Actor, id: Uuid) -> Result<PersonRec
     Ok(record)
 }
 
-/// The kind of record whose history is asked for.
+/// The record whose history is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordKind {
-    Case,
-    Person,
+pub enum Record {
+    Case(CaseId),
+    Person(PersonId),
 }
 
-impl RecordKind {
-    fn entity_type(self) -> &'static str {
+impl Record {
+    fn entity(self) -> (&'static str, Uuid) {
         match self {
-            RecordKind::Case => "case",
-            RecordKind::Person => "person",
+            Record::Case(id) => ("case", id.uuid()),
+            Record::Person(id) => ("person", id.uuid()),
         }
     }
 }
 
 /// Who viewed or changed a record, and when: for managers.
-pub async fn history(
-    app: &App,
-    actor: &Actor,
-    kind: RecordKind,
-    id: Uuid,
-) -> Result<Vec<HistoryLine>> {
+pub async fn history(app: &App, actor: &Actor, record: Record) -> Result<Vec<HistoryLine>> {
     let mut w = app.view().await?;
     // Someone who may not see a record's history is not told the record exists.
-    let opened = match kind {
-        RecordKind::Case => w.case(actor, id, Action::ViewRecordHistory).await.map(drop),
-        RecordKind::Person => w
+    let opened = match record {
+        Record::Case(id) => w.case(actor, id, Action::ViewRecordHistory).await.map(drop),
+        Record::Person(id) => w
             .person(actor, id, Action::ViewRecordHistory)
             .await
             .map(drop),
@@ -67,7 +63,8 @@ pub async fn history(
         Err(StoreError::Refused(_)) => return Err(AppError::NotFound),
         Err(e) => return Err(e.into()),
     }
-    let lines = audit::for_entity(&mut w, actor.org_id, kind.entity_type(), id, 500).await?;
+    let (entity_type, id) = record.entity();
+    let lines = audit::for_entity(&mut w, actor.org_id, entity_type, id, 500).await?;
     w.commit().await?;
     Ok(lines)
 }

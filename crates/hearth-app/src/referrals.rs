@@ -7,6 +7,7 @@ use crate::{App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole};
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::parse_id;
+use hearth_domain::ids::CaseId;
 use hearth_domain::person::Identity;
 use hearth_domain::referral::{
     match_reasons, names_alike, Candidate, NamedPerson, ReferralDetails, ReferralForm, Source,
@@ -571,7 +572,7 @@ async fn add_person(
     w: &mut UnitOfWork,
     now: Timestamp,
     org: Uuid,
-    case_id: Uuid,
+    case_id: CaseId,
     p: &NamedPerson,
     role: CaseRole,
     existing: &[(Uuid, String, String, Option<String>, CaseRole)],
@@ -588,7 +589,7 @@ async fn add_person(
     let cipher = w.cipher(org).await?;
     let identity = Identity::named(&p.given_name, &p.family_name, p.date_of_birth.as_deref());
     let id = cases::insert_person(w, &cipher, now, org, &identity).await?;
-    cases::add_member(w, now, org, case_id, id, role).await?;
+    cases::add_member(w, now, org, case_id.uuid(), id, role).await?;
     Ok(id)
 }
 
@@ -729,7 +730,7 @@ async fn accept(
         )
     } else {
         let choose = || AppError::invalid("case_id", "Choose a case from the matches");
-        let case_id = parse_id(&form.case_id).ok_or_else(choose)?;
+        let case_id = CaseId::parse(&form.case_id).ok_or_else(choose)?;
         let Ok(case) = w.case(actor, case_id, Action::ViewCaseRecord).await else {
             return Err(choose());
         };
@@ -747,8 +748,8 @@ async fn accept(
                 )
             })
             .collect();
-        referrals::reopen_case(w, case_id).await?;
-        (case_id, true, existing)
+        referrals::reopen_case(w, case_id.uuid()).await?;
+        (case_id.uuid(), true, existing)
     };
     // The person referred: someone already on record, if the triager says so.
     let victim = match parse_id(&form.person_id) {
@@ -772,7 +773,7 @@ async fn accept(
                 w,
                 now,
                 org,
-                case_id,
+                CaseId::from_uuid(case_id),
                 &d.person,
                 CaseRole::VictimSurvivor,
                 &existing,
@@ -785,7 +786,7 @@ async fn accept(
             w,
             now,
             org,
-            case_id,
+            CaseId::from_uuid(case_id),
             h,
             CaseRole::PersonCausingHarm,
             &existing,
@@ -797,7 +798,7 @@ async fn accept(
             w,
             now,
             org,
-            case_id,
+            CaseId::from_uuid(case_id),
             c,
             CaseRole::ChildOrYoungPerson,
             &existing,
@@ -805,7 +806,16 @@ async fn accept(
         .await?;
     }
     for a in &d.other_adults {
-        add_person(w, now, org, case_id, a, CaseRole::OtherAdult, &existing).await?;
+        add_person(
+            w,
+            now,
+            org,
+            CaseId::from_uuid(case_id),
+            a,
+            CaseRole::OtherAdult,
+            &existing,
+        )
+        .await?;
     }
     // Carry the contact details and safe contact arrangements across as a new version.
     if !(d.phone.is_empty() && d.email.is_empty() && d.address.is_empty()) {

@@ -6,6 +6,7 @@ use crate::risk_facts::{facts, work_case, WorkCase};
 use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::instrument::{Instrument, Kind};
 use hearth_domain::marac::Criterion;
 use hearth_domain::risk::{AssessmentForm, IncidentForm, RiskLevel};
@@ -34,12 +35,12 @@ pub fn age_on(born: Date, on: Date) -> i64 {
 async fn applicable(
     w: &mut UnitOfWork,
     g: &impl Guard,
-    person_id: Uuid,
+    person_id: PersonId,
     role: CaseRole,
     today: Date,
 ) -> Result<Vec<Instrument>> {
     let org_id = g.actor().org_id;
-    let age = people::get(w, g, person_id)
+    let age = people::get(w, g, person_id.uuid())
         .await?
         .and_then(|p| p.date_of_birth)
         .as_deref()
@@ -159,7 +160,7 @@ pub struct RiskView {
 }
 
 /// A person's risk history, incidents and what falls due. Audited as a view of sensitive data.
-pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView> {
+pub async fn view(app: &App, actor: &Actor, person_id: PersonId) -> Result<RiskView> {
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.view(now).await?;
@@ -176,7 +177,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
     // A history is mostly answers to the same version or two: read and parse each once.
     let mut versions: HashMap<(String, i64), Instrument> = HashMap::new();
     let mut assessments = Vec::new();
-    for a in store::assessments_for_person(&mut w, &guard, person_id).await? {
+    for a in store::assessments_for_person(&mut w, &guard, person_id.uuid()).await? {
         let at = (a.instrument_key.clone(), a.instrument_version);
         if !versions.contains_key(&at) {
             let def = crate::instruments::version(&mut w, actor.org_id, &at.0, at.1).await?;
@@ -184,7 +185,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
         }
         assessments.push(open_assessment(&guard, &versions[&at], &a)?);
     }
-    let incidents = store::incidents_for_person(&mut w, &guard, person_id)
+    let incidents = store::incidents_for_person(&mut w, &guard, person_id.uuid())
         .await?
         .into_iter()
         .map(|i| {
@@ -200,7 +201,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
         .collect::<Result<Vec<_>>>()?;
     let f = facts(&mut w, &guard, person_id).await?;
     let due = f.reassessment(app.risk.reassess_after_days);
-    let marac_referrals = marac::referrals_for_person(&mut w, &guard, person_id)
+    let marac_referrals = marac::referrals_for_person(&mut w, &guard, person_id.uuid())
         .await?
         .iter()
         .map(crate::marac::ReferralLine::from)
@@ -209,7 +210,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
     w.commit().await?;
     let due_on = due.due_on(today);
     Ok(RiskView {
-        person_id,
+        person_id: person_id.uuid(),
         person_name: format!("{} {}", person.given_name, person.family_name),
         work_case: work.map(|(c, _)| c),
         instruments,
@@ -233,7 +234,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<RiskView>
 pub async fn instrument_for(
     app: &App,
     actor: &Actor,
-    person_id: Uuid,
+    person_id: PersonId,
     key: &str,
 ) -> Result<(Instrument, String)> {
     let today = uk_today(app.now());
@@ -245,7 +246,7 @@ pub async fn instrument_for(
         .into_iter()
         .find(|i| i.key == key || key.is_empty())
         .ok_or(AppError::NotFound)?;
-    let stored = people::get(&mut w, &person, person_id)
+    let stored = people::get(&mut w, &person, person_id.uuid())
         .await?
         .ok_or(AppError::NotFound)?;
     w.commit().await?;
@@ -269,7 +270,7 @@ pub struct Assessed {
 pub async fn assess(
     app: &App,
     actor: &Actor,
-    person_id: Uuid,
+    person_id: PersonId,
     instrument_key: &str,
     form: &AssessmentForm,
 ) -> Result<Assessed> {
@@ -286,7 +287,7 @@ pub async fn assess(
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
         kind: SubmissionKind::RiskAssessment,
-        target_id: Some(person_id),
+        target_id: Some(person_id.uuid()),
     };
     let payload = (instrument_key.trim(), form);
     let claimed = submission::claim(&mut w, now, scope, &form.submission_key, &payload).await?;
@@ -330,7 +331,7 @@ pub async fn assess(
             id,
             org_id: actor.org_id,
             case_id,
-            person_id,
+            person_id: person_id.uuid(),
             instrument_key: &instrument.key,
             instrument_version: instrument.version,
             score: a.score,
@@ -374,7 +375,7 @@ pub async fn assess(
             timeline::KeyEvent {
                 org_id: actor.org_id,
                 case_id,
-                person_id: Some(person_id),
+                person_id: Some(person_id.uuid()),
                 occurred_at: now,
                 body: &body,
                 by: actor.user_id,
@@ -392,7 +393,7 @@ pub async fn assess(
             timeline::KeyEvent {
                 org_id: actor.org_id,
                 case_id,
-                person_id: Some(person_id),
+                person_id: Some(person_id.uuid()),
                 occurred_at: now,
                 body: &format!(
                 "Escalation: {} police call-outs in the last 12 months. MARAC referral proposed.",
@@ -427,7 +428,7 @@ pub async fn assess(
 pub async fn record_incident(
     app: &App,
     actor: &Actor,
-    person_id: Uuid,
+    person_id: PersonId,
     form: &IncidentForm,
 ) -> Result<Uuid> {
     let now = app.now();
@@ -440,7 +441,7 @@ pub async fn record_incident(
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
         kind: SubmissionKind::Incident,
-        target_id: Some(person_id),
+        target_id: Some(person_id.uuid()),
     };
     let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
         Once::Replay(existing) => return Ok(existing),
@@ -456,7 +457,7 @@ pub async fn record_incident(
             id,
             org_id: actor.org_id,
             case_id,
-            person_id,
+            person_id: person_id.uuid(),
             occurred_on: incident.occurred_on,
             police_called: incident.police_called,
             sealed: cipher.encrypt(&store::incident_place(id), &incident.summary)?,
@@ -472,7 +473,7 @@ pub async fn record_incident(
         timeline::KeyEvent {
             org_id: actor.org_id,
             case_id,
-            person_id: Some(person_id),
+            person_id: Some(person_id.uuid()),
             occurred_at: now,
             body: &format!(
                 "Incident on {}{}. Risk reassessment due.",
@@ -498,7 +499,7 @@ pub async fn record_incident(
             timeline::KeyEvent {
                 org_id: actor.org_id,
                 case_id,
-                person_id: Some(person_id),
+                person_id: Some(person_id.uuid()),
                 occurred_at: now,
                 body:
                     "Escalation: 3 or more police call-outs in 12 months. MARAC referral proposed.",
@@ -543,10 +544,10 @@ pub struct PersonRiskLine {
 pub(crate) async fn in_case_with(
     conn: &mut sqlx::AnyConnection,
     guard: &hearth_store::access::CasesGuard,
-    case_id: Uuid,
+    case_id: CaseId,
 ) -> Result<Vec<PersonRiskLine>> {
-    let case = guard.get(case_id).ok_or(AppError::NotFound)?;
-    let latest = store::latest_in_case(conn, guard.actor().org_id, case_id).await?;
+    let case = guard.get(case_id.uuid()).ok_or(AppError::NotFound)?;
+    let latest = store::latest_in_case(conn, guard.actor().org_id, case_id.uuid()).await?;
     let mut out: Vec<PersonRiskLine> = Vec::new();
     for m in &case.members {
         if out.iter().any(|l| l.person_id == m.person_id)

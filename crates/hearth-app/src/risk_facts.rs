@@ -5,6 +5,7 @@
 
 use crate::{AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
+use hearth_domain::ids::PersonId;
 use hearth_domain::marac::Criterion;
 use hearth_domain::risk::{self, Reassessment, RiskLevel};
 use hearth_domain::ukdate::uk_today;
@@ -21,7 +22,7 @@ use uuid::Uuid;
 pub(crate) async fn work_case(
     w: &mut UnitOfWork,
     actor: &Actor,
-    person_id: Uuid,
+    person_id: PersonId,
     class: FieldClass,
 ) -> Result<WorkCase> {
     let person = w.person(actor, person_id, Action::ViewCaseRecord).await?;
@@ -42,7 +43,7 @@ pub(crate) async fn work_case_of(
     person: &PersonGuard,
 ) -> Result<(Uuid, CaseRole)> {
     let (org_id, person_id) = (person.actor().org_id, person.person_id());
-    let mut candidates = cases::open_involvements(w, org_id, person_id).await?;
+    let mut candidates = cases::open_involvements(w, org_id, person_id.uuid()).await?;
     // A protected role first: a young person who is also the person causing harm is assessed
     // as the child they are.
     candidates.sort_by_key(|(_, r)| !r.is_protected());
@@ -74,11 +75,11 @@ pub struct RiskFacts {
 pub(crate) async fn facts(
     w: &mut UnitOfWork,
     g: &impl Guard,
-    person_id: Uuid,
+    person_id: PersonId,
 ) -> Result<RiskFacts> {
-    Ok(facts_for(w, g, &[person_id])
+    Ok(facts_for(w, g, &[person_id.uuid()])
         .await?
-        .remove(&person_id)
+        .remove(&person_id.uuid())
         .unwrap_or_default())
 }
 

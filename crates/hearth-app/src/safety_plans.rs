@@ -3,6 +3,7 @@
 use crate::risk_facts::{work_case, WorkCase};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
+use hearth_domain::ids::PersonId;
 use hearth_domain::safety_plan::{SafetyPlan, SafetyPlanForm, Template};
 use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Timestamp};
@@ -44,9 +45,9 @@ impl PlanView {
 async fn open_versions(
     w: &mut UnitOfWork,
     guard: &impl Guard,
-    person_id: Uuid,
+    person_id: PersonId,
 ) -> Result<Vec<PlanVersionView>> {
-    store::versions(w, guard, person_id)
+    store::versions(w, guard, person_id.uuid())
         .await?
         .into_iter()
         .map(|v| {
@@ -64,7 +65,7 @@ async fn open_versions(
 }
 
 /// A person's safety plan and its history. Audited as a view of location data.
-pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView> {
+pub async fn view(app: &App, actor: &Actor, person_id: PersonId) -> Result<PlanView> {
     let now = app.now();
     let mut w = app.store.view(now).await?;
     let guard = w.person(actor, person_id, Action::ViewCaseRecord).await?;
@@ -95,7 +96,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView>
         .first()
         .is_some_and(|v| v.plan.review_on < uk_today(now));
     Ok(PlanView {
-        person_id,
+        person_id: person_id.uuid(),
         person_name: format!("{} {}", person.given_name, person.family_name),
         template,
         versions,
@@ -109,7 +110,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: Uuid) -> Result<PlanView>
 pub async fn save(
     app: &App,
     actor: &Actor,
-    person_id: Uuid,
+    person_id: PersonId,
     form: &SafetyPlanForm,
     based_on: i64,
 ) -> Result<i64> {
@@ -119,7 +120,7 @@ pub async fn save(
     let WorkCase { case_id, .. } =
         work_case(&mut w, actor, person_id, FieldClass::Location).await?;
     let plan = form.parse(uk_today(now))?;
-    let current = store::latest_version(&mut w, actor.org_id, person_id).await?;
+    let current = store::latest_version(&mut w, actor.org_id, person_id.uuid()).await?;
     let conflict = || AppError::Conflict {
         field: None,
         message:
@@ -139,11 +140,11 @@ pub async fn save(
         store::NewPlan {
             org_id: actor.org_id,
             case_id,
-            person_id,
+            person_id: person_id.uuid(),
             version,
             template: plan.template.code(),
             review_on: plan.review_on,
-            sealed: cipher.encrypt(&store::place(person_id, version), &json)?,
+            sealed: cipher.encrypt(&store::place(person_id.uuid(), version), &json)?,
             by: actor.user_id,
         },
     )

@@ -12,6 +12,7 @@ use crate::{many, row, FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{
     can, grant, may_see_field, Action, CaseLink, CaseRole, Decision, FieldClass, Resource, Scope,
 };
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::Actor;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -314,8 +315,8 @@ pub struct CaseGuard {
 }
 
 impl CaseGuard {
-    pub fn case_id(&self) -> Uuid {
-        self.access.case_id
+    pub fn case_id(&self) -> CaseId {
+        CaseId::from_uuid(self.access.case_id)
     }
 
     pub fn action(&self) -> Action {
@@ -393,8 +394,8 @@ pub struct PersonGuard {
 }
 
 impl PersonGuard {
-    pub fn person_id(&self) -> Uuid {
-        self.person_id
+    pub fn person_id(&self) -> PersonId {
+        PersonId::from_uuid(self.person_id)
     }
 
     pub fn action(&self) -> Action {
@@ -670,9 +671,10 @@ impl UnitOfWork {
     pub async fn case(
         &mut self,
         actor: &Actor,
-        case_id: Uuid,
+        case_id: CaseId,
         action: Action,
     ) -> Result<CaseGuard> {
+        let case_id = case_id.uuid();
         let cipher = self.cipher(actor.org_id).await?;
         let access = resolve(self, &cipher, actor, &[case_id])
             .await?
@@ -706,9 +708,10 @@ impl UnitOfWork {
     pub async fn person(
         &mut self,
         actor: &Actor,
-        person_id: Uuid,
+        person_id: PersonId,
         action: Action,
     ) -> Result<PersonGuard> {
+        let person_id = person_id.uuid();
         let cipher = self.cipher(actor.org_id).await?;
         let through = resolve_person(self, &cipher, actor, person_id)
             .await?
@@ -760,7 +763,7 @@ impl UnitOfWork {
 
     /// Open what was sent to MARAC about this person, or refuse: the coordinator may; otherwise
     /// only someone who may open the person's record and see where she is.
-    pub async fn marac(&mut self, actor: &Actor, person_id: Uuid) -> Result<MaracGuard> {
+    pub async fn marac(&mut self, actor: &Actor, person_id: PersonId) -> Result<MaracGuard> {
         if can(
             actor,
             Action::RunMarac,

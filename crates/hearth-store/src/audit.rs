@@ -33,16 +33,16 @@ impl AuditEvent {
             detail: String::new(),
         }
     }
-    pub fn org(mut self, org: Uuid) -> Self {
-        self.org_id = Some(org);
+    pub fn org(mut self, org: impl Into<Uuid>) -> Self {
+        self.org_id = Some(org.into());
         self
     }
-    pub fn actor(mut self, actor: Uuid) -> Self {
-        self.actor_id = Some(actor);
+    pub fn actor(mut self, actor: impl Into<Uuid>) -> Self {
+        self.actor_id = Some(actor.into());
         self
     }
-    pub fn entity(mut self, id: Uuid) -> Self {
-        self.entity_id = Some(id);
+    pub fn entity(mut self, id: impl Into<Uuid>) -> Self {
+        self.entity_id = Some(id.into());
         self
     }
     pub fn detail(mut self, key: &'static str, value: impl std::fmt::Display) -> Self {

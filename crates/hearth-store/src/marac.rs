@@ -6,7 +6,7 @@ use crate::{many, row};
 use crate::{FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{Action as Function, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
-use hearth_domain::ids::new_id;
+use hearth_domain::ids::{new_id, PersonId};
 use hearth_domain::marac::{ActionStatus, Criterion};
 use hearth_domain::ukdate::{from_iso, iso};
 use hearth_domain::Actor;
@@ -282,7 +282,7 @@ pub async fn referral(
     let r = referral_by_id(w, &cipher, actor.org_id, id)
         .await?
         .ok_or(StoreError::Refused(Decision::Hidden))?;
-    let g = w.marac(actor, r.person_id).await?;
+    let g = w.marac(actor, PersonId::from_uuid(r.person_id)).await?;
     Ok((r, g))
 }
 
@@ -551,7 +551,7 @@ pub async fn action(w: &mut UnitOfWork, actor: &Actor, id: Uuid) -> Result<(Acti
     let a = action_by_id(w, actor.org_id, id)
         .await?
         .ok_or(StoreError::Refused(Decision::Hidden))?;
-    let g = w.marac(actor, a.person_id).await?;
+    let g = w.marac(actor, PersonId::from_uuid(a.person_id)).await?;
     Ok((a, g))
 }
 

@@ -228,7 +228,7 @@ pub async fn update(
     now: Timestamp,
     new: PersonUpdate<'_>,
 ) -> Result<Option<i64>> {
-    let id = g.person_id();
+    let id = g.person_id().uuid();
     let org_id = g.actor().org_id;
     let Some(stored) = get(conn, g, id).await? else {
         return Err(StoreError::Refused(hearth_domain::access::Decision::Hidden));
@@ -317,7 +317,7 @@ pub struct EarlierVersion {
 
 /// Earlier versions, newest first.
 pub async fn versions(conn: &mut AnyConnection, g: &PersonGuard) -> Result<Vec<EarlierVersion>> {
-    let id = g.person_id();
+    let id = g.person_id().uuid();
     let rows = sqlx::query(
         "SELECT v.version, v.recorded_at, u.display_name, v.snapshot FROM person_versions v JOIN users u ON u.id = v.recorded_by \
          WHERE v.person_id = $1 AND v.org_id = $2 ORDER BY v.version DESC",

@@ -147,7 +147,7 @@ pub async fn withdraw(
 /// Every entry of a case with all its versions, newest entry first (by when it happened).
 /// The caller applies the firewall before showing any of it.
 pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec<Entry>> {
-    let (org_id, case_id) = (guard.actor().org_id, guard.case_id());
+    let (org_id, case_id) = (guard.actor().org_id, guard.case_id().uuid());
     let rows = sqlx::query(
         "SELECT e.id, e.case_id, e.person_id, e.kind, e.sensitivity, e.created_at, cu.display_name AS created_by_name, \
          e.withdrawn_at, wu.display_name AS withdrawn_by_name, e.withdrawn_reason \

@@ -3,6 +3,7 @@
 //! These go below the web layer, to the guards and the unit of work themselves.
 
 use hearth_domain::access::{Action, CaseRole, Decision};
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::person::{Equality, Identity, PersonDetails};
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::{Actor, Role};
@@ -245,7 +246,7 @@ async fn a_case_opens_only_as_the_policy_says() {
     let f = family().await;
     let mut w = f.store.work(NOW).await.unwrap();
     let g = w
-        .case(&f.idva, f.case, Action::ViewCaseRecord)
+        .case(&f.idva, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
         .await
         .unwrap();
     assert!(g.allows(Action::RecordWork));
@@ -258,21 +259,33 @@ async fn a_case_opens_only_as_the_policy_says() {
         (&f.coordinator_elsewhere, f.case),
     ] {
         assert_eq!(
-            refusal(w.case(actor, case, Action::ViewCaseRecord).await),
+            refusal(
+                w.case(actor, CaseId::from_uuid(case), Action::ViewCaseRecord)
+                    .await
+            ),
             Decision::Hidden
         );
         // Asking to do something else to it says no more.
         assert_eq!(
-            refusal(w.case(actor, case, Action::Allocate).await),
+            refusal(
+                w.case(actor, CaseId::from_uuid(case), Action::Allocate)
+                    .await
+            ),
             Decision::Hidden
         );
     }
     // One they may open but not allocate: told so.
     assert_eq!(
-        refusal(w.case(&f.idva, f.case, Action::Allocate).await),
+        refusal(
+            w.case(&f.idva, CaseId::from_uuid(f.case), Action::Allocate)
+                .await
+        ),
         Decision::Forbidden
     );
-    assert!(w.case(&f.manager, f.case, Action::Allocate).await.is_ok());
+    assert!(w
+        .case(&f.manager, CaseId::from_uuid(f.case), Action::Allocate)
+        .await
+        .is_ok());
     // Lists keep only what may be opened, in the order asked.
     let many = w
         .cases(&f.idva, &[f.other_org_case, f.case, f.unallocated_case])
@@ -342,7 +355,7 @@ async fn sealed_fields_open_only_where_the_firewall_lets_them() {
             .collect::<Vec<_>>()
     };
     let idva = w
-        .case(&f.idva, f.case, Action::ViewCaseRecord)
+        .case(&f.idva, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
         .await
         .unwrap();
     let entries = timeline::for_case(&mut w, &idva).await.unwrap();
@@ -352,7 +365,7 @@ async fn sealed_fields_open_only_where_the_firewall_lets_them() {
         .all(|(_, o)| matches!(o, Opened::Shown(_))));
     // The Engage practitioner reads the same rows and opens only what is about him.
     let engage = w
-        .case(&f.engage, f.case, Action::ViewCaseRecord)
+        .case(&f.engage, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
         .await
         .unwrap();
     let entries = timeline::for_case(&mut w, &engage).await.unwrap();
@@ -373,8 +386,12 @@ async fn sealed_fields_open_only_where_the_firewall_lets_them() {
     // The Engage practitioner has no guard on the other case at all.
     assert_eq!(
         refusal(
-            w.case(&f.engage, f.unallocated_case, Action::ViewCaseRecord)
-                .await
+            w.case(
+                &f.engage,
+                CaseId::from_uuid(f.unallocated_case),
+                Action::ViewCaseRecord
+            )
+            .await
         ),
         Decision::Hidden
     );
@@ -410,7 +427,7 @@ async fn a_new_version_of_a_person_keeps_the_old_one_and_what_the_saver_could_no
     let f = family().await;
     let mut w = f.store.work(NOW).await.unwrap();
     let g = w
-        .person(&f.idva, f.victim, Action::RecordWork)
+        .person(&f.idva, PersonId::from_uuid(f.victim), Action::RecordWork)
         .await
         .unwrap();
     let stored = people::get(&mut w, &g, f.victim).await.unwrap().unwrap();
@@ -557,7 +574,11 @@ async fn people_written_before_names_were_sealed_are_sealed_at_start_up() {
         "found by the other name she had before"
     );
     let g = w
-        .person(&f.manager, legacy, Action::ViewCaseRecord)
+        .person(
+            &f.manager,
+            PersonId::from_uuid(legacy),
+            Action::ViewCaseRecord,
+        )
         .await
         .unwrap();
     let record = cases::person_record(&mut w, &g).await.unwrap();
@@ -595,15 +616,19 @@ async fn opening_a_record_to_look_at_it_is_audited_by_the_guard_itself() {
     let f = family().await;
     // A view that opens the case twice and the victim once, and says nothing itself.
     let mut w = f.store.view(NOW).await.unwrap();
-    w.case(&f.idva, f.case, Action::ViewCaseRecord)
+    w.case(&f.idva, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
         .await
         .unwrap();
-    w.case(&f.idva, f.case, Action::ViewCaseRecord)
+    w.case(&f.idva, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
         .await
         .unwrap();
-    w.person(&f.idva, f.victim, Action::ViewCaseRecord)
-        .await
-        .unwrap();
+    w.person(
+        &f.idva,
+        PersonId::from_uuid(f.victim),
+        Action::ViewCaseRecord,
+    )
+    .await
+    .unwrap();
     w.commit().await.unwrap();
     assert_eq!(
         trail_of(&f.store, &f.idva, "case", f.case).await,
@@ -616,7 +641,9 @@ async fn opening_a_record_to_look_at_it_is_audited_by_the_guard_itself() {
 
     // Opening it to change it is no view: the change says what it did.
     let mut w = f.store.work(NOW).await.unwrap();
-    w.case(&f.manager, f.case, Action::Allocate).await.unwrap();
+    w.case(&f.manager, CaseId::from_uuid(f.case), Action::Allocate)
+        .await
+        .unwrap();
     w.commit().await.unwrap();
     assert!(trail_of(&f.store, &f.manager, "case", f.case)
         .await
@@ -625,10 +652,14 @@ async fn opening_a_record_to_look_at_it_is_audited_by_the_guard_itself() {
     // A refused open records nothing, and a view dropped unfinished leaves no trace.
     let mut w = f.store.view(NOW).await.unwrap();
     assert!(w
-        .person(&f.engage, f.victim, Action::ViewRecordHistory)
+        .person(
+            &f.engage,
+            PersonId::from_uuid(f.victim),
+            Action::ViewRecordHistory
+        )
         .await
         .is_err());
-    w.case(&f.engage, f.case, Action::ViewCaseRecord)
+    w.case(&f.engage, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
         .await
         .unwrap();
     drop(w);

@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::response::Response;
 use hearth_app::AppError;
-use hearth_domain::ids::parse_id;
+use hearth_domain::ids::{parse_id, CaseId, OrgId, PersonId, UserId};
 use uuid::Uuid;
 
 async fn id_in<S: Send + Sync>(parts: &mut Parts, state: &S) -> Option<Uuid> {
@@ -17,27 +17,53 @@ async fn id_in<S: Send + Sync>(parts: &mut Parts, state: &S) -> Option<Uuid> {
     parse_id(&raw)
 }
 
-/// The one id in a page's path.
-pub struct PathId(pub Uuid);
+/// What an id in the path names: the route says so once, in its extractor's type
+/// (`PathId<CaseId>`), and the handler cannot hand it on as another kind of record.
+pub trait PathKind: Sized {
+    fn from_path(id: Uuid) -> Self;
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for PathId {
+impl PathKind for Uuid {
+    fn from_path(id: Uuid) -> Self {
+        id
+    }
+}
+
+macro_rules! path_kind {
+    ($($t:ty),*) => {$(
+        impl PathKind for $t {
+            fn from_path(id: Uuid) -> Self {
+                <$t>::from_uuid(id)
+            }
+        }
+    )*};
+}
+path_kind!(CaseId, PersonId, UserId, OrgId);
+
+/// The one id in a page's path.
+pub struct PathId<T = Uuid>(pub T);
+
+impl<S: Send + Sync, T: PathKind> FromRequestParts<S> for PathId<T> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        id_in(parts, state).await.map(PathId).ok_or_else(not_found)
+        id_in(parts, state)
+            .await
+            .map(|id| PathId(T::from_path(id)))
+            .ok_or_else(not_found)
     }
 }
 
 /// The one id in an API call's path.
-pub struct ApiPathId(pub Uuid);
+pub struct ApiPathId<T = Uuid>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for ApiPathId {
+impl<S: Send + Sync, T: PathKind> FromRequestParts<S> for ApiPathId<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         id_in(parts, state)
             .await
-            .map(ApiPathId)
+            .map(|id| ApiPathId(T::from_path(id)))
             .ok_or(ApiError(AppError::NotFound))
     }
 }

@@ -260,7 +260,11 @@ async fn a_victim(
         .cases[0]
         .id;
     let g = w
-        .case(&idva, case, Action::ViewCaseRecord)
+        .case(
+            &idva,
+            hearth_domain::ids::CaseId::from_uuid(case),
+            Action::ViewCaseRecord,
+        )
         .await
         .expect("guard");
     let record = cases::record(&mut w, &g).await.expect("record");

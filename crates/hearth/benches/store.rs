@@ -68,7 +68,11 @@ async fn bench_backend(label: &str, url: &str) {
     for i in 0..READS {
         let id = uuid::Uuid::parse_str(&ids[i % ids.len()]).unwrap();
         let g = w
-            .case(&manager, id, hearth_domain::access::Action::ViewCaseRecord)
+            .case(
+                &manager,
+                hearth_domain::ids::CaseId::from_uuid(id),
+                hearth_domain::access::Action::ViewCaseRecord,
+            )
             .await
             .unwrap();
         cases::record(&mut w, &g).await.unwrap();
@@ -83,7 +87,9 @@ async fn bench_backend(label: &str, url: &str) {
     let started = timer();
     for i in 0..WRITES {
         let id = uuid::Uuid::parse_str(&ids[i % ids.len()]).unwrap();
-        records::view_case(&app, &manager, id).await.unwrap();
+        records::view_case(&app, &manager, hearth_domain::ids::CaseId::from_uuid(id))
+            .await
+            .unwrap();
     }
     println!(
         "{label:<11} audited case view (one transaction)    {}",

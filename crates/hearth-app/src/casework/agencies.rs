@@ -2,6 +2,7 @@
 
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
+use hearth_domain::ids::CaseId;
 use hearth_domain::validation::Invalid;
 use hearth_domain::Actor;
 use hearth_store::access::{CaseGuard, Guard};
@@ -17,7 +18,7 @@ pub struct AgencyView {
 
 /// Agencies on a case the user may see: a victim's or child's (their school, their GP) are
 /// location data, behind the firewall.
-pub async fn agencies(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<AgencyView>> {
+pub async fn agencies(app: &App, actor: &Actor, case_id: CaseId) -> Result<Vec<AgencyView>> {
     let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     let out = agencies_in(&mut w, &case).await?;
@@ -45,7 +46,7 @@ pub(crate) async fn agencies_in(w: &mut UnitOfWork, case: &CaseGuard) -> Result<
 pub async fn add_agency(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     form: &hearth_domain::family::AgencyForm,
 ) -> Result<Uuid> {
     let now = app.now();
@@ -83,7 +84,7 @@ pub async fn add_agency(
         &mut w,
         now,
         actor.org_id,
-        case_id,
+        case_id.uuid(),
         person,
         |id| cipher.encrypt(&cases::agency_place(id), &json),
         actor.user_id,

@@ -2,6 +2,7 @@
 
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::Action;
+use hearth_domain::ids::CaseId;
 use hearth_domain::validation::{Invalid, Text};
 use hearth_domain::Actor;
 use hearth_store::access::Guard;
@@ -48,7 +49,7 @@ pub(crate) async fn workers_in(
 pub async fn allocate(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     worker: &str,
     person: &str,
 ) -> Result<()> {
@@ -80,7 +81,7 @@ pub async fn allocate(
     };
     invalid.into_result()?;
     let worker = worker.expect("checked");
-    if cases::is_allocated(&mut w, case_id, worker.id, person).await? {
+    if cases::is_allocated(&mut w, case_id.uuid(), worker.id, person).await? {
         return Err(AppError::Conflict {
             field: Some("worker_id"),
             message: format!("{} is already allocated to that", worker.display_name),
@@ -91,7 +92,7 @@ pub async fn allocate(
         now,
         cases::NewAllocation {
             org_id: actor.org_id,
-            case_id,
+            case_id: case_id.uuid(),
             person_id: person,
             worker_id: worker.id,
             by: Some(actor.user_id),
@@ -111,7 +112,7 @@ pub async fn allocate(
 pub async fn end_allocation(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     worker: Uuid,
     person: Option<Uuid>,
 ) -> Result<()> {
@@ -130,7 +131,7 @@ pub async fn end_allocation(
 pub async fn close_case(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     reason: &str,
     note: &str,
 ) -> Result<()> {
@@ -164,7 +165,7 @@ pub async fn close_case(
         now,
         timeline::KeyEvent {
             org_id: actor.org_id,
-            case_id,
+            case_id: case_id.uuid(),
             person_id: None,
             occurred_at: now,
             body: &body,
@@ -183,7 +184,7 @@ pub async fn close_case(
 pub async fn close_involvement(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     person: &str,
     reason: &str,
 ) -> Result<()> {
@@ -210,7 +211,7 @@ pub async fn close_involvement(
     }
     invalid.into_result()?;
     let (person, label) = (person.expect("checked"), label.expect("checked"));
-    if !cases::close_involvement(&mut w, now, case_id, person, reason.trim()).await? {
+    if !cases::close_involvement(&mut w, now, case_id.uuid(), person, reason.trim()).await? {
         return Err(AppError::Conflict {
             field: None,
             message: "Their involvement is already closed".into(),
@@ -228,7 +229,7 @@ pub async fn close_involvement(
         now,
         timeline::KeyEvent {
             org_id: actor.org_id,
-            case_id,
+            case_id: case_id.uuid(),
             person_id: Some(person),
             occurred_at: now,
             body: &body,

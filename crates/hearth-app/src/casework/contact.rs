@@ -3,11 +3,11 @@
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::contact::{ContactDetails, ContactForm};
+use hearth_domain::ids::PersonId;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::{Guard, PersonGuard};
 use hearth_store::sealed::Opened;
 use hearth_store::{contact, UnitOfWork};
-use uuid::Uuid;
 
 /// What the user may see of a person's contact details.
 #[derive(Debug, Clone)]
@@ -39,9 +39,9 @@ impl ContactView {
 pub(crate) async fn read_contact(
     w: &mut UnitOfWork,
     guard: &impl Guard,
-    person_id: Uuid,
+    person_id: PersonId,
 ) -> Result<ContactView> {
-    let versions = contact::versions(w, guard, person_id).await?;
+    let versions = contact::versions(w, guard, person_id.uuid()).await?;
     let open = |v: &contact::ContactVersion| -> Result<Option<ContactDetails>> {
         match guard.open(&v.sealed)? {
             Opened::Shown(json) => serde_json::from_str(&json)
@@ -72,7 +72,7 @@ pub(crate) async fn read_contact(
 }
 
 /// A person's contact details as this user may see them. Audited as a view of location data.
-pub async fn view_contact(app: &App, actor: &Actor, person_id: Uuid) -> Result<ContactView> {
+pub async fn view_contact(app: &App, actor: &Actor, person_id: PersonId) -> Result<ContactView> {
     let mut w = app.view().await?;
     let person = w.person(actor, person_id, Action::ViewCaseRecord).await?;
     let view = contact_with(&mut w, &person).await?;
@@ -101,7 +101,7 @@ pub(crate) async fn contact_with(w: &mut UnitOfWork, person: &PersonGuard) -> Re
 pub async fn save_contact(
     app: &App,
     actor: &Actor,
-    person_id: Uuid,
+    person_id: PersonId,
     form: &ContactForm,
     based_on: i64,
 ) -> Result<i64> {
@@ -112,7 +112,7 @@ pub async fn save_contact(
     if !person.may_see(FieldClass::Location) {
         return Err(AppError::Forbidden);
     }
-    let current = contact::latest_version(&mut w, actor.org_id, person_id).await?;
+    let current = contact::latest_version(&mut w, actor.org_id, person_id.uuid()).await?;
     if current != based_on {
         return Err(AppError::Conflict {
             field: None,
@@ -124,7 +124,7 @@ pub async fn save_contact(
     let version = current + 1;
     let new = contact::NewContact {
         org_id: actor.org_id,
-        person_id,
+        person_id: person_id.uuid(),
         version,
         details: &details,
         by: actor.user_id,

@@ -2,6 +2,7 @@
 
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
+use hearth_domain::ids::CaseId;
 use hearth_domain::person::Identity;
 use hearth_domain::validation::Invalid;
 use hearth_domain::Actor;
@@ -27,7 +28,7 @@ pub struct MemberForm {
 pub async fn add_member(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     form: &MemberForm,
 ) -> Result<Uuid> {
     use hearth_domain::validation::DisplayName;
@@ -66,7 +67,7 @@ pub async fn add_member(
     let cipher = w.cipher(actor.org_id).await?;
     let identity = Identity::named(given.as_str(), family.as_str(), dob.as_deref());
     let person = cases::insert_person(&mut w, &cipher, now, actor.org_id, &identity).await?;
-    cases::add_member(&mut w, now, actor.org_id, case_id, person, role).await?;
+    cases::add_member(&mut w, now, actor.org_id, case_id.uuid(), person, role).await?;
     w.audit(
         event(actor, "case.member_add", "case", case_id)
             .detail("person", person)
@@ -80,7 +81,7 @@ pub async fn add_member(
 pub async fn add_relationship(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     from: &str,
     kind: &str,
     to: &str,
@@ -113,7 +114,9 @@ pub async fn add_relationship(
         kind: kind.to_string(),
         to_person: to.expect("checked"),
     };
-    match cases::add_relationship(&mut w, now, actor.org_id, case_id, &r, actor.user_id).await {
+    match cases::add_relationship(&mut w, now, actor.org_id, case_id.uuid(), &r, actor.user_id)
+        .await
+    {
         Err(e) if e.is_unique_violation() => {
             return Err(AppError::Conflict {
                 field: Some("kind"),
@@ -131,7 +134,7 @@ pub async fn add_relationship(
 async fn add_role(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     person: &str,
     role: &str,
 ) -> Result<Uuid> {
@@ -165,7 +168,7 @@ async fn add_role(
             message: "They already have that role in this case".into(),
         });
     }
-    cases::add_member(&mut w, now, actor.org_id, case_id, person, role).await?;
+    cases::add_member(&mut w, now, actor.org_id, case_id.uuid(), person, role).await?;
     w.audit(
         event(actor, "case.member_add", "case", case_id)
             .detail("person", person)

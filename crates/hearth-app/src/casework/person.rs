@@ -2,10 +2,10 @@
 
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
+use hearth_domain::ids::PersonId;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::{Guard, PersonGuard};
 use hearth_store::{people, UnitOfWork};
-use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub struct PersonDetailsView {
@@ -19,7 +19,7 @@ pub struct PersonDetailsView {
     pub earlier: Vec<(i64, Timestamp, String, hearth_domain::person::PersonDetails)>,
 }
 
-pub async fn person_details(app: &App, actor: &Actor, id: Uuid) -> Result<PersonDetailsView> {
+pub async fn person_details(app: &App, actor: &Actor, id: PersonId) -> Result<PersonDetailsView> {
     let mut w = app.view().await?;
     let person = w.person(actor, id, Action::ViewCaseRecord).await?;
     let view = details_with(&mut w, &person).await?;
@@ -34,7 +34,7 @@ pub(crate) async fn details_with(
     person: &PersonGuard,
 ) -> Result<PersonDetailsView> {
     let (actor, id) = (person.actor().clone(), person.person_id());
-    let stored = people::get(w, person, id)
+    let stored = people::get(w, person, id.uuid())
         .await?
         .ok_or(AppError::NotFound)?;
     // Other names, date of birth, gender and language are facts about the person: behind the
@@ -83,7 +83,7 @@ pub(crate) async fn details_with(
 pub async fn update_person(
     app: &App,
     actor: &Actor,
-    id: Uuid,
+    id: PersonId,
     form: &hearth_domain::person::PersonForm,
 ) -> Result<i64> {
     let now = app.now();

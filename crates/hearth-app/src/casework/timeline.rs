@@ -3,6 +3,7 @@
 use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
+use hearth_domain::ids::CaseId;
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::{Invalid, Text};
@@ -115,7 +116,7 @@ pub(crate) async fn visible_entries(
 pub async fn view_timeline(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     filter: &TimelineFilter,
 ) -> Result<Vec<EntryView>> {
     let mut w = app.view().await?;
@@ -134,7 +135,7 @@ pub async fn view_timeline(
 pub async fn view_entry(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     entry_id: Uuid,
 ) -> Result<EntryView> {
     let mut w = app.view().await?;
@@ -189,7 +190,12 @@ fn check_subject(
 }
 
 /// Add a note, contact or key event. Sending the same form twice saves it once.
-pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm) -> Result<Uuid> {
+pub async fn add_entry(
+    app: &App,
+    actor: &Actor,
+    case_id: CaseId,
+    form: &EntryForm,
+) -> Result<Uuid> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let case = w.case(actor, case_id, Action::RecordWork).await?;
@@ -197,7 +203,7 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
         org_id: actor.org_id,
         actor_id: Some(actor.user_id),
         kind: SubmissionKind::TimelineEntry,
-        target_id: Some(case_id),
+        target_id: Some(case_id.uuid()),
     };
     let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
         Once::Replay(existing) => return Ok(existing),
@@ -234,7 +240,7 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
         timeline::NewEntry {
             id,
             org_id: actor.org_id,
-            case_id,
+            case_id: case_id.uuid(),
             person_id,
             kind: input.kind,
             sensitivity: input.sensitivity,
@@ -271,7 +277,7 @@ pub async fn add_entry(app: &App, actor: &Actor, case_id: Uuid, form: &EntryForm
 pub async fn correct_entry(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     entry_id: Uuid,
     form: &EntryForm,
 ) -> Result<i64> {
@@ -336,7 +342,7 @@ pub async fn correct_entry(
 pub async fn withdraw_entry(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     entry_id: Uuid,
     reason: &str,
 ) -> Result<()> {

@@ -9,6 +9,7 @@ use crate::{App, Result};
 use hearth_domain::access::CaseRole;
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::CaseId;
 use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::Role;
@@ -316,7 +317,14 @@ async fn accept_some_referrals(
             ..Default::default()
         };
         if let Some(case_id) = referrals::decide(app, &manager, item.id, &form).await? {
-            crate::casework::allocate(app, &manager, case_id, &ids["idva"].to_string(), "").await?;
+            crate::casework::allocate(
+                app,
+                &manager,
+                CaseId::from_uuid(case_id),
+                &ids["idva"].to_string(),
+                "",
+            )
+            .await?;
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 
 use crate::{marac, risk, safety_plans, App, Result};
 use hearth_domain::clock::FixedClock;
+use hearth_domain::ids::PersonId;
 use hearth_domain::marac::{ActionForm, MeetingForm};
 use hearth_domain::risk::{AssessmentForm, IncidentForm};
 use hearth_domain::safety_plan::SafetyPlanForm;
@@ -155,7 +156,7 @@ pub async fn seed(
                 risk::record_incident(
                     step.at(assessed - Duration::hours(1)),
                     &idva,
-                    f.victim,
+                    PersonId::from_uuid(f.victim),
                     &form,
                 )
                 .await?;
@@ -180,12 +181,26 @@ pub async fn seed(
             },
             submission_key: next_key(),
         };
-        let done = risk::assess(step.at(assessed), &idva, f.victim, "adult-risk", &form).await?;
+        let done = risk::assess(
+            step.at(assessed),
+            &idva,
+            PersonId::from_uuid(f.victim),
+            "adult-risk",
+            &form,
+        )
+        .await?;
 
         // A safety plan the same day, reviewed in six to eight weeks.
         let review = uk_today(assessed) + Duration::days(rng.gen_range(42..57));
         let app_now = step.at(assessed + Duration::hours(1));
-        safety_plans::save(app_now, &idva, f.victim, &plan_form(i, assessed, review), 0).await?;
+        safety_plans::save(
+            app_now,
+            &idva,
+            PersonId::from_uuid(f.victim),
+            &plan_form(i, assessed, review),
+            0,
+        )
+        .await?;
         let proposed = !done.marac_proposed.is_empty();
         ctx.marac_if_proposed(&idva, f.victim, assessed, proposed, i, &mut next_key)
             .await?;
@@ -212,14 +227,28 @@ pub async fn seed(
                 submission_key: next_key(),
                 ..Default::default()
             };
-            let done = risk::assess(step.at(next), &idva, f.victim, "adult-risk", &form).await?;
+            let done = risk::assess(
+                step.at(next),
+                &idva,
+                PersonId::from_uuid(f.victim),
+                "adult-risk",
+                &form,
+            )
+            .await?;
             let proposed = !done.marac_proposed.is_empty();
             ctx.marac_if_proposed(&idva, f.victim, next, proposed, i, &mut next_key)
                 .await?;
             // Reviewed again at the next visit, eight weeks on.
             let review = uk_today(next) + Duration::days(rng.gen_range(49..63));
             let at = step.at(next + Duration::hours(1));
-            safety_plans::save(at, &idva, f.victim, &plan_form(i, next, review), version).await?;
+            safety_plans::save(
+                at,
+                &idva,
+                PersonId::from_uuid(f.victim),
+                &plan_form(i, next, review),
+                version,
+            )
+            .await?;
             version += 1;
             last = next;
         }
@@ -231,7 +260,13 @@ pub async fn seed(
                 summary: "Told her Idva he had turned up at the school gates (fictional).".into(),
                 submission_key: next_key(),
             };
-            risk::record_incident(step.at(now - Duration::days(2)), &idva, f.victim, &form).await?;
+            risk::record_incident(
+                step.at(now - Duration::days(2)),
+                &idva,
+                PersonId::from_uuid(f.victim),
+                &form,
+            )
+            .await?;
         }
     }
     Ok(())
@@ -318,12 +353,12 @@ async fn refer(
     next_key: &mut impl FnMut() -> String,
 ) -> Result<Option<(Uuid, Date)>> {
     let at = on + Duration::hours(2);
-    let mut p = marac::proposal(step.at(at), idva, victim).await?;
+    let mut p = marac::proposal(step.at(at), idva, PersonId::from_uuid(victim)).await?;
     p.form.victim_knows = "yes".into();
     p.form.victim_consented = "yes".into();
     p.form.source_agency = "idva".into();
     p.form.submission_key = next_key();
-    let referral = marac::refer(step.at(at), idva, victim, &p.form).await?;
+    let referral = marac::refer(step.at(at), idva, PersonId::from_uuid(victim), &p.form).await?;
     let Some((held_on, meeting)) = meetings
         .iter()
         .find(|(d, _)| *d >= uk_today(at) + Duration::days(3))

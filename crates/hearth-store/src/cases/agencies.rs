@@ -50,7 +50,7 @@ pub struct Agency {
 
 /// The agencies on the guard's case, oldest first.
 pub async fn agencies(conn: &mut AnyConnection, g: &CaseGuard) -> Result<Vec<Agency>> {
-    let case_id = g.case_id();
+    let case_id = g.case_id().uuid();
     let rows = sqlx::query(
         "SELECT id, person_id, details FROM case_agencies WHERE case_id = $1 ORDER BY added_at, id",
     )

@@ -14,7 +14,7 @@ pub async fn end_allocation(
     worker_id: Uuid,
     person_id: Option<Uuid>,
 ) -> Result<bool> {
-    let case_id = g.case_id();
+    let case_id = g.case_id().uuid();
     let r = sqlx::query(
         "UPDATE allocations SET ended_at = $1 WHERE case_id = $2 AND worker_id = $3 AND ended_at IS NULL \
          AND COALESCE(person_id, '') = $4",
@@ -48,7 +48,7 @@ pub async fn is_allocated(
 
 /// Close a case: every allocation ends with it. False if it was already closed.
 pub async fn close(conn: &mut AnyConnection, g: &CaseGuard, now: Timestamp) -> Result<bool> {
-    let case_id = g.case_id();
+    let case_id = g.case_id().uuid();
     let r = sqlx::query(
         "UPDATE cases SET status = 'closed', closed_at = $1 WHERE id = $2 AND status = 'open'",
     )

@@ -19,7 +19,7 @@ use crate::{many, row};
 use crate::{FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{CaseRole, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
-use hearth_domain::ids::new_id;
+use hearth_domain::ids::{new_id, CaseId};
 use hearth_domain::person::Identity;
 use hearth_domain::Actor;
 use sqlx::any::AnyRow;
@@ -396,14 +396,14 @@ pub async fn id_by_reference(
     conn: &mut AnyConnection,
     actor: &Actor,
     reference: &str,
-) -> Result<Option<Uuid>> {
+) -> Result<Option<CaseId>> {
     let id: Option<String> =
         sqlx::query_scalar("SELECT id FROM cases WHERE org_id = $1 AND UPPER(reference) = $2")
             .bind(actor.org_id.to_string())
             .bind(reference.to_uppercase())
             .fetch_optional(&mut *conn)
             .await?;
-    Ok(id.and_then(|i| Uuid::try_parse(&i).ok()))
+    Ok(id.as_deref().and_then(CaseId::parse))
 }
 
 /// The guard's case with its members and allocations.
@@ -489,7 +489,7 @@ async fn record_of(
 /// The guard's person with the cases of theirs the actor may open, newest first; no second
 /// resolution.
 pub async fn person_record(conn: &mut AnyConnection, g: &PersonGuard) -> Result<PersonRecord> {
-    let (org_id, person_id) = (g.actor().org_id, g.person_id());
+    let (org_id, person_id) = (g.actor().org_id, g.person_id().uuid());
     let r = sqlx::query("SELECT id, identity FROM people WHERE id = $1 AND org_id = $2")
         .bind(person_id.to_string())
         .bind(org_id.to_string())

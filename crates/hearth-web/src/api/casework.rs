@@ -12,13 +12,16 @@ use hearth_app::casework::{self, ContactView, EntryView, TimelineFilter};
 use hearth_app::AppError;
 use hearth_domain::contact::{Channel, ContactDetails, ContactForm};
 use hearth_domain::ids::parse_id;
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::timeline::{EntryForm, EntryKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-fn id(raw: &str) -> Result<Uuid, ApiError> {
-    parse_id(raw).ok_or(ApiError(AppError::NotFound))
+fn id<T: crate::path::PathKind>(raw: &str) -> Result<T, ApiError> {
+    parse_id(raw)
+        .map(T::from_path)
+        .ok_or(ApiError(AppError::NotFound))
 }
 
 /// One way of contact and whether it is safe.
@@ -97,7 +100,7 @@ pub struct Saved {
 pub async fn contact(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
 ) -> Result<Json<ContactOut>, ApiError> {
     let view = casework::view_contact(&state.app, &who.actor(), id).await?;
     Ok(Json(match &view {
@@ -127,7 +130,7 @@ pub async fn contact(
 pub async fn save_contact(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
     Body(input): Body<ContactIn>,
 ) -> Result<Json<Saved>, ApiError> {
     let version =
@@ -206,7 +209,7 @@ pub struct TimelineQuery {
 pub async fn timeline(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
     Params(q): Params<TimelineQuery>,
 ) -> Result<Json<Vec<EntryOut>>, ApiError> {
     let kind = match q.kind.as_deref() {
@@ -231,7 +234,7 @@ pub async fn timeline(
 pub async fn add_entry(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
     Body(form): Body<EntryForm>,
 ) -> Result<(StatusCode, Json<Saved>), ApiError> {
     let entry = casework::add_entry(&state.app, &who.actor(), id, &form).await?;
@@ -255,7 +258,7 @@ pub async fn correct(
     Path((case, entry)): Path<(String, String)>,
     Body(form): Body<EntryForm>,
 ) -> Result<Json<Saved>, ApiError> {
-    let entry = id(&entry)?;
+    let entry: Uuid = id(&entry)?;
     let version =
         casework::correct_entry(&state.app, &who.actor(), id(&case)?, entry, &form).await?;
     Ok(Json(Saved {
@@ -305,7 +308,7 @@ pub struct AllocationIn {
 pub async fn allocate(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
     Body(a): Body<AllocationIn>,
 ) -> Result<StatusCode, ApiError> {
     let person = a.person_id.map(|p| p.to_string()).unwrap_or_default();
@@ -335,7 +338,7 @@ pub struct CloseIn {
 pub async fn close(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
     Body(c): Body<CloseIn>,
 ) -> Result<StatusCode, ApiError> {
     casework::close_case(&state.app, &who.actor(), id, &c.exit_reason, &c.note).await?;
@@ -360,7 +363,7 @@ pub struct PersonDetailsOut {
 pub async fn person_details(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
 ) -> Result<Json<PersonDetailsOut>, ApiError> {
     let v = casework::person_details(&state.app, &who.actor(), id).await?;
     Ok(Json(PersonDetailsOut {
@@ -378,7 +381,7 @@ pub async fn person_details(
 pub async fn save_person_details(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
     Body(form): Body<hearth_domain::person::PersonForm>,
 ) -> Result<Json<Saved>, ApiError> {
     let version = casework::update_person(&state.app, &who.actor(), id, &form).await?;
@@ -392,7 +395,7 @@ pub async fn save_person_details(
 pub async fn add_member(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
     Body(f): Body<casework::MemberForm>,
 ) -> Result<(StatusCode, Json<Saved>), ApiError> {
     let person = casework::add_member(&state.app, &who.actor(), id, &f).await?;
@@ -419,7 +422,7 @@ pub struct RelationshipIn {
 pub async fn add_relationship(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
     Body(r): Body<RelationshipIn>,
 ) -> Result<StatusCode, ApiError> {
     casework::add_relationship(
@@ -448,7 +451,7 @@ pub struct AgencyOut {
 pub async fn agencies(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
 ) -> Result<Json<Vec<AgencyOut>>, ApiError> {
     let list = casework::agencies(&state.app, &who.actor(), id).await?;
     Ok(Json(
@@ -469,7 +472,7 @@ pub async fn agencies(
 pub async fn add_agency(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(case_id): ApiPathId,
+    ApiPathId(case_id): ApiPathId<CaseId>,
     Body(f): Body<hearth_domain::family::AgencyForm>,
 ) -> Result<(StatusCode, Json<Saved>), ApiError> {
     let id_ = casework::add_agency(&state.app, &who.actor(), case_id, &f).await?;
@@ -496,7 +499,7 @@ pub struct InvolvementIn {
 pub async fn close_involvement(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
     Body(i): Body<InvolvementIn>,
 ) -> Result<StatusCode, ApiError> {
     casework::close_involvement(
@@ -516,7 +519,7 @@ pub async fn close_involvement(
 pub async fn end_allocation(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
     Body(a): Body<AllocationIn>,
 ) -> Result<StatusCode, ApiError> {
     casework::end_allocation(&state.app, &who.actor(), id, a.worker_id, a.person_id).await?;

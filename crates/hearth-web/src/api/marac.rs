@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::Json;
 use hearth_app::marac::{self, ActionView, MeetingLine, ReferralLine};
 use hearth_domain::ids::parse_id;
+use hearth_domain::ids::PersonId;
 use hearth_domain::marac::{
     source_label, ActionForm, ChildLine, MeetingForm, ReferralDetails, ReferralForm,
 };
@@ -169,7 +170,7 @@ pub struct ProposalOut {
 pub async fn proposal(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
 ) -> Result<Json<ProposalOut>, ApiError> {
     let p = marac::proposal(&state.app, &who.actor(), id).await?;
     Ok(Json(ProposalOut {
@@ -188,7 +189,7 @@ pub async fn proposal(
 pub async fn refer(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(person_id): ApiPathId,
+    ApiPathId(person_id): ApiPathId<PersonId>,
     Body(input): Body<MaracReferralIn>,
 ) -> Result<Json<CreatedOut>, ApiError> {
     let form = ReferralForm {

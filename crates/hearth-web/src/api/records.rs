@@ -7,9 +7,10 @@ use crate::path::ApiPathId;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
-use hearth_app::records::{self, RecordKind};
+use hearth_app::records::{self, Record};
 use hearth_app::users::By;
 use hearth_app::AppError;
+use hearth_domain::ids::{CaseId, PersonId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -84,7 +85,7 @@ pub async fn cases(
 pub async fn case(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
 ) -> Result<Json<CaseOut>, ApiError> {
     Ok(Json(
         (&records::view_case(&state.app, &who.actor(), id).await?).into(),
@@ -97,9 +98,9 @@ pub async fn case(
 pub async fn case_history(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<CaseId>,
 ) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
-    let lines = records::history(&state.app, &who.actor(), RecordKind::Case, id).await?;
+    let lines = records::history(&state.app, &who.actor(), Record::Case(id)).await?;
     Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
 }
 
@@ -109,7 +110,7 @@ pub async fn case_history(
 pub async fn person(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
 ) -> Result<Json<PersonOut>, ApiError> {
     Ok(Json(
         (&records::view_person(&state.app, &who.actor(), id).await?).into(),
@@ -122,9 +123,9 @@ pub async fn person(
 pub async fn person_history(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
 ) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
-    let lines = records::history(&state.app, &who.actor(), RecordKind::Person, id).await?;
+    let lines = records::history(&state.app, &who.actor(), Record::Person(id)).await?;
     Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
 }
 
@@ -209,5 +210,7 @@ pub async fn break_glass(
 ) -> Result<Json<BreakGlassOut>, ApiError> {
     let case_id =
         hearth_app::break_glass::open(&state.app, &who.actor(), &b.reference, &b.reason).await?;
-    Ok(Json(BreakGlassOut { case_id }))
+    Ok(Json(BreakGlassOut {
+        case_id: case_id.uuid(),
+    }))
 }

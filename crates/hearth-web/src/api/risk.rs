@@ -12,6 +12,7 @@ use axum::Json;
 use hearth_app::users::By;
 use hearth_app::{due, instruments, risk, safety_plans};
 use hearth_domain::due::DueItem;
+use hearth_domain::ids::PersonId;
 use hearth_domain::instrument::Instrument;
 use hearth_domain::risk::{AssessmentForm, IncidentForm};
 use hearth_domain::safety_plan::{SafetyPlan, SafetyPlanForm};
@@ -174,7 +175,7 @@ pub struct RiskOut {
 pub async fn view(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
 ) -> Result<Json<RiskOut>, ApiError> {
     let v = risk::view(&state.app, &who.actor(), id).await?;
     Ok(Json(RiskOut {
@@ -270,7 +271,7 @@ pub struct AssessedOut {
 pub async fn assess(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
     Body(input): Body<AssessmentIn>,
 ) -> Result<Json<AssessedOut>, ApiError> {
     let form = AssessmentForm {
@@ -315,7 +316,7 @@ pub struct IncidentIn {
 pub async fn add_incident(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(person_id): ApiPathId,
+    ApiPathId(person_id): ApiPathId<PersonId>,
     Body(input): Body<IncidentIn>,
 ) -> Result<Json<CreatedOut>, ApiError> {
     let form = IncidentForm {
@@ -414,7 +415,7 @@ pub struct SafetyPlanOut {
 pub async fn safety_plan(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
 ) -> Result<Json<SafetyPlanOut>, ApiError> {
     let v = safety_plans::view(&state.app, &who.actor(), id).await?;
     Ok(Json(SafetyPlanOut {
@@ -455,7 +456,7 @@ pub struct VersionOut {
 pub async fn save_safety_plan(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<PersonId>,
     Body(input): Body<SafetyPlanIn>,
 ) -> Result<Json<VersionOut>, ApiError> {
     let p = input.plan;

@@ -17,6 +17,7 @@ use hearth_app::{records, secrets, AppError};
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::contact::{Channel, ContactForm};
 use hearth_domain::ids::parse_id;
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::timeline::{EntryForm, EntryKind, CONTACT_METHODS, CONTACT_OUTCOMES};
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
@@ -73,7 +74,7 @@ const SAFETIES: [(&str, &str); 3] = [
     ("not_safe", "Not safe"),
 ];
 
-async fn person_name(state: &AppState, who: &SignedIn, id: Uuid) -> Result<String, Response> {
+async fn person_name(state: &AppState, who: &SignedIn, id: PersonId) -> Result<String, Response> {
     records::view_person(&state.app, &who.actor(), id)
         .await
         .map(|p| format!("{} {}", p.given_name, p.family_name))
@@ -112,7 +113,7 @@ fn contact_page(
 pub async fn edit_contact(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
 ) -> Response {
     let name = match person_name(&state, &who, id).await {
         Ok(n) => n,
@@ -127,7 +128,7 @@ pub async fn edit_contact(
             };
             contact_page(
                 &who,
-                id,
+                id.uuid(),
                 name,
                 Editing {
                     form,
@@ -153,7 +154,7 @@ pub struct ContactSubmission {
 pub async fn save_contact(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
     Form(s): Form<ContactSubmission>,
 ) -> Response {
     match casework::save_contact(&state.app, &who.actor(), id, &s.form, s.based_on).await {
@@ -161,7 +162,7 @@ pub async fn save_contact(
         Err(AppError::Invalid(errors)) => match person_name(&state, &who, id).await {
             Ok(name) => contact_page(
                 &who,
-                id,
+                id.uuid(),
                 name,
                 Editing {
                     form: s.form,
@@ -182,7 +183,7 @@ pub async fn save_contact(
             match person_name(&state, &who, id).await {
                 Ok(name) => contact_page(
                     &who,
-                    id,
+                    id.uuid(),
                     name,
                     Editing {
                         form: s.form,
@@ -206,7 +207,7 @@ pub async fn save_contact(
 struct EntryFormPage {
     layout: Layout,
     errors: Invalid,
-    case_id: Uuid,
+    case_id: CaseId,
     reference: String,
     members: Vec<(Uuid, String)>,
     form: EntryForm,
@@ -221,7 +222,7 @@ struct EntryFormPage {
 async fn entry_form_page(
     state: &AppState,
     who: &SignedIn,
-    case_id: Uuid,
+    case_id: CaseId,
     form: EntryForm,
     errors: Invalid,
     correcting: Option<Uuid>,
@@ -274,7 +275,7 @@ async fn entry_form_page(
 pub async fn new_entry(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<CaseId>,
 ) -> Response {
     let form = EntryForm {
         kind: "note".into(),
@@ -297,7 +298,7 @@ pub async fn new_entry(
 pub async fn add_entry(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<CaseId>,
     Form(form): Form<EntryForm>,
 ) -> Response {
     match casework::add_entry(&state.app, &who.actor(), id, &form).await {
@@ -323,7 +324,7 @@ pub async fn add_entry(
 struct EntryPage {
     layout: Layout,
     errors: Invalid,
-    case_id: Uuid,
+    case_id: CaseId,
     reference: String,
     entry: EntryView,
     can_record: bool,
@@ -334,7 +335,7 @@ struct EntryPage {
 async fn entry_page(
     state: &AppState,
     who: &SignedIn,
-    case_id: Uuid,
+    case_id: CaseId,
     entry_id: Uuid,
     errors: Invalid,
     reason: String,
@@ -368,7 +369,7 @@ pub async fn entry(
     Signed(who): Signed,
     Path((case_id, entry_id)): Path<(String, String)>,
 ) -> Response {
-    let (Some(case_id), Some(entry_id)) = (parse_id(&case_id), parse_id(&entry_id)) else {
+    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), parse_id(&entry_id)) else {
         return not_found();
     };
     entry_page(
@@ -388,7 +389,7 @@ pub async fn correct_page(
     Signed(who): Signed,
     Path((case_id, entry_id)): Path<(String, String)>,
 ) -> Response {
-    let (Some(case_id), Some(entry_id)) = (parse_id(&case_id), parse_id(&entry_id)) else {
+    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), parse_id(&entry_id)) else {
         return not_found();
     };
     let e = match casework::view_entry(&state.app, &who.actor(), case_id, entry_id).await {
@@ -424,7 +425,7 @@ pub async fn correct(
     Path((case_id, entry_id)): Path<(String, String)>,
     Form(form): Form<EntryForm>,
 ) -> Response {
-    let (Some(case_id), Some(entry_id)) = (parse_id(&case_id), parse_id(&entry_id)) else {
+    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), parse_id(&entry_id)) else {
         return not_found();
     };
     match casework::correct_entry(&state.app, &who.actor(), case_id, entry_id, &form).await {
@@ -457,7 +458,7 @@ pub async fn withdraw(
     Path((case_id, entry_id)): Path<(String, String)>,
     Form(f): Form<WithdrawForm>,
 ) -> Response {
-    let (Some(case_id), Some(entry_id)) = (parse_id(&case_id), parse_id(&entry_id)) else {
+    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), parse_id(&entry_id)) else {
         return not_found();
     };
     match casework::withdraw_entry(&state.app, &who.actor(), case_id, entry_id, &f.reason).await {
@@ -491,7 +492,7 @@ pub struct AllocationForm {
 async fn back_to_case(
     state: &AppState,
     who: &SignedIn,
-    case_id: Uuid,
+    case_id: CaseId,
     r: Result<(), AppError>,
 ) -> Response {
     match r {
@@ -526,7 +527,7 @@ async fn back_to_case(
 pub async fn allocate(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<CaseId>,
     Form(f): Form<AllocationForm>,
 ) -> Response {
     let r = casework::allocate(&state.app, &who.actor(), id, &f.worker_id, &f.person_id).await;
@@ -539,7 +540,7 @@ pub async fn end_allocation(
     Path(id): Path<String>,
     Form(f): Form<AllocationForm>,
 ) -> Response {
-    let (Some(id), Some(worker)) = (parse_id(&id), parse_id(&f.worker_id)) else {
+    let (Some(id), Some(worker)) = (CaseId::parse(&id), parse_id(&f.worker_id)) else {
         return not_found();
     };
     let r = casework::end_allocation(&state.app, &who.actor(), id, worker, parse_id(&f.person_id))
@@ -558,7 +559,7 @@ pub struct CloseForm {
 pub async fn close(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<CaseId>,
     Form(f): Form<CloseForm>,
 ) -> Response {
     let r = casework::close_case(
@@ -614,7 +615,7 @@ fn person_edit_page(
 pub async fn edit_person(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
 ) -> Response {
     match casework::person_details(&state.app, &who.actor(), id).await {
         // Behind the firewall there is nothing to change: only the name is known.
@@ -623,7 +624,7 @@ pub async fn edit_person(
             let form = hearth_domain::person::PersonForm::from_details(&v.details, v.version);
             person_edit_page(
                 &who,
-                id,
+                id.uuid(),
                 form,
                 v.equality_shown,
                 Invalid::default(),
@@ -638,7 +639,7 @@ pub async fn edit_person(
 pub async fn save_person(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
     Form(form): Form<hearth_domain::person::PersonForm>,
 ) -> Response {
     let shown = casework::person_details(&state.app, &who.actor(), id)
@@ -650,7 +651,7 @@ pub async fn save_person(
             let equality_shown = shown.map(|s| s.0).unwrap_or(false);
             person_edit_page(
                 &who,
-                id,
+                id.uuid(),
                 form,
                 equality_shown,
                 errors,
@@ -666,7 +667,7 @@ pub async fn save_person(
             };
             person_edit_page(
                 &who,
-                id,
+                id.uuid(),
                 form,
                 equality_shown,
                 Invalid::default(),
@@ -683,7 +684,7 @@ pub async fn save_person(
 pub async fn add_member(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<CaseId>,
     Form(f): Form<casework::MemberForm>,
 ) -> Response {
     let r = casework::add_member(&state.app, &who.actor(), id, &f)
@@ -705,7 +706,7 @@ pub struct RelationshipForm {
 pub async fn add_relationship(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<CaseId>,
     Form(f): Form<RelationshipForm>,
 ) -> Response {
     let r = casework::add_relationship(
@@ -723,7 +724,7 @@ pub async fn add_relationship(
 pub async fn add_agency(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<CaseId>,
     Form(f): Form<hearth_domain::family::AgencyForm>,
 ) -> Response {
     let r = casework::add_agency(&state.app, &who.actor(), id, &f)
@@ -743,7 +744,7 @@ pub struct InvolvementForm {
 pub async fn close_involvement(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<CaseId>,
     Form(f): Form<InvolvementForm>,
 ) -> Response {
     let r = casework::close_involvement(&state.app, &who.actor(), id, &f.person_id, &f.exit_reason)

@@ -1,22 +1,22 @@
 //! Case and person records, and who has viewed or changed them.
 
-use crate::error::not_found;
 use crate::error::page_error;
 use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hearth_app::casework::{self, ContactView, EntryView, TimelineFilter};
 use hearth_app::records::HistoryLine;
-use hearth_app::records::{self, RecordKind};
+use hearth_app::records::{self, Record};
 use hearth_app::records::{CaseRecord, PersonRecord};
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::contact::Channel;
 use hearth_domain::ids::parse_id;
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::timeline::EntryKind;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -124,7 +124,7 @@ fn may_see_history(role: hearth_domain::Role) -> bool {
 pub async fn case(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<CaseId>,
     Query(q): Query<TimelineQuery>,
 ) -> Response {
     case_page(
@@ -142,7 +142,7 @@ pub async fn case(
 pub async fn case_page(
     state: &AppState,
     who: &hearth_app::auth::SignedIn,
-    id: Uuid,
+    id: CaseId,
     q: TimelineQuery,
     errors: hearth_domain::validation::Invalid,
     status: StatusCode,
@@ -217,7 +217,7 @@ struct PersonPage {
 pub async fn person(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
 ) -> Response {
     let page = match hearth_app::person_page::view(&state.app, &who.actor(), id).await {
         Ok(p) => p,
@@ -249,20 +249,12 @@ struct HistoryPage {
     lines: Vec<HistoryLine>,
 }
 
-async fn history(
-    state: AppState,
-    who: hearth_app::auth::SignedIn,
-    kind: RecordKind,
-    id: String,
-) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found();
+async fn history(state: AppState, who: hearth_app::auth::SignedIn, record: Record) -> Response {
+    let (what, back) = match record {
+        Record::Case(id) => ("Case", format!("/cases/{id}")),
+        Record::Person(id) => ("Person", format!("/people/{id}")),
     };
-    let (what, back) = match kind {
-        RecordKind::Case => ("Case", format!("/cases/{id}")),
-        RecordKind::Person => ("Person", format!("/people/{id}")),
-    };
-    match records::history(&state.app, &who.actor(), kind, id).await {
+    match records::history(&state.app, &who.actor(), record).await {
         Ok(lines) => render(
             StatusCode::OK,
             &HistoryPage {
@@ -279,15 +271,15 @@ async fn history(
 pub async fn case_history(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId<CaseId>,
 ) -> Response {
-    history(state, who, RecordKind::Case, id).await
+    history(state, who, Record::Case(id)).await
 }
 
 pub async fn person_history(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId<PersonId>,
 ) -> Response {
-    history(state, who, RecordKind::Person, id).await
+    history(state, who, Record::Person(id)).await
 }

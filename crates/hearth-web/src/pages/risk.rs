@@ -15,6 +15,7 @@ use hearth_app::auth::SignedIn;
 use hearth_app::risk::RiskView;
 use hearth_app::safety_plans::PlanView;
 use hearth_app::{marac, risk, safety_plans, secrets, AppError};
+use hearth_domain::ids::PersonId;
 use hearth_domain::instrument::{AnswerSet, Instrument};
 use hearth_domain::marac::{ChildLine, ReferralForm};
 use hearth_domain::risk::{AssessmentForm, IncidentForm, RiskLevel};
@@ -50,7 +51,7 @@ struct RiskPage {
 async fn risk_page(
     state: &AppState,
     who: &SignedIn,
-    id: Uuid,
+    id: PersonId,
     incident: IncidentForm,
     errors: Invalid,
     status: StatusCode,
@@ -89,7 +90,7 @@ pub struct SavedQuery {
 pub async fn risk(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> Response {
     risk_page(
@@ -107,7 +108,7 @@ pub async fn risk(
 pub async fn add_incident(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
     Form(form): Form<IncidentForm>,
 ) -> Response {
     match risk::record_incident(&state.app, &who.actor(), id, &form).await {
@@ -155,7 +156,7 @@ impl ChecklistPage {
 async fn checklist(
     state: &AppState,
     who: &SignedIn,
-    id: Uuid,
+    id: PersonId,
     key: &str,
     form: AssessmentForm,
     errors: Invalid,
@@ -166,7 +167,7 @@ async fn checklist(
             status,
             &ChecklistPage {
                 layout: Layout::signed(&instrument.title, who).with_errors(&errors),
-                person_id: id,
+                person_id: id.uuid(),
                 person_name,
                 instrument,
                 form,
@@ -181,7 +182,7 @@ async fn checklist(
 pub async fn new_assessment(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> Response {
     let form = AssessmentForm {
@@ -218,7 +219,7 @@ fn assessment_form(pairs: &Pairs) -> AssessmentForm {
 pub async fn assess(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
     Form(pairs): Form<Pairs>,
 ) -> Response {
     let key = get(&pairs, "instrument").to_string();
@@ -253,7 +254,7 @@ struct PlanPage {
 pub async fn safety_plan(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
 ) -> PageResult {
     let view = safety_plans::view(&state.app, &who.actor(), id).await?;
     Ok(render(
@@ -275,7 +276,7 @@ struct PlanPrint {
 pub async fn safety_plan_print(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
 ) -> Response {
     match safety_plans::view(&state.app, &who.actor(), id).await {
         Ok(view) if view.current().is_some() => render(StatusCode::OK, &PlanPrint { view }),
@@ -357,7 +358,7 @@ pub struct TemplateQuery {
 pub async fn edit_safety_plan(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
     Query(q): Query<TemplateQuery>,
 ) -> Response {
     let view = match safety_plans::view(&state.app, &who.actor(), id).await {
@@ -427,7 +428,7 @@ fn plan_form(pairs: &Pairs) -> SafetyPlanForm {
 pub async fn save_safety_plan(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
     Form(pairs): Form<Pairs>,
 ) -> Response {
     let form = plan_form(&pairs);
@@ -526,7 +527,7 @@ fn refer_page(
 pub async fn new_marac_referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
 ) -> PageResult {
     let mut p = marac::proposal(&state.app, &who.actor(), id).await?;
     p.form.submission_key = secrets::new_token();
@@ -572,7 +573,7 @@ fn referral_form(pairs: &Pairs) -> ReferralForm {
 pub async fn make_marac_referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<PersonId>,
     Form(pairs): Form<Pairs>,
 ) -> Response {
     let form = referral_form(&pairs);

@@ -310,7 +310,11 @@ async fn generated_people_are_sealed_indexed_and_audited() {
         .unwrap()
         .cases;
     let g = w
-        .case(&manager, cases[0].id, Action::ViewCaseRecord)
+        .case(
+            &manager,
+            hearth_domain::ids::CaseId::from_uuid(cases[0].id),
+            Action::ViewCaseRecord,
+        )
         .await
         .unwrap();
     let record = hearth_store::cases::record(&mut w, &g).await.unwrap();

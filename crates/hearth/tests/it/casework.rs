@@ -1530,9 +1530,15 @@ async fn caseloads_show_risk_and_last_contact_and_managers_see_sizes_against_cap
             .unwrap()
             .actor()
     };
-    hearth_app::casework::allocate(&app, &tm, w.team_case, &w.staff["idva"].0.to_string(), "")
-        .await
-        .unwrap();
+    hearth_app::casework::allocate(
+        &app,
+        &tm,
+        hearth_domain::ids::CaseId::from_uuid(w.team_case),
+        &w.staff["idva"].0.to_string(),
+        "",
+    )
+    .await
+    .unwrap();
     let loads = hearth_app::casework::team_loads(&app, &tm).await.unwrap();
     let idva_load = loads
         .iter()
