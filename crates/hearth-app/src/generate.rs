@@ -12,7 +12,8 @@ use crate::{App, Result};
 use hearth_domain::access::CaseRole;
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
-use hearth_domain::ids::CaseId;
+use hearth_domain::ids::UserId;
+use hearth_domain::ids::{CaseId, OrgId};
 use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::{Role, Timestamp};
@@ -178,7 +179,7 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
 
 /// An organisation being filled: its teams and the staff families are allocated to.
 struct Org {
-    id: Uuid,
+    id: OrgId,
     idva_team: Uuid,
     idvas: Vec<Uuid>,
     engage: Vec<Uuid>,
@@ -260,7 +261,7 @@ async fn make_organisation(
             &mut w,
             now,
             NewUser {
-                id,
+                id: UserId::from_uuid(id),
                 org_id: org.id,
                 team_id: *team,
                 email: &format!("{local}@{domain}"),
@@ -414,7 +415,7 @@ async fn write_family(
         person_id: victim,
         version: 1,
         details: &details,
-        by: idva,
+        by: UserId::from_uuid(idva),
     };
     contact::insert(w, cipher, at, new).await?;
     w.audit(audit("person.contact_update", "person", victim));
@@ -438,7 +439,7 @@ async fn write_family(
                     EntryKind::Note
                 },
                 sensitivity: Sensitivity::Ordinary,
-                by: idva,
+                by: UserId::from_uuid(idva),
                 submission_key: &key,
             },
         )
@@ -455,7 +456,7 @@ async fn write_family(
                 method: contact.then_some("phone"),
                 outcome: contact.then_some("spoke"),
                 body: cipher.encrypt(&timeline::body_place(id, 1), body)?,
-                by: idva,
+                by: UserId::from_uuid(idva),
             },
         )
         .await?;
@@ -480,7 +481,7 @@ async fn allocate(
             org_id: org.id,
             case_id: case_id.uuid(),
             person_id,
-            worker_id,
+            worker_id: UserId::from_uuid(worker_id),
             by: Some(org.manager),
         },
     )

@@ -4,11 +4,11 @@
 use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
+use hearth_domain::ids::OrgId;
 use hearth_domain::instrument::{self, Instrument, Kind};
 use hearth_store::risk as store;
 pub use hearth_store::risk::StoredInstrument;
 use hearth_store::UnitOfWork;
-use uuid::Uuid;
 
 /// Make sure every organisation has the shipped definitions (for databases created before
 /// they existed). Safe to run at every start.
@@ -30,7 +30,7 @@ pub fn open(stored: &StoredInstrument) -> Result<Instrument> {
 }
 
 /// The current version of one instrument.
-pub async fn current(w: &mut UnitOfWork, org_id: Uuid, key: &str) -> Result<Instrument> {
+pub async fn current(w: &mut UnitOfWork, org_id: OrgId, key: &str) -> Result<Instrument> {
     let stored = store::instrument_version(w, org_id, key, None)
         .await?
         .ok_or_else(|| AppError::invalid("instrument", "Choose a checklist from the list"))?;
@@ -40,7 +40,7 @@ pub async fn current(w: &mut UnitOfWork, org_id: Uuid, key: &str) -> Result<Inst
 /// The version answers were given on.
 pub async fn version(
     w: &mut UnitOfWork,
-    org_id: Uuid,
+    org_id: OrgId,
     key: &str,
     version: i64,
 ) -> Result<Instrument> {
@@ -53,7 +53,7 @@ pub async fn version(
 /// The current version of every instrument of a kind.
 pub async fn current_of_kind(
     w: &mut UnitOfWork,
-    org_id: Uuid,
+    org_id: OrgId,
     kind: Kind,
 ) -> Result<Vec<Instrument>> {
     store::current_instruments(w, org_id)
@@ -158,7 +158,7 @@ pub async fn load(app: &App, by: By<'_>, file: &str, src: &str) -> Result<Instru
     )
     .await?;
     w.audit(
-        by.event("instrument.load", "organisation", org_id)
+        by.event("instrument.load", "organisation", org_id.uuid())
             .detail("instrument", &def.key)
             .detail("version", def.version),
     );

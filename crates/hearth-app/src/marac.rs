@@ -307,7 +307,7 @@ pub async fn refer(
     }
     let scope = submission::Scope {
         org_id: actor.org_id,
-        actor_id: Some(actor.user_id),
+        actor_id: Some(actor.user_id.uuid()),
         kind: SubmissionKind::MaracReferral,
         target_id: Some(person_id.uuid()),
     };
@@ -754,7 +754,7 @@ pub async fn add_action(
     let (r, _) = store::referral(&mut w, actor, referral_id).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
-        actor_id: Some(actor.user_id),
+        actor_id: Some(actor.user_id.uuid()),
         kind: SubmissionKind::MaracAction,
         target_id: Some(referral_id),
     };

@@ -2,10 +2,10 @@
 //! pages offer, and the operator's commands that set a service up. Audited like everything else.
 
 use crate::{App, Result};
+use hearth_domain::ids::OrgId;
 use hearth_store::audit::AuditEvent;
 use hearth_store::orgs;
 pub use hearth_store::orgs::{Organisation, Team};
-use uuid::Uuid;
 
 /// Which organisation a public page or an operator's command means.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ pub async fn list(app: &App) -> Result<Vec<Organisation>> {
 }
 
 /// The organisation's teams, by name.
-pub async fn teams(app: &App, org_id: Uuid) -> Result<Vec<Team>> {
+pub async fn teams(app: &App, org_id: OrgId) -> Result<Vec<Team>> {
     let mut conn = app.store.conn().await?;
     Ok(orgs::teams(&mut conn, org_id).await?)
 }
@@ -73,7 +73,7 @@ pub async fn create(app: &App, name: &str, slug: &str) -> Result<Organisation> {
 }
 
 /// Add a team to an organisation, from the command line.
-pub async fn add_team(app: &App, org_id: Uuid, name: &str) -> Result<Team> {
+pub async fn add_team(app: &App, org_id: OrgId, name: &str) -> Result<Team> {
     let mut w = app.work().await?;
     let now = w.now();
     let team = orgs::create_team(&mut w, now, org_id, name.trim()).await?;

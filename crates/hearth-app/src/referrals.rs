@@ -8,6 +8,7 @@ use hearth_domain::access::{Action, CaseRole};
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::parse_id;
 use hearth_domain::ids::CaseId;
+use hearth_domain::ids::OrgId;
 use hearth_domain::person::Identity;
 use hearth_domain::referral::{
     match_reasons, names_alike, Candidate, NamedPerson, ReferralDetails, ReferralForm, Source,
@@ -40,7 +41,7 @@ pub struct Submitted {
 
 /// A referral arriving, from whichever door.
 struct Incoming<'a> {
-    org_id: Uuid,
+    org_id: OrgId,
     source: Source,
     details: &'a ReferralDetails,
     id: Uuid,
@@ -104,7 +105,7 @@ async fn store_referral(
 async fn claim(
     w: &mut UnitOfWork,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     actor_id: Option<Uuid>,
     key: &str,
     payload: &impl serde::Serialize,
@@ -196,7 +197,7 @@ pub async fn submit(
         &mut w,
         now,
         actor.org_id,
-        Some(actor.user_id),
+        Some(actor.user_id.uuid()),
         key,
         &payload,
     )
@@ -212,7 +213,7 @@ pub async fn submit(
         details: &details,
         id,
         submission_key: form.submission_key.trim(),
-        received_by: Some(actor.user_id),
+        received_by: Some(actor.user_id.uuid()),
         address_key: None,
     };
     let s = store_referral(app, &mut w, incoming).await?;
@@ -571,7 +572,7 @@ fn safety(s: &str) -> Safety {
 async fn add_person(
     w: &mut UnitOfWork,
     now: Timestamp,
-    org: Uuid,
+    org: OrgId,
     case_id: CaseId,
     p: &NamedPerson,
     role: CaseRole,

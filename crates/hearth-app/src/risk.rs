@@ -285,7 +285,7 @@ pub async fn assess(
     } = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
-        actor_id: Some(actor.user_id),
+        actor_id: Some(actor.user_id.uuid()),
         kind: SubmissionKind::RiskAssessment,
         target_id: Some(person_id.uuid()),
     };
@@ -439,7 +439,7 @@ pub async fn record_incident(
     } = work_case(&mut w, actor, person_id, FieldClass::Sensitive).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
-        actor_id: Some(actor.user_id),
+        actor_id: Some(actor.user_id.uuid()),
         kind: SubmissionKind::Incident,
         target_id: Some(person_id.uuid()),
     };

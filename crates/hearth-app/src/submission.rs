@@ -2,6 +2,7 @@
 
 use crate::{AppError, Result};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
 use hearth_domain::submission::{SubmissionKey, SubmissionKind, KEY_REUSED};
 use hearth_domain::Timestamp;
 use hearth_store::submissions::{self, Claim, Claimed};
@@ -31,7 +32,7 @@ impl Once {
 /// Who sends a request and what it is about: the key's scope.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Scope {
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     /// `None` for the public referral form.
     pub actor_id: Option<Uuid>,
     pub kind: SubmissionKind,

@@ -5,6 +5,7 @@ use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::UserId;
 use hearth_domain::validation::Line;
 use hearth_store::tokens;
 pub use hearth_store::tokens::ApiToken;
@@ -18,7 +19,7 @@ pub struct Created {
     pub secret: String,
 }
 
-pub async fn create(app: &App, by: By<'_>, user_id: Uuid, name: &str) -> Result<Created> {
+pub async fn create(app: &App, by: By<'_>, user_id: UserId, name: &str) -> Result<Created> {
     by.check(Action::ManageApiTokens)?;
     let name = Line::<100>::parse_required("name", name, "Enter a name for the token")?;
     let name = name.as_str();

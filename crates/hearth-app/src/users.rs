@@ -4,7 +4,8 @@
 use crate::secrets;
 use crate::{App, AppError, Result};
 use hearth_domain::access::{can, Action, Resource};
-use hearth_domain::ids::{new_id, parse_id};
+use hearth_domain::ids::parse_id;
+use hearth_domain::ids::{OrgId, UserId};
 use hearth_domain::validation::{DisplayName, EmailAddress, Invalid, NewPassword};
 use hearth_domain::{Actor, Role};
 use hearth_store::audit::AuditEvent;
@@ -18,18 +19,18 @@ pub enum By<'a> {
     /// A signed-in user, subject to the access policy.
     User(&'a Actor),
     /// The operator at the command line, acting on one organisation.
-    Command { org_id: Uuid },
+    Command { org_id: OrgId },
 }
 
 impl By<'_> {
-    pub fn org_id(&self) -> Uuid {
+    pub fn org_id(&self) -> OrgId {
         match self {
             By::User(a) => a.org_id,
             By::Command { org_id } => *org_id,
         }
     }
 
-    pub fn actor_id(&self) -> Option<Uuid> {
+    pub fn actor_id(&self) -> Option<UserId> {
         match self {
             By::User(a) => Some(a.user_id),
             By::Command { .. } => None,
@@ -79,8 +80,8 @@ pub struct NewUserForm {
 /// second-factor secret, which stay in the use cases that check them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    pub id: Uuid,
-    pub org_id: Uuid,
+    pub id: UserId,
+    pub org_id: OrgId,
     pub team_id: Option<Uuid>,
     pub email: String,
     pub display_name: String,
@@ -175,7 +176,7 @@ pub async fn add(app: &App, by: By<'_>, form: &NewUserForm) -> Result<Added> {
 
     let hash = secrets::hash_password(&password);
     let now = app.now();
-    let id = new_id(now);
+    let id = UserId::new(now);
     let mut w = app.store.work(now).await?;
     let inserted = users::insert(
         &mut w,
@@ -201,7 +202,10 @@ pub async fn add(app: &App, by: By<'_>, form: &NewUserForm) -> Result<Added> {
         }
         other => other?,
     }
-    w.audit(by.event("user.add", "user", id).detail("role", role.code()));
+    w.audit(
+        by.event("user.add", "user", id.uuid())
+            .detail("role", role.code()),
+    );
     let user = users::get(&mut w, org_id, id)
         .await?
         .ok_or_else(|| AppError::Internal("user vanished".into()))?;
@@ -222,7 +226,7 @@ pub async fn list(app: &App, by: By<'_>) -> Result<Vec<Account>> {
         .collect())
 }
 
-pub async fn get(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
+pub async fn get(app: &App, by: By<'_>, id: UserId) -> Result<Account> {
     by.check(Action::ViewUsers)?;
     let mut conn = app.store.conn().await?;
     users::get(&mut conn, by.org_id(), id)
@@ -232,7 +236,7 @@ pub async fn get(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
 }
 
 /// Find a user of the organisation by email, for the command line.
-pub async fn by_email(app: &App, org_id: Uuid, email: &str) -> Result<User> {
+pub async fn by_email(app: &App, org_id: OrgId, email: &str) -> Result<User> {
     let email =
         EmailAddress::parse("email", email).map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
     let mut conn = app.store.conn().await?;
@@ -243,7 +247,7 @@ pub async fn by_email(app: &App, org_id: Uuid, email: &str) -> Result<User> {
 }
 
 /// Disable an account: it cannot sign in, its sessions end and its API tokens stop working.
-pub async fn disable(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
+pub async fn disable(app: &App, by: By<'_>, id: UserId) -> Result<Account> {
     by.check(Action::ManageUsers)?;
     if let By::User(a) = by {
         if a.user_id == id {
@@ -261,7 +265,7 @@ pub async fn disable(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
     users::set_disabled(&mut w, now, id, true).await?;
     let ended = sessions::end_all_for_user(&mut w, now, id, "user_disabled").await?;
     w.audit(
-        by.event("user.disable", "user", id)
+        by.event("user.disable", "user", id.uuid())
             .detail("sessions_ended", ended),
     );
     w.commit().await?;
@@ -271,7 +275,7 @@ pub async fn disable(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
     })
 }
 
-pub async fn enable(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
+pub async fn enable(app: &App, by: By<'_>, id: UserId) -> Result<Account> {
     by.check(Action::ManageUsers)?;
     let now = app.now();
     let mut w = app.store.work(now).await?;
@@ -279,7 +283,7 @@ pub async fn enable(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
         .await?
         .ok_or(AppError::NotFound)?;
     users::set_disabled(&mut w, now, id, false).await?;
-    w.audit(by.event("user.enable", "user", id));
+    w.audit(by.event("user.enable", "user", id.uuid()));
     w.commit().await?;
     Ok(Account {
         disabled_at: None,
@@ -288,7 +292,7 @@ pub async fn enable(app: &App, by: By<'_>, id: Uuid) -> Result<Account> {
 }
 
 /// Give an account a new temporary password; every session of theirs ends.
-pub async fn reset_password(app: &App, by: By<'_>, id: Uuid) -> Result<String> {
+pub async fn reset_password(app: &App, by: By<'_>, id: UserId) -> Result<String> {
     by.check(Action::ManageUsers)?;
     let temp = secrets::temporary_password();
     let hash = secrets::hash_password(&temp);
@@ -300,7 +304,7 @@ pub async fn reset_password(app: &App, by: By<'_>, id: Uuid) -> Result<String> {
     users::set_password(&mut w, now, id, &hash, true).await?;
     let ended = sessions::end_all_for_user(&mut w, now, id, "password_reset").await?;
     w.audit(
-        by.event("user.reset_password", "user", id)
+        by.event("user.reset_password", "user", id.uuid())
             .detail("sessions_ended", ended),
     );
     w.commit().await?;
@@ -308,7 +312,7 @@ pub async fn reset_password(app: &App, by: By<'_>, id: Uuid) -> Result<String> {
 }
 
 /// Remove an account's authenticator (a lost phone); they set up a new one at next sign-in.
-pub async fn reset_second_factor(app: &App, by: By<'_>, id: Uuid) -> Result<()> {
+pub async fn reset_second_factor(app: &App, by: By<'_>, id: UserId) -> Result<()> {
     by.check(Action::ManageUsers)?;
     let now = app.now();
     let mut w = app.store.work(now).await?;
@@ -319,7 +323,7 @@ pub async fn reset_second_factor(app: &App, by: By<'_>, id: Uuid) -> Result<()> 
     users::replace_recovery_codes(&mut w, user.org_id, id, &[]).await?;
     let ended = sessions::end_all_for_user(&mut w, now, id, "second_factor_reset").await?;
     w.audit(
-        by.event("user.reset_second_factor", "user", id)
+        by.event("user.reset_second_factor", "user", id.uuid())
             .detail("sessions_ended", ended),
     );
     w.commit().await?;

@@ -4,6 +4,7 @@
 //! The grants are a table of roles × actions ([`GRANTS`]) that a service manager can read,
 //! published as `docs/access-policy.md` (kept in step by a test).
 
+use crate::ids::{OrgId, UserId};
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -161,8 +162,8 @@ pub fn grant(role: Role, action: Action) -> Scope {
 /// The signed-in user, as the policy sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
-    pub user_id: Uuid,
-    pub org_id: Uuid,
+    pub user_id: UserId,
+    pub org_id: OrgId,
     pub team_id: Option<Uuid>,
     pub role: Role,
     /// Cases opened by break-glass that have not yet expired, loaded with the session.
@@ -171,7 +172,7 @@ pub struct Actor {
 
 impl Actor {
     /// A member of staff acting on their own account, before any break-glass is loaded.
-    pub fn staff(user_id: Uuid, org_id: Uuid, team_id: Option<Uuid>, role: Role) -> Actor {
+    pub fn staff(user_id: UserId, org_id: OrgId, team_id: Option<Uuid>, role: Role) -> Actor {
         Actor {
             user_id,
             org_id,
@@ -186,10 +187,10 @@ impl Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource {
     /// A function of the service as a whole (user management, tokens, the audit trail).
-    Service { org_id: Uuid },
+    Service { org_id: OrgId },
     /// One case, or a person reached through the cases they are in.
     Record {
-        org_id: Uuid,
+        org_id: OrgId,
         /// Teams whose cases the record belongs to.
         team_ids: Vec<Uuid>,
         /// Whether the record is allocated to the acting user.
@@ -380,9 +381,9 @@ pub fn policy_markdown() -> String {
 mod tests {
     use super::*;
 
-    fn actor(role: Role, org: Uuid, team: Option<Uuid>) -> Actor {
+    fn actor(role: Role, org: OrgId, team: Option<Uuid>) -> Actor {
         Actor {
-            user_id: Uuid::from_u128(1),
+            user_id: UserId::from_uuid(Uuid::from_u128(1)),
             org_id: org,
             team_id: team,
             role,
@@ -390,12 +391,12 @@ mod tests {
         }
     }
 
-    const ORG: Uuid = Uuid::from_u128(100);
-    const OTHER_ORG: Uuid = Uuid::from_u128(200);
+    const ORG: OrgId = OrgId::from_uuid(Uuid::from_u128(100));
+    const OTHER_ORG: OrgId = OrgId::from_uuid(Uuid::from_u128(200));
     const TEAM: Uuid = Uuid::from_u128(10);
     const OTHER_TEAM: Uuid = Uuid::from_u128(20);
 
-    fn record(org: Uuid, team: Uuid, allocated: bool) -> Resource {
+    fn record(org: OrgId, team: Uuid, allocated: bool) -> Resource {
         Resource::Record {
             org_id: org,
             team_ids: vec![team],

@@ -5,6 +5,7 @@ use crate::{Result, StoreError};
 use hearth_domain::audit::{entry_hash, AuditEntry, ChainBreak, ChainVerifier, GENESIS};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
@@ -212,7 +213,7 @@ pub struct HistoryLine {
 /// Who viewed or changed one record, newest first. Scoped to the organisation.
 pub async fn for_entity(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     entity_type: &str,
     entity_id: Uuid,
     limit: i64,
@@ -240,7 +241,7 @@ pub async fn for_entity(
 /// The organisation's trail, newest first, optionally only one user's actions.
 pub async fn for_org(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     actor: Option<Uuid>,
     before_seq: Option<i64>,
     limit: i64,

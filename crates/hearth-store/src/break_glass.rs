@@ -7,6 +7,8 @@ use crate::Result;
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -18,8 +20,8 @@ pub async fn insert(
     conn: &mut AnyConnection,
     now: Timestamp,
     expires: Timestamp,
-    org_id: Uuid,
-    user_id: Uuid,
+    org_id: OrgId,
+    user_id: UserId,
     case_id: Uuid,
     seal: impl FnOnce(Uuid) -> Result<Vec<u8>>,
 ) -> Result<Uuid> {
@@ -42,7 +44,7 @@ pub async fn insert(
 /// The cases this user holds unexpired break-glass access to.
 pub async fn active_cases(
     conn: &mut AnyConnection,
-    user_id: Uuid,
+    user_id: UserId,
     now: Timestamp,
 ) -> Result<Vec<Uuid>> {
     let ids: Vec<String> = sqlx::query_scalar(

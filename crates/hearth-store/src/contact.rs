@@ -9,6 +9,8 @@ use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::contact::ContactDetails;
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -18,7 +20,7 @@ pub struct ContactVersion {
     /// The details themselves: location data, opened through the guard.
     pub sealed: Sealed,
     pub recorded_at: Timestamp,
-    pub recorded_by: Uuid,
+    pub recorded_by: UserId,
     pub recorded_by_name: String,
 }
 
@@ -30,7 +32,7 @@ pub fn place(person_id: Uuid, version: i64) -> String {
 /// The newest version's number (0 when none): what a save must be based on.
 pub async fn latest_version(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     person_id: Uuid,
 ) -> Result<i64> {
     row::latest_version(conn, "contact_versions", org_id, person_id).await
@@ -64,7 +66,7 @@ pub async fn versions(
                     FieldClass::Location,
                 ),
                 recorded_at: row::at(r, "recorded_at")?,
-                recorded_by: row::id(r, "recorded_by")?,
+                recorded_by: row::user_id(r, "recorded_by")?,
                 recorded_by_name: row::text(r, "display_name")?,
             })
         })
@@ -73,11 +75,11 @@ pub async fn versions(
 
 /// A new version of someone's contact details.
 pub struct NewContact<'a> {
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub person_id: Uuid,
     pub version: i64,
     pub details: &'a ContactDetails,
-    pub by: Uuid,
+    pub by: UserId,
 }
 
 /// Seal and save a new version, and index its phone number and postcode for search in place of

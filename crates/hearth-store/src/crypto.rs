@@ -9,10 +9,10 @@
 use crate::{Result, StoreError};
 use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
 use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
+use hearth_domain::ids::OrgId;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use uuid::Uuid;
 
 const VERSION: u8 = 1;
 const NONCE_LEN: usize = 24;
@@ -92,14 +92,14 @@ impl MasterKey {
     }
 
     /// A fresh data key for a new organisation, and its wrapped form for storage.
-    pub fn new_org_key(&self, org_id: Uuid) -> Result<(FieldCipher, Vec<u8>)> {
+    pub fn new_org_key(&self, org_id: OrgId) -> Result<(FieldCipher, Vec<u8>)> {
         let mut dek = [0u8; 32];
         OsRng.fill_bytes(&mut dek);
         let wrapped = seal(&self.aead(), &dek, &wrap_aad(org_id))?;
         Ok((FieldCipher::new(dek), wrapped))
     }
 
-    pub fn unwrap_org_key(&self, org_id: Uuid, wrapped: &[u8]) -> Result<FieldCipher> {
+    pub fn unwrap_org_key(&self, org_id: OrgId, wrapped: &[u8]) -> Result<FieldCipher> {
         let dek = open(&self.aead(), wrapped, &wrap_aad(org_id))?;
         let dek: [u8; 32] = dek
             .try_into()
@@ -108,7 +108,7 @@ impl MasterKey {
     }
 }
 
-fn wrap_aad(org_id: Uuid) -> String {
+fn wrap_aad(org_id: OrgId) -> String {
     format!("organisations.wrapped_key:{org_id}")
 }
 
@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn round_trip_and_place_binding() {
         let master = MasterKey::generate();
-        let org = Uuid::from_u128(1);
+        let org = OrgId::from_uuid(uuid::Uuid::from_u128(1));
         let (cipher, wrapped) = master.new_org_key(org).unwrap();
         let sealed = cipher
             .encrypt("people.address:1", "12 Refuge Road")
@@ -215,14 +215,18 @@ mod tests {
             again.decrypt("people.address:1", &sealed).unwrap(),
             "12 Refuge Road"
         );
-        assert!(master.unwrap_org_key(Uuid::from_u128(2), &wrapped).is_err());
+        assert!(master
+            .unwrap_org_key(OrgId::from_uuid(uuid::Uuid::from_u128(2)), &wrapped)
+            .is_err());
         assert!(MasterKey::generate().unwrap_org_key(org, &wrapped).is_err());
     }
 
     #[test]
     fn key_file_round_trip_and_no_overwrite() {
-        let dir =
-            std::env::temp_dir().join(format!("hearth-key-{}", Uuid::from_u128(rand::random())));
+        let dir = std::env::temp_dir().join(format!(
+            "hearth-key-{}",
+            uuid::Uuid::from_u128(rand::random())
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("hearth.key");
         let k = MasterKey::create_file(&path).unwrap();

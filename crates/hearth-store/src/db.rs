@@ -2,13 +2,13 @@
 
 use crate::crypto::{FieldCipher, MasterKey};
 use crate::{Result, StoreError};
+use hearth_domain::ids::OrgId;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -44,7 +44,7 @@ pub struct Store {
     backend: Backend,
     master: Arc<MasterKey>,
     audit_key: Arc<[u8; 32]>,
-    ciphers: Arc<Mutex<HashMap<Uuid, FieldCipher>>>,
+    ciphers: Arc<Mutex<HashMap<OrgId, FieldCipher>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -297,7 +297,7 @@ impl Store {
     }
 
     /// The cipher for one organisation's encrypted fields, unwrapped once and cached.
-    pub async fn cipher(&self, conn: &mut AnyConnection, org_id: Uuid) -> Result<FieldCipher> {
+    pub async fn cipher(&self, conn: &mut AnyConnection, org_id: OrgId) -> Result<FieldCipher> {
         if let Some(c) = self.ciphers.lock().expect("cipher cache").get(&org_id) {
             return Ok(c.clone());
         }

@@ -13,6 +13,7 @@
 use crate::crypto::FieldCipher;
 use crate::{many, row, Result, StoreError};
 use hearth_domain::contact::ContactDetails;
+use hearth_domain::ids::OrgId;
 use hearth_domain::person::Identity;
 use hearth_domain::search_terms::{contact_terms, identity_terms, Field};
 use sqlx::AnyConnection;
@@ -188,7 +189,7 @@ pub async fn count(
 pub async fn lookup(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
-    org_id: Uuid,
+    org_id: OrgId,
     terms: &[String],
 ) -> Result<Vec<Hit>> {
     lookup_where(conn, cipher, org_id, terms, None).await
@@ -198,7 +199,7 @@ pub async fn lookup(
 pub async fn lookup_among(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
-    org_id: Uuid,
+    org_id: OrgId,
     terms: &[String],
     people: &[Uuid],
 ) -> Result<Vec<Hit>> {
@@ -212,7 +213,7 @@ pub async fn lookup_among(
 async fn lookup_where(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
-    org_id: Uuid,
+    org_id: OrgId,
     terms: &[String],
     people: Option<&[Uuid]>,
 ) -> Result<Vec<Hit>> {
@@ -264,7 +265,7 @@ async fn lookup_where(
 pub(crate) async fn identities(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
-    org_id: Uuid,
+    org_id: OrgId,
     person_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Identity>> {
     let mut out = HashMap::new();
@@ -293,7 +294,8 @@ pub(crate) async fn seal_legacy(store: &crate::Store) -> Result<u64> {
     .fetch_all(store.pool())
     .await?;
     for org in orgs {
-        let org_id = Uuid::try_parse(&org).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let org_id =
+            OrgId::parse(&org).ok_or_else(|| StoreError::Corrupt(format!("org_id {org}")))?;
         let mut tx = store.begin().await?;
         let cipher = store.cipher(&mut tx, org_id).await?;
         let rows = sqlx::query(
@@ -339,7 +341,7 @@ pub(crate) async fn seal_legacy(store: &crate::Store) -> Result<u64> {
 
 /// Rebuild the whole organisation's index from the sealed values: after its key changes, or to
 /// repair it. One transaction, so searches see the old index or the new, never half of each.
-pub async fn reindex(store: &crate::Store, org_id: Uuid) -> Result<u64> {
+pub async fn reindex(store: &crate::Store, org_id: OrgId) -> Result<u64> {
     let mut tx = store.begin().await?;
     let cipher = store.cipher(&mut tx, org_id).await?;
     let rows = sqlx::query("SELECT id, identity FROM people WHERE org_id = $1")

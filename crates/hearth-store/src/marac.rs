@@ -6,6 +6,8 @@ use crate::{many, row};
 use crate::{FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{Action as Function, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use hearth_domain::ids::{new_id, PersonId};
 use hearth_domain::marac::{ActionStatus, Criterion};
 use hearth_domain::ukdate::{from_iso, iso};
@@ -31,10 +33,10 @@ pub async fn insert_meeting(
     conn: &mut AnyConnection,
     now: Timestamp,
     id: Uuid,
-    org_id: Uuid,
+    org_id: OrgId,
     held_on: Date,
     area: &str,
-    by: Uuid,
+    by: UserId,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO marac_meetings (id, org_id, held_on, area, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -114,11 +116,11 @@ pub async fn attendance(
 pub async fn set_attendance(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     meeting_id: Uuid,
     agency: &str,
     status: &str,
-    by: Uuid,
+    by: UserId,
 ) -> Result<Option<String>> {
     let before: Option<String> = sqlx::query_scalar(
         "SELECT status FROM marac_attendance WHERE meeting_id = $1 AND agency = $2",
@@ -175,7 +177,7 @@ pub fn details_place(id: Uuid) -> String {
 
 pub struct NewReferral<'a> {
     pub id: Uuid,
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub case_id: Uuid,
     pub person_id: Uuid,
     pub referred_on: Date,
@@ -186,7 +188,7 @@ pub struct NewReferral<'a> {
     pub repeat_dates: &'a [Date],
     pub sealed: Vec<u8>,
     pub meeting_id: Option<Uuid>,
-    pub by: Uuid,
+    pub by: UserId,
     pub submission_key: &'a str,
 }
 
@@ -289,7 +291,7 @@ pub async fn referral(
 async fn referral_by_id(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
-    org_id: Uuid,
+    org_id: OrgId,
     id: Uuid,
 ) -> Result<Option<Referral>> {
     let r = sqlx::query(&format!(
@@ -415,13 +417,13 @@ pub fn action_place(id: Uuid) -> String {
 /// A MARAC action to record, its description already sealed.
 pub struct NewAction<'a> {
     pub id: Uuid,
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub referral_id: Uuid,
     pub meeting_id: Uuid,
     pub agency: &'a str,
     pub description: Vec<u8>,
     pub due_on: Date,
-    pub by: Uuid,
+    pub by: UserId,
     pub submission_key: &'a str,
 }
 
@@ -464,10 +466,10 @@ pub async fn insert_action(
 async fn record_change(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     action_id: Uuid,
     status: ActionStatus,
-    by: Uuid,
+    by: UserId,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO marac_action_changes (id, org_id, action_id, status, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -485,11 +487,11 @@ async fn record_change(
 
 /// A MARAC action moving from one status to another.
 pub struct StatusChange {
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub action_id: Uuid,
     pub from: ActionStatus,
     pub to: ActionStatus,
-    pub by: Uuid,
+    pub by: UserId,
 }
 
 /// Change an action's status, if it is still `from`: two people closing it at once do not
@@ -555,7 +557,7 @@ pub async fn action(w: &mut UnitOfWork, actor: &Actor, id: Uuid) -> Result<(Acti
     Ok((a, g))
 }
 
-async fn action_by_id(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Option<Action>> {
+async fn action_by_id(conn: &mut AnyConnection, org_id: OrgId, id: Uuid) -> Result<Option<Action>> {
     let r = sqlx::query(&format!(
         "{ACTION_SELECT} WHERE a.org_id = $1 AND a.id = $2"
     ))

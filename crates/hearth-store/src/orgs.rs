@@ -4,13 +4,14 @@ use crate::row;
 use crate::{Result, Store};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
-    pub id: Uuid,
+    pub id: OrgId,
     pub name: String,
     pub slug: String,
     pub is_demo: bool,
@@ -19,13 +20,13 @@ pub struct Organisation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
     pub id: Uuid,
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub name: String,
 }
 
 fn org(r: &AnyRow) -> Result<Organisation> {
     Ok(Organisation {
-        id: row::id(r, "id")?,
+        id: row::org_id(r, "id")?,
         name: row::text(r, "name")?,
         slug: row::text(r, "slug")?,
         is_demo: row::flag(r, "is_demo")?,
@@ -41,7 +42,7 @@ pub async fn create(
     slug: &str,
     is_demo: bool,
 ) -> Result<Organisation> {
-    let id = new_id(now);
+    let id = OrgId::new(now);
     let (_, wrapped) = store.master_key().new_org_key(id)?;
     sqlx::query(
         "INSERT INTO organisations (id, name, slug, is_demo, wrapped_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -63,7 +64,7 @@ pub async fn create(
     })
 }
 
-pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Organisation>> {
+pub async fn get(conn: &mut AnyConnection, id: OrgId) -> Result<Option<Organisation>> {
     let r = sqlx::query("SELECT id, name, slug, is_demo FROM organisations WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
@@ -89,7 +90,7 @@ pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Organisation>> {
 pub async fn create_team(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     name: &str,
 ) -> Result<Team> {
     let id = new_id(now);
@@ -107,7 +108,7 @@ pub async fn create_team(
     })
 }
 
-pub async fn teams(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<Team>> {
+pub async fn teams(conn: &mut AnyConnection, org_id: OrgId) -> Result<Vec<Team>> {
     let rows = sqlx::query("SELECT id, org_id, name FROM teams WHERE org_id = $1 ORDER BY name")
         .bind(org_id.to_string())
         .fetch_all(&mut *conn)
@@ -116,7 +117,7 @@ pub async fn teams(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<Team>> 
         .map(|r| {
             Ok(Team {
                 id: row::id(r, "id")?,
-                org_id: row::id(r, "org_id")?,
+                org_id: row::org_id(r, "org_id")?,
                 name: row::text(r, "name")?,
             })
         })
@@ -124,7 +125,7 @@ pub async fn teams(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<Team>> 
 }
 
 /// A team, only if it belongs to the organisation.
-pub async fn team(conn: &mut AnyConnection, org_id: Uuid, team_id: Uuid) -> Result<Option<Team>> {
+pub async fn team(conn: &mut AnyConnection, org_id: OrgId, team_id: Uuid) -> Result<Option<Team>> {
     Ok(teams(conn, org_id)
         .await?
         .into_iter()

@@ -8,6 +8,7 @@ use crate::{Result, StoreError, UnitOfWork};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::UserId;
 use hearth_domain::person::{Equality, Identity, PersonDetails};
 use hearth_domain::Actor;
 use sqlx::AnyConnection;
@@ -215,7 +216,7 @@ pub enum EqualityChange<'a> {
 /// A new version of a person's details.
 pub struct PersonUpdate<'a> {
     pub based_on: i64,
-    pub by: Uuid,
+    pub by: UserId,
     pub details: &'a PersonDetails,
     pub equality: EqualityChange<'a>,
 }

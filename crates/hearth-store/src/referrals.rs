@@ -6,6 +6,8 @@ use crate::sealed::{Sealed, Subject};
 use crate::{Result, StoreError};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use hearth_domain::referral::Source;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -37,7 +39,7 @@ pub fn note_place(id: Uuid) -> String {
 }
 
 /// The next number of a per-organisation sequence, taken under a row lock.
-pub async fn next_number(conn: &mut AnyConnection, org_id: Uuid, name: &str) -> Result<i64> {
+pub async fn next_number(conn: &mut AnyConnection, org_id: OrgId, name: &str) -> Result<i64> {
     sqlx::query(
         "INSERT INTO counters (org_id, name, value) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
     )
@@ -56,7 +58,7 @@ pub async fn next_number(conn: &mut AnyConnection, org_id: Uuid, name: &str) -> 
 
 pub struct NewReferral<'a> {
     pub id: Uuid,
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub reference: &'a str,
     pub source: Source,
     pub referrer_agency: &'a str,
@@ -104,7 +106,7 @@ pub async fn recent_from(
 /// The reference given to a referral: all a referrer sending the same form again is told.
 pub async fn reference_of(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     id: Uuid,
 ) -> Result<Option<String>> {
     Ok(
@@ -183,7 +185,7 @@ pub async fn get(conn: &mut AnyConnection, g: &ServiceGuard, id: Uuid) -> Result
 pub struct Decided<'a> {
     pub id: Uuid,
     pub status: &'a str,
-    pub by: Uuid,
+    pub by: UserId,
     pub code: Option<&'a str>,
     pub note: Option<Vec<u8>>,
     pub case_id: Option<Uuid>,

@@ -8,6 +8,8 @@ use crate::{Result, StoreError};
 use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use hearth_domain::risk::RiskLevel;
 use hearth_domain::ukdate::iso;
 use sqlx::any::AnyRow;
@@ -44,7 +46,7 @@ const INSTRUMENT_COLUMNS: &str =
 /// The newest version of each instrument.
 pub async fn current_instruments(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<Vec<StoredInstrument>> {
     let rows = sqlx::query(&format!(
         "SELECT {INSTRUMENT_COLUMNS} FROM instrument_versions i WHERE org_id = $1 AND version = \
@@ -60,7 +62,7 @@ pub async fn current_instruments(
 /// Every version of every instrument, newest first within each.
 pub async fn all_instruments(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<Vec<StoredInstrument>> {
     let rows = sqlx::query(&format!(
         "SELECT {INSTRUMENT_COLUMNS} FROM instrument_versions WHERE org_id = $1 ORDER BY instrument_key, version DESC"
@@ -74,7 +76,7 @@ pub async fn all_instruments(
 /// One version of an instrument; `None` for the newest.
 pub async fn instrument_version(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     key: &str,
     version: Option<i64>,
 ) -> Result<Option<StoredInstrument>> {
@@ -93,14 +95,14 @@ pub async fn instrument_version(
 
 /// A version of a checklist or measure to record.
 pub struct NewInstrument<'a> {
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub key: &'a str,
     pub version: i64,
     pub kind: &'a str,
     pub title: &'a str,
     pub definition: &'a str,
     pub source: &'a str,
-    pub by: Option<Uuid>,
+    pub by: Option<hearth_domain::ids::UserId>,
 }
 
 pub async fn insert_instrument(
@@ -164,7 +166,7 @@ pub fn assessment_place(id: Uuid) -> String {
 
 pub struct NewAssessment<'a> {
     pub id: Uuid,
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub case_id: Uuid,
     pub person_id: Uuid,
     pub instrument_key: &'a str,
@@ -177,7 +179,7 @@ pub struct NewAssessment<'a> {
     pub police_callouts: Option<i64>,
     pub escalated: bool,
     pub sealed: Vec<u8>,
-    pub by: Uuid,
+    pub by: UserId,
     pub submission_key: &'a str,
 }
 
@@ -276,7 +278,7 @@ pub async fn assessments_for_person(
 /// The newest assessment of each person in a case.
 pub async fn latest_in_case(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     case_id: Uuid,
 ) -> Result<Vec<StoredAssessment>> {
     latest_in_cases(conn, org_id, &[case_id]).await
@@ -285,7 +287,7 @@ pub async fn latest_in_case(
 /// The newest assessment of each person in each of these cases.
 pub async fn latest_in_cases(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     case_ids: &[Uuid],
 ) -> Result<Vec<StoredAssessment>> {
     many::fetch_in(
@@ -307,7 +309,7 @@ pub async fn latest_in_cases(
 /// The newest assessment of each of these people, in whichever case it was made.
 pub async fn latest_for_people(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     person_ids: &[Uuid],
 ) -> Result<Vec<StoredAssessment>> {
     many::fetch_in(
@@ -346,13 +348,13 @@ pub fn incident_place(id: Uuid) -> String {
 /// An incident to record, its summary already sealed.
 pub struct NewIncident<'a> {
     pub id: Uuid,
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub case_id: Uuid,
     pub person_id: Uuid,
     pub occurred_on: Date,
     pub police_called: bool,
     pub sealed: Vec<u8>,
-    pub by: Uuid,
+    pub by: UserId,
     pub submission_key: &'a str,
 }
 
@@ -435,7 +437,7 @@ pub async fn incidents_for_person(
 pub async fn install_shipped(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<usize> {
     let mut added = 0;
     for (file, src) in hearth_domain::instrument::SHIPPED {
@@ -479,7 +481,7 @@ pub struct IncidentDates {
 /// The incidents recorded for each of these people.
 pub async fn incident_dates(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     person_ids: &[Uuid],
 ) -> Result<Vec<IncidentDates>> {
     many::fetch_in(

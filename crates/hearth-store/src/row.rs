@@ -3,6 +3,7 @@
 
 use crate::{Result, StoreError};
 use hearth_domain::clock::{from_unix, Timestamp};
+use hearth_domain::ids::{OrgId, UserId};
 use hearth_domain::ukdate::from_iso;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -12,6 +13,16 @@ use uuid::Uuid;
 pub fn id(row: &AnyRow, col: &str) -> Result<Uuid> {
     let s: String = row.try_get(col)?;
     Uuid::try_parse(&s).map_err(|_| StoreError::Corrupt(format!("{col} is not a UUID")))
+}
+
+/// An organisation id column: the kind is said once, here, as it leaves the row.
+pub fn org_id(row: &AnyRow, col: &str) -> Result<OrgId> {
+    id(row, col).map(OrgId::from_uuid)
+}
+
+/// A member of staff's id column.
+pub fn user_id(row: &AnyRow, col: &str) -> Result<UserId> {
+    id(row, col).map(UserId::from_uuid)
 }
 
 pub fn opt_id(row: &AnyRow, col: &str) -> Result<Option<Uuid>> {
@@ -76,7 +87,7 @@ pub fn opt_date(row: &AnyRow, col: &str) -> Result<Option<Date>> {
 pub(crate) async fn latest_version(
     conn: &mut sqlx::AnyConnection,
     table: &'static str,
-    org_id: uuid::Uuid,
+    org_id: OrgId,
     person_id: uuid::Uuid,
 ) -> crate::Result<i64> {
     let v: Option<i64> = sqlx::query_scalar(&format!(

@@ -8,6 +8,8 @@ use crate::{many, row};
 use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use hearth_domain::ukdate::iso;
 use sqlx::AnyConnection;
 use time::Date;
@@ -32,7 +34,7 @@ pub fn place(person_id: Uuid, version: i64) -> String {
 /// The newest version's number (0 when none): what a save must be based on.
 pub async fn latest_version(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     person_id: Uuid,
 ) -> Result<i64> {
     row::latest_version(conn, "safety_plans", org_id, person_id).await
@@ -78,14 +80,14 @@ pub async fn versions(
 
 /// A new version of a safety plan, already sealed.
 pub struct NewPlan<'a> {
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub case_id: Uuid,
     pub person_id: Uuid,
     pub version: i64,
     pub template: &'a str,
     pub review_on: Date,
     pub sealed: Vec<u8>,
-    pub by: Uuid,
+    pub by: UserId,
 }
 
 pub async fn insert(conn: &mut AnyConnection, now: Timestamp, new: NewPlan<'_>) -> Result<()> {
@@ -129,7 +131,7 @@ pub struct Review {
 /// The review date of each person's current plan in each of these cases.
 pub async fn reviews_in_cases(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     case_ids: &[Uuid],
 ) -> Result<Vec<Review>> {
     many::fetch_in(

@@ -4,9 +4,10 @@
 use crate::row;
 use crate::Result;
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
-use uuid::Uuid;
 
 /// How far through signing in a session has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +40,8 @@ impl Stage {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub token_hash: String,
-    pub org_id: Uuid,
-    pub user_id: Uuid,
+    pub org_id: OrgId,
+    pub user_id: UserId,
     pub stage: Stage,
     pub csrf_token: String,
     pub pending_totp_secret: Option<Vec<u8>>,
@@ -52,8 +53,8 @@ pub struct Session {
 fn session(r: &AnyRow) -> Result<Session> {
     Ok(Session {
         token_hash: row::text(r, "token_hash")?,
-        org_id: row::id(r, "org_id")?,
-        user_id: row::id(r, "user_id")?,
+        org_id: row::org_id(r, "org_id")?,
+        user_id: row::user_id(r, "user_id")?,
         stage: Stage::parse(&row::text(r, "stage")?),
         csrf_token: row::text(r, "csrf_token")?,
         pending_totp_secret: row::opt_bytes(r, "pending_totp_secret")?,
@@ -87,8 +88,8 @@ pub async fn insert(
     conn: &mut AnyConnection,
     now: Timestamp,
     token_hash: &str,
-    org_id: Uuid,
-    user_id: Uuid,
+    org_id: OrgId,
+    user_id: UserId,
     stage: Stage,
     csrf_token: &str,
 ) -> Result<()> {
@@ -159,7 +160,7 @@ pub async fn end(
 pub async fn end_all_for_user(
     conn: &mut AnyConnection,
     now: Timestamp,
-    user_id: Uuid,
+    user_id: UserId,
     reason: &str,
 ) -> Result<u64> {
     let r = sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE user_id = $3 AND ended_at IS NULL")

@@ -3,13 +3,14 @@
 
 use crate::{row, Result};
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::OrgId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
 /// One request, as far as its key is concerned.
 #[derive(Debug, Clone)]
 pub struct Claim<'a> {
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub key: &'a str,
     /// `None` for the public referral form.
     pub actor_id: Option<Uuid>,

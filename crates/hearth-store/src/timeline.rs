@@ -7,6 +7,8 @@ use crate::sealed::{Sealed, Subject};
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -50,12 +52,12 @@ pub fn reason_place(entry_id: Uuid) -> String {
 
 pub struct NewEntry<'a> {
     pub id: Uuid,
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub case_id: Uuid,
     pub person_id: Option<Uuid>,
     pub kind: EntryKind,
     pub sensitivity: Sensitivity,
-    pub by: Uuid,
+    pub by: UserId,
     pub submission_key: &'a str,
 }
 
@@ -80,14 +82,14 @@ pub async fn insert_entry(conn: &mut AnyConnection, now: Timestamp, e: NewEntry<
 
 /// A version of a timeline entry, its text already sealed.
 pub struct NewVersion<'a> {
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub entry_id: Uuid,
     pub version: i64,
     pub occurred_at: Timestamp,
     pub method: Option<&'a str>,
     pub outcome: Option<&'a str>,
     pub body: Vec<u8>,
-    pub by: Uuid,
+    pub by: UserId,
 }
 
 pub async fn insert_version(
@@ -128,7 +130,7 @@ pub async fn withdraw(
     conn: &mut AnyConnection,
     now: Timestamp,
     entry_id: Uuid,
-    by: Uuid,
+    by: UserId,
     reason: Vec<u8>,
 ) -> Result<bool> {
     let r = sqlx::query(
@@ -232,12 +234,12 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
 /// A key event for the timeline: what happened, to whom, and the key that makes the same event
 /// recorded twice one entry.
 pub struct KeyEvent<'a> {
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub case_id: Uuid,
     pub person_id: Option<Uuid>,
     pub occurred_at: Timestamp,
     pub body: &'a str,
-    pub by: Uuid,
+    pub by: UserId,
     pub key: &'a str,
 }
 

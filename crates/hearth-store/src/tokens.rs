@@ -3,6 +3,8 @@
 use crate::row;
 use crate::Result;
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -10,8 +12,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct ApiToken {
     pub id: Uuid,
-    pub org_id: Uuid,
-    pub user_id: Uuid,
+    pub org_id: OrgId,
+    pub user_id: UserId,
     pub name: String,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
@@ -21,8 +23,8 @@ pub struct ApiToken {
 fn token(r: &AnyRow) -> Result<ApiToken> {
     Ok(ApiToken {
         id: row::id(r, "id")?,
-        org_id: row::id(r, "org_id")?,
-        user_id: row::id(r, "user_id")?,
+        org_id: row::org_id(r, "org_id")?,
+        user_id: row::user_id(r, "user_id")?,
         name: row::text(r, "name")?,
         created_at: row::at(r, "created_at")?,
         last_used_at: row::opt_at(r, "last_used_at")?,
@@ -33,11 +35,11 @@ fn token(r: &AnyRow) -> Result<ApiToken> {
 /// An API token to record: only its hash is kept.
 pub struct NewToken<'a> {
     pub id: Uuid,
-    pub org_id: Uuid,
-    pub user_id: Uuid,
+    pub org_id: OrgId,
+    pub user_id: UserId,
     pub name: &'a str,
     pub token_hash: &'a str,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<hearth_domain::ids::UserId>,
 }
 
 pub async fn insert(conn: &mut AnyConnection, now: Timestamp, new: NewToken<'_>) -> Result<()> {
@@ -86,7 +88,7 @@ pub async fn mark_used(conn: &mut AnyConnection, now: Timestamp, id: Uuid) -> Re
     Ok(())
 }
 
-pub async fn list(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<ApiToken>> {
+pub async fn list(conn: &mut AnyConnection, org_id: OrgId) -> Result<Vec<ApiToken>> {
     let rows = sqlx::query(
         "SELECT id, org_id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens \
          WHERE org_id = $1 ORDER BY created_at DESC",
@@ -101,7 +103,7 @@ pub async fn list(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<ApiToken
 pub async fn revoke(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     id: Uuid,
 ) -> Result<bool> {
     let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
@@ -116,7 +118,7 @@ pub async fn revoke(
 pub async fn revoke_all_for_user(
     conn: &mut AnyConnection,
     now: Timestamp,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<u64> {
     let r = sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",

@@ -3,6 +3,7 @@
 use crate::row;
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::{OrgId, UserId};
 use hearth_domain::{Actor, Role};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -10,8 +11,8 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: Uuid,
-    pub org_id: Uuid,
+    pub id: UserId,
+    pub org_id: OrgId,
     pub team_id: Option<Uuid>,
     pub email: String,
     pub display_name: String,
@@ -36,7 +37,7 @@ impl User {
 }
 
 /// Where a user's TOTP secret lives, for the cipher's associated data.
-pub fn totp_place(user_id: Uuid) -> String {
+pub fn totp_place(user_id: UserId) -> String {
     format!("users.totp_secret:{user_id}")
 }
 
@@ -60,8 +61,8 @@ const COLUMNS: &str =
 fn user(r: &AnyRow) -> Result<User> {
     let role_code = row::text(r, "role")?;
     Ok(User {
-        id: row::id(r, "id")?,
-        org_id: row::id(r, "org_id")?,
+        id: row::user_id(r, "id")?,
+        org_id: row::org_id(r, "org_id")?,
         team_id: row::opt_id(r, "team_id")?,
         email: row::text(r, "email")?,
         display_name: row::text(r, "display_name")?,
@@ -77,8 +78,8 @@ fn user(r: &AnyRow) -> Result<User> {
 }
 
 pub struct NewUser<'a> {
-    pub id: Uuid,
-    pub org_id: Uuid,
+    pub id: UserId,
+    pub org_id: OrgId,
     pub team_id: Option<Uuid>,
     pub email: &'a str,
     pub display_name: &'a str,
@@ -117,7 +118,7 @@ pub async fn by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<Us
 }
 
 /// A user of the given organisation; users of other organisations do not exist here.
-pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Option<User>> {
+pub async fn get(conn: &mut AnyConnection, org_id: OrgId, id: UserId) -> Result<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND org_id = $2");
     let r = sqlx::query(&sql)
         .bind(id.to_string())
@@ -127,7 +128,7 @@ pub async fn get(conn: &mut AnyConnection, org_id: Uuid, id: Uuid) -> Result<Opt
     r.as_ref().map(user).transpose()
 }
 
-pub async fn list(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<User>> {
+pub async fn list(conn: &mut AnyConnection, org_id: OrgId) -> Result<Vec<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 ORDER BY display_name, email");
     let rows = sqlx::query(&sql)
         .bind(org_id.to_string())
@@ -139,7 +140,7 @@ pub async fn list(conn: &mut AnyConnection, org_id: Uuid) -> Result<Vec<User>> {
 pub async fn set_password(
     conn: &mut AnyConnection,
     now: Timestamp,
-    id: Uuid,
+    id: UserId,
     hash: &str,
     must_change: bool,
 ) -> Result<()> {
@@ -156,7 +157,7 @@ pub async fn set_password(
 pub async fn set_totp(
     conn: &mut AnyConnection,
     now: Timestamp,
-    id: Uuid,
+    id: UserId,
     sealed: Option<Vec<u8>>,
 ) -> Result<()> {
     let enrolled = sealed.as_ref().map(|_| to_unix(now));
@@ -175,7 +176,7 @@ pub async fn set_totp(
 pub async fn set_disabled(
     conn: &mut AnyConnection,
     now: Timestamp,
-    id: Uuid,
+    id: UserId,
     disabled: bool,
 ) -> Result<()> {
     sqlx::query("UPDATE users SET disabled_at = $1, updated_at = $2 WHERE id = $3")
@@ -189,8 +190,8 @@ pub async fn set_disabled(
 
 pub async fn replace_recovery_codes(
     conn: &mut AnyConnection,
-    org_id: Uuid,
-    user_id: Uuid,
+    org_id: OrgId,
+    user_id: UserId,
     hashes: &[(Uuid, String)],
 ) -> Result<()> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
@@ -215,7 +216,7 @@ pub async fn replace_recovery_codes(
 pub async fn use_recovery_code(
     conn: &mut AnyConnection,
     now: Timestamp,
-    user_id: Uuid,
+    user_id: UserId,
     code_hash: &str,
 ) -> Result<bool> {
     let done = sqlx::query(
@@ -229,7 +230,7 @@ pub async fn use_recovery_code(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn unused_recovery_codes(conn: &mut AnyConnection, user_id: Uuid) -> Result<i64> {
+pub async fn unused_recovery_codes(conn: &mut AnyConnection, user_id: UserId) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
     )
@@ -240,7 +241,7 @@ pub async fn unused_recovery_codes(conn: &mut AnyConnection, user_id: Uuid) -> R
 
 /// Record the time step of an accepted authenticator code, refusing one at or before the last
 /// accepted step so a code seen over someone's shoulder cannot be used again.
-pub async fn accept_totp_step(conn: &mut AnyConnection, id: Uuid, step: i64) -> Result<bool> {
+pub async fn accept_totp_step(conn: &mut AnyConnection, id: UserId, step: i64) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
     )

@@ -10,6 +10,7 @@
 use crate::audit::{self, AuditEvent};
 use crate::{Result, Store, Tx};
 use hearth_domain::clock::Timestamp;
+use hearth_domain::ids::OrgId;
 use sqlx::AnyConnection;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -67,7 +68,7 @@ impl UnitOfWork {
     }
 
     /// The organisation's cipher, for what this work seals and the names it reads.
-    pub async fn cipher(&mut self, org_id: uuid::Uuid) -> Result<crate::FieldCipher> {
+    pub async fn cipher(&mut self, org_id: OrgId) -> Result<crate::FieldCipher> {
         let store = self.store.clone();
         store.cipher(&mut self.tx, org_id).await
     }

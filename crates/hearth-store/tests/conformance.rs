@@ -3,6 +3,7 @@
 //! These go below the web layer, to the guards and the unit of work themselves.
 
 use hearth_domain::access::{Action, CaseRole, Decision};
+use hearth_domain::ids::OrgId;
 use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::person::{Equality, Identity, PersonDetails};
 use hearth_domain::timeline::{EntryKind, Sensitivity};
@@ -73,8 +74,8 @@ async fn family() -> Family {
     let other_team = orgs::create_team(&mut tx, NOW, other.id, "Idva")
         .await
         .unwrap();
-    let user = |org_id: Uuid, team_id: Option<Uuid>, role: Role| {
-        let id = hearth_domain::ids::new_id(NOW);
+    let user = |org_id: OrgId, team_id: Option<Uuid>, role: Role| {
+        let id = hearth_domain::ids::UserId::new(NOW);
         (
             id,
             Actor::staff(id, org_id, team_id, role),
@@ -604,7 +605,7 @@ async fn trail_of(store: &Store, actor: &Actor, kind: &str, id: Uuid) -> Vec<Str
         .await
         .unwrap()
         .into_iter()
-        .filter(|l| l.entry.actor_id == Some(actor.user_id))
+        .filter(|l| l.entry.actor_id == Some(actor.user_id.uuid()))
         .map(|l| l.entry.action)
         .collect();
     actions.reverse();
@@ -673,7 +674,7 @@ async fn opening_a_record_to_look_at_it_is_audited_by_the_guard_itself() {
     assert_eq!(listed.cases.len(), 1);
     w.commit().await.unwrap();
     assert_eq!(
-        trail_of(&f.store, &f.idva, "user", f.idva.user_id).await,
+        trail_of(&f.store, &f.idva, "user", f.idva.user_id.uuid()).await,
         ["caseload.view"]
     );
 }

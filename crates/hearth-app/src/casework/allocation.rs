@@ -3,6 +3,7 @@
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::ids::CaseId;
+use hearth_domain::ids::UserId;
 use hearth_domain::validation::{Invalid, Text};
 use hearth_domain::Actor;
 use hearth_store::access::Guard;
@@ -37,7 +38,7 @@ pub(crate) async fn workers_in(
         .into_iter()
         .filter(|u| u.role.holds_caseload() && !u.is_disabled())
         .map(|u| StaffMember {
-            id: u.id,
+            id: u.id.uuid(),
             display_name: u.display_name,
             role: u.role,
             team_id: u.team_id,
@@ -57,7 +58,7 @@ pub async fn allocate(
     let mut w = app.store.work(now).await?;
     let case = w.case(actor, case_id, Action::Allocate).await?;
     let mut invalid = Invalid::default();
-    let worker = match hearth_domain::ids::parse_id(worker) {
+    let worker = match UserId::parse(worker) {
         Some(id) => match hearth_store::users::get(&mut w, actor.org_id, id).await? {
             Some(u) if u.role.holds_caseload() && !u.is_disabled() => Some(u),
             _ => None,
@@ -95,7 +96,7 @@ pub async fn allocate(
             case_id: case_id.uuid(),
             person_id: person,
             worker_id: worker.id,
-            by: Some(actor.user_id),
+            by: Some(actor.user_id.uuid()),
         },
     )
     .await?;
@@ -113,7 +114,7 @@ pub async fn end_allocation(
     app: &App,
     actor: &Actor,
     case_id: CaseId,
-    worker: Uuid,
+    worker: UserId,
     person: Option<Uuid>,
 ) -> Result<()> {
     let now = app.now();

@@ -201,7 +201,7 @@ pub async fn add_entry(
     let case = w.case(actor, case_id, Action::RecordWork).await?;
     let scope = submission::Scope {
         org_id: actor.org_id,
-        actor_id: Some(actor.user_id),
+        actor_id: Some(actor.user_id.uuid()),
         kind: SubmissionKind::TimelineEntry,
         target_id: Some(case_id.uuid()),
     };

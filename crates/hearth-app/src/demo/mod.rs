@@ -10,6 +10,8 @@ use hearth_domain::access::CaseRole;
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
 use hearth_domain::ids::CaseId;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::Role;
@@ -224,11 +226,11 @@ async fn seed_casework(
         cipher,
         opened,
         contact::NewContact {
-            org_id,
+            org_id: OrgId::from_uuid(org_id),
             person_id: victim,
             version: 1,
             details: &details,
-            by: idva,
+            by: UserId::from_uuid(idva),
         },
     )
     .await?;
@@ -259,12 +261,12 @@ async fn seed_casework(
         let key = format!("demo-{entry_no:08}");
         let e = timeline::NewEntry {
             id,
-            org_id,
+            org_id: OrgId::from_uuid(org_id),
             case_id,
             person_id: Some(victim),
             kind,
             sensitivity,
-            by: idva,
+            by: UserId::from_uuid(idva),
             submission_key: &key,
         };
         timeline::insert_entry(w, at, e).await?;
@@ -273,14 +275,14 @@ async fn seed_casework(
             w,
             at,
             timeline::NewVersion {
-                org_id,
+                org_id: OrgId::from_uuid(org_id),
                 entry_id: id,
                 version: 1,
                 occurred_at: at,
                 method: contact_made.map(|c| c.0),
                 outcome: contact_made.map(|c| c.1),
                 body: sealed,
-                by: idva,
+                by: UserId::from_uuid(idva),
             },
         )
         .await?;
@@ -292,7 +294,7 @@ async fn seed_casework(
 /// contacts that are overdue. Done through the same use cases as a team manager would use.
 async fn accept_some_referrals(
     app: &App,
-    org_id: Uuid,
+    org_id: OrgId,
     team: Uuid,
     ids: &std::collections::HashMap<&str, Uuid>,
 ) -> Result<()> {
@@ -300,7 +302,7 @@ async fn accept_some_referrals(
     use hearth_domain::referral::Source;
     let manager = {
         let mut conn = app.store.conn().await?;
-        users::get(&mut conn, org_id, ids["idva.manager"])
+        users::get(&mut conn, org_id, UserId::from_uuid(ids["idva.manager"]))
             .await?
             .ok_or_else(|| crate::AppError::Internal("demo manager".into()))?
             .actor()
@@ -335,7 +337,7 @@ async fn accept_some_referrals(
 async fn seed_referrals(
     w: &mut hearth_store::UnitOfWork,
     app: &App,
-    org_id: Uuid,
+    org_id: OrgId,
     earlier: &[(String, String, String)],
     rng: &mut StdRng,
 ) -> Result<()> {
@@ -553,7 +555,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             &mut w,
             now,
             NewUser {
-                id,
+                id: UserId::from_uuid(id),
                 org_id: org.id,
                 team_id: *team,
                 email: &email,
@@ -624,7 +626,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 org_id: org.id,
                 case_id,
                 person_id: Some(victim),
-                worker_id: idva,
+                worker_id: UserId::from_uuid(idva),
                 by: Some(ids["idva.manager"]),
             },
         )
@@ -633,7 +635,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             &mut w,
             &cipher,
             &mut rng,
-            (org.id, case_id, victim, idva),
+            (org.id.uuid(), case_id, victim, idva),
             n,
             opened,
             &mut entry_no,
@@ -670,7 +672,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                         org_id: org.id,
                         case_id,
                         person_id: Some(harm),
-                        worker_id: engagers[n % engagers.len()],
+                        worker_id: UserId::from_uuid(engagers[n % engagers.len()]),
                         by: Some(ids["engage.manager"]),
                     },
                 )
@@ -732,7 +734,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                     case_id,
                     Some(child),
                     |id| cipher.encrypt(&cases::agency_place(id), &json),
-                    idva,
+                    UserId::from_uuid(idva),
                 )
                 .await?;
             }
@@ -755,7 +757,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                         org_id: org.id,
                         case_id,
                         person_id: Some(child),
-                        worker_id: childrens[n % childrens.len()],
+                        worker_id: UserId::from_uuid(childrens[n % childrens.len()]),
                         by: Some(ids["cyp.manager"]),
                     },
                 )

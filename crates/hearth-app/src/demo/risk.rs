@@ -5,7 +5,9 @@
 
 use crate::{marac, risk, safety_plans, App, Result};
 use hearth_domain::clock::FixedClock;
+use hearth_domain::ids::OrgId;
 use hearth_domain::ids::PersonId;
+use hearth_domain::ids::UserId;
 use hearth_domain::marac::{ActionForm, MeetingForm};
 use hearth_domain::risk::{AssessmentForm, IncidentForm};
 use hearth_domain::safety_plan::SafetyPlanForm;
@@ -31,9 +33,9 @@ const MAX_FAMILIES: usize = 90;
 /// Yes answers to the adult checklist, cycling through every level: standard, medium, high.
 const YES_COUNTS: [usize; 10] = [3, 5, 8, 11, 12, 15, 6, 9, 17, 4];
 
-async fn actor(app: &App, org_id: Uuid, user: Uuid) -> Result<Actor> {
+async fn actor(app: &App, org_id: OrgId, user: Uuid) -> Result<Actor> {
     let mut conn = app.store.conn().await?;
-    Ok(users::get(&mut conn, org_id, user)
+    Ok(users::get(&mut conn, org_id, UserId::from_uuid(user))
         .await?
         .ok_or_else(|| crate::AppError::Internal("demo account".into()))?
         .actor())
@@ -66,7 +68,7 @@ impl Step<'_> {
 
 pub async fn seed(
     app: &App,
-    org_id: Uuid,
+    org_id: OrgId,
     coordinator: Uuid,
     families: &[Family],
     rng: &mut StdRng,

@@ -7,6 +7,8 @@ use crate::Result;
 use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -17,11 +19,11 @@ pub fn agency_place(id: Uuid) -> String {
 pub async fn add_agency(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     case_id: Uuid,
     person_id: Option<Uuid>,
     seal: impl FnOnce(Uuid) -> Result<Vec<u8>>,
-    by: Uuid,
+    by: UserId,
 ) -> Result<Uuid> {
     let id = new_id(now);
     sqlx::query(

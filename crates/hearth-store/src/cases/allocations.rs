@@ -3,6 +3,7 @@
 use crate::access::CaseGuard;
 use crate::Result;
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::UserId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -11,7 +12,7 @@ pub async fn end_allocation(
     conn: &mut AnyConnection,
     g: &CaseGuard,
     now: Timestamp,
-    worker_id: Uuid,
+    worker_id: UserId,
     person_id: Option<Uuid>,
 ) -> Result<bool> {
     let case_id = g.case_id().uuid();
@@ -31,7 +32,7 @@ pub async fn end_allocation(
 pub async fn is_allocated(
     conn: &mut AnyConnection,
     case_id: Uuid,
-    worker_id: Uuid,
+    worker_id: UserId,
     person_id: Option<Uuid>,
 ) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(

@@ -4,6 +4,7 @@ use crate::row;
 use crate::Result;
 use hearth_domain::access::CaseRole;
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::OrgId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -11,7 +12,7 @@ use uuid::Uuid;
 /// role in each (a person can hold two roles in one case).
 pub async fn open_involvements(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     person_id: Uuid,
 ) -> Result<Vec<(Uuid, CaseRole)>> {
     let rows = sqlx::query(

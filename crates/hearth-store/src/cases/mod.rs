@@ -19,6 +19,8 @@ use crate::{many, row};
 use crate::{FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{CaseRole, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use hearth_domain::ids::{new_id, CaseId};
 use hearth_domain::person::Identity;
 use hearth_domain::Actor;
@@ -52,7 +54,7 @@ pub struct Member {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allocation {
-    pub worker_id: Uuid,
+    pub worker_id: UserId,
     pub worker_name: String,
     pub person_id: Option<Uuid>,
     pub allocated_at: Timestamp,
@@ -83,7 +85,7 @@ pub async fn insert_person(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     identity: &Identity,
 ) -> Result<Uuid> {
     let id = new_id(now);
@@ -105,7 +107,7 @@ pub async fn insert_person(
 pub async fn insert_case(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     team_id: Uuid,
     reference: &str,
 ) -> Result<Uuid> {
@@ -126,7 +128,7 @@ pub async fn insert_case(
 pub async fn add_member(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     case_id: Uuid,
     person_id: Uuid,
     role: CaseRole,
@@ -147,11 +149,11 @@ pub async fn add_member(
 
 /// A worker allocated to a case: to the whole family, or to one person in it.
 pub struct NewAllocation {
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub case_id: Uuid,
     /// `None`: the whole family.
     pub person_id: Option<Uuid>,
-    pub worker_id: Uuid,
+    pub worker_id: UserId,
     /// Who allocated them (`None`: set up from the command line or the demo).
     pub by: Option<Uuid>,
 }
@@ -470,7 +472,7 @@ async fn record_of(
         .iter()
         .map(|r| {
             Ok(Allocation {
-                worker_id: row::id(r, "worker_id")?,
+                worker_id: row::user_id(r, "worker_id")?,
                 worker_name: row::text(r, "display_name")?,
                 person_id: row::opt_id(r, "person_id")?,
                 allocated_at: row::at(r, "allocated_at")?,
@@ -526,7 +528,7 @@ pub async fn person_record(conn: &mut AnyConnection, g: &PersonGuard) -> Result<
 }
 
 /// Count of open cases, for the demo's summary and tests.
-pub async fn count(conn: &mut AnyConnection, org_id: Uuid) -> Result<i64> {
+pub async fn count(conn: &mut AnyConnection, org_id: OrgId) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE org_id = $1")
             .bind(org_id.to_string())

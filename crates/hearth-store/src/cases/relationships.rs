@@ -4,6 +4,8 @@ use crate::row;
 use crate::Result;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -17,10 +19,10 @@ pub struct Relationship {
 pub async fn add_relationship(
     conn: &mut AnyConnection,
     now: Timestamp,
-    org_id: Uuid,
+    org_id: OrgId,
     case_id: Uuid,
     r: &Relationship,
-    by: Uuid,
+    by: UserId,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO relationships (id, org_id, case_id, from_person, kind, to_person, added_at, added_by) \

@@ -6,6 +6,7 @@ use crate::Result;
 use crate::{many, row};
 use hearth_domain::access::FieldClass;
 use hearth_domain::clock::Timestamp;
+use hearth_domain::ids::OrgId;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -111,7 +112,7 @@ pub async fn last_contacts(
 /// Each worker who holds a caseload, with their team and the number of open cases allocated to them.
 pub async fn caseload_sizes(
     conn: &mut AnyConnection,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<Vec<(Uuid, String, String, Option<Uuid>, i64)>> {
     let rows = sqlx::query(
         "SELECT u.id, u.display_name, u.role, u.team_id, \

@@ -12,6 +12,7 @@ use hearth_app::casework::{self, ContactView, EntryView, TimelineFilter};
 use hearth_app::AppError;
 use hearth_domain::contact::{Channel, ContactDetails, ContactForm};
 use hearth_domain::ids::parse_id;
+use hearth_domain::ids::UserId;
 use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::timeline::{EntryForm, EntryKind};
 use serde::{Deserialize, Serialize};
@@ -522,7 +523,14 @@ pub async fn end_allocation(
     ApiPathId(id): ApiPathId<CaseId>,
     Body(a): Body<AllocationIn>,
 ) -> Result<StatusCode, ApiError> {
-    casework::end_allocation(&state.app, &who.actor(), id, a.worker_id, a.person_id).await?;
+    casework::end_allocation(
+        &state.app,
+        &who.actor(),
+        id,
+        UserId::from_uuid(a.worker_id),
+        a.person_id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -29,7 +29,7 @@ pub struct OrganisationOut {
 impl From<&Organisation> for OrganisationOut {
     fn from(o: &Organisation) -> Self {
         Self {
-            id: o.id,
+            id: o.id.uuid(),
             name: o.name.clone(),
             is_demo: o.is_demo,
         }
@@ -61,7 +61,7 @@ pub struct UserOut {
 impl From<&Account> for UserOut {
     fn from(u: &Account) -> Self {
         Self {
-            id: u.id,
+            id: u.id.uuid(),
             email: u.email.clone(),
             display_name: u.display_name.clone(),
             role: u.role.code().into(),
@@ -234,7 +234,7 @@ impl From<&CaseRecord> for CaseOut {
                 .allocations
                 .iter()
                 .map(|a| AllocationOut {
-                    worker_id: a.worker_id,
+                    worker_id: a.worker_id.uuid(),
                     worker_name: a.worker_name.clone(),
                     person_id: a.person_id,
                     allocated_at: rfc3339(a.allocated_at),

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use hearth_app::users::{self, By, NewUserForm};
+use hearth_domain::ids::UserId;
 
 /// The account the token acts as.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
@@ -63,7 +64,7 @@ pub async fn add(
 pub async fn get(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<UserId>,
 ) -> Result<Json<UserOut>, ApiError> {
     let actor = who.actor();
     Ok(Json(
@@ -77,7 +78,7 @@ pub async fn get(
 pub async fn disable(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<UserId>,
 ) -> Result<Json<UserOut>, ApiError> {
     let actor = who.actor();
     Ok(Json(
@@ -91,7 +92,7 @@ pub async fn disable(
 pub async fn reset_password(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<UserId>,
 ) -> Result<Json<TemporaryPassword>, ApiError> {
     let actor = who.actor();
     let temporary_password = users::reset_password(&state.app, By::User(&actor), id).await?;

@@ -16,13 +16,14 @@ use hearth_app::tokens::ApiToken;
 use hearth_app::users::Account;
 use hearth_app::users::{self, By, NewUserForm};
 use hearth_app::{tokens, AppError};
-use hearth_domain::ids::parse_id;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use hearth_domain::validation::Invalid;
 use hearth_domain::Role;
 use serde::Deserialize;
 use uuid::Uuid;
 
-async fn teams(state: &AppState, org_id: Uuid) -> Result<Vec<Team>, Response> {
+async fn teams(state: &AppState, org_id: OrgId) -> Result<Vec<Team>, Response> {
     orgs::teams(&state.app, org_id).await.map_err(page_error)
 }
 
@@ -173,7 +174,7 @@ async fn user_view(
 pub async fn user(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
 ) -> PageResult {
     let actor = who.actor();
     let u = users::get(&state.app, By::User(&actor), id).await?;
@@ -183,7 +184,7 @@ pub async fn user(
 async fn after(
     state: &AppState,
     who: &SignedIn,
-    id: Uuid,
+    id: UserId,
     temp: Option<String>,
     message: &str,
 ) -> Response {
@@ -197,7 +198,7 @@ async fn after(
 pub async fn disable(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
 ) -> PageResult {
     let actor = who.actor();
     users::disable(&state.app, By::User(&actor), id).await?;
@@ -214,7 +215,7 @@ pub async fn disable(
 pub async fn enable(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
 ) -> PageResult {
     let actor = who.actor();
     users::enable(&state.app, By::User(&actor), id).await?;
@@ -224,7 +225,7 @@ pub async fn enable(
 pub async fn reset_password(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
 ) -> PageResult {
     let actor = who.actor();
     let temp = users::reset_password(&state.app, By::User(&actor), id).await?;
@@ -241,7 +242,7 @@ pub async fn reset_password(
 pub async fn reset_second_factor(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
 ) -> Response {
     let actor = who.actor();
     match users::reset_second_factor(&state.app, By::User(&actor), id).await {
@@ -319,7 +320,7 @@ pub async fn create_token(
     Form(form): Form<TokenForm>,
 ) -> Response {
     let actor = who.actor();
-    let Some(user_id) = parse_id(&form.user_id) else {
+    let Some(user_id) = UserId::parse(&form.user_id) else {
         return tokens_view(
             &state,
             &who,

@@ -17,6 +17,7 @@ use hearth_app::{records, secrets, AppError};
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::contact::{Channel, ContactForm};
 use hearth_domain::ids::parse_id;
+use hearth_domain::ids::UserId;
 use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::timeline::{EntryForm, EntryKind, CONTACT_METHODS, CONTACT_OUTCOMES};
 use hearth_domain::validation::Invalid;
@@ -540,7 +541,7 @@ pub async fn end_allocation(
     Path(id): Path<String>,
     Form(f): Form<AllocationForm>,
 ) -> Response {
-    let (Some(id), Some(worker)) = (CaseId::parse(&id), parse_id(&f.worker_id)) else {
+    let (Some(id), Some(worker)) = (CaseId::parse(&id), UserId::parse(&f.worker_id)) else {
         return not_found();
     };
     let r = casework::end_allocation(&state.app, &who.actor(), id, worker, parse_id(&f.person_id))

@@ -169,7 +169,7 @@ async fn results_come_a_page_at_a_time_and_say_how_many_in_all() {
     let t = spawn_app().await;
     let w = t.world().await;
     let now = t.now();
-    let cipher = t.cipher(w.org).await;
+    let cipher = t.cipher(w.org.uuid()).await;
     let mut tx = t.app.store.begin().await.unwrap();
     for n in 1..=60 {
         let case = cases::insert_case(&mut tx, now, w.org, w.idva_team, &format!("PG-{n:04}"))

@@ -3,6 +3,8 @@
 use hearth_app::{App, AuthSettings};
 use hearth_domain::access::CaseRole;
 use hearth_domain::clock::Clock;
+use hearth_domain::ids::OrgId;
+use hearth_domain::ids::UserId;
 use hearth_domain::{FixedClock, Role};
 use hearth_store::users::{self, NewUser};
 use hearth_store::{cases, orgs, MasterKey, Store};
@@ -116,11 +118,11 @@ fn password_hash() -> &'static str {
 
 /// Two organisations, with staff of every role and families allocated to them.
 pub struct World {
-    pub org: Uuid,
-    pub other_org: Uuid,
+    pub org: OrgId,
+    pub other_org: OrgId,
     pub idva_team: Uuid,
     /// Email by role, for the first organisation; `idva2` is a second Idva in the same team.
-    pub staff: HashMap<&'static str, (Uuid, String)>,
+    pub staff: HashMap<&'static str, (UserId, String)>,
     /// Case allocated to `idva` (victim), `children` (child) and `engage` (person causing harm).
     pub case: Uuid,
     pub victim: Uuid,
@@ -132,7 +134,7 @@ pub struct World {
     pub other_team_case: Uuid,
     pub other_org_case: Uuid,
     pub other_org_person: Uuid,
-    pub other_org_user: Uuid,
+    pub other_org_user: UserId,
 }
 
 pub const ROLES: [(&str, Role); 11] = [
@@ -153,7 +155,11 @@ impl TestApp {
     /// An organisation's cipher, for setting up people directly through the store.
     pub async fn cipher(&self, org_id: Uuid) -> hearth_store::FieldCipher {
         let mut conn = self.app.store.conn().await.unwrap();
-        self.app.store.cipher(&mut conn, org_id).await.unwrap()
+        self.app
+            .store
+            .cipher(&mut conn, OrgId::from_uuid(org_id))
+            .await
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -166,14 +172,14 @@ impl TestApp {
 
     async fn add_user(
         &self,
-        org: Uuid,
+        org: OrgId,
         team: Option<Uuid>,
         email: &str,
         name: &str,
         role: Role,
-    ) -> Uuid {
+    ) -> UserId {
         let now = self.now();
-        let id = hearth_domain::ids::new_id(now);
+        let id = UserId::new(now);
         let mut tx = self.app.store.begin().await.unwrap();
         users::insert(
             &mut tx,
@@ -295,7 +301,7 @@ impl TestApp {
             .unwrap();
         let victim = cases::insert_person(
             &mut tx,
-            &self.cipher(o).await,
+            &self.cipher(o.uuid()).await,
             now,
             o,
             &hearth_domain::person::Identity::named("Zoë", "Quillfeather", Some("1990-04-01")),
@@ -304,7 +310,7 @@ impl TestApp {
         .unwrap();
         let perpetrator = cases::insert_person(
             &mut tx,
-            &self.cipher(o).await,
+            &self.cipher(o.uuid()).await,
             now,
             o,
             &hearth_domain::person::Identity::named("Darren", "Quillfeather", Some("1988-02-11")),
@@ -313,7 +319,7 @@ impl TestApp {
         .unwrap();
         let child = cases::insert_person(
             &mut tx,
-            &self.cipher(o).await,
+            &self.cipher(o.uuid()).await,
             now,
             o,
             &hearth_domain::person::Identity::named("Alfie", "Quillfeather", Some("2017-09-30")),
@@ -381,7 +387,7 @@ impl TestApp {
             .unwrap();
         let p = cases::insert_person(
             &mut tx,
-            &self.cipher(o).await,
+            &self.cipher(o.uuid()).await,
             now,
             o,
             &hearth_domain::person::Identity::named("Grace", "Marrowdene", None),
@@ -410,7 +416,7 @@ impl TestApp {
             .unwrap();
         let p = cases::insert_person(
             &mut tx,
-            &self.cipher(o).await,
+            &self.cipher(o.uuid()).await,
             now,
             o,
             &hearth_domain::person::Identity::named("Kyle", "Sallowmere", None),
@@ -433,7 +439,7 @@ impl TestApp {
             .unwrap();
         let other_org_person = cases::insert_person(
             &mut tx,
-            &self.cipher(other.id).await,
+            &self.cipher(other.id.uuid()).await,
             now,
             other.id,
             &hearth_domain::person::Identity::named("Amira", "Nettlewick", None),
@@ -540,7 +546,7 @@ impl TestApp {
     }
 
     /// An API token acting as this user.
-    pub async fn token_for(&self, org: Uuid, user: Uuid) -> String {
+    pub async fn token_for(&self, org: OrgId, user: UserId) -> String {
         hearth_app::tokens::create(
             &self.app,
             hearth_app::users::By::Command { org_id: org },

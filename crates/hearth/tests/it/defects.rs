@@ -444,7 +444,7 @@ async fn the_team_due_list_covers_every_open_case_however_many() {
     let t = spawn_app().await;
     let w = t.world().await;
     let now = t.now();
-    let cipher = t.cipher(w.org).await;
+    let cipher = t.cipher(w.org.uuid()).await;
     let mut tx = t.app.store.begin().await.unwrap();
     for n in 1..=1_100 {
         let case = cases::insert_case(&mut tx, now, w.org, w.idva_team, &format!("BULK-{n:04}"))

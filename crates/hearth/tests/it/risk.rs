@@ -1036,7 +1036,7 @@ async fn the_young_peoples_checklist_is_for_thirteen_to_seventeen() {
     let mut tx = t.app.store.begin().await.unwrap();
     let teen = hearth_store::cases::insert_person(
         &mut tx,
-        &t.cipher(w.org).await,
+        &t.cipher(w.org.uuid()).await,
         now,
         w.org,
         &hearth_domain::person::Identity::named("Kai", "Quillfeather", Some("2011-05-02")),
