@@ -3,6 +3,13 @@
 //! The records a user reaches through the access policy have their own id types, so a person's
 //! id cannot be handed to the door for a case (or an organisation's where a user's belongs) and
 //! still compile. Inside SQL they are bound as text, like every id.
+//!
+//! ```compile_fail
+//! use hearth_domain::ids::{CaseId, PersonId};
+//! fn open_case(_: CaseId) {}
+//! let someone = PersonId::from_uuid(uuid::Uuid::nil());
+//! open_case(someone); // a person's id is not a case's
+//! ```
 
 use crate::Timestamp;
 use std::fmt;
