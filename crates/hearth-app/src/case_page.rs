@@ -3,7 +3,7 @@
 
 use crate::casework::{self, AgencyView, EntryView, StaffMember, Standing, TimelineFilter};
 use crate::risk::PersonRiskLine;
-use crate::{event, App, Result};
+use crate::{App, Result};
 use hearth_domain::access::Action;
 use hearth_domain::due::DueItem;
 use hearth_domain::ids::CaseId;
@@ -57,7 +57,6 @@ pub async fn view(
     } else {
         Vec::new()
     };
-    w.audit(event(actor, "case.timeline_view", "case", case_id));
     w.audit(crate::due::viewed(actor, 1));
     w.commit().await?;
     Ok(CasePage {

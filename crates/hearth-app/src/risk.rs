@@ -206,7 +206,6 @@ pub async fn view(app: &App, actor: &Actor, person_id: PersonId) -> Result<RiskV
         .iter()
         .map(crate::marac::ReferralLine::from)
         .collect();
-    w.audit(event(actor, "person.risk_view", "person", person_id));
     w.commit().await?;
     let due_on = due.due_on(today);
     Ok(RiskView {

@@ -90,7 +90,6 @@ pub async fn view(app: &App, actor: &Actor, person_id: PersonId) -> Result<PlanV
         None => Template::Adult,
     };
     let versions = open_versions(&mut w, &guard, person_id).await?;
-    w.audit(event(actor, "person.safety_plan_view", "person", person_id));
     w.commit().await?;
     let review_overdue = versions
         .first()

@@ -8,6 +8,7 @@
 use crate::audit::AuditEvent;
 use crate::cases::{self, Member};
 use crate::sealed::{Opened, Sealed, Subject};
+use crate::work::ViewLog;
 use crate::{many, row, FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{
     can, grant, may_see_field, Action, CaseLink, CaseRole, Decision, FieldClass, Resource, Scope,
@@ -312,6 +313,8 @@ pub struct CaseGuard {
     action: Action,
     actor: Actor,
     cipher: FieldCipher,
+    /// Set when the guard was opened to look: then every field it shows is audited as a view.
+    shows_to: Option<ViewLog>,
 }
 
 impl CaseGuard {
@@ -379,7 +382,16 @@ impl Guard for CaseGuard {
             }
             Subject::Service(_) => false,
         };
-        sealed.open_if(visible, &self.cipher)
+        let opened = sealed.open_if(visible, &self.cipher)?;
+        if visible {
+            shown(
+                &self.shows_to,
+                &self.actor,
+                sealed,
+                Some(self.access.case_id),
+            );
+        }
+        Ok(opened)
     }
 }
 
@@ -391,6 +403,7 @@ pub struct PersonGuard {
     action: Action,
     actor: Actor,
     cipher: FieldCipher,
+    shows_to: Option<ViewLog>,
 }
 
 impl PersonGuard {
@@ -442,7 +455,37 @@ impl Guard for PersonGuard {
             Subject::Person(p) => p == self.person_id && self.may_see(sealed.class()),
             Subject::Family(_) | Subject::Service(_) => false,
         };
-        sealed.open_if(visible, &self.cipher)
+        let opened = sealed.open_if(visible, &self.cipher)?;
+        if visible {
+            shown(&self.shows_to, &self.actor, sealed, None);
+        }
+        Ok(opened)
+    }
+}
+
+/// A guard opened to look records each kind of record it shows as a view of it, so a reader
+/// that shows a safety plan cannot leave the view out of the audit trail. Fields read during a
+/// change (a guard opened to record work) are not views: the change itself is audited.
+fn shown(log: &Option<ViewLog>, actor: &Actor, sealed: &Sealed, case_id: Option<Uuid>) {
+    let Some(log) = log else { return };
+    let person = match sealed.subject() {
+        Subject::Person(p) => Some(p),
+        Subject::Family(_) | Subject::Service(_) => None,
+    };
+    let (action, entity_type, entity) = match sealed.table() {
+        "contact_versions" => ("person.contact_view", "person", person),
+        "safety_plans" => ("person.safety_plan_view", "person", person),
+        "risk_assessments" | "incidents" => ("person.risk_view", "person", person),
+        "timeline_versions" | "timeline_entries" => ("case.timeline_view", "case", case_id),
+        _ => return,
+    };
+    if let Some(id) = entity {
+        log.record(
+            AuditEvent::new(action, entity_type)
+                .org(actor.org_id)
+                .actor(actor.user_id)
+                .entity(id),
+        );
     }
 }
 
@@ -661,6 +704,11 @@ fn view_event(action: Action, entity_type: &'static str) -> Option<AuditEvent> {
     Some(AuditEvent::new(name, entity_type))
 }
 
+/// Is the record opened to look at it (so what it shows is a view)?
+fn looks(action: Action) -> bool {
+    action == Action::ViewCaseRecord
+}
+
 /// The policy's refusal as an error: the use case answers 403 or 404 from it.
 fn refused(d: Decision) -> StoreError {
     StoreError::Refused(d)
@@ -701,6 +749,7 @@ impl UnitOfWork {
             action,
             actor: actor.clone(),
             cipher,
+            shows_to: looks(action).then(|| self.view_log()),
         })
     }
 
@@ -734,6 +783,7 @@ impl UnitOfWork {
             action,
             actor: actor.clone(),
             cipher,
+            shows_to: looks(action).then(|| self.view_log()),
         })
     }
 

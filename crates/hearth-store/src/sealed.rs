@@ -79,6 +79,11 @@ impl Sealed {
         self.subject
     }
 
+    /// The table the field lives in: what kind of record showing it is a view of.
+    pub(crate) fn table(&self) -> &str {
+        self.place.split('.').next().unwrap_or_default()
+    }
+
     pub fn class(&self) -> FieldClass {
         self.class
     }

@@ -13,7 +13,7 @@ use hearth_domain::clock::Timestamp;
 use hearth_domain::ids::OrgId;
 use sqlx::AnyConnection;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 pub struct UnitOfWork {
     tx: Tx,
@@ -22,7 +22,25 @@ pub struct UnitOfWork {
     now: Timestamp,
     audit_key: Arc<[u8; 32]>,
     events: Vec<AuditEvent>,
+    /// What the guards this work opened have shown: each a view, written on commit.
+    shown: ViewLog,
     store: Store,
+}
+
+/// The views a unit of work's guards record as they open sealed fields. Shared with the guards
+/// because they are held apart from the work (a reader takes both), and locked because a guard
+/// crosses await points inside a handler's future.
+#[derive(Clone, Default)]
+pub(crate) struct ViewLog(Arc<Mutex<Vec<AuditEvent>>>);
+
+impl ViewLog {
+    pub(crate) fn record(&self, ev: AuditEvent) {
+        self.0.lock().expect("view log").push(ev);
+    }
+
+    fn take(&self) -> Vec<AuditEvent> {
+        std::mem::take(&mut *self.0.lock().expect("view log"))
+    }
 }
 
 impl Store {
@@ -34,6 +52,7 @@ impl Store {
             now,
             audit_key: self.audit_key_arc(),
             events: Vec::new(),
+            shown: ViewLog::default(),
             store: self.clone(),
         })
     }
@@ -51,6 +70,7 @@ impl Store {
             now,
             audit_key: self.audit_key_arc(),
             events: Vec::new(),
+            shown: ViewLog::default(),
             store: self.clone(),
         })
     }
@@ -90,6 +110,18 @@ impl UnitOfWork {
         }
     }
 
+    /// The log the guards opened by this work record their views in.
+    pub(crate) fn view_log(&self) -> ViewLog {
+        self.shown.clone()
+    }
+
+    /// Move the guards' views into the events, once each.
+    fn gather_views(&mut self) {
+        for ev in self.shown.take() {
+            self.viewed(ev);
+        }
+    }
+
     /// The events recorded so far, oldest first.
     pub fn events(&self) -> &[AuditEvent] {
         &self.events
@@ -98,6 +130,7 @@ impl UnitOfWork {
     /// Write the audit entries and commit, all or nothing. A view ends its snapshot, then waits
     /// for its entries to be committed with other views'.
     pub async fn commit(mut self) -> Result<()> {
+        self.gather_views();
         if self.view {
             let events = std::mem::take(&mut self.events);
             self.tx.commit().await?;

@@ -678,3 +678,74 @@ async fn opening_a_record_to_look_at_it_is_audited_by_the_guard_itself() {
         ["caseload.view"]
     );
 }
+
+#[tokio::test]
+async fn a_guard_opened_to_look_audits_each_kind_of_record_it_shows() {
+    use hearth_store::contact::{self, NewContact};
+    let f = family().await;
+    let details = hearth_domain::contact::ContactDetails {
+        address: "1 Refuge Lane".into(),
+        ..Default::default()
+    };
+    let mut w = f.store.work(NOW).await.unwrap();
+    let cipher = w.cipher(f.idva.org_id).await.unwrap();
+    contact::insert(
+        &mut w,
+        &cipher,
+        NOW,
+        NewContact {
+            org_id: f.idva.org_id,
+            person_id: f.victim,
+            version: 1,
+            details: &details,
+            by: f.idva.user_id,
+        },
+    )
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    let contact_views = |actor: &Actor| {
+        let (store, actor) = (f.store.clone(), actor.clone());
+        async move {
+            trail_of(&store, &actor, "person", f.victim)
+                .await
+                .into_iter()
+                .filter(|a| a == "person.contact_view")
+                .count()
+        }
+    };
+
+    // Shown through a guard opened to look: the view is in the trail, though the reader and the
+    // use case said nothing.
+    let mut w = f.store.view(NOW).await.unwrap();
+    let g = w
+        .case(&f.idva, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    let versions = contact::versions(&mut w, &g, f.victim).await.unwrap();
+    assert!(g.open(&versions[0].sealed).unwrap().shown().is_some());
+    w.commit().await.unwrap();
+    assert_eq!(contact_views(&f.idva).await, 1);
+
+    // Withheld by the firewall: nothing was shown, so nothing is a view.
+    let mut w = f.store.view(NOW).await.unwrap();
+    let g = w
+        .case(&f.engage, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    let versions = contact::versions(&mut w, &g, f.victim).await.unwrap();
+    assert_eq!(g.open(&versions[0].sealed).unwrap(), Opened::Withheld);
+    w.commit().await.unwrap();
+    assert_eq!(contact_views(&f.engage).await, 0);
+
+    // Read while recording work: the change is what gets audited, not a view.
+    let mut w = f.store.work(NOW).await.unwrap();
+    let g = w
+        .case(&f.idva, CaseId::from_uuid(f.case), Action::RecordWork)
+        .await
+        .unwrap();
+    let versions = contact::versions(&mut w, &g, f.victim).await.unwrap();
+    assert!(g.open(&versions[0].sealed).unwrap().shown().is_some());
+    w.commit().await.unwrap();
+    assert_eq!(contact_views(&f.idva).await, 1);
+}

@@ -86,14 +86,7 @@ pub(crate) async fn contact_with(w: &mut UnitOfWork, person: &PersonGuard) -> Re
         return Ok(ContactView::Withheld);
     }
     let person_id = person.person_id();
-    let v = read_contact(w, person, person_id).await?;
-    w.audit(event(
-        person.actor(),
-        "person.contact_view",
-        "person",
-        person_id,
-    ));
-    Ok(v)
+    read_contact(w, person, person_id).await
 }
 
 /// Save new contact details. `based_on` is the version the user was editing: if someone else

@@ -126,7 +126,6 @@ pub async fn view_timeline(
         filter.person_id.is_none_or(|p| e.person_id == Some(p))
             && filter.kind.is_none_or(|k| e.kind == k)
     });
-    w.audit(event(actor, "case.timeline_view", "case", case_id));
     w.commit().await?;
     Ok(entries)
 }
