@@ -232,6 +232,8 @@ pub struct QueueItem {
     pub waiting: Duration,
     pub name: String,
     pub dash_score: Option<u8>,
+    /// The referrer's score says high risk: flagged in the queue.
+    pub high_risk: bool,
 }
 
 fn open_details(triage: &ServiceGuard, r: &Referral) -> Result<ReferralDetails> {
@@ -260,6 +262,7 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>> {
                 waiting: now - r.received_at,
                 name: d.person.full_name(),
                 dash_score: d.dash_score,
+                high_risk: hearth_domain::referral::referrer_says_high_risk(d.dash_score),
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -558,9 +558,26 @@ pub fn match_reasons(wanted: &NamedPerson, c: &Candidate) -> Vec<&'static str> {
     }
 }
 
+/// A Dash score from the referrer at or above this (14 of 24 "yes") is high risk: the SafeLives
+/// threshold for a MARAC referral on actuarial grounds. Triage sees such referrals flagged.
+pub const DASH_HIGH_RISK: u8 = 14;
+
+/// Did the referrer's own Dash score put the person at high risk?
+pub fn referrer_says_high_risk(dash_score: Option<u8>) -> bool {
+    dash_score.is_some_and(|s| s >= DASH_HIGH_RISK)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_referrer_score_of_fourteen_or_more_is_high_risk() {
+        assert!(!referrer_says_high_risk(None));
+        assert!(!referrer_says_high_risk(Some(13)));
+        assert!(referrer_says_high_risk(Some(14)));
+        assert!(referrer_says_high_risk(Some(24)));
+    }
     use time::macros::datetime;
 
     const NOW: Timestamp = datetime!(2026-11-23 10:00 UTC);

@@ -28,6 +28,8 @@ pub struct Layout {
     pub can_instruments: bool,
     /// A public page about getting support: it carries the quick exit.
     pub quick_exit: bool,
+    /// What the last action did, shown as a success banner on the page it landed on.
+    pub notice: Option<&'static str>,
 }
 
 impl Layout {
@@ -59,13 +61,46 @@ impl Layout {
             can_marac: grant(who.user.role, Action::RunMarac) != Scope::None,
             can_instruments: grant(who.user.role, Action::ManageInstruments) != Scope::None,
             quick_exit: false,
+            notice: None,
         }
+    }
+
+    /// Show the banner for what was just done (`?done=` on the redirect after a save). Only the
+    /// known codes have words, so nothing a link carries is ever printed.
+    pub fn with_done(mut self, done: &str) -> Self {
+        self.notice = notice(done);
+        self
     }
 
     pub fn with_errors(mut self, e: &Invalid) -> Self {
         self.has_errors = !e.0.is_empty();
         self
     }
+}
+
+/// A stored code as words: `not_known` is "Not known", `new` is "New". Codes are never shown raw.
+pub fn words(code: &str) -> String {
+    let spaced = code.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The banner for each thing a save can report, in the words a practitioner would use.
+pub fn notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "accepted" => {
+            "Referral accepted. The case is open: allocate a worker below to start the work."
+        }
+        "accepted_elsewhere" => {
+            "Referral accepted into a new case for another team. That team will allocate it."
+        }
+        "allocated" => "Worker allocated.",
+        "contact" => "Contact recorded.",
+        _ => return None,
+    })
 }
 
 pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {

@@ -54,6 +54,9 @@ pub struct TimelineQuery {
     pub person: String,
     #[serde(default)]
     pub kind: String,
+    /// What was just done, for the success banner.
+    #[serde(default)]
+    pub done: String,
 }
 
 impl CasePage {
@@ -156,9 +159,11 @@ pub async fn case_page(
         Err(e) => return page_error(e),
     };
     let can_allocate = !page.workers.is_empty();
-    let workers = page
-        .workers
-        .iter()
+    // The user's own team first: the worker they want is most often one of theirs.
+    let mut own_first: Vec<_> = page.workers.iter().collect();
+    own_first.sort_by_key(|u| u.team_id != who.user.team_id);
+    let workers = own_first
+        .into_iter()
         .map(|u| (u.id, format!("{} ({})", u.display_name, u.role.label())))
         .collect();
     let case = page.case;
@@ -173,7 +178,8 @@ pub async fn case_page(
         status,
         &CasePage {
             layout: Layout::signed(&format!("Case {}", case.summary.reference), who)
-                .with_errors(&errors),
+                .with_errors(&errors)
+                .with_done(&q.done),
             can_history: may_see_history(who.user.role),
             can_record: grant(who.user.role, Action::RecordWork) != Scope::None,
             case,

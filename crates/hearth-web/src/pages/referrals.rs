@@ -7,15 +7,17 @@ use crate::session::{ClientAddress, Signed};
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::CookieJar;
 use hearth_app::auth::SignedIn;
 use hearth_app::orgs::{self, Organisation, Team};
+use hearth_app::records;
 use hearth_app::referrals::{self, DecisionForm, QueueItem, ReferralView};
 use hearth_app::{secrets, AppError};
+use hearth_domain::ids::CaseId;
 use hearth_domain::referral::{ReferralForm, Source, AGENCIES, DECLINE_REASONS};
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
@@ -248,12 +250,22 @@ struct TriagePage {
     items: Vec<QueueItem>,
 }
 
-pub async fn triage(State(state): State<AppState>, Signed(who): Signed) -> PageResult {
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn triage(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
     let items = referrals::queue(&state.app, &who.actor()).await?;
     Ok(render(
         StatusCode::OK,
         &TriagePage {
-            layout: Layout::signed("Triage", &who),
+            layout: Layout::signed("Triage", &who).with_done(&q.done),
             items,
         },
     ))
@@ -316,10 +328,13 @@ async fn referral_page(
         Ok(v) => v,
         Err(e) => return page_error(e),
     };
-    let teams = match orgs::teams(&state.app, who.org.id).await {
+    let mut teams = match orgs::teams(&state.app, who.org.id).await {
         Ok(t) => t,
         Err(e) => return page_error(e),
     };
+    // The user's own team first, and chosen: accepting into the first team in the alphabet
+    // sent cases where the person triaging could not follow them.
+    teams.sort_by_key(|t| Some(t.id) != who.user.team_id);
     render(
         status,
         &ReferralPage {
@@ -366,7 +381,16 @@ pub async fn decide(
         s.form
     };
     match referrals::decide(&state.app, &who.actor(), id, &form).await {
-        Ok(Some(case_id)) => Redirect::to(&format!("/cases/{case_id}")).into_response(),
+        Ok(Some(case_id)) => {
+            let case_id = CaseId::from_uuid(case_id);
+            match records::may_open_case(&state.app, &who.actor(), case_id).await {
+                Ok(true) => {
+                    Redirect::to(&format!("/cases/{case_id}?done=accepted")).into_response()
+                }
+                Ok(false) => Redirect::to("/triage?done=accepted_elsewhere").into_response(),
+                Err(e) => page_error(e),
+            }
+        }
         Ok(None) => Redirect::to("/triage").into_response(),
         Err(AppError::Invalid(mut errors)) => {
             if declining {

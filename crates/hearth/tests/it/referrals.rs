@@ -160,7 +160,7 @@ async fn public_referral_to_triage_with_a_match_and_accepted_into_the_reopened_c
         "{}",
         r.text().await.unwrap()
     );
-    assert_eq!(location(&r), format!("/cases/{}", w.case));
+    assert_eq!(location(&r), format!("/cases/{}?done=accepted", w.case));
     let html = manager
         .get(t.url(&format!("/cases/{}", w.case)))
         .send()
@@ -515,7 +515,7 @@ async fn signposting_and_declining_are_recorded_with_reasons() {
         .await
         .unwrap();
     assert!(
-        html.contains("declined by Test team_manager")
+        html.contains("Declined by Test team_manager")
             && html.contains("Same as the one signposted today")
     );
     let rows = t.audit_rows().await;
@@ -593,7 +593,7 @@ async fn the_whole_journey_from_public_referral_to_closure() {
             ],
         )
         .await;
-    assert_eq!(location(&r), case_page);
+    assert_eq!(location(&r), format!("{case_page}?done=accepted"));
 
     // 4. Allocated to an Idva.
     let r = t
@@ -794,7 +794,8 @@ async fn first_contact_is_due_by_risk_and_stands_out_when_overdue() {
             ],
         )
         .await;
-    let case_page = location(&r);
+    let landed = location(&r);
+    let case_page = landed.trim_end_matches("?done=accepted").to_string();
     let victim: Value = {
         let token = t.token_for(w.org, w.staff["team_manager"].0).await;
         t.api_get(&token, &format!("/api/v1{case_page}"))
@@ -901,4 +902,132 @@ async fn first_contact_is_due_by_risk_and_stands_out_when_overdue() {
             .unwrap();
         assert_eq!(this["first_contact"], expect, "after {outcome}");
     }
+}
+
+/// The id of the first referral waiting in the manager's triage queue.
+async fn first_waiting(manager: &Client, t: &TestApp) -> (String, String) {
+    let queue = manager
+        .get(t.url("/triage"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let id = queue
+        .split("/triage/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    (id, queue)
+}
+
+#[tokio::test]
+async fn accepting_a_referral_lands_where_the_case_can_be_followed() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    refer(&t, &browser(), &referral_fields(&new_key())).await;
+
+    // The referrer said 15 of 24: flagged as high risk in the queue, in words.
+    let (id, queue) = first_waiting(&manager, &t).await;
+    assert!(queue.contains("High risk"), "{queue}");
+    let page = format!("/triage/{id}");
+    let html = manager
+        .get(t.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("not_safe"), "no raw codes: {html}");
+    assert!(html.contains("Not safe / Safe"));
+    // "Engage" comes first in the alphabet; her own team is offered first, and chosen.
+    let own = format!("<option value=\"{}\" selected>Idva</option>", w.idva_team);
+    let select = html.split("name=\"team_id\">").nth(1).unwrap();
+    assert!(select.starts_with(&own), "{select}");
+    let engage_team = select
+        .split("\">Engage<")
+        .next()
+        .unwrap()
+        .rsplit("value=\"")
+        .next()
+        .unwrap()
+        .to_string();
+
+    // Accepted as the form stands: she lands on the new case, told it worked, with the
+    // allocation right there and her own team's workers first.
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &page,
+            &[
+                ("decision", "accept"),
+                ("team_id", &w.idva_team.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let landed = location(&r);
+    assert!(
+        landed.starts_with("/cases/") && landed.ends_with("?done=accepted"),
+        "{landed}"
+    );
+    let case = manager
+        .get(t.url(&landed))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(case.contains("Referral accepted"), "{case}");
+    assert!(case.contains("role=\"alert\""));
+    let workers = case.split("name=\"worker_id\">").nth(1).unwrap();
+    let (idva, engage) = (
+        workers.find("Test idva").unwrap(),
+        workers.find("Test engage").unwrap(),
+    );
+    assert!(idva < engage, "own team first: {workers}");
+
+    // Accepted into another team, whose cases she cannot open: told so, not "Page not found".
+    refer(&t, &browser(), &referral_fields(&new_key())).await;
+    let (id, _) = first_waiting(&manager, &t).await;
+    let page = format!("/triage/{id}");
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &page,
+            &[("decision", "accept"), ("team_id", &engage_team)],
+        )
+        .await;
+    assert_eq!(location(&r), "/triage?done=accepted_elsewhere");
+    let queue = manager
+        .get(t.url("/triage?done=accepted_elsewhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queue.status(), StatusCode::OK);
+    assert!(queue
+        .text()
+        .await
+        .unwrap()
+        .contains("accepted into a new case for another team"));
+
+    // A banner says only what Hearth says: a code it does not know shows nothing.
+    let html = manager
+        .get(t.url("/triage?done=%3Cscript%3E"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("notice--success"));
 }
