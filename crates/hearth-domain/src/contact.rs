@@ -309,9 +309,65 @@ pub fn parse_postcode(field: &str, raw: &str) -> Result<String, FieldError> {
     Ok(format!("{} {}", &compact[..n - 3], &compact[n - 3..]))
 }
 
+/// The ways a contact used that the person's arrangements mark not safe: a phone call when
+/// calls are not safe, a voicemail left when voicemail is not safe, and so on. `method` and
+/// `outcome` are the timeline's codes (`phone`, `message_left`). A way not known to be safe is
+/// not listed: only a "not safe" the person told us about needs a reason to override.
+pub fn unsafe_ways(details: &ContactDetails, method: &str, outcome: &str) -> Vec<Channel> {
+    let mut used = Vec::new();
+    match method {
+        "phone" => used.push(Channel::Phone),
+        "text" => used.push(Channel::Text),
+        "email" => used.push(Channel::Email),
+        "letter" => used.push(Channel::Letter),
+        _ => {}
+    }
+    if method == "phone" && outcome == "message_left" {
+        used.push(Channel::Voicemail);
+    }
+    used.into_iter()
+        .filter(|c| details.arrangement(c).safety == Safety::NotSafe)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_contact_by_a_way_marked_not_safe_is_named() {
+        let d = ContactDetails {
+            arrangements: vec![
+                Arrangement {
+                    channel: Channel::Phone,
+                    safety: Safety::Safe,
+                    when: "after 10".into(),
+                },
+                Arrangement {
+                    channel: Channel::Voicemail,
+                    safety: Safety::NotSafe,
+                    when: String::new(),
+                },
+                Arrangement {
+                    channel: Channel::Text,
+                    safety: Safety::NotSafe,
+                    when: String::new(),
+                },
+            ],
+            ..Default::default()
+        };
+        assert!(unsafe_ways(&d, "phone", "spoke").is_empty());
+        assert_eq!(
+            unsafe_ways(&d, "phone", "message_left"),
+            vec![Channel::Voicemail]
+        );
+        assert_eq!(unsafe_ways(&d, "text", "no_answer"), vec![Channel::Text]);
+        assert!(
+            unsafe_ways(&d, "email", "spoke").is_empty(),
+            "not known is not 'not safe'"
+        );
+        assert!(unsafe_ways(&d, "in_person", "spoke").is_empty());
+    }
 
     #[test]
     fn postcodes_are_normalised_and_checked() {

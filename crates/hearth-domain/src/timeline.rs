@@ -120,6 +120,10 @@ pub struct EntryForm {
     pub contact_method: String,
     #[serde(default)]
     pub contact_outcome: String,
+    /// Why a contact made a way the person's arrangements mark not safe was safe this time.
+    /// Required only then; kept on the entry.
+    #[serde(default)]
+    pub safe_contact_reason: String,
     /// A one-time token carried by the form, so a double submit saves once.
     #[serde(default)]
     pub submission_key: String,

@@ -71,6 +71,48 @@ pub(crate) async fn read_contact(
     })
 }
 
+/// How each person in a case may safely be contacted, for those whose contact details this user
+/// may see: shown where a contact is recorded, so a call is not made a way she said is not safe.
+#[derive(Debug, Clone)]
+pub struct SafeContact {
+    pub person_id: uuid::Uuid,
+    pub name: String,
+    pub arrangements: Vec<hearth_domain::contact::Arrangement>,
+}
+
+/// The case and its people's safe contact arrangements, read as one view (each shown
+/// arrangement is audited as a view of that person's contact details).
+pub async fn safe_contact_in_case(
+    app: &App,
+    actor: &Actor,
+    case_id: hearth_domain::ids::CaseId,
+) -> Result<(hearth_store::cases::CaseRecord, Vec<SafeContact>)> {
+    let mut w = app.view().await?;
+    let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
+    let record = hearth_store::cases::record(&mut w, &case).await?;
+    let mut out = Vec::new();
+    for m in &record.members {
+        if out.iter().any(|s: &SafeContact| s.person_id == m.person_id)
+            || !case.access().may_see(m.person_id, FieldClass::Location)
+        {
+            continue;
+        }
+        if let ContactView::Shown { current, .. } =
+            read_contact(&mut w, &case, PersonId::from_uuid(m.person_id)).await?
+        {
+            if !current.arrangements.is_empty() {
+                out.push(SafeContact {
+                    person_id: m.person_id,
+                    name: format!("{} {}", m.given_name, m.family_name),
+                    arrangements: current.arrangements,
+                });
+            }
+        }
+    }
+    w.commit().await?;
+    Ok((record, out))
+}
+
 /// A person's contact details as this user may see them. Audited as a view of location data.
 pub async fn view_contact(app: &App, actor: &Actor, person_id: PersonId) -> Result<ContactView> {
     let mut w = app.view().await?;

@@ -3,7 +3,7 @@
 use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
-use hearth_domain::ids::CaseId;
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::{Invalid, Text};
@@ -188,6 +188,56 @@ fn check_subject(
     Ok(person)
 }
 
+/// A contact made a way the person's own arrangements mark not safe (a call when calls are not
+/// safe, a voicemail left when voicemail is not) is saved only with the worker's reason, which
+/// is kept in the entry itself so it is read wherever the contact is. A writer who may not see
+/// the person's contact details is not asked: they cannot know, and are not told.
+async fn with_safe_contact_reason(
+    w: &mut UnitOfWork,
+    case: &CaseGuard,
+    input: &hearth_domain::timeline::EntryInput,
+    person: Option<Uuid>,
+    form: &EntryForm,
+) -> Result<String> {
+    let (Some(person), Some(method)) = (person, input.contact_method.as_deref()) else {
+        return Ok(input.body.clone());
+    };
+    if input.kind != EntryKind::Contact || !case.access().may_see(person, FieldClass::Location) {
+        return Ok(input.body.clone());
+    }
+    let super::ContactView::Shown { current, .. } =
+        super::contact::read_contact(w, case, PersonId::from_uuid(person)).await?
+    else {
+        return Ok(input.body.clone());
+    };
+    let outcome = input.contact_outcome.as_deref().unwrap_or_default();
+    let ways = hearth_domain::contact::unsafe_ways(&current, method, outcome);
+    if ways.is_empty() {
+        return Ok(input.body.clone());
+    }
+    let names: Vec<&str> = ways.iter().map(|c| c.label()).collect();
+    let names = names.join(" and ");
+    let reason = Text::<2_000>::parse("safe_contact_reason", &form.safe_contact_reason)
+        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    if reason.as_str().is_empty() {
+        return Err(AppError::invalid(
+            "safe_contact_reason",
+            format!(
+                "{names}: marked not safe for this person. Say why it was safe this time, or choose another way of contact"
+            ),
+        ));
+    }
+    let note = format!(
+        "Safe contact override – {names} marked not safe. Why it was safe: {}",
+        reason.as_str()
+    );
+    Ok(if input.body.trim().is_empty() {
+        note
+    } else {
+        format!("{}\n\n{note}", input.body)
+    })
+}
+
 /// Add a note, contact or key event. Sending the same form twice saves it once.
 pub async fn add_entry(
     app: &App,
@@ -232,6 +282,7 @@ pub async fn add_entry(
     };
     invalid.into_result()?;
     let person_id = subject.flatten();
+    let body = with_safe_contact_reason(&mut w, &case, &input, person_id, form).await?;
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     timeline::insert_entry(
         &mut w,
@@ -258,7 +309,7 @@ pub async fn add_entry(
             occurred_at: input.occurred_at,
             method: input.contact_method.as_deref(),
             outcome: input.contact_outcome.as_deref(),
-            body: cipher.encrypt(&timeline::body_place(id, 1), &input.body)?,
+            body: cipher.encrypt(&timeline::body_place(id, 1), &body)?,
             by: actor.user_id,
         },
     )

@@ -218,6 +218,7 @@ struct EntryFormPage {
     correcting: bool,
     show_contact: bool,
     action: String,
+    safe_contact: Vec<casework::SafeContact>,
 }
 
 async fn entry_form_page(
@@ -229,10 +230,11 @@ async fn entry_form_page(
     correcting: Option<Uuid>,
     status: StatusCode,
 ) -> Response {
-    let case = match records::view_case(&state.app, &who.actor(), case_id).await {
-        Ok(c) => c,
-        Err(e) => return page_error(e),
-    };
+    let (case, safe_contact) =
+        match casework::safe_contact_in_case(&state.app, &who.actor(), case_id).await {
+            Ok(c) => c,
+            Err(e) => return page_error(e),
+        };
     let show_contact = correcting.is_none() || form.kind == "contact";
     render(
         status,
@@ -269,6 +271,7 @@ async fn entry_form_page(
                 Some(e) => format!("/cases/{case_id}/entries/{e}/correct"),
                 None => format!("/cases/{case_id}/entries"),
             },
+            safe_contact,
         },
     )
 }

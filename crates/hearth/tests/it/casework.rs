@@ -1882,3 +1882,84 @@ async fn allocations_caseloads_and_the_break_glass_log_work_over_the_api() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_contact_by_a_way_marked_not_safe_needs_a_reason_that_stays_with_it() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    record_victim_contact(&t, &idva, w.victim).await;
+
+    // The arrangements are there, where the contact is recorded.
+    let form = idva
+        .get(t.url(&format!("/cases/{}/entries/new", w.case)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let safe = form.split("id=\"safe-contact\"").nth(1).unwrap();
+    let safe = safe.split("</div>").next().unwrap();
+    assert!(safe.contains("Phone call – Not safe"), "{safe}");
+    assert!(safe.contains("Text message – Safe (Weekdays 10 to 2, when he is at work)"));
+
+    // A call and a voicemail, both marked not safe: not saved without a reason, and what was
+    // typed is kept.
+    let victim = w.victim.to_string();
+    let fields = [
+        ("kind", "contact"),
+        ("sensitivity", "ordinary"),
+        ("person_id", victim.as_str()),
+        ("contact_method", "phone"),
+        ("contact_outcome", "message_left"),
+        ("body", "Left a message about the court date"),
+    ];
+    let r = add_entry(&t, &idva, w.case, &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Phone call and Voicemail: marked not safe for this person"),
+        "{html}"
+    );
+    assert!(html.contains("Left a message about the court date"));
+
+    // With the reason, it is saved, and the reason is part of the entry.
+    let mut with_reason = fields.to_vec();
+    with_reason.push((
+        "safe_contact_reason",
+        "She rang from her sister's and asked me to call back now",
+    ));
+    let r = add_entry(&t, &idva, w.case, &with_reason).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let case = idva
+        .get(t.url(&format!("/cases/{}", w.case)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(case.contains("Safe contact override – Phone call and Voicemail marked not safe"));
+    assert!(
+        case.contains("She rang from her sister&#39;s")
+            || case.contains("She rang from her sister's")
+    );
+
+    // A way she said is safe needs nothing more.
+    let text = [
+        ("kind", "contact"),
+        ("sensitivity", "ordinary"),
+        ("person_id", victim.as_str()),
+        ("contact_method", "text"),
+        ("contact_outcome", "spoke"),
+        ("body", "Texted, she replied"),
+    ];
+    let r = add_entry(&t, &idva, w.case, &text).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
