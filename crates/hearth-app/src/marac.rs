@@ -77,7 +77,11 @@ pub fn coordinates(actor: &Actor) -> bool {
 }
 
 /// Earlier MARAC dates of this person: the dates of meetings that heard them.
-async fn heard_dates(w: &mut UnitOfWork, g: &impl Guard, person_id: Uuid) -> Result<Vec<Date>> {
+pub(crate) async fn heard_dates(
+    w: &mut UnitOfWork,
+    g: &impl Guard,
+    person_id: Uuid,
+) -> Result<Vec<Date>> {
     Ok(store::referrals_for_person(w, g, person_id)
         .await?
         .iter()

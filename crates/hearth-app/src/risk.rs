@@ -2,7 +2,7 @@
 //! sensitive, so someone whose only link to the family is the person causing harm never sees
 //! them, nor the level they give.
 
-use crate::risk_facts::{facts, work_case, WorkCase};
+use crate::risk_facts::{facts, work_case, RiskFacts, WorkCase};
 use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
@@ -13,6 +13,7 @@ use hearth_domain::risk::{AssessmentForm, IncidentForm, RiskLevel};
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{from_iso, uk_today};
+use hearth_domain::validation::{Invalid, Text};
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::Guard;
 use hearth_store::risk::{self as store, StoredAssessment};
@@ -58,6 +59,11 @@ async fn applicable(
 struct Sealed {
     answers: BTreeMap<String, String>,
     judgement_reason: Option<String>,
+    /// Added later: older assessments have neither.
+    #[serde(default)]
+    notes: Option<String>,
+    #[serde(default)]
+    lowered_reason: Option<String>,
 }
 
 /// One assessment, opened.
@@ -74,6 +80,10 @@ pub struct AssessmentView {
     pub score_level: RiskLevel,
     pub level: RiskLevel,
     pub judgement_reason: Option<String>,
+    /// What the worker described alongside the answers.
+    pub notes: Option<String>,
+    /// Why this assessment lowered the level it replaced.
+    pub lowered_reason: Option<String>,
     pub police_callouts: Option<i64>,
     pub escalated: bool,
     pub assessed_at: Timestamp,
@@ -119,6 +129,8 @@ fn open_assessment(
         score_level: a.score_level,
         level: a.level,
         judgement_reason: sealed.judgement_reason,
+        notes: sealed.notes,
+        lowered_reason: sealed.lowered_reason,
         police_callouts: a.police_callouts,
         escalated: a.escalated,
         assessed_at: a.assessed_at,
@@ -135,6 +147,48 @@ pub struct IncidentView {
     pub summary: String,
     pub recorded_at: Timestamp,
     pub recorded_by: String,
+}
+
+/// The reason a new level is lower than the current one, required then and only then.
+async fn lowering(
+    w: &mut UnitOfWork,
+    person: &impl Guard,
+    person_id: PersonId,
+    before: &RiskFacts,
+    new: RiskLevel,
+    form: &AssessmentForm,
+    today: Date,
+) -> Result<Option<String>> {
+    let Some(prev) = before.latest.as_ref().map(|a| a.level).filter(|p| new < *p) else {
+        return Ok(None);
+    };
+    let reason = Text::<2_000>::parse("lowered_reason", &form.lowered_reason)
+        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    if !reason.as_str().is_empty() {
+        return Ok(Some(reason.as_str().to_string()));
+    }
+    let year_ago = today - time::Duration::days(365);
+    let heard = crate::marac::heard_dates(w, person, person_id.uuid())
+        .await?
+        .into_iter()
+        .filter(|d| *d >= year_ago)
+        .max();
+    let marac = heard
+        .map(|d| {
+            format!(
+                ", and they were heard at MARAC on {}",
+                hearth_domain::ukdate::format_date(d)
+            )
+        })
+        .unwrap_or_default();
+    Err(AppError::invalid(
+        "lowered_reason",
+        format!(
+            "This lowers the risk level from {} to {}{marac}. Say why before saving",
+            prev.label(),
+            new.label()
+        ),
+    ))
 }
 
 /// Where a person stands on risk, and what falls due.
@@ -266,6 +320,10 @@ pub struct Assessed {
 
 /// Record an assessment on the current version of an instrument. Sending the same form twice
 /// stores it once. A change of level, and an escalation, are events on the timeline.
+///
+/// A level never drops silently: a new assessment lower than the one it replaces is saved only
+/// with the worker's reason, and the question says if the person was heard at MARAC in the last
+/// 12 months, because a checklist of "no" a week after a MARAC is more often fear than safety.
 pub async fn assess(
     app: &App,
     actor: &Actor,
@@ -316,11 +374,17 @@ pub async fn assess(
         })?;
     let a = form.parse(&instrument)?;
     let before = facts(&mut w, &person, person_id).await?;
+    let notes = Text::<5_000>::parse("notes", &form.notes)
+        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    let lowered_reason =
+        lowering(&mut w, &person, person_id, &before, a.level, form, today).await?;
     let id = claimed.id();
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let sealed = serde_json::to_string(&Sealed {
         answers: a.answers.clone(),
         judgement_reason: a.judgement_reason.clone(),
+        notes: (!notes.as_str().is_empty()).then(|| notes.as_str().to_string()),
+        lowered_reason,
     })
     .map_err(|e| AppError::Internal(e.to_string()))?;
     store::insert_assessment(

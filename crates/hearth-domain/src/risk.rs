@@ -57,6 +57,13 @@ pub struct AssessmentForm {
     pub judgement_reason: String,
     /// Police call-outs to the home in the last 12 months, as far as known.
     pub police_callouts: String,
+    /// What the checklist asks the worker to describe ("what and how"): sensitive, like the
+    /// answers.
+    #[serde(default)]
+    pub notes: String,
+    /// Why the level is lower than the one it replaces. Required only then.
+    #[serde(default)]
+    pub lowered_reason: String,
     pub submission_key: String,
 }
 

@@ -182,6 +182,7 @@ pub async fn seed(
                 String::new()
             },
             submission_key: next_key(),
+            ..Default::default()
         };
         let done = risk::assess(
             step.at(assessed),
@@ -226,6 +227,9 @@ pub async fn seed(
             let form = AssessmentForm {
                 answers: answers(&questions, yes_now),
                 safe_to_talk: "yes".into(),
+                // Used only if the answers give a lower level than before.
+                lowered_reason: "Reassessed after safety planning: she reports no contact from him since the injunction, and the answers agree."
+                    .into(),
                 submission_key: next_key(),
                 ..Default::default()
             };

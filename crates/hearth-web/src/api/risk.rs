@@ -251,6 +251,10 @@ pub struct AssessmentIn {
     pub judgement_reason: String,
     /// Police call-outs to the home in the last 12 months, if known.
     pub police_callouts: Option<i64>,
+    /// What the worker describes alongside the answers ("what and how"). Sensitive.
+    pub notes: String,
+    /// Required when the new level is lower than the person's current one: why.
+    pub lowered_reason: String,
     /// A unique string of 16 to 100 characters per submission: sending the same one twice stores one assessment.
     pub submission_key: String,
 }
@@ -283,6 +287,8 @@ pub async fn assess(
             .police_callouts
             .map(|n| n.to_string())
             .unwrap_or_default(),
+        notes: input.notes,
+        lowered_reason: input.lowered_reason,
         submission_key: input.submission_key,
     };
     let done = risk::assess(&state.app, &who.actor(), id, &input.instrument, &form).await?;

@@ -212,6 +212,8 @@ fn assessment_form(pairs: &Pairs) -> AssessmentForm {
         judgement_level: get(pairs, "judgement_level").into(),
         judgement_reason: get(pairs, "judgement_reason").into(),
         police_callouts: get(pairs, "police_callouts").into(),
+        notes: get(pairs, "notes").into(),
+        lowered_reason: get(pairs, "lowered_reason").into(),
         submission_key: get(pairs, "submission_key").into(),
     }
 }

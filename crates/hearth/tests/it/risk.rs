@@ -991,7 +991,8 @@ async fn a_bad_instrument_file_is_refused_and_the_version_in_use_stays() {
         .api_post(
             &idva_token,
             &format!("/api/v1/people/{}/risk", w.victim),
-            &json!({"instrument": "adult-risk", "answers": answers(10), "safe_to_talk": true, "submission_key": "test-submission-v2"}),
+            &json!({"instrument": "adult-risk", "answers": answers(10), "safe_to_talk": true, "submission_key": "test-submission-v2",
+                    "lowered_reason": "The 2027 checklist asks more: the same answers weigh less"}),
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -1292,4 +1293,47 @@ async fn marac_writes_refuse_everyone_but_the_coordinator_and_the_cases_workers(
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_lower_level_is_never_saved_without_a_reason_and_the_history_shows_it() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let (r, _) = assess_on_page(&t, &idva, w.victim, 15, &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // A new checklist of all "no": stopped, told what it would do, with what she typed kept.
+    let notes = ("notes", "She answered quickly and would not look at me");
+    let (r, _) = assess_on_page(&t, &idva, w.victim, 0, &[notes]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("This lowers the risk level from High to Standard. Say why before saving"),
+        "{html}"
+    );
+    assert!(html.contains("She answered quickly and would not look at me"));
+    let idva_token = t.token_for(w.org, w.staff["idva"].0).await;
+    let risk: Value = t
+        .api_get(&idva_token, &format!("/api/v1/people/{}/risk", w.victim))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(risk["current_level"], "high", "nothing was saved");
+
+    // With the reason it is saved, and the history says why the level fell.
+    let why = (
+        "lowered_reason",
+        "He is in custody until March; she is in refuge",
+    );
+    let (r, _) = assess_on_page(&t, &idva, w.victim, 0, &[notes, why]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&idva, &t, &format!("/people/{}/risk", w.victim)).await;
+    assert!(html.contains("Lowered: He is in custody until March; she is in refuge"));
+    assert!(html.contains("Notes: She answered quickly and would not look at me"));
+
+    // Raising it again needs no reason.
+    let (r, _) = assess_on_page(&t, &idva, w.victim, 15, &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
