@@ -236,6 +236,30 @@ async fn entry_form_page(
             Err(e) => return page_error(e),
         };
     let show_contact = correcting.is_none() || form.kind == "contact";
+    // A fresh form is about the worker's own client, not "the whole family": a contact is
+    // always with someone, and a note filed against the family is easily missed.
+    let mut form = form;
+    if correcting.is_none() && errors.0.is_empty() && form.person_id.is_empty() {
+        let own = case
+            .allocations
+            .iter()
+            .find(|a| a.worker_id == who.user.id)
+            .and_then(|a| a.person_id);
+        // Failing that, the person their programme works with.
+        let side = if who.user.role == hearth_domain::Role::EngagePractitioner {
+            hearth_domain::access::CaseRole::PersonCausingHarm
+        } else {
+            hearth_domain::access::CaseRole::VictimSurvivor
+        };
+        let client = case
+            .members
+            .iter()
+            .find(|m| m.role == side)
+            .map(|m| m.person_id);
+        if let Some(p) = own.or(client) {
+            form.person_id = p.to_string();
+        }
+    }
     render(
         status,
         &EntryFormPage {

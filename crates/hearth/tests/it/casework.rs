@@ -1963,3 +1963,27 @@ async fn a_contact_by_a_way_marked_not_safe_needs_a_reason_that_stays_with_it() 
     let r = add_entry(&t, &idva, w.case, &text).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_new_entry_is_about_the_workers_client_not_the_whole_family() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    for (key, person) in [("idva", w.victim), ("engage", w.perpetrator)] {
+        let b = t.signed_in(&w.staff[key].1).await;
+        let html = b
+            .get(t.url(&format!("/cases/{}/entries/new", w.case)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let select = html.split("name=\"person_id\">").nth(1).unwrap();
+        let select = select.split("</select>").next().unwrap();
+        assert!(
+            select.contains(&format!("<option value=\"{person}\" selected>")),
+            "{key}: {select}"
+        );
+        assert!(!select.contains("value=\"\" selected"));
+    }
+}
