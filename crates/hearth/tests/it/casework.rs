@@ -896,7 +896,7 @@ async fn managers_allocate_and_close_and_access_follows_allocation() {
         .await
         .unwrap();
     assert!(
-        html.contains("<dd>closed</dd>")
+        html.contains("<dd>Closed</dd>")
             && html.contains("Case closed: Goals met. Safe at new address")
     );
     let home = idva
@@ -1676,7 +1676,7 @@ async fn one_persons_involvement_closes_and_a_young_person_can_hold_two_roles() 
         .await
         .unwrap();
     assert!(
-        html.contains("Involvement closed</strong> Disengaged") && html.contains("<dd>open</dd>"),
+        html.contains("Involvement closed</strong> Disengaged") && html.contains("<dd>Open</dd>"),
         "the case stays open"
     );
     assert!(html.contains("Involvement closed: Disengaged."));

@@ -169,7 +169,7 @@ async fn public_referral_to_triage_with_a_match_and_accepted_into_the_reopened_c
         .text()
         .await
         .unwrap();
-    assert!(html.contains("<dd>open</dd>"), "re-opened");
+    assert!(html.contains("<dd>Open</dd>"), "re-opened");
     assert!(html.contains("Re-referral R2026-00001 accepted"));
     assert_eq!(
         html.matches("Quillfeather</a>").count(),
@@ -735,7 +735,7 @@ async fn the_whole_journey_from_public_referral_to_closure() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("<dd>closed</dd>"));
+    assert!(html.contains("<dd>Closed</dd>"));
     for text in [
         "Re-referral R2027-00001 accepted",
         "Texted at the safe time",
