@@ -98,7 +98,16 @@ pub fn notice(done: &str) -> Option<&'static str> {
             "Referral accepted into a new case for another team. That team will allocate it."
         }
         "allocated" => "Worker allocated.",
-        "contact" => "Contact recorded.",
+        "allocation_ended" => "Allocation ended.",
+        "case_closed" => "Case closed.",
+        "member_added" => "Person added to the family.",
+        "relationship_added" => "Relationship recorded.",
+        "agency_added" => "Agency recorded.",
+        "involvement_closed" => {
+            "Their involvement is closed. The rest of the family's work goes on."
+        }
+        "contact" => "Contact recorded on the timeline.",
+        "entry" => "Saved to the timeline.",
         _ => return None,
     })
 }

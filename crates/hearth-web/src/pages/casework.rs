@@ -330,7 +330,14 @@ pub async fn add_entry(
     Form(form): Form<EntryForm>,
 ) -> Response {
     match casework::add_entry(&state.app, &who.actor(), id, &form).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#timeline")).into_response(),
+        Ok(_) => {
+            let done = if form.kind == "contact" {
+                "contact"
+            } else {
+                "entry"
+            };
+            Redirect::to(&format!("/cases/{id}?done={done}#timeline")).into_response()
+        }
         Err(AppError::Invalid(errors)) => {
             entry_form_page(
                 &state,
@@ -517,14 +524,17 @@ pub struct AllocationForm {
     person_id: String,
 }
 
+/// After a change made from the case page: back to it, saying what was done, or the page again
+/// with the errors. `done` is one of the banner codes in `views::notice`.
 async fn back_to_case(
     state: &AppState,
     who: &SignedIn,
     case_id: CaseId,
+    done: &str,
     r: Result<(), AppError>,
 ) -> Response {
     match r {
-        Ok(()) => Redirect::to(&format!("/cases/{case_id}")).into_response(),
+        Ok(()) => Redirect::to(&format!("/cases/{case_id}?done={done}")).into_response(),
         Err(AppError::Invalid(errors)) => {
             crate::pages::records::case_page(
                 state,
@@ -559,7 +569,7 @@ pub async fn allocate(
     Form(f): Form<AllocationForm>,
 ) -> Response {
     let r = casework::allocate(&state.app, &who.actor(), id, &f.worker_id, &f.person_id).await;
-    back_to_case(&state, &who, id, r).await
+    back_to_case(&state, &who, id, "allocated", r).await
 }
 
 pub async fn end_allocation(
@@ -573,7 +583,7 @@ pub async fn end_allocation(
     };
     let r = casework::end_allocation(&state.app, &who.actor(), id, worker, parse_id(&f.person_id))
         .await;
-    back_to_case(&state, &who, id, r).await
+    back_to_case(&state, &who, id, "allocation_ended", r).await
 }
 
 #[derive(Deserialize)]
@@ -598,7 +608,7 @@ pub async fn close(
         &f.closing_note,
     )
     .await;
-    back_to_case(&state, &who, id, r).await
+    back_to_case(&state, &who, id, "case_closed", r).await
 }
 
 // ---- person details ----------------------------------------------------------------------------
@@ -718,7 +728,7 @@ pub async fn add_member(
     let r = casework::add_member(&state.app, &who.actor(), id, &f)
         .await
         .map(|_| ());
-    back_to_case(&state, &who, id, r).await
+    back_to_case(&state, &who, id, "member_added", r).await
 }
 
 #[derive(Deserialize)]
@@ -746,7 +756,7 @@ pub async fn add_relationship(
         &f.to_person,
     )
     .await;
-    back_to_case(&state, &who, id, r).await
+    back_to_case(&state, &who, id, "relationship_added", r).await
 }
 
 pub async fn add_agency(
@@ -758,7 +768,7 @@ pub async fn add_agency(
     let r = casework::add_agency(&state.app, &who.actor(), id, &f)
         .await
         .map(|_| ());
-    back_to_case(&state, &who, id, r).await
+    back_to_case(&state, &who, id, "agency_added", r).await
 }
 
 #[derive(Deserialize)]
@@ -777,5 +787,5 @@ pub async fn close_involvement(
 ) -> Response {
     let r = casework::close_involvement(&state.app, &who.actor(), id, &f.person_id, &f.exit_reason)
         .await;
-    back_to_case(&state, &who, id, r).await
+    back_to_case(&state, &who, id, "involvement_closed", r).await
 }

@@ -1962,6 +1962,18 @@ async fn a_contact_by_a_way_marked_not_safe_needs_a_reason_that_stays_with_it() 
     ];
     let r = add_entry(&t, &idva, w.case, &text).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // And says so where it lands.
+    let landed = location(&r);
+    assert!(landed.ends_with("?done=contact#timeline"), "{landed}");
+    let page = idva
+        .get(t.url(landed.trim_end_matches("#timeline")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Contact recorded on the timeline."));
 }
 
 #[tokio::test]

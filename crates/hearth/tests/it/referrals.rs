@@ -995,6 +995,29 @@ async fn accepting_a_referral_lands_where_the_case_can_be_followed() {
         workers.find("Test engage").unwrap(),
     );
     assert!(idva < engage, "own team first: {workers}");
+    // Allocating from there says so too.
+    let case_path = landed.trim_end_matches("?done=accepted").to_string();
+    let r = t
+        .submit(
+            &manager,
+            &landed,
+            &format!("{case_path}/allocations"),
+            &[
+                ("worker_id", &w.staff["idva"].0.to_string()),
+                ("person_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), format!("{case_path}?done=allocated"));
+    let case = manager
+        .get(t.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(case.contains("Worker allocated."));
 
     // Accepted into another team, whose cases she cannot open: told so, not "Page not found".
     refer(&t, &browser(), &referral_fields(&new_key())).await;
