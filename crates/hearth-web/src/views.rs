@@ -88,6 +88,13 @@ pub fn words(code: &str) -> String {
     }
 }
 
+/// A stored safety code in the words the contact page uses (`Safety::label`).
+pub fn safety(code: &str) -> &'static str {
+    hearth_domain::contact::Safety::parse(code)
+        .unwrap_or(hearth_domain::contact::Safety::NotKnown)
+        .label()
+}
+
 /// The banner for each thing a save can report, in the words a practitioner would use.
 pub fn notice(done: &str) -> Option<&'static str> {
     Some(match done {

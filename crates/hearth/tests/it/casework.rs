@@ -1962,6 +1962,19 @@ async fn a_contact_by_a_way_marked_not_safe_needs_a_reason_that_stays_with_it() 
     ];
     let r = add_entry(&t, &idva, w.case, &text).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Behind the firewall the arrangements are not shown: the Engage worker's form for the same
+    // case says nothing about how to reach her.
+    let engage = t.signed_in(&w.staff["engage"].1).await;
+    let form = engage
+        .get(t.url(&format!("/cases/{}/entries/new", w.case)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!form.contains("Weekdays 10 to 2") && !form.contains("Phone call – Not safe"));
+
     // And says so where it lands.
     let landed = location(&r);
     assert!(landed.ends_with("?done=contact#timeline"), "{landed}");
