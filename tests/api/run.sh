@@ -16,7 +16,7 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 for account in idva@demo.hearth.example idva.manager@demo.hearth.example; do
   token=$(HEARTH_LOG=warn HEARTH_DATABASE_URL="$database" HEARTH_KEY_FILE="$key_file" \
-    "$root/target/debug/hearth" token create --org demo --email "$account" --name "schemathesis" 2>&1 | tail -n 1)
+    "${CARGO_TARGET_DIR:-$root/target}/debug/hearth" token create --org demo --email "$account" --name "schemathesis" 2>&1 | tail -n 1)
   echo "Schemathesis as $account"
   timeout 300 "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run \
     "$base/api/openapi.json" --url "$base" -H "Authorization: Bearer $token" \
