@@ -55,6 +55,7 @@ pub(crate) async fn due_in(
     for r in safety_plans::reviews_in_cases(w, guard.actor().org_id, &open_ids).await? {
         reviews.entry(r.case_id).or_default().push(r);
     }
+    let mut workers = cases::workers_in(w, guard).await?;
     let mut actions: HashMap<Uuid, Vec<crate::marac::ActionView>> = HashMap::new();
     for a in crate::marac::open_actions_in_cases(w, guard, today).await? {
         actions.entry(a.case_id).or_default().push(a);
@@ -62,6 +63,12 @@ pub(crate) async fn due_in(
 
     let mut items = Vec::new();
     for (case, access) in open {
+        let allocated: Vec<(Uuid, String)> = workers
+            .remove(&case.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, name)| (id.uuid(), name))
+            .collect();
         let item =
             |kind, person: Option<(Uuid, String)>, what: String, due_on, overdue, link: String| {
                 DueItem {
@@ -74,6 +81,8 @@ pub(crate) async fn due_in(
                     due_on,
                     overdue,
                     link,
+                    workers: allocated.clone(),
+                    other_agency: false,
                 }
             };
         let name_of = |p: Uuid| {
@@ -159,14 +168,17 @@ pub(crate) async fn due_in(
                 continue;
             }
             if let Some(overdue) = classify(a.due_on, today) {
-                items.push(item(
-                    DueKind::MaracAction,
-                    None,
-                    format!("{}: {}", a.agency, a.description),
-                    a.due_on,
-                    overdue,
-                    format!("/marac/referrals/{}", a.referral_id),
-                ));
+                items.push(DueItem {
+                    other_agency: !hearth_domain::marac::held_by_this_service(&a.agency),
+                    ..item(
+                        DueKind::MaracAction,
+                        Some((a.person_id, name_of(a.person_id))),
+                        format!("{}: {}", a.agency, a.description),
+                        a.due_on,
+                        overdue,
+                        format!("/marac/referrals/{}", a.referral_id),
+                    )
+                });
             }
         }
     }

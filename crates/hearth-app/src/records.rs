@@ -118,6 +118,23 @@ pub async fn caseload(app: &App, actor: &Actor) -> Result<CaseList> {
     case_list(w, app, listed).await
 }
 
+/// One worker's caseload, for their manager: the worker's name and the cases allocated to them
+/// that the manager may open. Only a worker whose caseload the manager oversees is found.
+pub async fn worker_caseload(
+    app: &App,
+    actor: &Actor,
+    worker: hearth_domain::ids::UserId,
+) -> Result<(crate::casework::WorkerLoad, CaseList)> {
+    let mut w = app.view().await?;
+    let load = crate::casework::loads_in(&mut w, app, actor)
+        .await?
+        .into_iter()
+        .find(|l| l.user_id == worker.uuid())
+        .ok_or(crate::AppError::NotFound)?;
+    let listed = cases::allocated_to(&mut w, actor, worker, 500).await?;
+    Ok((load, case_list(w, app, listed).await?))
+}
+
 /// Every case the user may open (their team's for managers). Audited as a read.
 pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<CaseList> {
     let mut w = app.view().await?;

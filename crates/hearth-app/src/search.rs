@@ -6,10 +6,12 @@ use crate::{App, Result};
 use hearth_domain::access::{CaseRole, FieldClass};
 use hearth_domain::contact::{parse_phone, parse_postcode};
 use hearth_domain::referral::fold_name;
+use hearth_domain::risk::RiskLevel;
 use hearth_domain::search_terms::{
     date_of_birth_term, phone_term, postcode_term, query_word_terms, Closeness, Field,
 };
 use hearth_domain::Actor;
+use hearth_store::access::CasesGuard;
 use hearth_store::audit::AuditEvent;
 use hearth_store::identity::Hit;
 use hearth_store::people;
@@ -79,9 +81,21 @@ pub struct Found {
     pub person_id: Uuid,
     pub name: String,
     pub date_of_birth: Option<String>,
-    /// (case id, reference, status) the user may open.
-    pub cases: Vec<(Uuid, String, String)>,
+    /// The cases the user may open that the person is in, with their part in each.
+    pub cases: Vec<FoundCase>,
+    /// Their current risk level, where the firewall lets the user see it.
+    pub risk: Option<RiskLevel>,
     pub matched_on: &'static str,
+}
+
+/// A case a found person is in: ten people with the same surname are told apart by their part
+/// in each family's case.
+#[derive(Debug, Clone)]
+pub struct FoundCase {
+    pub case_id: Uuid,
+    pub reference: String,
+    pub status: String,
+    pub role: Option<CaseRole>,
 }
 
 /// One page of what a search found.
@@ -304,27 +318,59 @@ async fn by_person(
     let candidates = page_of(candidates, page);
     let shown: Vec<Uuid> = candidates.iter().map(|(p, ..)| *p).collect();
     let names = people::named(w, &guard, &shown).await?;
+    let risk = current_risk(w, &guard, &shown).await?;
     let mut found = Vec::new();
     for (person_id, field, _) in candidates {
         let Some(who) = names.get(&person_id) else {
             continue;
         };
-        let visible: Vec<(Uuid, String, String)> = their_cases
+        let visible: Vec<FoundCase> = their_cases
             .remove(&person_id)
             .unwrap_or_default()
             .into_iter()
-            .filter(|c| guard.get(c.case_id).is_some())
-            .map(|c| (c.case_id, c.reference, c.status))
+            .filter_map(|c| {
+                let access = guard.get(c.case_id)?;
+                Some(FoundCase {
+                    role: access
+                        .members
+                        .iter()
+                        .find(|m| m.person_id == person_id)
+                        .map(|m| m.role),
+                    case_id: c.case_id,
+                    reference: c.reference,
+                    status: c.status,
+                })
+            })
             .collect();
         found.push(Found {
             person_id,
             name: who.full_name(),
             date_of_birth: who.date_of_birth.clone(),
             cases: visible,
+            risk: risk.get(&person_id).copied(),
             matched_on: matched_on(field),
         });
     }
     Ok(Results { found, total, page })
+}
+
+/// Each person's newest risk level, only where the user may see sensitive data about them: a
+/// level is a judgement about her, and behind the firewall it is withheld like her disclosures.
+async fn current_risk(
+    w: &mut UnitOfWork,
+    guard: &CasesGuard,
+    people: &[Uuid],
+) -> Result<HashMap<Uuid, RiskLevel>> {
+    let seen: Vec<Uuid> = people
+        .iter()
+        .copied()
+        .filter(|p| guard.may_see(*p, FieldClass::Sensitive))
+        .collect();
+    Ok(crate::risk_facts::facts_for(w, guard, &seen)
+        .await?
+        .into_iter()
+        .filter_map(|(p, f)| Some((p, f.latest?.level)))
+        .collect())
 }
 
 /// Cases whose reference starts with what was typed, each under the adult victim/survivor.
@@ -348,7 +394,16 @@ async fn by_reference(
         .collect();
     let total = open.len();
     let mut found = Vec::new();
-    for case_id in page_of(open, page) {
+    let open = page_of(open, page);
+    let victims: Vec<Uuid> = open
+        .iter()
+        .filter_map(|id| guard.get(*id))
+        .flat_map(|a| &a.members)
+        .filter(|m| m.role == CaseRole::VictimSurvivor)
+        .map(|m| m.person_id)
+        .collect();
+    let risk = current_risk(w, &guard, &victims).await?;
+    for case_id in open {
         let c = cases::listed(w, &guard, case_id).await?;
         if let Some(m) = c
             .members
@@ -359,11 +414,13 @@ async fn by_reference(
                 person_id: m.person_id,
                 name: format!("{} {}", m.given_name, m.family_name),
                 date_of_birth: m.date_of_birth.clone(),
-                cases: vec![(
-                    c.summary.id,
-                    c.summary.reference.clone(),
-                    c.summary.status.clone(),
-                )],
+                cases: vec![FoundCase {
+                    case_id: c.summary.id,
+                    reference: c.summary.reference.clone(),
+                    status: c.summary.status.clone(),
+                    role: Some(CaseRole::VictimSurvivor),
+                }],
+                risk: risk.get(&m.person_id).copied(),
                 matched_on: "case reference",
             });
         }

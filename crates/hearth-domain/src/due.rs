@@ -50,6 +50,108 @@ pub struct DueItem {
     pub overdue: bool,
     /// Where to go to do it.
     pub link: String,
+    /// The workers allocated to the case, for a manager's list: (user id, name).
+    pub workers: Vec<(Uuid, String)>,
+    /// A MARAC action another agency holds: the worker follows it up, but it is not their task.
+    pub other_agency: bool,
+}
+
+/// What a due list can be narrowed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Show {
+    #[default]
+    Everything,
+    Overdue,
+    Kind(DueKind),
+}
+
+impl Show {
+    pub const CHOICES: [(&'static str, &'static str); 5] = [
+        ("all", "Everything"),
+        ("overdue", "Overdue only"),
+        ("first_contact", "First contacts"),
+        ("risk_assessment", "Risk assessments"),
+        ("safety_plan_review", "Safety plan reviews"),
+    ];
+
+    /// Read leniently: anything not known shows everything, so a stale link still works.
+    pub fn parse(s: &str) -> Show {
+        match s.trim() {
+            "overdue" => Show::Overdue,
+            "first_contact" => Show::Kind(DueKind::FirstContact),
+            "risk_assessment" => Show::Kind(DueKind::RiskAssessment),
+            "safety_plan_review" => Show::Kind(DueKind::SafetyPlanReview),
+            "marac_action" => Show::Kind(DueKind::MaracAction),
+            _ => Show::Everything,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Show::Everything => "all",
+            Show::Overdue => "overdue",
+            Show::Kind(k) => k.code(),
+        }
+    }
+
+    pub fn keeps(self, item: &DueItem) -> bool {
+        match self {
+            Show::Everything => true,
+            Show::Overdue => item.overdue,
+            Show::Kind(k) => item.kind == k,
+        }
+    }
+}
+
+/// The items about one case, in the list's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseGroup {
+    pub case_id: Uuid,
+    pub case_reference: String,
+    pub overdue: usize,
+    pub items: Vec<DueItem>,
+}
+
+/// A sorted list grouped by case: the case with the most pressing item comes first, and each
+/// case's items keep their order.
+pub fn by_case(items: Vec<DueItem>) -> Vec<CaseGroup> {
+    let mut groups: Vec<CaseGroup> = Vec::new();
+    for i in items {
+        match groups.iter_mut().find(|g| g.case_id == i.case_id) {
+            Some(g) => {
+                g.overdue += usize::from(i.overdue);
+                g.items.push(i);
+            }
+            None => groups.push(CaseGroup {
+                case_id: i.case_id,
+                case_reference: i.case_reference.clone(),
+                overdue: usize::from(i.overdue),
+                items: vec![i],
+            }),
+        }
+    }
+    groups
+}
+
+/// Overdue items counted for each worker allocated to their case, most first; an item in a
+/// case with nobody allocated counts under `None`.
+pub fn overdue_by_worker(items: &[DueItem]) -> Vec<(Option<(Uuid, String)>, usize)> {
+    let mut out: Vec<(Option<(Uuid, String)>, usize)> = Vec::new();
+    for i in items.iter().filter(|i| i.overdue && !i.other_agency) {
+        let whose: Vec<Option<(Uuid, String)>> = if i.workers.is_empty() {
+            vec![None]
+        } else {
+            i.workers.iter().cloned().map(Some).collect()
+        };
+        for w in whose {
+            match out.iter_mut().find(|(k, _)| *k == w) {
+                Some((_, n)) => *n += 1,
+                None => out.push((w, 1)),
+            }
+        }
+    }
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
 }
 
 /// Is something due on this date worth listing today, and is it overdue?
@@ -80,6 +182,76 @@ mod tests {
     use super::*;
     use time::macros::date;
 
+    fn about(case: u128, overdue: bool, kind: DueKind, workers: &[(u128, &str)]) -> DueItem {
+        DueItem {
+            kind,
+            case_id: Uuid::from_u128(case),
+            case_reference: format!("C-{case}"),
+            person_id: None,
+            person_name: None,
+            what: String::new(),
+            due_on: date!(2026 - 11 - 01),
+            overdue,
+            link: String::new(),
+            workers: workers
+                .iter()
+                .map(|(id, n)| (Uuid::from_u128(*id), n.to_string()))
+                .collect(),
+            other_agency: false,
+        }
+    }
+
+    #[test]
+    fn grouping_keeps_the_most_pressing_case_first_and_counts_its_overdue() {
+        let items = vec![
+            about(2, true, DueKind::FirstContact, &[]),
+            about(1, true, DueKind::RiskAssessment, &[]),
+            about(2, false, DueKind::SafetyPlanReview, &[]),
+        ];
+        let g = by_case(items);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].case_id, Uuid::from_u128(2));
+        assert_eq!((g[0].overdue, g[0].items.len()), (1, 2));
+        assert_eq!(g[0].items[1].kind, DueKind::SafetyPlanReview);
+        assert_eq!((g[1].overdue, g[1].items.len()), (1, 1));
+    }
+
+    #[test]
+    fn a_filter_keeps_only_what_it_names_and_unknown_words_keep_everything() {
+        let overdue = about(1, true, DueKind::RiskAssessment, &[]);
+        let soon = about(1, false, DueKind::FirstContact, &[]);
+        assert!(Show::parse("overdue").keeps(&overdue));
+        assert!(!Show::parse("overdue").keeps(&soon));
+        assert!(Show::parse("first_contact").keeps(&soon));
+        assert!(!Show::parse("first_contact").keeps(&overdue));
+        assert_eq!(Show::parse("<script>"), Show::Everything);
+        for (code, _) in Show::CHOICES {
+            assert_eq!(Show::parse(code).code(), code);
+        }
+    }
+
+    #[test]
+    fn overdue_work_is_counted_against_each_allocated_worker_and_other_agencies_are_not() {
+        let mut police = about(3, true, DueKind::MaracAction, &[(9, "Ann")]);
+        police.other_agency = true;
+        let items = vec![
+            about(1, true, DueKind::FirstContact, &[(9, "Ann")]),
+            about(2, true, DueKind::RiskAssessment, &[(9, "Ann"), (8, "Bea")]),
+            about(4, true, DueKind::FirstContact, &[]),
+            about(5, false, DueKind::FirstContact, &[(8, "Bea")]),
+            police,
+        ];
+        let by = overdue_by_worker(&items);
+        assert_eq!(
+            by,
+            vec![
+                (Some((Uuid::from_u128(9), "Ann".into())), 2),
+                (None, 1),
+                (Some((Uuid::from_u128(8), "Bea".into())), 1),
+            ]
+        );
+    }
+
     #[test]
     fn overdue_then_soon_then_nothing() {
         let today = date!(2026 - 11 - 23);
@@ -101,6 +273,8 @@ mod tests {
             due_on: d,
             overdue,
             link: String::new(),
+            workers: Vec::new(),
+            other_agency: false,
         };
         let mut v = vec![
             item(date!(2026 - 11 - 30), false),

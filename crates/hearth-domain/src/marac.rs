@@ -324,6 +324,13 @@ impl ActionStatus {
     }
 }
 
+/// Whether an action's agency (typed at the meeting) is this service itself, so the action is
+/// the worker's own task rather than another agency's to follow up.
+pub fn held_by_this_service(agency: &str) -> bool {
+    let a = agency.trim().to_lowercase();
+    a.starts_with("idva") || a == "this service" || a == "us" || a.contains("(this service)")
+}
+
 /// An action as typed at the meeting.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -461,6 +468,15 @@ pub fn dashboard(heard: &[Heard], today: Date, adult_female_population: Option<i
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_services_own_actions_are_told_from_partners() {
+        assert!(super::held_by_this_service("Idva"));
+        assert!(super::held_by_this_service(" idva service (this service)"));
+        assert!(super::held_by_this_service("This service"));
+        assert!(!super::held_by_this_service("Police"));
+        assert!(!super::held_by_this_service("Children's social care"));
+    }
+
     use super::*;
     use time::macros::date;
 

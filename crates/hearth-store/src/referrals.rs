@@ -169,6 +169,22 @@ pub async fn queue(
     rows.iter().map(referral).collect()
 }
 
+/// How many referrals wait for triage, and when the oldest arrived: counted, none opened.
+pub async fn waiting(
+    conn: &mut AnyConnection,
+    g: &ServiceGuard,
+) -> Result<(i64, Option<Timestamp>)> {
+    g.require(Action::Triage)?;
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM referrals \
+         WHERE org_id = $1 AND status = 'new'",
+    )
+    .bind(g.actor().org_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((row::int(&r, "n")?, row::opt_at(&r, "oldest")?))
+}
+
 pub async fn get(conn: &mut AnyConnection, g: &ServiceGuard, id: Uuid) -> Result<Option<Referral>> {
     g.require(Action::Triage)?;
     let org_id = g.actor().org_id;

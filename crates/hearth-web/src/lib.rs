@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod error;
 pub mod headers;
 pub mod input;
+pub mod nav;
 pub mod pages;
 pub mod path;
 pub mod session;

@@ -17,19 +17,15 @@ pub struct Layout {
     pub demo: bool,
     pub csrf: String,
     pub signed_in: bool,
-    /// Whether the user may see the admin and audit links.
-    pub can_admin: bool,
-    pub can_audit: bool,
     pub has_errors: bool,
-    pub can_triage: bool,
-    pub can_review_break_glass: bool,
-    /// Whether the user coordinates MARAC or manages instruments.
-    pub can_marac: bool,
-    pub can_instruments: bool,
     /// A public page about getting support: it carries the quick exit.
     pub quick_exit: bool,
     /// What the last action did, shown as a success banner on the page it landed on.
     pub notice: Option<&'static str>,
+    /// The main navigation for the user's role, the current page marked.
+    pub nav: Vec<crate::nav::NavLink>,
+    /// The search box sits in the header on every signed-in page but the search page itself.
+    pub header_search: bool,
 }
 
 impl Layout {
@@ -44,7 +40,35 @@ impl Layout {
 
     pub fn signed(title: &str, who: &SignedIn) -> Self {
         use hearth_domain::access::{grant, Action, Scope};
+        let role = who.user.role;
+        let may = |a: Action| grant(role, a) != Scope::None;
+        let path = crate::nav::current_path();
+        let nav = crate::nav::links(
+            &path,
+            &[
+                ("/", "Home", true),
+                ("/cases", "Case list", may(Action::ViewCaseRecord)),
+                ("/triage", "Triage", may(Action::Triage)),
+                ("/team", "Team workload", may(Action::Triage)),
+                ("/marac", "MARAC", may(Action::RunMarac)),
+                ("/admin/users", "Staff", may(Action::ManageUsers)),
+                ("/admin/tokens", "API tokens", may(Action::ManageUsers)),
+                (
+                    "/admin/instruments",
+                    "Instruments",
+                    may(Action::ManageInstruments),
+                ),
+                ("/audit", "Audit trail", may(Action::ViewServiceAudit)),
+                (
+                    "/break-glass/log",
+                    "Break-glass log",
+                    grant(role, Action::ViewRecordHistory) == Scope::Organisation,
+                ),
+            ],
+        );
         Self {
+            nav,
+            header_search: path != "/search",
             title: title.into(),
             user_name: who.user.display_name.clone(),
             user_role: who.user.role.label().into(),
@@ -52,14 +76,7 @@ impl Layout {
             demo: who.org.is_demo,
             csrf: who.csrf_token.clone(),
             signed_in: true,
-            can_admin: grant(who.user.role, Action::ManageUsers) != Scope::None,
-            can_audit: grant(who.user.role, Action::ViewServiceAudit) != Scope::None,
             has_errors: false,
-            can_triage: grant(who.user.role, Action::Triage) != Scope::None,
-            can_review_break_glass: grant(who.user.role, Action::ViewRecordHistory)
-                == Scope::Organisation,
-            can_marac: grant(who.user.role, Action::RunMarac) != Scope::None,
-            can_instruments: grant(who.user.role, Action::ManageInstruments) != Scope::None,
             quick_exit: false,
             notice: None,
         }
@@ -268,13 +285,14 @@ pub fn day(d: &time::Date) -> String {
     hearth_domain::ukdate::format_date(*d)
 }
 
-/// A risk level as a tag; high stands out. Built only from our own labels.
+/// A risk level as a tag in its own colour (red, orange, grey), the same in every list. Built only
+/// from our own labels.
 pub fn level_tag(l: &hearth_domain::risk::RiskLevel) -> String {
     use hearth_domain::risk::RiskLevel;
     let class = match l {
-        RiskLevel::High => "tag tag--danger",
-        RiskLevel::Medium => "tag tag--sensitive",
-        RiskLevel::Standard => "tag tag--grey",
+        RiskLevel::High => "tag tag--high",
+        RiskLevel::Medium => "tag tag--medium",
+        RiskLevel::Standard => "tag tag--standard",
     };
     format!("<strong class=\"{class}\">{} risk</strong>", l.label())
 }
@@ -282,6 +300,71 @@ pub fn level_tag(l: &hearth_domain::risk::RiskLevel) -> String {
 /// How many items in a due list are overdue.
 pub fn overdue_count(due: &[hearth_domain::due::DueItem]) -> usize {
     due.iter().filter(|i| i.overdue).count()
+}
+
+/// A due list as a page shows it: the worker's own tasks grouped by case and narrowed to what
+/// they chose, and other agencies' MARAC actions apart, to follow up rather than do.
+pub struct DueView {
+    pub groups: Vec<hearth_domain::due::CaseGroup>,
+    pub others: Vec<hearth_domain::due::DueItem>,
+    /// The worker's own overdue tasks in the whole list, whatever is shown.
+    pub overdue: usize,
+    /// Own tasks in the whole list, and how many the filter keeps.
+    pub total: usize,
+    pub kept: usize,
+    pub show: hearth_domain::due::Show,
+    /// Whether to show who each case is allocated to (a manager's list).
+    pub workers: bool,
+    /// Where the filter form goes; `None` for a list too short to need one.
+    pub action: Option<String>,
+}
+
+impl DueView {
+    pub fn new(
+        items: Vec<hearth_domain::due::DueItem>,
+        show: hearth_domain::due::Show,
+        workers: bool,
+        action: Option<String>,
+    ) -> Self {
+        let (others, own): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.other_agency);
+        let overdue = overdue_count(&own);
+        let total = own.len();
+        let kept: Vec<_> = own.into_iter().filter(|i| show.keeps(i)).collect();
+        Self {
+            kept: kept.len(),
+            groups: hearth_domain::due::by_case(kept),
+            others,
+            overdue,
+            total,
+            show,
+            workers,
+            action,
+        }
+    }
+
+    /// Keep only one page of the groups' items (a large team's list is paged, never cut off).
+    pub fn page(mut self, skip: usize, take: usize) -> Self {
+        let items: Vec<_> = std::mem::take(&mut self.groups)
+            .into_iter()
+            .flat_map(|g| g.items)
+            .skip(skip)
+            .take(take)
+            .collect();
+        self.groups = hearth_domain::due::by_case(items);
+        self
+    }
+
+    pub fn is_shown(&self, code: &str) -> bool {
+        self.show.code() == code
+    }
+
+    pub fn columns(&self) -> usize {
+        if self.workers {
+            5
+        } else {
+            4
+        }
+    }
 }
 
 /// A versioned form as the user left it: what they typed, the version it was based on, and

@@ -12,8 +12,8 @@ use uuid::Uuid;
 pub struct Standing {
     pub first_contact: Option<hearth_domain::targets::FirstContact>,
     /// The current risk level: the highest of the newest assessments of the people in the case
-    /// the user may see, else the referrer's checklist score ("High" or "Standard").
-    pub risk: Option<&'static str>,
+    /// the user may see, else the referrer's checklist score (high or standard).
+    pub risk: Option<hearth_domain::risk::RiskLevel>,
     /// Who set the current level and when; `None` while it comes from the referral.
     pub risk_set: Option<(Timestamp, String)>,
     pub last_contact: Option<Timestamp>,
@@ -76,9 +76,9 @@ pub(crate) async fn standings_in(
                 .and_then(|d| d.dash_score);
             standing.risk = dash.map(|d| {
                 if d >= hearth_domain::targets::HIGH_RISK_SCORE {
-                    "High"
+                    hearth_domain::risk::RiskLevel::High
                 } else {
-                    "Standard"
+                    hearth_domain::risk::RiskLevel::Standard
                 }
             });
             standing.first_contact = Some(hearth_domain::targets::first_contact_status(
@@ -98,7 +98,7 @@ pub(crate) async fn standings_in(
             .filter(|a| access.may_see(a.person_id, FieldClass::Sensitive))
             .max_by_key(|a| a.level);
         if let Some(h) = highest {
-            standing.risk = Some(h.level.label());
+            standing.risk = Some(h.level);
             standing.risk_set = Some((h.assessed_at, h.assessed_by_name.clone()));
         }
         out.insert(case_id, standing);
@@ -118,12 +118,21 @@ pub struct WorkerLoad {
 
 /// Caseload sizes: a team manager sees their team, the service manager everyone.
 pub async fn team_loads(app: &App, actor: &Actor) -> Result<Vec<WorkerLoad>> {
+    let mut conn = app.store.conn().await?;
+    loads_in(&mut conn, app, actor).await
+}
+
+/// [`team_loads`] within work already under way.
+pub(crate) async fn loads_in(
+    conn: &mut sqlx::AnyConnection,
+    app: &App,
+    actor: &Actor,
+) -> Result<Vec<WorkerLoad>> {
     let scope = hearth_domain::access::grant(actor.role, Action::Allocate);
     if scope == hearth_domain::Scope::None {
         return Err(AppError::Forbidden);
     }
-    let mut conn = app.store.conn().await?;
-    Ok(cases::caseload_sizes(&mut conn, actor.org_id)
+    Ok(cases::caseload_sizes(conn, actor.org_id)
         .await?
         .into_iter()
         .filter_map(|(id, name, role, team, n)| {

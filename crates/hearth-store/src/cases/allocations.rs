@@ -1,7 +1,8 @@
-//! Ending an allocation, asking whether someone is allocated, and closing a case.
+//! Ending an allocation, asking whether someone is allocated, who is allocated across a list of
+//! cases, and closing a case.
 
-use crate::access::CaseGuard;
-use crate::Result;
+use crate::access::{CaseGuard, Guard};
+use crate::{row, Result};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::UserId;
 use sqlx::AnyConnection;
@@ -63,4 +64,32 @@ pub async fn close(conn: &mut AnyConnection, g: &CaseGuard, now: Timestamp) -> R
         .execute(&mut *conn)
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// The workers allocated in each of the guard's cases, by name, for a manager's lists.
+pub async fn workers_in(
+    conn: &mut AnyConnection,
+    g: &crate::access::CasesGuard,
+) -> Result<std::collections::HashMap<Uuid, Vec<(UserId, String)>>> {
+    let mut out: std::collections::HashMap<Uuid, Vec<(UserId, String)>> = Default::default();
+    for r in crate::many::fetch_in(
+        conn,
+        "SELECT DISTINCT a.case_id, a.worker_id, u.display_name FROM allocations a \
+         JOIN users u ON u.id = a.worker_id WHERE u.org_id = $1 AND a.ended_at IS NULL \
+         AND a.case_id IN ({ids}) ORDER BY u.display_name",
+        &[g.actor().org_id.to_string()],
+        &g.case_ids(),
+    )
+    .await?
+    {
+        let worker = (
+            row::user_id(&r, "worker_id")?,
+            row::text(&r, "display_name")?,
+        );
+        let list = out.entry(row::id(&r, "case_id")?).or_default();
+        if !list.contains(&worker) {
+            list.push(worker);
+        }
+    }
+    Ok(out)
 }

@@ -248,6 +248,17 @@ async fn listed_from(
 
 /// Cases allocated to this user: their caseload.
 pub async fn caseload(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Listed> {
+    allocated_to(w, actor, actor.user_id, limit).await
+}
+
+/// Open cases allocated to a worker, of those the actor may open: a manager looking at one of
+/// her team's caseloads sees no case her own access does not reach.
+pub async fn allocated_to(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    worker: UserId,
+    limit: i64,
+) -> Result<Listed> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
          WHERE c.org_id = $1 AND c.status = 'open' AND EXISTS (SELECT 1 FROM allocations a \
@@ -256,7 +267,7 @@ pub async fn caseload(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<L
     );
     let rows = sqlx::query(&sql)
         .bind(actor.org_id.to_string())
-        .bind(actor.user_id.to_string())
+        .bind(worker.to_string())
         .bind(limit)
         .fetch_all(&mut **w)
         .await?;

@@ -304,7 +304,7 @@ impl Modify for ErrorResponses {
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,
         TemporaryPassword, AuditEntryOut, CaseSummaryOut, CaseOut, MemberOut, AllocationOut, PersonOut, PersonCaseOut,
         casework::ArrangementOut, casework::ContactDetailsOut, casework::ContactOut, casework::ContactIn, casework::Saved,
-        casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn, casework::AllocationIn, casework::CloseIn, referrals::ReferralReceived, records::FoundOut,
+        casework::EntryOut, casework::EntryVersionOut, casework::WithdrawIn, casework::AllocationIn, casework::CloseIn, referrals::ReferralReceived, records::FoundOut, records::FoundCaseOut,
         referrals::QueueItemOut, referrals::MatchOut, referrals::ReferralOut, referrals::DecisionOut,
         risk::AnswerOptionOut, risk::QuestionOut, risk::BandOut, risk::InstrumentOut, risk::AnswerOut,
         risk::AssessmentOut, risk::IncidentOut, risk::RiskOut, risk::AssessmentIn, risk::AssessedOut,

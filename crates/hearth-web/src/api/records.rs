@@ -146,7 +146,20 @@ pub struct FoundOut {
     pub name: String,
     pub date_of_birth: Option<String>,
     pub case_ids: Vec<Uuid>,
+    /// Each case with the person's part in it, so people with the same name can be told apart.
+    pub cases: Vec<FoundCaseOut>,
+    /// Their current risk level (`standard`, `medium`, `high`), where the caller may see it.
+    pub risk_level: Option<String>,
     pub matched_on: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FoundCaseOut {
+    pub case_id: Uuid,
+    pub reference: String,
+    pub status: String,
+    /// `victim_survivor`, `person_causing_harm`, `child_or_young_person` or `other_adult`.
+    pub role: Option<String>,
 }
 
 /// Find people and cases the caller may open, a page at a time.
@@ -178,7 +191,18 @@ pub async fn search(
                     person_id: f.person_id,
                     name: f.name,
                     date_of_birth: f.date_of_birth,
-                    case_ids: f.cases.iter().map(|c| c.0).collect(),
+                    case_ids: f.cases.iter().map(|c| c.case_id).collect(),
+                    cases: f
+                        .cases
+                        .into_iter()
+                        .map(|c| FoundCaseOut {
+                            case_id: c.case_id,
+                            reference: c.reference,
+                            status: c.status,
+                            role: c.role.map(|r| r.code().into()),
+                        })
+                        .collect(),
+                    risk_level: f.risk.map(|r| r.code().into()),
                     matched_on: f.matched_on.into(),
                 })
                 .collect::<Vec<_>>(),

@@ -561,6 +561,10 @@ pub struct DueOut {
     pub overdue: bool,
     /// The page where it is done.
     pub link: String,
+    /// The ids of the workers allocated to the case.
+    pub worker_ids: Vec<Uuid>,
+    /// A MARAC action another agency holds, to follow up rather than do.
+    pub other_agency: bool,
 }
 
 impl From<&DueItem> for DueOut {
@@ -575,6 +579,8 @@ impl From<&DueItem> for DueOut {
             due_on: iso(i.due_on),
             overdue: i.overdue,
             link: i.link.clone(),
+            worker_ids: i.workers.iter().map(|(id, _)| *id).collect(),
+            other_agency: i.other_agency,
         }
     }
 }

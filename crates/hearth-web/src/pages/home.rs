@@ -2,7 +2,7 @@
 
 use crate::error::{page_error, PageResult};
 use crate::session::Signed;
-use crate::views::{render, Layout};
+use crate::views::{render, DueView, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -12,6 +12,7 @@ use hearth_app::casework::Standing;
 use hearth_app::records;
 use hearth_app::records::CaseSummary;
 use hearth_domain::access::{grant, Action, Scope};
+use hearth_domain::due::Show;
 use hearth_domain::targets::FirstContact;
 
 #[derive(Template)]
@@ -20,9 +21,12 @@ struct HomePage {
     layout: Layout,
     cases: Vec<(CaseSummary, Standing)>,
     can_see_team: bool,
-    due: Vec<hearth_domain::due::DueItem>,
-    /// Overdue items in the whole list, which may be longer than the rows shown.
-    due_overdue: usize,
+    due: DueView,
+    /// A manager's home: the team at a glance, above her own cases.
+    team: Option<hearth_app::home_page::TeamOverview>,
+    team_overdue: usize,
+    over_capacity: usize,
+    by_worker: Vec<(Option<(uuid::Uuid, String)>, usize)>,
 }
 
 /// Pair each case with where it stands, overdue first contacts first.
@@ -31,16 +35,41 @@ fn with_first_contact(mut out: Vec<(CaseSummary, Standing)>) -> Vec<(CaseSummary
     out
 }
 
-pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    let page = match hearth_app::home_page::view(&state.app, &who.actor()).await {
-        Ok(p) => p,
-        Err(e) => return page_error(e),
+#[derive(serde::Deserialize)]
+pub struct HomeQuery {
+    /// What the due list is narrowed to; read leniently.
+    #[serde(default)]
+    show: String,
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    axum::extract::Query(q): axum::extract::Query<HomeQuery>,
+) -> PageResult {
+    let page = hearth_app::home_page::view(&state.app, &who.actor()).await?;
+    let title = if page.team.is_some() {
+        "Your team"
+    } else {
+        "Your cases"
     };
-    let due = page.due;
-    render(
+    let (team_overdue, over_capacity, by_worker) = match &page.team {
+        Some(t) => (
+            t.due
+                .iter()
+                .filter(|i| i.overdue && !i.other_agency)
+                .count(),
+            t.loads.iter().filter(|l| l.open_cases > l.capacity).count(),
+            hearth_domain::due::overdue_by_worker(&t.due),
+        ),
+        None => (0, 0, Vec::new()),
+    };
+    Ok(render(
         StatusCode::OK,
         &HomePage {
-            layout: Layout::signed("Your caseload", &who),
+            layout: Layout::signed(title, &who).with_done(&q.done),
             cases: with_first_contact(
                 records::CaseList {
                     cases: page.cases,
@@ -49,49 +78,82 @@ pub async fn home(State(state): State<AppState>, Signed(who): Signed) -> Respons
                 .paired(),
             ),
             can_see_team: grant(who.user.role, Action::ViewCaseRecord) > Scope::Allocated,
-            due_overdue: crate::views::overdue_count(&due),
-            due,
+            due: DueView::new(page.due, Show::parse(&q.show), false, Some("/".into())),
+            team: page.team,
+            team_overdue,
+            over_capacity,
+            by_worker,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
 #[template(path = "cases.html")]
 struct CasesPage {
     layout: Layout,
+    heading: String,
     cases: Vec<(CaseSummary, Standing)>,
     overdue: usize,
-    scope_note: &'static str,
+    scope_note: String,
     limit: i64,
 }
 
-pub async fn cases(State(state): State<AppState>, Signed(who): Signed) -> Response {
+#[derive(serde::Deserialize)]
+pub struct CasesQuery {
+    /// One worker's caseload, for their manager; read leniently.
+    #[serde(default)]
+    worker: String,
+}
+
+pub async fn cases(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    axum::extract::Query(q): axum::extract::Query<CasesQuery>,
+) -> PageResult {
     const LIMIT: i64 = 200;
-    let scope_note = match grant(who.user.role, Action::ViewCaseRecord) {
-        Scope::Organisation => "All cases in the service.",
-        Scope::Team => "Your team's cases, and any allocated to you.",
-        Scope::Allocated => "Cases allocated to you.",
-        Scope::None => "Your role does not include opening case records.",
+    let (heading, scope_note, list) = match hearth_domain::ids::UserId::parse(q.worker.trim()) {
+        Some(worker) => {
+            let (load, list) = records::worker_caseload(&state.app, &who.actor(), worker).await?;
+            (
+                format!("Cases allocated to {}", load.name),
+                format!(
+                    "{}, {}: {} open cases against a capacity of {}. Only cases you may open are listed.",
+                    load.name,
+                    load.role.label(),
+                    load.open_cases,
+                    load.capacity
+                ),
+                list,
+            )
+        }
+        None => (
+            "Case list".to_string(),
+            match grant(who.user.role, Action::ViewCaseRecord) {
+                Scope::Organisation => "All cases in the service.",
+                Scope::Team => "Your team's cases, and any allocated to you.",
+                Scope::Allocated => "Cases allocated to you.",
+                Scope::None => "Your role does not include opening case records.",
+            }
+            .to_string(),
+            records::cases_list(&state.app, &who.actor(), LIMIT).await?,
+        ),
     };
-    let cases = match records::cases_list(&state.app, &who.actor(), LIMIT).await {
-        Ok(c) => c,
-        Err(e) => return page_error(e),
-    };
-    let cases = with_first_contact(cases.paired());
+    let cases = with_first_contact(list.paired());
     let overdue = cases
         .iter()
         .filter(|(_, f)| matches!(f.first_contact, Some(FirstContact::Overdue { .. })))
         .count();
-    render(
+    Ok(render(
         StatusCode::OK,
         &CasesPage {
-            layout: Layout::signed("Cases", &who),
+            layout: Layout::signed(&heading, &who),
+            heading,
             cases,
             overdue,
             scope_note,
             limit: LIMIT,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -217,12 +279,10 @@ struct TeamPage {
     layout: Layout,
     loads: Vec<hearth_app::casework::WorkerLoad>,
     /// One page of the team's due list.
-    due: Vec<hearth_domain::due::DueItem>,
-    /// Overdue items in the whole list, which may be longer than the rows shown.
-    due_overdue: usize,
-    due_total: usize,
+    due: DueView,
     /// The number of the first row shown, from 1.
     first: usize,
+    shown: usize,
     page: usize,
     pages: usize,
 }
@@ -231,45 +291,40 @@ struct TeamPage {
 const DUE_PAGE: usize = 50;
 
 #[derive(serde::Deserialize)]
-pub struct PageQuery {
+pub struct TeamQuery {
     /// Read leniently: a page that is not a number is the first page, not an error.
     #[serde(default)]
     page: String,
+    #[serde(default)]
+    show: String,
 }
 
 pub async fn team(
     State(state): State<AppState>,
     Signed(who): Signed,
-    axum::extract::Query(q): axum::extract::Query<PageQuery>,
-) -> Response {
-    let loads = match hearth_app::casework::team_loads(&state.app, &who.actor()).await {
-        Ok(l) => l,
-        Err(e) => return page_error(e),
-    };
-    let due = match hearth_app::due::team(&state.app, &who.actor()).await {
-        Ok(d) => d,
-        Err(e) => return page_error(e),
-    };
-    let due_total = due.len();
-    let pages = due_total.div_ceil(DUE_PAGE).max(1);
+    axum::extract::Query(q): axum::extract::Query<TeamQuery>,
+) -> PageResult {
+    let loads = hearth_app::casework::team_loads(&state.app, &who.actor()).await?;
+    let due = DueView::new(
+        hearth_app::due::team(&state.app, &who.actor()).await?,
+        Show::parse(&q.show),
+        true,
+        Some("/team".into()),
+    );
+    let pages = due.kept.div_ceil(DUE_PAGE).max(1);
     let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
-    let due_overdue = crate::views::overdue_count(&due);
-    let due = due
-        .into_iter()
-        .skip((page - 1) * DUE_PAGE)
-        .take(DUE_PAGE)
-        .collect();
-    render(
+    let due = due.page((page - 1) * DUE_PAGE, DUE_PAGE);
+    let shown = due.groups.iter().map(|g| g.items.len()).sum();
+    Ok(render(
         StatusCode::OK,
         &TeamPage {
-            layout: Layout::signed("Caseloads", &who),
+            layout: Layout::signed("Team workload", &who),
             loads,
             due,
-            due_overdue,
-            due_total,
             first: (page - 1) * DUE_PAGE + 1,
+            shown,
             page,
             pages,
         },
-    )
+    ))
 }

@@ -138,6 +138,7 @@ pub fn routes() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/static/hearth.css", get(stylesheet))
         .fallback(|| async { crate::error::not_found() })
+        .layer(axum::middleware::from_fn(crate::nav::remember_path))
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {

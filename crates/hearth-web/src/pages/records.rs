@@ -43,9 +43,7 @@ struct CasePage {
     agency_kinds: &'static [(&'static str, &'static str)],
     consent: &'static [(&'static str, &'static str)],
     risk: Vec<hearth_app::risk::PersonRiskLine>,
-    due: Vec<hearth_domain::due::DueItem>,
-    /// Overdue items in the whole list, which may be longer than the rows shown.
-    due_overdue: usize,
+    due: crate::views::DueView,
 }
 
 #[derive(Deserialize, Default)]
@@ -201,8 +199,7 @@ pub async fn case_page(
             agency_kinds: hearth_domain::referral::AGENCIES,
             consent: hearth_domain::family::CONSENT,
             risk,
-            due_overdue: crate::views::overdue_count(&due),
-            due,
+            due: crate::views::DueView::new(due, Default::default(), false, None),
         },
     )
 }

@@ -55,7 +55,7 @@ async fn sign_in_needs_password_and_authenticator_code_then_sign_out_ends_the_se
         .text()
         .await
         .unwrap();
-    assert!(html.contains("Your caseload"));
+    assert!(html.contains("<h1>Your cases</h1>"));
     assert!(html.contains("Test idva"), "shows who is signed in");
     assert!(html.contains("Idva / case worker"), "shows their role");
     assert!(

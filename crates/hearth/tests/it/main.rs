@@ -18,6 +18,7 @@ mod encryption;
 mod firewall;
 mod forms;
 mod isolation;
+mod practitioner_day;
 mod referrals;
 mod risk;
 mod route_matrix;

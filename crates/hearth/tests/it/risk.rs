@@ -325,9 +325,18 @@ async fn high_risk_to_marac_to_an_overdue_action_and_a_repeat() {
     let idva = t.signed_in(&w.staff["idva"].1).await;
     let coordinator = t.signed_in(&w.staff["team_manager"].1).await;
     let (_, home) = page(&idva, &t, "/").await;
-    assert!(home.contains("MARAC action"));
-    assert!(home.contains("Police: Flag the address for urgent response"));
-    assert!(home.contains("Overdue</strong> since 7 December 2026"));
+    // The police hold it: it is shown apart from her own tasks, about the victim, to follow up.
+    let (own, others) = home
+        .split_once("Other agencies' MARAC actions")
+        .expect("other agencies' actions apart");
+    assert!(
+        !own.contains("Police: Flag the address"),
+        "not her own task"
+    );
+    assert!(others.contains("Police: Flag the address for urgent response"));
+    assert!(others.contains("Overdue</strong> since 7 December 2026"));
+    assert!(others.contains("Zoë Quillfeather"), "says who it is about");
+    assert!(others.contains("Follow up"));
     let due: Value = t
         .api_get(&idva_token, "/api/v1/due")
         .await
@@ -342,6 +351,8 @@ async fn high_risk_to_marac_to_an_overdue_action_and_a_repeat() {
         .expect("the action is on the worker's list");
     assert_eq!(action["overdue"], true);
     assert_eq!(action["due_on"], "2026-12-07");
+    assert_eq!(action["other_agency"], true);
+    assert_eq!(action["person_id"], w.victim.to_string());
     // ...and to the coordinator, and on the team's list.
     let overview: Value = t
         .api_get(&manager_token, "/api/v1/marac")
