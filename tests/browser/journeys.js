@@ -33,9 +33,39 @@ async function signIn(page, who, password = PASSWORD) {
   await page.click('main button[type=submit]');
 }
 
+// WCAG 1.4.10: nothing on the page may make it scroll sideways at a phone's width.
+async function noSidewaysScroll(page, name) {
+  const { scroll, view } = await page.evaluate(() =>
+    ({ scroll: document.documentElement.scrollWidth, view: document.documentElement.clientWidth }));
+  check(scroll <= view, `${name}: the page scrolls sideways (${scroll}px wide in a ${view}px window)`);
+}
+
+// WCAG 2.4.11: tabbing backwards through the public form, no focused field may be hidden under
+// the sticky quick-exit bar.
+async function focusNeverUnderQuickExit(page, label) {
+  await page.goto(base + '/refer');
+  await page.focus('main form button[type=submit]');
+  for (let i = 0; i < 45; i++) {
+    await page.keyboard.press('Shift+Tab');
+    const hidden = await page.evaluate(() => {
+      const el = document.activeElement;
+      const bar = document.querySelector('.quick-exit-bar');
+      if (!el || !bar || bar.contains(el) || el === document.body) return null;
+      const b = bar.getBoundingClientRect();
+      const r = el.getBoundingClientRect();
+      return r.top < b.bottom - 1 && r.bottom > b.top ? (el.id || el.name || el.tagName) : null;
+    });
+    check(hidden === null, `${label}: ${hidden} is hidden under the quick-exit bar`);
+  }
+}
+
 async function journeys(browser, { javaScript, width }) {
   const label = `${javaScript ? 'with' : 'without'} JavaScript, ${width}px`;
-  const scanIf = async (page, name) => { if (javaScript) await scan(page, `${name} (${width}px)`); };
+  const scanIf = async (page, name) => {
+    if (width <= 400) await noSidewaysScroll(page, `${name} (${width}px)`);
+    if (javaScript) await scan(page, `${name} (${width}px)`);
+  };
+  const signOut = async (page) => page.click('header form[action="/logout"] button[type=submit]');
   const ctx = await browser.newContext({ javaScriptEnabled: javaScript, bypassCSP: javaScript, viewport: { width, height: 900 } });
   const page = await ctx.newPage();
 
@@ -48,7 +78,8 @@ async function journeys(browser, { javaScript, width }) {
   // An Idva's day: caseload, a case, a person.
   await signIn(page, 'idva');
   check(page.url() === base + '/', `${label}: Idva lands on the caseload (got ${page.url()})`);
-  check((await page.textContent('h1')) === 'Your caseload', `${label}: caseload heading`);
+  check((await page.textContent('h1')) === 'Your cases', `${label}: home opens with her cases`);
+  check((await page.getAttribute('nav a[href="/"]', 'aria-current')) === 'page', `${label}: the nav marks home`);
   await scanIf(page, 'caseload');
   await page.click('#caseload a');
   check(page.url().includes('/cases/'), `${label}: case opens`);
@@ -63,8 +94,12 @@ async function journeys(browser, { javaScript, width }) {
   // She searches for someone on her caseload.
   await page.goBack();
   const caseUrl = page.url();
-  await page.goto(base + '/search?q=' + encodeURIComponent((await page.textContent('h1')).split(' ')[0]));
-  check((await page.textContent('main')).includes('found'), `${label}: search finds someone`);
+  // From the header, on any page: one page load to the results.
+  const surname = (await page.textContent('#people a')).trim().split(' ').pop();
+  await page.fill('#header-q', surname);
+  await Promise.all([page.waitForNavigation(), page.press('#header-q', 'Enter')]);
+  check((await page.textContent('main')).includes('found'), `${label}: header search finds someone`);
+  check((await page.textContent('main')).includes('Victim/survivor'), `${label}: results show each person's part`);
   await scanIf(page, 'search');
   await page.goto(base + '/break-glass');
   await scanIf(page, 'break-glass');
@@ -77,6 +112,31 @@ async function journeys(browser, { javaScript, width }) {
   await page.fill('#body', note);
   await page.click('main button[type=submit]');
   check((await page.textContent('main')).includes(note), `${label}: note shows on the timeline`);
+
+  // Her phone is marked not safe: a call to her then asks why it was safe, and keeps the reason.
+  const victimPath = await page.$$eval('#people tr', rows =>
+    rows.filter(r => r.textContent.includes('Victim/survivor')).map(r => r.querySelector('a').getAttribute('href'))[0]);
+  await page.goto(base + victimPath + '/contact');
+  await page.check('#phone_safety-not_safe');
+  await page.click('main button[type=submit]');
+  await page.goto(caseUrl);
+  await page.click('text=Add a note, contact or event');
+  check((await page.textContent('#safe-contact')).includes('Not safe'), `${label}: safe contact in view on the contact form`);
+  await page.selectOption('#kind', 'contact');
+  await page.selectOption('#person_id', victimPath.split('/').pop());
+  await page.selectOption('#contact_method', 'phone');
+  await page.selectOption('#contact_outcome', 'spoke');
+  await page.fill('#body', `Phoned her ${label}`);
+  await page.click('main button[type=submit]');
+  check(((await page.textContent('.error-summary')) || '').includes('not safe'), `${label}: an unsafe channel asks for confirmation`);
+  check((await page.inputValue('#body')) === `Phoned her ${label}`, `${label}: the typed note is kept`);
+  await scanIf(page, 'contact needing a reason');
+  await page.fill('#safe_contact_reason', 'She rang from a friend\'s phone and asked us to call back');
+  await page.click('main button[type=submit]');
+  check((await page.textContent('main')).includes('Contact recorded'), `${label}: contact saved with a banner`);
+  await page.goto(base + victimPath + '/contact');
+  await page.check('#phone_safety-safe');
+  await page.click('main button[type=submit]');
 
   // She assesses the victim's risk: first forgetting to confirm it is safe to talk.
   await page.goto(caseUrl);
@@ -117,7 +177,7 @@ async function journeys(browser, { javaScript, width }) {
   check(printed.includes('Bluebell') && !printed.includes('Hearth') && !printed.includes('Demo Service'), `${label}: printable plan names nothing`);
   await scanIf(page, 'safety plan print');
   await page.goto(base + '/');
-  await page.click('header button[type=submit]');
+  await signOut(page);
   check(page.url().endsWith('/login?ended=out'), `${label}: signed out`);
 
   // The Engage practitioner opens families' cases and sees no disclosure and no victim address.
@@ -136,13 +196,18 @@ async function journeys(browser, { javaScript, width }) {
     check(!person.includes('07700') && !/NS\d \d[A-Z]{2}/.test(person), `${label}: victim location shown on ${victim[0]}`);
   }
   await scanIf(page, 'person, contact withheld');
-  await page.click('header button[type=submit]');
+  await signOut(page);
 
   // A manager sees who viewed a case, and the team's caseloads.
   await signIn(page, 'idva.manager');
+  check((await page.textContent('h1')) === 'Your team', `${label}: a manager's home shows her team`);
+  await scanIf(page, 'manager home');
   await page.goto(base + '/team');
-  check((await page.textContent('h1')) === 'Caseloads', `${label}: caseloads open`);
-  await scanIf(page, 'team caseloads');
+  check((await page.textContent('h1')) === 'Team workload', `${label}: team workload opens`);
+  await scanIf(page, 'team workload');
+  await page.click('main table a[href^="/cases?worker="]');
+  check((await page.textContent('h1')).startsWith('Cases allocated to'), `${label}: a worker's caseload opens from the team list`);
+  await scanIf(page, "a worker's caseload");
   await page.goto(base + '/cases');
   await scanIf(page, 'team cases');
   // As MARAC coordinator: the dashboard, a meeting, a referral with its actions.
@@ -165,7 +230,7 @@ async function journeys(browser, { javaScript, width }) {
   await page.click('text=Who has viewed or changed this case');
   check((await page.textContent('h1')).includes('Who has viewed'), `${label}: record history opens`);
   await scanIf(page, 'record history');
-  await page.click('header button[type=submit]');
+  await signOut(page);
 
   // An administrator adds a member of staff, first with mistakes.
   await signIn(page, 'admin');
@@ -187,7 +252,7 @@ async function journeys(browser, { javaScript, width }) {
     check(!(await page.textContent('h1')).includes('not found'), `${label}: ${path} opens`);
     await scanIf(page, path);
   }
-  await page.click('header button[type=submit]');
+  await signOut(page);
 
   // Triage: the queue and a referral with its matches and decisions.
   await signIn(page, 'idva.manager');
@@ -197,7 +262,7 @@ async function journeys(browser, { javaScript, width }) {
   await page.click('main table a');
   check((await page.textContent('main')).includes('Possible matches'), `${label}: referral shows matches`);
   await scanIf(page, 'referral');
-  await page.click('header button[type=submit]');
+  await signOut(page);
 
   // The public form, as someone asking for help.
   await page.goto(base + '/refer');
@@ -206,12 +271,13 @@ async function journeys(browser, { javaScript, width }) {
   await page.fill('#given_name', 'Browser');
   await page.fill('#family_name', 'Person');
   await page.fill('#phone', '07700 900111');
-  await page.selectOption('#safe_to_text', 'safe');
-  await page.selectOption('#consent', 'yes');
+  await page.check('#safe_to_text-safe');
+  await page.check('#consent');
   await page.click('main button[type=submit]');
   check((await page.textContent('main')).includes('Request sent'), `${label}: public referral sent`);
   await scanIf(page, 'public referral sent');
   check(!(await page.title()).includes('Browser Person'), `${label}: nothing personal in the title`);
+  if (javaScript) await focusNeverUnderQuickExit(page, label);
   if (javaScript) {
     // Quick exit by the Shift key, three times: the page is replaced by a neutral site.
     await page.route('https://www.bbc.co.uk/**', route => route.fulfill({ contentType: 'text/html', body: '<title>Weather</title>' }));

@@ -40,6 +40,15 @@ struct ReferPage {
 }
 
 impl ReferPage {
+    /// Who is filling in the form: someone asking for themselves unless they said otherwise.
+    fn referrer_kind(&self) -> &'static str {
+        if self.form.referrer_kind == "professional" {
+            "professional"
+        } else {
+            "self"
+        }
+    }
+
     fn value_of(&self, field: &str) -> String {
         let v = match field {
             "safe_to_phone" => &self.form.safe_to_phone,
