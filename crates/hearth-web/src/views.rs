@@ -132,6 +132,11 @@ pub fn notice(done: &str) -> Option<&'static str> {
         }
         "contact" => "Contact recorded on the timeline.",
         "entry" => "Saved to the timeline.",
+        "safety_plan" => "Safety plan saved. The new version is below; earlier ones are kept.",
+        "action_added" => "MARAC action added.",
+        "action_done" => "MARAC action marked done.",
+        "action_open" => "MARAC action opened again.",
+        "action_changed" => "MARAC action updated.",
         _ => return None,
     })
 }

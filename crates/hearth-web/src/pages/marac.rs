@@ -204,20 +204,50 @@ struct ReferralPage {
     statuses: [ActionStatus; 3],
 }
 
+/// How the referral page is shown: straight after a save (its banner), or again with the
+/// action form as typed and what was wrong with it.
+enum Showing<'a> {
+    Done(&'a str),
+    Refused {
+        action: ActionForm,
+        submission_key: String,
+        errors: Invalid,
+    },
+}
+
 async fn referral_page(
     state: &AppState,
     who: &SignedIn,
     id: Uuid,
-    action: ActionForm,
-    submission_key: String,
-    errors: Invalid,
-    status: StatusCode,
+    showing: Showing<'_>,
 ) -> Response {
+    let (done, action, submission_key, errors, status) = match showing {
+        Showing::Done(done) => (
+            done,
+            ActionForm::default(),
+            secrets::new_token(),
+            Invalid::default(),
+            StatusCode::OK,
+        ),
+        Showing::Refused {
+            action,
+            submission_key,
+            errors,
+        } => (
+            "",
+            action,
+            submission_key,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    };
     match marac::view_referral(&state.app, &who.actor(), id).await {
         Ok(r) => render(
             status,
             &ReferralPage {
-                layout: Layout::signed("MARAC referral", who).with_errors(&errors),
+                layout: Layout::signed("MARAC referral", who)
+                    .with_errors(&errors)
+                    .with_done(done),
                 r,
                 errors,
                 action,
@@ -233,17 +263,9 @@ pub async fn referral(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId,
+    axum::extract::Query(q): axum::extract::Query<crate::pages::referrals::DoneQuery>,
 ) -> Response {
-    referral_page(
-        &state,
-        &who,
-        id,
-        ActionForm::default(),
-        secrets::new_token(),
-        Invalid::default(),
-        StatusCode::OK,
-    )
-    .await
+    referral_page(&state, &who, id, Showing::Done(&q.done)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -261,18 +283,15 @@ pub async fn add_action(
     Form(s): Form<ActionSubmission>,
 ) -> Response {
     match marac::add_action(&state.app, &who.actor(), id, &s.form, &s.submission_key).await {
-        Ok(_) => Redirect::to(&format!("/marac/referrals/{id}#actions")).into_response(),
+        Ok(_) => Redirect::to(&format!("/marac/referrals/{id}?done=action_added#actions"))
+            .into_response(),
         Err(AppError::Invalid(errors)) => {
-            referral_page(
-                &state,
-                &who,
-                id,
-                s.form,
-                s.submission_key,
+            let showing = Showing::Refused {
+                action: s.form,
+                submission_key: s.submission_key,
                 errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            };
+            referral_page(&state, &who, id, showing).await
         }
         Err(e) => page_error(e),
     }
@@ -296,7 +315,15 @@ pub async fn action_status(
 ) -> Response {
     // Only ever back to one of our own pages.
     let back = parse_id(&f.back)
-        .map(|r| format!("/marac/referrals/{r}#actions"))
+        .map(|r| {
+            // Only a known status names the banner: nothing typed reaches the redirect.
+            let done = match ActionStatus::parse(&f.to) {
+                Some(ActionStatus::Done) => "action_done",
+                Some(ActionStatus::Open) => "action_open",
+                _ => "action_changed",
+            };
+            format!("/marac/referrals/{r}?done={done}#actions")
+        })
         .unwrap_or_else(|| "/".into());
     match marac::set_action_status(&state.app, &who.actor(), id, &f.from, &f.to).await {
         Ok(()) => Redirect::to(&back).into_response(),
@@ -321,16 +348,12 @@ pub async fn list_referral(
     match marac::list_case(&state.app, &who.actor(), meeting, Some(id)).await {
         Ok(()) => Redirect::to(&format!("/marac/referrals/{id}")).into_response(),
         Err(AppError::Invalid(errors)) => {
-            referral_page(
-                &state,
-                &who,
-                id,
-                ActionForm::default(),
-                secrets::new_token(),
+            let showing = Showing::Refused {
+                action: ActionForm::default(),
+                submission_key: secrets::new_token(),
                 errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            };
+            referral_page(&state, &who, id, showing).await
         }
         Err(e) => page_error(e),
     }

@@ -262,7 +262,7 @@ struct TriagePage {
 #[derive(Deserialize)]
 pub struct DoneQuery {
     #[serde(default)]
-    done: String,
+    pub(crate) done: String,
 }
 
 pub async fn triage(

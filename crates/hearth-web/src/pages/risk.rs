@@ -257,12 +257,13 @@ pub async fn safety_plan(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
+    axum::extract::Query(q): axum::extract::Query<crate::pages::referrals::DoneQuery>,
 ) -> PageResult {
     let view = safety_plans::view(&state.app, &who.actor(), id).await?;
     Ok(render(
         StatusCode::OK,
         &PlanPage {
-            layout: Layout::signed("Safety plan", &who),
+            layout: Layout::signed("Safety plan", &who).with_done(&q.done),
             view,
         },
     ))
@@ -437,7 +438,9 @@ pub async fn save_safety_plan(
     let based_on: i64 = get(&pairs, "based_on").parse().unwrap_or(-1);
     let actor = who.actor();
     match safety_plans::save(&state.app, &actor, id, &form, based_on).await {
-        Ok(_) => Redirect::to(&format!("/people/{id}/safety-plan")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/people/{id}/safety-plan?done=safety_plan")).into_response()
+        }
         Err(AppError::Invalid(errors)) => match safety_plans::view(&state.app, &actor, id).await {
             Ok(view) => plan_edit(
                 &who,

@@ -442,6 +442,29 @@ async fn high_risk_to_marac_to_an_overdue_action_and_a_repeat() {
         StatusCode::CONFLICT,
         "a stale status is refused"
     );
+    // Marked from the page, the action lands back on the referral with a banner.
+    let referral_path = format!("/marac/referrals/{first_referral}");
+    let r = t
+        .submit(
+            &coordinator,
+            &referral_path,
+            &format!("/marac/actions/{action_id}/status"),
+            &[("from", "done"), ("to", "open"), ("back", &first_referral)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, landed) = page(&coordinator, &t, &location(&r)).await;
+    assert!(landed.contains("MARAC action opened again."));
+    let r = t
+        .submit(
+            &coordinator,
+            &referral_path,
+            &format!("/marac/actions/{action_id}/status"),
+            &[("from", "open"), ("to", "done"), ("back", &first_referral)],
+        )
+        .await;
+    let (_, landed) = page(&coordinator, &t, &location(&r)).await;
+    assert!(landed.contains("MARAC action marked done."));
     let due: Value = t
         .api_get(&idva_token, "/api/v1/due")
         .await
@@ -704,6 +727,9 @@ async fn safety_plans_are_versioned_printable_anonymously_and_fall_due_for_revie
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The save lands on the plan with a banner saying it was saved.
+    let (_, landed) = page(&idva, &t, &location(&r)).await;
+    assert!(landed.contains("Safety plan saved."), "{}", location(&r));
     let plan: Value = t
         .api_get(&token, &format!("/api/v1/people/{}/safety-plan", w.victim))
         .await
