@@ -195,11 +195,72 @@ async fn after(
     }
 }
 
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    name: String,
+    question: String,
+    consequence: &'static str,
+    button: &'static str,
+    action: String,
+    back: String,
+}
+
+/// A change that locks someone out is made only once it is confirmed: the first press asks.
+#[derive(Deserialize, Default)]
+pub struct Confirmation {
+    #[serde(default)]
+    confirm: String,
+}
+
+impl Confirmation {
+    fn given(&self) -> bool {
+        self.confirm == "yes"
+    }
+}
+
+/// Ask before doing `what` to the account.
+async fn confirm(
+    state: &AppState,
+    who: &SignedIn,
+    id: UserId,
+    what: (&str, &'static str, &'static str),
+    action: &str,
+) -> PageResult {
+    let actor = who.actor();
+    // Asking is refused to anyone who could not do it, as the change itself would be.
+    By::User(&actor).check(hearth_domain::Action::ManageUsers)?;
+    let u = users::get(&state.app, By::User(&actor), id).await?;
+    let (question, consequence, button) = what;
+    Ok(render(
+        StatusCode::OK,
+        &ConfirmPage {
+            layout: Layout::signed(question, who),
+            question: format!("{question} for {}?", u.display_name),
+            name: u.display_name,
+            consequence,
+            button,
+            action: format!("/admin/users/{id}/{action}"),
+            back: format!("/admin/users/{id}"),
+        },
+    ))
+}
+
 pub async fn disable(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<UserId>,
+    Form(c): Form<Confirmation>,
 ) -> PageResult {
+    if !c.given() {
+        let what = (
+            "Disable the account",
+            "They will be signed out everywhere at once and cannot sign in until an administrator enables the account again. Their cases stay allocated to them.",
+            "Yes, disable the account",
+        );
+        return confirm(&state, &who, id, what, "disable").await;
+    }
     let actor = who.actor();
     users::disable(&state.app, By::User(&actor), id).await?;
     Ok(after(
@@ -226,7 +287,16 @@ pub async fn reset_password(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<UserId>,
+    Form(c): Form<Confirmation>,
 ) -> PageResult {
+    if !c.given() {
+        let what = (
+            "Reset the password",
+            "Their password stops working now and they are signed out everywhere. You will be shown a temporary password to give them in person or by phone, never by email.",
+            "Yes, reset the password",
+        );
+        return confirm(&state, &who, id, what, "reset-password").await;
+    }
     let actor = who.actor();
     let temp = users::reset_password(&state.app, By::User(&actor), id).await?;
     Ok(after(

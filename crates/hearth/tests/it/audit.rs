@@ -74,8 +74,13 @@ async fn views_and_changes_are_audited_and_managers_see_who_viewed_a_record() {
     // A change: disabling an account.
     let admin = t.signed_in(&w.staff["admin"].1).await;
     let page = format!("/admin/users/{}", w.staff["idva2"].0);
-    t.submit(&admin, &page, &format!("{page}/disable"), &[])
-        .await;
+    t.submit(
+        &admin,
+        &page,
+        &format!("{page}/disable"),
+        &[("confirm", "yes")],
+    )
+    .await;
     let rows = t.audit_rows().await;
     let disable = rows
         .iter()

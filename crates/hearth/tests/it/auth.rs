@@ -476,8 +476,26 @@ async fn disabling_an_account_or_resetting_its_password_ends_its_sessions() {
     let idva2 = t.signed_in(&w.staff["idva2"].1).await;
 
     let page = format!("/admin/users/{}", w.staff["idva"].0);
+    // The first press asks, and changes nothing.
     let r = t
         .submit(&admin, &page, &format!("{page}/disable"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let asked = r.text().await.unwrap();
+    assert!(asked.contains("Disable the account for Test idva?"));
+    assert!(asked.contains("name=\"confirm\" value=\"yes\""));
+    assert_eq!(
+        idva.get(t.url("/")).send().await.unwrap().status(),
+        StatusCode::OK,
+        "still signed in until it is confirmed"
+    );
+    let r = t
+        .submit(
+            &admin,
+            &page,
+            &format!("{page}/disable"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
@@ -499,6 +517,24 @@ async fn disabling_an_account_or_resetting_its_password_ends_its_sessions() {
     let page = format!("/admin/users/{}", w.staff["idva2"].0);
     let r = t
         .submit(&admin, &page, &format!("{page}/reset-password"), &[])
+        .await;
+    let asked = r.text().await.unwrap();
+    assert!(asked.contains("Reset the password for Test idva2?"));
+    assert!(
+        !asked.contains("temporary password is"),
+        "nothing reset yet"
+    );
+    assert_eq!(
+        idva2.get(t.url("/")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let r = t
+        .submit(
+            &admin,
+            &page,
+            &format!("{page}/reset-password"),
+            &[("confirm", "yes")],
+        )
         .await;
     let html = r.text().await.unwrap();
     assert!(html.contains("temporary password"));

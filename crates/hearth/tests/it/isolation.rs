@@ -60,7 +60,7 @@ async fn changes_to_another_organisations_records_are_not_found_and_change_nothi
                 &b,
                 &page,
                 &format!("/admin/users/{}/{action}", w.other_org_user),
-                &[],
+                &[("confirm", "yes")],
             )
             .await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{action}");
