@@ -263,7 +263,7 @@ pub async fn referral(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId,
-    axum::extract::Query(q): axum::extract::Query<crate::pages::referrals::DoneQuery>,
+    axum::extract::Query(q): axum::extract::Query<super::DoneQuery>,
 ) -> Response {
     referral_page(&state, &who, id, Showing::Done(&q.done)).await
 }

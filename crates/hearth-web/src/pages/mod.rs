@@ -17,6 +17,13 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 
+/// `?done=` on the page a save redirects to: which success banner to show (`Layout::with_done`).
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    pub(crate) done: String,
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))

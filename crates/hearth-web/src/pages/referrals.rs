@@ -259,16 +259,10 @@ struct TriagePage {
     items: Vec<QueueItem>,
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    pub(crate) done: String,
-}
-
 pub async fn triage(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<super::DoneQuery>,
 ) -> PageResult {
     let items = referrals::queue(&state.app, &who.actor()).await?;
     Ok(render(

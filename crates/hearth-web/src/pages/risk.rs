@@ -257,7 +257,7 @@ pub async fn safety_plan(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
-    axum::extract::Query(q): axum::extract::Query<crate::pages::referrals::DoneQuery>,
+    axum::extract::Query(q): axum::extract::Query<super::DoneQuery>,
 ) -> PageResult {
     let view = safety_plans::view(&state.app, &who.actor(), id).await?;
     Ok(render(

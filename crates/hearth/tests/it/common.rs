@@ -98,6 +98,12 @@ pub fn location(r: &Response) -> String {
 }
 
 /// The value of the first hidden `csrf_token` field on a page.
+/// A page as a signed-in browser gets it: its status and its HTML.
+pub async fn page(b: &Client, t: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = b.get(t.url(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
 pub fn csrf_in(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html

@@ -3,13 +3,8 @@
 //! not happen: a risk level shown behind the firewall, a caseload outside the manager's team.
 
 use crate::common::*;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-async fn page(b: &Client, t: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = b.get(t.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
 
 #[tokio::test]
 async fn search_tells_people_apart_by_their_part_and_risk_and_keeps_risk_behind_the_firewall() {

@@ -26,11 +26,6 @@ fn submission_key_in(html: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
 
-async fn page(b: &Client, t: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = b.get(t.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 /// Fill in the checklist page and send it, as the worker would.
 async fn assess_on_page(
     t: &TestApp,
