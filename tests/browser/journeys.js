@@ -120,9 +120,14 @@ async function journeys(browser, { javaScript, width }) {
   await page.check('#phone_safety-not_safe');
   await page.click('main button[type=submit]');
   await page.goto(caseUrl);
-  await page.click('text=Add a note, contact or event');
+  check(((await page.textContent('#at-a-glance')) || '').includes('Not safe: Phone call'), `${label}: safe contact at the top of the case page`);
+  await page.click('#main-actions >> text=Record a contact');
+  check(await page.isChecked('#kind-contact'), `${label}: "Record a contact" opens a contact`);
+  check(await page.isVisible('#contact_method'), `${label}: the contact fields are revealed for a contact`);
   check((await page.textContent('#safe-contact')).includes('Not safe'), `${label}: safe contact in view on the contact form`);
-  await page.selectOption('#kind', 'contact');
+  await page.check('#kind');
+  check(!(await page.isVisible('#contact_method')), `${label}: and hidden for a note (CSS, no script)`);
+  await page.check('#kind-contact');
   await page.selectOption('#person_id', victimPath.split('/').pop());
   await page.selectOption('#contact_method', 'phone');
   await page.selectOption('#contact_outcome', 'spoke');

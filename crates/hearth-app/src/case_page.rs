@@ -1,15 +1,22 @@
 //! The case page: everything a worker sees about a family on one page, read as one unit of
 //! work, with one access resolution and one commit for its audit entries.
 
-use crate::casework::{self, AgencyView, EntryView, StaffMember, Standing, TimelineFilter};
+use crate::casework::{
+    self, AgencyView, ContactView, EntryView, StaffMember, Standing, TimelineFilter,
+};
 use crate::risk::PersonRiskLine;
 use crate::{App, Result};
-use hearth_domain::access::Action;
-use hearth_domain::due::DueItem;
-use hearth_domain::ids::CaseId;
+use hearth_domain::access::{Action, CaseRole, FieldClass};
+use hearth_domain::due::{DueItem, DueKind};
+use hearth_domain::first_weeks::{self, MaracProgress, Task, VictimProgress};
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::targets::FirstContact;
-use hearth_domain::Actor;
+use hearth_domain::timeline::EntryKind;
+use hearth_domain::ukdate::uk_today;
+use hearth_domain::{Actor, Timestamp};
+use hearth_store::access::CaseGuard;
 use hearth_store::cases::{self, CaseRecord};
+use hearth_store::{marac, safety_plans, UnitOfWork};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -23,6 +30,41 @@ pub struct CasePage {
     pub due: Vec<DueItem>,
     /// Workers to allocate, if the user may allocate here; empty otherwise.
     pub workers: Vec<StaffMember>,
+    /// Each person at a glance, in the order they joined the case.
+    pub glance: Vec<PersonGlance>,
+    /// The family's first weeks: first contact, risk assessment, safety plan, MARAC.
+    pub tasks: Vec<Task>,
+}
+
+/// One person at the top of the case page. Each part the firewall withholds is `None`, so a
+/// template cannot show what the user may not see.
+#[derive(Debug, Clone)]
+pub struct PersonGlance {
+    pub person_id: Uuid,
+    pub name: String,
+    pub roles: Vec<CaseRole>,
+    /// Whether anything beyond name and role is shown (last contact, next due): behind the
+    /// firewall it is not, rather than saying "none recorded" of what is hidden.
+    pub shown: bool,
+    pub risk: Option<PersonRiskLine>,
+    pub marac: Option<MaracProgress>,
+    pub safe_contact: Option<SafeContactLine>,
+    pub last_contact: Option<LastContact>,
+    pub next_due: Option<DueItem>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SafeContactLine {
+    NoneRecorded,
+    Line(String),
+}
+
+/// The newest contact (or attempt) recorded with a person.
+#[derive(Debug, Clone)]
+pub struct LastContact {
+    pub at: Timestamp,
+    pub method: Option<String>,
+    pub outcome: Option<String>,
 }
 
 pub async fn view(
@@ -36,6 +78,7 @@ pub async fn view(
     let many = guard.as_cases();
     let case = cases::record(&mut w, &guard).await?;
     let mut entries = casework::visible_entries(&mut w, &guard).await?;
+    let last_contacts = last_contacts(&entries);
     entries.retain(|e| {
         filter.person_id.is_none_or(|p| e.person_id == Some(p))
             && filter.kind.is_none_or(|k| e.kind == k)
@@ -57,9 +100,18 @@ pub async fn view(
     } else {
         Vec::new()
     };
+    let glance = glance(&mut w, &guard, &case, &risk, &due, last_contacts).await?;
+    let tasks = first_weeks::tasks(
+        case_id.uuid(),
+        first_contact,
+        &progress(&mut w, &guard, &glance, &due, app.now()).await?,
+        uk_today(app.now()),
+    );
     w.audit(crate::due::viewed(actor, 1));
     w.commit().await?;
     Ok(CasePage {
+        glance,
+        tasks,
         case,
         entries,
         first_contact,
@@ -68,4 +120,137 @@ pub async fn view(
         due,
         workers,
     })
+}
+
+/// The newest contact recorded with each person, from the entries the user may see.
+fn last_contacts(entries: &[EntryView]) -> HashMap<Uuid, LastContact> {
+    let mut out: HashMap<Uuid, LastContact> = HashMap::new();
+    for e in entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Contact && e.withdrawn.is_none())
+    {
+        let (Some(p), v) = (e.person_id, e.current()) else {
+            continue;
+        };
+        if out.get(&p).is_none_or(|l| l.at < v.occurred_at) {
+            out.insert(
+                p,
+                LastContact {
+                    at: v.occurred_at,
+                    method: v.contact_method.clone(),
+                    outcome: v.contact_outcome.clone(),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// Each person once, with what the firewall lets this user see of their risk, MARAC status and
+/// safe contact. Reading a person's safe contact is audited as a view of their contact details.
+async fn glance(
+    w: &mut UnitOfWork,
+    guard: &CaseGuard,
+    case: &CaseRecord,
+    risk: &[PersonRiskLine],
+    due: &[DueItem],
+    mut last: HashMap<Uuid, LastContact>,
+) -> Result<Vec<PersonGlance>> {
+    let access = guard.access();
+    let mut people: Vec<PersonGlance> = Vec::new();
+    for m in &case.members {
+        if let Some(p) = people.iter_mut().find(|p| p.person_id == m.person_id) {
+            p.roles.push(m.role);
+            continue;
+        }
+        people.push(PersonGlance {
+            person_id: m.person_id,
+            name: format!("{} {}", m.given_name, m.family_name),
+            roles: vec![m.role],
+            shown: access.may_see(m.person_id, FieldClass::Ordinary),
+            risk: risk.iter().find(|r| r.person_id == m.person_id).cloned(),
+            marac: None,
+            safe_contact: None,
+            last_contact: last.remove(&m.person_id),
+            next_due: due
+                .iter()
+                .find(|d| d.person_id == Some(m.person_id) && !d.other_agency)
+                .cloned(),
+        });
+    }
+    // MARAC hears victims/survivors: their status is shown, and only where their risk is.
+    let told: Vec<Uuid> = people
+        .iter()
+        .filter(|p| p.roles.contains(&CaseRole::VictimSurvivor))
+        .filter(|p| access.may_see(p.person_id, FieldClass::Sensitive))
+        .map(|p| p.person_id)
+        .collect();
+    let referrals = marac::newest_referrals(w, guard, &told).await?;
+    for p in people.iter_mut() {
+        if told.contains(&p.person_id) {
+            let (referred_on, heard_on) = referrals
+                .get(&p.person_id)
+                .map_or((None, None), |(r, h)| (Some(*r), *h));
+            p.marac = Some(MaracProgress {
+                needed: false,
+                referred_on,
+                heard_on,
+            });
+        }
+        if access.may_see(p.person_id, FieldClass::Location) {
+            p.safe_contact = Some(
+                match casework::read_contact(w, guard, PersonId::from_uuid(p.person_id)).await? {
+                    ContactView::Shown { current, .. } if !current.arrangements.is_empty() => {
+                        SafeContactLine::Line(current.safe_contact_line())
+                    }
+                    _ => SafeContactLine::NoneRecorded,
+                },
+            );
+        }
+    }
+    Ok(people)
+}
+
+/// What the record shows of each victim/survivor's first weeks, for those whose risk the user
+/// may see (the others are left out of the task list altogether).
+async fn progress(
+    w: &mut UnitOfWork,
+    guard: &CaseGuard,
+    glance: &[PersonGlance],
+    due: &[DueItem],
+    now: Timestamp,
+) -> Result<Vec<VictimProgress>> {
+    let access = guard.access();
+    let victims: Vec<&PersonGlance> = glance.iter().filter(|p| p.marac.is_some()).collect();
+    let ids: Vec<Uuid> = victims.iter().map(|p| p.person_id).collect();
+    let facts = crate::risk_facts::facts_for(w, guard, &ids).await?;
+    let reviews = safety_plans::reviews_in_cases(w, &guard.as_cases()).await?;
+    let today = uk_today(now);
+    Ok(victims
+        .into_iter()
+        .map(|p| {
+            let f = facts.get(&p.person_id);
+            let latest = f.and_then(|f| f.latest.as_ref());
+            let plan_shown = access.may_see(p.person_id, FieldClass::Location);
+            VictimProgress {
+                person_id: p.person_id,
+                name: p.name.clone(),
+                assessed: latest.map(|a| (a.assessed_at, a.level)),
+                assessment_due: due
+                    .iter()
+                    .find(|d| d.kind == DueKind::RiskAssessment && d.person_id == Some(p.person_id))
+                    .map(|d| (d.due_on, d.overdue)),
+                plan_review: reviews
+                    .iter()
+                    .find(|r| plan_shown && r.person_id == p.person_id)
+                    .map(|r| r.review_on),
+                plan_shown,
+                marac: MaracProgress {
+                    needed: latest.is_some_and(|a| a.level == hearth_domain::risk::RiskLevel::High)
+                        || f.is_some_and(|f| !f.marac_proposed(today).is_empty()),
+                    ..p.marac.clone().unwrap_or_default()
+                },
+            }
+        })
+        .collect())
 }

@@ -11,7 +11,7 @@ use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
-use hearth_store::access::{CaseAccess, CasesGuard, Guard};
+use hearth_store::access::{CaseAccess, CasesGuard};
 use hearth_store::audit::AuditEvent;
 use hearth_store::cases::{self, CaseSummary};
 use hearth_store::safety_plans;
@@ -42,7 +42,6 @@ pub(crate) async fn due_in(
         .iter()
         .filter_map(|c| guard.get(c.id).map(|a| (c, a)))
         .collect();
-    let open_ids = guard.case_ids();
     let victims: Vec<Uuid> = guard
         .cases()
         .iter()
@@ -52,7 +51,7 @@ pub(crate) async fn due_in(
         .collect();
     let mut risk = crate::risk_facts::facts_for(w, guard, &victims).await?;
     let mut reviews: HashMap<Uuid, Vec<safety_plans::Review>> = HashMap::new();
-    for r in safety_plans::reviews_in_cases(w, guard.actor().org_id, &open_ids).await? {
+    for r in safety_plans::reviews_in_cases(w, guard).await? {
         reviews.entry(r.case_id).or_default().push(r);
     }
     let mut workers = cases::workers_in(w, guard).await?;

@@ -172,10 +172,7 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: PersonId) -> Result<P
         m.date_of_birth
             .as_deref()
             .and_then(hearth_domain::ukdate::from_iso)
-            .map(|d| {
-                d.format(time::macros::format_description!("[day]/[month]/[year]"))
-                    .unwrap_or_default()
-            })
+            .map(hearth_domain::ukdate::typed)
             .unwrap_or_default()
     };
     let perpetrators = record

@@ -114,6 +114,11 @@ impl ContactDetails {
                 when: String::new(),
             })
     }
+
+    /// The arrangements in one line: see [`safe_contact_line`].
+    pub fn safe_contact_line(&self) -> String {
+        safe_contact_line(&self.arrangements)
+    }
 }
 
 /// What a form or API call sends; every field is text so nothing typed is lost on error.
@@ -259,6 +264,40 @@ impl ContactForm {
     }
 }
 
+/// Arrangements in one line, safe ways first with their times: "Safe: Phone call (after 10),
+/// Email. Not safe: Text message, Voicemail." A way nobody asked about is named as one to ask
+/// about, never as safe, and times are given only for safe ways: "Not safe (weekdays)" reads
+/// as permission.
+pub fn safe_contact_line(arrangements: &[Arrangement]) -> String {
+    let of = |c: Channel| {
+        arrangements
+            .iter()
+            .find(|a| a.channel == c)
+            .map_or((Safety::NotKnown, ""), |a| (a.safety, a.when.trim()))
+    };
+    let mut parts = Vec::new();
+    for (safety, head) in [
+        (Safety::Safe, "Safe"),
+        (Safety::NotSafe, "Not safe"),
+        (Safety::NotKnown, "Ask first"),
+    ] {
+        let ways: Vec<String> = Channel::ALL
+            .iter()
+            .filter(|c| of(**c).0 == safety)
+            .map(|c| match of(*c).1 {
+                when if safety == Safety::Safe && !when.is_empty() => {
+                    format!("{} ({when})", c.label())
+                }
+                _ => c.label().to_string(),
+            })
+            .collect();
+        if !ways.is_empty() {
+            parts.push(format!("{head}: {}.", ways.join(", ")));
+        }
+    }
+    parts.join(" ")
+}
+
 /// A UK phone number, kept as typed but checked: 10 or 11 digits, or +44 and 10 digits.
 pub fn parse_phone(field: &str, raw: &str) -> Result<String, FieldError> {
     let s = raw.trim();
@@ -330,6 +369,136 @@ pub fn unsafe_ways(details: &ContactDetails, method: &str, outcome: &str) -> Vec
         .collect()
 }
 
+/// When a safe way may be used, read from the person's own words where they are clear:
+/// "weekdays 10-2", "after 6pm", "before 15:30", "9am to 3pm". Words that say something else
+/// ("when he is at work") give no window: Hearth cannot check them, so the form shows them
+/// beside the time instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SafeWindow {
+    /// `None` for any day.
+    pub days: Option<Days>,
+    pub from: time::Time,
+    pub until: time::Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Days {
+    Weekdays,
+    Weekends,
+}
+
+impl SafeWindow {
+    pub fn parse(words: &str) -> Option<SafeWindow> {
+        let mut s = words.to_lowercase();
+        for dash in ["\u{2013}", "\u{2014}", " to ", " until ", " till "] {
+            s = s.replace(dash, "-");
+        }
+        let mut days = None;
+        for (word, d) in [
+            ("weekdays", Days::Weekdays),
+            ("mon-fri", Days::Weekdays),
+            ("monday-friday", Days::Weekdays),
+            ("weekends", Days::Weekends),
+            ("weekend", Days::Weekends),
+        ] {
+            if days.is_none() && s.contains(word) {
+                days = Some(d);
+                s = s.replace(word, " ");
+            }
+        }
+        let s = s.replace(" - ", "-");
+        let words: Vec<&str> = s
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .filter(|w| !w.is_empty() && !["only", "between", "from", "on"].contains(w))
+            .collect();
+        let (from, until) = match words.as_slice() {
+            ["after", t] => (clock_time(t, false)?, time::Time::from_hms(23, 59, 0).ok()?),
+            ["before", t] => (time::Time::MIDNIGHT, clock_time(t, false)?),
+            [range] => {
+                let (a, b) = range.split_once('-')?;
+                let (from, until) = (clock_time(a, false)?, clock_time(b, false)?);
+                if from < until {
+                    (from, until)
+                } else {
+                    // "7-9" read as 19:00 to 9:00 is nobody's meaning: take the start literally.
+                    let from = clock_time(a, true)?;
+                    if from >= until {
+                        return None;
+                    }
+                    (from, until)
+                }
+            }
+            _ => return None,
+        };
+        Some(SafeWindow { days, from, until })
+    }
+
+    /// Is this local moment inside the window?
+    pub fn contains(&self, at: time::PrimitiveDateTime) -> bool {
+        let weekend = matches!(
+            at.weekday(),
+            time::Weekday::Saturday | time::Weekday::Sunday
+        );
+        let day_ok = match self.days {
+            None => true,
+            Some(Days::Weekdays) => !weekend,
+            Some(Days::Weekends) => weekend,
+        };
+        day_ok && at.time() >= self.from && at.time() <= self.until
+    }
+}
+
+/// "10", "2pm", "14:30", "9.15am". Without am or pm, 1 to 7 o'clock are read as afternoon
+/// (nobody arranges a safe call for 3 in the morning) unless `literal` is set.
+fn clock_time(raw: &str, literal: bool) -> Option<time::Time> {
+    let t = raw.trim();
+    let (t, half) = if let Some(x) = t.strip_suffix("am") {
+        (x, Some(false))
+    } else if let Some(x) = t.strip_suffix("pm") {
+        (x, Some(true))
+    } else {
+        (t, None)
+    };
+    let (h, m) = t.split_once([':', '.']).unwrap_or((t, "0"));
+    let (mut h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+    if m > 59 || h > 23 {
+        return None;
+    }
+    match half {
+        Some(_) if h > 12 => return None,
+        Some(true) if h < 12 => h += 12,
+        Some(false) if h == 12 => h = 0,
+        None if !literal && (1..=7).contains(&h) && !t.contains([':', '.']) => h += 12,
+        _ => {}
+    }
+    time::Time::from_hms(h, m, 0).ok()
+}
+
+/// Ways the person marked safe only at certain times, used outside them: each channel with
+/// the person's own words. `at` is UK local time.
+pub fn outside_safe_hours(
+    details: &ContactDetails,
+    method: &str,
+    outcome: &str,
+    at: time::PrimitiveDateTime,
+) -> Vec<(Channel, String)> {
+    let mut used = Vec::new();
+    match method {
+        "phone" => used.push(Channel::Phone),
+        "text" => used.push(Channel::Text),
+        _ => {}
+    }
+    if method == "phone" && outcome == "message_left" {
+        used.push(Channel::Voicemail);
+    }
+    used.into_iter()
+        .map(|c| details.arrangement(&c))
+        .filter(|a| a.safety == Safety::Safe)
+        .filter(|a| SafeWindow::parse(&a.when).is_some_and(|w| !w.contains(at)))
+        .map(|a| (a.channel, a.when.trim().to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +536,87 @@ mod tests {
             "not known is not 'not safe'"
         );
         assert!(unsafe_ways(&d, "in_person", "spoke").is_empty());
+    }
+
+    #[test]
+    fn the_one_line_summary_puts_safe_ways_first_and_never_calls_unknown_safe() {
+        let d = ContactDetails {
+            arrangements: vec![
+                Arrangement {
+                    channel: Channel::Phone,
+                    safety: Safety::Safe,
+                    when: "after 10".into(),
+                },
+                Arrangement {
+                    channel: Channel::Text,
+                    safety: Safety::NotSafe,
+                    when: "weekdays".into(),
+                },
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            d.safe_contact_line(),
+            "Safe: Phone call (after 10). Not safe: Text message. Ask first: Email, Letter, Voicemail."
+        );
+    }
+
+    #[test]
+    fn safe_hours_are_read_from_clear_words_only() {
+        use time::macros::time;
+        let w = |s: &str| SafeWindow::parse(s).map(|w| (w.days, w.from, w.until));
+        assert_eq!(w("10-2"), Some((None, time!(10:00), time!(14:00))));
+        assert_eq!(
+            w("Weekdays 10\u{2013}2"),
+            Some((Some(Days::Weekdays), time!(10:00), time!(14:00)))
+        );
+        assert_eq!(w("9am to 3pm"), Some((None, time!(09:00), time!(15:00))));
+        assert_eq!(w("after 6"), Some((None, time!(18:00), time!(23:59))));
+        assert_eq!(w("before 15:30"), Some((None, time!(00:00), time!(15:30))));
+        assert_eq!(w("7-9"), Some((None, time!(07:00), time!(09:00))));
+        assert_eq!(
+            w("between 12 and 2"),
+            None,
+            "'and' is not read: no guessing"
+        );
+        assert_eq!(w("when he is at work"), None);
+        assert_eq!(w(""), None);
+        assert_eq!(w("25-26"), None);
+    }
+
+    #[test]
+    fn a_call_outside_her_safe_hours_is_named_with_her_words() {
+        use time::macros::datetime;
+        let d = ContactDetails {
+            arrangements: vec![
+                Arrangement {
+                    channel: Channel::Phone,
+                    safety: Safety::Safe,
+                    when: "weekdays 10-2".into(),
+                },
+                Arrangement {
+                    channel: Channel::Voicemail,
+                    safety: Safety::Safe,
+                    when: "when he is at work".into(),
+                },
+            ],
+            ..Default::default()
+        };
+        // Tuesday 24 November 2026.
+        assert!(outside_safe_hours(&d, "phone", "spoke", datetime!(2026-11-24 11:00)).is_empty());
+        assert_eq!(
+            outside_safe_hours(&d, "phone", "message_left", datetime!(2026-11-24 18:30)),
+            vec![(Channel::Phone, "weekdays 10-2".to_string())],
+            "voicemail's words cannot be checked, so only the call is named"
+        );
+        assert_eq!(
+            outside_safe_hours(&d, "phone", "spoke", datetime!(2026-11-28 11:00)).len(),
+            1,
+            "a Saturday is not a weekday"
+        );
+        assert!(
+            outside_safe_hours(&d, "in_person", "spoke", datetime!(2026-11-24 18:30)).is_empty()
+        );
     }
 
     #[test]

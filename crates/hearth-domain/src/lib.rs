@@ -9,6 +9,7 @@ pub mod clock;
 pub mod contact;
 pub mod due;
 pub mod family;
+pub mod first_weeks;
 pub mod ids;
 pub mod instrument;
 pub mod marac;

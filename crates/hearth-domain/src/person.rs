@@ -97,7 +97,12 @@ impl PersonForm {
             given_name: d.given_name.clone(),
             family_name: d.family_name.clone(),
             aliases: d.aliases.join("\n"),
-            date_of_birth: d.date_of_birth.clone().unwrap_or_default(),
+            // Stored ISO, shown as typed: an ISO date never reaches a form.
+            date_of_birth: d
+                .date_of_birth
+                .as_deref()
+                .map(|s| crate::ukdate::from_iso(s).map_or(s.to_string(), crate::ukdate::typed))
+                .unwrap_or_default(),
             gender: d.gender.clone(),
             language: d.language.clone(),
             interpreter_needed: if d.interpreter_needed {
@@ -201,7 +206,12 @@ mod tests {
         let d = f.parse(NOW).unwrap();
         assert_eq!(d.aliases, ["Fatima Rashid", "Tima R"]);
         assert!(d.interpreter_needed);
-        assert_eq!(PersonForm::from_details(&d, 1).parse(NOW).unwrap(), d);
+        let again = PersonForm::from_details(&d, 1);
+        assert_eq!(
+            again.date_of_birth, "03/02/1985",
+            "as staff type it, never ISO"
+        );
+        assert_eq!(again.parse(NOW).unwrap(), d);
     }
 
     #[test]

@@ -176,9 +176,19 @@ pub struct SafetyPlanForm {
 
 const MAX_SECTION: usize = 4000;
 
+/// How far ahead a review is proposed when the last review date has passed.
+pub const REVIEW_MONTHS: i32 = 3;
+
 impl SafetyPlanForm {
-    /// The form showing an existing plan, to change it.
-    pub fn from_plan(p: &SafetyPlan) -> Self {
+    /// The form showing an existing plan, to change it, with dates as staff type them. A review
+    /// date already passed is not offered again (it would be refused): the form proposes the
+    /// usual three months from today instead, for the worker to confirm or change.
+    pub fn from_plan(p: &SafetyPlan, today: Date) -> Self {
+        let review_on = if p.review_on > today {
+            p.review_on
+        } else {
+            crate::ukdate::add_months(today, REVIEW_MONTHS)
+        };
         SafetyPlanForm {
             template: p.template.code().into(),
             strengths: p.strengths.clone(),
@@ -194,9 +204,9 @@ impl SafetyPlanForm {
             action_by: p
                 .actions
                 .iter()
-                .map(|a| a.by.map(crate::ukdate::iso).unwrap_or_default())
+                .map(|a| a.by.map(crate::ukdate::typed).unwrap_or_default())
                 .collect(),
-            review_on: crate::ukdate::iso(p.review_on),
+            review_on: crate::ukdate::typed(review_on),
         }
     }
 
@@ -363,7 +373,18 @@ mod tests {
         assert_eq!(p.actions[0].who, "Me");
         assert_eq!(p.actions[0].by, Some(date!(2026 - 11 - 30)));
         assert_eq!(p.review_on, date!(2027 - 02 - 23));
-        assert_eq!(SafetyPlanForm::from_plan(&p).parse(TODAY).unwrap(), p);
+        let again = SafetyPlanForm::from_plan(&p, TODAY);
+        assert_eq!(again.review_on, "23/02/2027", "as staff type it, never ISO");
+        assert_eq!(again.parse(TODAY).unwrap(), p);
+    }
+
+    #[test]
+    fn a_plan_past_its_review_opens_with_a_review_date_that_will_be_accepted() {
+        let p = form().parse(TODAY).unwrap();
+        let later = date!(2027 - 03 - 01);
+        let again = SafetyPlanForm::from_plan(&p, later);
+        assert_eq!(again.review_on, "01/06/2027");
+        assert!(again.parse(later).is_ok(), "saved the first time");
     }
 
     #[test]

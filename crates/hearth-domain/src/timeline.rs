@@ -67,6 +67,10 @@ impl Sensitivity {
     }
 }
 
+/// The value a form sends to file an entry about the whole family, chosen on purpose: an empty
+/// choice means nobody was chosen.
+pub const WHOLE_FAMILY: &str = "family";
+
 pub const CONTACT_METHODS: &[(&str, &str)] = &[
     ("phone", "Phone call"),
     ("text", "Text message"),

@@ -35,11 +35,11 @@ pub fn to_uk(t: Timestamp) -> OffsetDateTime {
     t.to_offset(uk_offset(t))
 }
 
-/// "23 Nov 2026, 14:05": for tables and timelines.
+/// "23 November 2026, 14:05": the one style for a moment, everywhere.
 pub fn format_datetime(t: Timestamp) -> String {
     to_uk(t)
         .format(format_description!(
-            "[day padding:none] [month repr:short] [year], [hour]:[minute]"
+            "[day padding:none] [month repr:long] [year], [hour]:[minute]"
         ))
         .unwrap_or_default()
 }
@@ -88,6 +88,12 @@ pub fn iso(d: Date) -> String {
         .unwrap_or_default()
 }
 
+/// "23/02/2027": how a date goes back into a form field, in the form staff type it.
+pub fn typed(d: Date) -> String {
+    d.format(format_description!("[day]/[month]/[year]"))
+        .unwrap_or_default()
+}
+
 pub fn from_iso(s: &str) -> Option<Date> {
     Date::parse(s, format_description!("[year]-[month]-[day]")).ok()
 }
@@ -126,7 +132,7 @@ mod tests {
     fn winter_is_gmt() {
         assert_eq!(
             format_datetime(datetime!(2026-11-23 14:05 UTC)),
-            "23 Nov 2026, 14:05"
+            "23 November 2026, 14:05"
         );
     }
 
@@ -134,7 +140,7 @@ mod tests {
     fn summer_is_bst() {
         assert_eq!(
             format_datetime(datetime!(2026-07-01 14:05 UTC)),
-            "1 Jul 2026, 15:05"
+            "1 July 2026, 15:05"
         );
     }
 

@@ -642,6 +642,37 @@ pub async fn last_referred_on(
     Ok(out)
 }
 
+/// Each person's newest referral: when it was made and, once a meeting heard it, that meeting's
+/// date. One statement however many people; people never referred are absent.
+pub async fn newest_referrals(
+    conn: &mut AnyConnection,
+    g: &impl Guard,
+    person_ids: &[Uuid],
+) -> Result<HashMap<Uuid, (Date, Option<Date>)>> {
+    for p in person_ids {
+        access::require(g, *p)?;
+    }
+    let org_id = g.actor().org_id;
+    let mut out = HashMap::new();
+    for r in many::fetch_in(
+        conn,
+        "SELECT r.person_id, r.referred_on, m.held_on FROM marac_referrals r \
+         LEFT JOIN marac_meetings m ON m.id = r.meeting_id \
+         WHERE r.org_id = $1 AND r.person_id IN ({ids}) ORDER BY r.referred_on DESC, r.created_at DESC",
+        &[org_id.to_string()],
+        person_ids,
+    )
+    .await?
+    {
+        let person = row::id(&r, "person_id")?;
+        // Newest first: the first row for each person is the one wanted.
+        if let std::collections::hash_map::Entry::Vacant(e) = out.entry(person) {
+            e.insert((row::date(&r, "referred_on")?, row::opt_date(&r, "held_on")?));
+        }
+    }
+    Ok(out)
+}
+
 /// Open actions across the service due on or before a date: the coordinator's list.
 pub async fn open_actions_due_by(
     conn: &mut AnyConnection,

@@ -128,19 +128,21 @@ pub struct Review {
     pub review_on: Date,
 }
 
-/// The review date of each person's current plan in each of these cases.
+/// The review date of each person's current plan in each of the guard's cases. A review date
+/// says a plan exists, which is location-class: the caller shows it only where the guard's
+/// firewall lets the user see that person's plan.
 pub async fn reviews_in_cases(
     conn: &mut AnyConnection,
-    org_id: OrgId,
-    case_ids: &[Uuid],
+    guard: &crate::access::CasesGuard,
 ) -> Result<Vec<Review>> {
+    let org_id = guard.actor().org_id;
     many::fetch_in(
         conn,
         "SELECT p.case_id, p.person_id, p.review_on FROM safety_plans p WHERE p.org_id = $1 \
          AND p.case_id IN ({ids}) \
          AND p.version = (SELECT MAX(q.version) FROM safety_plans q WHERE q.person_id = p.person_id)",
         &[org_id.to_string()],
-        case_ids,
+        &guard.case_ids(),
     )
     .await?
     .iter()

@@ -181,7 +181,7 @@ impl IntoResponse for ErrorPage {
     }
 }
 
-/// "23 Nov 2026, 14:05" in UK time.
+/// "23 November 2026, 14:05" in UK time.
 pub fn when(t: &Timestamp) -> String {
     hearth_domain::ukdate::format_datetime(*t)
 }
@@ -242,6 +242,10 @@ pub fn method(code: &str) -> &'static str {
     hearth_domain::timeline::label_of(hearth_domain::timeline::CONTACT_METHODS, code)
 }
 
+pub fn outcome_of(code: &str) -> &'static str {
+    hearth_domain::timeline::label_of(hearth_domain::timeline::CONTACT_OUTCOMES, code)
+}
+
 pub fn outcome(code: &Option<String>) -> &'static str {
     hearth_domain::timeline::label_of(
         hearth_domain::timeline::CONTACT_OUTCOMES,
@@ -286,6 +290,20 @@ pub fn first_contact(fc: &Option<hearth_domain::targets::FirstContact>) -> Strin
 }
 
 /// A date as "3 November 2026".
+/// A task's status as the GOV.UK task list shows it: completed as plain text, work to do as a
+/// blue tag, overdue as a red one. Built only from our own labels.
+pub fn task_status(s: &hearth_domain::first_weeks::TaskStatus) -> String {
+    use hearth_domain::first_weeks::TaskStatus;
+    let class = match s {
+        TaskStatus::Completed => return s.label().to_string(),
+        TaskStatus::NotNeeded => return format!("<span class=\"muted\">{}</span>", s.label()),
+        TaskStatus::Overdue => "tag tag--danger",
+        TaskStatus::InProgress => "tag tag--blue",
+        TaskStatus::NotYetStarted => "tag tag--blue",
+    };
+    format!("<strong class=\"{class}\">{}</strong>", s.label())
+}
+
 pub fn day(d: &time::Date) -> String {
     hearth_domain::ukdate::format_date(*d)
 }

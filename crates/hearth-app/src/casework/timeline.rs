@@ -157,7 +157,10 @@ fn check_subject(
     sensitivity: Sensitivity,
 ) -> Result<Option<Uuid>> {
     let roles = case.roles();
-    let person = if form.person_id.trim().is_empty() {
+    let chosen = form.person_id.trim();
+    // Empty is the whole family too, as API clients have always sent it; the page's form
+    // insists on a choice before it gets here.
+    let person = if chosen == hearth_domain::timeline::WHOLE_FAMILY || chosen.is_empty() {
         None
     } else {
         match hearth_domain::ids::parse_id(&form.person_id)
@@ -211,24 +214,46 @@ async fn with_safe_contact_reason(
         return Ok(input.body.clone());
     };
     let outcome = input.contact_outcome.as_deref().unwrap_or_default();
-    let ways = hearth_domain::contact::unsafe_ways(&current, method, outcome);
-    if ways.is_empty() {
+    let local = hearth_domain::ukdate::to_uk(input.occurred_at);
+    let local = time::PrimitiveDateTime::new(local.date(), local.time());
+    let not_safe: Vec<&str> = hearth_domain::contact::unsafe_ways(&current, method, outcome)
+        .iter()
+        .map(|c| c.label())
+        .collect();
+    let out_of_hours = hearth_domain::contact::outside_safe_hours(&current, method, outcome, local);
+    if not_safe.is_empty() && out_of_hours.is_empty() {
         return Ok(input.body.clone());
     }
-    let names: Vec<&str> = ways.iter().map(|c| c.label()).collect();
-    let names = names.join(" and ");
+    // What the override was, in the words kept on the entry and in the question asked.
+    let mut kept = Vec::new();
+    let mut asked = Vec::new();
+    if !not_safe.is_empty() {
+        let names = not_safe.join(" and ");
+        kept.push(format!("{names} marked not safe"));
+        asked.push(format!("{names}: marked not safe for this person"));
+    }
+    for (c, words) in &out_of_hours {
+        kept.push(format!("{} outside the safe times ({words})", c.label()));
+        asked.push(format!(
+            "{}: safe only {words}, and this was {}",
+            c.label(),
+            hearth_domain::ukdate::format_datetime(input.occurred_at)
+        ));
+    }
     let reason = Text::<2_000>::parse("safe_contact_reason", &form.safe_contact_reason)
         .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
     if reason.as_str().is_empty() {
         return Err(AppError::invalid(
             "safe_contact_reason",
             format!(
-                "{names}: marked not safe for this person. Say why it was safe this time, or choose another way of contact"
+                "{}. Say why it was safe this time, or choose another way or time",
+                asked.join(". ")
             ),
         ));
     }
     let note = format!(
-        "Safe contact override – {names} marked not safe. Why it was safe: {}",
+        "Safe contact override – {}. Why it was safe: {}",
+        kept.join("; "),
         reason.as_str()
     );
     Ok(if input.body.trim().is_empty() {

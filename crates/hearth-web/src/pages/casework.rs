@@ -7,7 +7,7 @@ use crate::session::Signed;
 use crate::views::{render, Editing, Layout};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -300,13 +300,27 @@ async fn entry_form_page(
     )
 }
 
+/// The case page's links open the form already set: `?kind=contact`, `&person=ID`.
+#[derive(Deserialize, Default)]
+pub struct NewEntryQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    person: String,
+}
+
 pub async fn new_entry(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
+    Query(q): Query<NewEntryQuery>,
 ) -> Response {
+    let kind = EntryKind::parse(&q.kind).unwrap_or(EntryKind::Note);
     let form = EntryForm {
-        kind: "note".into(),
+        kind: kind.code().into(),
+        person_id: parse_id(&q.person)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         sensitivity: "ordinary".into(),
         submission_key: secrets::new_token(),
         ..Default::default()
@@ -329,7 +343,21 @@ pub async fn add_entry(
     PathId(id): PathId<CaseId>,
     Form(form): Form<EntryForm>,
 ) -> Response {
-    match casework::add_entry(&state.app, &who.actor(), id, &form).await {
+    // The form starts on "Choose who it is about": a contact is always with someone, and a note
+    // filed against the family by default is easily missed.
+    let result = if form.person_id.trim().is_empty() {
+        Err(AppError::invalid(
+            "person_id",
+            if form.kind == EntryKind::Contact.code() {
+                "Choose who the contact was with"
+            } else {
+                "Choose who it is about, or the whole family"
+            },
+        ))
+    } else {
+        casework::add_entry(&state.app, &who.actor(), id, &form).await
+    };
+    match result {
         Ok(_) => {
             let done = if form.kind == "contact" {
                 "contact"

@@ -44,6 +44,8 @@ struct CasePage {
     consent: &'static [(&'static str, &'static str)],
     risk: Vec<hearth_app::risk::PersonRiskLine>,
     due: crate::views::DueView,
+    glance: Vec<hearth_app::case_page::PersonGlance>,
+    tasks: Vec<hearth_domain::first_weeks::Task>,
 }
 
 #[derive(Deserialize, Default)]
@@ -165,12 +167,14 @@ pub async fn case_page(
         .map(|u| (u.id, format!("{} ({})", u.display_name, u.role.label())))
         .collect();
     let case = page.case;
-    let (entries, first_contact, agencies, risk, due) = (
+    let (entries, first_contact, agencies, risk, due, glance, tasks) = (
         page.entries,
         page.first_contact,
         page.agencies,
         page.risk,
         page.due,
+        page.glance,
+        page.tasks,
     );
     render(
         status,
@@ -200,6 +204,8 @@ pub async fn case_page(
             consent: hearth_domain::family::CONSENT,
             risk,
             due: crate::views::DueView::new(due, Default::default(), false, None),
+            glance,
+            tasks,
         },
     )
 }

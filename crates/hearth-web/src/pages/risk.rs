@@ -370,7 +370,9 @@ pub async fn edit_safety_plan(
         Err(e) => return page_error(e),
     };
     let mut form = match view.current() {
-        Some(c) => SafetyPlanForm::from_plan(&c.plan),
+        Some(c) => {
+            SafetyPlanForm::from_plan(&c.plan, hearth_domain::ukdate::uk_today(state.app.now()))
+        }
         None => SafetyPlanForm {
             template: view.template.code().into(),
             ..Default::default()

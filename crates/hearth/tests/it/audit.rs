@@ -48,7 +48,7 @@ async fn views_and_changes_are_audited_and_managers_see_who_viewed_a_record() {
         .unwrap();
     assert!(html.contains("Test idva"), "who");
     assert!(html.contains("Opened the case"), "what");
-    assert!(html.contains("23 Nov 2026"), "when, in UK format");
+    assert!(html.contains("23 November 2026"), "when, in UK format");
 
     let token = t.token_for(w.org, w.staff["team_manager"].0).await;
     let lines: serde_json::Value = t

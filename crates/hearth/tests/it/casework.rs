@@ -41,39 +41,6 @@ async fn record_victim_contact(t: &TestApp, idva: &Client, victim: uuid::Uuid) {
     );
 }
 
-async fn add_entry(
-    t: &TestApp,
-    who: &Client,
-    case: uuid::Uuid,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let page = format!("/cases/{case}/entries/new");
-    let html = who
-        .get(t.url(&page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let submission = html
-        .split("name=\"submission_key\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let csrf = csrf_in(&html);
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf), ("submission_key", &submission)];
-    form.extend_from_slice(fields);
-    who.post(t.url(&format!("/cases/{case}/entries")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn contact_details_are_shown_arrangements_first_and_withheld_behind_the_firewall() {
     let t = spawn_app().await;
@@ -307,7 +274,7 @@ async fn sensitive_notes_never_reach_work_with_the_person_causing_harm() {
             vec![
                 ("kind", "note"),
                 ("sensitivity", "ordinary"),
-                ("person_id", ""),
+                ("person_id", "family"),
                 ("body", "Family referred on to housing"),
             ],
         ),
@@ -726,6 +693,7 @@ async fn timeline_input_is_checked_stored_faithfully_and_saved_once() {
                 ("submission_key", &submission),
                 ("kind", "note"),
                 ("sensitivity", "ordinary"),
+                ("person_id", "family"),
                 ("body", "Double-clicked save"),
             ])
             .send()
@@ -1487,7 +1455,7 @@ async fn caseloads_show_risk_and_last_contact_and_managers_see_sizes_against_cap
             && home.contains("<th scope=\"col\">Last contact</th>")
     );
     assert!(
-        home.contains("Not assessed") && home.contains("23 Nov 2026"),
+        home.contains("Not assessed") && home.contains("23 November 2026"),
         "last contact, even an attempt, is shown"
     );
 
@@ -1905,8 +1873,10 @@ async fn a_contact_by_a_way_marked_not_safe_needs_a_reason_that_stays_with_it() 
         .unwrap();
     let safe = form.split("id=\"safe-contact\"").nth(1).unwrap();
     let safe = safe.split("</div>").next().unwrap();
-    assert!(safe.contains("Phone call – Not safe"), "{safe}");
-    assert!(safe.contains("Text message – Safe (Weekdays 10 to 2, when he is at work)"));
+    assert!(
+        safe.contains("Safe: Text message (Weekdays 10 to 2, when he is at work). Not safe: Phone call, Letter, Voicemail. Ask first: Email."),
+        "{safe}"
+    );
 
     // A call and a voicemail, both marked not safe: not saved without a reason, and what was
     // typed is kept.
@@ -1977,7 +1947,7 @@ async fn a_contact_by_a_way_marked_not_safe_needs_a_reason_that_stays_with_it() 
         .text()
         .await
         .unwrap();
-    assert!(!form.contains("Weekdays 10 to 2") && !form.contains("Phone call – Not safe"));
+    assert!(!form.contains("Weekdays 10 to 2") && !form.contains("Not safe: Phone call"));
 
     // And says so where it lands.
     let landed = location(&r);
@@ -2015,4 +1985,81 @@ async fn a_new_entry_is_about_the_workers_client_not_the_whole_family() {
         );
         assert!(!select.contains("value=\"\" selected"));
     }
+}
+
+#[tokio::test]
+async fn a_contact_outside_the_times_she_said_are_safe_needs_a_reason() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let page = format!("/people/{}/contact", w.victim);
+    let r = t
+        .submit(
+            &idva,
+            &page,
+            &page,
+            &[
+                ("based_on", "0"),
+                ("phone", "07700 900982"),
+                ("phone_safety", "safe"),
+                ("phone_when", "Weekdays 8-2"),
+                ("text_safety", "not_known"),
+                ("email_safety", "not_known"),
+                ("letter_safety", "not_safe"),
+                ("voicemail_safety", "not_safe"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let victim = w.victim.to_string();
+    // Monday 23 November 2026: 07:30 is before the safe time, 09:00 (now) inside it.
+    let early = [
+        ("kind", "contact"),
+        ("sensitivity", "ordinary"),
+        ("person_id", victim.as_str()),
+        ("contact_method", "phone"),
+        ("contact_outcome", "spoke"),
+        ("occurred_on", "23/11/2026"),
+        ("occurred_time", "07:30"),
+        ("body", "She answered"),
+    ];
+    let r = add_entry(&t, &idva, w.case, &early).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Phone call: safe only Weekdays 8-2, and this was 23 November 2026, 07:30"),
+        "{html}"
+    );
+    assert!(html.contains("She answered"), "what was typed is kept");
+
+    let mut with_reason = early.to_vec();
+    with_reason.push(("safe_contact_reason", "She texted first to say he had left"));
+    let r = add_entry(&t, &idva, w.case, &with_reason).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let case = idva
+        .get(t.url(&format!("/cases/{}", w.case)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        case.contains("Safe contact override – Phone call outside the safe times (Weekdays 8-2)"),
+        "{case}"
+    );
+
+    let now = [
+        ("kind", "contact"),
+        ("sensitivity", "ordinary"),
+        ("person_id", victim.as_str()),
+        ("contact_method", "phone"),
+        ("contact_outcome", "spoke"),
+        ("body", "Called at the time she chose"),
+    ];
+    assert_eq!(
+        add_entry(&t, &idva, w.case, &now).await.status(),
+        StatusCode::SEE_OTHER,
+        "inside the safe time nothing more is asked"
+    );
 }

@@ -637,3 +637,53 @@ pub fn answers(yes: usize) -> serde_json::Value {
             .collect(),
     )
 }
+
+/// Send the case's timeline form as a browser would: fields not given keep what the form
+/// preselected (the person it opens on), as a browser sends a select's chosen option.
+pub async fn add_entry(
+    t: &TestApp,
+    who: &Client,
+    case: uuid::Uuid,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let page = format!("/cases/{case}/entries/new");
+    let html = who
+        .get(t.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let submission = html
+        .split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = csrf_in(&html);
+    let preselected = html
+        .split("id=\"person_id\"")
+        .nth(1)
+        .and_then(|s| s.split("</select>").next())
+        .and_then(|s| {
+            s.split("\" selected>")
+                .next()
+                .filter(|_| s.contains("\" selected>"))
+        })
+        .and_then(|s| s.rsplit("value=\"").next())
+        .unwrap_or("")
+        .to_string();
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf), ("submission_key", &submission)];
+    if !fields.iter().any(|(k, _)| *k == "person_id") {
+        form.push(("person_id", &preselected));
+    }
+    form.extend_from_slice(fields);
+    who.post(t.url(&format!("/cases/{case}/entries")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}

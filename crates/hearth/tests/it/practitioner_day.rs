@@ -200,3 +200,123 @@ async fn a_workers_home_opens_with_her_cases_and_her_due_list_grouped_and_filter
     assert_eq!(status, StatusCode::OK);
     assert!(odd.contains("value=\"all\" checked") && !odd.contains("<script>"));
 }
+
+#[tokio::test]
+async fn a_case_opens_with_each_person_at_a_glance_the_main_actions_and_the_first_weeks() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let contact = format!("/people/{}/contact", w.victim);
+    let r = t
+        .submit(
+            &idva,
+            &contact,
+            &contact,
+            &[
+                ("based_on", "0"),
+                ("phone", "07700 900982"),
+                ("phone_safety", "not_safe"),
+                ("text_safety", "safe"),
+                ("text_when", "weekdays 8-2"),
+                ("email_safety", "not_known"),
+                ("letter_safety", "not_safe"),
+                ("voicemail_safety", "not_safe"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // "Record a contact" opens the form set for a contact, with safe contact in view.
+    let case_url = format!("/cases/{}", w.case);
+    let case = page(&idva, &t, &case_url).await.1;
+    let form_url = format!("/cases/{}/entries/new?kind=contact", w.case);
+    assert!(case.contains(&format!("href=\"{form_url}\"")), "{case}");
+    let form = page(&idva, &t, &form_url).await.1;
+    assert!(form.contains("value=\"contact\" checked"), "{form}");
+    assert!(form.contains("id=\"safe-contact\""));
+    // Nobody chosen is refused, not filed against the family.
+    let r = add_entry(
+        &t,
+        &idva,
+        w.case,
+        &[
+            ("kind", "contact"),
+            ("sensitivity", "ordinary"),
+            ("person_id", ""),
+            ("contact_method", "text"),
+            ("contact_outcome", "spoke"),
+            ("body", "Texted back"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Choose who the contact was with"), "{html}");
+    assert!(html.contains("Texted back"), "what was typed is kept");
+    let victim = w.victim.to_string();
+    let r = add_entry(
+        &t,
+        &idva,
+        w.case,
+        &[
+            ("kind", "contact"),
+            ("sensitivity", "ordinary"),
+            ("person_id", victim.as_str()),
+            ("contact_method", "text"),
+            ("contact_outcome", "spoke"),
+            ("body", "Texted back"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let case = page(&idva, &t, &case_url).await.1;
+    let top = case.split("id=\"main-actions\"").next().unwrap();
+    assert!(
+        top.contains(
+            "Safe contact:</span> Safe: Text message (weekdays 8-2). Not safe: Phone call, Letter, Voicemail. Ask first: Email."
+        ),
+        "{top}"
+    );
+    assert!(top.contains("MARAC:</span> not referred"));
+    assert!(top.contains("Last contact:</span> 23 November 2026, 09:00, text message (successful: spoke with them)"), "{top}");
+    assert!(top.contains("Risk:</span> Not assessed"));
+    // The main actions come before the rest of the page, and the task list right after them.
+    let (actions, people) = (
+        case.find("id=\"main-actions\"").unwrap(),
+        case.find("People in this case").unwrap(),
+    );
+    let tasks = case
+        .find("The family&#39;s first weeks")
+        .or(case.find("The family's first weeks"))
+        .unwrap();
+    assert!(actions < tasks && tasks < people);
+    let list = case
+        .split("class=\"task-list\"")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    for (task, status) in [
+        ("Risk assessment", "Not yet started"),
+        ("Safety plan", "Not yet started"),
+        ("MARAC", "Not needed"),
+    ] {
+        let item = list
+            .split("task-list__item")
+            .find(|i| i.contains(&format!(">{task} – ")))
+            .unwrap_or_else(|| panic!("{task} in {list}"));
+        assert!(item.contains(status), "{task}: {item}");
+    }
+
+    // Behind the firewall: the victim's name and role, nothing about her risk, MARAC, safe
+    // contact or contacts, and no tasks about her.
+    let engage = t.signed_in(&w.staff["engage"].1).await;
+    let seen = page(&engage, &t, &case_url).await.1;
+    let top = seen.split("People in this case").next().unwrap();
+    assert!(!top.contains("Safe contact:") || !top.contains("Text message (weekdays"));
+    assert!(!seen.contains("weekdays 8-2") && !seen.contains("Texted back"));
+    assert!(!seen.contains("MARAC:</span>") && !seen.contains("Risk assessment –"));
+    assert!(top.contains("Not shown to you"));
+}

@@ -139,7 +139,7 @@ async fn high_risk_to_marac_to_an_overdue_action_and_a_repeat() {
     assert!(case_page.contains("High risk") && case_page.contains("Set by Test idva"));
     let (_, home) = page(&idva, &t, "/").await;
     assert!(
-        home.contains("Test idva, 23 Nov 2026"),
+        home.contains("Test idva, 23 November 2026"),
         "who set the level and when"
     );
     // The level change is on the timeline.
