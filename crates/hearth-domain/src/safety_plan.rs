@@ -136,6 +136,48 @@ pub struct SafetyPlan {
     pub review_on: Date,
 }
 
+/// Service words a person may not know, and what the printed plan says instead. The plan is
+/// handed to her: it speaks to her in plain words, and a job title on it can tell someone who
+/// finds it what kind of service she is seeing.
+const PLAIN_WORDS: &[(&str, &str)] = &[
+    ("idva", "support worker"),
+    ("isva", "support worker"),
+    ("marac", "safety meeting"),
+    ("dash", "safety questions"),
+];
+
+/// The text with service jargon put in plain words, whole words only, any case: "Idva to call
+/// the council" prints as "support worker to call the council".
+pub fn plain_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let lower = word.to_lowercase();
+        let (stem, tail) = match lower.strip_suffix("'s") {
+            Some(stem) => (stem.to_string(), "'s"),
+            None => (lower.clone(), ""),
+        };
+        match PLAIN_WORDS.iter().find(|(w, _)| *w == stem) {
+            Some((_, plain)) => {
+                out.push_str(plain);
+                out.push_str(tail);
+            }
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '\'' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 impl SafetyPlan {
     pub fn section(&self, field: &str) -> &str {
         match field {
@@ -364,6 +406,24 @@ mod tests {
             review_on: "23/02/2027".into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_printed_plan_puts_service_words_plainly() {
+        assert_eq!(
+            plain_words("Idva to call the council; IDVA's number in my phone"),
+            "support worker to call the council; support worker's number in my phone"
+        );
+        assert_eq!(
+            plain_words("Case goes to MARAC."),
+            "Case goes to safety meeting."
+        );
+        assert_eq!(
+            plain_words("Davidvale Road"),
+            "Davidvale Road",
+            "whole words only"
+        );
+        assert_eq!(plain_words(""), "");
     }
 
     #[test]

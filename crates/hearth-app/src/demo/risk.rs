@@ -329,19 +329,20 @@ impl Visits<'_> {
 fn plan_form(i: usize, on: Timestamp, review: Date) -> SafetyPlanForm {
     SafetyPlanForm {
         template: "adult".into(),
-        strengths: "Close to her sister; knows her neighbours on one side.".into(),
-        safe_people: "Her sister (fictional); the school's family support worker.".into(),
+        strengths: "Close to my sister; I know my neighbours on one side.".into(),
+        safe_people: "My sister (fictional); the school's family support worker.".into(),
         safe_word: ["Bluebell", "Lighthouse", "Marmalade", "Snowdrop"][i % 4].into(),
-        documents: "Copies of passports and birth certificates kept at her sister's.".into(),
-        escape_plan: "Bag packed at her sister's; taxi number saved under a friend's name.".into(),
-        work_plan: "Manager told; a different entrance and someone to walk her to the car.".into(),
+        documents: "Copies of passports and birth certificates kept at my sister's.".into(),
+        escape_plan: "Bag packed at my sister's; taxi number saved under a friend's name.".into(),
+        work_plan: "My manager knows; I use a different entrance and someone walks me to the car."
+            .into(),
         school_plan: "School has the collection password and a photo of who must not collect."
             .into(),
         technology:
             "Location sharing turned off; new email account; phone checked for tracking apps."
                 .into(),
         action_what: vec!["Ask the council about a sanctuary scheme".into()],
-        action_who: vec!["Idva".into()],
+        action_who: vec!["My support worker".into()],
         action_by: vec![day(uk_today(on) + Duration::days(14))],
         review_on: day(review),
     }

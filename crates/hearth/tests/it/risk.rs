@@ -778,12 +778,12 @@ async fn safety_plans_are_versioned_printable_anonymously_and_fall_due_for_revie
         "NS-0001",
         "Quillfeather",
     ] {
-        if giveaway == "Idva" {
-            // The owner of an action is the plan's own words.
-            continue;
-        }
         assert!(!print.contains(giveaway), "the print shows {giveaway}");
     }
+    assert!(
+        print.contains("(support worker, by 1 December 2026)"),
+        "the action's owner in plain words: {print}"
+    );
 
     // The review falls due: on the list beforehand, and overdue after.
     let due: Value = t.api_get(&token, "/api/v1/due").await.json().await.unwrap();
