@@ -59,9 +59,25 @@ async function focusNeverUnderQuickExit(page, label) {
   }
 }
 
+// One date style: an ISO date (2026-11-23) never shows to a user, in the text or in a field.
+async function noIsoDates(page, name) {
+  const found = await page.evaluate(() => {
+    const iso = /\b\d{4}-\d{2}-\d{2}\b/;
+    const text = (document.querySelector('main') || document.body).innerText;
+    const m = text.match(iso);
+    if (m) return m[0];
+    for (const i of document.querySelectorAll('input:not([type=hidden]), textarea')) {
+      if (iso.test(i.value)) return `${i.id}=${i.value}`;
+    }
+    return null;
+  });
+  check(found === null, `${name}: an ISO date shows (${found})`);
+}
+
 async function journeys(browser, { javaScript, width }) {
   const label = `${javaScript ? 'with' : 'without'} JavaScript, ${width}px`;
   const scanIf = async (page, name) => {
+    await noIsoDates(page, `${name} (${label})`);
     if (width <= 400) await noSidewaysScroll(page, `${name} (${width}px)`);
     if (javaScript) await scan(page, `${name} (${width}px)`);
   };
@@ -142,6 +158,14 @@ async function journeys(browser, { javaScript, width }) {
   await page.goto(base + victimPath + '/contact');
   await page.check('#phone_safety-safe');
   await page.click('main button[type=submit]');
+  // The case opens with her at a glance and the family's first weeks, each with its status.
+  await page.goto(caseUrl);
+  const glance = (await page.textContent('#at-a-glance')) || '';
+  check(glance.includes('Last contact:') && glance.includes('Risk:'), `${label}: each person at a glance`);
+  const tasks = await page.$$eval('.task-list__item', items => items.map(i => i.textContent.replace(/\s+/g, ' ')));
+  check(tasks.some(t => t.includes('Risk assessment')) && tasks.some(t => t.includes('Safety plan')) && tasks.some(t => t.includes('MARAC')),
+    `${label}: the first weeks list risk assessment, safety plan and MARAC`);
+  check(tasks.every(t => /Completed|In progress|Not yet started|Overdue|Not needed/.test(t)), `${label}: every task has a status`);
 
   // She assesses the victim's risk: first forgetting to confirm it is safe to talk.
   await page.goto(caseUrl);
@@ -177,7 +201,13 @@ async function journeys(browser, { javaScript, width }) {
   await page.fill('#review_on', `${review.getDate()}/${review.getMonth() + 1}/${review.getFullYear()}`);
   await page.click('main form button[type=submit]');
   check((await page.textContent('main')).includes('Bluebell'), `${label}: safety plan saved`);
-  await page.goto(page.url().split('?')[0].split('#')[0] + '/print');
+  const planUrl = page.url().split('?')[0].split('#')[0];
+  // Reviewing it again: the date comes back as typed, and saving as it stands works first time.
+  await page.goto(planUrl + '/edit');
+  check(/^\d{2}\/\d{2}\/\d{4}$/.test(await page.inputValue('#review_on')), `${label}: review date prefilled as DD/MM/YYYY`);
+  await page.click('main form button[type=submit]');
+  check((await page.textContent('main')).includes('Safety plan saved'), `${label}: a review saves the first time`);
+  await page.goto(planUrl + '/print');
   const printed = await page.textContent('body');
   check(printed.includes('Bluebell') && !printed.includes('Hearth') && !printed.includes('Demo Service'), `${label}: printable plan names nothing`);
   await scanIf(page, 'safety plan print');
@@ -308,6 +338,7 @@ async function journeys(browser, { javaScript, width }) {
     await journeys(browser, { javaScript: false, width: 1280 });
     await journeys(browser, { javaScript: true, width: 1280 });
     await journeys(browser, { javaScript: true, width: 360 });
+    await journeys(browser, { javaScript: false, width: 360 });
   } finally {
     await browser.close();
   }
