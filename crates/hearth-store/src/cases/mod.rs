@@ -220,11 +220,19 @@ pub struct Listed {
 
 /// Put the candidate rows to the rule, and make summaries (which name the family) only of
 /// those it allows. A list names families, so reading one is audited as a view, by the list.
+/// A list of cases looked at, by the actor; by default about the actor's own lists.
+fn list_event(action: &'static str, actor: &Actor) -> crate::audit::AuditEvent {
+    crate::audit::AuditEvent::new(action, "user")
+        .org(actor.org_id)
+        .actor(actor.user_id)
+        .entity(actor.user_id)
+}
+
 async fn listed_from(
     w: &mut UnitOfWork,
     actor: &Actor,
     rows: Vec<AnyRow>,
-    viewed: &'static str,
+    viewed: crate::audit::AuditEvent,
 ) -> Result<Listed> {
     let ids = rows
         .iter()
@@ -237,12 +245,7 @@ async fn listed_from(
         .filter(|(_, id)| guard.get(**id).is_some())
         .map(|(r, _)| summary(r, guard.cipher()))
         .collect::<Result<_>>()?;
-    w.viewed(
-        crate::audit::AuditEvent::new(viewed, "user")
-            .org(actor.org_id)
-            .actor(actor.user_id)
-            .entity(actor.user_id),
-    );
+    w.viewed(viewed);
     Ok(Listed { cases, guard })
 }
 
@@ -271,7 +274,9 @@ pub async fn allocated_to(
         .bind(limit)
         .fetch_all(&mut **w)
         .await?;
-    listed_from(w, actor, rows, "caseload.view").await
+    // Whose caseload was looked at is the point of the entry: the worker's, not the manager's.
+    let viewed = list_event("caseload.view", actor).entity(worker.uuid());
+    listed_from(w, actor, rows, viewed).await
 }
 
 /// Every open case the actor may open, newest first, however many: the team's due list is
@@ -287,7 +292,7 @@ pub async fn open_visible(w: &mut UnitOfWork, actor: &Actor) -> Result<Listed> {
         q = q.bind(p);
     }
     let rows = q.fetch_all(&mut **w).await?;
-    listed_from(w, actor, rows, "case.list").await
+    listed_from(w, actor, rows, list_event("case.list", actor)).await
 }
 
 /// Every case the actor may open, newest first, up to `limit`.
@@ -302,7 +307,7 @@ pub async fn visible(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Li
         q = q.bind(p);
     }
     let rows = q.fetch_all(&mut **w).await?;
-    listed_from(w, actor, rows, "case.list").await
+    listed_from(w, actor, rows, list_event("case.list", actor)).await
 }
 
 const MEMBER_COLUMNS: &str = "p.id, p.identity, m.role, m.closed_at, m.exit_reason";

@@ -153,6 +153,21 @@ async fn a_managers_home_shows_her_team_at_a_glance_and_names_open_each_caseload
         .unwrap()
         .to_string();
     assert!(cases.contains(&reference), "{reference} in {cases}");
+    // The trail says whose caseload she looked at.
+    let mut conn = t.app.store.conn().await.unwrap();
+    let named: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'caseload.view' AND actor_id = $1 AND entity_id = $2",
+    )
+    .bind(w.staff["team_manager"].0.to_string())
+    .bind(idva2_id.to_string())
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        named, 1,
+        "the worker's caseload is named in the audit entry"
+    );
+    drop(conn);
     let (_, idva_cases) = page(&manager, &t, &format!("/cases?worker={idva_id}")).await;
     assert!(
         !idva_cases.contains(&format!("{reference}<")),
