@@ -48,33 +48,25 @@ pub enum Record {
     Person(PersonId),
 }
 
-impl Record {
-    fn entity(self) -> (&'static str, Uuid) {
-        match self {
-            Record::Case(id) => ("case", id.uuid()),
-            Record::Person(id) => ("person", id.uuid()),
-        }
-    }
-}
-
 /// Who viewed or changed a record, and when: for managers.
 pub async fn history(app: &App, actor: &Actor, record: Record) -> Result<Vec<HistoryLine>> {
     let mut w = app.view().await?;
     // Someone who may not see a record's history is not told the record exists.
-    let opened = match record {
-        Record::Case(id) => w.case(actor, id, Action::ViewRecordHistory).await.map(drop),
-        Record::Person(id) => w
-            .person(actor, id, Action::ViewRecordHistory)
-            .await
-            .map(drop),
+    let lines = match record {
+        Record::Case(id) => match w.case(actor, id, Action::ViewRecordHistory).await {
+            Ok(case) => audit::history_of_case(&mut w, &case, 500).await,
+            Err(e) => Err(e),
+        },
+        Record::Person(id) => match w.person(actor, id, Action::ViewRecordHistory).await {
+            Ok(person) => audit::history_of_person(&mut w, &person, 500).await,
+            Err(e) => Err(e),
+        },
     };
-    match opened {
-        Ok(()) => {}
+    let lines = match lines {
+        Ok(lines) => lines,
         Err(StoreError::Refused(_)) => return Err(AppError::NotFound),
         Err(e) => return Err(e.into()),
-    }
-    let (entity_type, id) = record.entity();
-    let lines = audit::for_entity(&mut w, actor.org_id, entity_type, id, 500).await?;
+    };
     w.commit().await?;
     Ok(lines)
 }

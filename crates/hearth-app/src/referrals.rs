@@ -662,7 +662,7 @@ pub async fn decide(
             )
         }
         "accept" => {
-            let case_id = accept(&mut w, &cipher, actor, &referral, &details, form).await?;
+            let case_id = accept(&mut w, &triage, &cipher, &referral, &details, form).await?;
             ("accepted", None, Some(case_id), "referral.accept")
         }
         _ => {
@@ -705,13 +705,14 @@ pub async fn decide(
 
 async fn accept(
     w: &mut UnitOfWork,
+    triage: &ServiceGuard,
     cipher: &FieldCipher,
-    actor: &Actor,
     referral: &Referral,
     d: &ReferralDetails,
     form: &DecisionForm,
 ) -> Result<Uuid> {
     let now = w.now();
+    let actor = triage.actor();
     let org = actor.org_id;
     type Existing = Vec<(Uuid, String, String, Option<String>, CaseRole)>;
     let (case_id, rereferral, existing): (Uuid, bool, Existing) = if form.case_id.trim().is_empty()
@@ -842,7 +843,7 @@ async fn accept(
             postcode: d.postcode.clone(),
             confidential_address: false,
         };
-        let version = contact::latest_version(w, org, victim).await? + 1;
+        let version = contact::latest_version_at_triage(w, triage, victim).await? + 1;
         contact::insert(
             w,
             cipher,

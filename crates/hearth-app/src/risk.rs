@@ -610,7 +610,7 @@ pub(crate) async fn in_case_with(
     case_id: CaseId,
 ) -> Result<Vec<PersonRiskLine>> {
     let case = guard.get(case_id.uuid()).ok_or(AppError::NotFound)?;
-    let latest = store::latest_in_case(conn, guard.actor().org_id, case_id.uuid()).await?;
+    let latest = store::latest_in_case(conn, guard, case_id.uuid()).await?;
     let mut out: Vec<PersonRiskLine> = Vec::new();
     for m in &case.members {
         if out.iter().any(|l| l.person_id == m.person_id)

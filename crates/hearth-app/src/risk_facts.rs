@@ -42,8 +42,7 @@ pub(crate) async fn work_case_of(
     w: &mut UnitOfWork,
     person: &PersonGuard,
 ) -> Result<(Uuid, CaseRole)> {
-    let (org_id, person_id) = (person.actor().org_id, person.person_id());
-    let mut candidates = cases::open_involvements(w, org_id, person_id.uuid()).await?;
+    let mut candidates = cases::open_involvements(w, person).await?;
     // A protected role first: a young person who is also the person causing harm is assessed
     // as the child they are.
     candidates.sort_by_key(|(_, r)| !r.is_protected());
@@ -89,17 +88,16 @@ pub(crate) async fn facts_for(
     g: &impl Guard,
     person_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, RiskFacts>> {
-    let org_id = g.actor().org_id;
     let mut out: HashMap<Uuid, RiskFacts> = person_ids
         .iter()
         .map(|p| (*p, RiskFacts::default()))
         .collect();
-    for a in store::latest_for_people(w, org_id, person_ids).await? {
+    for a in store::latest_for_people(w, g, person_ids).await? {
         if let Some(f) = out.get_mut(&a.person_id) {
             f.latest = Some(a);
         }
     }
-    for i in store::incident_dates(w, org_id, person_ids).await? {
+    for i in store::incident_dates(w, g, person_ids).await? {
         if let Some(f) = out.get_mut(&i.person_id) {
             f.incidents_recorded.push(i.recorded_at);
             if i.police_called {

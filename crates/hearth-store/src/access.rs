@@ -710,7 +710,7 @@ fn looks(action: Action) -> bool {
 }
 
 /// The policy's refusal as an error: the use case answers 403 or 404 from it.
-fn refused(d: Decision) -> StoreError {
+pub(crate) fn refused(d: Decision) -> StoreError {
     StoreError::Refused(d)
 }
 

@@ -210,8 +210,40 @@ pub struct HistoryLine {
     pub actor_name: Option<String>,
 }
 
+/// Who viewed or changed the guard's case, newest first: for a guard opened to read history.
+pub async fn history_of_case(
+    conn: &mut AnyConnection,
+    case: &crate::access::CaseGuard,
+    limit: i64,
+) -> Result<Vec<HistoryLine>> {
+    use crate::access::Guard;
+    if case.action() != hearth_domain::access::Action::ViewRecordHistory {
+        return Err(crate::access::refused(
+            hearth_domain::access::Decision::Forbidden,
+        ));
+    }
+    let org_id = case.actor().org_id;
+    for_entity(conn, org_id, "case", case.case_id().uuid(), limit).await
+}
+
+/// Who viewed or changed the guard's person, newest first: for a guard opened to read history.
+pub async fn history_of_person(
+    conn: &mut AnyConnection,
+    person: &crate::access::PersonGuard,
+    limit: i64,
+) -> Result<Vec<HistoryLine>> {
+    use crate::access::Guard;
+    if person.action() != hearth_domain::access::Action::ViewRecordHistory {
+        return Err(crate::access::refused(
+            hearth_domain::access::Decision::Forbidden,
+        ));
+    }
+    let org_id = person.actor().org_id;
+    for_entity(conn, org_id, "person", person.person_id().uuid(), limit).await
+}
+
 /// Who viewed or changed one record, newest first. Scoped to the organisation.
-pub async fn for_entity(
+async fn for_entity(
     conn: &mut AnyConnection,
     org_id: OrgId,
     entity_type: &str,

@@ -32,10 +32,22 @@ pub fn place(person_id: Uuid, version: i64) -> String {
 /// The newest version's number (0 when none): what a save must be based on.
 pub async fn latest_version(
     conn: &mut AnyConnection,
-    org_id: OrgId,
+    guard: &impl Guard,
     person_id: Uuid,
 ) -> Result<i64> {
-    row::latest_version(conn, "contact_versions", org_id, person_id).await
+    require(guard, person_id)?;
+    row::latest_version(conn, "contact_versions", guard.actor().org_id, person_id).await
+}
+
+/// The newest version's number for someone a triager is placing in a case as a referral is
+/// accepted: the triage guard, not a case guard, is what lets her write their details.
+pub async fn latest_version_at_triage(
+    conn: &mut AnyConnection,
+    triage: &crate::access::ServiceGuard,
+    person_id: Uuid,
+) -> Result<i64> {
+    triage.require(hearth_domain::access::Action::Triage)?;
+    row::latest_version(conn, "contact_versions", triage.actor().org_id, person_id).await
 }
 
 /// Every version, newest first, for someone the guard covers.

@@ -1,7 +1,7 @@
 //! Instrument definitions, risk assessments and incidents. Assessments are appended and never
 //! changed; the current level of a person is simply their newest assessment.
 
-use crate::access::{require, Guard};
+use crate::access::{require, CasesGuard, Guard};
 use crate::sealed::{Sealed, Subject};
 use crate::{many, row};
 use crate::{Result, StoreError};
@@ -275,17 +275,29 @@ pub async fn assessments_for_person(
     rows.iter().map(assessment).collect()
 }
 
-/// The newest assessment of each person in a case.
+/// The newest assessment of each person in one of the guard's cases.
 pub async fn latest_in_case(
     conn: &mut AnyConnection,
-    org_id: OrgId,
+    guard: &CasesGuard,
     case_id: Uuid,
 ) -> Result<Vec<StoredAssessment>> {
-    latest_in_cases(conn, org_id, &[case_id]).await
+    if guard.get(case_id).is_none() {
+        return Err(crate::access::refused(
+            hearth_domain::access::Decision::Hidden,
+        ));
+    }
+    newest_in_cases(conn, guard.actor().org_id, &[case_id]).await
 }
 
-/// The newest assessment of each person in each of these cases.
+/// The newest assessment of each person in each of the guard's cases.
 pub async fn latest_in_cases(
+    conn: &mut AnyConnection,
+    guard: &CasesGuard,
+) -> Result<Vec<StoredAssessment>> {
+    newest_in_cases(conn, guard.actor().org_id, &guard.case_ids()).await
+}
+
+async fn newest_in_cases(
     conn: &mut AnyConnection,
     org_id: OrgId,
     case_ids: &[Uuid],
@@ -306,12 +318,17 @@ pub async fn latest_in_cases(
     .collect()
 }
 
-/// The newest assessment of each of these people, in whichever case it was made.
+/// The newest assessment of each of these people, in whichever case it was made. Each must be
+/// someone the guard covers.
 pub async fn latest_for_people(
     conn: &mut AnyConnection,
-    org_id: OrgId,
+    guard: &impl Guard,
     person_ids: &[Uuid],
 ) -> Result<Vec<StoredAssessment>> {
+    for p in person_ids {
+        require(guard, *p)?;
+    }
+    let org_id = guard.actor().org_id;
     many::fetch_in(
         conn,
         &format!(
@@ -478,12 +495,16 @@ pub struct IncidentDates {
     pub recorded_at: Timestamp,
 }
 
-/// The incidents recorded for each of these people.
+/// The incidents recorded for each of these people, each someone the guard covers.
 pub async fn incident_dates(
     conn: &mut AnyConnection,
-    org_id: OrgId,
+    guard: &impl Guard,
     person_ids: &[Uuid],
 ) -> Result<Vec<IncidentDates>> {
+    for p in person_ids {
+        require(guard, *p)?;
+    }
+    let org_id = guard.actor().org_id;
     many::fetch_in(
         conn,
         "SELECT person_id, occurred_on, police_called, recorded_at FROM incidents \

@@ -424,6 +424,63 @@ async fn a_service_function_opens_its_own_records_and_no_others() {
 }
 
 #[tokio::test]
+async fn risk_contact_and_history_readers_refuse_what_their_guard_did_not_open() {
+    let f = family().await;
+    let mut w = f.store.work(NOW).await.unwrap();
+    let victim = w
+        .person(
+            &f.idva,
+            PersonId::from_uuid(f.victim),
+            Action::ViewCaseRecord,
+        )
+        .await
+        .unwrap();
+    // A guard on her reaches her, and nobody else.
+    assert!(
+        hearth_store::risk::latest_for_people(&mut w, &victim, &[f.victim])
+            .await
+            .is_ok()
+    );
+    for refused in [
+        refusal(hearth_store::risk::latest_for_people(&mut w, &victim, &[f.perpetrator]).await),
+        refusal(hearth_store::risk::incident_dates(&mut w, &victim, &[f.perpetrator]).await),
+        refusal(hearth_store::contact::latest_version(&mut w, &victim, f.perpetrator).await),
+    ] {
+        assert_eq!(refused, Decision::Hidden);
+    }
+    // A case guard's risk reader stays inside its own case.
+    let case = w
+        .case(&f.idva, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    assert_eq!(
+        refusal(
+            hearth_store::risk::latest_in_case(&mut w, &case.as_cases(), f.unallocated_case).await
+        ),
+        Decision::Hidden
+    );
+    // A record's history is read only through a guard opened to read history.
+    assert_eq!(
+        refusal(audit::history_of_case(&mut w, &case, 10).await),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        refusal(audit::history_of_person(&mut w, &victim, 10).await),
+        Decision::Forbidden
+    );
+    let history = w
+        .case(
+            &f.manager,
+            CaseId::from_uuid(f.case),
+            Action::ViewRecordHistory,
+        )
+        .await
+        .unwrap();
+    assert!(audit::history_of_case(&mut w, &history, 10).await.is_ok());
+    w.rollback().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_new_version_of_a_person_keeps_the_old_one_and_what_the_saver_could_not_see() {
     let f = family().await;
     let mut w = f.store.work(NOW).await.unwrap();
@@ -601,13 +658,19 @@ async fn people_written_before_names_were_sealed_are_sealed_at_start_up() {
 /// What an actor did to one record, as the trail holds it, oldest first.
 async fn trail_of(store: &Store, actor: &Actor, kind: &str, id: Uuid) -> Vec<String> {
     let mut conn = store.conn().await.unwrap();
-    let mut actions: Vec<String> = audit::for_entity(&mut conn, actor.org_id, kind, id, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|l| l.entry.actor_id == Some(actor.user_id.uuid()))
-        .map(|l| l.entry.action)
-        .collect();
+    let mut actions: Vec<String> = audit::for_org(
+        &mut conn,
+        actor.org_id,
+        Some(actor.user_id.uuid()),
+        None,
+        1_000,
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|l| l.entry.entity_type == kind && l.entry.entity_id == Some(id))
+    .map(|l| l.entry.action)
+    .collect();
     actions.reverse();
     actions
 }

@@ -147,7 +147,7 @@ pub async fn save_contact(
     if !person.may_see(FieldClass::Location) {
         return Err(AppError::Forbidden);
     }
-    let current = contact::latest_version(&mut w, actor.org_id, person_id.uuid()).await?;
+    let current = contact::latest_version(&mut w, &person, person_id.uuid()).await?;
     if current != based_on {
         return Err(AppError::Conflict {
             field: None,

@@ -39,12 +39,11 @@ pub(crate) async fn standings_in(
     guard: &CasesGuard,
 ) -> Result<std::collections::HashMap<Uuid, Standing>> {
     let now = app.now();
-    let open = guard.case_ids();
-    let mut last_contacts = cases::last_contacts(conn, &open).await?;
+    let mut last_contacts = cases::last_contacts(conn, guard).await?;
     let mut first_contacts = cases::first_contact_facts(conn, guard).await?;
     let mut latest: std::collections::HashMap<Uuid, Vec<hearth_store::risk::StoredAssessment>> =
         std::collections::HashMap::new();
-    for a in hearth_store::risk::latest_in_cases(conn, guard.actor().org_id, &open).await? {
+    for a in hearth_store::risk::latest_in_cases(conn, guard).await? {
         latest.entry(a.case_id).or_default().push(a);
     }
     let mut out = std::collections::HashMap::new();

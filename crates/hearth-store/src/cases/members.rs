@@ -4,7 +4,6 @@ use crate::row;
 use crate::Result;
 use hearth_domain::access::CaseRole;
 use hearth_domain::clock::{to_unix, Timestamp};
-use hearth_domain::ids::OrgId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -12,9 +11,10 @@ use uuid::Uuid;
 /// role in each (a person can hold two roles in one case).
 pub async fn open_involvements(
     conn: &mut AnyConnection,
-    org_id: OrgId,
-    person_id: Uuid,
+    person: &crate::access::PersonGuard,
 ) -> Result<Vec<(Uuid, CaseRole)>> {
+    use crate::access::Guard;
+    let (org_id, person_id) = (person.actor().org_id, person.person_id().uuid());
     let rows = sqlx::query(
         "SELECT m.case_id, m.role FROM case_members m JOIN cases c ON c.id = m.case_id \
          WHERE m.person_id = $1 AND m.org_id = $2 AND c.status = 'open' AND m.closed_at IS NULL \

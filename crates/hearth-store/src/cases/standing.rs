@@ -82,13 +82,14 @@ pub async fn first_contact_facts(
     Ok(out)
 }
 
-/// When someone last made or tried contact on each of these cases (current versions, not
+/// When someone last made or tried contact on each of the guard's cases (current versions, not
 /// withdrawn), by the person the contact was about (`None`: the whole family), so that a user
 /// is told only of contacts they may see.
 pub async fn last_contacts(
     conn: &mut AnyConnection,
-    case_ids: &[Uuid],
+    guard: &CasesGuard,
 ) -> Result<HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>>> {
+    let case_ids = &guard.case_ids();
     let mut out: HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>> = HashMap::new();
     for r in many::fetch_in(
         conn,
