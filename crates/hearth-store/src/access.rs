@@ -7,7 +7,7 @@
 
 use crate::audit::AuditEvent;
 use crate::cases::{self, Member};
-use crate::sealed::{Opened, Sealed, Subject};
+use crate::sealed::{Opened, Sealed, Shows, Subject};
 use crate::work::ViewLog;
 use crate::{many, row, FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{
@@ -472,12 +472,13 @@ fn shown(log: &Option<ViewLog>, actor: &Actor, sealed: &Sealed, case_id: Option<
         Subject::Person(p) => Some(p),
         Subject::Family(_) | Subject::Service(_) => None,
     };
-    let (action, entity_type, entity) = match sealed.table() {
-        "contact_versions" => ("person.contact_view", "person", person),
-        "safety_plans" => ("person.safety_plan_view", "person", person),
-        "risk_assessments" | "incidents" => ("person.risk_view", "person", person),
-        "timeline_versions" | "timeline_entries" => ("case.timeline_view", "case", case_id),
-        _ => return,
+    let (action, entity_type, entity) = match sealed.shows() {
+        Shows::ContactDetails => ("person.contact_view", "person", person),
+        Shows::SafetyPlan => ("person.safety_plan_view", "person", person),
+        Shows::Risk => ("person.risk_view", "person", person),
+        Shows::Equality => ("person.equality_view", "person", person),
+        Shows::Timeline => ("case.timeline_view", "case", case_id),
+        Shows::Page => return,
     };
     if let Some(id) = entity {
         log.record(

@@ -2,7 +2,7 @@
 
 use crate::access::{Guard, ServiceGuard};
 use crate::row;
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::Result;
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
@@ -96,6 +96,7 @@ pub async fn for_org(conn: &mut AnyConnection, g: &ServiceGuard, limit: i64) -> 
                     row::bytes(r, "reason")?,
                     Subject::Service(Action::ViewRecordHistory),
                     FieldClass::Sensitive,
+                    Shows::Page,
                 ),
                 granted_at: row::at(r, "granted_at")?,
                 expires_at: row::at(r, "expires_at")?,

@@ -3,7 +3,7 @@
 
 use crate::access::{require, Guard};
 use crate::row;
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::{FieldCipher, Result, StoreError};
 use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
@@ -76,6 +76,7 @@ pub async fn versions(
                     row::bytes(r, "sealed")?,
                     Subject::Person(person_id),
                     FieldClass::Location,
+                    Shows::ContactDetails,
                 ),
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by: row::user_id(r, "recorded_by")?,

@@ -1,7 +1,7 @@
 //! MARAC meetings, referrals to them, who attended, and the actions agreed.
 
 use crate::access::{self, CasesGuard, Guard, MaracGuard, ServiceGuard};
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::{many, row};
 use crate::{FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{Action as Function, Decision, FieldClass};
@@ -239,6 +239,7 @@ fn marac_sealed(place: String, bytes: Vec<u8>, person_id: Uuid) -> Sealed {
         bytes,
         Subject::Person(person_id),
         FieldClass::Location,
+        Shows::Page,
     )
     .also_for(Function::RunMarac)
 }

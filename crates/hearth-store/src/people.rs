@@ -2,7 +2,7 @@
 
 use crate::access::{self, CasesGuard, Guard, PersonGuard, ServiceGuard};
 use crate::identity::{self, Hit};
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::{many, row};
 use crate::{Result, StoreError, UnitOfWork};
 use hearth_domain::access::{Action, FieldClass};
@@ -66,6 +66,7 @@ pub async fn get(conn: &mut AnyConnection, g: &impl Guard, id: Uuid) -> Result<O
                 b,
                 Subject::Person(id),
                 FieldClass::Sensitive,
+                Shows::Equality,
             )
         }),
         version,
@@ -339,6 +340,7 @@ pub async fn versions(conn: &mut AnyConnection, g: &PersonGuard) -> Result<Vec<E
                     row::bytes(r, "snapshot")?,
                     Subject::Person(id),
                     FieldClass::Ordinary,
+                    Shows::Page,
                 ),
             })
         })

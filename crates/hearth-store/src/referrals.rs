@@ -2,7 +2,7 @@
 
 use crate::access::{Guard, ServiceGuard};
 use crate::row;
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::{Result, StoreError};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
@@ -130,6 +130,7 @@ fn referral(r: &AnyRow) -> Result<Referral> {
             bytes,
             Subject::Service(Action::Triage),
             FieldClass::Sensitive,
+            Shows::Page,
         )
     };
     Ok(Referral {

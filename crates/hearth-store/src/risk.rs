@@ -2,7 +2,7 @@
 //! changed; the current level of a person is simply their newest assessment.
 
 use crate::access::{require, CasesGuard, Guard};
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::{many, row};
 use crate::{Result, StoreError};
 use hearth_domain::access::FieldClass;
@@ -243,6 +243,7 @@ fn assessment(r: &AnyRow) -> Result<StoredAssessment> {
                 row::bytes(r, "sealed")?,
                 Subject::Person(row::id(r, "person_id")?),
                 FieldClass::Sensitive,
+                Shows::Risk,
             )
         },
         assessed_at: row::at(r, "assessed_at")?,
@@ -441,6 +442,7 @@ pub async fn incidents_for_person(
                     row::bytes(r, "sealed")?,
                     Subject::Person(person_id),
                     FieldClass::Sensitive,
+                    Shows::Risk,
                 ),
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by_name: row::text(r, "display_name")?,

@@ -2,7 +2,7 @@
 //! pair turns two saves at once into a conflict rather than a silent overwrite.
 
 use crate::access::{require, Guard};
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::Result;
 use crate::{many, row};
 use hearth_domain::access::FieldClass;
@@ -70,6 +70,7 @@ pub async fn versions(
                     row::bytes(r, "sealed")?,
                     Subject::Person(person_id),
                     FieldClass::Location,
+                    Shows::SafetyPlan,
                 ),
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by_name: row::text(r, "display_name")?,

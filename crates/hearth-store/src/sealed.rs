@@ -26,12 +26,28 @@ impl Subject {
     }
 }
 
+/// What showing a sealed field is a view of. A guard opened to look records the view itself
+/// when it opens the field, so no reader can leave it out of the trail; each store reader says
+/// what its fields show when it reads them, never left to be inferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shows {
+    ContactDetails,
+    SafetyPlan,
+    Risk,
+    Timeline,
+    Equality,
+    /// Part of a record whose page the use case audits as a whole (a MARAC referral, an
+    /// agency, a referral's details, an earlier version of a person).
+    Page,
+}
+
 #[derive(Debug, Clone)]
 pub struct Sealed {
     place: String,
     bytes: Vec<u8>,
     subject: Subject,
     class: FieldClass,
+    shows: Shows,
     /// A service function whose holders open it as well as those the firewall lets see it
     /// (the MARAC coordinator reads every MARAC record).
     also_for: Option<Action>,
@@ -54,12 +70,19 @@ impl Opened {
 }
 
 impl Sealed {
-    pub(crate) fn new(place: String, bytes: Vec<u8>, subject: Subject, class: FieldClass) -> Self {
+    pub(crate) fn new(
+        place: String,
+        bytes: Vec<u8>,
+        subject: Subject,
+        class: FieldClass,
+        shows: Shows,
+    ) -> Self {
         Sealed {
             place,
             bytes,
             subject,
             class,
+            shows,
             also_for: None,
         }
     }
@@ -79,9 +102,8 @@ impl Sealed {
         self.subject
     }
 
-    /// The table the field lives in: what kind of record showing it is a view of.
-    pub(crate) fn table(&self) -> &str {
-        self.place.split('.').next().unwrap_or_default()
+    pub(crate) fn shows(&self) -> Shows {
+        self.shows
     }
 
     pub fn class(&self) -> FieldClass {

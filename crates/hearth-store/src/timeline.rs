@@ -3,7 +3,7 @@
 
 use crate::access::{CaseGuard, Guard};
 use crate::row;
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
@@ -186,6 +186,7 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
                         b,
                         Subject::about(case_id, person_id),
                         sensitivity.class(),
+                        Shows::Timeline,
                     )
                 }),
                 versions: Vec::new(),
@@ -215,6 +216,7 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
                     row::bytes(r, "body")?,
                     Subject::about(case_id, e.person_id),
                     e.sensitivity.class(),
+                    Shows::Timeline,
                 ),
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by_name: row::text(r, "display_name")?,

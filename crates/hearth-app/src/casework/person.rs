@@ -27,13 +27,13 @@ pub async fn person_details(app: &App, actor: &Actor, id: PersonId) -> Result<Pe
     Ok(view)
 }
 
-/// The guard's person's details, within work already under way (which audits a view of their
-/// equality answers).
+/// The guard's person's details, within work already under way. Opening the equality answers
+/// through a guard opened to look records the view of them by itself.
 pub(crate) async fn details_with(
     w: &mut UnitOfWork,
     person: &PersonGuard,
 ) -> Result<PersonDetailsView> {
-    let (actor, id) = (person.actor().clone(), person.person_id());
+    let id = person.person_id();
     let stored = people::get(w, person, id.uuid())
         .await?
         .ok_or(AppError::NotFound)?;
@@ -65,9 +65,6 @@ pub(crate) async fn details_with(
             then.equality = Default::default();
         }
         earlier.push((v.version, v.replaced_at, v.replaced_by, then));
-    }
-    if equality_shown {
-        w.audit(event(&actor, "person.equality_view", "person", id));
     }
     Ok(PersonDetailsView {
         details,

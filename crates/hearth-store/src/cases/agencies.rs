@@ -2,7 +2,7 @@
 
 use crate::access::CaseGuard;
 use crate::row;
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::Result;
 use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
@@ -71,6 +71,7 @@ pub async fn agencies(conn: &mut AnyConnection, g: &CaseGuard) -> Result<Vec<Age
                     row::bytes(r, "details")?,
                     Subject::about(case_id, person_id),
                     FieldClass::Location,
+                    Shows::Page,
                 ),
             })
         })

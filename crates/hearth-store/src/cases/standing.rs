@@ -1,7 +1,7 @@
 //! What lists show of where each case stands: first contact against its target, the last contact, caseload sizes.
 
 use crate::access::{CasesGuard, Guard};
-use crate::sealed::{Sealed, Subject};
+use crate::sealed::{Sealed, Shows, Subject};
 use crate::Result;
 use crate::{many, row};
 use hearth_domain::access::FieldClass;
@@ -55,6 +55,7 @@ pub async fn first_contact_facts(
                     row::bytes(&r, "details")?,
                     Subject::Family(case_id),
                     FieldClass::Ordinary,
+                    Shows::Page,
                 ),
                 first_contact: None,
             },

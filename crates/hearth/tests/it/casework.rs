@@ -1215,6 +1215,18 @@ async fn person_details_keep_history_match_other_names_and_hide_equality_behind_
             && html.contains("White Polish")
     );
     assert!(html.contains("Earlier details (1)"));
+    // Opening her equality answers is a view the trail records, by the guard that opened them.
+    let mut conn = t.app.store.conn().await.unwrap();
+    let views: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'person.equality_view' AND actor_id = $1 AND entity_id = $2",
+    )
+    .bind(w.staff["idva"].0.to_string())
+    .bind(w.victim.to_string())
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(views, 1);
+    drop(conn);
 
     // Other names are found by search.
     let token = t.token_for(w.org, w.staff["idva"].0).await;
