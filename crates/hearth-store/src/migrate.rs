@@ -101,6 +101,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0015_unsealed_people.sql"),
         include_str!("../migrations/postgres/0015_unsealed_people.sql"),
     ),
+    (
+        16,
+        "current contact on timeline entries",
+        include_str!("../migrations/sqlite/0016_current_contact.sql"),
+        include_str!("../migrations/postgres/0016_current_contact.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

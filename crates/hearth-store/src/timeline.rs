@@ -123,6 +123,15 @@ pub async fn insert_version(
     .bind(by.to_string())
     .execute(&mut *conn)
     .await?;
+    // The entry carries its current time and outcome, in the same transaction, for the lists
+    // that ask every case when contact was last made (see migration 0016). A correction can
+    // only add a newer version, so the newest written is the current one.
+    sqlx::query("UPDATE timeline_entries SET current_at = $1, current_outcome = $2 WHERE id = $3")
+        .bind(to_unix(occurred_at))
+        .bind(outcome)
+        .bind(entry_id.to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -63,13 +63,11 @@ pub async fn first_contact_facts(
     }
     for r in many::fetch_in(
         conn,
-        "SELECT e.case_id, MIN(v.occurred_at) AS first_at FROM timeline_versions v \
-         JOIN timeline_entries e ON e.id = v.entry_id \
+        "SELECT e.case_id, MIN(e.current_at) AS first_at FROM timeline_entries e \
          WHERE e.case_id IN ({ids}) AND e.kind = 'contact' AND e.withdrawn_at IS NULL \
-         AND v.contact_outcome = 'spoke' \
-         AND v.version = (SELECT MAX(w.version) FROM timeline_versions w WHERE w.entry_id = v.entry_id) \
-         AND v.occurred_at >= (SELECT MAX(r.received_at) FROM referrals r \
-                               WHERE r.case_id = e.case_id AND r.status = 'accepted') \
+         AND e.current_outcome = 'spoke' \
+         AND e.current_at >= (SELECT MAX(r.received_at) FROM referrals r \
+                              WHERE r.case_id = e.case_id AND r.status = 'accepted') \
          GROUP BY e.case_id",
         &[],
         case_ids,
@@ -94,10 +92,8 @@ pub async fn last_contacts(
     let mut out: HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>> = HashMap::new();
     for r in many::fetch_in(
         conn,
-        "SELECT e.case_id, e.person_id, MAX(v.occurred_at) AS last_at FROM timeline_versions v \
-         JOIN timeline_entries e ON e.id = v.entry_id \
+        "SELECT e.case_id, e.person_id, MAX(e.current_at) AS last_at FROM timeline_entries e \
          WHERE e.case_id IN ({ids}) AND e.kind = 'contact' AND e.withdrawn_at IS NULL \
-         AND v.version = (SELECT MAX(w.version) FROM timeline_versions w WHERE w.entry_id = v.entry_id) \
          GROUP BY e.case_id, e.person_id",
         &[],
         case_ids,

@@ -2075,3 +2075,58 @@ async fn a_contact_outside_the_times_she_said_are_safe_needs_a_reason() {
         "inside the safe time nothing more is asked"
     );
 }
+
+#[tokio::test]
+async fn last_contact_follows_a_corrected_time_and_forgets_a_withdrawn_contact() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let token = t.token_for(w.org, w.staff["idva"].0).await;
+    let victim = w.victim.to_string();
+    let r = t.api_post(&token, &format!("/api/v1/cases/{}/timeline", w.case), &json!({"kind": "contact", "sensitivity": "ordinary", "person_id": victim,
+                      "contact_method": "phone", "contact_outcome": "spoke", "body": "Called", "occurred_on": "23/11/2026", "occurred_time": "08:00",
+                      "submission_key": hearth_app::secrets::new_token()})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let entry = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let home = |b: &Client| {
+        let b = b.clone();
+        let url = t.url("/");
+        async move {
+            let html = b.get(url).send().await.unwrap().text().await.unwrap();
+            html.split("id=\"caseload\"")
+                .nth(1)
+                .unwrap()
+                .split("</table>")
+                .next()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert!(home(&idva).await.contains("23 November 2026, 08:00"));
+    // Corrected to the day before: the caseload says so, from the current version.
+    let r = t.api_post(&token, &format!("/api/v1/cases/{}/timeline/{entry}/corrections", w.case), &json!({"body": "Called", "occurred_on": "22/11/2026",
+                      "occurred_time": "15:00", "contact_method": "phone", "contact_outcome": "spoke"})).await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let caseload = home(&idva).await;
+    assert!(
+        caseload.contains("22 November 2026, 15:00")
+            && !caseload.contains("23 November 2026, 08:00"),
+        "{caseload}"
+    );
+    // Withdrawn by a manager: no longer a contact at all.
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let page = format!("/cases/{}/entries/{entry}", w.case);
+    let r = t
+        .submit(
+            &manager,
+            &page,
+            &format!("{page}/withdraw"),
+            &[("reason", "Recorded on the wrong family")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(home(&idva).await.contains("None yet"));
+}
