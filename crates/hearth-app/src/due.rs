@@ -194,13 +194,36 @@ pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
 
 /// What falls due across the cases the user oversees: their team's, or the service's.
 pub async fn team(app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
+    let mut w = app.view().await?;
+    let items = team_in(&mut w, app, actor).await?;
+    w.commit().await?;
+    Ok(items)
+}
+
+/// The team workload page: each worker's caseload against capacity and the team's due list,
+/// read as one unit of work.
+pub async fn team_workload(
+    app: &App,
+    actor: &Actor,
+) -> Result<(Vec<crate::casework::WorkerLoad>, Vec<DueItem>)> {
+    let mut w = app.view().await?;
+    let loads = crate::casework::loads_in(&mut w, app, actor).await?;
+    let items = team_in(&mut w, app, actor).await?;
+    w.commit().await?;
+    Ok((loads, items))
+}
+
+/// [`team`] within work already under way (which audits it).
+async fn team_in(w: &mut UnitOfWork, app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
     if hearth_domain::access::grant(actor.role, Action::ViewCaseRecord) < hearth_domain::Scope::Team
     {
         return Err(crate::AppError::Forbidden);
     }
-    let mut w = app.view().await?;
-    let listed = cases::open_visible(&mut w, actor).await?;
-    due_over(w, app, actor, listed).await
+    let listed = cases::open_visible(w, actor).await?;
+    let standings = crate::casework::standings_in(w, app, &listed.guard).await?;
+    let items = due_in(w, app, &listed.guard, &listed.cases, &standings).await?;
+    w.audit(viewed(actor, listed.cases.len()));
+    Ok(items)
 }
 
 /// The due list over a list of cases, audited as the list (it names the families) and the

@@ -304,13 +304,8 @@ pub async fn team(
     Signed(who): Signed,
     axum::extract::Query(q): axum::extract::Query<TeamQuery>,
 ) -> PageResult {
-    let loads = hearth_app::casework::team_loads(&state.app, &who.actor()).await?;
-    let due = DueView::new(
-        hearth_app::due::team(&state.app, &who.actor()).await?,
-        Show::parse(&q.show),
-        true,
-        Some("/team".into()),
-    );
+    let (loads, items) = hearth_app::due::team_workload(&state.app, &who.actor()).await?;
+    let due = DueView::new(items, Show::parse(&q.show), true, Some("/team".into()));
     let pages = due.kept.div_ceil(DUE_PAGE).max(1);
     let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
     let due = due.page((page - 1) * DUE_PAGE, DUE_PAGE);
