@@ -14,6 +14,7 @@ pub mod ids;
 pub mod instrument;
 pub mod marac;
 pub mod person;
+pub mod programme;
 pub mod referral;
 pub mod risk;
 pub mod role;
