@@ -12,8 +12,8 @@ use crate::{App, Result};
 use hearth_domain::access::CaseRole;
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
-use hearth_domain::ids::UserId;
 use hearth_domain::ids::{CaseId, OrgId};
+use hearth_domain::ids::{TeamId, UserId};
 use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::{Role, Timestamp};
@@ -180,7 +180,7 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
 /// An organisation being filled: its teams and the staff families are allocated to.
 struct Org {
     id: OrgId,
-    idva_team: Uuid,
+    idva_team: TeamId,
     idvas: Vec<Uuid>,
     engage: Vec<Uuid>,
     manager: Uuid,
@@ -210,7 +210,7 @@ async fn make_organisation(
     let engage_team = orgs::create_team(&mut w, now, org.id, "Engage").await?;
     let domain = format!("{slug}.hearth.example");
     let add =
-        |local: String, name: String, role: Role, team: Option<Uuid>| (local, name, role, team);
+        |local: String, name: String, role: Role, team: Option<TeamId>| (local, name, role, team);
     let mut staff = vec![
         add(
             "service.manager".into(),

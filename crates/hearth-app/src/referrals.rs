@@ -717,7 +717,7 @@ async fn accept(
     type Existing = Vec<(Uuid, String, String, Option<String>, CaseRole)>;
     let (case_id, rereferral, existing): (Uuid, bool, Existing) = if form.case_id.trim().is_empty()
     {
-        let team = parse_id(&form.team_id).ok_or_else(|| {
+        let team = hearth_domain::ids::TeamId::parse(&form.team_id).ok_or_else(|| {
             AppError::invalid("team_id", "Choose the team that will take the case")
         })?;
         if orgs::team(w, org, team).await?.is_none() {

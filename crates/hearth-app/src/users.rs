@@ -4,7 +4,6 @@
 use crate::secrets;
 use crate::{App, AppError, Result};
 use hearth_domain::access::{can, Action, Resource};
-use hearth_domain::ids::parse_id;
 use hearth_domain::ids::{OrgId, UserId};
 use hearth_domain::validation::{DisplayName, EmailAddress, Invalid, NewPassword};
 use hearth_domain::{Actor, Role};
@@ -82,7 +81,7 @@ pub struct NewUserForm {
 pub struct Account {
     pub id: UserId,
     pub org_id: OrgId,
-    pub team_id: Option<Uuid>,
+    pub team_id: Option<hearth_domain::ids::TeamId>,
     pub email: String,
     pub display_name: String,
     pub role: hearth_domain::Role,
@@ -140,7 +139,7 @@ pub async fn add(app: &App, by: By<'_>, form: &NewUserForm) -> Result<Added> {
     let team_id = if form.team_id.trim().is_empty() {
         None
     } else {
-        let t = parse_id(&form.team_id);
+        let t = hearth_domain::ids::TeamId::parse(&form.team_id);
         let mut conn = app.store.conn().await?;
         match t {
             Some(t) if orgs::team(&mut conn, org_id, t).await?.is_some() => Some(t),

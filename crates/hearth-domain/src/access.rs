@@ -4,7 +4,7 @@
 //! The grants are a table of roles × actions ([`GRANTS`]) that a service manager can read,
 //! published as `docs/access-policy.md` (kept in step by a test).
 
-use crate::ids::{OrgId, UserId};
+use crate::ids::{OrgId, TeamId, UserId};
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -164,7 +164,7 @@ pub fn grant(role: Role, action: Action) -> Scope {
 pub struct Actor {
     pub user_id: UserId,
     pub org_id: OrgId,
-    pub team_id: Option<Uuid>,
+    pub team_id: Option<TeamId>,
     pub role: Role,
     /// Cases opened by break-glass that have not yet expired, loaded with the session.
     pub break_glass: Vec<Uuid>,
@@ -172,7 +172,7 @@ pub struct Actor {
 
 impl Actor {
     /// A member of staff acting on their own account, before any break-glass is loaded.
-    pub fn staff(user_id: UserId, org_id: OrgId, team_id: Option<Uuid>, role: Role) -> Actor {
+    pub fn staff(user_id: UserId, org_id: OrgId, team_id: Option<TeamId>, role: Role) -> Actor {
         Actor {
             user_id,
             org_id,
@@ -192,7 +192,7 @@ pub enum Resource {
     Record {
         org_id: OrgId,
         /// Teams whose cases the record belongs to.
-        team_ids: Vec<Uuid>,
+        team_ids: Vec<TeamId>,
         /// Whether the record is allocated to the acting user.
         allocated_to_actor: bool,
     },
@@ -381,7 +381,7 @@ pub fn policy_markdown() -> String {
 mod tests {
     use super::*;
 
-    fn actor(role: Role, org: OrgId, team: Option<Uuid>) -> Actor {
+    fn actor(role: Role, org: OrgId, team: Option<TeamId>) -> Actor {
         Actor {
             user_id: UserId::from_uuid(Uuid::from_u128(1)),
             org_id: org,
@@ -393,10 +393,10 @@ mod tests {
 
     const ORG: OrgId = OrgId::from_uuid(Uuid::from_u128(100));
     const OTHER_ORG: OrgId = OrgId::from_uuid(Uuid::from_u128(200));
-    const TEAM: Uuid = Uuid::from_u128(10);
-    const OTHER_TEAM: Uuid = Uuid::from_u128(20);
+    const TEAM: TeamId = TeamId::from_uuid(Uuid::from_u128(10));
+    const OTHER_TEAM: TeamId = TeamId::from_uuid(Uuid::from_u128(20));
 
-    fn record(org: OrgId, team: Uuid, allocated: bool) -> Resource {
+    fn record(org: OrgId, team: TeamId, allocated: bool) -> Resource {
         Resource::Record {
             org_id: org,
             team_ids: vec![team],

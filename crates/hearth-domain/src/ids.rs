@@ -97,6 +97,10 @@ record_id!(
     /// A member of staff who signs in.
     UserId
 );
+record_id!(
+    /// A team within a service: it holds cases, and its managers oversee them.
+    TeamId
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use crate::{many, row, FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{
     can, grant, may_see_field, Action, CaseLink, CaseRole, Decision, FieldClass, Resource, Scope,
 };
-use hearth_domain::ids::{CaseId, PersonId};
+use hearth_domain::ids::{CaseId, PersonId, TeamId};
 use hearth_domain::Actor;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -24,7 +24,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct CaseAccess {
     case_id: Uuid,
-    team_id: Uuid,
+    team_id: TeamId,
     /// The actor's live allocations in the case (`None`: to the whole family).
     allocated: Vec<Option<Uuid>>,
     /// The policy's decision on opening the case record.
@@ -40,7 +40,7 @@ impl CaseAccess {
         self.case_id
     }
 
-    pub fn team_id(&self) -> Uuid {
+    pub fn team_id(&self) -> TeamId {
         self.team_id
     }
 
@@ -109,7 +109,7 @@ pub async fn resolve(
     )
     .await?
     .iter()
-    .map(|r| Ok((row::id(r, "id")?, row::id(r, "team_id")?)))
+    .map(|r| Ok((row::id(r, "id")?, row::team_id(r, "team_id")?)))
     .collect::<Result<Vec<_>>>()?;
     let mut allocated: HashMap<Uuid, Vec<Option<Uuid>>> = HashMap::new();
     for r in many::fetch_in(
@@ -207,7 +207,7 @@ fn decide(
     actor: &Actor,
     action: Action,
     case_id: Uuid,
-    team_id: Uuid,
+    team_id: TeamId,
     allocated: bool,
 ) -> Decision {
     let resource = Resource::Record {
@@ -228,7 +228,7 @@ fn broke_glass(actor: &Actor, case_id: Uuid) -> bool {
 fn link(
     actor: &Actor,
     case_id: Uuid,
-    team_id: Uuid,
+    team_id: TeamId,
     allocated: &[Option<Uuid>],
     roles: &[(Uuid, CaseRole)],
 ) -> CaseLink {

@@ -3,11 +3,9 @@
 use crate::row;
 use crate::{Result, Store};
 use hearth_domain::clock::{to_unix, Timestamp};
-use hearth_domain::ids::new_id;
-use hearth_domain::ids::OrgId;
+use hearth_domain::ids::{OrgId, TeamId};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
@@ -19,7 +17,7 @@ pub struct Organisation {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
-    pub id: Uuid,
+    pub id: TeamId,
     pub org_id: OrgId,
     pub name: String,
 }
@@ -93,7 +91,7 @@ pub async fn create_team(
     org_id: OrgId,
     name: &str,
 ) -> Result<Team> {
-    let id = new_id(now);
+    let id = TeamId::new(now);
     sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
         .bind(id.to_string())
         .bind(org_id.to_string())
@@ -116,7 +114,7 @@ pub async fn teams(conn: &mut AnyConnection, org_id: OrgId) -> Result<Vec<Team>>
     rows.iter()
         .map(|r| {
             Ok(Team {
-                id: row::id(r, "id")?,
+                id: row::team_id(r, "id")?,
                 org_id: row::org_id(r, "org_id")?,
                 name: row::text(r, "name")?,
             })
@@ -125,7 +123,11 @@ pub async fn teams(conn: &mut AnyConnection, org_id: OrgId) -> Result<Vec<Team>>
 }
 
 /// A team, only if it belongs to the organisation.
-pub async fn team(conn: &mut AnyConnection, org_id: OrgId, team_id: Uuid) -> Result<Option<Team>> {
+pub async fn team(
+    conn: &mut AnyConnection,
+    org_id: OrgId,
+    team_id: TeamId,
+) -> Result<Option<Team>> {
     Ok(teams(conn, org_id)
         .await?
         .into_iter()

@@ -3,7 +3,7 @@
 
 use crate::{Result, StoreError};
 use hearth_domain::clock::{from_unix, Timestamp};
-use hearth_domain::ids::{OrgId, UserId};
+use hearth_domain::ids::{OrgId, TeamId, UserId};
 use hearth_domain::ukdate::from_iso;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -23,6 +23,16 @@ pub fn org_id(row: &AnyRow, col: &str) -> Result<OrgId> {
 /// A member of staff's id column.
 pub fn user_id(row: &AnyRow, col: &str) -> Result<UserId> {
     id(row, col).map(UserId::from_uuid)
+}
+
+/// A team's id column.
+pub fn team_id(row: &AnyRow, col: &str) -> Result<TeamId> {
+    id(row, col).map(TeamId::from_uuid)
+}
+
+/// A team id column that may be empty (staff who belong to no team).
+pub fn opt_team_id(row: &AnyRow, col: &str) -> Result<Option<TeamId>> {
+    Ok(opt_id(row, col)?.map(TeamId::from_uuid))
 }
 
 pub fn opt_id(row: &AnyRow, col: &str) -> Result<Option<Uuid>> {

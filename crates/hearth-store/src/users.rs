@@ -3,7 +3,7 @@
 use crate::row;
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
-use hearth_domain::ids::{OrgId, UserId};
+use hearth_domain::ids::{OrgId, TeamId, UserId};
 use hearth_domain::{Actor, Role};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 pub struct User {
     pub id: UserId,
     pub org_id: OrgId,
-    pub team_id: Option<Uuid>,
+    pub team_id: Option<TeamId>,
     pub email: String,
     pub display_name: String,
     pub role: Role,
@@ -63,7 +63,7 @@ fn user(r: &AnyRow) -> Result<User> {
     Ok(User {
         id: row::user_id(r, "id")?,
         org_id: row::org_id(r, "org_id")?,
-        team_id: row::opt_id(r, "team_id")?,
+        team_id: row::opt_team_id(r, "team_id")?,
         email: row::text(r, "email")?,
         display_name: row::text(r, "display_name")?,
         role: Role::parse(&role_code)
@@ -80,7 +80,7 @@ fn user(r: &AnyRow) -> Result<User> {
 pub struct NewUser<'a> {
     pub id: UserId,
     pub org_id: OrgId,
-    pub team_id: Option<Uuid>,
+    pub team_id: Option<TeamId>,
     pub email: &'a str,
     pub display_name: &'a str,
     pub role: Role,

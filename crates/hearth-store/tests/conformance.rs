@@ -74,7 +74,7 @@ async fn family() -> Family {
     let other_team = orgs::create_team(&mut tx, NOW, other.id, "Idva")
         .await
         .unwrap();
-    let user = |org_id: OrgId, team_id: Option<Uuid>, role: Role| {
+    let user = |org_id: OrgId, team_id: Option<hearth_domain::ids::TeamId>, role: Role| {
         let id = hearth_domain::ids::UserId::new(NOW);
         (
             id,

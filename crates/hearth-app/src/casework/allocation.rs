@@ -16,7 +16,7 @@ pub struct StaffMember {
     pub id: Uuid,
     pub display_name: String,
     pub role: hearth_domain::Role,
-    pub team_id: Option<Uuid>,
+    pub team_id: Option<hearth_domain::ids::TeamId>,
 }
 
 /// Staff who can be allocated to families in this organisation, for those who allocate.

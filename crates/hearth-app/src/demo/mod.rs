@@ -11,7 +11,7 @@ use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
 use hearth_domain::ids::CaseId;
 use hearth_domain::ids::OrgId;
-use hearth_domain::ids::UserId;
+use hearth_domain::ids::{TeamId, UserId};
 use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::Role;
@@ -295,7 +295,7 @@ async fn seed_casework(
 async fn accept_some_referrals(
     app: &App,
     org_id: OrgId,
-    team: Uuid,
+    team: TeamId,
     ids: &std::collections::HashMap<&str, Uuid>,
 ) -> Result<()> {
     use crate::referrals::{self, DecisionForm};
@@ -467,7 +467,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
 
     // One hash for all: every demo account shares the published demo password.
     let hash = secrets::hash_password(DEMO_PASSWORD);
-    let staff: &[(&str, &str, Role, Option<Uuid>)] = &[
+    let staff: &[(&str, &str, Role, Option<TeamId>)] = &[
         ("admin", "Alex Administrator", Role::Administrator, None),
         (
             "service.manager",

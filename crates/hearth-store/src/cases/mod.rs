@@ -21,7 +21,7 @@ use hearth_domain::access::{CaseRole, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::UserId;
-use hearth_domain::ids::{new_id, CaseId};
+use hearth_domain::ids::{new_id, CaseId, TeamId};
 use hearth_domain::person::Identity;
 use hearth_domain::Actor;
 use sqlx::any::AnyRow;
@@ -33,7 +33,7 @@ use uuid::Uuid;
 pub struct CaseSummary {
     pub id: Uuid,
     pub reference: String,
-    pub team_id: Uuid,
+    pub team_id: TeamId,
     pub team_name: String,
     pub status: String,
     pub opened_at: Timestamp,
@@ -108,7 +108,7 @@ pub async fn insert_case(
     conn: &mut AnyConnection,
     now: Timestamp,
     org_id: OrgId,
-    team_id: Uuid,
+    team_id: TeamId,
     reference: &str,
 ) -> Result<Uuid> {
     let id = new_id(now);
@@ -200,7 +200,7 @@ fn summary(r: &sqlx::any::AnyRow, cipher: &FieldCipher) -> Result<CaseSummary> {
     Ok(CaseSummary {
         id: row::id(r, "id")?,
         reference: row::text(r, "reference")?,
-        team_id: row::id(r, "team_id")?,
+        team_id: row::team_id(r, "team_id")?,
         team_name: row::text(r, "team_name")?,
         status: row::text(r, "status")?,
         opened_at: row::at(r, "opened_at")?,

@@ -6,7 +6,7 @@ use crate::Result;
 use crate::{many, row};
 use hearth_domain::access::FieldClass;
 use hearth_domain::clock::Timestamp;
-use hearth_domain::ids::OrgId;
+use hearth_domain::ids::{OrgId, TeamId};
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -111,7 +111,7 @@ pub async fn last_contacts(
 pub async fn caseload_sizes(
     conn: &mut AnyConnection,
     org_id: OrgId,
-) -> Result<Vec<(Uuid, String, String, Option<Uuid>, i64)>> {
+) -> Result<Vec<(Uuid, String, String, Option<TeamId>, i64)>> {
     let rows = sqlx::query(
         "SELECT u.id, u.display_name, u.role, u.team_id, \
          (SELECT COUNT(DISTINCT a.case_id) FROM allocations a JOIN cases c ON c.id = a.case_id \
@@ -127,7 +127,7 @@ pub async fn caseload_sizes(
                 row::id(r, "id")?,
                 row::text(r, "display_name")?,
                 row::text(r, "role")?,
-                row::opt_id(r, "team_id")?,
+                row::opt_team_id(r, "team_id")?,
                 row::int(r, "open_cases")?,
             ))
         })

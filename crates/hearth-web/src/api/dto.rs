@@ -66,7 +66,7 @@ impl From<&Account> for UserOut {
             display_name: u.display_name.clone(),
             role: u.role.code().into(),
             role_label: u.role.label().into(),
-            team_id: u.team_id,
+            team_id: u.team_id.map(|t| t.uuid()),
             second_factor_enrolled: u.totp_enrolled_at.is_some(),
             disabled: u.is_disabled(),
             created_at: rfc3339(u.created_at),
@@ -165,7 +165,7 @@ impl From<&CaseSummary> for CaseSummaryOut {
         Self {
             id: c.id,
             reference: c.reference.clone(),
-            team_id: c.team_id,
+            team_id: c.team_id.uuid(),
             team_name: c.team_name.clone(),
             status: c.status.clone(),
             opened_at: rfc3339(c.opened_at),

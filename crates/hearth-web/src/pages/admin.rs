@@ -21,7 +21,6 @@ use hearth_domain::ids::UserId;
 use hearth_domain::validation::Invalid;
 use hearth_domain::Role;
 use serde::Deserialize;
-use uuid::Uuid;
 
 async fn teams(state: &AppState, org_id: OrgId) -> Result<Vec<Team>, Response> {
     orgs::teams(&state.app, org_id).await.map_err(page_error)
@@ -36,7 +35,7 @@ struct UsersPage {
 }
 
 impl UsersPage {
-    fn team_name(&self, id: &Option<Uuid>) -> String {
+    fn team_name(&self, id: &Option<hearth_domain::ids::TeamId>) -> String {
         id.and_then(|id| self.teams.iter().find(|t| t.id == id))
             .map(|t| t.name.clone())
             .unwrap_or_else(|| "–".into())

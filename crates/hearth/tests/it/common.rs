@@ -126,7 +126,7 @@ fn password_hash() -> &'static str {
 pub struct World {
     pub org: OrgId,
     pub other_org: OrgId,
-    pub idva_team: Uuid,
+    pub idva_team: hearth_domain::ids::TeamId,
     /// Email by role, for the first organisation; `idva2` is a second Idva in the same team.
     pub staff: HashMap<&'static str, (UserId, String)>,
     /// Case allocated to `idva` (victim), `children` (child) and `engage` (person causing harm).
@@ -179,7 +179,7 @@ impl TestApp {
     async fn add_user(
         &self,
         org: OrgId,
-        team: Option<Uuid>,
+        team: Option<hearth_domain::ids::TeamId>,
         email: &str,
         name: &str,
         role: Role,
