@@ -422,7 +422,7 @@ async fn write_family(
     let entries = rng.gen_range(scale.entries_per_case / 2..=scale.entries_per_case * 3 / 2);
     for e in 0..entries {
         let when = at + Duration::hours(6 + 60 * e as i64);
-        let id = new_id(when);
+        let id = hearth_domain::ids::EntryId::new(when);
         let key = format!("gen-{id}");
         let contact = e % 3 == 0;
         timeline::insert_entry(

@@ -101,6 +101,10 @@ record_id!(
     /// A team within a service: it holds cases, and its managers oversee them.
     TeamId
 );
+record_id!(
+    /// A note, contact or key event on a case's timeline.
+    EntryId
+);
 
 #[cfg(test)]
 mod tests {

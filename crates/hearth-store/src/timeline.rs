@@ -7,15 +7,15 @@ use crate::sealed::{Sealed, Shows, Subject};
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
-use hearth_domain::ids::OrgId;
 use hearth_domain::ids::UserId;
+use hearth_domain::ids::{EntryId, OrgId};
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub id: Uuid,
+    pub id: EntryId,
     pub case_id: Uuid,
     pub person_id: Option<Uuid>,
     pub kind: EntryKind,
@@ -42,16 +42,16 @@ pub struct Version {
     pub recorded_by_name: String,
 }
 
-pub fn body_place(entry_id: Uuid, version: i64) -> String {
+pub fn body_place(entry_id: EntryId, version: i64) -> String {
     format!("timeline_versions.body:{entry_id}:{version}")
 }
 
-pub fn reason_place(entry_id: Uuid) -> String {
+pub fn reason_place(entry_id: EntryId) -> String {
     format!("timeline_entries.withdrawn_reason:{entry_id}")
 }
 
 pub struct NewEntry<'a> {
-    pub id: Uuid,
+    pub id: EntryId,
     pub org_id: OrgId,
     pub case_id: Uuid,
     pub person_id: Option<Uuid>,
@@ -83,7 +83,7 @@ pub async fn insert_entry(conn: &mut AnyConnection, now: Timestamp, e: NewEntry<
 /// A version of a timeline entry, its text already sealed.
 pub struct NewVersion<'a> {
     pub org_id: OrgId,
-    pub entry_id: Uuid,
+    pub entry_id: EntryId,
     pub version: i64,
     pub occurred_at: Timestamp,
     pub method: Option<&'a str>,
@@ -138,7 +138,7 @@ pub async fn insert_version(
 pub async fn withdraw(
     conn: &mut AnyConnection,
     now: Timestamp,
-    entry_id: Uuid,
+    entry_id: EntryId,
     by: UserId,
     reason: Vec<u8>,
 ) -> Result<bool> {
@@ -176,7 +176,7 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
             let sensitivity = row::text(r, "sensitivity")?;
             let sensitivity = Sensitivity::parse(&sensitivity)
                 .ok_or_else(|| StoreError::Corrupt(format!("sensitivity {sensitivity}")))?;
-            let id = row::id(r, "id")?;
+            let id = EntryId::from_uuid(row::id(r, "id")?);
             let person_id = row::opt_id(r, "person_id")?;
             Ok(Entry {
                 id,
@@ -212,7 +212,7 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
     .fetch_all(&mut *conn)
     .await?;
     for r in &rows {
-        let entry_id = row::id(r, "entry_id")?;
+        let entry_id = EntryId::from_uuid(row::id(r, "entry_id")?);
         if let Some(e) = entries.iter_mut().find(|e| e.id == entry_id) {
             let version = row::int(r, "version")?;
             e.versions.push(Version {
@@ -260,7 +260,7 @@ pub async fn record_event(
     cipher: &crate::FieldCipher,
     now: Timestamp,
     ev: KeyEvent<'_>,
-) -> Result<Uuid> {
+) -> Result<EntryId> {
     record_event_as(conn, cipher, now, ev, Sensitivity::Ordinary).await
 }
 
@@ -272,7 +272,7 @@ pub async fn record_event_as(
     now: Timestamp,
     ev: KeyEvent<'_>,
     sensitivity: Sensitivity,
-) -> Result<Uuid> {
+) -> Result<EntryId> {
     let KeyEvent {
         org_id,
         case_id,
@@ -282,7 +282,7 @@ pub async fn record_event_as(
         by,
         key,
     } = ev;
-    let id = new_id(now);
+    let id = EntryId::new(now);
     let e = NewEntry {
         id,
         org_id,

@@ -296,8 +296,13 @@ async fn a_case_opens_only_as_the_policy_says() {
     w.rollback().await.unwrap();
 }
 
-async fn add_entry(w: &mut UnitOfWork, f: &Family, person: Option<Uuid>, body: &str) -> Uuid {
-    let id = hearth_domain::ids::new_id(NOW);
+async fn add_entry(
+    w: &mut UnitOfWork,
+    f: &Family,
+    person: Option<Uuid>,
+    body: &str,
+) -> hearth_domain::ids::EntryId {
+    let id = hearth_domain::ids::EntryId::new(NOW);
     let org = f.idva.org_id;
     timeline::insert_entry(
         w,

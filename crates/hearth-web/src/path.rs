@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::response::Response;
 use hearth_app::AppError;
-use hearth_domain::ids::{parse_id, CaseId, OrgId, PersonId, UserId};
+use hearth_domain::ids::{parse_id, CaseId, EntryId, OrgId, PersonId, UserId};
 use uuid::Uuid;
 
 async fn id_in<S: Send + Sync>(parts: &mut Parts, state: &S) -> Option<Uuid> {
@@ -38,7 +38,7 @@ macro_rules! path_kind {
         }
     )*};
 }
-path_kind!(CaseId, PersonId, UserId, OrgId);
+path_kind!(CaseId, PersonId, UserId, OrgId, EntryId);
 
 /// The one id in a page's path.
 pub struct PathId<T = Uuid>(pub T);

@@ -3,7 +3,7 @@
 use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
-use hearth_domain::ids::{CaseId, PersonId};
+use hearth_domain::ids::{CaseId, EntryId, PersonId};
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::{Invalid, Text};
@@ -27,7 +27,7 @@ pub struct VersionView {
 
 #[derive(Debug, Clone)]
 pub struct EntryView {
-    pub id: Uuid,
+    pub id: EntryId,
     pub person_id: Option<Uuid>,
     pub person_name: Option<String>,
     pub kind: EntryKind,
@@ -135,7 +135,7 @@ pub async fn view_entry(
     app: &App,
     actor: &Actor,
     case_id: CaseId,
-    entry_id: Uuid,
+    entry_id: EntryId,
 ) -> Result<EntryView> {
     let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
@@ -269,7 +269,7 @@ pub async fn add_entry(
     actor: &Actor,
     case_id: CaseId,
     form: &EntryForm,
-) -> Result<Uuid> {
+) -> Result<EntryId> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let case = w.case(actor, case_id, Action::RecordWork).await?;
@@ -280,8 +280,8 @@ pub async fn add_entry(
         target_id: Some(case_id.uuid()),
     };
     let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
-        Once::Replay(existing) => return Ok(existing),
-        Once::New(id) => id,
+        Once::Replay(existing) => return Ok(EntryId::from_uuid(existing)),
+        Once::New(id) => EntryId::from_uuid(id),
     };
     let opened = cases::work_starts(&mut w, &case).await?;
     let mut invalid = Invalid::default();
@@ -353,7 +353,7 @@ pub async fn correct_entry(
     app: &App,
     actor: &Actor,
     case_id: CaseId,
-    entry_id: Uuid,
+    entry_id: EntryId,
     form: &EntryForm,
 ) -> Result<i64> {
     let now = app.now();
@@ -418,7 +418,7 @@ pub async fn withdraw_entry(
     app: &App,
     actor: &Actor,
     case_id: CaseId,
-    entry_id: Uuid,
+    entry_id: EntryId,
     reason: &str,
 ) -> Result<()> {
     let now = app.now();

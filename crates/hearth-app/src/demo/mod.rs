@@ -257,7 +257,7 @@ async fn seed_casework(
             continue;
         }
         *entry_no += 1;
-        let id = new_id(at);
+        let id = hearth_domain::ids::EntryId::new(at);
         let key = format!("demo-{entry_no:08}");
         let e = timeline::NewEntry {
             id,

@@ -170,7 +170,7 @@ impl From<&EntryView> for EntryOut {
     fn from(e: &EntryView) -> Self {
         use super::dto::rfc3339;
         Self {
-            id: e.id,
+            id: e.id.uuid(),
             person_id: e.person_id,
             kind: e.kind.code().into(),
             sensitivity: e.sensitivity.code().into(),
@@ -242,7 +242,7 @@ pub async fn add_entry(
     Ok((
         StatusCode::CREATED,
         Json(Saved {
-            id: Some(entry),
+            id: Some(entry.uuid()),
             version: 1,
         }),
     ))
@@ -259,11 +259,11 @@ pub async fn correct(
     Path((case, entry)): Path<(String, String)>,
     Body(form): Body<EntryForm>,
 ) -> Result<Json<Saved>, ApiError> {
-    let entry: Uuid = id(&entry)?;
+    let entry: hearth_domain::ids::EntryId = id(&entry)?;
     let version =
         casework::correct_entry(&state.app, &who.actor(), id(&case)?, entry, &form).await?;
     Ok(Json(Saved {
-        id: Some(entry),
+        id: Some(entry.uuid()),
         version,
     }))
 }

@@ -18,7 +18,7 @@ use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::contact::{Channel, ContactForm};
 use hearth_domain::ids::parse_id;
 use hearth_domain::ids::UserId;
-use hearth_domain::ids::{CaseId, PersonId};
+use hearth_domain::ids::{CaseId, EntryId, PersonId};
 use hearth_domain::timeline::{EntryForm, EntryKind, CONTACT_METHODS, CONTACT_OUTCOMES};
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
@@ -227,7 +227,7 @@ async fn entry_form_page(
     case_id: CaseId,
     form: EntryForm,
     errors: Invalid,
-    correcting: Option<Uuid>,
+    correcting: Option<EntryId>,
     status: StatusCode,
 ) -> Response {
     let (case, safe_contact) =
@@ -399,7 +399,7 @@ async fn entry_page(
     state: &AppState,
     who: &SignedIn,
     case_id: CaseId,
-    entry_id: Uuid,
+    entry_id: EntryId,
     errors: Invalid,
     reason: String,
     status: StatusCode,
@@ -432,7 +432,8 @@ pub async fn entry(
     Signed(who): Signed,
     Path((case_id, entry_id)): Path<(String, String)>,
 ) -> Response {
-    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), parse_id(&entry_id)) else {
+    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), EntryId::parse(&entry_id))
+    else {
         return not_found();
     };
     entry_page(
@@ -452,7 +453,8 @@ pub async fn correct_page(
     Signed(who): Signed,
     Path((case_id, entry_id)): Path<(String, String)>,
 ) -> Response {
-    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), parse_id(&entry_id)) else {
+    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), EntryId::parse(&entry_id))
+    else {
         return not_found();
     };
     let e = match casework::view_entry(&state.app, &who.actor(), case_id, entry_id).await {
@@ -488,7 +490,8 @@ pub async fn correct(
     Path((case_id, entry_id)): Path<(String, String)>,
     Form(form): Form<EntryForm>,
 ) -> Response {
-    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), parse_id(&entry_id)) else {
+    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), EntryId::parse(&entry_id))
+    else {
         return not_found();
     };
     match casework::correct_entry(&state.app, &who.actor(), case_id, entry_id, &form).await {
@@ -521,7 +524,8 @@ pub async fn withdraw(
     Path((case_id, entry_id)): Path<(String, String)>,
     Form(f): Form<WithdrawForm>,
 ) -> Response {
-    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), parse_id(&entry_id)) else {
+    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), EntryId::parse(&entry_id))
+    else {
         return not_found();
     };
     match casework::withdraw_entry(&state.app, &who.actor(), case_id, entry_id, &f.reason).await {
