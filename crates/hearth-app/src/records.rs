@@ -156,6 +156,14 @@ pub async fn service_audit(
 
 /// Check the whole chain.
 pub async fn verify_audit(app: &App) -> Result<Verification> {
-    let mut conn = app.store.conn().await?;
-    Ok(audit::verify(&mut conn, app.store.audit_key()).await?)
+    // One snapshot for the whole check: read statement by statement while the service runs, an
+    // entry appended after the chain heads were read looked like one put there behind the
+    // heads' backs, and a live system was reported as tampered with.
+    let mut snapshot = app.store.begin_read().await?;
+    let found = audit::verify(&mut snapshot, app.store.audit_key()).await?;
+    snapshot
+        .rollback()
+        .await
+        .map_err(hearth_store::StoreError::from)?;
+    Ok(found)
 }

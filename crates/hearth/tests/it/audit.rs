@@ -364,3 +364,39 @@ async fn an_entry_moved_to_another_chain_is_found() {
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("BROKEN"), "{out}");
 }
+
+/// An operator checks the trail while the service is in use. Entries appended during the check
+/// are not tampering: the check reads one snapshot, so a live system is never reported broken.
+#[tokio::test]
+async fn verifying_while_the_service_writes_never_reports_a_break() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let store = t.app.store.clone();
+    let (org, actor) = (w.org, w.staff["idva"].0);
+    let now = t.now();
+    let writer = tokio::spawn(async move {
+        for _ in 0..400 {
+            let mut work = store.work(now).await.unwrap();
+            work.audit(
+                hearth_store::audit::AuditEvent::new("test.busy", "user")
+                    .org(org)
+                    .actor(actor)
+                    .entity(actor),
+            );
+            work.commit().await.unwrap();
+        }
+    });
+    let mut checks = 0;
+    while !writer.is_finished() {
+        match hearth_app::records::verify_audit(&t.app).await.unwrap() {
+            hearth_store::audit::Verification::Intact { .. } => checks += 1,
+            broken => panic!("a live trail reported as broken after {checks} checks: {broken:?}"),
+        }
+    }
+    writer.await.unwrap();
+    assert!(checks > 0, "the check ran while entries were being written");
+    assert!(matches!(
+        hearth_app::records::verify_audit(&t.app).await.unwrap(),
+        hearth_store::audit::Verification::Intact { .. }
+    ));
+}
