@@ -10,7 +10,7 @@ use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::contact::{Channel, ContactDetails};
 use hearth_domain::ids::new_id;
-use hearth_domain::ids::{CaseId, PersonId};
+use hearth_domain::ids::{CaseId, MaracActionId, MaracReferralId, MeetingId, PersonId};
 use hearth_domain::marac::{
     self as rules, ActionForm, ActionStatus, ChildLine, Criterion, MeetingForm, ReferralDetails,
     ReferralForm,
@@ -442,7 +442,8 @@ pub struct ReferralView {
     pub can_update_actions: bool,
 }
 
-pub async fn view_referral(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
+pub async fn view_referral(app: &App, actor: &Actor, id: MaracReferralId) -> Result<ReferralView> {
+    let id = id.uuid();
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.view(now).await?;
@@ -597,7 +598,8 @@ pub struct MeetingView {
     pub waiting: Vec<ReferralLine>,
 }
 
-pub async fn meeting(app: &App, actor: &Actor, id: Uuid) -> Result<MeetingView> {
+pub async fn meeting(app: &App, actor: &Actor, id: MeetingId) -> Result<MeetingView> {
+    let id = id.uuid();
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.view(now).await?;
@@ -638,9 +640,10 @@ pub async fn meeting(app: &App, actor: &Actor, id: Uuid) -> Result<MeetingView> 
 pub async fn list_case(
     app: &App,
     actor: &Actor,
-    meeting_id: Option<Uuid>,
-    referral_id: Option<Uuid>,
+    meeting_id: Option<MeetingId>,
+    referral_id: Option<MaracReferralId>,
 ) -> Result<()> {
+    let (meeting_id, referral_id) = (meeting_id.map(|m| m.uuid()), referral_id.map(|r| r.uuid()));
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let g = w.service(actor, Action::RunMarac).await?;
@@ -697,10 +700,11 @@ pub async fn list_case(
 pub async fn set_attendance(
     app: &App,
     actor: &Actor,
-    meeting_id: Uuid,
+    meeting_id: MeetingId,
     agency: &str,
     status: &str,
 ) -> Result<()> {
+    let meeting_id = meeting_id.uuid();
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let g = w.service(actor, Action::RunMarac).await?;
@@ -745,10 +749,11 @@ pub async fn set_attendance(
 pub async fn add_action(
     app: &App,
     actor: &Actor,
-    referral_id: Uuid,
+    referral_id: MaracReferralId,
     form: &ActionForm,
     submission_key: &str,
-) -> Result<Uuid> {
+) -> Result<MaracActionId> {
+    let referral_id = referral_id.uuid();
     let now = app.now();
     let mut w = app.store.work(now).await?;
     w.service(actor, Action::RunMarac).await?;
@@ -760,7 +765,7 @@ pub async fn add_action(
         target_id: Some(referral_id),
     };
     let id = match submission::claim(&mut w, now, scope, submission_key, form).await? {
-        Once::Replay(existing) => return Ok(existing),
+        Once::Replay(existing) => return Ok(MaracActionId::from_uuid(existing)),
         Once::New(id) => id,
     };
     let (Some(meeting_id), Some(meeting_on)) = (r.meeting_id, r.meeting_on) else {
@@ -793,7 +798,7 @@ pub async fn add_action(
             .detail("action", id),
     );
     w.commit().await?;
-    Ok(id)
+    Ok(MaracActionId::from_uuid(id))
 }
 
 /// Mark an action done or no longer needed (or open again). The coordinator and the case's
@@ -801,10 +806,11 @@ pub async fn add_action(
 pub async fn set_action_status(
     app: &App,
     actor: &Actor,
-    action_id: Uuid,
+    action_id: MaracActionId,
     from: &str,
     to: &str,
 ) -> Result<()> {
+    let action_id = action_id.uuid();
     let now = app.now();
     let mut w = app.store.work(now).await?;
     // Someone who may not update it is told it does not exist, whatever the reason.

@@ -105,6 +105,18 @@ record_id!(
     /// A note, contact or key event on a case's timeline.
     EntryId
 );
+record_id!(
+    /// A MARAC meeting.
+    MeetingId
+);
+record_id!(
+    /// A referral of one person to MARAC (not a referral to the service).
+    MaracReferralId
+);
+record_id!(
+    /// An action agreed at MARAC for one referral.
+    MaracActionId
+);
 
 #[cfg(test)]
 mod tests {

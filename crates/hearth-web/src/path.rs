@@ -7,7 +7,9 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::response::Response;
 use hearth_app::AppError;
-use hearth_domain::ids::{parse_id, CaseId, EntryId, OrgId, PersonId, UserId};
+use hearth_domain::ids::{
+    parse_id, CaseId, EntryId, MaracActionId, MaracReferralId, MeetingId, OrgId, PersonId, UserId,
+};
 use uuid::Uuid;
 
 async fn id_in<S: Send + Sync>(parts: &mut Parts, state: &S) -> Option<Uuid> {
@@ -38,7 +40,16 @@ macro_rules! path_kind {
         }
     )*};
 }
-path_kind!(CaseId, PersonId, UserId, OrgId, EntryId);
+path_kind!(
+    CaseId,
+    PersonId,
+    UserId,
+    OrgId,
+    EntryId,
+    MeetingId,
+    MaracReferralId,
+    MaracActionId
+);
 
 /// The one id in a page's path.
 pub struct PathId<T = Uuid>(pub T);

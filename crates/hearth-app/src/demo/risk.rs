@@ -6,8 +6,8 @@
 use crate::{marac, risk, safety_plans, App, Result};
 use hearth_domain::clock::FixedClock;
 use hearth_domain::ids::OrgId;
-use hearth_domain::ids::PersonId;
 use hearth_domain::ids::UserId;
+use hearth_domain::ids::{MaracReferralId, MeetingId, PersonId};
 use hearth_domain::marac::{ActionForm, MeetingForm};
 use hearth_domain::risk::{AssessmentForm, IncidentForm};
 use hearth_domain::safety_plan::SafetyPlanForm;
@@ -376,8 +376,8 @@ async fn refer(
     marac::list_case(
         step.at(at + Duration::hours(1)),
         coordinator,
-        Some(meeting),
-        Some(referral),
+        Some(MeetingId::from_uuid(meeting)),
+        Some(MaracReferralId::from_uuid(referral)),
     )
     .await?;
     Ok(Some((referral, held_on)))
@@ -397,7 +397,12 @@ async fn actions(
     if meeting_time > now {
         return Ok(());
     }
-    let view = marac::view_referral(step.at(meeting_time), coordinator, referral).await?;
+    let view = marac::view_referral(
+        step.at(meeting_time),
+        coordinator,
+        MaracReferralId::from_uuid(referral),
+    )
+    .await?;
     if let Some(meeting_id) = view.line.meeting_id {
         for (agency, status) in [
             ("Police", "present"),
@@ -418,7 +423,7 @@ async fn actions(
             marac::set_attendance(
                 step.at(meeting_time),
                 coordinator,
-                meeting_id,
+                MeetingId::from_uuid(meeting_id),
                 agency,
                 status,
             )
@@ -451,7 +456,7 @@ async fn actions(
         let id = marac::add_action(
             step.at(meeting_time),
             coordinator,
-            referral,
+            MaracReferralId::from_uuid(referral),
             &form,
             &next_key(),
         )

@@ -9,8 +9,8 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use hearth_app::marac::{self, ActionView, MeetingLine, ReferralLine};
-use hearth_domain::ids::parse_id;
 use hearth_domain::ids::PersonId;
+use hearth_domain::ids::{MaracActionId, MaracReferralId, MeetingId};
 use hearth_domain::marac::{
     source_label, ActionForm, ChildLine, MeetingForm, ReferralDetails, ReferralForm,
 };
@@ -253,7 +253,7 @@ pub struct MaracReferralOut {
 pub async fn referral(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<MaracReferralId>,
 ) -> Result<Json<MaracReferralOut>, ApiError> {
     let v = marac::view_referral(&state.app, &who.actor(), id).await?;
     Ok(Json(MaracReferralOut {
@@ -424,7 +424,7 @@ pub struct MeetingOut {
 pub async fn meeting(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<MeetingId>,
 ) -> Result<Json<MeetingOut>, ApiError> {
     let m = marac::meeting(&state.app, &who.actor(), id).await?;
     Ok(Json(MeetingOut {
@@ -468,10 +468,10 @@ pub struct DoneOut {
 pub async fn list_case(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<MeetingId>,
     Body(input): Body<AgendaIn>,
 ) -> Result<Json<DoneOut>, ApiError> {
-    let referral = parse_id(&input.referral_id);
+    let referral = MaracReferralId::parse(&input.referral_id);
     marac::list_case(&state.app, &who.actor(), Some(id), referral).await?;
     Ok(Json(DoneOut { ok: true }))
 }
@@ -491,7 +491,7 @@ pub struct AttendanceIn {
 pub async fn set_attendance(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<MeetingId>,
     Body(input): Body<AttendanceIn>,
 ) -> Result<Json<DoneOut>, ApiError> {
     let agency = source_label(&input.agency).to_string();
@@ -517,7 +517,7 @@ pub struct ActionIn {
 pub async fn add_action(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(referral_id): ApiPathId,
+    ApiPathId(referral_id): ApiPathId<MaracReferralId>,
     Body(input): Body<ActionIn>,
 ) -> Result<Json<CreatedOut>, ApiError> {
     let form = ActionForm {
@@ -533,7 +533,7 @@ pub async fn add_action(
         &input.submission_key,
     )
     .await?;
-    Ok(Json(CreatedOut { id }))
+    Ok(Json(CreatedOut { id: id.uuid() }))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -551,7 +551,7 @@ pub struct ActionStatusIn {
 pub async fn set_action_status(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<MaracActionId>,
     Body(input): Body<ActionStatusIn>,
 ) -> Result<Json<DoneOut>, ApiError> {
     marac::set_action_status(&state.app, &who.actor(), id, &input.from, &input.to).await?;

@@ -14,11 +14,10 @@ use axum::Form;
 use hearth_app::auth::SignedIn;
 use hearth_app::marac::{self, MeetingView, Overview, ReferralView};
 use hearth_app::{secrets, AppError};
-use hearth_domain::ids::parse_id;
+use hearth_domain::ids::{parse_id, MaracActionId, MaracReferralId, MeetingId};
 use hearth_domain::marac::{ActionForm, ActionStatus, MeetingForm};
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
-use uuid::Uuid;
 
 #[derive(Template)]
 #[template(path = "marac.html")]
@@ -110,7 +109,7 @@ impl MeetingPage {
 async fn meeting_page(
     state: &AppState,
     who: &SignedIn,
-    id: Uuid,
+    id: MeetingId,
     errors: Invalid,
     status: StatusCode,
 ) -> Response {
@@ -132,7 +131,7 @@ async fn meeting_page(
 pub async fn meeting(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<MeetingId>,
 ) -> Response {
     meeting_page(&state, &who, id, Invalid::default(), StatusCode::OK).await
 }
@@ -146,10 +145,10 @@ pub struct AgendaForm {
 pub async fn list_case(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<MeetingId>,
     Form(f): Form<AgendaForm>,
 ) -> Response {
-    let referral = parse_id(&f.referral_id);
+    let referral = MaracReferralId::parse(&f.referral_id);
     match marac::list_case(&state.app, &who.actor(), Some(id), referral).await {
         Ok(()) => Redirect::to(&format!("/marac/meetings/{id}#agenda")).into_response(),
         Err(AppError::Invalid(errors)) => {
@@ -180,7 +179,7 @@ pub struct AttendanceForm {
 pub async fn attendance(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<MeetingId>,
     Form(f): Form<AttendanceForm>,
 ) -> Response {
     let agency = hearth_domain::marac::source_label(&f.agency).to_string();
@@ -218,7 +217,7 @@ enum Showing<'a> {
 async fn referral_page(
     state: &AppState,
     who: &SignedIn,
-    id: Uuid,
+    id: MaracReferralId,
     showing: Showing<'_>,
 ) -> Response {
     let (done, action, submission_key, errors, status) = match showing {
@@ -262,7 +261,7 @@ async fn referral_page(
 pub async fn referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<MaracReferralId>,
     axum::extract::Query(q): axum::extract::Query<super::DoneQuery>,
 ) -> Response {
     referral_page(&state, &who, id, Showing::Done(&q.done)).await
@@ -279,7 +278,7 @@ pub struct ActionSubmission {
 pub async fn add_action(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<MaracReferralId>,
     Form(s): Form<ActionSubmission>,
 ) -> Response {
     match marac::add_action(&state.app, &who.actor(), id, &s.form, &s.submission_key).await {
@@ -310,7 +309,7 @@ pub struct StatusForm {
 pub async fn action_status(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<MaracActionId>,
     Form(f): Form<StatusForm>,
 ) -> Response {
     // Only ever back to one of our own pages.
@@ -341,10 +340,10 @@ pub struct ListForm {
 pub async fn list_referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<MaracReferralId>,
     Form(f): Form<ListForm>,
 ) -> Response {
-    let meeting = parse_id(&f.meeting_id);
+    let meeting = MeetingId::parse(&f.meeting_id);
     match marac::list_case(&state.app, &who.actor(), meeting, Some(id)).await {
         Ok(()) => Redirect::to(&format!("/marac/referrals/{id}")).into_response(),
         Err(AppError::Invalid(errors)) => {
