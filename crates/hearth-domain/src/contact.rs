@@ -353,6 +353,15 @@ pub fn parse_postcode(field: &str, raw: &str) -> Result<String, FieldError> {
 /// `outcome` are the timeline's codes (`phone`, `message_left`). A way not known to be safe is
 /// not listed: only a "not safe" the person told us about needs a reason to override.
 pub fn unsafe_ways(details: &ContactDetails, method: &str, outcome: &str) -> Vec<Channel> {
+    channels_used(method, outcome)
+        .into_iter()
+        .filter(|c| details.arrangement(c).safety == Safety::NotSafe)
+        .collect()
+}
+
+/// The channels a contact used, from the timeline's method and outcome codes: a call that left
+/// a message used voicemail as well. In-person and video contacts use none of them.
+fn channels_used(method: &str, outcome: &str) -> Vec<Channel> {
     let mut used = Vec::new();
     match method {
         "phone" => used.push(Channel::Phone),
@@ -364,9 +373,7 @@ pub fn unsafe_ways(details: &ContactDetails, method: &str, outcome: &str) -> Vec
     if method == "phone" && outcome == "message_left" {
         used.push(Channel::Voicemail);
     }
-    used.into_iter()
-        .filter(|c| details.arrangement(c).safety == Safety::NotSafe)
-        .collect()
+    used
 }
 
 /// When a safe way may be used, read from the person's own words where they are clear:
@@ -482,16 +489,11 @@ pub fn outside_safe_hours(
     outcome: &str,
     at: time::PrimitiveDateTime,
 ) -> Vec<(Channel, String)> {
-    let mut used = Vec::new();
-    match method {
-        "phone" => used.push(Channel::Phone),
-        "text" => used.push(Channel::Text),
-        _ => {}
-    }
-    if method == "phone" && outcome == "message_left" {
-        used.push(Channel::Voicemail);
-    }
-    used.into_iter()
+    channels_used(method, outcome)
+        .into_iter()
+        // A letter or an email arrives when it arrives: only a call, a text or a voicemail
+        // reaches her at the moment it is made.
+        .filter(|c| matches!(c, Channel::Phone | Channel::Text | Channel::Voicemail))
         .map(|c| details.arrangement(&c))
         .filter(|a| a.safety == Safety::Safe)
         .filter(|a| SafeWindow::parse(&a.when).is_some_and(|w| !w.contains(at)))

@@ -247,10 +247,7 @@ pub fn outcome_of(code: &str) -> &'static str {
 }
 
 pub fn outcome(code: &Option<String>) -> &'static str {
-    hearth_domain::timeline::label_of(
-        hearth_domain::timeline::CONTACT_OUTCOMES,
-        code.as_deref().unwrap_or(""),
-    )
+    outcome_of(code.as_deref().unwrap_or(""))
 }
 
 pub fn agency(code: &str) -> &'static str {
@@ -298,8 +295,7 @@ pub fn task_status(s: &hearth_domain::first_weeks::TaskStatus) -> String {
         TaskStatus::Completed => return s.label().to_string(),
         TaskStatus::NotNeeded => return format!("<span class=\"muted\">{}</span>", s.label()),
         TaskStatus::Overdue => "tag tag--danger",
-        TaskStatus::InProgress => "tag tag--blue",
-        TaskStatus::NotYetStarted => "tag tag--blue",
+        TaskStatus::InProgress | TaskStatus::NotYetStarted => "tag tag--blue",
     };
     format!("<strong class=\"{class}\">{}</strong>", s.label())
 }
