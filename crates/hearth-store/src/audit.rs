@@ -216,14 +216,8 @@ pub async fn history_of_case(
     case: &crate::access::CaseGuard,
     limit: i64,
 ) -> Result<Vec<HistoryLine>> {
-    use crate::access::Guard;
-    if case.action() != hearth_domain::access::Action::ViewRecordHistory {
-        return Err(crate::access::refused(
-            hearth_domain::access::Decision::Forbidden,
-        ));
-    }
-    let org_id = case.actor().org_id;
-    for_entity(conn, org_id, "case", case.case_id().uuid(), limit).await
+    let id = case.case_id().uuid();
+    history_through(conn, case, case.action(), ("case", id), limit).await
 }
 
 /// Who viewed or changed the guard's person, newest first: for a guard opened to read history.
@@ -232,14 +226,24 @@ pub async fn history_of_person(
     person: &crate::access::PersonGuard,
     limit: i64,
 ) -> Result<Vec<HistoryLine>> {
-    use crate::access::Guard;
-    if person.action() != hearth_domain::access::Action::ViewRecordHistory {
+    let id = person.person_id().uuid();
+    history_through(conn, person, person.action(), ("person", id), limit).await
+}
+
+/// A record's history, only through a guard opened to read it.
+async fn history_through(
+    conn: &mut AnyConnection,
+    guard: &impl crate::access::Guard,
+    opened_for: hearth_domain::access::Action,
+    (entity_type, entity_id): (&str, Uuid),
+    limit: i64,
+) -> Result<Vec<HistoryLine>> {
+    if opened_for != hearth_domain::access::Action::ViewRecordHistory {
         return Err(crate::access::refused(
             hearth_domain::access::Decision::Forbidden,
         ));
     }
-    let org_id = person.actor().org_id;
-    for_entity(conn, org_id, "person", person.person_id().uuid(), limit).await
+    for_entity(conn, guard.actor().org_id, entity_type, entity_id, limit).await
 }
 
 /// Who viewed or changed one record, newest first. Scoped to the organisation.
