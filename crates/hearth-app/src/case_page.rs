@@ -16,7 +16,7 @@ use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::CaseGuard;
 use hearth_store::cases::{self, CaseRecord};
-use hearth_store::{marac, safety_plans, UnitOfWork};
+use hearth_store::{marac, UnitOfWork};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -87,12 +87,24 @@ pub async fn view(
     let first_contact = standings.get(&case_id.uuid()).and_then(|s| s.first_contact);
     let agencies = casework::agencies_in(&mut w, &guard).await?;
     let risk = crate::risk::in_case_with(&mut w, &many, case_id).await?;
-    let due = crate::due::due_in(
+    // Every victim/survivor in the case: the due list asks about those still involved, the task
+    // list about each whose risk the user may see. Their facts are read once, for both.
+    let mut victims: Vec<Uuid> = guard
+        .members()
+        .iter()
+        .filter(|m| m.role == CaseRole::VictimSurvivor)
+        .map(|m| m.person_id)
+        .collect();
+    victims.sort();
+    victims.dedup();
+    let facts = crate::due::due_facts(&mut w, &many, &victims).await?;
+    let due = crate::due::due_from(
         &mut w,
         app,
         &many,
         std::slice::from_ref(&case.summary),
         &standings,
+        &facts,
     )
     .await?;
     let workers = if guard.allows(Action::Allocate) {
@@ -104,7 +116,7 @@ pub async fn view(
     let tasks = first_weeks::tasks(
         case_id.uuid(),
         first_contact,
-        &progress(&mut w, &guard, &glance, &due, app.now()).await?,
+        &progress(&guard, &glance, &due, &facts, app.now()),
         uk_today(app.now()),
     );
     w.audit(crate::due::viewed(actor, 1));
@@ -213,23 +225,20 @@ async fn glance(
 
 /// What the record shows of each victim/survivor's first weeks, for those whose risk the user
 /// may see (the others are left out of the task list altogether).
-async fn progress(
-    w: &mut UnitOfWork,
+fn progress(
     guard: &CaseGuard,
     glance: &[PersonGlance],
     due: &[DueItem],
+    facts: &crate::due::DueFacts,
     now: Timestamp,
-) -> Result<Vec<VictimProgress>> {
+) -> Vec<VictimProgress> {
     let access = guard.access();
-    let victims: Vec<&PersonGlance> = glance.iter().filter(|p| p.marac.is_some()).collect();
-    let ids: Vec<Uuid> = victims.iter().map(|p| p.person_id).collect();
-    let facts = crate::risk_facts::facts_for(w, guard, &ids).await?;
-    let reviews = safety_plans::reviews_in_cases(w, &guard.as_cases()).await?;
     let today = uk_today(now);
-    Ok(victims
-        .into_iter()
+    glance
+        .iter()
+        .filter(|p| p.marac.is_some())
         .map(|p| {
-            let f = facts.get(&p.person_id);
+            let f = facts.risk.get(&p.person_id);
             let latest = f.and_then(|f| f.latest.as_ref());
             let plan_shown = access.may_see(p.person_id, FieldClass::Location);
             VictimProgress {
@@ -240,7 +249,8 @@ async fn progress(
                     .iter()
                     .find(|d| d.kind == DueKind::RiskAssessment && d.person_id == Some(p.person_id))
                     .map(|d| (d.due_on, d.overdue)),
-                plan_review: reviews
+                plan_review: facts
+                    .reviews
                     .iter()
                     .find(|r| plan_shown && r.person_id == p.person_id)
                     .map(|r| r.review_on),
@@ -252,5 +262,5 @@ async fn progress(
                 },
             }
         })
-        .collect())
+        .collect()
 }

@@ -28,6 +28,52 @@ pub(crate) fn viewed(actor: &Actor, cases: usize) -> AuditEvent {
         .detail("cases", cases)
 }
 
+/// What the due list reads about the people in its cases that another part of the same page
+/// may need too (the case page's task list): victims' risk facts and the current safety plans'
+/// review dates. Read once, handed to both.
+pub(crate) struct DueFacts {
+    pub risk: HashMap<Uuid, crate::risk_facts::RiskFacts>,
+    pub reviews: Vec<safety_plans::Review>,
+}
+
+/// [`DueFacts`] for these victims/survivors and the guard's cases.
+pub(crate) async fn due_facts(
+    w: &mut UnitOfWork,
+    guard: &CasesGuard,
+    victims: &[Uuid],
+) -> Result<DueFacts> {
+    Ok(DueFacts {
+        risk: crate::risk_facts::facts_for(w, guard, victims).await?,
+        reviews: safety_plans::reviews_in_cases(w, guard).await?,
+    })
+}
+
+/// The victims/survivors whose involvement in one of the guard's cases is open: the people
+/// the due list asks about.
+pub(crate) fn open_victims(guard: &CasesGuard) -> Vec<Uuid> {
+    guard
+        .cases()
+        .iter()
+        .flat_map(|a| &a.members)
+        .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
+        .map(|m| m.person_id)
+        .collect()
+}
+
+/// Where each listed case stands and what falls due in them, within work already under way,
+/// audited as a view of the due list over those cases.
+pub(crate) async fn standings_and_due(
+    w: &mut UnitOfWork,
+    app: &App,
+    actor: &Actor,
+    listed: &cases::Listed,
+) -> Result<(HashMap<Uuid, Standing>, Vec<DueItem>)> {
+    let standings = crate::casework::standings_in(w, app, &listed.guard).await?;
+    let items = due_in(w, app, &listed.guard, &listed.cases, &standings).await?;
+    w.audit(viewed(actor, listed.cases.len()));
+    Ok((standings, items))
+}
+
 /// The due list for the guard's cases, within work already under way (which audits it).
 pub(crate) async fn due_in(
     w: &mut UnitOfWork,
@@ -36,22 +82,28 @@ pub(crate) async fn due_in(
     list: &[CaseSummary],
     standings: &HashMap<Uuid, Standing>,
 ) -> Result<Vec<DueItem>> {
+    let facts = due_facts(w, guard, &open_victims(guard)).await?;
+    due_from(w, app, guard, list, standings, &facts).await
+}
+
+/// [`due_in`], with the facts already read.
+pub(crate) async fn due_from(
+    w: &mut UnitOfWork,
+    app: &App,
+    guard: &CasesGuard,
+    list: &[CaseSummary],
+    standings: &HashMap<Uuid, Standing>,
+    facts: &DueFacts,
+) -> Result<Vec<DueItem>> {
     let now = app.now();
     let today = uk_today(now);
     let open: Vec<(&CaseSummary, &CaseAccess)> = list
         .iter()
         .filter_map(|c| guard.get(c.id).map(|a| (c, a)))
         .collect();
-    let victims: Vec<Uuid> = guard
-        .cases()
-        .iter()
-        .flat_map(|a| &a.members)
-        .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
-        .map(|m| m.person_id)
-        .collect();
-    let mut risk = crate::risk_facts::facts_for(w, guard, &victims).await?;
-    let mut reviews: HashMap<Uuid, Vec<safety_plans::Review>> = HashMap::new();
-    for r in safety_plans::reviews_in_cases(w, guard).await? {
+    let no_facts = crate::risk_facts::RiskFacts::default();
+    let mut reviews: HashMap<Uuid, Vec<&safety_plans::Review>> = HashMap::new();
+    for r in &facts.reviews {
         reviews.entry(r.case_id).or_default().push(r);
     }
     let mut workers = cases::workers_in(w, guard).await?;
@@ -124,8 +176,11 @@ pub(crate) async fn due_in(
             if !access.may_see(m.person_id, FieldClass::Sensitive) {
                 continue;
             }
-            let facts = risk.remove(&m.person_id).unwrap_or_default();
-            let r = facts.reassessment(app.risk.reassess_after_days);
+            let r = facts
+                .risk
+                .get(&m.person_id)
+                .unwrap_or(&no_facts)
+                .reassessment(app.risk.reassess_after_days);
             // The first assessment is made at the first contact, so it is due when that is.
             let due_on = match (r, first_contact) {
                 (
@@ -220,10 +275,7 @@ async fn team_in(w: &mut UnitOfWork, app: &App, actor: &Actor) -> Result<Vec<Due
         return Err(crate::AppError::Forbidden);
     }
     let listed = cases::open_visible(w, actor).await?;
-    let standings = crate::casework::standings_in(w, app, &listed.guard).await?;
-    let items = due_in(w, app, &listed.guard, &listed.cases, &standings).await?;
-    w.audit(viewed(actor, listed.cases.len()));
-    Ok(items)
+    Ok(standings_and_due(w, app, actor, &listed).await?.1)
 }
 
 /// The due list over a list of cases, audited as the list (it names the families) and the
@@ -234,9 +286,7 @@ async fn due_over(
     actor: &Actor,
     listed: cases::Listed,
 ) -> Result<Vec<DueItem>> {
-    let standings = crate::casework::standings_in(&mut w, app, &listed.guard).await?;
-    let items = due_in(&mut w, app, &listed.guard, &listed.cases, &standings).await?;
-    w.audit(viewed(actor, listed.cases.len()));
+    let (_, items) = standings_and_due(&mut w, app, actor, &listed).await?;
     w.commit().await?;
     Ok(items)
 }

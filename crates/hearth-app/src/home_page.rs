@@ -3,8 +3,8 @@
 //! the caseload's access twice). A manager's home adds the team at a glance: the triage queue,
 //! the team's overdue work and caseloads against capacity, in the same unit of work.
 
-use crate::casework::{loads_in, standings_in, Standing, WorkerLoad};
-use crate::due::{due_in, viewed};
+use crate::casework::{loads_in, Standing, WorkerLoad};
+use crate::due::standings_and_due;
 use crate::{App, Result};
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::due::DueItem;
@@ -40,10 +40,9 @@ pub fn oversees(actor: &Actor) -> bool {
 
 pub async fn view(app: &App, actor: &Actor) -> Result<HomePage> {
     let mut w = app.view().await?;
-    let cases::Listed { cases, guard } = cases::caseload(&mut w, actor, 500).await?;
-    let standings = standings_in(&mut w, app, &guard).await?;
-    let due = due_in(&mut w, app, &guard, &cases, &standings).await?;
-    w.audit(viewed(actor, cases.len()));
+    let listed = cases::caseload(&mut w, actor, 500).await?;
+    let (standings, due) = standings_and_due(&mut w, app, actor, &listed).await?;
+    let cases = listed.cases;
     let team = if oversees(actor) {
         Some(team_in(&mut w, app, actor).await?)
     } else {
@@ -62,9 +61,7 @@ async fn team_in(w: &mut UnitOfWork, app: &App, actor: &Actor) -> Result<TeamOve
     let triage = w.service(actor, Action::Triage).await?;
     let (waiting, oldest_waiting) = referrals::waiting(w, &triage).await?;
     let listed = cases::open_visible(w, actor).await?;
-    let standings = standings_in(w, app, &listed.guard).await?;
-    let due = due_in(w, app, &listed.guard, &listed.cases, &standings).await?;
-    w.audit(viewed(actor, listed.cases.len()));
+    let (_, due) = standings_and_due(w, app, actor, &listed).await?;
     let loads = loads_in(w, app, actor).await?;
     Ok(TeamOverview {
         waiting,
