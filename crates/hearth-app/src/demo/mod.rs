@@ -410,7 +410,8 @@ async fn seed_referrals(
             phone: format!("07700 900{:03}", 900 + i),
             safe_to_phone: "not_known".into(),
             safe_to_text: "safe".into(),
-            safe_times: "Weekday mornings".into(),
+            // Written the way Hearth can check a contact against: "weekdays 9am to 12".
+            safe_times: "Weekdays 9am to 12".into(),
             dash_score: Some(if source == Source::SelfReferral {
                 16
             } else {
