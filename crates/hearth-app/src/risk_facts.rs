@@ -105,7 +105,7 @@ pub(crate) async fn facts_for(
             }
         }
     }
-    for (p, on) in marac::last_referred_on(w, g, person_ids).await? {
+    for (p, (on, _)) in marac::newest_referrals(w, g, person_ids).await? {
         if let Some(f) = out.get_mut(&p) {
             f.last_marac_referral = Some(on);
         }

@@ -618,31 +618,6 @@ pub async fn actions_for_cases(conn: &mut AnyConnection, g: &CasesGuard) -> Resu
     .collect()
 }
 
-/// The date of each of these people's latest MARAC referral, for those referred at all.
-pub async fn last_referred_on(
-    conn: &mut AnyConnection,
-    g: &impl Guard,
-    person_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Date>> {
-    for p in person_ids {
-        access::require(g, *p)?;
-    }
-    let org_id = g.actor().org_id;
-    let mut out = HashMap::new();
-    for r in many::fetch_in(
-        conn,
-        "SELECT person_id, MAX(referred_on) AS last_on FROM marac_referrals \
-         WHERE org_id = $1 AND person_id IN ({ids}) GROUP BY person_id",
-        &[org_id.to_string()],
-        person_ids,
-    )
-    .await?
-    {
-        out.insert(row::id(&r, "person_id")?, row::date(&r, "last_on")?);
-    }
-    Ok(out)
-}
-
 /// Each person's newest referral: when it was made and, once a meeting heard it, that meeting's
 /// date. One statement however many people; people never referred are absent.
 pub async fn newest_referrals(
