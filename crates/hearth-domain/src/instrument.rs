@@ -285,6 +285,32 @@ impl fmt::Display for DefinitionError {
 
 impl std::error::Error for DefinitionError {}
 
+impl DefinitionError {
+    /// A problem at a byte offset of a definition file, named by its line.
+    pub(crate) fn at(file: &str, src: &str, offset: usize, problem: String) -> Self {
+        DefinitionError {
+            file: file.to_string(),
+            line: src[..offset.min(src.len())].matches('\n').count() + 1,
+            problem,
+        }
+    }
+}
+
+/// A definition file read as TOML into its raw shape, or refused naming the line.
+pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    src: &str,
+) -> Result<T, DefinitionError> {
+    toml::from_str(src).map_err(|e| {
+        DefinitionError::at(
+            file,
+            src,
+            e.span().map(|s| s.start).unwrap_or(0),
+            e.message().trim().to_string(),
+        )
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawInstrument {
@@ -340,7 +366,8 @@ struct RawChoice {
 /// The risk levels a risk instrument's bands must use.
 pub const RISK_LEVELS: [&str; 3] = ["standard", "medium", "high"];
 
-fn is_code(s: &str) -> bool {
+/// A key a definition may use: lower-case letters, digits, hyphens or underscores.
+pub(crate) fn is_code(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 60
         && s.chars()
@@ -357,18 +384,8 @@ fn default_label(level: &str) -> String {
 
 /// Parse and check a definition. `file` names it in any error.
 pub fn parse(file: &str, src: &str) -> Result<Instrument, DefinitionError> {
-    let line_of = |offset: usize| src[..offset.min(src.len())].matches('\n').count() + 1;
-    let fail = |offset: usize, problem: String| DefinitionError {
-        file: file.to_string(),
-        line: line_of(offset),
-        problem,
-    };
-    let raw: RawInstrument = toml::from_str(src).map_err(|e| {
-        fail(
-            e.span().map(|s| s.start).unwrap_or(0),
-            e.message().trim().to_string(),
-        )
-    })?;
+    let fail = |offset: usize, problem: String| DefinitionError::at(file, src, offset, problem);
+    let raw: RawInstrument = read_toml(file, src)?;
 
     let key = raw.key.get_ref().trim().to_string();
     if !is_code(&key) {

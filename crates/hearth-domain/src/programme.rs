@@ -4,7 +4,7 @@
 //! that no screen or API can start work the rules forbid.
 
 use crate::access::CaseRole;
-use crate::instrument::DefinitionError;
+use crate::instrument::{is_code, read_toml, DefinitionError};
 use crate::Role;
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -133,27 +133,10 @@ struct RawMeasure {
     every_weeks: Option<i64>,
 }
 
-fn is_key(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 60
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-}
-
 /// Parse and check a catalogue. `file` names it in any error; nothing of a refused file is used.
 pub fn parse(file: &str, src: &str) -> Result<Catalogue, DefinitionError> {
-    let line_of = |offset: usize| src[..offset.min(src.len())].matches('\n').count() + 1;
-    let fail = |offset: usize, problem: String| DefinitionError {
-        file: file.to_string(),
-        line: line_of(offset),
-        problem,
-    };
-    let raw: RawCatalogue = toml::from_str(src).map_err(|e| {
-        fail(
-            e.span().map(|s| s.start).unwrap_or(0),
-            e.message().trim().to_string(),
-        )
-    })?;
+    let fail = |offset: usize, problem: String| DefinitionError::at(file, src, offset, problem);
+    let raw: RawCatalogue = read_toml(file, src)?;
     let mut programmes = Vec::new();
     let mut keys = HashSet::new();
     for p in &raw.programme {
@@ -166,7 +149,7 @@ pub fn parse(file: &str, src: &str) -> Result<Catalogue, DefinitionError> {
                 format!("programme \u{201c}{}\u{201d}: {problem}", p.key),
             )
         };
-        if !is_key(&p.key) {
+        if !is_code(&p.key) {
             return Err(fail(
                 "key must be lower-case letters, digits, hyphens or underscores".into(),
             ));
