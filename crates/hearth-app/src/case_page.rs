@@ -34,6 +34,32 @@ pub struct CasePage {
     pub glance: Vec<PersonGlance>,
     /// The family's first weeks: first contact, risk assessment, safety plan, MARAC.
     pub tasks: Vec<Task>,
+    /// What the user may do here, as the guard that opened the case decided.
+    pub may: May,
+}
+
+/// What the user may do on a record's page, from the guard that opened it: the page offers
+/// only what the policy would allow.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct May {
+    pub record: bool,
+    pub history: bool,
+}
+
+impl May {
+    pub(crate) fn from_case(guard: &CaseGuard) -> Self {
+        May {
+            record: guard.allows(Action::RecordWork),
+            history: guard.allows(Action::ViewRecordHistory),
+        }
+    }
+
+    pub(crate) fn from_person(guard: &hearth_store::access::PersonGuard) -> Self {
+        May {
+            record: guard.allows(Action::RecordWork),
+            history: guard.allows(Action::ViewRecordHistory),
+        }
+    }
 }
 
 /// One person at the top of the case page. Each part the firewall withholds is `None`, so a
@@ -131,6 +157,7 @@ pub async fn view(
         risk,
         due,
         workers,
+        may: May::from_case(&guard),
     })
 }
 

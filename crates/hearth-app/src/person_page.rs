@@ -12,6 +12,7 @@ pub struct PersonPage {
     pub person: PersonRecord,
     pub contact: ContactView,
     pub details: PersonDetailsView,
+    pub may: crate::case_page::May,
 }
 
 pub async fn view(app: &App, actor: &Actor, person_id: PersonId) -> Result<PersonPage> {
@@ -25,5 +26,6 @@ pub async fn view(app: &App, actor: &Actor, person_id: PersonId) -> Result<Perso
         person,
         contact,
         details,
+        may: crate::case_page::May::from_person(&guard),
     })
 }

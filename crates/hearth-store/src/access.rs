@@ -422,6 +422,12 @@ impl PersonGuard {
             .filter(|a| a.decision == Decision::Allow)
     }
 
+    /// May the actor also do this to the person's record (as the policy decides for a person,
+    /// through every case of theirs)?
+    pub fn allows(&self, action: Action) -> bool {
+        person_decision_from(&self.actor, action, &self.through) == Decision::Allow
+    }
+
     /// May the actor do this to one of the person's cases?
     pub fn allows_in(&self, case_id: Uuid, action: Action) -> bool {
         self.through
@@ -472,21 +478,24 @@ fn shown(log: &Option<ViewLog>, actor: &Actor, sealed: &Sealed, case_id: Option<
         Subject::Person(p) => Some(p),
         Subject::Family(_) | Subject::Service(_) => None,
     };
-    let (action, entity_type, entity) = match sealed.shows() {
-        Shows::ContactDetails => ("person.contact_view", "person", person),
-        Shows::SafetyPlan => ("person.safety_plan_view", "person", person),
-        Shows::Risk => ("person.risk_view", "person", person),
-        Shows::Equality => ("person.equality_view", "person", person),
-        Shows::Timeline => ("case.timeline_view", "case", case_id),
+    let (action, entity_type, entity, detail) = match sealed.shows() {
+        Shows::ContactDetails => ("person.contact_view", "person", person, None),
+        Shows::SafetyPlan => ("person.safety_plan_view", "person", person, None),
+        Shows::Risk => ("person.risk_view", "person", person, None),
+        Shows::Equality => ("person.equality_view", "person", person, None),
+        Shows::Timeline => ("case.timeline_view", "case", case_id, None),
+        Shows::Entry(entry) => ("case.entry_view", "case", case_id, Some(("entry", entry))),
         Shows::Page => return,
     };
     if let Some(id) = entity {
-        log.record(
-            AuditEvent::new(action, entity_type)
-                .org(actor.org_id)
-                .actor(actor.user_id)
-                .entity(id),
-        );
+        let mut ev = AuditEvent::new(action, entity_type)
+            .org(actor.org_id)
+            .actor(actor.user_id)
+            .entity(id);
+        if let Some((key, value)) = detail {
+            ev = ev.detail(key, value);
+        }
+        log.record(ev);
     }
 }
 

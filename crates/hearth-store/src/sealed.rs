@@ -35,6 +35,8 @@ pub(crate) enum Shows {
     SafetyPlan,
     Risk,
     Timeline,
+    /// One timeline entry, on its own page.
+    Entry(Uuid),
     Equality,
     /// Part of a record whose page the use case audits as a whole (a MARAC referral, an
     /// agency, a referral's details, an earlier version of a person).

@@ -156,17 +156,39 @@ pub async fn withdraw(
 }
 
 /// Every entry of a case with all its versions, newest entry first (by when it happened).
-/// The caller applies the firewall before showing any of it.
+/// Opening them through a guard opened to look is a view of the case's timeline.
 pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec<Entry>> {
+    read(conn, guard, None).await
+}
+
+/// One entry of the case with all its versions; `None` if the case has no such entry. Opening
+/// it through a guard opened to look is a view of that entry.
+pub async fn entry(
+    conn: &mut AnyConnection,
+    guard: &CaseGuard,
+    entry_id: EntryId,
+) -> Result<Option<Entry>> {
+    Ok(read(conn, guard, Some(entry_id)).await?.pop())
+}
+
+async fn read(
+    conn: &mut AnyConnection,
+    guard: &CaseGuard,
+    only: Option<EntryId>,
+) -> Result<Vec<Entry>> {
     let (org_id, case_id) = (guard.actor().org_id, guard.case_id().uuid());
+    let shows = only.map_or(Shows::Timeline, |e| Shows::Entry(e.uuid()));
+    // An empty id matches every entry: the whole timeline.
+    let only = only.map(|e| e.to_string()).unwrap_or_default();
     let rows = sqlx::query(
         "SELECT e.id, e.case_id, e.person_id, e.kind, e.sensitivity, e.created_at, cu.display_name AS created_by_name, \
          e.withdrawn_at, wu.display_name AS withdrawn_by_name, e.withdrawn_reason \
          FROM timeline_entries e JOIN users cu ON cu.id = e.created_by LEFT JOIN users wu ON wu.id = e.withdrawn_by \
-         WHERE e.case_id = $1 AND e.org_id = $2",
+         WHERE e.case_id = $1 AND e.org_id = $2 AND ($3 = '' OR e.id = $3)",
     )
     .bind(case_id.to_string())
     .bind(org_id.to_string())
+    .bind(&only)
     .fetch_all(&mut *conn)
     .await?;
     let mut entries = rows
@@ -195,7 +217,7 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
                         b,
                         Subject::about(case_id, person_id),
                         sensitivity.class(),
-                        Shows::Timeline,
+                        shows,
                     )
                 }),
                 versions: Vec::new(),
@@ -205,10 +227,12 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
     let rows = sqlx::query(
         "SELECT v.entry_id, v.version, v.occurred_at, v.contact_method, v.contact_outcome, v.body, v.recorded_at, \
          u.display_name FROM timeline_versions v JOIN timeline_entries e ON e.id = v.entry_id \
-         JOIN users u ON u.id = v.recorded_by WHERE e.case_id = $1 AND e.org_id = $2 ORDER BY v.version DESC",
+         JOIN users u ON u.id = v.recorded_by WHERE e.case_id = $1 AND e.org_id = $2 AND ($3 = '' OR e.id = $3) \
+         ORDER BY v.version DESC",
     )
     .bind(case_id.to_string())
     .bind(org_id.to_string())
+    .bind(&only)
     .fetch_all(&mut *conn)
     .await?;
     for r in &rows {
@@ -225,7 +249,7 @@ pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec
                     row::bytes(r, "body")?,
                     Subject::about(case_id, e.person_id),
                     e.sensitivity.class(),
-                    Shows::Timeline,
+                    shows,
                 ),
                 recorded_at: row::at(r, "recorded_at")?,
                 recorded_by_name: row::text(r, "display_name")?,

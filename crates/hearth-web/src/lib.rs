@@ -4,6 +4,7 @@
 pub mod api;
 pub mod csrf;
 pub mod error;
+pub mod form;
 pub mod headers;
 pub mod input;
 pub mod nav;

@@ -78,3 +78,36 @@ impl<S: Send + Sync, T: PathKind> FromRequestParts<S> for ApiPathId<T> {
             .ok_or(ApiError(AppError::NotFound))
     }
 }
+
+/// Two ids in a page's path, each of its own kind (`PathIds<CaseId, EntryId>`): either not
+/// parsing names nothing, so the page is "not found".
+pub struct PathIds<A, B>(pub A, pub B);
+
+impl<S: Send + Sync, A: PathKind, B: PathKind> FromRequestParts<S> for PathIds<A, B> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Ok(Path((a, b))) = Path::<(String, String)>::from_request_parts(parts, state).await
+        else {
+            return Err(not_found());
+        };
+        match (parse_id(&a), parse_id(&b)) {
+            (Some(a), Some(b)) => Ok(PathIds(A::from_path(a), B::from_path(b))),
+            _ => Err(not_found()),
+        }
+    }
+}
+
+/// Two ids in an API call's path, each of its own kind.
+pub struct ApiPathIds<A, B>(pub A, pub B);
+
+impl<S: Send + Sync, A: PathKind, B: PathKind> FromRequestParts<S> for ApiPathIds<A, B> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        PathIds::<A, B>::from_request_parts(parts, state)
+            .await
+            .map(|PathIds(a, b)| ApiPathIds(a, b))
+            .map_err(|_| ApiError(AppError::NotFound))
+    }
+}

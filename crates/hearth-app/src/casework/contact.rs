@@ -122,6 +122,24 @@ pub async fn view_contact(app: &App, actor: &Actor, person_id: PersonId) -> Resu
     Ok(view)
 }
 
+/// The contact details form: whose details they are, and what the user may see of them, read
+/// as one view.
+pub async fn contact_form(
+    app: &App,
+    actor: &Actor,
+    person_id: PersonId,
+) -> Result<(String, ContactView)> {
+    let mut w = app.view().await?;
+    let person = w.person(actor, person_id, Action::ViewCaseRecord).await?;
+    let record = hearth_store::cases::person_record(&mut w, &person).await?;
+    let view = contact_with(&mut w, &person).await?;
+    w.commit().await?;
+    Ok((
+        format!("{} {}", record.given_name, record.family_name),
+        view,
+    ))
+}
+
 /// The guard's person's contact details, within work already under way (which audits the view).
 pub(crate) async fn contact_with(w: &mut UnitOfWork, person: &PersonGuard) -> Result<ContactView> {
     if !person.may_see(FieldClass::Location) {

@@ -46,6 +46,23 @@ impl EntryView {
     pub fn corrected(&self) -> bool {
         self.versions.len() > 1
     }
+
+    /// The form a correction starts from: the current text, when it happened (UK time, as
+    /// typed) and how a contact went.
+    pub fn correction_form(&self) -> EntryForm {
+        let current = self.current();
+        let uk = hearth_domain::ukdate::to_uk(current.occurred_at);
+        EntryForm {
+            kind: self.kind.code().into(),
+            sensitivity: self.sensitivity.code().into(),
+            body: current.body.clone(),
+            occurred_on: format!("{:02}/{:02}/{}", uk.day(), u8::from(uk.month()), uk.year()),
+            occurred_time: format!("{:02}:{:02}", uk.hour(), uk.minute()),
+            contact_method: current.contact_method.clone().unwrap_or_default(),
+            contact_outcome: current.contact_outcome.clone().unwrap_or_default(),
+            ..Default::default()
+        }
+    }
 }
 
 /// What to show of a timeline.
@@ -61,55 +78,56 @@ pub(crate) async fn visible_entries(
     w: &mut UnitOfWork,
     case: &CaseGuard,
 ) -> Result<Vec<EntryView>> {
-    let name_of = |p: Uuid| {
-        case.members()
-            .iter()
-            .find(|m| m.person_id == p)
-            .map(|m| format!("{} {}", m.given_name, m.family_name))
-    };
     let mut out = Vec::new();
     for e in timeline::for_case(w, case).await? {
-        // Every version of an entry, and its withdrawal reason, share its subject and class:
-        // if the newest is withheld the entry is not shown at all, not even that it exists.
-        let mut versions = Vec::with_capacity(e.versions.len());
-        for v in &e.versions {
-            let Opened::Shown(body) = case.open(&v.body)? else {
-                break;
-            };
-            versions.push(VersionView {
-                version: v.version,
-                occurred_at: v.occurred_at,
-                contact_method: v.contact_method.clone(),
-                contact_outcome: v.contact_outcome.clone(),
-                body,
-                recorded_at: v.recorded_at,
-                recorded_by: v.recorded_by_name.clone(),
-            });
-        }
-        if versions.len() != e.versions.len() {
-            continue;
-        }
-        let withdrawn = match (e.withdrawn_at, &e.withdrawn_reason) {
-            (Some(at), Some(reason)) => Some((
-                at,
-                e.withdrawn_by_name.clone().unwrap_or_default(),
-                case.open(reason)?.shown().ok_or(AppError::NotFound)?,
-            )),
-            _ => None,
-        };
-        out.push(EntryView {
-            id: e.id,
-            person_id: e.person_id,
-            person_name: e.person_id.and_then(name_of),
-            kind: e.kind,
-            sensitivity: e.sensitivity,
-            created_at: e.created_at,
-            created_by: e.created_by_name.clone(),
-            withdrawn,
-            versions,
-        });
+        out.extend(opened(case, &e)?);
     }
     Ok(out)
+}
+
+/// An entry as this user may read it; `None` if they may not. Every version of an entry, and
+/// its withdrawal reason, share its subject and class: if the newest is withheld the entry is
+/// not shown at all, not even that it exists.
+fn opened(case: &CaseGuard, e: &timeline::Entry) -> Result<Option<EntryView>> {
+    let mut versions = Vec::with_capacity(e.versions.len());
+    for v in &e.versions {
+        let Opened::Shown(body) = case.open(&v.body)? else {
+            return Ok(None);
+        };
+        versions.push(VersionView {
+            version: v.version,
+            occurred_at: v.occurred_at,
+            contact_method: v.contact_method.clone(),
+            contact_outcome: v.contact_outcome.clone(),
+            body,
+            recorded_at: v.recorded_at,
+            recorded_by: v.recorded_by_name.clone(),
+        });
+    }
+    let withdrawn = match (e.withdrawn_at, &e.withdrawn_reason) {
+        (Some(at), Some(reason)) => Some((
+            at,
+            e.withdrawn_by_name.clone().unwrap_or_default(),
+            case.open(reason)?.shown().ok_or(AppError::NotFound)?,
+        )),
+        _ => None,
+    };
+    Ok(Some(EntryView {
+        id: e.id,
+        person_id: e.person_id,
+        person_name: e.person_id.and_then(|p| {
+            case.members()
+                .iter()
+                .find(|m| m.person_id == p)
+                .map(|m| format!("{} {}", m.given_name, m.family_name))
+        }),
+        kind: e.kind,
+        sensitivity: e.sensitivity,
+        created_at: e.created_at,
+        created_by: e.created_by_name.clone(),
+        withdrawn,
+        versions,
+    }))
 }
 
 /// The case's timeline as this user may see it, filtered. Audited as a view of the case's notes.
@@ -130,23 +148,35 @@ pub async fn view_timeline(
     Ok(entries)
 }
 
-/// One entry with its whole history, if the user may read it.
+/// One entry's page: the entry with its whole history, if the user may read it, and what they
+/// may do with it.
+#[derive(Debug, Clone)]
+pub struct EntryPage {
+    pub reference: String,
+    pub entry: EntryView,
+    pub may_correct: bool,
+    pub may_withdraw: bool,
+}
+
+/// One entry with its whole history, if the user may read it; the guard records the view of it.
 pub async fn view_entry(
     app: &App,
     actor: &Actor,
     case_id: CaseId,
     entry_id: EntryId,
-) -> Result<EntryView> {
+) -> Result<EntryPage> {
     let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
-    let entry = visible_entries(&mut w, &case)
-        .await?
-        .into_iter()
-        .find(|e| e.id == entry_id)
-        .ok_or(AppError::NotFound)?;
-    w.audit(event(actor, "case.entry_view", "case", case_id).detail("entry", entry_id));
+    let entry = timeline::entry(&mut w, &case, entry_id).await?;
+    let entry = entry.map(|e| opened(&case, &e)).transpose()?.flatten();
+    let reference = cases::reference(&mut w, &case).await?;
     w.commit().await?;
-    Ok(entry)
+    Ok(EntryPage {
+        reference,
+        entry: entry.ok_or(AppError::NotFound)?,
+        may_correct: case.allows(Action::RecordWork),
+        may_withdraw: case.allows(Action::WithdrawEntry),
+    })
 }
 
 /// Check the person an entry is about belongs to the case, and that the writer may see entries

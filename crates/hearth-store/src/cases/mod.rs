@@ -431,6 +431,17 @@ pub async fn record(conn: &mut AnyConnection, g: &CaseGuard) -> Result<CaseRecor
         .ok_or(StoreError::Refused(Decision::Hidden))
 }
 
+/// The guard's case's reference, for a page about one of its records.
+pub async fn reference(conn: &mut AnyConnection, g: &CaseGuard) -> Result<String> {
+    Ok(
+        sqlx::query_scalar("SELECT reference FROM cases WHERE id = $1 AND org_id = $2")
+            .bind(g.case_id().to_string())
+            .bind(g.actor().org_id.to_string())
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
 /// One of a many-case guard's cases with its members and allocations, for a list: no second
 /// resolution.
 pub async fn listed(conn: &mut AnyConnection, g: &CasesGuard, case_id: Uuid) -> Result<CaseRecord> {

@@ -1,20 +1,17 @@
 //! Recording work: contact details, and notes, contacts and events on the timeline.
 
-use crate::error::not_found;
-use crate::error::page_error;
-use crate::path::PathId;
+use crate::error::PageResult;
+use crate::form::{to, Again, OrAgain, Saved};
+use crate::path::{PathId, PathIds};
 use crate::session::Signed;
-use crate::views::{render, Editing, Layout};
+use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Query, State};
 use axum::Form;
 use hearth_app::auth::SignedIn;
 use hearth_app::casework::{self, ContactView, EntryView};
-use hearth_app::{records, secrets, AppError};
-use hearth_domain::access::{grant, Action, Scope};
+use hearth_app::{secrets, AppError};
 use hearth_domain::contact::{Channel, ContactForm};
 use hearth_domain::ids::parse_id;
 use hearth_domain::ids::UserId;
@@ -75,73 +72,51 @@ const SAFETIES: [(&str, &str); 3] = [
     ("not_safe", "Not safe"),
 ];
 
-async fn person_name(state: &AppState, who: &SignedIn, id: PersonId) -> Result<String, Response> {
-    records::view_person(&state.app, &who.actor(), id)
-        .await
-        .map(|p| format!("{} {}", p.given_name, p.family_name))
-        .map_err(page_error)
-}
-
-fn contact_page(
+/// The contact details form, fresh or again: on a conflict, based on what is there now, with
+/// what the user typed kept.
+async fn contact_form(
+    state: &AppState,
     who: &SignedIn,
-    id: Uuid,
-    name: String,
-    editing: Editing<ContactForm>,
-    status: StatusCode,
-) -> Response {
-    let Editing {
-        form,
-        based_on,
-        errors,
-        conflict,
-    } = editing;
-    render(
-        status,
+    id: PersonId,
+    typed: Option<ContactSubmission>,
+    again: Again,
+) -> PageResult {
+    let (person_name, view) = casework::contact_form(&state.app, &who.actor(), id).await?;
+    if matches!(view, ContactView::Withheld) {
+        return Err(AppError::Forbidden.into());
+    }
+    let (form, based_on) = match typed {
+        Some(t) if again.is_conflict() => (t.form, view.version()),
+        Some(t) => (t.form, t.based_on),
+        None => match &view {
+            ContactView::Shown { current, .. } => {
+                (ContactForm::from_details(current), view.version())
+            }
+            _ => (ContactForm::default(), 0),
+        },
+    };
+    Ok(render(
+        again.status(),
         &ContactPage {
-            layout: Layout::signed("Contact details", who).with_errors(&errors),
-            errors,
-            person_id: id,
-            person_name: name,
+            layout: Layout::signed("Contact details", who).with_errors(&again.errors),
+            errors: again.errors,
+            person_id: id.uuid(),
+            person_name,
             form,
             based_on,
-            conflict,
+            conflict: again.conflict,
             channels: Channel::ALL,
             safeties: SAFETIES,
         },
-    )
+    ))
 }
 
 pub async fn edit_contact(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
-) -> Response {
-    let name = match person_name(&state, &who, id).await {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    match casework::view_contact(&state.app, &who.actor(), id).await {
-        Ok(ContactView::Withheld) => page_error(AppError::Forbidden),
-        Ok(view) => {
-            let form = match &view {
-                ContactView::Shown { current, .. } => ContactForm::from_details(current),
-                _ => ContactForm::default(),
-            };
-            contact_page(
-                &who,
-                id.uuid(),
-                name,
-                Editing {
-                    form,
-                    based_on: view.version(),
-                    errors: Invalid::default(),
-                    conflict: None,
-                },
-                StatusCode::OK,
-            )
-        }
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    contact_form(&state, &who, id, None, Again::fresh()).await
 }
 
 #[derive(Deserialize)]
@@ -157,47 +132,11 @@ pub async fn save_contact(
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
     Form(s): Form<ContactSubmission>,
-) -> Response {
-    match casework::save_contact(&state.app, &who.actor(), id, &s.form, s.based_on).await {
-        Ok(_) => Redirect::to(&format!("/people/{id}#contact")).into_response(),
-        Err(AppError::Invalid(errors)) => match person_name(&state, &who, id).await {
-            Ok(name) => contact_page(
-                &who,
-                id.uuid(),
-                name,
-                Editing {
-                    form: s.form,
-                    based_on: s.based_on,
-                    errors,
-                    conflict: None,
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ),
-            Err(r) => r,
-        },
-        Err(AppError::Conflict { message, .. }) => {
-            // Keep what they typed, and base the next attempt on what is there now.
-            let current = casework::view_contact(&state.app, &who.actor(), id)
-                .await
-                .map(|v| v.version())
-                .unwrap_or(s.based_on);
-            match person_name(&state, &who, id).await {
-                Ok(name) => contact_page(
-                    &who,
-                    id.uuid(),
-                    name,
-                    Editing {
-                        form: s.form,
-                        based_on: current,
-                        errors: Invalid::default(),
-                        conflict: Some(message),
-                    },
-                    StatusCode::CONFLICT,
-                ),
-                Err(r) => r,
-            }
-        }
-        Err(e) => page_error(e),
+) -> PageResult {
+    let saved = casework::save_contact(&state.app, &who.actor(), id, &s.form, s.based_on).await;
+    match saved.or_again()? {
+        Saved::Done(_) => Ok(to(&format!("/people/{id}#contact"))),
+        Saved::Again(again) => contact_form(&state, &who, id, Some(s), again).await,
     }
 }
 
@@ -221,83 +160,73 @@ struct EntryFormPage {
     safe_contact: Vec<casework::SafeContact>,
 }
 
-async fn entry_form_page(
+/// The person a fresh entry is about: the worker's own client (their allocation, else the
+/// person their programme works with), not "the whole family", because a contact is always with
+/// someone and a note filed against the family is easily missed.
+fn own_client(who: &SignedIn, case: &hearth_app::records::CaseRecord) -> Option<Uuid> {
+    let own = case
+        .allocations
+        .iter()
+        .find(|a| a.worker_id == who.user.id)
+        .and_then(|a| a.person_id);
+    let side = if who.user.role == hearth_domain::Role::EngagePractitioner {
+        hearth_domain::access::CaseRole::PersonCausingHarm
+    } else {
+        hearth_domain::access::CaseRole::VictimSurvivor
+    };
+    let client = case.members.iter().find(|m| m.role == side);
+    own.or(client.map(|m| m.person_id))
+}
+
+/// The entry form (`correcting` an entry, or a new one), fresh or again.
+async fn entry_form(
     state: &AppState,
     who: &SignedIn,
     case_id: CaseId,
-    form: EntryForm,
-    errors: Invalid,
+    mut form: EntryForm,
     correcting: Option<EntryId>,
-    status: StatusCode,
-) -> Response {
+    again: Again,
+) -> PageResult {
     let (case, safe_contact) =
-        match casework::safe_contact_in_case(&state.app, &who.actor(), case_id).await {
-            Ok(c) => c,
-            Err(e) => return page_error(e),
-        };
-    let show_contact = correcting.is_none() || form.kind == "contact";
-    // A fresh form is about the worker's own client, not "the whole family": a contact is
-    // always with someone, and a note filed against the family is easily missed.
-    let mut form = form;
-    if correcting.is_none() && errors.0.is_empty() && form.person_id.is_empty() {
-        let own = case
-            .allocations
-            .iter()
-            .find(|a| a.worker_id == who.user.id)
-            .and_then(|a| a.person_id);
-        // Failing that, the person their programme works with.
-        let side = if who.user.role == hearth_domain::Role::EngagePractitioner {
-            hearth_domain::access::CaseRole::PersonCausingHarm
-        } else {
-            hearth_domain::access::CaseRole::VictimSurvivor
-        };
-        let client = case
-            .members
-            .iter()
-            .find(|m| m.role == side)
-            .map(|m| m.person_id);
-        if let Some(p) = own.or(client) {
-            form.person_id = p.to_string();
-        }
+        casework::safe_contact_in_case(&state.app, &who.actor(), case_id).await?;
+    let fresh = correcting.is_none() && again.errors.0.is_empty();
+    if fresh && form.person_id.is_empty() {
+        form.person_id = own_client(who, &case)
+            .map(|p| p.to_string())
+            .unwrap_or_default();
     }
-    render(
-        status,
+    let title = match correcting {
+        Some(_) => "Correct an entry",
+        None => "Add to the timeline",
+    };
+    Ok(render(
+        again.status(),
         &EntryFormPage {
-            layout: Layout::signed(
-                if correcting.is_some() {
-                    "Correct an entry"
-                } else {
-                    "Add to the timeline"
-                },
-                who,
-            )
-            .with_errors(&errors),
-            errors,
+            layout: Layout::signed(title, who).with_errors(&again.errors),
+            errors: again.errors,
             case_id,
             reference: case.summary.reference.clone(),
             members: case
                 .members
                 .iter()
                 .map(|m| {
-                    (
-                        m.person_id,
-                        format!("{} {} ({})", m.given_name, m.family_name, m.role.label()),
-                    )
+                    let name = format!("{} {} ({})", m.given_name, m.family_name, m.role.label());
+                    (m.person_id, name)
                 })
                 .collect(),
+            show_contact: correcting.is_none() || form.kind == "contact",
             form,
             kinds: EntryKind::ALL,
             methods: CONTACT_METHODS,
             outcomes: CONTACT_OUTCOMES,
             correcting: correcting.is_some(),
-            show_contact,
             action: match correcting {
                 Some(e) => format!("/cases/{case_id}/entries/{e}/correct"),
                 None => format!("/cases/{case_id}/entries"),
             },
             safe_contact,
         },
-    )
+    ))
 }
 
 /// The case page's links open the form already set: `?kind=contact`, `&person=ID`.
@@ -314,10 +243,12 @@ pub async fn new_entry(
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
     Query(q): Query<NewEntryQuery>,
-) -> Response {
-    let kind = EntryKind::parse(&q.kind).unwrap_or(EntryKind::Note);
+) -> PageResult {
     let form = EntryForm {
-        kind: kind.code().into(),
+        kind: EntryKind::parse(&q.kind)
+            .unwrap_or(EntryKind::Note)
+            .code()
+            .into(),
         person_id: parse_id(&q.person)
             .map(|p| p.to_string())
             .unwrap_or_default(),
@@ -325,16 +256,21 @@ pub async fn new_entry(
         submission_key: secrets::new_token(),
         ..Default::default()
     };
-    entry_form_page(
-        &state,
-        &who,
-        id,
-        form,
-        Invalid::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    entry_form(&state, &who, id, form, None, Again::fresh()).await
+}
+
+/// The page's form starts on "Choose who it is about" and must not be sent without a choice
+/// (the API keeps empty as the whole family).
+fn chosen(form: &EntryForm) -> Result<(), AppError> {
+    if !form.person_id.trim().is_empty() {
+        return Ok(());
+    }
+    let message = if form.kind == EntryKind::Contact.code() {
+        "Choose who the contact was with"
+    } else {
+        "Choose who it is about, or the whole family"
+    };
+    Err(AppError::invalid("person_id", message))
 }
 
 pub async fn add_entry(
@@ -342,43 +278,21 @@ pub async fn add_entry(
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
     Form(form): Form<EntryForm>,
-) -> Response {
-    // The form starts on "Choose who it is about": a contact is always with someone, and a note
-    // filed against the family by default is easily missed.
-    let result = if form.person_id.trim().is_empty() {
-        Err(AppError::invalid(
-            "person_id",
-            if form.kind == EntryKind::Contact.code() {
-                "Choose who the contact was with"
-            } else {
-                "Choose who it is about, or the whole family"
-            },
-        ))
-    } else {
-        casework::add_entry(&state.app, &who.actor(), id, &form).await
+) -> PageResult {
+    let saved = match chosen(&form) {
+        Ok(()) => casework::add_entry(&state.app, &who.actor(), id, &form).await,
+        Err(e) => Err(e),
     };
-    match result {
-        Ok(_) => {
+    match saved.or_again()? {
+        Saved::Done(_) => {
             let done = if form.kind == "contact" {
                 "contact"
             } else {
                 "entry"
             };
-            Redirect::to(&format!("/cases/{id}?done={done}#timeline")).into_response()
+            Ok(to(&format!("/cases/{id}?done={done}#timeline")))
         }
-        Err(AppError::Invalid(errors)) => {
-            entry_form_page(
-                &state,
-                &who,
-                id,
-                form,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
+        Saved::Again(again) => entry_form(&state, &who, id, form, None, again).await,
     }
 }
 
@@ -395,55 +309,41 @@ struct EntryPage {
     reason: String,
 }
 
+/// One entry with its history, and the withdrawal form (with its reason kept, when again).
 async fn entry_page(
     state: &AppState,
     who: &SignedIn,
-    case_id: CaseId,
-    entry_id: EntryId,
-    errors: Invalid,
+    (case_id, entry_id): (CaseId, EntryId),
     reason: String,
-    status: StatusCode,
-) -> Response {
-    let actor = who.actor();
-    let (case, entry) = match (
-        records::view_case(&state.app, &actor, case_id).await,
-        casework::view_entry(&state.app, &actor, case_id, entry_id).await,
-    ) {
-        (Ok(c), Ok(e)) => (c, e),
-        (Err(e), _) | (_, Err(e)) => return page_error(e),
-    };
-    render(
-        status,
+    again: Again,
+) -> PageResult {
+    let page = casework::view_entry(&state.app, &who.actor(), case_id, entry_id).await?;
+    Ok(render(
+        again.status(),
         &EntryPage {
-            layout: Layout::signed("Timeline entry", who).with_errors(&errors),
-            errors,
+            layout: Layout::signed("Timeline entry", who).with_errors(&again.errors),
+            errors: again.errors,
             case_id,
-            reference: case.summary.reference,
-            entry,
-            can_record: grant(who.user.role, Action::RecordWork) != Scope::None,
-            can_withdraw: grant(who.user.role, Action::WithdrawEntry) != Scope::None,
+            reference: page.reference,
+            entry: page.entry,
+            can_record: page.may_correct,
+            can_withdraw: page.may_withdraw,
             reason,
         },
-    )
+    ))
 }
 
 pub async fn entry(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path((case_id, entry_id)): Path<(String, String)>,
-) -> Response {
-    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), EntryId::parse(&entry_id))
-    else {
-        return not_found();
-    };
+    PathIds(case_id, entry_id): PathIds<CaseId, EntryId>,
+) -> PageResult {
     entry_page(
         &state,
         &who,
-        case_id,
-        entry_id,
-        Invalid::default(),
+        (case_id, entry_id),
         String::new(),
-        StatusCode::OK,
+        Again::fresh(),
     )
     .await
 }
@@ -451,64 +351,23 @@ pub async fn entry(
 pub async fn correct_page(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path((case_id, entry_id)): Path<(String, String)>,
-) -> Response {
-    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), EntryId::parse(&entry_id))
-    else {
-        return not_found();
-    };
-    let e = match casework::view_entry(&state.app, &who.actor(), case_id, entry_id).await {
-        Ok(e) => e,
-        Err(e) => return page_error(e),
-    };
-    let uk = hearth_domain::ukdate::to_uk(e.current().occurred_at);
-    let form = EntryForm {
-        kind: e.kind.code().into(),
-        sensitivity: e.sensitivity.code().into(),
-        body: e.current().body.clone(),
-        occurred_on: format!("{:02}/{:02}/{}", uk.day(), u8::from(uk.month()), uk.year()),
-        occurred_time: format!("{:02}:{:02}", uk.hour(), uk.minute()),
-        contact_method: e.current().contact_method.clone().unwrap_or_default(),
-        contact_outcome: e.current().contact_outcome.clone().unwrap_or_default(),
-        ..Default::default()
-    };
-    entry_form_page(
-        &state,
-        &who,
-        case_id,
-        form,
-        Invalid::default(),
-        Some(entry_id),
-        StatusCode::OK,
-    )
-    .await
+    PathIds(case_id, entry_id): PathIds<CaseId, EntryId>,
+) -> PageResult {
+    let page = casework::view_entry(&state.app, &who.actor(), case_id, entry_id).await?;
+    let form = page.entry.correction_form();
+    entry_form(&state, &who, case_id, form, Some(entry_id), Again::fresh()).await
 }
 
 pub async fn correct(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path((case_id, entry_id)): Path<(String, String)>,
+    PathIds(case_id, entry_id): PathIds<CaseId, EntryId>,
     Form(form): Form<EntryForm>,
-) -> Response {
-    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), EntryId::parse(&entry_id))
-    else {
-        return not_found();
-    };
-    match casework::correct_entry(&state.app, &who.actor(), case_id, entry_id, &form).await {
-        Ok(_) => Redirect::to(&format!("/cases/{case_id}/entries/{entry_id}")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            entry_form_page(
-                &state,
-                &who,
-                case_id,
-                form,
-                errors,
-                Some(entry_id),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
+) -> PageResult {
+    let saved = casework::correct_entry(&state.app, &who.actor(), case_id, entry_id, &form).await;
+    match saved.or_again()? {
+        Saved::Done(_) => Ok(to(&format!("/cases/{case_id}/entries/{entry_id}"))),
+        Saved::Again(again) => entry_form(&state, &who, case_id, form, Some(entry_id), again).await,
     }
 }
 
@@ -521,28 +380,14 @@ pub struct WithdrawForm {
 pub async fn withdraw(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path((case_id, entry_id)): Path<(String, String)>,
+    PathIds(case_id, entry_id): PathIds<CaseId, EntryId>,
     Form(f): Form<WithdrawForm>,
-) -> Response {
-    let (Some(case_id), Some(entry_id)) = (CaseId::parse(&case_id), EntryId::parse(&entry_id))
-    else {
-        return not_found();
-    };
-    match casework::withdraw_entry(&state.app, &who.actor(), case_id, entry_id, &f.reason).await {
-        Ok(()) => Redirect::to(&format!("/cases/{case_id}/entries/{entry_id}")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            entry_page(
-                &state,
-                &who,
-                case_id,
-                entry_id,
-                errors,
-                f.reason,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
+) -> PageResult {
+    let actor = who.actor();
+    let saved = casework::withdraw_entry(&state.app, &actor, case_id, entry_id, &f.reason).await;
+    match saved.or_again()? {
+        Saved::Done(()) => Ok(to(&format!("/cases/{case_id}/entries/{entry_id}"))),
+        Saved::Again(again) => entry_page(&state, &who, (case_id, entry_id), f.reason, again).await,
     }
 }
 
@@ -564,33 +409,13 @@ async fn back_to_case(
     case_id: CaseId,
     done: &str,
     r: Result<(), AppError>,
-) -> Response {
-    match r {
-        Ok(()) => Redirect::to(&format!("/cases/{case_id}?done={done}")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            crate::pages::records::case_page(
-                state,
-                who,
-                case_id,
-                Default::default(),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+) -> PageResult {
+    match r.or_again()? {
+        Saved::Done(()) => Ok(to(&format!("/cases/{case_id}?done={done}"))),
+        Saved::Again(again) => {
+            let again = again.on_field("worker_id");
+            crate::pages::records::case_page(state, who, case_id, Default::default(), again).await
         }
-        Err(AppError::Conflict { message, .. }) => {
-            let errors = Invalid::one("worker_id", message);
-            crate::pages::records::case_page(
-                state,
-                who,
-                case_id,
-                Default::default(),
-                errors,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
     }
 }
 
@@ -599,7 +424,7 @@ pub async fn allocate(
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
     Form(f): Form<AllocationForm>,
-) -> Response {
+) -> PageResult {
     let r = casework::allocate(&state.app, &who.actor(), id, &f.worker_id, &f.person_id).await;
     back_to_case(&state, &who, id, "allocated", r).await
 }
@@ -607,14 +432,12 @@ pub async fn allocate(
 pub async fn end_allocation(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Path(id): Path<String>,
+    PathId(id): PathId<CaseId>,
     Form(f): Form<AllocationForm>,
-) -> Response {
-    let (Some(id), Some(worker)) = (CaseId::parse(&id), UserId::parse(&f.worker_id)) else {
-        return not_found();
-    };
-    let r = casework::end_allocation(&state.app, &who.actor(), id, worker, parse_id(&f.person_id))
-        .await;
+) -> PageResult {
+    let worker = UserId::parse(&f.worker_id).ok_or(AppError::NotFound)?;
+    let person = parse_id(&f.person_id);
+    let r = casework::end_allocation(&state.app, &who.actor(), id, worker, person).await;
     back_to_case(&state, &who, id, "allocation_ended", r).await
 }
 
@@ -631,15 +454,9 @@ pub async fn close(
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
     Form(f): Form<CloseForm>,
-) -> Response {
-    let r = casework::close_case(
-        &state.app,
-        &who.actor(),
-        id,
-        &f.exit_reason,
-        &f.closing_note,
-    )
-    .await;
+) -> PageResult {
+    let actor = who.actor();
+    let r = casework::close_case(&state.app, &actor, id, &f.exit_reason, &f.closing_note).await;
     back_to_case(&state, &who, id, "case_closed", r).await
 }
 
@@ -658,52 +475,49 @@ struct PersonEditPage {
     disability: &'static [(&'static str, &'static str)],
 }
 
-fn person_edit_page(
+/// The person details form, fresh or again: on a conflict, based on the version there now,
+/// with what the user typed kept.
+async fn person_form(
+    state: &AppState,
     who: &SignedIn,
-    id: Uuid,
-    form: hearth_domain::person::PersonForm,
-    equality_shown: bool,
-    errors: Invalid,
-    conflict: Option<String>,
-    status: StatusCode,
-) -> Response {
-    render(
-        status,
+    id: PersonId,
+    typed: Option<hearth_domain::person::PersonForm>,
+    again: Again,
+) -> PageResult {
+    let v = casework::person_details(&state.app, &who.actor(), id).await?;
+    // Behind the firewall there is nothing to change: only the name is known.
+    if !v.shown {
+        return Err(AppError::Forbidden.into());
+    }
+    let form = match typed {
+        Some(typed) if again.is_conflict() => hearth_domain::person::PersonForm {
+            based_on: v.version,
+            ..typed
+        },
+        Some(typed) => typed,
+        None => hearth_domain::person::PersonForm::from_details(&v.details, v.version),
+    };
+    Ok(render(
+        again.status(),
         &PersonEditPage {
-            layout: Layout::signed("Change details", who).with_errors(&errors),
-            errors,
-            person_id: id,
+            layout: Layout::signed("Change details", who).with_errors(&again.errors),
+            errors: again.errors,
+            person_id: id.uuid(),
             form,
-            equality_shown,
-            conflict,
+            equality_shown: v.equality_shown,
+            conflict: again.conflict,
             genders: hearth_domain::person::GENDERS,
             disability: hearth_domain::person::DISABILITY,
         },
-    )
+    ))
 }
 
 pub async fn edit_person(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
-) -> Response {
-    match casework::person_details(&state.app, &who.actor(), id).await {
-        // Behind the firewall there is nothing to change: only the name is known.
-        Ok(v) if !v.shown => page_error(AppError::Forbidden),
-        Ok(v) => {
-            let form = hearth_domain::person::PersonForm::from_details(&v.details, v.version);
-            person_edit_page(
-                &who,
-                id.uuid(),
-                form,
-                v.equality_shown,
-                Invalid::default(),
-                None,
-                StatusCode::OK,
-            )
-        }
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    person_form(&state, &who, id, None, Again::fresh()).await
 }
 
 pub async fn save_person(
@@ -711,41 +525,13 @@ pub async fn save_person(
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
     Form(form): Form<hearth_domain::person::PersonForm>,
-) -> Response {
-    let shown = casework::person_details(&state.app, &who.actor(), id)
+) -> PageResult {
+    match casework::update_person(&state.app, &who.actor(), id, &form)
         .await
-        .map(|v| (v.equality_shown, v.version));
-    match casework::update_person(&state.app, &who.actor(), id, &form).await {
-        Ok(_) => Redirect::to(&format!("/people/{id}")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            let equality_shown = shown.map(|s| s.0).unwrap_or(false);
-            person_edit_page(
-                &who,
-                id.uuid(),
-                form,
-                equality_shown,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
-        Err(AppError::Conflict { message, .. }) => {
-            let (equality_shown, current) = shown.unwrap_or((false, form.based_on));
-            let form = hearth_domain::person::PersonForm {
-                based_on: current,
-                ..form
-            };
-            person_edit_page(
-                &who,
-                id.uuid(),
-                form,
-                equality_shown,
-                Invalid::default(),
-                Some(message),
-                StatusCode::CONFLICT,
-            )
-        }
-        Err(e) => page_error(e),
+        .or_again()?
+    {
+        Saved::Done(_) => Ok(to(&format!("/people/{id}"))),
+        Saved::Again(again) => person_form(&state, &who, id, Some(form), again).await,
     }
 }
 
@@ -756,11 +542,9 @@ pub async fn add_member(
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
     Form(f): Form<casework::MemberForm>,
-) -> Response {
-    let r = casework::add_member(&state.app, &who.actor(), id, &f)
-        .await
-        .map(|_| ());
-    back_to_case(&state, &who, id, "member_added", r).await
+) -> PageResult {
+    let r = casework::add_member(&state.app, &who.actor(), id, &f).await;
+    back_to_case(&state, &who, id, "member_added", r.map(|_| ())).await
 }
 
 #[derive(Deserialize)]
@@ -778,16 +562,10 @@ pub async fn add_relationship(
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
     Form(f): Form<RelationshipForm>,
-) -> Response {
-    let r = casework::add_relationship(
-        &state.app,
-        &who.actor(),
-        id,
-        &f.from_person,
-        &f.kind,
-        &f.to_person,
-    )
-    .await;
+) -> PageResult {
+    let (actor, app) = (who.actor(), &state.app);
+    let r =
+        casework::add_relationship(app, &actor, id, &f.from_person, &f.kind, &f.to_person).await;
     back_to_case(&state, &who, id, "relationship_added", r).await
 }
 
@@ -796,11 +574,9 @@ pub async fn add_agency(
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
     Form(f): Form<hearth_domain::family::AgencyForm>,
-) -> Response {
-    let r = casework::add_agency(&state.app, &who.actor(), id, &f)
-        .await
-        .map(|_| ());
-    back_to_case(&state, &who, id, "agency_added", r).await
+) -> PageResult {
+    let r = casework::add_agency(&state.app, &who.actor(), id, &f).await;
+    back_to_case(&state, &who, id, "agency_added", r.map(|_| ())).await
 }
 
 #[derive(Deserialize)]
@@ -816,8 +592,8 @@ pub async fn close_involvement(
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
     Form(f): Form<InvolvementForm>,
-) -> Response {
-    let r = casework::close_involvement(&state.app, &who.actor(), id, &f.person_id, &f.exit_reason)
-        .await;
+) -> PageResult {
+    let actor = who.actor();
+    let r = casework::close_involvement(&state.app, &actor, id, &f.person_id, &f.exit_reason).await;
     back_to_case(&state, &who, id, "involvement_closed", r).await
 }

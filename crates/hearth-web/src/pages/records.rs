@@ -1,6 +1,7 @@
 //! Case and person records, and who has viewed or changed them.
 
-use crate::error::page_error;
+use crate::error::PageResult;
+use crate::form::Again;
 use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Layout};
@@ -8,12 +9,11 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use hearth_app::auth::SignedIn;
 use hearth_app::casework::{self, ContactView, EntryView, TimelineFilter};
 use hearth_app::records::HistoryLine;
 use hearth_app::records::{self, Record};
 use hearth_app::records::{CaseRecord, PersonRecord};
-use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::contact::Channel;
 use hearth_domain::ids::parse_id;
 use hearth_domain::ids::{CaseId, PersonId};
@@ -120,94 +120,80 @@ impl CasePage {
     }
 }
 
-fn may_see_history(role: hearth_domain::Role) -> bool {
-    grant(role, Action::ViewRecordHistory) != Scope::None
-}
-
 pub async fn case(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
     Query(q): Query<TimelineQuery>,
-) -> Response {
-    case_page(
-        &state,
-        &who,
-        id,
-        q,
-        hearth_domain::validation::Invalid::default(),
-        StatusCode::OK,
-    )
-    .await
+) -> PageResult {
+    case_page(&state, &who, id, q, Again::fresh()).await
 }
 
-/// The case page, with any errors from the allocation or closing forms.
+/// The case page, fresh or again with the errors of one of the forms on it.
 pub async fn case_page(
     state: &AppState,
-    who: &hearth_app::auth::SignedIn,
+    who: &SignedIn,
     id: CaseId,
     q: TimelineQuery,
-    errors: hearth_domain::validation::Invalid,
-    status: StatusCode,
-) -> Response {
+    again: Again,
+) -> PageResult {
     let filter = TimelineFilter {
         person_id: parse_id(&q.person),
         kind: EntryKind::parse(&q.kind),
     };
-    let page = match hearth_app::case_page::view(&state.app, &who.actor(), id, &filter).await {
-        Ok(p) => p,
-        Err(e) => return page_error(e),
-    };
-    let can_allocate = !page.workers.is_empty();
-    // The user's own team first: the worker they want is most often one of theirs.
-    let mut own_first: Vec<_> = page.workers.iter().collect();
-    own_first.sort_by_key(|u| u.team_id != who.user.team_id);
-    let workers = own_first
-        .into_iter()
-        .map(|u| (u.id, format!("{} ({})", u.display_name, u.role.label())))
-        .collect();
-    let case = page.case;
-    let (entries, first_contact, agencies, risk, due, glance, tasks) = (
-        page.entries,
-        page.first_contact,
-        page.agencies,
-        page.risk,
-        page.due,
-        page.glance,
-        page.tasks,
-    );
-    render(
-        status,
-        &CasePage {
-            layout: Layout::signed(&format!("Case {}", case.summary.reference), who)
-                .with_errors(&errors)
-                .with_done(&q.done),
-            can_history: may_see_history(who.user.role),
-            can_record: grant(who.user.role, Action::RecordWork) != Scope::None,
-            case,
-            entries,
+    let page = hearth_app::case_page::view(&state.app, &who.actor(), id, &filter).await?;
+    let layout = Layout::signed(&format!("Case {}", page.case.summary.reference), who)
+        .with_errors(&again.errors)
+        .with_done(&q.done);
+    Ok(render(
+        again.status(),
+        &CasePage::new(layout, state, who, page, filter, again.errors),
+    ))
+}
+
+impl CasePage {
+    fn new(
+        layout: Layout,
+        state: &AppState,
+        who: &SignedIn,
+        page: hearth_app::case_page::CasePage,
+        filter: TimelineFilter,
+        errors: hearth_domain::validation::Invalid,
+    ) -> Self {
+        // The user's own team first: the worker they want is most often one of theirs.
+        let mut own_first: Vec<_> = page.workers.iter().collect();
+        own_first.sort_by_key(|u| u.team_id != who.user.team_id);
+        CasePage {
+            layout,
+            can_history: page.may.history,
+            can_record: page.may.record,
+            can_allocate: !page.workers.is_empty(),
+            workers: own_first
+                .into_iter()
+                .map(|u| (u.id, format!("{} ({})", u.display_name, u.role.label())))
+                .collect(),
+            case: page.case,
+            entries: page.entries,
             kinds: EntryKind::ALL,
             filter_person: filter.person_id.map(|p| p.to_string()).unwrap_or_default(),
             filter_kind: filter
                 .kind
                 .map(|k| k.code().to_string())
                 .unwrap_or_default(),
-            can_allocate,
-            workers,
             exit_reasons: state.app.exit_reasons.clone(),
             errors,
-            first_contact,
+            first_contact: page.first_contact,
             roles: hearth_domain::access::CaseRole::ALL,
             relationship_kinds: hearth_domain::family::RELATIONSHIPS,
-            agencies,
+            agencies: page.agencies,
             agency_kinds: hearth_domain::referral::AGENCIES,
             consent: hearth_domain::family::CONSENT,
-            risk,
-            due: crate::views::DueView::new(due, Default::default(), false, None),
-            glance,
-            tasks,
-        },
-    )
+            risk: page.risk,
+            due: crate::views::DueView::new(page.due, Default::default(), false, None),
+            glance: page.glance,
+            tasks: page.tasks,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -227,26 +213,21 @@ pub async fn person(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
-) -> Response {
-    let page = match hearth_app::person_page::view(&state.app, &who.actor(), id).await {
-        Ok(p) => p,
-        Err(e) => return page_error(e),
-    };
-    let (person, contact, details) = (page.person, page.contact, page.details);
-    render(
+) -> PageResult {
+    let page = hearth_app::person_page::view(&state.app, &who.actor(), id).await?;
+    Ok(render(
         StatusCode::OK,
         &PersonPage {
             layout: Layout::signed("Person", &who),
-            can_history: may_see_history(who.user.role),
-            can_record: grant(who.user.role, Action::RecordWork) != Scope::None
-                && !matches!(contact, ContactView::Withheld),
-            person,
-            contact,
+            can_history: page.may.history,
+            can_record: page.may.record && !matches!(page.contact, ContactView::Withheld),
+            can_edit: page.may.record && page.details.shown,
+            person: page.person,
+            contact: page.contact,
             channels: Channel::ALL,
-            can_edit: grant(who.user.role, Action::RecordWork) != Scope::None && details.shown,
-            details,
+            details: page.details,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -258,30 +239,28 @@ struct HistoryPage {
     lines: Vec<HistoryLine>,
 }
 
-async fn history(state: AppState, who: hearth_app::auth::SignedIn, record: Record) -> Response {
+async fn history(state: AppState, who: SignedIn, record: Record) -> PageResult {
     let (what, back) = match record {
         Record::Case(id) => ("Case", format!("/cases/{id}")),
         Record::Person(id) => ("Person", format!("/people/{id}")),
     };
-    match records::history(&state.app, &who.actor(), record).await {
-        Ok(lines) => render(
-            StatusCode::OK,
-            &HistoryPage {
-                layout: Layout::signed("Record history", &who),
-                what,
-                back,
-                lines,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    let lines = records::history(&state.app, &who.actor(), record).await?;
+    Ok(render(
+        StatusCode::OK,
+        &HistoryPage {
+            layout: Layout::signed("Record history", &who),
+            what,
+            back,
+            lines,
+        },
+    ))
 }
 
 pub async fn case_history(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<CaseId>,
-) -> Response {
+) -> PageResult {
     history(state, who, Record::Case(id)).await
 }
 
@@ -289,6 +268,6 @@ pub async fn person_history(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
-) -> Response {
+) -> PageResult {
     history(state, who, Record::Person(id)).await
 }
