@@ -467,7 +467,6 @@ pub async fn view_referral(app: &App, actor: &Actor, id: MaracReferralId) -> Res
         _ => Vec::new(),
     };
     let can_update_actions = g.allows_in(r.case_id, Action::RecordWork);
-    w.audit(event(actor, "marac.referral_view", "person", r.person_id).detail("referral", r.id));
     w.commit().await?;
     Ok(ReferralView {
         line: ReferralLine::from(&r),
@@ -624,7 +623,6 @@ pub async fn meeting(app: &App, actor: &Actor, id: MeetingId) -> Result<MeetingV
         .iter()
         .map(ReferralLine::from)
         .collect();
-    w.audit(event(actor, "marac.meeting_view", "marac_meeting", id));
     w.commit().await?;
     Ok(MeetingView {
         id,

@@ -266,12 +266,6 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    w.audit(
-        AuditEvent::new("referral.queue_view", "user")
-            .org(actor.org_id)
-            .actor(actor.user_id)
-            .entity(actor.user_id),
-    );
     w.commit().await?;
     Ok(items)
 }
@@ -532,12 +526,6 @@ pub async fn view(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
         Some(n) => triage.open(n)?.shown(),
         None => None,
     };
-    w.audit(
-        AuditEvent::new("referral.view", "referral")
-            .org(actor.org_id)
-            .actor(actor.user_id)
-            .entity(id),
-    );
     w.commit().await?;
     Ok(ReferralView {
         referral,

@@ -485,6 +485,19 @@ fn shown(log: &Option<ViewLog>, actor: &Actor, sealed: &Sealed, case_id: Option<
         Shows::Equality => ("person.equality_view", "person", person, None),
         Shows::Timeline => ("case.timeline_view", "case", case_id, None),
         Shows::Entry(entry) => ("case.entry_view", "case", case_id, Some(("entry", entry))),
+        Shows::Referral(id) => ("referral.view", "referral", Some(id), None),
+        Shows::ReferralQueue => (
+            "referral.queue_view",
+            "user",
+            Some(actor.user_id.uuid()),
+            None,
+        ),
+        Shows::MaracReferral(id) => (
+            "marac.referral_view",
+            "person",
+            person,
+            Some(("referral", id)),
+        ),
         Shows::Page => return,
     };
     if let Some(id) = entity {
@@ -614,11 +627,21 @@ pub struct ServiceGuard {
     action: Action,
     actor: Actor,
     cipher: FieldCipher,
+    /// Set when opened in a view: then what it shows is audited as a view.
+    shows_to: Option<ViewLog>,
 }
 
 impl ServiceGuard {
     pub fn action(&self) -> Action {
         self.action
+    }
+
+    /// A reader that hands out a function's record with nothing sealed in it (a MARAC
+    /// meeting) records that it was shown, when the guard was opened to look.
+    pub(crate) fn shown(&self, ev: AuditEvent) {
+        if let Some(log) = &self.shows_to {
+            log.record(ev.org(self.actor.org_id).actor(self.actor.user_id));
+        }
     }
 
     /// Readers of a function's records refuse a guard for another function.
@@ -645,7 +668,12 @@ impl Guard for ServiceGuard {
     }
 
     fn open(&self, sealed: &Sealed) -> Result<Opened> {
-        sealed.open_if(sealed.opens_for_function(self.action), &self.cipher)
+        let visible = sealed.opens_for_function(self.action);
+        let opened = sealed.open_if(visible, &self.cipher)?;
+        if visible {
+            shown(&self.shows_to, &self.actor, sealed, None);
+        }
+        Ok(opened)
     }
 }
 
@@ -818,6 +846,7 @@ impl UnitOfWork {
             action,
             actor: actor.clone(),
             cipher,
+            shows_to: self.is_view().then(|| self.view_log()),
         })
     }
 

@@ -1,6 +1,7 @@
 //! MARAC meetings, referrals to them, who attended, and the actions agreed.
 
 use crate::access::{self, CasesGuard, Guard, MaracGuard, ServiceGuard};
+use crate::audit::AuditEvent;
 use crate::sealed::{Sealed, Shows, Subject};
 use crate::{many, row};
 use crate::{FieldCipher, Result, StoreError, UnitOfWork};
@@ -91,7 +92,11 @@ pub async fn meeting_by_id(
     .bind(id.to_string())
     .fetch_optional(&mut *conn)
     .await?;
-    r.as_ref().map(meeting).transpose()
+    let found = r.as_ref().map(meeting).transpose()?;
+    if found.is_some() {
+        g.shown(AuditEvent::new("marac.meeting_view", "marac_meeting").entity(id));
+    }
+    Ok(found)
 }
 
 pub async fn attendance(
@@ -233,13 +238,13 @@ const REFERRAL_SELECT: &str = "SELECT r.id, r.case_id, c.reference, r.person_id,
 
 /// MARAC records say where she is: location-class data about the person referred, which the
 /// coordinator opens as well.
-fn marac_sealed(place: String, bytes: Vec<u8>, person_id: Uuid) -> Sealed {
+fn marac_sealed(place: String, bytes: Vec<u8>, person_id: Uuid, shows: Shows) -> Sealed {
     Sealed::new(
         place,
         bytes,
         Subject::Person(person_id),
         FieldClass::Location,
-        Shows::Page,
+        shows,
     )
     .also_for(Function::RunMarac)
 }
@@ -266,7 +271,12 @@ fn referral_row(r: &AnyRow, cipher: &FieldCipher) -> Result<Referral> {
             .split(',')
             .filter_map(from_iso)
             .collect(),
-        sealed: marac_sealed(details_place(id), row::bytes(r, "sealed")?, person_id),
+        sealed: marac_sealed(
+            details_place(id),
+            row::bytes(r, "sealed")?,
+            person_id,
+            Shows::MaracReferral(id),
+        ),
         meeting_id: row::opt_id(r, "meeting_id")?,
         meeting_on: row::opt_date(r, "held_on")?,
         created_by_name: row::text(r, "display_name")?,
@@ -541,7 +551,13 @@ fn action_row(r: &AnyRow) -> Result<Action> {
         case_reference: row::text(r, "reference")?,
         person_id,
         agency: row::text(r, "agency")?,
-        description: marac_sealed(action_place(id), row::bytes(r, "description")?, person_id),
+        // Actions show on the pages that list them (a meeting, a referral, the due list).
+        description: marac_sealed(
+            action_place(id),
+            row::bytes(r, "description")?,
+            person_id,
+            Shows::Page,
+        ),
         due_on: row::date(r, "due_on")?,
         status: ActionStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("action status {status}")))?,

@@ -121,16 +121,22 @@ pub async fn reference_of(
 const COLUMNS: &str = "r.id, r.reference, r.source, r.referrer_agency, r.received_at, r.details, r.status, r.decided_at, \
     u.display_name AS decided_by_name, r.decision_code, r.decision_note, r.case_id";
 
-fn referral(r: &AnyRow) -> Result<Referral> {
+/// A referral row; what opening its sealed fields is a view of: the queue, or this referral.
+fn referral(r: &AnyRow, queue: bool) -> Result<Referral> {
     let source = row::text(r, "source")?;
     let id = row::id(r, "id")?;
+    let shows = if queue {
+        Shows::ReferralQueue
+    } else {
+        Shows::Referral(id)
+    };
     let triage = |place: String, bytes: Vec<u8>| {
         Sealed::new(
             place,
             bytes,
             Subject::Service(Action::Triage),
             FieldClass::Sensitive,
-            Shows::Page,
+            shows,
         )
     };
     Ok(Referral {
@@ -167,7 +173,7 @@ pub async fn queue(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(referral).collect()
+    rows.iter().map(|r| referral(r, true)).collect()
 }
 
 /// How many referrals wait for triage, and when the oldest arrived: counted, none opened.
@@ -195,7 +201,7 @@ pub async fn get(conn: &mut AnyConnection, g: &ServiceGuard, id: Uuid) -> Result
         .bind(org_id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    r.as_ref().map(referral).transpose()
+    r.as_ref().map(|r| referral(r, false)).transpose()
 }
 
 /// Triage's decision on a referral.

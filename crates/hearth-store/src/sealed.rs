@@ -37,6 +37,12 @@ pub(crate) enum Shows {
     Timeline,
     /// One timeline entry, on its own page.
     Entry(Uuid),
+    /// A referral to the service, on its own page.
+    Referral(Uuid),
+    /// The referrals waiting for triage, as a list.
+    ReferralQueue,
+    /// What was sent to MARAC about a person, in one MARAC referral.
+    MaracReferral(Uuid),
     Equality,
     /// Part of a record whose page the use case audits as a whole (a MARAC referral, an
     /// agency, a referral's details, an earlier version of a person).

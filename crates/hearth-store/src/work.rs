@@ -110,6 +110,11 @@ impl UnitOfWork {
         }
     }
 
+    /// Is this work a view (reading only)? Then every guard it opens was opened to look.
+    pub(crate) fn is_view(&self) -> bool {
+        self.view
+    }
+
     /// The log the guards opened by this work record their views in.
     pub(crate) fn view_log(&self) -> ViewLog {
         self.shown.clone()

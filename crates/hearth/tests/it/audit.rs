@@ -400,3 +400,123 @@ async fn verifying_while_the_service_writes_never_reports_a_break() {
         hearth_store::audit::Verification::Intact { .. }
     ));
 }
+
+/// The pages of one record below a case (a timeline entry, a referral, the triage queue, a
+/// MARAC referral and meeting) are audited by the guard that showed them, naming the record;
+/// what the firewall withheld is not a view.
+#[tokio::test]
+async fn the_page_of_each_record_is_audited_by_the_guard_that_showed_it() {
+    use serde_json::{json, Value};
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva_token = t.token_for(w.org, w.staff["idva"].0).await;
+    let manager_token = t.token_for(w.org, w.staff["team_manager"].0).await;
+    let referrer = t.token_for(w.org, w.staff["referrer"].0).await;
+    let id_of = |v: Value| v["id"].as_str().expect("an id").to_string();
+    let entry = id_of(
+        t.api_post(
+            &idva_token,
+            &format!("/api/v1/cases/{}/timeline", w.case),
+            &json!({"kind": "note", "sensitivity": "sensitive", "person_id": w.victim.to_string(),
+                    "body": "She spoke about the night he came back.", "submission_key": new_key()}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap(),
+    );
+    let referral = id_of(
+        t.api_post(&referrer, "/api/v1/referrals", &json!({"submission_key": new_key(), "given_name": "Ada", "family_name": "Fenwick", "consent": "yes", "referrer_name": "PC Hale", "referrer_agency": "police", "referrer_phone": "01632 960001", "phone": "07700 900111", "safe_to_phone": "safe"}))
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    let meeting = id_of(
+        t.api_post(
+            &manager_token,
+            "/api/v1/marac/meetings",
+            &json!({"held_on": "2027-01-15", "area": "Northshire"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap(),
+    );
+    let mut proposal: Value = t
+        .api_get(&idva_token, &format!("/api/v1/people/{}/marac", w.victim))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut form = proposal["referral"].take();
+    form["victim_knows"] = json!("yes");
+    form["victim_consented"] = json!("yes");
+    form["criteria"] = json!(["professional_judgement"]);
+    form["source_agency"] = json!("idva");
+    form["details"]["summary"] = json!("Threats after separation.");
+    form["submission_key"] = json!(new_key());
+    let marac_referral = id_of(
+        t.api_post(
+            &idva_token,
+            &format!("/api/v1/people/{}/marac", w.victim),
+            &form,
+        )
+        .await
+        .json()
+        .await
+        .unwrap(),
+    );
+
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    let engage = t.signed_in(&w.staff["engage"].1).await;
+    let manager = t.signed_in(&w.staff["team_manager"].1).await;
+    let entry_page = format!("/cases/{}/entries/{entry}", w.case);
+    assert_eq!(page(&idva, &t, &entry_page).await.0, StatusCode::OK);
+    // Behind the firewall the entry does not exist, and nothing was shown.
+    assert_eq!(
+        page(&engage, &t, &entry_page).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(page(&manager, &t, "/triage").await.0, StatusCode::OK);
+    let referral_page = format!("/triage/{referral}");
+    assert_eq!(page(&manager, &t, &referral_page).await.0, StatusCode::OK);
+    let meeting_page = format!("/marac/meetings/{meeting}");
+    assert_eq!(page(&manager, &t, &meeting_page).await.0, StatusCode::OK);
+    let marac_page = format!("/marac/referrals/{marac_referral}");
+    assert_eq!(page(&idva, &t, &marac_page).await.0, StatusCode::OK);
+
+    let rows = t.audit_rows().await;
+    let by = |key: &str| Some(w.staff[key].0.to_string());
+    let one = |action: &str, actor: &str, entity: &str, detail: &str| {
+        rows.iter()
+            .filter(|r| {
+                r.1 == action && r.5 == by(actor) && r.4.as_deref() == Some(entity) && r.3 == detail
+            })
+            .count()
+    };
+    let case = w.case.to_string();
+    assert_eq!(
+        one("case.entry_view", "idva", &case, &format!("entry={entry}")),
+        1
+    );
+    assert_eq!(
+        one(
+            "case.entry_view",
+            "engage",
+            &case,
+            &format!("entry={entry}")
+        ),
+        0
+    );
+    let manager_id = w.staff["team_manager"].0.to_string();
+    assert_eq!(
+        one("referral.queue_view", "team_manager", &manager_id, ""),
+        1
+    );
+    assert_eq!(one("referral.view", "team_manager", &referral, ""), 1);
+    assert_eq!(one("marac.meeting_view", "team_manager", &meeting, ""), 1);
+    let victim = w.victim.to_string();
+    let detail = format!("referral={marac_referral}");
+    assert_eq!(one("marac.referral_view", "idva", &victim, &detail), 1);
+}
