@@ -31,16 +31,6 @@ pub async fn view_person(app: &App, actor: &Actor, id: PersonId) -> Result<Perso
     Ok(record)
 }
 
-/// Whether this user may open the case: where to land after an action that made one (a case
-/// accepted into another team would otherwise answer "Page not found"). Asking shows nothing,
-/// so it is no view.
-pub async fn may_open_case(app: &App, actor: &Actor, id: CaseId) -> Result<bool> {
-    let mut w = app.view().await?;
-    let open = w.cases(actor, &[id.uuid()]).await?.case_ids() == [id.uuid()];
-    w.commit().await?;
-    Ok(open)
-}
-
 /// The record whose history is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Record {

@@ -7,8 +7,8 @@ use crate::{App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole};
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::parse_id;
-use hearth_domain::ids::CaseId;
 use hearth_domain::ids::OrgId;
+use hearth_domain::ids::{CaseId, ReferralId};
 use hearth_domain::person::Identity;
 use hearth_domain::referral::{
     match_reasons, names_alike, Candidate, NamedPerson, ReferralDetails, ReferralForm, Source,
@@ -36,7 +36,7 @@ pub const PUBLIC_LIMIT_PER_HOUR: i64 = 5;
 #[derive(Debug, Clone)]
 pub struct Submitted {
     pub reference: String,
-    pub id: Uuid,
+    pub id: ReferralId,
 }
 
 /// A referral arriving, from whichever door.
@@ -44,7 +44,7 @@ struct Incoming<'a> {
     org_id: OrgId,
     source: Source,
     details: &'a ReferralDetails,
-    id: Uuid,
+    id: ReferralId,
     submission_key: &'a str,
     received_by: Option<Uuid>,
     address_key: Option<&'a str>,
@@ -109,7 +109,7 @@ async fn claim(
     actor_id: Option<Uuid>,
     key: &str,
     payload: &impl serde::Serialize,
-) -> Result<std::result::Result<Uuid, Submitted>> {
+) -> Result<std::result::Result<ReferralId, Submitted>> {
     let scope = submission::Scope {
         org_id,
         actor_id,
@@ -117,11 +117,12 @@ async fn claim(
         target_id: None,
     };
     match submission::claim(w, now, scope, key, payload).await? {
-        Once::New(id) => Ok(Ok(id)),
+        Once::New(id) => Ok(Ok(ReferralId::from_uuid(id))),
         Once::Replay(id) => {
             let reference = referrals::reference_of(w, org_id, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
+            let id = ReferralId::from_uuid(id);
             Ok(Err(Submitted { reference, id }))
         }
     }
@@ -224,7 +225,7 @@ pub async fn submit(
 /// One line of the triage queue.
 #[derive(Debug, Clone)]
 pub struct QueueItem {
-    pub id: Uuid,
+    pub id: ReferralId,
     pub reference: String,
     pub source: Source,
     pub agency: String,
@@ -510,7 +511,7 @@ async fn find_matches(
         .collect())
 }
 
-pub async fn view(app: &App, actor: &Actor, id: Uuid) -> Result<ReferralView> {
+pub async fn view(app: &App, actor: &Actor, id: ReferralId) -> Result<ReferralView> {
     let mut w = app.view().await?;
     let triage = w.service(actor, Action::Triage).await?;
     let referral = referrals::get(&mut w, &triage, id)
@@ -585,14 +586,35 @@ async fn add_person(
     Ok(id)
 }
 
+/// Where the user lands after deciding a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Landing {
+    /// Signposted or declined: back to the queue.
+    Triage,
+    /// Accepted into a case the user may open.
+    Case(CaseId),
+    /// Accepted into a case of another team, which the user may not open.
+    AnotherTeam(CaseId),
+}
+
+impl Landing {
+    /// The case the referral was accepted into, if it was.
+    pub fn case(self) -> Option<CaseId> {
+        match self {
+            Landing::Triage => None,
+            Landing::Case(c) | Landing::AnotherTeam(c) => Some(c),
+        }
+    }
+}
+
 /// Record the decision. Accepting creates or re-opens the case and places the people in it with
 /// their roles, carrying the referral's contact details and safe contact arrangements across.
 pub async fn decide(
     app: &App,
     actor: &Actor,
-    id: Uuid,
+    id: ReferralId,
     form: &DecisionForm,
-) -> Result<Option<Uuid>> {
+) -> Result<Landing> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let triage = w.service(actor, Action::Triage).await?;
@@ -651,6 +673,7 @@ pub async fn decide(
         }
         "accept" => {
             let case_id = accept(&mut w, &triage, &cipher, &referral, &details, form).await?;
+            let case_id = CaseId::from_uuid(case_id);
             ("accepted", None, Some(case_id), "referral.accept")
         }
         _ => {
@@ -687,8 +710,15 @@ pub async fn decide(
         ev = ev.detail("case", c);
     }
     w.audit(ev);
+    let landing = match case_id {
+        None => Landing::Triage,
+        // Where the user goes next: the case if they may open it (accepted into their own team,
+        // as usual), else back to triage, told it went to another team.
+        Some(c) if w.cases(actor, &[c.uuid()]).await?.case_ids() == [c.uuid()] => Landing::Case(c),
+        Some(c) => Landing::AnotherTeam(c),
+    };
     w.commit().await?;
-    Ok(case_id)
+    Ok(landing)
 }
 
 async fn accept(

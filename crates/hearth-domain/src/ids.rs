@@ -106,6 +106,10 @@ record_id!(
     EntryId
 );
 record_id!(
+    /// A referral to the service, waiting for triage or decided.
+    ReferralId
+);
+record_id!(
     /// A MARAC meeting.
     MeetingId
 );

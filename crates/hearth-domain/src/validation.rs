@@ -75,6 +75,16 @@ impl Invalid {
         }
     }
 
+    /// Tell what was said of one field as said of another (the same value asked for in two
+    /// places on a page).
+    pub fn rename(&mut self, from: &str, to: &str) {
+        for e in &mut self.0 {
+            if e.field == from {
+                e.field = to.into();
+            }
+        }
+    }
+
     pub fn message_for(&self, field: &str) -> Option<&str> {
         self.0
             .iter()

@@ -6,8 +6,8 @@ use crate::sealed::{Sealed, Shows, Subject};
 use crate::{Result, StoreError};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
-use hearth_domain::ids::OrgId;
 use hearth_domain::ids::UserId;
+use hearth_domain::ids::{CaseId, OrgId, ReferralId};
 use hearth_domain::referral::Source;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub struct Referral {
-    pub id: Uuid,
+    pub id: ReferralId,
     pub reference: String,
     pub source: Source,
     pub referrer_agency: String,
@@ -27,14 +27,14 @@ pub struct Referral {
     pub decided_by_name: Option<String>,
     pub decision_code: Option<String>,
     pub decision_note: Option<Sealed>,
-    pub case_id: Option<Uuid>,
+    pub case_id: Option<CaseId>,
 }
 
-pub fn details_place(id: Uuid) -> String {
+pub fn details_place(id: ReferralId) -> String {
     format!("referrals.details:{id}")
 }
 
-pub fn note_place(id: Uuid) -> String {
+pub fn note_place(id: ReferralId) -> String {
     format!("referrals.decision_note:{id}")
 }
 
@@ -57,7 +57,7 @@ pub async fn next_number(conn: &mut AnyConnection, org_id: OrgId, name: &str) ->
 }
 
 pub struct NewReferral<'a> {
-    pub id: Uuid,
+    pub id: ReferralId,
     pub org_id: OrgId,
     pub reference: &'a str,
     pub source: Source,
@@ -124,11 +124,11 @@ const COLUMNS: &str = "r.id, r.reference, r.source, r.referrer_agency, r.receive
 /// A referral row; what opening its sealed fields is a view of: the queue, or this referral.
 fn referral(r: &AnyRow, queue: bool) -> Result<Referral> {
     let source = row::text(r, "source")?;
-    let id = row::id(r, "id")?;
+    let id = ReferralId::from_uuid(row::id(r, "id")?);
     let shows = if queue {
         Shows::ReferralQueue
     } else {
-        Shows::Referral(id)
+        Shows::Referral(id.uuid())
     };
     let triage = |place: String, bytes: Vec<u8>| {
         Sealed::new(
@@ -152,7 +152,7 @@ fn referral(r: &AnyRow, queue: bool) -> Result<Referral> {
         decided_by_name: row::opt_text(r, "decided_by_name")?,
         decision_code: row::opt_text(r, "decision_code")?,
         decision_note: row::opt_bytes(r, "decision_note")?.map(|b| triage(note_place(id), b)),
-        case_id: row::opt_id(r, "case_id")?,
+        case_id: row::opt_id(r, "case_id")?.map(CaseId::from_uuid),
     })
 }
 
@@ -192,7 +192,11 @@ pub async fn waiting(
     Ok((row::int(&r, "n")?, row::opt_at(&r, "oldest")?))
 }
 
-pub async fn get(conn: &mut AnyConnection, g: &ServiceGuard, id: Uuid) -> Result<Option<Referral>> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    g: &ServiceGuard,
+    id: ReferralId,
+) -> Result<Option<Referral>> {
     g.require(Action::Triage)?;
     let org_id = g.actor().org_id;
     let sql = format!("SELECT {COLUMNS} FROM referrals r LEFT JOIN users u ON u.id = r.decided_by WHERE r.id = $1 AND r.org_id = $2");
@@ -206,12 +210,12 @@ pub async fn get(conn: &mut AnyConnection, g: &ServiceGuard, id: Uuid) -> Result
 
 /// Triage's decision on a referral.
 pub struct Decided<'a> {
-    pub id: Uuid,
+    pub id: ReferralId,
     pub status: &'a str,
     pub by: UserId,
     pub code: Option<&'a str>,
     pub note: Option<Vec<u8>>,
-    pub case_id: Option<Uuid>,
+    pub case_id: Option<CaseId>,
 }
 
 /// Record a decision on a referral still waiting; false if someone decided it first.

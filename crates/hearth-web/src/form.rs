@@ -60,6 +60,12 @@ impl Again {
         }
     }
 
+    /// Shown again with another status than the failure's own (a refusal told as a field).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = Some(status);
+        self
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status.unwrap_or(StatusCode::OK)
     }

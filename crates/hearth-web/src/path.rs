@@ -8,7 +8,8 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use hearth_app::AppError;
 use hearth_domain::ids::{
-    parse_id, CaseId, EntryId, MaracActionId, MaracReferralId, MeetingId, OrgId, PersonId, UserId,
+    parse_id, CaseId, EntryId, MaracActionId, MaracReferralId, MeetingId, OrgId, PersonId,
+    ReferralId, UserId,
 };
 use uuid::Uuid;
 
@@ -48,7 +49,8 @@ path_kind!(
     EntryId,
     MeetingId,
     MaracReferralId,
-    MaracActionId
+    MaracActionId,
+    ReferralId
 );
 
 /// The one id in a page's path.

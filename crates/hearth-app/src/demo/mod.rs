@@ -9,7 +9,6 @@ use crate::{App, Result};
 use hearth_domain::access::CaseRole;
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
-use hearth_domain::ids::CaseId;
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::{TeamId, UserId};
 use hearth_domain::person::Identity;
@@ -318,15 +317,11 @@ async fn accept_some_referrals(
             team_id: team.to_string(),
             ..Default::default()
         };
-        if let Some(case_id) = referrals::decide(app, &manager, item.id, &form).await? {
-            crate::casework::allocate(
-                app,
-                &manager,
-                CaseId::from_uuid(case_id),
-                &ids["idva"].to_string(),
-                "",
-            )
-            .await?;
+        if let Some(case_id) = referrals::decide(app, &manager, item.id, &form)
+            .await?
+            .case()
+        {
+            crate::casework::allocate(app, &manager, case_id, &ids["idva"].to_string(), "").await?;
         }
     }
     Ok(())
@@ -421,7 +416,7 @@ async fn seed_referrals(
             ..Default::default()
         };
         let n = referrals::next_number(w, org_id, "referral").await?;
-        let id = new_id(received);
+        let id = hearth_domain::ids::ReferralId::new(received);
         let json = serde_json::to_string(&details)
             .map_err(|e| crate::AppError::Internal(e.to_string()))?;
         let key = format!("demo-referral-{i}");

@@ -15,7 +15,7 @@ use uuid::Uuid;
 /// (its identifier, time and sealed details), and the first successful contact since then.
 #[derive(Debug, Clone)]
 pub struct FirstContactFacts {
-    pub referral_id: Uuid,
+    pub referral_id: hearth_domain::ids::ReferralId,
     pub referred_at: Timestamp,
     /// The referral's details: ordinary data about the family.
     pub details: Sealed,
@@ -41,7 +41,7 @@ pub async fn first_contact_facts(
     .await?
     {
         let case_id = row::id(&r, "case_id")?;
-        let referral_id = row::id(&r, "id")?;
+        let referral_id = hearth_domain::ids::ReferralId::from_uuid(row::id(&r, "id")?);
         if out.contains_key(&case_id) {
             continue;
         }

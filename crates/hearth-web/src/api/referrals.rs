@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use hearth_app::referrals::{self, DecisionForm};
+use hearth_domain::ids::ReferralId;
 use hearth_domain::referral::{ReferralForm, Source};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -71,7 +72,7 @@ pub async fn submit(
     Ok((
         StatusCode::CREATED,
         Json(ReferralReceived {
-            id: s.id,
+            id: s.id.uuid(),
             reference: s.reference,
         }),
     ))
@@ -89,7 +90,7 @@ pub async fn queue(
         items
             .iter()
             .map(|i| QueueItemOut {
-                id: i.id,
+                id: i.id.uuid(),
                 reference: i.reference.clone(),
                 source: i.source.code().into(),
                 referrer_agency: i.agency.clone(),
@@ -102,37 +103,43 @@ pub async fn queue(
     ))
 }
 
+impl From<referrals::ReferralView> for ReferralOut {
+    fn from(v: referrals::ReferralView) -> Self {
+        ReferralOut {
+            id: v.referral.id.uuid(),
+            reference: v.referral.reference.clone(),
+            source: v.referral.source.code().into(),
+            status: v.referral.status.clone(),
+            case_id: v.referral.case_id.map(|c| c.uuid()),
+            details: serde_json::to_value(&v.details).unwrap_or_default(),
+            matches: v
+                .matches
+                .iter()
+                .map(|m| MatchOut {
+                    on_referral: m.on_referral.clone(),
+                    reasons: m.reasons.iter().map(|r| r.to_string()).collect(),
+                    person_id: m.seen.as_ref().map(|s| s.person_id),
+                    case_ids: m
+                        .seen
+                        .as_ref()
+                        .map(|s| s.cases.iter().map(|c| c.0).collect())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One referral, with possible matches at the level the caller may see.
 #[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals", params(("id" = Uuid, Path)),
     responses((status = 200, body = ReferralOut), (status = 404, body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<ReferralId>,
 ) -> Result<Json<ReferralOut>, ApiError> {
     let v = referrals::view(&state.app, &who.actor(), id).await?;
-    Ok(Json(ReferralOut {
-        id: v.referral.id,
-        reference: v.referral.reference.clone(),
-        source: v.referral.source.code().into(),
-        status: v.referral.status.clone(),
-        case_id: v.referral.case_id,
-        details: serde_json::to_value(&v.details).unwrap_or_default(),
-        matches: v
-            .matches
-            .iter()
-            .map(|m| MatchOut {
-                on_referral: m.on_referral.clone(),
-                reasons: m.reasons.iter().map(|r| r.to_string()).collect(),
-                person_id: m.seen.as_ref().map(|s| s.person_id),
-                case_ids: m
-                    .seen
-                    .as_ref()
-                    .map(|s| s.cases.iter().map(|c| c.0).collect())
-                    .unwrap_or_default(),
-            })
-            .collect(),
-    }))
+    Ok(Json(v.into()))
 }
 
 /// Accept (`team_id`, or `case_id` to add to an existing case and re-open it, with `person_id` for
@@ -143,9 +150,10 @@ pub async fn get(
 pub async fn decide(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPathId(id): ApiPathId,
+    ApiPathId(id): ApiPathId<ReferralId>,
     Body(form): Body<DecisionForm>,
 ) -> Result<Json<DecisionOut>, ApiError> {
-    let case_id = referrals::decide(&state.app, &who.actor(), id, &form).await?;
+    let landing = referrals::decide(&state.app, &who.actor(), id, &form).await?;
+    let case_id = landing.case().map(|c| c.uuid());
     Ok(Json(DecisionOut { case_id }))
 }

@@ -1,7 +1,7 @@
 //! The public referral form, referrals taken by phone, and triage.
 
-use crate::error::page_error;
-use crate::error::{not_found, PageResult};
+use crate::error::{PageError, PageResult};
+use crate::form::{to, Again, OrAgain, Saved};
 use crate::path::PathId;
 use crate::session::{ClientAddress, Signed};
 use crate::views::{render, Layout};
@@ -9,15 +9,14 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use axum_extra::extract::CookieJar;
 use hearth_app::auth::SignedIn;
 use hearth_app::orgs::{self, Organisation, Team};
-use hearth_app::records;
-use hearth_app::referrals::{self, DecisionForm, QueueItem, ReferralView};
+use hearth_app::referrals::{self, DecisionForm, Landing, QueueItem, ReferralView};
 use hearth_app::{secrets, AppError};
-use hearth_domain::ids::CaseId;
+use hearth_domain::ids::ReferralId;
 use hearth_domain::referral::{ReferralForm, Source, AGENCIES, DECLINE_REASONS};
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
@@ -86,16 +85,27 @@ struct DonePage {
     layout: Layout,
     staff: bool,
     reference: String,
-    id: Uuid,
+    id: ReferralId,
     exit_url: &'static str,
 }
 
+impl DonePage {
+    fn new(layout: Layout, staff: bool, s: referrals::Submitted) -> Self {
+        DonePage {
+            layout,
+            staff,
+            reference: s.reference,
+            id: s.id,
+            exit_url: EXIT_URL,
+        }
+    }
+}
+
 /// The organisation the public form serves: the one named, or the only one there is.
-async fn public_org(state: &AppState, slug: Option<&str>) -> Result<Organisation, Response> {
+async fn public_org(state: &AppState, slug: Option<&str>) -> Result<Organisation, PageError> {
     orgs::public(&state.app, slug)
-        .await
-        .map_err(page_error)?
-        .ok_or_else(not_found)
+        .await?
+        .ok_or(PageError(AppError::NotFound))
 }
 
 fn public_layout(csrf: &str, demo: bool, has_errors: bool) -> Layout {
@@ -106,49 +116,58 @@ fn public_layout(csrf: &str, demo: bool, has_errors: bool) -> Layout {
     }
 }
 
-fn refer_view(
-    layout: Layout,
-    errors: Invalid,
-    form: ReferralForm,
-    staff: bool,
-    org_name: String,
-    action: String,
-) -> ReferPage {
-    ReferPage {
-        layout,
-        errors,
-        form,
-        agencies: AGENCIES,
-        staff,
-        org_name,
-        action,
-        exit_url: EXIT_URL,
+impl ReferPage {
+    /// The public form for this organisation, fresh or again.
+    fn public(csrf: &str, org: &Organisation, form: ReferralForm, again: Again) -> Self {
+        let layout = public_layout(csrf, org.is_demo, !again.errors.0.is_empty());
+        let action = format!("/refer/{}", org.slug);
+        ReferPage::new(layout, form, false, org.name.clone(), action, again.errors)
+    }
+
+    /// The form staff fill in while taking a referral by phone, fresh or again.
+    fn staff(who: &SignedIn, form: ReferralForm, again: Again) -> Self {
+        let layout = Layout::signed("Take a referral", who).with_errors(&again.errors);
+        let (org, action) = (who.org.name.clone(), "/referrals".to_string());
+        ReferPage::new(layout, form, true, org, action, again.errors)
+    }
+
+    fn new(
+        layout: Layout,
+        form: ReferralForm,
+        staff: bool,
+        org_name: String,
+        action: String,
+        errors: Invalid,
+    ) -> Self {
+        ReferPage {
+            layout,
+            errors,
+            form,
+            agencies: AGENCIES,
+            staff,
+            org_name,
+            action,
+            exit_url: EXIT_URL,
+        }
     }
 }
 
-async fn refer_page(state: AppState, jar: CookieJar, slug: Option<String>) -> Response {
-    let org = match public_org(&state, slug.as_deref()).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let (jar, csrf) = crate::pages::auth::pre_session_csrf(jar, state.secure_cookies);
-    let form = ReferralForm {
+/// A new, empty referral form with its submission key.
+fn blank() -> ReferralForm {
+    ReferralForm {
         submission_key: secrets::new_token(),
         ..Default::default()
-    };
-    let action = format!("/refer/{}", org.slug);
-    let page = refer_view(
-        public_layout(&csrf, org.is_demo, false),
-        Invalid::default(),
-        form,
-        false,
-        org.name,
-        action,
-    );
-    (jar, render(StatusCode::OK, &page)).into_response()
+    }
 }
 
-pub async fn refer(State(state): State<AppState>, jar: CookieJar) -> Response {
+async fn refer_page(state: AppState, jar: CookieJar, slug: Option<String>) -> PageResult {
+    let org = public_org(&state, slug.as_deref()).await?;
+    let (jar, csrf) = crate::pages::auth::pre_session_csrf(jar, state.secure_cookies);
+    let page = ReferPage::public(&csrf, &org, blank(), Again::fresh());
+    Ok((jar, render(StatusCode::OK, &page)).into_response())
+}
+
+pub async fn refer(State(state): State<AppState>, jar: CookieJar) -> PageResult {
     refer_page(state, jar, None).await
 }
 
@@ -156,9 +175,11 @@ pub async fn refer_for(
     State(state): State<AppState>,
     jar: CookieJar,
     Path(slug): Path<String>,
-) -> Response {
+) -> PageResult {
     refer_page(state, jar, Some(slug)).await
 }
+
+const THROTTLED: &str = "We have received several requests from this connection in the last hour, so this one was not sent. Please phone us instead, or try again later. If anyone is in immediate danger, call 999.";
 
 pub async fn submit_public(
     State(state): State<AppState>,
@@ -166,55 +187,30 @@ pub async fn submit_public(
     ClientAddress(addr): ClientAddress,
     Path(slug): Path<String>,
     Form(form): Form<ReferralForm>,
-) -> Response {
-    let org = match public_org(&state, Some(&slug)).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let org = public_org(&state, Some(&slug)).await?;
     let (jar, csrf) = crate::pages::auth::pre_session_csrf(jar, state.secure_cookies);
-    let again = |errors: Invalid, status| {
-        let layout = public_layout(&csrf, org.is_demo, true);
-        let page = refer_view(
-            layout,
-            errors,
-            form.clone(),
-            false,
-            org.name.clone(),
-            format!("/refer/{}", org.slug),
-        );
-        render(status, &page)
-    };
-    let response = match referrals::submit_public(&state.app, &slug, &form, &addr).await {
-        Ok(s) => render(
-            StatusCode::OK,
-            &DonePage { layout: public_layout(&csrf, org.is_demo, false), staff: false, reference: s.reference, id: s.id, exit_url: EXIT_URL },
+    let saved = match referrals::submit_public(&state.app, &slug, &form, &addr).await {
+        Err(AppError::Throttled) => Saved::Again(
+            Again::invalid(Invalid::one("given_name", THROTTLED))
+                .with_status(StatusCode::TOO_MANY_REQUESTS),
         ),
-        Err(AppError::Invalid(errors)) => again(errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(AppError::Throttled) => again(
-            Invalid::one("given_name", "We have received several requests from this connection in the last hour, so this one was not sent. Please phone us instead, or try again later. If anyone is in immediate danger, call 999."),
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
-        Err(e) => page_error(e),
+        r => r.or_again()?,
     };
-    (jar, response).into_response()
+    let page = match saved {
+        Saved::Done(s) => {
+            let layout = public_layout(&csrf, org.is_demo, false);
+            render(StatusCode::OK, &DonePage::new(layout, false, s))
+        }
+        Saved::Again(again) => render(again.status(), &ReferPage::public(&csrf, &org, form, again)),
+    };
+    Ok((jar, page).into_response())
 }
 
-pub async fn new_referral(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    let form = ReferralForm {
-        submission_key: secrets::new_token(),
-        ..Default::default()
-    };
-    let _ = &state;
+pub async fn new_referral(Signed(who): Signed) -> Response {
     render(
         StatusCode::OK,
-        &refer_view(
-            Layout::signed("Take a referral", &who),
-            Invalid::default(),
-            form,
-            true,
-            who.org.name.clone(),
-            "/referrals".into(),
-        ),
+        &ReferPage::staff(&who, blank(), Again::fresh()),
     )
 }
 
@@ -222,34 +218,15 @@ pub async fn submit_staff(
     State(state): State<AppState>,
     Signed(who): Signed,
     Form(form): Form<ReferralForm>,
-) -> Response {
-    match referrals::submit(&state.app, &who.actor(), Source::Phone, &form).await {
-        Ok(s) => render(
-            StatusCode::OK,
-            &DonePage {
-                layout: Layout::signed("Referral recorded", &who),
-                staff: true,
-                reference: s.reference,
-                id: s.id,
-                exit_url: EXIT_URL,
-            },
-        ),
-        Err(AppError::Invalid(errors)) => {
-            let layout = Layout::signed("Take a referral", &who).with_errors(&errors);
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &refer_view(
-                    layout,
-                    errors,
-                    form,
-                    true,
-                    who.org.name.clone(),
-                    "/referrals".into(),
-                ),
-            )
+) -> PageResult {
+    let saved = referrals::submit(&state.app, &who.actor(), Source::Phone, &form).await;
+    Ok(match saved.or_again()? {
+        Saved::Done(s) => {
+            let layout = Layout::signed("Referral recorded", &who);
+            render(StatusCode::OK, &DonePage::new(layout, true, s))
         }
-        Err(e) => page_error(e),
-    }
+        Saved::Again(again) => render(again.status(), &ReferPage::staff(&who, form, again)),
+    })
 }
 
 #[derive(Template)]
@@ -319,45 +296,38 @@ impl ReferralPage {
     }
 }
 
+/// A referral with its matches and the decision form, fresh or again.
 async fn referral_page(
     state: &AppState,
     who: &SignedIn,
-    id: Uuid,
-    errors: Invalid,
-    message: Option<String>,
-    status: StatusCode,
-) -> Response {
-    let v = match referrals::view(&state.app, &who.actor(), id).await {
-        Ok(v) => v,
-        Err(e) => return page_error(e),
-    };
-    let mut teams = match orgs::teams(&state.app, who.org.id).await {
-        Ok(t) => t,
-        Err(e) => return page_error(e),
-    };
+    id: ReferralId,
+    again: Again,
+) -> PageResult {
+    let v = referrals::view(&state.app, &who.actor(), id).await?;
+    let mut teams = orgs::teams(&state.app, who.org.id).await?;
     // The user's own team first, and chosen: accepting into the first team in the alphabet
     // sent cases where the person triaging could not follow them.
     teams.sort_by_key(|t| Some(t.id) != who.user.team_id);
-    render(
-        status,
+    let title = format!("Referral {}", v.referral.reference);
+    Ok(render(
+        again.status(),
         &ReferralPage {
-            layout: Layout::signed(&format!("Referral {}", v.referral.reference), who)
-                .with_errors(&errors),
-            errors,
+            layout: Layout::signed(&title, who).with_errors(&again.errors),
+            errors: again.errors,
             v,
             teams,
             reasons: DECLINE_REASONS,
-            message,
+            message: again.conflict,
         },
-    )
+    ))
 }
 
 pub async fn referral(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
-) -> Response {
-    referral_page(&state, &who, id, Invalid::default(), None, StatusCode::OK).await
+    PathId(id): PathId<ReferralId>,
+) -> PageResult {
+    referral_page(&state, &who, id, Again::fresh()).await
 }
 
 #[derive(Deserialize)]
@@ -368,62 +338,38 @@ pub struct DecisionSubmission {
     decline_note: String,
 }
 
+impl DecisionSubmission {
+    /// Declining has its own note field on the page, so its errors are told there.
+    fn into_form(self) -> DecisionForm {
+        match self.form.decision.as_str() {
+            "decline" => DecisionForm {
+                note: self.decline_note,
+                ..self.form
+            },
+            _ => self.form,
+        }
+    }
+}
+
 pub async fn decide(
     State(state): State<AppState>,
     Signed(who): Signed,
-    PathId(id): PathId,
+    PathId(id): PathId<ReferralId>,
     Form(s): Form<DecisionSubmission>,
-) -> Response {
-    let declining = s.form.decision == "decline";
-    let form = if declining {
-        DecisionForm {
-            note: s.decline_note.clone(),
-            ..s.form
-        }
-    } else {
-        s.form
-    };
-    match referrals::decide(&state.app, &who.actor(), id, &form).await {
-        Ok(Some(case_id)) => {
-            let case_id = CaseId::from_uuid(case_id);
-            match records::may_open_case(&state.app, &who.actor(), case_id).await {
-                Ok(true) => {
-                    Redirect::to(&format!("/cases/{case_id}?done=accepted")).into_response()
-                }
-                Ok(false) => Redirect::to("/triage?done=accepted_elsewhere").into_response(),
-                Err(e) => page_error(e),
+) -> PageResult {
+    let form = s.into_form();
+    match referrals::decide(&state.app, &who.actor(), id, &form)
+        .await
+        .or_again()?
+    {
+        Saved::Done(Landing::Case(case_id)) => Ok(to(&format!("/cases/{case_id}?done=accepted"))),
+        Saved::Done(Landing::AnotherTeam(_)) => Ok(to("/triage?done=accepted_elsewhere")),
+        Saved::Done(Landing::Triage) => Ok(to("/triage")),
+        Saved::Again(mut again) => {
+            if form.decision == "decline" {
+                again.errors.rename("note", "decline_note");
             }
+            referral_page(&state, &who, id, again).await
         }
-        Ok(None) => Redirect::to("/triage").into_response(),
-        Err(AppError::Invalid(mut errors)) => {
-            if declining {
-                for e in &mut errors.0 {
-                    if e.field == "note" {
-                        e.field = "decline_note".into();
-                    }
-                }
-            }
-            referral_page(
-                &state,
-                &who,
-                id,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::Conflict { message, .. }) => {
-            referral_page(
-                &state,
-                &who,
-                id,
-                Invalid::default(),
-                Some(message),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
     }
 }
