@@ -385,12 +385,3 @@ impl DueView {
         }
     }
 }
-
-/// A versioned form as the user left it: what they typed, the version it was based on, and
-/// what was wrong with it, so a page re-rendered on an error keeps all of it.
-pub struct Editing<F> {
-    pub form: F,
-    pub based_on: i64,
-    pub errors: hearth_domain::validation::Invalid,
-    pub conflict: Option<String>,
-}

@@ -1,15 +1,15 @@
 //! A person's risk: assessments, incidents, the safety plan, and referring them to MARAC.
 
-use crate::error::page_error;
-use crate::error::{not_found, PageResult};
+use crate::error::PageResult;
+use crate::form::{to, Again, OrAgain, Saved};
 use crate::path::PathId;
 use crate::session::Signed;
-use crate::views::{render, Editing, Layout};
+use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use hearth_app::auth::SignedIn;
 use hearth_app::risk::RiskView;
@@ -20,6 +20,7 @@ use hearth_domain::instrument::{AnswerSet, Instrument};
 use hearth_domain::marac::{ChildLine, ReferralForm};
 use hearth_domain::risk::{AssessmentForm, IncidentForm, RiskLevel};
 use hearth_domain::safety_plan::{SafetyPlanForm, Template as PlanTemplate, ACTION_ROWS};
+use hearth_domain::ukdate::uk_today;
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -48,35 +49,29 @@ struct RiskPage {
     saved: bool,
 }
 
+/// The risk page, with the incident form fresh or again.
 async fn risk_page(
     state: &AppState,
     who: &SignedIn,
     id: PersonId,
-    incident: IncidentForm,
-    errors: Invalid,
-    status: StatusCode,
+    mut incident: IncidentForm,
+    again: Again,
     saved: bool,
-) -> Response {
-    match risk::view(&state.app, &who.actor(), id).await {
-        Ok(view) => render(
-            status,
-            &RiskPage {
-                layout: Layout::signed("Risk", who).with_errors(&errors),
-                incident: IncidentForm {
-                    submission_key: if incident.submission_key.is_empty() {
-                        secrets::new_token()
-                    } else {
-                        incident.submission_key
-                    },
-                    ..incident
-                },
-                view,
-                errors,
-                saved,
-            },
-        ),
-        Err(e) => page_error(e),
+) -> PageResult {
+    let view = risk::view(&state.app, &who.actor(), id).await?;
+    if incident.submission_key.is_empty() {
+        incident.submission_key = secrets::new_token();
     }
+    Ok(render(
+        again.status(),
+        &RiskPage {
+            layout: Layout::signed("Risk", who).with_errors(&again.errors),
+            incident,
+            view,
+            errors: again.errors,
+            saved,
+        },
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -92,15 +87,15 @@ pub async fn risk(
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
     Query(q): Query<SavedQuery>,
-) -> Response {
+) -> PageResult {
+    let saved = !q.saved.is_empty();
     risk_page(
         &state,
         &who,
         id,
         IncidentForm::default(),
-        Invalid::default(),
-        StatusCode::OK,
-        !q.saved.is_empty(),
+        Again::fresh(),
+        saved,
     )
     .await
 }
@@ -110,22 +105,13 @@ pub async fn add_incident(
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
     Form(form): Form<IncidentForm>,
-) -> Response {
-    match risk::record_incident(&state.app, &who.actor(), id, &form).await {
-        Ok(_) => Redirect::to(&format!("/people/{id}/risk?saved=incident")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            risk_page(
-                &state,
-                &who,
-                id,
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                false,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
+) -> PageResult {
+    match risk::record_incident(&state.app, &who.actor(), id, &form)
+        .await
+        .or_again()?
+    {
+        Saved::Done(_) => Ok(to(&format!("/people/{id}/risk?saved=incident"))),
+        Saved::Again(again) => risk_page(&state, &who, id, form, again, false).await,
     }
 }
 
@@ -153,30 +139,28 @@ impl ChecklistPage {
     }
 }
 
+/// The checklist of this instrument for the person, fresh or again.
 async fn checklist(
     state: &AppState,
     who: &SignedIn,
     id: PersonId,
     key: &str,
     form: AssessmentForm,
-    errors: Invalid,
-    status: StatusCode,
-) -> Response {
-    match risk::instrument_for(&state.app, &who.actor(), id, key).await {
-        Ok((instrument, person_name)) => render(
-            status,
-            &ChecklistPage {
-                layout: Layout::signed(&instrument.title, who).with_errors(&errors),
-                person_id: id.uuid(),
-                person_name,
-                instrument,
-                form,
-                errors,
-                levels: RiskLevel::ALL,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    again: Again,
+) -> PageResult {
+    let (instrument, person_name) = risk::instrument_for(&state.app, &who.actor(), id, key).await?;
+    Ok(render(
+        again.status(),
+        &ChecklistPage {
+            layout: Layout::signed(&instrument.title, who).with_errors(&again.errors),
+            person_id: id.uuid(),
+            person_name,
+            instrument,
+            form,
+            errors: again.errors,
+            levels: RiskLevel::ALL,
+        },
+    ))
 }
 
 pub async fn new_assessment(
@@ -184,21 +168,12 @@ pub async fn new_assessment(
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
     Query(q): Query<SavedQuery>,
-) -> Response {
+) -> PageResult {
     let form = AssessmentForm {
         submission_key: secrets::new_token(),
         ..Default::default()
     };
-    checklist(
-        &state,
-        &who,
-        id,
-        &q.instrument,
-        form,
-        Invalid::default(),
-        StatusCode::OK,
-    )
-    .await
+    checklist(&state, &who, id, &q.instrument, form, Again::fresh()).await
 }
 
 /// The checklist as sent: `q_<id>` fields are answers.
@@ -223,24 +198,15 @@ pub async fn assess(
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
     Form(pairs): Form<Pairs>,
-) -> Response {
+) -> PageResult {
     let key = get(&pairs, "instrument").to_string();
     let form = assessment_form(&pairs);
-    match risk::assess(&state.app, &who.actor(), id, &key, &form).await {
-        Ok(_) => Redirect::to(&format!("/people/{id}/risk?saved=assessment")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            checklist(
-                &state,
-                &who,
-                id,
-                &key,
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
+    match risk::assess(&state.app, &who.actor(), id, &key, &form)
+        .await
+        .or_again()?
+    {
+        Saved::Done(_) => Ok(to(&format!("/people/{id}/risk?saved=assessment"))),
+        Saved::Again(again) => checklist(&state, &who, id, &key, form, again).await,
     }
 }
 
@@ -280,12 +246,12 @@ pub async fn safety_plan_print(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
-) -> Response {
-    match safety_plans::view(&state.app, &who.actor(), id).await {
-        Ok(view) if view.current().is_some() => render(StatusCode::OK, &PlanPrint { view }),
-        Ok(_) => not_found(),
-        Err(e) => page_error(e),
+) -> PageResult {
+    let view = safety_plans::view(&state.app, &who.actor(), id).await?;
+    if view.current().is_none() {
+        return Err(AppError::NotFound.into());
     }
+    Ok(render(StatusCode::OK, &PlanPrint { view }))
 }
 
 #[derive(Template)]
@@ -322,40 +288,75 @@ impl PlanEdit {
     }
 }
 
-fn plan_edit(
-    who: &SignedIn,
-    view: &PlanView,
-    editing: Editing<SafetyPlanForm>,
-    status: StatusCode,
-) -> Response {
-    let Editing {
-        form,
-        based_on,
-        errors,
-        conflict,
-    } = editing;
-    let template = PlanTemplate::parse(&form.template).unwrap_or(view.template);
-    let rows = ACTION_ROWS.max(form.action_what.len() + 2);
-    render(
-        status,
-        &PlanEdit {
-            layout: Layout::signed("Change the safety plan", who).with_errors(&errors),
-            person_id: view.person_id,
-            person_name: view.person_name.clone(),
-            form,
-            template,
-            based_on,
-            errors,
-            conflict,
-            rows,
-        },
-    )
-}
-
 #[derive(Deserialize, Default)]
 pub struct TemplateQuery {
     #[serde(default)]
     template: String,
+}
+
+/// The plan as the editor starts it: the current plan with its review moved on, or an empty
+/// plan from its template (or the one asked for).
+fn plan_to_edit(view: &PlanView, today: time::Date, template: &str) -> SafetyPlanForm {
+    let mut form = match view.current() {
+        Some(c) => SafetyPlanForm::from_plan(&c.plan, today),
+        None => SafetyPlanForm {
+            template: view.template.code().into(),
+            ..Default::default()
+        },
+    };
+    if PlanTemplate::parse(template).is_some() {
+        form.template = template.to_string();
+    }
+    form
+}
+
+/// The safety plan editor, fresh (`typed` is `None`) or again with what was typed: on a
+/// conflict, based on the version there now.
+async fn plan_edit(
+    state: &AppState,
+    who: &SignedIn,
+    id: PersonId,
+    typed: Option<(SafetyPlanForm, i64)>,
+    again: Again,
+) -> PageResult {
+    let view = safety_plans::view(&state.app, &who.actor(), id).await?;
+    if !view.can_record {
+        return Err(AppError::Forbidden.into());
+    }
+    let (form, based_on) = match typed {
+        Some((form, _)) if again.is_conflict() => (form, view.version()),
+        Some(typed) => typed,
+        None => (
+            plan_to_edit(&view, uk_today(state.app.now()), ""),
+            view.version(),
+        ),
+    };
+    Ok(render(
+        again.status(),
+        &PlanEdit::new(who, &view, form, based_on, again),
+    ))
+}
+
+impl PlanEdit {
+    fn new(
+        who: &SignedIn,
+        view: &PlanView,
+        form: SafetyPlanForm,
+        based_on: i64,
+        again: Again,
+    ) -> Self {
+        PlanEdit {
+            layout: Layout::signed("Change the safety plan", who).with_errors(&again.errors),
+            person_id: view.person_id,
+            person_name: view.person_name.clone(),
+            template: PlanTemplate::parse(&form.template).unwrap_or(view.template),
+            rows: ACTION_ROWS.max(form.action_what.len() + 2),
+            form,
+            based_on,
+            errors: again.errors,
+            conflict: again.conflict,
+        }
+    }
 }
 
 pub async fn edit_safety_plan(
@@ -363,35 +364,16 @@ pub async fn edit_safety_plan(
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
     Query(q): Query<TemplateQuery>,
-) -> Response {
-    let view = match safety_plans::view(&state.app, &who.actor(), id).await {
-        Ok(v) if v.can_record => v,
-        Ok(_) => return page_error(AppError::Forbidden),
-        Err(e) => return page_error(e),
-    };
-    let mut form = match view.current() {
-        Some(c) => {
-            SafetyPlanForm::from_plan(&c.plan, hearth_domain::ukdate::uk_today(state.app.now()))
-        }
-        None => SafetyPlanForm {
-            template: view.template.code().into(),
-            ..Default::default()
-        },
-    };
-    if PlanTemplate::parse(&q.template).is_some() {
-        form.template = q.template.clone();
+) -> PageResult {
+    let view = safety_plans::view(&state.app, &who.actor(), id).await?;
+    if !view.can_record {
+        return Err(AppError::Forbidden.into());
     }
-    plan_edit(
-        &who,
-        &view,
-        Editing {
-            form,
-            based_on: view.version(),
-            errors: Invalid::default(),
-            conflict: None,
-        },
+    let form = plan_to_edit(&view, uk_today(state.app.now()), &q.template);
+    Ok(render(
         StatusCode::OK,
-    )
+        &PlanEdit::new(&who, &view, form, view.version(), Again::fresh()),
+    ))
 }
 
 fn plan_form(pairs: &Pairs) -> SafetyPlanForm {
@@ -435,46 +417,13 @@ pub async fn save_safety_plan(
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
     Form(pairs): Form<Pairs>,
-) -> Response {
+) -> PageResult {
     let form = plan_form(&pairs);
     let based_on: i64 = get(&pairs, "based_on").parse().unwrap_or(-1);
-    let actor = who.actor();
-    match safety_plans::save(&state.app, &actor, id, &form, based_on).await {
-        Ok(_) => {
-            Redirect::to(&format!("/people/{id}/safety-plan?done=safety_plan")).into_response()
-        }
-        Err(AppError::Invalid(errors)) => match safety_plans::view(&state.app, &actor, id).await {
-            Ok(view) => plan_edit(
-                &who,
-                &view,
-                Editing {
-                    form,
-                    based_on,
-                    errors,
-                    conflict: None,
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ),
-            Err(e) => page_error(e),
-        },
-        Err(AppError::Conflict { message, .. }) => {
-            match safety_plans::view(&state.app, &actor, id).await {
-                // Keep what they typed, and base the next attempt on what is there now.
-                Ok(view) => plan_edit(
-                    &who,
-                    &view,
-                    Editing {
-                        form,
-                        based_on: view.version(),
-                        errors: Invalid::default(),
-                        conflict: Some(message),
-                    },
-                    StatusCode::CONFLICT,
-                ),
-                Err(e) => page_error(e),
-            }
-        }
-        Err(e) => page_error(e),
+    let saved = safety_plans::save(&state.app, &who.actor(), id, &form, based_on).await;
+    match saved.or_again()? {
+        Saved::Done(_) => Ok(to(&format!("/people/{id}/safety-plan?done=safety_plan"))),
+        Saved::Again(again) => plan_edit(&state, &who, id, Some((form, based_on)), again).await,
     }
 }
 
@@ -509,19 +458,14 @@ impl ReferPage {
     }
 }
 
-fn refer_page(
-    who: &SignedIn,
-    proposal: marac::Proposal,
-    errors: Invalid,
-    status: StatusCode,
-) -> Response {
+fn refer_page(who: &SignedIn, proposal: marac::Proposal, again: Again) -> Response {
     let child_rows = proposal.form.details.children.len() + 2;
     render(
-        status,
+        again.status(),
         &ReferPage {
-            layout: Layout::signed("Refer to MARAC", who).with_errors(&errors),
+            layout: Layout::signed("Refer to MARAC", who).with_errors(&again.errors),
             proposal,
-            errors,
+            errors: again.errors,
             criteria: hearth_domain::marac::Criterion::ALL,
             knows: hearth_domain::marac::KNOWS,
             consent: hearth_domain::marac::CONSENT,
@@ -538,7 +482,7 @@ pub async fn new_marac_referral(
 ) -> PageResult {
     let mut p = marac::proposal(&state.app, &who.actor(), id).await?;
     p.form.submission_key = secrets::new_token();
-    Ok(refer_page(&who, p, Invalid::default(), StatusCode::OK))
+    Ok(refer_page(&who, p, Again::fresh()))
 }
 
 fn referral_form(pairs: &Pairs) -> ReferralForm {
@@ -582,18 +526,18 @@ pub async fn make_marac_referral(
     Signed(who): Signed,
     PathId(id): PathId<PersonId>,
     Form(pairs): Form<Pairs>,
-) -> Response {
+) -> PageResult {
     let form = referral_form(&pairs);
     let actor = who.actor();
-    match marac::refer(&state.app, &actor, id, &form).await {
-        Ok(r) => Redirect::to(&format!("/marac/referrals/{r}")).into_response(),
-        Err(AppError::Invalid(errors)) => match marac::proposal(&state.app, &actor, id).await {
-            Ok(mut p) => {
-                p.form = form;
-                refer_page(&who, p, errors, StatusCode::UNPROCESSABLE_ENTITY)
-            }
-            Err(e) => page_error(e),
-        },
-        Err(e) => page_error(e),
+    match marac::refer(&state.app, &actor, id, &form)
+        .await
+        .or_again()?
+    {
+        Saved::Done(r) => Ok(to(&format!("/marac/referrals/{r}"))),
+        Saved::Again(again) => {
+            let mut p = marac::proposal(&state.app, &actor, id).await?;
+            p.form = form;
+            Ok(refer_page(&who, p, again))
+        }
     }
 }
