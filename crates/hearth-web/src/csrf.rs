@@ -49,6 +49,37 @@ fn from_another_site(req: &Request) -> bool {
     }
 }
 
+fn too_large() -> Response {
+    ErrorPage::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "That was too large to send",
+        "The form was larger than Hearth accepts (2 MB). Shorten it and try again.",
+    )
+    .into_response()
+}
+
+/// The token the form carries, if it carries one.
+fn sent_token(body: &[u8]) -> Option<String> {
+    let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()?;
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v)
+}
+
+/// The token this browser's form must carry: its session's, or before sign-in its own cookie's.
+/// A store that cannot answer gives none, so the form is refused rather than let through.
+async fn expected_token(state: &AppState, jar: &CookieJar) -> Option<String> {
+    let session = match jar.get(SESSION_COOKIE) {
+        Some(c) => hearth_app::auth::session_form_token(&state.app, c.value())
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    session.or_else(|| jar.get(csrf_cookie()).map(|c| c.value().to_string()))
+}
+
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !unsafe_method || req.uri().path().starts_with("/api/") {
@@ -59,38 +90,11 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     }
     let jar = CookieJar::from_headers(req.headers());
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
-            return ErrorPage::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "That was too large to send",
-                "The form was larger than Hearth accepts (2 MB). Shorten it and try again.",
-            )
-            .into_response()
-        }
+    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+        return too_large();
     };
-    let sent: Option<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|pairs| {
-            pairs
-                .into_iter()
-                .find(|(k, _)| k == "csrf_token")
-                .map(|(_, v)| v)
-        });
-    let Some(sent) = sent else { return refuse() };
-
-    let session_token = match jar.get(SESSION_COOKIE) {
-        // A store that cannot answer refuses the form rather than letting it through.
-        Some(c) => hearth_app::auth::session_form_token(&state.app, c.value())
-            .await
-            .ok()
-            .flatten(),
-        None => None,
-    };
-    let expected = session_token.or_else(|| jar.get(csrf_cookie()).map(|c| c.value().to_string()));
-    match expected {
-        Some(e) if !e.is_empty() && secrets::same(&e, &sent) => {
+    match (sent_token(&bytes), expected_token(&state, &jar).await) {
+        (Some(sent), Some(expected)) if !expected.is_empty() && secrets::same(&expected, &sent) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }

@@ -25,19 +25,26 @@ pub fn not_found() -> Response {
 /// page ([`page_error`]).
 pub type PageResult = Result<Response, PageError>;
 
-/// A use case's error on its way to becoming a page.
+/// Why a page is not the one asked for: a use case's error on its way to becoming its page,
+/// or somewhere else the user must go first (the next step of signing in).
 #[derive(Debug)]
-pub struct PageError(pub AppError);
+pub enum PageError {
+    App(AppError),
+    Elsewhere(Box<Response>),
+}
 
 impl From<AppError> for PageError {
     fn from(e: AppError) -> Self {
-        PageError(e)
+        PageError::App(e)
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        page_error(self.0)
+        match self {
+            PageError::App(e) => page_error(e),
+            PageError::Elsewhere(r) => *r,
+        }
     }
 }
 

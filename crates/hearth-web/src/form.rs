@@ -84,15 +84,29 @@ pub enum Saved<T> {
 pub trait OrAgain<T> {
     /// A fixable failure becomes [`Saved::Again`]; any other stays an error for its page.
     fn or_again(self) -> Result<Saved<T>, PageError>;
+
+    /// As [`OrAgain::or_again`], and too many attempts is told on this field (429), so the
+    /// user keeps the form and reads why it was not sent.
+    fn or_again_unless_throttled(self, field: &str, message: &str) -> Result<Saved<T>, PageError>;
 }
 
 impl<T> OrAgain<T> for Result<T, AppError> {
+    fn or_again_unless_throttled(self, field: &str, message: &str) -> Result<Saved<T>, PageError> {
+        match self {
+            Err(AppError::Throttled) => Ok(Saved::Again(
+                Again::invalid(Invalid::one(field, message))
+                    .with_status(StatusCode::TOO_MANY_REQUESTS),
+            )),
+            r => r.or_again(),
+        }
+    }
+
     fn or_again(self) -> Result<Saved<T>, PageError> {
         match self {
             Ok(v) => Ok(Saved::Done(v)),
             Err(AppError::Invalid(errors)) => Ok(Saved::Again(Again::invalid(errors))),
             Err(AppError::Conflict { message, .. }) => Ok(Saved::Again(Again::conflict(message))),
-            Err(e) => Err(PageError(e)),
+            Err(e) => Err(PageError::App(e)),
         }
     }
 }

@@ -334,39 +334,43 @@ pub async fn overview(
     State(state): State<AppState>,
     Caller(who): Caller,
 ) -> Result<Json<OverviewOut>, ApiError> {
-    let o = marac::overview(&state.app, &who.actor()).await?;
-    let d = &o.dashboard;
-    Ok(Json(OverviewOut {
-        upcoming: o.upcoming.iter().map(Into::into).collect(),
-        past: o.past.iter().map(Into::into).collect(),
-        waiting: o.waiting.iter().map(Into::into).collect(),
-        overdue_actions: o.overdue_actions.iter().map(Into::into).collect(),
-        dashboard: DashboardOut {
-            heard: d.heard,
-            repeats: d.repeats,
-            repeat_rate: d.repeat_rate,
-            per_10k_women: d.per_10k_women,
-            adult_female_population: d.adult_female_population,
-            by_source: d
-                .by_source
-                .iter()
-                .map(|(a, n)| SourceCountOut {
-                    agency: a.clone(),
-                    label: source_label(a).into(),
-                    referrals: *n,
-                })
-                .collect(),
-            heard_per_meeting: o
-                .heard_per_meeting
+    Ok(Json(
+        marac::overview(&state.app, &who.actor()).await?.into(),
+    ))
+}
+
+impl From<marac::Overview> for OverviewOut {
+    fn from(o: marac::Overview) -> Self {
+        let d = &o.dashboard;
+        let by_source = d.by_source.iter().map(|(a, n)| SourceCountOut {
+            agency: a.clone(),
+            label: source_label(a).into(),
+            referrals: *n,
+        });
+        let heard_per_meeting =
+            o.heard_per_meeting
                 .iter()
                 .map(|(held_on, area, cases)| HeardAtOut {
                     held_on: iso(*held_on),
                     area: area.clone(),
                     cases: *cases,
-                })
-                .collect(),
-        },
-    }))
+                });
+        OverviewOut {
+            upcoming: o.upcoming.iter().map(Into::into).collect(),
+            past: o.past.iter().map(Into::into).collect(),
+            waiting: o.waiting.iter().map(Into::into).collect(),
+            overdue_actions: o.overdue_actions.iter().map(Into::into).collect(),
+            dashboard: DashboardOut {
+                heard: d.heard,
+                repeats: d.repeats,
+                repeat_rate: d.repeat_rate,
+                per_10k_women: d.per_10k_women,
+                adult_female_population: d.adult_female_population,
+                by_source: by_source.collect(),
+                heard_per_meeting: heard_per_meeting.collect(),
+            },
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -426,29 +430,30 @@ pub async fn meeting(
     Caller(who): Caller,
     ApiPathId(id): ApiPathId<MeetingId>,
 ) -> Result<Json<MeetingOut>, ApiError> {
-    let m = marac::meeting(&state.app, &who.actor(), id).await?;
-    Ok(Json(MeetingOut {
-        id: m.id,
-        held_on: iso(m.held_on),
-        area: m.area.clone(),
-        agenda: m
-            .agenda
-            .iter()
-            .map(|a| AgendaItemOut {
-                referral: (&a.referral).into(),
-                actions: a.actions.iter().map(Into::into).collect(),
-            })
-            .collect(),
-        attendance: m
-            .attendance
-            .iter()
-            .map(|(agency, status)| AttendanceOut {
-                agency: agency.clone(),
-                status: status.clone(),
-            })
-            .collect(),
-        waiting: m.waiting.iter().map(Into::into).collect(),
-    }))
+    Ok(Json(
+        marac::meeting(&state.app, &who.actor(), id).await?.into(),
+    ))
+}
+
+impl From<marac::MeetingView> for MeetingOut {
+    fn from(m: marac::MeetingView) -> Self {
+        let agenda = m.agenda.iter().map(|a| AgendaItemOut {
+            referral: (&a.referral).into(),
+            actions: a.actions.iter().map(Into::into).collect(),
+        });
+        let attendance = m.attendance.iter().map(|(agency, status)| AttendanceOut {
+            agency: agency.clone(),
+            status: status.clone(),
+        });
+        MeetingOut {
+            id: m.id,
+            held_on: iso(m.held_on),
+            area: m.area.clone(),
+            agenda: agenda.collect(),
+            attendance: attendance.collect(),
+            waiting: m.waiting.iter().map(Into::into).collect(),
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema, Default)]

@@ -162,6 +162,29 @@ pub struct FoundCaseOut {
     pub role: Option<String>,
 }
 
+impl From<hearth_app::search::Found> for FoundOut {
+    fn from(f: hearth_app::search::Found) -> Self {
+        FoundOut {
+            person_id: f.person_id,
+            name: f.name,
+            date_of_birth: f.date_of_birth,
+            case_ids: f.cases.iter().map(|c| c.case_id).collect(),
+            cases: f
+                .cases
+                .into_iter()
+                .map(|c| FoundCaseOut {
+                    case_id: c.case_id,
+                    reference: c.reference,
+                    status: c.status,
+                    role: c.role.map(|r| r.code().into()),
+                })
+                .collect(),
+            risk_level: f.risk.map(|r| r.code().into()),
+            matched_on: f.matched_on.into(),
+        }
+    }
+}
+
 /// Find people and cases the caller may open, a page at a time.
 #[utoipa::path(get, path = "/api/v1/search", tag = "people", params(SearchQuery),
     responses((status = 200, body = Vec<FoundOut>, headers(("X-Total-Count" = u64, description = "How many were found across every page"))), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
@@ -172,42 +195,14 @@ pub async fn search(
     Params(q): Params<SearchQuery>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     if hearth_app::search::Query::parse(&q.q).is_none() {
-        return Err(AppError::invalid(
-            "q",
-            "Search by at least two letters or digits: a name, date of birth (DD/MM/YYYY), case reference, postcode or phone number",
-        )
-        .into());
+        let message = "Search by at least two letters or digits: a name, date of birth (DD/MM/YYYY), case reference, postcode or phone number";
+        return Err(AppError::invalid("q", message).into());
     }
     let page = q.page.unwrap_or(1).max(1) as usize;
     let results = hearth_app::search::search(&state.app, &who.actor(), &q.q, page).await?;
     let total = [("x-total-count", results.total.to_string())];
-    Ok((
-        total,
-        Json(
-            results
-                .found
-                .into_iter()
-                .map(|f| FoundOut {
-                    person_id: f.person_id,
-                    name: f.name,
-                    date_of_birth: f.date_of_birth,
-                    case_ids: f.cases.iter().map(|c| c.case_id).collect(),
-                    cases: f
-                        .cases
-                        .into_iter()
-                        .map(|c| FoundCaseOut {
-                            case_id: c.case_id,
-                            reference: c.reference,
-                            status: c.status,
-                            role: c.role.map(|r| r.code().into()),
-                        })
-                        .collect(),
-                    risk_level: f.risk.map(|r| r.code().into()),
-                    matched_on: f.matched_on.into(),
-                })
-                .collect::<Vec<_>>(),
-        ),
-    ))
+    let found: Vec<FoundOut> = results.found.into_iter().map(Into::into).collect();
+    Ok((total, Json(found)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

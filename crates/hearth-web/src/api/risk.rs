@@ -169,6 +169,69 @@ pub struct RiskOut {
     pub instruments: Vec<InstrumentOut>,
 }
 
+impl From<&risk::AssessmentView> for AssessmentOut {
+    fn from(a: &risk::AssessmentView) -> Self {
+        AssessmentOut {
+            id: a.id,
+            case_id: a.case_id,
+            instrument_key: a.instrument_key.clone(),
+            instrument_version: a.instrument_version,
+            instrument_title: a.instrument_title.clone(),
+            score: a.score,
+            yes_count: a.yes_count,
+            score_level: a.score_level.code().into(),
+            level: a.level.code().into(),
+            judgement_reason: a.judgement_reason.clone(),
+            police_callouts: a.police_callouts,
+            escalated: a.escalated,
+            assessed_at: rfc3339(a.assessed_at),
+            assessed_by: a.assessed_by.clone(),
+            answers: a
+                .answers
+                .iter()
+                .map(|(n, q, ans)| AnswerOut {
+                    number: *n,
+                    question: q.clone(),
+                    answer: ans.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&risk::IncidentView> for IncidentOut {
+    fn from(i: &risk::IncidentView) -> Self {
+        IncidentOut {
+            id: i.id,
+            occurred_on: iso(i.occurred_on),
+            police_called: i.police_called,
+            summary: i.summary.clone(),
+            recorded_at: rfc3339(i.recorded_at),
+            recorded_by: i.recorded_by.clone(),
+        }
+    }
+}
+
+impl From<risk::RiskView> for RiskOut {
+    fn from(v: risk::RiskView) -> Self {
+        RiskOut {
+            current_level: v.assessments.first().map(|a| a.level.code().into()),
+            assessments: v.assessments.iter().map(Into::into).collect(),
+            incidents: v.incidents.iter().map(Into::into).collect(),
+            reassessment_reason: v.reassessment_reason.into(),
+            reassessment_due: iso(v.reassessment_due),
+            reassessment_overdue: v.reassessment_overdue,
+            callouts_12_months: v.callouts_12_months,
+            escalated: v.escalated,
+            marac_proposed: v.marac_proposed.iter().map(|c| c.code().into()).collect(),
+            marac_referrals: v.marac_referrals.iter().map(Into::into).collect(),
+            instruments: v.instruments.iter().map(Into::into).collect(),
+            person_id: v.person_id,
+            person_name: v.person_name,
+        }
+    }
+}
+
 /// Get a person's risk assessments, incidents and what falls due. Refused behind the firewall.
 #[utoipa::path(get, path = "/api/v1/people/{id}/risk", tag = "risk", params(("id" = Uuid, Path)),
     responses((status = 200, body = RiskOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
@@ -177,61 +240,7 @@ pub async fn view(
     Caller(who): Caller,
     ApiPathId(id): ApiPathId<PersonId>,
 ) -> Result<Json<RiskOut>, ApiError> {
-    let v = risk::view(&state.app, &who.actor(), id).await?;
-    Ok(Json(RiskOut {
-        person_id: v.person_id,
-        person_name: v.person_name,
-        current_level: v.assessments.first().map(|a| a.level.code().into()),
-        assessments: v
-            .assessments
-            .iter()
-            .map(|a| AssessmentOut {
-                id: a.id,
-                case_id: a.case_id,
-                instrument_key: a.instrument_key.clone(),
-                instrument_version: a.instrument_version,
-                instrument_title: a.instrument_title.clone(),
-                score: a.score,
-                yes_count: a.yes_count,
-                score_level: a.score_level.code().into(),
-                level: a.level.code().into(),
-                judgement_reason: a.judgement_reason.clone(),
-                police_callouts: a.police_callouts,
-                escalated: a.escalated,
-                assessed_at: rfc3339(a.assessed_at),
-                assessed_by: a.assessed_by.clone(),
-                answers: a
-                    .answers
-                    .iter()
-                    .map(|(n, q, ans)| AnswerOut {
-                        number: *n,
-                        question: q.clone(),
-                        answer: ans.clone(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        incidents: v
-            .incidents
-            .iter()
-            .map(|i| IncidentOut {
-                id: i.id,
-                occurred_on: iso(i.occurred_on),
-                police_called: i.police_called,
-                summary: i.summary.clone(),
-                recorded_at: rfc3339(i.recorded_at),
-                recorded_by: i.recorded_by.clone(),
-            })
-            .collect(),
-        reassessment_reason: v.reassessment_reason.into(),
-        reassessment_due: iso(v.reassessment_due),
-        reassessment_overdue: v.reassessment_overdue,
-        callouts_12_months: v.callouts_12_months,
-        escalated: v.escalated,
-        marac_proposed: v.marac_proposed.iter().map(|c| c.code().into()).collect(),
-        marac_referrals: v.marac_referrals.iter().map(Into::into).collect(),
-        instruments: v.instruments.iter().map(Into::into).collect(),
-    }))
+    Ok(Json(risk::view(&state.app, &who.actor(), id).await?.into()))
 }
 
 /// A new assessment. Send every question's answer; the checklist is refused unless the worker
@@ -278,20 +287,9 @@ pub async fn assess(
     ApiPathId(id): ApiPathId<PersonId>,
     Body(input): Body<AssessmentIn>,
 ) -> Result<Json<AssessedOut>, ApiError> {
-    let form = AssessmentForm {
-        answers: input.answers,
-        safe_to_talk: if input.safe_to_talk { "yes" } else { "" }.into(),
-        judgement_level: input.judgement_level,
-        judgement_reason: input.judgement_reason,
-        police_callouts: input
-            .police_callouts
-            .map(|n| n.to_string())
-            .unwrap_or_default(),
-        notes: input.notes,
-        lowered_reason: input.lowered_reason,
-        submission_key: input.submission_key,
-    };
-    let done = risk::assess(&state.app, &who.actor(), id, &input.instrument, &form).await?;
+    let key = input.instrument.clone();
+    let form = AssessmentForm::from(input);
+    let done = risk::assess(&state.app, &who.actor(), id, &key, &form).await?;
     Ok(Json(AssessedOut {
         id: done.id,
         level: done.level.code().into(),
@@ -302,6 +300,24 @@ pub async fn assess(
             .map(|c| c.code().into())
             .collect(),
     }))
+}
+
+impl From<AssessmentIn> for AssessmentForm {
+    fn from(input: AssessmentIn) -> Self {
+        AssessmentForm {
+            answers: input.answers,
+            safe_to_talk: if input.safe_to_talk { "yes" } else { "" }.into(),
+            judgement_level: input.judgement_level,
+            judgement_reason: input.judgement_reason,
+            police_callouts: input
+                .police_callouts
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            notes: input.notes,
+            lowered_reason: input.lowered_reason,
+            submission_key: input.submission_key,
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema, Default)]

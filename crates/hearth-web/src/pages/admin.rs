@@ -1,6 +1,7 @@
 //! Staff accounts and API tokens, for administrators.
 
-use crate::error::{page_error, PageResult};
+use crate::error::{PageError, PageResult};
+use crate::form::{to, Again, OrAgain, Saved};
 use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Layout};
@@ -8,7 +9,6 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use hearth_app::auth::SignedIn;
 use hearth_app::orgs::{self, Team};
@@ -22,8 +22,8 @@ use hearth_domain::validation::Invalid;
 use hearth_domain::Role;
 use serde::Deserialize;
 
-async fn teams(state: &AppState, org_id: OrgId) -> Result<Vec<Team>, Response> {
-    orgs::teams(&state.app, org_id).await.map_err(page_error)
+async fn teams(state: &AppState, org_id: OrgId) -> Result<Vec<Team>, PageError> {
+    Ok(orgs::teams(&state.app, org_id).await?)
 }
 
 #[derive(Template)]
@@ -42,24 +42,18 @@ impl UsersPage {
     }
 }
 
-pub async fn users(State(state): State<AppState>, Signed(who): Signed) -> Response {
+pub async fn users(State(state): State<AppState>, Signed(who): Signed) -> PageResult {
     let actor = who.actor();
-    let list = match users::list(&state.app, By::User(&actor)).await {
-        Ok(l) => l,
-        Err(e) => return page_error(e),
-    };
-    let teams = match teams(&state, who.org.id).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    render(
+    let list = users::list(&state.app, By::User(&actor)).await?;
+    let teams = teams(&state, who.org.id).await?;
+    Ok(render(
         StatusCode::OK,
         &UsersPage {
             layout: Layout::signed("Staff accounts", &who),
             users: list,
             teams,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -76,57 +70,44 @@ async fn new_user_view(
     state: &AppState,
     who: &SignedIn,
     form: NewUserForm,
-    errors: Invalid,
-    status: StatusCode,
-) -> Response {
-    let teams = match teams(state, who.org.id).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    render(
-        status,
+    again: Again,
+) -> PageResult {
+    let teams = teams(state, who.org.id).await?;
+    Ok(render(
+        again.status(),
         &NewUserPage {
-            layout: Layout::signed("Add a member of staff", who).with_errors(&errors),
-            errors,
+            layout: Layout::signed("Add a member of staff", who).with_errors(&again.errors),
+            errors: again.errors,
             form,
             roles: Role::ALL.to_vec(),
             teams,
         },
-    )
+    ))
 }
 
-pub async fn new_user(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    let actor = who.actor();
-    if let Err(e) = By::User(&actor).check(hearth_domain::Action::ManageUsers) {
-        return page_error(e);
-    }
-    new_user_view(
-        &state,
-        &who,
-        NewUserForm::default(),
-        Invalid::default(),
-        StatusCode::OK,
-    )
-    .await
+pub async fn new_user(State(state): State<AppState>, Signed(who): Signed) -> PageResult {
+    By::User(&who.actor()).check(hearth_domain::Action::ManageUsers)?;
+    new_user_view(&state, &who, NewUserForm::default(), Again::fresh()).await
 }
 
 pub async fn add_user(
     State(state): State<AppState>,
     Signed(who): Signed,
     Form(form): Form<NewUserForm>,
-) -> Response {
-    let actor = who.actor();
+) -> PageResult {
     // Administrators set no password here: a temporary one is always generated.
     let form = NewUserForm {
         password: String::new(),
         ..form
     };
-    match users::add(&state.app, By::User(&actor), &form).await {
-        Ok(added) => user_view(&state, &who, added.user, added.temporary_password, None).await,
-        Err(AppError::Invalid(errors)) => {
-            new_user_view(&state, &who, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    match users::add(&state.app, By::User(&who.actor()), &form)
+        .await
+        .or_again()?
+    {
+        Saved::Done(added) => {
+            user_view(&state, &who, added.user, added.temporary_password, None).await
         }
-        Err(e) => page_error(e),
+        Saved::Again(again) => new_user_view(&state, &who, form, again).await,
     }
 }
 
@@ -147,17 +128,14 @@ async fn user_view(
     user: Account,
     temp: Option<String>,
     message: Option<String>,
-) -> Response {
-    let teams = match teams(state, who.org.id).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let teams = teams(state, who.org.id).await?;
     let team_name = user
         .team_id
         .and_then(|id| teams.iter().find(|t| t.id == id))
         .map(|t| t.name.clone())
         .unwrap_or_else(|| "No team".into());
-    render(
+    Ok(render(
         StatusCode::OK,
         &UserPage {
             layout: Layout::signed(&user.display_name, who),
@@ -167,7 +145,7 @@ async fn user_view(
             temporary_password: temp,
             message,
         },
-    )
+    ))
 }
 
 pub async fn user(
@@ -177,21 +155,19 @@ pub async fn user(
 ) -> PageResult {
     let actor = who.actor();
     let u = users::get(&state.app, By::User(&actor), id).await?;
-    Ok(user_view(&state, &who, u, None, None).await)
+    user_view(&state, &who, u, None, None).await
 }
 
+/// The account's page after a change, saying what was done.
 async fn after(
     state: &AppState,
     who: &SignedIn,
     id: UserId,
     temp: Option<String>,
     message: &str,
-) -> Response {
-    let actor = who.actor();
-    match users::get(&state.app, By::User(&actor), id).await {
-        Ok(u) => user_view(state, who, u, temp, Some(message.into())).await,
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    let u = users::get(&state.app, By::User(&who.actor()), id).await?;
+    user_view(state, who, u, temp, Some(message.into())).await
 }
 
 #[derive(Template)]
@@ -260,16 +236,9 @@ pub async fn disable(
         );
         return confirm(&state, &who, id, what, "disable").await;
     }
-    let actor = who.actor();
-    users::disable(&state.app, By::User(&actor), id).await?;
-    Ok(after(
-        &state,
-        &who,
-        id,
-        None,
-        "The account is disabled and all its sessions have ended.",
-    )
-    .await)
+    users::disable(&state.app, By::User(&who.actor()), id).await?;
+    let said = "The account is disabled and all its sessions have ended.";
+    after(&state, &who, id, None, said).await
 }
 
 pub async fn enable(
@@ -277,9 +246,8 @@ pub async fn enable(
     Signed(who): Signed,
     PathId(id): PathId<UserId>,
 ) -> PageResult {
-    let actor = who.actor();
-    users::enable(&state.app, By::User(&actor), id).await?;
-    Ok(after(&state, &who, id, None, "The account is enabled.").await)
+    users::enable(&state.app, By::User(&who.actor()), id).await?;
+    after(&state, &who, id, None, "The account is enabled.").await
 }
 
 pub async fn reset_password(
@@ -296,28 +264,20 @@ pub async fn reset_password(
         );
         return confirm(&state, &who, id, what, "reset-password").await;
     }
-    let actor = who.actor();
-    let temp = users::reset_password(&state.app, By::User(&actor), id).await?;
-    Ok(after(
-        &state,
-        &who,
-        id,
-        Some(temp),
-        "The password is reset and all their sessions have ended.",
-    )
-    .await)
+    let temp = users::reset_password(&state.app, By::User(&who.actor()), id).await?;
+    let said = "The password is reset and all their sessions have ended.";
+    after(&state, &who, id, Some(temp), said).await
 }
 
 pub async fn reset_second_factor(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<UserId>,
-) -> Response {
-    let actor = who.actor();
-    match users::reset_second_factor(&state.app, By::User(&actor), id).await {
-        Ok(()) => after(&state, &who, id, None, "Their authenticator app is removed. They will set up a new one when they next sign in.").await,
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    users::reset_second_factor(&state.app, By::User(&who.actor()), id).await?;
+    let said =
+        "Their authenticator app is removed. They will set up a new one when they next sign in.";
+    after(&state, &who, id, None, said).await
 }
 
 #[derive(Template)]
@@ -344,97 +304,58 @@ async fn tokens_view(
     state: &AppState,
     who: &SignedIn,
     form: TokenForm,
-    errors: Invalid,
     secret: Option<String>,
-    status: StatusCode,
-) -> Response {
+    again: Again,
+) -> PageResult {
     let actor = who.actor();
     let by = By::User(&actor);
-    let (tokens, users) = match (
-        tokens::list(&state.app, by).await,
-        users::list(&state.app, by).await,
-    ) {
-        (Ok(t), Ok(u)) => (t, u),
-        (Err(e), _) | (_, Err(e)) => return page_error(e),
-    };
-    render(
-        status,
+    let tokens = tokens::list(&state.app, by).await?;
+    let users = users::list(&state.app, by).await?;
+    Ok(render(
+        again.status(),
         &TokensPage {
-            layout: Layout::signed("API tokens", who).with_errors(&errors),
-            errors,
+            layout: Layout::signed("API tokens", who).with_errors(&again.errors),
+            errors: again.errors,
             tokens,
             users,
             new_secret: secret,
             token_name: form.name,
             user_id: form.user_id,
         },
-    )
+    ))
 }
 
-pub async fn tokens(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    tokens_view(
-        &state,
-        &who,
-        TokenForm::default(),
-        Invalid::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+pub async fn tokens(State(state): State<AppState>, Signed(who): Signed) -> PageResult {
+    tokens_view(&state, &who, TokenForm::default(), None, Again::fresh()).await
 }
 
 pub async fn create_token(
     State(state): State<AppState>,
     Signed(who): Signed,
     Form(form): Form<TokenForm>,
-) -> Response {
+) -> PageResult {
     let actor = who.actor();
-    let Some(user_id) = UserId::parse(&form.user_id) else {
-        return tokens_view(
-            &state,
-            &who,
-            form,
-            Invalid::one("user_id", "Choose the account the token acts as"),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let created = match UserId::parse(&form.user_id) {
+        Some(user) => tokens::create(&state.app, By::User(&actor), user, &form.name).await,
+        None => Err(AppError::NotFound),
     };
-    match tokens::create(&state.app, By::User(&actor), user_id, &form.name).await {
-        Ok(created) => {
+    // An account that is not there (or not in this service) is a choice to make again.
+    let created = created.map_err(|e| match e {
+        AppError::NotFound => AppError::invalid("user_id", "Choose the account the token acts as"),
+        e => e,
+    });
+    match created.or_again()? {
+        Saved::Done(c) => {
             tokens_view(
                 &state,
                 &who,
                 TokenForm::default(),
-                Invalid::default(),
-                Some(created.secret),
-                StatusCode::OK,
+                Some(c.secret),
+                Again::fresh(),
             )
             .await
         }
-        Err(AppError::Invalid(errors)) => {
-            tokens_view(
-                &state,
-                &who,
-                form,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::NotFound) => {
-            tokens_view(
-                &state,
-                &who,
-                form,
-                Invalid::one("user_id", "Choose the account the token acts as"),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
+        Saved::Again(again) => tokens_view(&state, &who, form, None, again).await,
     }
 }
 
@@ -442,10 +363,7 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId,
-) -> Response {
-    let actor = who.actor();
-    match tokens::revoke(&state.app, By::User(&actor), id).await {
-        Ok(()) => Redirect::to("/admin/tokens").into_response(),
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    tokens::revoke(&state.app, By::User(&who.actor()), id).await?;
+    Ok(to("/admin/tokens"))
 }

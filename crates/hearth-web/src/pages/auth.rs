@@ -1,19 +1,20 @@
 //! Signing in, the second factor, enrolment, signing out and changing one's password.
 
-use crate::error::page_error;
+use crate::error::{PageError, PageResult};
+use crate::form::{to, Again, OrAgain, Saved};
 use crate::session::{csrf_cookie, removal, session_cookie, ClientAddress, Signed, SESSION_COOKIE};
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
 use hearth_app::auth::Stage;
-use hearth_app::auth::{self, SessionState, SignIn};
-use hearth_app::{demo, secrets, AppError};
+use hearth_app::auth::{self, SessionState, SignIn, SignedIn};
+use hearth_app::{demo, secrets};
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
 
@@ -80,19 +81,21 @@ fn demo_accounts(state: &AppState) -> Vec<(String, String)> {
 fn login_view(
     state: &AppState,
     csrf: &str,
-    errors: Invalid,
     email: String,
     ended: String,
-) -> LoginPage {
-    LoginPage {
-        layout: Layout::public("Sign in", state.demo, csrf).with_errors(&errors),
-        errors,
+    again: Again,
+) -> Response {
+    let status = again.status();
+    let page = LoginPage {
+        layout: Layout::public("Sign in", state.demo, csrf).with_errors(&again.errors),
+        errors: again.errors,
         email,
         ended,
         demo: state.demo,
         demo_password: demo::DEMO_PASSWORD,
         demo_accounts: demo_accounts(state),
-    }
+    };
+    render(status, &page)
 }
 
 pub async fn login_page(
@@ -105,53 +108,41 @@ pub async fn login_page(
         _ => String::new(),
     };
     let (jar, csrf) = pre_session_csrf(jar, state.secure_cookies);
-    let page = login_view(&state, &csrf, Invalid::default(), String::new(), ended);
-    (jar, render(StatusCode::OK, &page)).into_response()
+    let page = login_view(&state, &csrf, String::new(), ended, Again::fresh());
+    (jar, page).into_response()
 }
+
+const TOO_MANY_SIGN_INS: &str = "Too many attempts to sign in. Wait 15 minutes, then try again. If you have forgotten your password, ask your administrator to reset it.";
+
+const TOO_MANY_CODES: &str = "Too many attempts. Wait 15 minutes, then try again.";
 
 pub async fn login(
     State(state): State<AppState>,
     jar: CookieJar,
     ClientAddress(addr): ClientAddress,
     Form(form): Form<LoginForm>,
-) -> Response {
+) -> PageResult {
     let previous = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
-    match auth::sign_in(
-        &state.app,
-        &form.email,
-        &form.password,
-        &addr,
-        previous.as_deref(),
-    )
-    .await
-    {
-        Ok(outcome) => {
-            let (token, to) = match outcome {
+    let (email, password) = (&form.email, &form.password);
+    let signed = auth::sign_in(&state.app, email, password, &addr, previous.as_deref()).await;
+    match signed.or_again_unless_throttled("email", TOO_MANY_SIGN_INS)? {
+        Saved::Done(outcome) => {
+            let (token, next) = match outcome {
                 SignIn::Complete { token } => (token, "/"),
                 SignIn::NeedsCode { token } => (token, "/login/code"),
                 SignIn::NeedsEnrolment { token } => (token, "/login/enrol"),
             };
-            (
+            Ok((
                 jar.add(session_cookie(token, state.secure_cookies)),
-                Redirect::to(to),
+                to(next),
             )
-                .into_response()
+                .into_response())
         }
-        Err(AppError::Invalid(errors)) => {
+        Saved::Again(again) => {
             let (jar, csrf) = pre_session_csrf(jar, state.secure_cookies);
-            let page = login_view(&state, &csrf, errors, form.email, String::new());
-            (jar, render(StatusCode::UNPROCESSABLE_ENTITY, &page)).into_response()
+            let page = login_view(&state, &csrf, form.email, String::new(), again);
+            Ok((jar, page).into_response())
         }
-        Err(AppError::Throttled) => {
-            let (jar, csrf) = pre_session_csrf(jar, state.secure_cookies);
-            let errors = Invalid::one(
-                "email",
-                "Too many attempts to sign in. Wait 15 minutes, then try again. If you have forgotten your password, ask your administrator to reset it.",
-            );
-            let page = login_view(&state, &csrf, errors, form.email, String::new());
-            (jar, render(StatusCode::TOO_MANY_REQUESTS, &page)).into_response()
-        }
-        Err(e) => page_error(e),
     }
 }
 
@@ -160,22 +151,22 @@ async fn pending(
     state: &AppState,
     jar: &CookieJar,
     want: Stage,
-) -> Result<(String, String), Response> {
+) -> Result<(String, String), PageError> {
+    let elsewhere = |path: &str| PageError::Elsewhere(Box::new(to(path)));
     let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
-        return Err(Redirect::to("/login").into_response());
+        return Err(elsewhere("/login"));
     };
-    match auth::session(&state.app, &token).await {
-        Ok(SessionState::Pending {
+    match auth::session(&state.app, &token).await? {
+        SessionState::Pending {
             stage, csrf_token, ..
-        }) if stage == want => Ok((token, csrf_token)),
-        Ok(SessionState::Pending {
+        } if stage == want => Ok((token, csrf_token)),
+        SessionState::Pending {
             stage: Stage::Enrol,
             ..
-        }) => Err(Redirect::to("/login/enrol").into_response()),
-        Ok(SessionState::Pending { .. }) => Err(Redirect::to("/login/code").into_response()),
-        Ok(SessionState::Active(_)) => Err(Redirect::to("/").into_response()),
-        Ok(_) => Err(Redirect::to("/login").into_response()),
-        Err(e) => Err(page_error(e)),
+        } => Err(elsewhere("/login/enrol")),
+        SessionState::Pending { .. } => Err(elsewhere("/login/code")),
+        SessionState::Active(_) => Err(elsewhere("/")),
+        _ => Err(elsewhere("/login")),
     }
 }
 
@@ -186,23 +177,26 @@ struct CodePage {
     errors: Invalid,
 }
 
+fn code_view(state: &AppState, csrf: &str, again: Again) -> Response {
+    let layout = Layout::public("Enter your code", state.demo, csrf).with_errors(&again.errors);
+    render(
+        again.status(),
+        &CodePage {
+            layout,
+            errors: again.errors,
+        },
+    )
+}
+
 #[derive(Deserialize)]
 pub struct CodeForm {
     #[serde(default)]
     code: String,
 }
 
-pub async fn code_page(State(state): State<AppState>, jar: CookieJar) -> Response {
-    match pending(&state, &jar, Stage::SecondFactor).await {
-        Ok((_, csrf)) => render(
-            StatusCode::OK,
-            &CodePage {
-                layout: Layout::public("Enter your code", state.demo, &csrf),
-                errors: Invalid::default(),
-            },
-        ),
-        Err(r) => r,
-    }
+pub async fn code_page(State(state): State<AppState>, jar: CookieJar) -> PageResult {
+    let (_, csrf) = pending(&state, &jar, Stage::SecondFactor).await?;
+    Ok(code_view(&state, &csrf, Again::fresh()))
 }
 
 pub async fn code(
@@ -210,40 +204,18 @@ pub async fn code(
     jar: CookieJar,
     ClientAddress(addr): ClientAddress,
     Form(form): Form<CodeForm>,
-) -> Response {
-    let (token, csrf) = match pending(&state, &jar, Stage::SecondFactor).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    match auth::second_factor(&state.app, &token, &form.code, &addr).await {
-        Ok(new_token) => (
-            jar.add(session_cookie(new_token, state.secure_cookies)),
-            Redirect::to("/"),
-        )
-            .into_response(),
-        Err(AppError::Invalid(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &CodePage {
-                layout: Layout::public("Enter your code", state.demo, &csrf).with_errors(&errors),
-                errors,
-            },
-        ),
-        Err(AppError::Throttled) => {
-            let errors = Invalid::one(
-                "code",
-                "Too many attempts. Wait 15 minutes, then try again.",
-            );
-            render(
-                StatusCode::TOO_MANY_REQUESTS,
-                &CodePage {
-                    layout: Layout::public("Enter your code", state.demo, &csrf)
-                        .with_errors(&errors),
-                    errors,
-                },
-            )
-        }
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    let (token, csrf) = pending(&state, &jar, Stage::SecondFactor).await?;
+    let checked = auth::second_factor(&state.app, &token, &form.code, &addr).await;
+    Ok(
+        match checked.or_again_unless_throttled("code", TOO_MANY_CODES)? {
+            Saved::Done(new_token) => {
+                let cookie = session_cookie(new_token, state.secure_cookies);
+                (jar.add(cookie), to("/")).into_response()
+            }
+            Saved::Again(again) => code_view(&state, &csrf, again),
+        },
+    )
 }
 
 #[derive(Template)]
@@ -262,35 +234,23 @@ struct RecoveryPage {
     codes: Vec<String>,
 }
 
-async fn enrol_view(
-    state: &AppState,
-    token: &str,
-    csrf: &str,
-    errors: Invalid,
-    status: StatusCode,
-) -> Response {
-    match auth::enrolment(&state.app, token).await {
-        Ok(e) => render(
-            status,
-            &EnrolPage {
-                layout: Layout::public("Set up your authenticator app", state.demo, csrf)
-                    .with_errors(&errors),
-                errors,
-                qr_svg: e.qr_svg,
-                secret: e.secret_base32,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+async fn enrol_view(state: &AppState, token: &str, csrf: &str, again: Again) -> PageResult {
+    let e = auth::enrolment(&state.app, token).await?;
+    let title = "Set up your authenticator app";
+    Ok(render(
+        again.status(),
+        &EnrolPage {
+            layout: Layout::public(title, state.demo, csrf).with_errors(&again.errors),
+            errors: again.errors,
+            qr_svg: e.qr_svg,
+            secret: e.secret_base32,
+        },
+    ))
 }
 
-pub async fn enrol_page(State(state): State<AppState>, jar: CookieJar) -> Response {
-    match pending(&state, &jar, Stage::Enrol).await {
-        Ok((token, csrf)) => {
-            enrol_view(&state, &token, &csrf, Invalid::default(), StatusCode::OK).await
-        }
-        Err(r) => r,
-    }
+pub async fn enrol_page(State(state): State<AppState>, jar: CookieJar) -> PageResult {
+    let (token, csrf) = pending(&state, &jar, Stage::Enrol).await?;
+    enrol_view(&state, &token, &csrf, Again::fresh()).await
 }
 
 pub async fn enrol(
@@ -298,56 +258,29 @@ pub async fn enrol(
     jar: CookieJar,
     ClientAddress(addr): ClientAddress,
     Form(form): Form<CodeForm>,
-) -> Response {
-    let (token, csrf) = match pending(&state, &jar, Stage::Enrol).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    match auth::finish_enrolment(&state.app, &token, &form.code, &addr).await {
-        Ok((new_token, codes)) => {
+) -> PageResult {
+    let (token, csrf) = pending(&state, &jar, Stage::Enrol).await?;
+    let done = auth::finish_enrolment(&state.app, &token, &form.code, &addr).await;
+    match done.or_again_unless_throttled("code", TOO_MANY_CODES)? {
+        Saved::Done((new_token, codes)) => {
             // The new session's CSRF token is not needed on this page: it has no form.
-            let page = RecoveryPage {
-                layout: Layout::public("Save your recovery codes", state.demo, ""),
-                codes,
-            };
-            (
+            let layout = Layout::public("Save your recovery codes", state.demo, "");
+            let page = render(StatusCode::OK, &RecoveryPage { layout, codes });
+            Ok((
                 jar.add(session_cookie(new_token, state.secure_cookies)),
-                render(StatusCode::OK, &page),
+                page,
             )
-                .into_response()
+                .into_response())
         }
-        Err(AppError::Invalid(errors)) => {
-            enrol_view(
-                &state,
-                &token,
-                &csrf,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::Throttled) => {
-            let errors = Invalid::one(
-                "code",
-                "Too many attempts. Wait 15 minutes, then try again.",
-            );
-            enrol_view(&state, &token, &csrf, errors, StatusCode::TOO_MANY_REQUESTS).await
-        }
-        Err(e) => page_error(e),
+        Saved::Again(again) => enrol_view(&state, &token, &csrf, again).await,
     }
 }
 
-pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> PageResult {
     if let Some(c) = jar.get(SESSION_COOKIE) {
-        if let Err(e) = auth::sign_out(&state.app, c.value()).await {
-            return page_error(e);
-        }
+        auth::sign_out(&state.app, c.value()).await?;
     }
-    (
-        jar.remove(removal(SESSION_COOKIE)),
-        Redirect::to("/login?ended=out"),
-    )
-        .into_response()
+    Ok((jar.remove(removal(SESSION_COOKIE)), to("/login?ended=out")).into_response())
 }
 
 #[derive(Template)]
@@ -369,50 +302,31 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
+fn password_view(who: &SignedIn, must_change: bool, done: bool, again: Again) -> Response {
+    let status = again.status();
+    let layout = Layout::signed("Change your password", who).with_errors(&again.errors);
+    let page = PasswordPage {
+        layout,
+        errors: again.errors,
+        must_change,
+        done,
+    };
+    render(status, &page)
+}
+
 pub async fn password_page(Signed(who): Signed) -> Response {
-    render(
-        StatusCode::OK,
-        &PasswordPage {
-            layout: Layout::signed("Change your password", &who),
-            errors: Invalid::default(),
-            must_change: who.user.must_change_password,
-            done: false,
-        },
-    )
+    password_view(&who, who.user.must_change_password, false, Again::fresh())
 }
 
 pub async fn change_password(
     State(state): State<AppState>,
     Signed(who): Signed,
     Form(f): Form<PasswordForm>,
-) -> Response {
-    match auth::change_password(
-        &state.app,
-        &who,
-        &f.current_password,
-        &f.new_password,
-        &f.confirm_password,
-    )
-    .await
-    {
-        Ok(()) => render(
-            StatusCode::OK,
-            &PasswordPage {
-                layout: Layout::signed("Change your password", &who),
-                errors: Invalid::default(),
-                must_change: false,
-                done: true,
-            },
-        ),
-        Err(AppError::Invalid(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                layout: Layout::signed("Change your password", &who).with_errors(&errors),
-                errors,
-                must_change: who.user.must_change_password,
-                done: false,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    let (current, new, confirm) = (&f.current_password, &f.new_password, &f.confirm_password);
+    let changed = auth::change_password(&state.app, &who, current, new, confirm).await;
+    Ok(match changed.or_again()? {
+        Saved::Done(()) => password_view(&who, false, true, Again::fresh()),
+        Saved::Again(again) => password_view(&who, who.user.must_change_password, false, again),
+    })
 }

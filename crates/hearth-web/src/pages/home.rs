@@ -1,13 +1,15 @@
 //! The worker's home page (their caseload) and the list of cases they may open.
 
-use crate::error::{page_error, PageResult};
+use crate::error::{PageError, PageResult};
+use crate::form::{to, Again, OrAgain, Saved};
 use crate::session::Signed;
 use crate::views::{render, DueView, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use hearth_app::auth::SignedIn;
 use hearth_app::casework::Standing;
 use hearth_app::records;
 use hearth_app::records::CaseSummary;
@@ -55,36 +57,46 @@ pub async fn home(
     } else {
         "Your cases"
     };
-    let (team_overdue, over_capacity, by_worker) = match &page.team {
-        Some(t) => (
-            t.due
-                .iter()
-                .filter(|i| i.overdue && !i.other_agency)
-                .count(),
-            t.loads.iter().filter(|l| l.open_cases > l.capacity).count(),
-            hearth_domain::due::overdue_by_worker(&t.due),
-        ),
-        None => (0, 0, Vec::new()),
-    };
+    let layout = Layout::signed(title, &who).with_done(&q.done);
     Ok(render(
         StatusCode::OK,
-        &HomePage {
-            layout: Layout::signed(title, &who).with_done(&q.done),
-            cases: with_first_contact(
-                records::CaseList {
-                    cases: page.cases,
-                    standings: page.standings,
-                }
-                .paired(),
+        &HomePage::new(layout, &who, page, &q.show),
+    ))
+}
+
+impl HomePage {
+    fn new(
+        layout: Layout,
+        who: &SignedIn,
+        page: hearth_app::home_page::HomePage,
+        show: &str,
+    ) -> Self {
+        let (team_overdue, over_capacity, by_worker) = match &page.team {
+            Some(t) => (
+                t.due
+                    .iter()
+                    .filter(|i| i.overdue && !i.other_agency)
+                    .count(),
+                t.loads.iter().filter(|l| l.open_cases > l.capacity).count(),
+                hearth_domain::due::overdue_by_worker(&t.due),
             ),
+            None => (0, 0, Vec::new()),
+        };
+        let list = records::CaseList {
+            cases: page.cases,
+            standings: page.standings,
+        };
+        HomePage {
+            layout,
+            cases: with_first_contact(list.paired()),
             can_see_team: grant(who.user.role, Action::ViewCaseRecord) > Scope::Allocated,
-            due: DueView::new(page.due, Show::parse(&q.show), false, Some("/".into())),
+            due: DueView::new(page.due, Show::parse(show), false, Some("/".into())),
             team: page.team,
             team_overdue,
             over_capacity,
             by_worker,
-        },
-    ))
+        }
+    }
 }
 
 #[derive(Template)]
@@ -105,39 +117,48 @@ pub struct CasesQuery {
     worker: String,
 }
 
+/// Whose cases the case list shows, in words, for someone of this role.
+fn scope_note(role: hearth_domain::Role) -> &'static str {
+    match grant(role, Action::ViewCaseRecord) {
+        Scope::Organisation => "All cases in the service.",
+        Scope::Team => "Your team's cases, and any allocated to you.",
+        Scope::Allocated => "Cases allocated to you.",
+        Scope::None => "Your role does not include opening case records.",
+    }
+}
+
+/// The heading, the note on what is listed, and the list: one worker's caseload for their
+/// manager, or every case the user may open.
+async fn case_list(
+    state: &AppState,
+    who: &SignedIn,
+    worker: Option<hearth_domain::ids::UserId>,
+) -> Result<(String, String, records::CaseList), PageError> {
+    let actor = who.actor();
+    let Some(worker) = worker else {
+        let list = records::cases_list(&state.app, &actor, CASE_LIST_LIMIT).await?;
+        return Ok(("Case list".into(), scope_note(who.user.role).into(), list));
+    };
+    let (load, list) = records::worker_caseload(&state.app, &actor, worker).await?;
+    let note = format!(
+        "{}, {}: {} open cases against a capacity of {}. Only cases you may open are listed.",
+        load.name,
+        load.role.label(),
+        load.open_cases,
+        load.capacity
+    );
+    Ok((format!("Cases allocated to {}", load.name), note, list))
+}
+
+const CASE_LIST_LIMIT: i64 = 200;
+
 pub async fn cases(
     State(state): State<AppState>,
     Signed(who): Signed,
     axum::extract::Query(q): axum::extract::Query<CasesQuery>,
 ) -> PageResult {
-    const LIMIT: i64 = 200;
-    let (heading, scope_note, list) = match hearth_domain::ids::UserId::parse(q.worker.trim()) {
-        Some(worker) => {
-            let (load, list) = records::worker_caseload(&state.app, &who.actor(), worker).await?;
-            (
-                format!("Cases allocated to {}", load.name),
-                format!(
-                    "{}, {}: {} open cases against a capacity of {}. Only cases you may open are listed.",
-                    load.name,
-                    load.role.label(),
-                    load.open_cases,
-                    load.capacity
-                ),
-                list,
-            )
-        }
-        None => (
-            "Case list".to_string(),
-            match grant(who.user.role, Action::ViewCaseRecord) {
-                Scope::Organisation => "All cases in the service.",
-                Scope::Team => "Your team's cases, and any allocated to you.",
-                Scope::Allocated => "Cases allocated to you.",
-                Scope::None => "Your role does not include opening case records.",
-            }
-            .to_string(),
-            records::cases_list(&state.app, &who.actor(), LIMIT).await?,
-        ),
-    };
+    let worker = hearth_domain::ids::UserId::parse(q.worker.trim());
+    let (heading, scope_note, list) = case_list(&state, &who, worker).await?;
     let cases = with_first_contact(list.paired());
     let overdue = cases
         .iter()
@@ -151,7 +172,7 @@ pub async fn cases(
             cases,
             overdue,
             scope_note,
-            limit: LIMIT,
+            limit: CASE_LIST_LIMIT,
         },
     ))
 }
@@ -177,24 +198,22 @@ pub async fn search(
     State(state): State<AppState>,
     Signed(who): Signed,
     axum::extract::Query(q): axum::extract::Query<SearchQuery>,
-) -> Response {
+) -> PageResult {
     let page = q.page.trim().parse().unwrap_or(1);
     let results = if q.q.trim().is_empty() {
         hearth_app::search::Results::default()
     } else {
-        match hearth_app::search::search(&state.app, &who.actor(), &q.q, page).await {
-            Ok(r) => r,
-            Err(e) => return page_error(e),
-        }
+        hearth_app::search::search(&state.app, &who.actor(), &q.q, page).await?
     };
-    render(
+    let layout = Layout::signed("Search", &who);
+    Ok(render(
         StatusCode::OK,
         &SearchPage {
-            layout: Layout::signed("Search", &who),
+            layout,
             q: q.q,
             results,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -215,43 +234,41 @@ pub struct BreakGlassForm {
     reason: String,
 }
 
+fn break_glass_form(who: &SignedIn, f: BreakGlassForm, again: Again) -> Response {
+    let status = again.status();
+    let page = BreakGlassPage {
+        layout: Layout::signed("Break-glass", who).with_errors(&again.errors),
+        errors: again.errors,
+        reference: f.reference,
+        reason: f.reason,
+        hours: hearth_app::break_glass::LASTS.whole_hours(),
+    };
+    render(status, &page)
+}
+
 pub async fn break_glass_page(
     Signed(who): Signed,
     axum::extract::Query(f): axum::extract::Query<BreakGlassForm>,
-) -> Response {
-    if let Err(e) =
-        hearth_app::users::By::User(&who.actor()).check(hearth_domain::Action::BreakGlass)
-    {
-        return page_error(e);
-    }
-    let page = BreakGlassPage {
-        layout: Layout::signed("Break-glass", &who),
-        errors: Default::default(),
-        reference: f.reference,
+) -> PageResult {
+    hearth_app::users::By::User(&who.actor()).check(hearth_domain::Action::BreakGlass)?;
+    // The reason is always typed afresh: a link cannot carry one in.
+    let f = BreakGlassForm {
         reason: String::new(),
-        hours: hearth_app::break_glass::LASTS.whole_hours(),
+        ..f
     };
-    render(StatusCode::OK, &page)
+    Ok(break_glass_form(&who, f, Again::fresh()))
 }
 
 pub async fn break_glass(
     State(state): State<AppState>,
     Signed(who): Signed,
     axum::Form(f): axum::Form<BreakGlassForm>,
-) -> Response {
-    match hearth_app::break_glass::open(&state.app, &who.actor(), &f.reference, &f.reason).await {
-        Ok(case_id) => axum::response::Redirect::to(&format!("/cases/{case_id}")).into_response(),
-        Err(hearth_app::AppError::Invalid(errors)) => {
-            let page = BreakGlassPage {
-                layout: Layout::signed("Break-glass", &who).with_errors(&errors),
-                errors,
-                reference: f.reference,
-                reason: f.reason,
-                hours: hearth_app::break_glass::LASTS.whole_hours(),
-            };
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(e) => page_error(e),
+) -> PageResult {
+    let actor = who.actor();
+    let opened = hearth_app::break_glass::open(&state.app, &actor, &f.reference, &f.reason);
+    match opened.await.or_again()? {
+        Saved::Done(case_id) => Ok(to(&format!("/cases/{case_id}"))),
+        Saved::Again(again) => Ok(break_glass_form(&who, f, again)),
     }
 }
 

@@ -1,19 +1,18 @@
 //! Instruments (questionnaires) for the people who manage them: every version, and loading a
 //! new one from a pasted definition.
 
-use crate::error::{page_error, PageResult};
+use crate::error::PageResult;
+use crate::form::{Again, OrAgain, Saved};
 use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::Form;
 use hearth_app::instruments::StoredInstrument;
 use hearth_app::instruments::{self, Listed};
 use hearth_app::users::By;
-use hearth_app::AppError;
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
 
@@ -39,39 +38,26 @@ pub struct LoadForm {
 async fn page(
     state: &AppState,
     who: &hearth_app::auth::SignedIn,
-    status: StatusCode,
-    errors: Invalid,
     form: LoadForm,
     loaded: Option<String>,
-) -> Response {
-    let actor = who.actor();
-    let list = match instruments::list(&state.app, By::User(&actor)).await {
-        Ok(l) => l,
-        Err(e) => return page_error(e),
-    };
-    render(
-        status,
+    again: Again,
+) -> PageResult {
+    let list = instruments::list(&state.app, By::User(&who.actor())).await?;
+    Ok(render(
+        again.status(),
         &InstrumentsPage {
-            layout: Layout::signed("Instruments", who).with_errors(&errors),
+            layout: Layout::signed("Instruments", who).with_errors(&again.errors),
             list,
-            errors,
+            errors: again.errors,
             file: form.file,
             definition: form.definition,
             loaded,
         },
-    )
+    ))
 }
 
-pub async fn list(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    page(
-        &state,
-        &who,
-        StatusCode::OK,
-        Invalid::default(),
-        LoadForm::default(),
-        None,
-    )
-    .await
+pub async fn list(State(state): State<AppState>, Signed(who): Signed) -> PageResult {
+    page(&state, &who, LoadForm::default(), None, Again::fresh()).await
 }
 
 /// A refused definition comes back with the error and everything that was pasted, so the
@@ -80,10 +66,13 @@ pub async fn load(
     State(state): State<AppState>,
     Signed(who): Signed,
     Form(form): Form<LoadForm>,
-) -> Response {
-    let actor = who.actor();
-    match instruments::load(&state.app, By::User(&actor), &form.file, &form.definition).await {
-        Ok(def) => {
+) -> PageResult {
+    let by = By::User(&who.actor());
+    match instruments::load(&state.app, by, &form.file, &form.definition)
+        .await
+        .or_again()?
+    {
+        Saved::Done(def) => {
             let note = format!(
                 "Loaded {} version {}. New assessments use it from now on; earlier answers keep the version they were given on.",
                 def.title, def.version
@@ -91,25 +80,13 @@ pub async fn load(
             page(
                 &state,
                 &who,
-                StatusCode::OK,
-                Invalid::default(),
                 LoadForm::default(),
                 Some(note),
+                Again::fresh(),
             )
             .await
         }
-        Err(AppError::Invalid(errors)) => {
-            page(
-                &state,
-                &who,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                form,
-                None,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
+        Saved::Again(again) => page(&state, &who, form, None, again).await,
     }
 }
 

@@ -1,19 +1,18 @@
 //! MARAC for the coordinator: meetings, agendas, attendance, actions and the figures; and a
 //! referral's own page, which the case's workers see too.
 
-use crate::error::page_error;
+use crate::error::PageResult;
+use crate::form::{to, Again, OrAgain, Saved};
 use crate::path::PathId;
 use crate::session::Signed;
 use crate::views::{render, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use hearth_app::auth::SignedIn;
 use hearth_app::marac::{self, MeetingView, Overview, ReferralView};
-use hearth_app::{secrets, AppError};
+use hearth_app::secrets;
 use hearth_domain::ids::{parse_id, MaracActionId, MaracReferralId, MeetingId};
 use hearth_domain::marac::{ActionForm, ActionStatus, MeetingForm};
 use hearth_domain::validation::Invalid;
@@ -48,45 +47,35 @@ async fn overview_page(
     state: &AppState,
     who: &SignedIn,
     form: MeetingForm,
-    errors: Invalid,
-    status: StatusCode,
-) -> Response {
-    match marac::overview(&state.app, &who.actor()).await {
-        Ok(o) => render(
-            status,
-            &OverviewPage {
-                layout: Layout::signed("MARAC", who).with_errors(&errors),
-                o,
-                form,
-                errors,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    again: Again,
+) -> PageResult {
+    let o = marac::overview(&state.app, &who.actor()).await?;
+    Ok(render(
+        again.status(),
+        &OverviewPage {
+            layout: Layout::signed("MARAC", who).with_errors(&again.errors),
+            o,
+            form,
+            errors: again.errors,
+        },
+    ))
 }
 
-pub async fn overview(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    overview_page(
-        &state,
-        &who,
-        MeetingForm::default(),
-        Invalid::default(),
-        StatusCode::OK,
-    )
-    .await
+pub async fn overview(State(state): State<AppState>, Signed(who): Signed) -> PageResult {
+    overview_page(&state, &who, MeetingForm::default(), Again::fresh()).await
 }
 
 pub async fn create_meeting(
     State(state): State<AppState>,
     Signed(who): Signed,
     Form(form): Form<MeetingForm>,
-) -> Response {
-    match marac::create_meeting(&state.app, &who.actor(), &form).await {
-        Ok(id) => Redirect::to(&format!("/marac/meetings/{id}")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            overview_page(&state, &who, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => page_error(e),
+) -> PageResult {
+    match marac::create_meeting(&state.app, &who.actor(), &form)
+        .await
+        .or_again()?
+    {
+        Saved::Done(id) => Ok(to(&format!("/marac/meetings/{id}"))),
+        Saved::Again(again) => overview_page(&state, &who, form, again).await,
     }
 }
 
@@ -106,34 +95,26 @@ impl MeetingPage {
     }
 }
 
-async fn meeting_page(
-    state: &AppState,
-    who: &SignedIn,
-    id: MeetingId,
-    errors: Invalid,
-    status: StatusCode,
-) -> Response {
-    match marac::meeting(&state.app, &who.actor(), id).await {
-        Ok(m) => render(
-            status,
-            &MeetingPage {
-                layout: Layout::signed("MARAC meeting", who).with_errors(&errors),
-                m,
-                errors,
-                attendance: hearth_domain::marac::ATTENDANCE,
-                sources: hearth_domain::marac::SOURCES,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+async fn meeting_page(state: &AppState, who: &SignedIn, id: MeetingId, again: Again) -> PageResult {
+    let m = marac::meeting(&state.app, &who.actor(), id).await?;
+    Ok(render(
+        again.status(),
+        &MeetingPage {
+            layout: Layout::signed("MARAC meeting", who).with_errors(&again.errors),
+            m,
+            errors: again.errors,
+            attendance: hearth_domain::marac::ATTENDANCE,
+            sources: hearth_domain::marac::SOURCES,
+        },
+    ))
 }
 
 pub async fn meeting(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<MeetingId>,
-) -> Response {
-    meeting_page(&state, &who, id, Invalid::default(), StatusCode::OK).await
+) -> PageResult {
+    meeting_page(&state, &who, id, Again::fresh()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -147,24 +128,14 @@ pub async fn list_case(
     Signed(who): Signed,
     PathId(id): PathId<MeetingId>,
     Form(f): Form<AgendaForm>,
-) -> Response {
+) -> PageResult {
     let referral = MaracReferralId::parse(&f.referral_id);
-    match marac::list_case(&state.app, &who.actor(), Some(id), referral).await {
-        Ok(()) => Redirect::to(&format!("/marac/meetings/{id}#agenda")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            meeting_page(&state, &who, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(AppError::Conflict { message, .. }) => {
-            meeting_page(
-                &state,
-                &who,
-                id,
-                Invalid::one("referral_id", message),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => page_error(e),
+    match marac::list_case(&state.app, &who.actor(), Some(id), referral)
+        .await
+        .or_again()?
+    {
+        Saved::Done(()) => Ok(to(&format!("/marac/meetings/{id}#agenda"))),
+        Saved::Again(again) => meeting_page(&state, &who, id, again.on_field("referral_id")).await,
     }
 }
 
@@ -181,14 +152,12 @@ pub async fn attendance(
     Signed(who): Signed,
     PathId(id): PathId<MeetingId>,
     Form(f): Form<AttendanceForm>,
-) -> Response {
+) -> PageResult {
     let agency = hearth_domain::marac::source_label(&f.agency).to_string();
-    match marac::set_attendance(&state.app, &who.actor(), id, &agency, &f.status).await {
-        Ok(()) => Redirect::to(&format!("/marac/meetings/{id}#attendance")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            meeting_page(&state, &who, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => page_error(e),
+    let saved = marac::set_attendance(&state.app, &who.actor(), id, &agency, &f.status).await;
+    match saved.or_again()? {
+        Saved::Done(()) => Ok(to(&format!("/marac/meetings/{id}#attendance"))),
+        Saved::Again(again) => meeting_page(&state, &who, id, again).await,
     }
 }
 
@@ -203,59 +172,44 @@ struct ReferralPage {
     statuses: [ActionStatus; 3],
 }
 
-/// How the referral page is shown: straight after a save (its banner), or again with the
-/// action form as typed and what was wrong with it.
-enum Showing<'a> {
-    Done(&'a str),
-    Refused {
-        action: ActionForm,
-        submission_key: String,
-        errors: Invalid,
-    },
+/// The action form on the referral page, as typed when shown again.
+struct Typed {
+    action: ActionForm,
+    submission_key: String,
 }
 
+impl Typed {
+    fn blank() -> Self {
+        Typed {
+            action: ActionForm::default(),
+            submission_key: secrets::new_token(),
+        }
+    }
+}
+
+/// A MARAC referral's page: straight after a save (`done` names its banner), or again with the
+/// action form as typed and what was wrong with it.
 async fn referral_page(
     state: &AppState,
     who: &SignedIn,
     id: MaracReferralId,
-    showing: Showing<'_>,
-) -> Response {
-    let (done, action, submission_key, errors, status) = match showing {
-        Showing::Done(done) => (
-            done,
-            ActionForm::default(),
-            secrets::new_token(),
-            Invalid::default(),
-            StatusCode::OK,
-        ),
-        Showing::Refused {
-            action,
-            submission_key,
-            errors,
-        } => (
-            "",
-            action,
-            submission_key,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-    };
-    match marac::view_referral(&state.app, &who.actor(), id).await {
-        Ok(r) => render(
-            status,
-            &ReferralPage {
-                layout: Layout::signed("MARAC referral", who)
-                    .with_errors(&errors)
-                    .with_done(done),
-                r,
-                errors,
-                action,
-                submission_key,
-                statuses: ActionStatus::ALL,
-            },
-        ),
-        Err(e) => page_error(e),
-    }
+    (done, typed): (&str, Typed),
+    again: Again,
+) -> PageResult {
+    let r = marac::view_referral(&state.app, &who.actor(), id).await?;
+    Ok(render(
+        again.status(),
+        &ReferralPage {
+            layout: Layout::signed("MARAC referral", who)
+                .with_errors(&again.errors)
+                .with_done(done),
+            r,
+            errors: again.errors,
+            action: typed.action,
+            submission_key: typed.submission_key,
+            statuses: ActionStatus::ALL,
+        },
+    ))
 }
 
 pub async fn referral(
@@ -263,8 +217,8 @@ pub async fn referral(
     Signed(who): Signed,
     PathId(id): PathId<MaracReferralId>,
     axum::extract::Query(q): axum::extract::Query<super::DoneQuery>,
-) -> Response {
-    referral_page(&state, &who, id, Showing::Done(&q.done)).await
+) -> PageResult {
+    referral_page(&state, &who, id, (&q.done, Typed::blank()), Again::fresh()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -280,19 +234,19 @@ pub async fn add_action(
     Signed(who): Signed,
     PathId(id): PathId<MaracReferralId>,
     Form(s): Form<ActionSubmission>,
-) -> Response {
-    match marac::add_action(&state.app, &who.actor(), id, &s.form, &s.submission_key).await {
-        Ok(_) => Redirect::to(&format!("/marac/referrals/{id}?done=action_added#actions"))
-            .into_response(),
-        Err(AppError::Invalid(errors)) => {
-            let showing = Showing::Refused {
+) -> PageResult {
+    let saved = marac::add_action(&state.app, &who.actor(), id, &s.form, &s.submission_key).await;
+    match saved.or_again()? {
+        Saved::Done(_) => Ok(to(&format!(
+            "/marac/referrals/{id}?done=action_added#actions"
+        ))),
+        Saved::Again(again) => {
+            let typed = Typed {
                 action: s.form,
                 submission_key: s.submission_key,
-                errors,
             };
-            referral_page(&state, &who, id, showing).await
+            referral_page(&state, &who, id, ("", typed), again).await
         }
-        Err(e) => page_error(e),
     }
 }
 
@@ -306,28 +260,29 @@ pub struct StatusForm {
     back: String,
 }
 
+impl StatusForm {
+    /// Only ever back to one of our own pages, and only a known status names the banner:
+    /// nothing typed reaches the redirect.
+    fn back(&self) -> String {
+        let done = match ActionStatus::parse(&self.to) {
+            Some(ActionStatus::Done) => "action_done",
+            Some(ActionStatus::Open) => "action_open",
+            _ => "action_changed",
+        };
+        parse_id(&self.back)
+            .map(|r| format!("/marac/referrals/{r}?done={done}#actions"))
+            .unwrap_or_else(|| "/".into())
+    }
+}
+
 pub async fn action_status(
     State(state): State<AppState>,
     Signed(who): Signed,
     PathId(id): PathId<MaracActionId>,
     Form(f): Form<StatusForm>,
-) -> Response {
-    // Only ever back to one of our own pages.
-    let back = parse_id(&f.back)
-        .map(|r| {
-            // Only a known status names the banner: nothing typed reaches the redirect.
-            let done = match ActionStatus::parse(&f.to) {
-                Some(ActionStatus::Done) => "action_done",
-                Some(ActionStatus::Open) => "action_open",
-                _ => "action_changed",
-            };
-            format!("/marac/referrals/{r}?done={done}#actions")
-        })
-        .unwrap_or_else(|| "/".into());
-    match marac::set_action_status(&state.app, &who.actor(), id, &f.from, &f.to).await {
-        Ok(()) => Redirect::to(&back).into_response(),
-        Err(e) => page_error(e),
-    }
+) -> PageResult {
+    marac::set_action_status(&state.app, &who.actor(), id, &f.from, &f.to).await?;
+    Ok(to(&f.back()))
 }
 
 #[derive(Deserialize, Default)]
@@ -342,18 +297,16 @@ pub async fn list_referral(
     Signed(who): Signed,
     PathId(id): PathId<MaracReferralId>,
     Form(f): Form<ListForm>,
-) -> Response {
+) -> PageResult {
     let meeting = MeetingId::parse(&f.meeting_id);
-    match marac::list_case(&state.app, &who.actor(), meeting, Some(id)).await {
-        Ok(()) => Redirect::to(&format!("/marac/referrals/{id}")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            let showing = Showing::Refused {
-                action: ActionForm::default(),
-                submission_key: secrets::new_token(),
-                errors,
-            };
-            referral_page(&state, &who, id, showing).await
+    match marac::list_case(&state.app, &who.actor(), meeting, Some(id))
+        .await
+        .or_again()?
+    {
+        Saved::Done(()) => Ok(to(&format!("/marac/referrals/{id}"))),
+        Saved::Again(again) => {
+            let again = again.on_field("meeting_id");
+            referral_page(&state, &who, id, ("", Typed::blank()), again).await
         }
-        Err(e) => page_error(e),
     }
 }

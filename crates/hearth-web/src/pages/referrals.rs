@@ -105,7 +105,7 @@ impl DonePage {
 async fn public_org(state: &AppState, slug: Option<&str>) -> Result<Organisation, PageError> {
     orgs::public(&state.app, slug)
         .await?
-        .ok_or(PageError(AppError::NotFound))
+        .ok_or(PageError::App(AppError::NotFound))
 }
 
 fn public_layout(csrf: &str, demo: bool, has_errors: bool) -> Layout {
@@ -190,14 +190,8 @@ pub async fn submit_public(
 ) -> PageResult {
     let org = public_org(&state, Some(&slug)).await?;
     let (jar, csrf) = crate::pages::auth::pre_session_csrf(jar, state.secure_cookies);
-    let saved = match referrals::submit_public(&state.app, &slug, &form, &addr).await {
-        Err(AppError::Throttled) => Saved::Again(
-            Again::invalid(Invalid::one("given_name", THROTTLED))
-                .with_status(StatusCode::TOO_MANY_REQUESTS),
-        ),
-        r => r.or_again()?,
-    };
-    let page = match saved {
+    let saved = referrals::submit_public(&state.app, &slug, &form, &addr).await;
+    let page = match saved.or_again_unless_throttled("given_name", THROTTLED)? {
         Saved::Done(s) => {
             let layout = public_layout(&csrf, org.is_demo, false);
             render(StatusCode::OK, &DonePage::new(layout, false, s))
