@@ -56,7 +56,7 @@ impl Default for ServeLimits {
 pub fn router(state: AppState, limits: ServeLimits) -> Router {
     Router::new()
         .merge(pages::routes())
-        .nest("/api", api::routes())
+        .merge(api::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,

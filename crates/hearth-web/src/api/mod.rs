@@ -15,122 +15,116 @@ use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::Response;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use hearth_app::auth::{self, SignedIn};
 use hearth_app::AppError;
 use hearth_domain::FieldError;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use dto::*;
 
+/// Every API route, each listed once: its handler's `#[utoipa::path]` gives both the route the
+/// router serves and its operation in the OpenAPI document, so the two cannot drift apart.
+/// Handlers for the same path, one per method, share a `routes!`.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(users::me))
+        .routes(routes!(users::list, users::add))
+        .routes(routes!(users::get))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(records::audit))
+        .routes(routes!(records::caseload))
+        .routes(routes!(records::search))
+        .routes(routes!(casework::break_glass_log, records::break_glass))
+        .routes(routes!(casework::caseloads))
+        .routes(routes!(records::cases))
+        .routes(routes!(records::case))
+        .routes(routes!(records::case_history))
+        .routes(routes!(casework::timeline, casework::add_entry))
+        .routes(routes!(casework::correct))
+        .routes(routes!(casework::withdraw))
+        .routes(routes!(casework::allocate))
+        .routes(routes!(casework::end_allocation))
+        .routes(routes!(casework::add_member))
+        .routes(routes!(casework::close_involvement))
+        .routes(routes!(casework::agencies, casework::add_agency))
+        .routes(routes!(casework::add_relationship))
+        .routes(routes!(casework::close))
+        .routes(routes!(referrals::queue, referrals::submit))
+        .routes(routes!(referrals::get))
+        .routes(routes!(referrals::decide))
+        .routes(routes!(records::person))
+        .routes(routes!(
+            casework::person_details,
+            casework::save_person_details
+        ))
+        .routes(routes!(casework::contact, casework::save_contact))
+        .routes(routes!(records::person_history))
+        .routes(routes!(risk::view, risk::assess))
+        .routes(routes!(risk::add_incident))
+        .routes(routes!(risk::safety_plan, risk::save_safety_plan))
+        .routes(routes!(marac::proposal, marac::refer))
+        .routes(routes!(risk::instrument_list, risk::instrument_load))
+        .routes(routes!(risk::due_mine))
+        .routes(routes!(risk::due_team))
+        .routes(routes!(marac::overview))
+        .routes(routes!(marac::create_meeting))
+        .routes(routes!(marac::meeting))
+        .routes(routes!(marac::list_case))
+        .routes(routes!(marac::set_attendance))
+        .routes(routes!(marac::referral))
+        .routes(routes!(marac::add_action))
+        .routes(routes!(marac::set_action_status))
+}
+
+/// The API's router and its OpenAPI document, with the error answers every operation can give.
+fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = documented().split_for_parts();
+    ErrorResponses.modify(&mut doc);
+    (router, doc)
+}
+
+/// The OpenAPI document of every route the API serves.
+pub fn document() -> utoipa::openapi::OpenApi {
+    split().1
+}
+
+/// The API's routes at their full paths (`/api/v1/...`), its document at `/api/openapi.json`,
+/// and the JSON "not found" for any other path under `/api`.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/v1/me", get(users::me))
-        .route("/v1/users", get(users::list).post(users::add))
-        .route("/v1/users/{id}", get(users::get))
-        .route("/v1/users/{id}/disable", post(users::disable))
-        .route("/v1/users/{id}/reset-password", post(users::reset_password))
-        .route("/v1/audit", get(records::audit))
-        .route("/v1/caseload", get(records::caseload))
-        .route("/v1/search", get(records::search))
+    let (router, doc) = split();
+    let json: Arc<str> = match doc.to_pretty_json() {
+        Ok(json) => json.into(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}").into(),
+    };
+    router
         .route(
-            "/v1/break-glass",
-            get(casework::break_glass_log).post(records::break_glass),
+            "/api/openapi.json",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    json.to_string(),
+                )
+            }),
         )
-        .route("/v1/caseloads", get(casework::caseloads))
-        .route("/v1/cases", get(records::cases))
-        .route("/v1/cases/{id}", get(records::case))
-        .route("/v1/cases/{id}/history", get(records::case_history))
-        .route(
-            "/v1/cases/{id}/timeline",
-            get(casework::timeline).post(casework::add_entry),
-        )
-        .route(
-            "/v1/cases/{id}/timeline/{entry}/corrections",
-            post(casework::correct),
-        )
-        .route(
-            "/v1/cases/{id}/timeline/{entry}/withdraw",
-            post(casework::withdraw),
-        )
-        .route("/v1/cases/{id}/allocations", post(casework::allocate))
-        .route(
-            "/v1/cases/{id}/allocations/end",
-            post(casework::end_allocation),
-        )
-        .route("/v1/cases/{id}/members", post(casework::add_member))
-        .route(
-            "/v1/cases/{id}/involvements/close",
-            post(casework::close_involvement),
-        )
-        .route(
-            "/v1/cases/{id}/agencies",
-            get(casework::agencies).post(casework::add_agency),
-        )
-        .route(
-            "/v1/cases/{id}/relationships",
-            post(casework::add_relationship),
-        )
-        .route("/v1/cases/{id}/close", post(casework::close))
-        .route(
-            "/v1/referrals",
-            get(referrals::queue).post(referrals::submit),
-        )
-        .route("/v1/referrals/{id}", get(referrals::get))
-        .route("/v1/referrals/{id}/decision", post(referrals::decide))
-        .route("/v1/people/{id}", get(records::person))
-        .route(
-            "/v1/people/{id}/details",
-            get(casework::person_details).put(casework::save_person_details),
-        )
-        .route(
-            "/v1/people/{id}/contact",
-            get(casework::contact).put(casework::save_contact),
-        )
-        .route("/v1/people/{id}/history", get(records::person_history))
-        .route("/v1/people/{id}/risk", get(risk::view).post(risk::assess))
-        .route("/v1/people/{id}/incidents", post(risk::add_incident))
-        .route(
-            "/v1/people/{id}/safety-plan",
-            get(risk::safety_plan).put(risk::save_safety_plan),
-        )
-        .route(
-            "/v1/people/{id}/marac",
-            get(marac::proposal).post(marac::refer),
-        )
-        .route(
-            "/v1/instruments",
-            get(risk::instrument_list).post(risk::instrument_load),
-        )
-        .route("/v1/due", get(risk::due_mine))
-        .route("/v1/due/team", get(risk::due_team))
-        .route("/v1/marac", get(marac::overview))
-        .route("/v1/marac/meetings", post(marac::create_meeting))
-        .route("/v1/marac/meetings/{id}", get(marac::meeting))
-        .route("/v1/marac/meetings/{id}/agenda", post(marac::list_case))
-        .route(
-            "/v1/marac/meetings/{id}/attendance",
-            axum::routing::put(marac::set_attendance),
-        )
-        .route("/v1/marac/referrals/{id}", get(marac::referral))
-        .route("/v1/marac/referrals/{id}/actions", post(marac::add_action))
-        .route(
-            "/v1/marac/actions/{id}/status",
-            post(marac::set_action_status),
-        )
-        .fallback(|| async {
-            api_error(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "No such API endpoint",
-                vec![],
-            )
-        })
+        .route("/api/{*rest}", any(no_such_endpoint))
+}
+
+async fn no_such_endpoint() -> Response {
+    api_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No such API endpoint",
+        vec![],
+    )
 }
 
 /// The caller, from `Authorization: Bearer <token>`.
@@ -289,17 +283,6 @@ impl Modify for ErrorResponses {
                        by the same access policy as the web pages and every read of personal data is audited. \
                        Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\"}}."
     ),
-    paths(
-        users::me, users::list, users::add, users::get, users::disable, users::reset_password,
-        records::audit, records::caseload, records::cases, records::case, records::case_history,
-        records::person, records::person_history,
-        casework::contact, casework::save_contact, casework::timeline, casework::add_entry, casework::correct,
-        casework::withdraw, casework::end_allocation, casework::caseloads, casework::break_glass_log, casework::close_involvement, casework::agencies, casework::add_agency, casework::add_member, casework::add_relationship, casework::person_details, casework::save_person_details, records::search, records::break_glass, casework::allocate, casework::close, referrals::submit, referrals::queue, referrals::get, referrals::decide,
-        risk::view, risk::assess, risk::add_incident, risk::safety_plan, risk::save_safety_plan,
-        risk::instrument_list, risk::instrument_load, risk::due_mine, risk::due_team,
-        marac::proposal, marac::refer, marac::referral, marac::overview, marac::create_meeting,
-        marac::meeting, marac::list_case, marac::set_attendance, marac::add_action, marac::set_action_status
-    ),
     components(schemas(
         ApiErrorBody, ApiErrorDetail, ApiFieldError, Me, OrganisationOut, UserOut, NewUserIn, AddedUser,
         TemporaryPassword, AuditEntryOut, CaseSummaryOut, CaseOut, MemberOut, AllocationOut, PersonOut, PersonCaseOut,
@@ -317,14 +300,7 @@ impl Modify for ErrorResponses {
         marac::AttendanceOut, marac::MeetingOut, marac::AgendaIn, marac::DoneOut, marac::AttendanceIn,
         marac::ActionIn, marac::ActionStatusIn
     )),
-    modifiers(&BearerAuth, &ErrorResponses),
+    modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
-
-async fn openapi() -> Response {
-    match ApiDoc::openapi().to_pretty_json() {
-        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
-        Err(e) => ApiError(AppError::Internal(e.to_string())).into_response(),
-    }
-}

@@ -203,49 +203,53 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/cases/{id}/allocations", "/api/v1/cases/{team_case}/allocations", [H, W, W, H, H, H, H, H, H, H, H]),
 ];
 
-/// Every (method, route) the router serves, read from where the routes are declared.
+/// Every (method, route) the router serves: the pages as declared in their router, and the API
+/// as its own document lists them (the API router is built from that same list).
 fn router_routes() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    for (prefix, src) in [
-        ("", include_str!("../../../hearth-web/src/pages/mod.rs")),
-        ("/api", include_str!("../../../hearth-web/src/api/mod.rs")),
-    ] {
-        for chunk in src.split(".route(").skip(1) {
-            let path = chunk
-                .split('"')
-                .nth(1)
-                .expect("a route starts with its path");
-            // The handlers run to the matching close of `.route(`.
-            let mut depth = 1;
-            let mut end = chunk.len();
-            for (i, c) in chunk.char_indices() {
-                match c {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = i;
-                            break;
-                        }
+    let src = include_str!("../../../hearth-web/src/pages/mod.rs");
+    for chunk in src.split(".route(").skip(1) {
+        let path = chunk
+            .split('"')
+            .nth(1)
+            .expect("a route starts with its path");
+        // The handlers run to the matching close of `.route(`.
+        let mut depth = 1;
+        let mut end = chunk.len();
+        for (i, c) in chunk.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
                     }
-                    _ => {}
                 }
+                _ => {}
             }
-            let handlers = &chunk[..end];
-            for method in ["get", "post", "put", "patch", "delete"] {
-                let called = handlers.match_indices(&format!("{method}(")).any(|(i, _)| {
-                    i == 0
-                        || !handlers[..i]
-                            .chars()
-                            .last()
-                            .is_some_and(|c| c.is_alphanumeric() || c == '_')
-                });
-                if called {
-                    out.insert((method.to_uppercase(), format!("{prefix}{path}")));
-                }
+        }
+        let handlers = &chunk[..end];
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let called = handlers.match_indices(&format!("{method}(")).any(|(i, _)| {
+                i == 0
+                    || !handlers[..i]
+                        .chars()
+                        .last()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            });
+            if called {
+                out.insert((method.to_uppercase(), path.to_string()));
             }
         }
     }
+    let doc = serde_json::to_value(hearth_web::api::document()).expect("the document");
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("operations").keys() {
+            out.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    out.insert(("GET".into(), "/api/openapi.json".into()));
     out
 }
 
