@@ -12,7 +12,7 @@ use crate::{App, Result};
 use hearth_domain::access::CaseRole;
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
-use hearth_domain::ids::{CaseId, OrgId};
+use hearth_domain::ids::{CaseId, OrgId, PersonId};
 use hearth_domain::ids::{TeamId, UserId};
 use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
@@ -362,26 +362,26 @@ async fn write_family(
             .actor(org.manager)
             .entity(id)
     };
-    w.audit(audit("case.create", "case", case_id));
+    w.audit(audit("case.create", "case", case_id.uuid()));
     let mut members = vec![(&f.victim, CaseRole::VictimSurvivor)];
     members.extend(f.harm.iter().map(|h| (h, CaseRole::PersonCausingHarm)));
     members.extend(f.children.iter().map(|c| (c, CaseRole::ChildOrYoungPerson)));
-    let mut victim = Uuid::nil();
+    let mut victim = PersonId::from_uuid(Uuid::nil());
     for (who, role) in members {
         let person = cases::insert_person(w, cipher, at, org.id, who).await?;
         cases::add_member(w, at, org.id, case_id, person, role).await?;
-        w.audit(audit("case.member_add", "case", case_id).detail("person", person));
+        w.audit(audit("case.member_add", "case", case_id.uuid()).detail("person", person));
         if role == CaseRole::VictimSurvivor {
             victim = person;
         }
         if role == CaseRole::PersonCausingHarm && rng.gen_bool(0.3) {
             let worker = org.engage[f.n % org.engage.len()];
-            allocate(w, at, org, CaseId::from_uuid(case_id), Some(person), worker).await?;
+            allocate(w, at, org, case_id, Some(person), worker).await?;
         }
         out.people += 1;
     }
     let idva = org.idvas[f.n % org.idvas.len()];
-    allocate(w, at, org, CaseId::from_uuid(case_id), None, idva).await?;
+    allocate(w, at, org, case_id, None, idva).await?;
     let details = ContactDetails {
         arrangements: vec![
             Arrangement {
@@ -412,13 +412,13 @@ async fn write_family(
     };
     let new = contact::NewContact {
         org_id: org.id,
-        person_id: victim,
+        person_id: victim.uuid(),
         version: 1,
         details: &details,
         by: UserId::from_uuid(idva),
     };
     contact::insert(w, cipher, at, new).await?;
-    w.audit(audit("person.contact_update", "person", victim));
+    w.audit(audit("person.contact_update", "person", victim.uuid()));
     let entries = rng.gen_range(scale.entries_per_case / 2..=scale.entries_per_case * 3 / 2);
     for e in 0..entries {
         let when = at + Duration::hours(6 + 60 * e as i64);
@@ -431,8 +431,8 @@ async fn write_family(
             timeline::NewEntry {
                 id,
                 org_id: org.id,
-                case_id,
-                person_id: Some(victim),
+                case_id: case_id.uuid(),
+                person_id: Some(victim.uuid()),
                 kind: if contact {
                     EntryKind::Contact
                 } else {
@@ -460,7 +460,7 @@ async fn write_family(
             },
         )
         .await?;
-        w.audit(audit("timeline.add", "case", case_id).detail("entry", id));
+        w.audit(audit("timeline.add", "case", case_id.uuid()).detail("entry", id));
     }
     out.entries += entries;
     Ok(())
@@ -471,7 +471,7 @@ async fn allocate(
     at: Timestamp,
     org: &Org,
     case_id: CaseId,
-    person_id: Option<Uuid>,
+    person_id: Option<PersonId>,
     worker_id: Uuid,
 ) -> Result<()> {
     cases::allocate(
@@ -479,10 +479,10 @@ async fn allocate(
         at,
         cases::NewAllocation {
             org_id: org.id,
-            case_id: case_id.uuid(),
+            case_id,
             person_id,
             worker_id: UserId::from_uuid(worker_id),
-            by: Some(org.manager),
+            by: Some(UserId::from_uuid(org.manager)),
         },
     )
     .await?;

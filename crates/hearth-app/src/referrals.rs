@@ -582,8 +582,8 @@ async fn add_person(
     let cipher = w.cipher(org).await?;
     let identity = Identity::named(&p.given_name, &p.family_name, p.date_of_birth.as_deref());
     let id = cases::insert_person(w, &cipher, now, org, &identity).await?;
-    cases::add_member(w, now, org, case_id.uuid(), id, role).await?;
-    Ok(id)
+    cases::add_member(w, now, org, case_id, id, role).await?;
+    Ok(id.uuid())
 }
 
 /// Where the user lands after deciding a referral.
@@ -673,7 +673,6 @@ pub async fn decide(
         }
         "accept" => {
             let case_id = accept(&mut w, &triage, &cipher, &referral, &details, form).await?;
-            let case_id = CaseId::from_uuid(case_id);
             ("accepted", None, Some(case_id), "referral.accept")
         }
         _ => {
@@ -728,52 +727,52 @@ async fn accept(
     referral: &Referral,
     d: &ReferralDetails,
     form: &DecisionForm,
-) -> Result<Uuid> {
+) -> Result<CaseId> {
     let now = w.now();
     let actor = triage.actor();
     let org = actor.org_id;
     type Existing = Vec<(Uuid, String, String, Option<String>, CaseRole)>;
-    let (case_id, rereferral, existing): (Uuid, bool, Existing) = if form.case_id.trim().is_empty()
-    {
-        let team = hearth_domain::ids::TeamId::parse(&form.team_id).ok_or_else(|| {
-            AppError::invalid("team_id", "Choose the team that will take the case")
-        })?;
-        if orgs::team(w, org, team).await?.is_none() {
-            return Err(AppError::invalid(
-                "team_id",
-                "Choose the team that will take the case",
-            ));
-        }
-        let n = referrals::next_number(w, org, "case").await?;
-        let reference = format!("C{}-{n:05}", hearth_domain::ukdate::to_uk(now).year());
-        (
-            cases::insert_case(w, now, org, team, &reference).await?,
-            false,
-            Vec::new(),
-        )
-    } else {
-        let choose = || AppError::invalid("case_id", "Choose a case from the matches");
-        let case_id = CaseId::parse(&form.case_id).ok_or_else(choose)?;
-        let Ok(case) = w.case(actor, case_id, Action::ViewCaseRecord).await else {
-            return Err(choose());
+    let (case_id, rereferral, existing): (CaseId, bool, Existing) =
+        if form.case_id.trim().is_empty() {
+            let team = hearth_domain::ids::TeamId::parse(&form.team_id).ok_or_else(|| {
+                AppError::invalid("team_id", "Choose the team that will take the case")
+            })?;
+            if orgs::team(w, org, team).await?.is_none() {
+                return Err(AppError::invalid(
+                    "team_id",
+                    "Choose the team that will take the case",
+                ));
+            }
+            let n = referrals::next_number(w, org, "case").await?;
+            let reference = format!("C{}-{n:05}", hearth_domain::ukdate::to_uk(now).year());
+            (
+                cases::insert_case(w, now, org, team, &reference).await?,
+                false,
+                Vec::new(),
+            )
+        } else {
+            let choose = || AppError::invalid("case_id", "Choose a case from the matches");
+            let case_id = CaseId::parse(&form.case_id).ok_or_else(choose)?;
+            let Ok(case) = w.case(actor, case_id, Action::ViewCaseRecord).await else {
+                return Err(choose());
+            };
+            let existing = cases::record(w, &case)
+                .await?
+                .members
+                .into_iter()
+                .map(|m| {
+                    (
+                        m.person_id,
+                        m.given_name,
+                        m.family_name,
+                        m.date_of_birth,
+                        m.role,
+                    )
+                })
+                .collect();
+            referrals::reopen_case(w, case_id.uuid()).await?;
+            (case_id, true, existing)
         };
-        let existing = cases::record(w, &case)
-            .await?
-            .members
-            .into_iter()
-            .map(|m| {
-                (
-                    m.person_id,
-                    m.given_name,
-                    m.family_name,
-                    m.date_of_birth,
-                    m.role,
-                )
-            })
-            .collect();
-        referrals::reopen_case(w, case_id.uuid()).await?;
-        (case_id.uuid(), true, existing)
-    };
     // The person referred: someone already on record, if the triager says so.
     let victim = match parse_id(&form.person_id) {
         Some(p) => {
@@ -787,7 +786,8 @@ async fn accept(
                 .iter()
                 .any(|(id, .., r)| *id == p && *r == CaseRole::VictimSurvivor)
             {
-                cases::add_member(w, now, org, case_id, p, CaseRole::VictimSurvivor).await?;
+                let person = hearth_domain::ids::PersonId::from_uuid(p);
+                cases::add_member(w, now, org, case_id, person, CaseRole::VictimSurvivor).await?;
             }
             p
         }
@@ -796,7 +796,7 @@ async fn accept(
                 w,
                 now,
                 org,
-                CaseId::from_uuid(case_id),
+                case_id,
                 &d.person,
                 CaseRole::VictimSurvivor,
                 &existing,
@@ -809,7 +809,7 @@ async fn accept(
             w,
             now,
             org,
-            CaseId::from_uuid(case_id),
+            case_id,
             h,
             CaseRole::PersonCausingHarm,
             &existing,
@@ -821,7 +821,7 @@ async fn accept(
             w,
             now,
             org,
-            CaseId::from_uuid(case_id),
+            case_id,
             c,
             CaseRole::ChildOrYoungPerson,
             &existing,
@@ -829,16 +829,7 @@ async fn accept(
         .await?;
     }
     for a in &d.other_adults {
-        add_person(
-            w,
-            now,
-            org,
-            CaseId::from_uuid(case_id),
-            a,
-            CaseRole::OtherAdult,
-            &existing,
-        )
-        .await?;
+        add_person(w, now, org, case_id, a, CaseRole::OtherAdult, &existing).await?;
     }
     // Carry the contact details and safe contact arrangements across as a new version.
     if !(d.phone.is_empty() && d.email.is_empty() && d.address.is_empty()) {
@@ -897,7 +888,7 @@ async fn accept(
         now,
         timeline::KeyEvent {
             org_id: org,
-            case_id,
+            case_id: case_id.uuid(),
             person_id: Some(victim),
             occurred_at: at,
             body: &body,

@@ -171,11 +171,11 @@ async fn family() -> Family {
         engage: a.next().unwrap(),
         manager: a.next().unwrap(),
         coordinator_elsewhere: a.next().unwrap(),
-        case,
-        victim,
-        perpetrator,
-        unallocated_case,
-        other_org_case,
+        case: case.uuid(),
+        victim: victim.uuid(),
+        perpetrator: perpetrator.uuid(),
+        unallocated_case: unallocated_case.uuid(),
+        other_org_case: other_org_case.uuid(),
     }
 }
 
@@ -590,8 +590,8 @@ async fn people_written_before_names_were_sealed_are_sealed_at_start_up() {
         &mut tx,
         NOW,
         f.idva.org_id,
-        f.case,
-        legacy,
+        CaseId::from_uuid(f.case),
+        PersonId::from_uuid(legacy),
         CaseRole::OtherAdult,
     )
     .await

@@ -2,7 +2,7 @@
 
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
-use hearth_domain::ids::CaseId;
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::validation::Invalid;
 use hearth_domain::Actor;
 use hearth_store::access::{CaseGuard, Guard};
@@ -60,8 +60,8 @@ pub async fn add_agency(
     let person = if form.person_id.trim().is_empty() {
         None
     } else {
-        match hearth_domain::ids::parse_id(&form.person_id)
-            .filter(|p| roles.iter().any(|(id, _)| id == p))
+        match PersonId::parse(&form.person_id)
+            .filter(|p| roles.iter().any(|(id, _)| *id == p.uuid()))
         {
             Some(p) => Some(p),
             None => {
@@ -72,7 +72,10 @@ pub async fn add_agency(
     };
     invalid.into_result()?;
     let agency = form.parse()?;
-    if !case.access().may_see_about(person, FieldClass::Location) {
+    if !case
+        .access()
+        .may_see_about(person.map(PersonId::uuid), FieldClass::Location)
+    {
         return Err(AppError::invalid(
             "person_id",
             "You can record agencies only for the people you work with",
@@ -80,16 +83,8 @@ pub async fn add_agency(
     }
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let json = serde_json::to_string(&agency).map_err(|e| AppError::Internal(e.to_string()))?;
-    let id = cases::add_agency(
-        &mut w,
-        now,
-        actor.org_id,
-        case_id.uuid(),
-        person,
-        |id| cipher.encrypt(&cases::agency_place(id), &json),
-        actor.user_id,
-    )
-    .await?;
+    let seal = |id| cipher.encrypt(&cases::agency_place(id), &json);
+    let id = cases::add_agency(&mut w, &case, now, person, seal).await?;
     w.audit(event(actor, "case.agency_add", "case", case_id).detail("agency", id));
     w.commit().await?;
     Ok(id)

@@ -2,8 +2,8 @@
 
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::Action;
-use hearth_domain::ids::CaseId;
 use hearth_domain::ids::UserId;
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::validation::{Invalid, Text};
 use hearth_domain::Actor;
 use hearth_store::access::Guard;
@@ -71,8 +71,7 @@ pub async fn allocate(
     let person = if person.trim().is_empty() {
         None
     } else {
-        let p = hearth_domain::ids::parse_id(person);
-        match p.filter(|p| case.covers(*p)) {
+        match PersonId::parse(person).filter(|p| case.covers(p.uuid())) {
             Some(p) => Some(p),
             None => {
                 invalid.push("person_id", "Choose someone who is in this case");
@@ -82,7 +81,7 @@ pub async fn allocate(
     };
     invalid.into_result()?;
     let worker = worker.expect("checked");
-    if cases::is_allocated(&mut w, case_id.uuid(), worker.id, person).await? {
+    if cases::is_allocated(&mut w, &case, worker.id, person).await? {
         return Err(AppError::Conflict {
             field: Some("worker_id"),
             message: format!("{} is already allocated to that", worker.display_name),
@@ -93,10 +92,10 @@ pub async fn allocate(
         now,
         cases::NewAllocation {
             org_id: actor.org_id,
-            case_id: case_id.uuid(),
+            case_id,
             person_id: person,
             worker_id: worker.id,
-            by: Some(actor.user_id.uuid()),
+            by: Some(actor.user_id),
         },
     )
     .await?;
@@ -115,7 +114,7 @@ pub async fn end_allocation(
     actor: &Actor,
     case_id: CaseId,
     worker: UserId,
-    person: Option<Uuid>,
+    person: Option<PersonId>,
 ) -> Result<()> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
@@ -194,8 +193,7 @@ pub async fn close_involvement(
     let case = w.case(actor, case_id, Action::Allocate).await?;
     let roles = case.roles();
     let mut invalid = Invalid::default();
-    let person =
-        hearth_domain::ids::parse_id(person).filter(|p| roles.iter().any(|(id, _)| id == p));
+    let person = PersonId::parse(person).filter(|p| roles.iter().any(|(id, _)| *id == p.uuid()));
     if person.is_none() {
         invalid.push("involvement_person", "Choose someone who is in this case");
     }
@@ -212,7 +210,7 @@ pub async fn close_involvement(
     }
     invalid.into_result()?;
     let (person, label) = (person.expect("checked"), label.expect("checked"));
-    if !cases::close_involvement(&mut w, now, case_id.uuid(), person, reason.trim()).await? {
+    if !cases::close_involvement(&mut w, &case, now, person, reason.trim()).await? {
         return Err(AppError::Conflict {
             field: None,
             message: "Their involvement is already closed".into(),
@@ -231,7 +229,7 @@ pub async fn close_involvement(
         timeline::KeyEvent {
             org_id: actor.org_id,
             case_id: case_id.uuid(),
-            person_id: Some(person),
+            person_id: Some(person.uuid()),
             occurred_at: now,
             body: &body,
             by: actor.user_id,

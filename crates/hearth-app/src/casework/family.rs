@@ -2,7 +2,7 @@
 
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
-use hearth_domain::ids::CaseId;
+use hearth_domain::ids::{CaseId, PersonId};
 use hearth_domain::person::Identity;
 use hearth_domain::validation::Invalid;
 use hearth_domain::Actor;
@@ -30,7 +30,7 @@ pub async fn add_member(
     actor: &Actor,
     case_id: CaseId,
     form: &MemberForm,
-) -> Result<Uuid> {
+) -> Result<PersonId> {
     use hearth_domain::validation::DisplayName;
     let now = app.now();
     if !form.person_id.trim().is_empty() {
@@ -67,7 +67,7 @@ pub async fn add_member(
     let cipher = w.cipher(actor.org_id).await?;
     let identity = Identity::named(given.as_str(), family.as_str(), dob.as_deref());
     let person = cases::insert_person(&mut w, &cipher, now, actor.org_id, &identity).await?;
-    cases::add_member(&mut w, now, actor.org_id, case_id.uuid(), person, role).await?;
+    cases::add_member(&mut w, now, actor.org_id, case_id, person, role).await?;
     w.audit(
         event(actor, "case.member_add", "case", case_id)
             .detail("person", person)
@@ -114,9 +114,7 @@ pub async fn add_relationship(
         kind: kind.to_string(),
         to_person: to.expect("checked"),
     };
-    match cases::add_relationship(&mut w, now, actor.org_id, case_id.uuid(), &r, actor.user_id)
-        .await
-    {
+    match cases::add_relationship(&mut w, &case, now, &r).await {
         Err(e) if e.is_unique_violation() => {
             return Err(AppError::Conflict {
                 field: Some("kind"),
@@ -137,7 +135,7 @@ async fn add_role(
     case_id: CaseId,
     person: &str,
     role: &str,
-) -> Result<Uuid> {
+) -> Result<PersonId> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let case = w.case(actor, case_id, Action::RecordWork).await?;
@@ -168,7 +166,8 @@ async fn add_role(
             message: "They already have that role in this case".into(),
         });
     }
-    cases::add_member(&mut w, now, actor.org_id, case_id.uuid(), person, role).await?;
+    let person = PersonId::from_uuid(person);
+    cases::add_member(&mut w, now, actor.org_id, case_id, person, role).await?;
     w.audit(
         event(actor, "case.member_add", "case", case_id)
             .detail("person", person)

@@ -6,14 +6,14 @@ mod risk;
 
 use crate::secrets;
 use crate::{App, Result};
-use hearth_domain::access::CaseRole;
+use hearth_domain::access::{Action, CaseRole};
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::{TeamId, UserId};
 use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
-use hearth_domain::Role;
+use hearth_domain::{Actor, Role};
 use hearth_store::audit::AuditEvent;
 use hearth_store::orgs::{self, Organisation};
 use hearth_store::users::{self, NewUser};
@@ -611,7 +611,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         .await?;
         let idva = idvas[n % idvas.len()];
         risk_families.push(risk::Family {
-            victim,
+            victim: victim.uuid(),
             idva,
             opened,
         });
@@ -623,7 +623,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                 case_id,
                 person_id: Some(victim),
                 worker_id: UserId::from_uuid(idva),
-                by: Some(ids["idva.manager"]),
+                by: Some(UserId::from_uuid(ids["idva.manager"])),
             },
         )
         .await?;
@@ -631,7 +631,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
             &mut w,
             &cipher,
             &mut rng,
-            (org.id.uuid(), case_id, victim, idva),
+            (org.id.uuid(), case_id.uuid(), victim.uuid(), idva),
             n,
             opened,
             &mut entry_no,
@@ -669,7 +669,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                         case_id,
                         person_id: Some(harm),
                         worker_id: UserId::from_uuid(engagers[n % engagers.len()]),
-                        by: Some(ids["engage.manager"]),
+                        by: Some(UserId::from_uuid(ids["engage.manager"])),
                     },
                 )
                 .await?;
@@ -723,16 +723,16 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                     consent_to_share: "yes".into(),
                 })
                 .map_err(|e| crate::AppError::Internal(e.to_string()))?;
-                cases::add_agency(
-                    &mut w,
-                    opened,
-                    org.id,
-                    case_id,
-                    Some(child),
-                    |id| cipher.encrypt(&cases::agency_place(id), &json),
+                // Recorded by the family's Idva, through the door as any worker's would be.
+                let by = Actor::staff(
                     UserId::from_uuid(idva),
-                )
-                .await?;
+                    org.id,
+                    Some(idva_team.id),
+                    Role::CaseWorker,
+                );
+                let case = w.case(&by, case_id, Action::RecordWork).await?;
+                let seal = |id| cipher.encrypt(&cases::agency_place(id), &json);
+                cases::add_agency(&mut w, &case, opened, Some(child), seal).await?;
             }
             if apva && c == 0 {
                 cases::add_member(
@@ -754,7 +754,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
                         case_id,
                         person_id: Some(child),
                         worker_id: UserId::from_uuid(childrens[n % childrens.len()]),
-                        by: Some(ids["cyp.manager"]),
+                        by: Some(UserId::from_uuid(ids["cyp.manager"])),
                     },
                 )
                 .await?;

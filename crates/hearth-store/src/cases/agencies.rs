@@ -1,14 +1,13 @@
 //! Other agencies involved with a family or one person in it: location-class data.
 
-use crate::access::CaseGuard;
+use crate::access::{CaseGuard, Guard};
 use crate::row;
 use crate::sealed::{Sealed, Shows, Subject};
 use crate::Result;
 use hearth_domain::access::FieldClass;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
-use hearth_domain::ids::OrgId;
-use hearth_domain::ids::UserId;
+use hearth_domain::ids::PersonId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -16,15 +15,16 @@ pub fn agency_place(id: Uuid) -> String {
     format!("case_agencies.details:{id}")
 }
 
+/// Record an agency involved with the guard's family (or one person in it), its details sealed
+/// by `seal` under the place its new id gives.
 pub async fn add_agency(
     conn: &mut AnyConnection,
+    g: &CaseGuard,
     now: Timestamp,
-    org_id: OrgId,
-    case_id: Uuid,
-    person_id: Option<Uuid>,
+    person_id: Option<PersonId>,
     seal: impl FnOnce(Uuid) -> Result<Vec<u8>>,
-    by: UserId,
 ) -> Result<Uuid> {
+    let (org_id, case_id, by) = (g.actor().org_id, g.case_id(), g.actor().user_id);
     let id = new_id(now);
     sqlx::query(
         "INSERT INTO case_agencies (id, org_id, case_id, person_id, details, added_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -4,7 +4,7 @@
 use crate::access::{CaseGuard, Guard};
 use crate::{row, Result};
 use hearth_domain::clock::{to_unix, Timestamp};
-use hearth_domain::ids::UserId;
+use hearth_domain::ids::{PersonId, UserId};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ pub async fn end_allocation(
     g: &CaseGuard,
     now: Timestamp,
     worker_id: UserId,
-    person_id: Option<Uuid>,
+    person_id: Option<PersonId>,
 ) -> Result<bool> {
     let case_id = g.case_id().uuid();
     let r = sqlx::query(
@@ -30,12 +30,14 @@ pub async fn end_allocation(
     Ok(r.rows_affected() > 0)
 }
 
+/// Is this worker allocated in the guard's case (to this person, or to the whole family)?
 pub async fn is_allocated(
     conn: &mut AnyConnection,
-    case_id: Uuid,
+    g: &CaseGuard,
     worker_id: UserId,
-    person_id: Option<Uuid>,
+    person_id: Option<PersonId>,
 ) -> Result<bool> {
+    let case_id = g.case_id();
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM allocations WHERE case_id = $1 AND worker_id = $2 AND ended_at IS NULL \
          AND COALESCE(person_id, '') = $3",

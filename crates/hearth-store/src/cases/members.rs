@@ -1,9 +1,11 @@
 //! Who is in a case in which role, whose involvement is open, and closing one person's involvement.
 
+use crate::access::CaseGuard;
 use crate::row;
 use crate::Result;
 use hearth_domain::access::CaseRole;
 use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::PersonId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -33,11 +35,12 @@ pub async fn open_involvements(
 /// allocation to them ends. False if it was already closed.
 pub async fn close_involvement(
     conn: &mut AnyConnection,
+    g: &CaseGuard,
     now: Timestamp,
-    case_id: Uuid,
-    person_id: Uuid,
+    person_id: PersonId,
     reason: &str,
 ) -> Result<bool> {
+    let case_id = g.case_id();
     let r = sqlx::query(
         "UPDATE case_members SET closed_at = $1, exit_reason = $2 WHERE case_id = $3 AND person_id = $4 AND closed_at IS NULL",
     )

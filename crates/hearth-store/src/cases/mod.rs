@@ -21,7 +21,7 @@ use hearth_domain::access::{CaseRole, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::UserId;
-use hearth_domain::ids::{new_id, CaseId, TeamId};
+use hearth_domain::ids::{new_id, CaseId, PersonId, TeamId};
 use hearth_domain::person::Identity;
 use hearth_domain::Actor;
 use sqlx::any::AnyRow;
@@ -87,8 +87,8 @@ pub async fn insert_person(
     now: Timestamp,
     org_id: OrgId,
     identity: &Identity,
-) -> Result<Uuid> {
-    let id = new_id(now);
+) -> Result<PersonId> {
+    let id = PersonId::new(now);
     // The plain-text name columns are left over from before names were sealed; they stay empty.
     sqlx::query(
         "INSERT INTO people (id, org_id, given_name, family_name, identity, created_at, updated_at) \
@@ -96,11 +96,11 @@ pub async fn insert_person(
     )
     .bind(id.to_string())
     .bind(org_id.to_string())
-    .bind(crate::identity::seal(cipher, id, identity)?)
+    .bind(crate::identity::seal(cipher, id.uuid(), identity)?)
     .bind(to_unix(now))
     .execute(&mut *conn)
     .await?;
-    crate::identity::index(conn, cipher, id, identity).await?;
+    crate::identity::index(conn, cipher, id.uuid(), identity).await?;
     Ok(id)
 }
 
@@ -110,8 +110,8 @@ pub async fn insert_case(
     org_id: OrgId,
     team_id: TeamId,
     reference: &str,
-) -> Result<Uuid> {
-    let id = new_id(now);
+) -> Result<CaseId> {
+    let id = CaseId::new(now);
     sqlx::query(
         "INSERT INTO cases (id, org_id, team_id, reference, status, opened_at) VALUES ($1, $2, $3, $4, 'open', $5)",
     )
@@ -129,8 +129,8 @@ pub async fn add_member(
     conn: &mut AnyConnection,
     now: Timestamp,
     org_id: OrgId,
-    case_id: Uuid,
-    person_id: Uuid,
+    case_id: CaseId,
+    person_id: PersonId,
     role: CaseRole,
 ) -> Result<()> {
     sqlx::query(
@@ -150,12 +150,12 @@ pub async fn add_member(
 /// A worker allocated to a case: to the whole family, or to one person in it.
 pub struct NewAllocation {
     pub org_id: OrgId,
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     /// `None`: the whole family.
-    pub person_id: Option<Uuid>,
+    pub person_id: Option<PersonId>,
     pub worker_id: UserId,
     /// Who allocated them (`None`: set up from the command line or the demo).
-    pub by: Option<Uuid>,
+    pub by: Option<UserId>,
 }
 
 pub async fn allocate(conn: &mut AnyConnection, now: Timestamp, a: NewAllocation) -> Result<()> {

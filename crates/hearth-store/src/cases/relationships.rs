@@ -1,11 +1,10 @@
 //! How the people in a case are related.
 
+use crate::access::{CaseGuard, Guard};
 use crate::row;
 use crate::Result;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
-use hearth_domain::ids::OrgId;
-use hearth_domain::ids::UserId;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -16,14 +15,14 @@ pub struct Relationship {
     pub to_person: Uuid,
 }
 
+/// Record how two people in the guard's case are related.
 pub async fn add_relationship(
     conn: &mut AnyConnection,
+    g: &CaseGuard,
     now: Timestamp,
-    org_id: OrgId,
-    case_id: Uuid,
     r: &Relationship,
-    by: UserId,
 ) -> Result<()> {
+    let (org_id, case_id, by) = (g.actor().org_id, g.case_id(), g.actor().user_id);
     sqlx::query(
         "INSERT INTO relationships (id, org_id, case_id, from_person, kind, to_person, added_at, added_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -41,7 +40,10 @@ pub async fn add_relationship(
     Ok(())
 }
 
-pub async fn relationships(conn: &mut AnyConnection, case_id: Uuid) -> Result<Vec<Relationship>> {
+pub(crate) async fn relationships(
+    conn: &mut AnyConnection,
+    case_id: Uuid,
+) -> Result<Vec<Relationship>> {
     let rows = sqlx::query("SELECT from_person, kind, to_person FROM relationships WHERE case_id = $1 ORDER BY added_at, id")
         .bind(case_id.to_string())
         .fetch_all(&mut *conn)

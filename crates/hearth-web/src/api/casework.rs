@@ -403,7 +403,7 @@ pub async fn add_member(
     Ok((
         StatusCode::CREATED,
         Json(Saved {
-            id: Some(person),
+            id: Some(person.uuid()),
             version: 1,
         }),
     ))
@@ -528,7 +528,7 @@ pub async fn end_allocation(
         &who.actor(),
         id,
         UserId::from_uuid(a.worker_id),
-        a.person_id,
+        a.person_id.map(hearth_domain::ids::PersonId::from_uuid),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

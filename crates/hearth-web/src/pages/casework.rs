@@ -436,7 +436,7 @@ pub async fn end_allocation(
     Form(f): Form<AllocationForm>,
 ) -> PageResult {
     let worker = UserId::parse(&f.worker_id).ok_or(AppError::NotFound)?;
-    let person = parse_id(&f.person_id);
+    let person = PersonId::parse(&f.person_id);
     let r = casework::end_allocation(&state.app, &who.actor(), id, worker, person).await;
     back_to_case(&state, &who, id, "allocation_ended", r).await
 }

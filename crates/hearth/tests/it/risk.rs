@@ -1080,7 +1080,7 @@ async fn the_young_peoples_checklist_is_for_thirteen_to_seventeen() {
         &mut tx,
         now,
         w.org,
-        w.case,
+        hearth_domain::ids::CaseId::from_uuid(w.case),
         teen,
         hearth_domain::access::CaseRole::ChildOrYoungPerson,
     )
@@ -1091,7 +1091,7 @@ async fn the_young_peoples_checklist_is_for_thirteen_to_seventeen() {
         now,
         hearth_store::cases::NewAllocation {
             org_id: w.org,
-            case_id: w.case,
+            case_id: hearth_domain::ids::CaseId::from_uuid(w.case),
             person_id: Some(teen),
             worker_id: w.staff["idva"].0,
             by: None,
