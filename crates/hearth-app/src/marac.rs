@@ -9,7 +9,6 @@ use crate::users::By;
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::contact::{Channel, ContactDetails};
-use hearth_domain::ids::new_id;
 use hearth_domain::ids::{CaseId, MaracActionId, MaracReferralId, MeetingId, PersonId};
 use hearth_domain::marac::{
     self as rules, ActionForm, ActionStatus, ChildLine, Criterion, MeetingForm, ReferralDetails,
@@ -82,11 +81,13 @@ pub(crate) async fn heard_dates(
     g: &impl Guard,
     person_id: Uuid,
 ) -> Result<Vec<Date>> {
-    Ok(store::referrals_for_person(w, g, person_id)
-        .await?
-        .iter()
-        .filter_map(|r| r.meeting_on)
-        .collect())
+    Ok(
+        store::referrals_for_person(w, g, PersonId::from_uuid(person_id))
+            .await?
+            .iter()
+            .filter_map(|r| r.meeting_on)
+            .collect(),
+    )
 }
 
 /// A MARAC referral proposed from the record, pre-filled so nobody types anything twice.
@@ -443,7 +444,6 @@ pub struct ReferralView {
 }
 
 pub async fn view_referral(app: &App, actor: &Actor, id: MaracReferralId) -> Result<ReferralView> {
-    let id = id.uuid();
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.view(now).await?;
@@ -567,12 +567,12 @@ pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
     })
 }
 
-pub async fn create_meeting(app: &App, actor: &Actor, form: &MeetingForm) -> Result<Uuid> {
+pub async fn create_meeting(app: &App, actor: &Actor, form: &MeetingForm) -> Result<MeetingId> {
     let now = app.now();
     let mut w = app.store.work(now).await?;
     w.service(actor, Action::RunMarac).await?;
     let (held_on, area) = form.parse(uk_today(now))?;
-    let id = new_id(now);
+    let id = MeetingId::new(now);
     store::insert_meeting(&mut w, now, id, actor.org_id, held_on, &area, actor.user_id).await?;
     w.audit(event(actor, "marac.meeting_create", "marac_meeting", id));
     w.commit().await?;
@@ -598,7 +598,6 @@ pub struct MeetingView {
 }
 
 pub async fn meeting(app: &App, actor: &Actor, id: MeetingId) -> Result<MeetingView> {
-    let id = id.uuid();
     let now = app.now();
     let today = uk_today(now);
     let mut w = app.store.view(now).await?;
@@ -625,7 +624,7 @@ pub async fn meeting(app: &App, actor: &Actor, id: MeetingId) -> Result<MeetingV
         .collect();
     w.commit().await?;
     Ok(MeetingView {
-        id,
+        id: id.uuid(),
         held_on: m.held_on,
         area: m.area,
         agenda,
@@ -641,7 +640,6 @@ pub async fn list_case(
     meeting_id: Option<MeetingId>,
     referral_id: Option<MaracReferralId>,
 ) -> Result<()> {
-    let (meeting_id, referral_id) = (meeting_id.map(|m| m.uuid()), referral_id.map(|r| r.uuid()));
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let g = w.service(actor, Action::RunMarac).await?;
@@ -676,7 +674,7 @@ pub async fn list_case(
             ),
         ));
     }
-    if r.meeting_id == Some(meeting_id) {
+    if r.meeting_id == Some(meeting_id.uuid()) {
         return Ok(());
     }
     if !store::list_for_meeting(&mut w, &g, referral_id, meeting_id).await? {
@@ -702,7 +700,6 @@ pub async fn set_attendance(
     agency: &str,
     status: &str,
 ) -> Result<()> {
-    let meeting_id = meeting_id.uuid();
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let g = w.service(actor, Action::RunMarac).await?;
@@ -751,7 +748,6 @@ pub async fn add_action(
     form: &ActionForm,
     submission_key: &str,
 ) -> Result<MaracActionId> {
-    let referral_id = referral_id.uuid();
     let now = app.now();
     let mut w = app.store.work(now).await?;
     w.service(actor, Action::RunMarac).await?;
@@ -760,7 +756,7 @@ pub async fn add_action(
         org_id: actor.org_id,
         actor_id: Some(actor.user_id.uuid()),
         kind: SubmissionKind::MaracAction,
-        target_id: Some(referral_id),
+        target_id: Some(referral_id.uuid()),
     };
     let id = match submission::claim(&mut w, now, scope, submission_key, form).await? {
         Once::Replay(existing) => return Ok(MaracActionId::from_uuid(existing)),
@@ -780,7 +776,7 @@ pub async fn add_action(
         store::NewAction {
             id,
             org_id: actor.org_id,
-            referral_id,
+            referral_id: referral_id.uuid(),
             meeting_id,
             agency: &checked.agency,
             description: cipher.encrypt(&store::action_place(id), &checked.description)?,
@@ -808,7 +804,6 @@ pub async fn set_action_status(
     from: &str,
     to: &str,
 ) -> Result<()> {
-    let action_id = action_id.uuid();
     let now = app.now();
     let mut w = app.store.work(now).await?;
     // Someone who may not update it is told it does not exist, whatever the reason.
@@ -836,7 +831,7 @@ pub async fn set_action_status(
         now,
         store::StatusChange {
             org_id: actor.org_id,
-            action_id,
+            action_id: action_id.uuid(),
             from,
             to,
             by: actor.user_id,

@@ -255,7 +255,7 @@ pub async fn view(app: &App, actor: &Actor, person_id: PersonId) -> Result<RiskV
         .collect::<Result<Vec<_>>>()?;
     let f = facts(&mut w, &guard, person_id).await?;
     let due = f.reassessment(app.risk.reassess_after_days);
-    let marac_referrals = marac::referrals_for_person(&mut w, &guard, person_id.uuid())
+    let marac_referrals = marac::referrals_for_person(&mut w, &guard, person_id)
         .await?
         .iter()
         .map(crate::marac::ReferralLine::from)

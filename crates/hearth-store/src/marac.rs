@@ -9,7 +9,7 @@ use hearth_domain::access::{Action as Function, Decision, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::UserId;
-use hearth_domain::ids::{new_id, PersonId};
+use hearth_domain::ids::{new_id, MaracActionId, MaracReferralId, MeetingId, PersonId};
 use hearth_domain::marac::{ActionStatus, Criterion};
 use hearth_domain::ukdate::{from_iso, iso};
 use hearth_domain::Actor;
@@ -33,7 +33,7 @@ pub struct Meeting {
 pub async fn insert_meeting(
     conn: &mut AnyConnection,
     now: Timestamp,
-    id: Uuid,
+    id: MeetingId,
     org_id: OrgId,
     held_on: Date,
     area: &str,
@@ -81,7 +81,7 @@ pub async fn meetings(conn: &mut AnyConnection, g: &ServiceGuard) -> Result<Vec<
 pub async fn meeting_by_id(
     conn: &mut AnyConnection,
     g: &ServiceGuard,
-    id: Uuid,
+    id: MeetingId,
 ) -> Result<Option<Meeting>> {
     g.require(Function::RunMarac)?;
     let org_id = g.actor().org_id;
@@ -102,7 +102,7 @@ pub async fn meeting_by_id(
 pub async fn attendance(
     conn: &mut AnyConnection,
     g: &ServiceGuard,
-    meeting_id: Uuid,
+    meeting_id: MeetingId,
 ) -> Result<Vec<(String, String)>> {
     g.require(Function::RunMarac)?;
     let rows = sqlx::query(
@@ -122,7 +122,7 @@ pub async fn set_attendance(
     conn: &mut AnyConnection,
     now: Timestamp,
     org_id: OrgId,
-    meeting_id: Uuid,
+    meeting_id: MeetingId,
     agency: &str,
     status: &str,
     by: UserId,
@@ -289,7 +289,7 @@ fn referral_row(r: &AnyRow, cipher: &FieldCipher) -> Result<Referral> {
 pub async fn referral(
     w: &mut UnitOfWork,
     actor: &Actor,
-    id: Uuid,
+    id: MaracReferralId,
 ) -> Result<(Referral, MaracGuard)> {
     let cipher = w.cipher(actor.org_id).await?;
     let r = referral_by_id(w, &cipher, actor.org_id, id)
@@ -303,7 +303,7 @@ async fn referral_by_id(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
     org_id: OrgId,
-    id: Uuid,
+    id: MaracReferralId,
 ) -> Result<Option<Referral>> {
     let r = sqlx::query(&format!(
         "{REFERRAL_SELECT} WHERE r.org_id = $1 AND r.id = $2"
@@ -319,9 +319,9 @@ async fn referral_by_id(
 pub async fn referrals_for_person(
     conn: &mut AnyConnection,
     g: &impl Guard,
-    person_id: Uuid,
+    person_id: PersonId,
 ) -> Result<Vec<Referral>> {
-    access::require(g, person_id)?;
+    access::require(g, person_id.uuid())?;
     let org_id = g.actor().org_id;
     let rows = sqlx::query(&format!(
         "{REFERRAL_SELECT} WHERE r.org_id = $1 AND r.person_id = $2 ORDER BY r.referred_on DESC, r.created_at DESC"
@@ -337,7 +337,7 @@ pub async fn referrals_for_person(
 pub async fn referrals_on(
     conn: &mut AnyConnection,
     g: &ServiceGuard,
-    meeting_id: Option<Uuid>,
+    meeting_id: Option<MeetingId>,
 ) -> Result<Vec<Referral>> {
     g.require(Function::RunMarac)?;
     let org_id = g.actor().org_id;
@@ -388,8 +388,8 @@ pub async fn heard(
 pub async fn list_for_meeting(
     conn: &mut AnyConnection,
     g: &ServiceGuard,
-    referral_id: Uuid,
-    meeting_id: Uuid,
+    referral_id: MaracReferralId,
+    meeting_id: MeetingId,
 ) -> Result<bool> {
     g.require(Function::RunMarac)?;
     let org_id = g.actor().org_id;
@@ -566,7 +566,11 @@ fn action_row(r: &AnyRow) -> Result<Action> {
 
 /// Open a MARAC action, with the guard its description opens through; refused as if it did
 /// not exist unless the actor may read what was sent about the person.
-pub async fn action(w: &mut UnitOfWork, actor: &Actor, id: Uuid) -> Result<(Action, MaracGuard)> {
+pub async fn action(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    id: MaracActionId,
+) -> Result<(Action, MaracGuard)> {
     let a = action_by_id(w, actor.org_id, id)
         .await?
         .ok_or(StoreError::Refused(Decision::Hidden))?;
@@ -574,7 +578,11 @@ pub async fn action(w: &mut UnitOfWork, actor: &Actor, id: Uuid) -> Result<(Acti
     Ok((a, g))
 }
 
-async fn action_by_id(conn: &mut AnyConnection, org_id: OrgId, id: Uuid) -> Result<Option<Action>> {
+async fn action_by_id(
+    conn: &mut AnyConnection,
+    org_id: OrgId,
+    id: MaracActionId,
+) -> Result<Option<Action>> {
     let r = sqlx::query(&format!(
         "{ACTION_SELECT} WHERE a.org_id = $1 AND a.id = $2"
     ))
@@ -589,7 +597,7 @@ async fn action_by_id(conn: &mut AnyConnection, org_id: OrgId, id: Uuid) -> Resu
 pub async fn actions_for_meeting(
     conn: &mut AnyConnection,
     g: &ServiceGuard,
-    meeting_id: Uuid,
+    meeting_id: MeetingId,
 ) -> Result<Vec<Action>> {
     g.require(Function::RunMarac)?;
     let org_id = g.actor().org_id;

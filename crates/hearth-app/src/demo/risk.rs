@@ -106,7 +106,7 @@ pub async fn seed(
         };
         let at = step.at(now - Duration::days(400));
         let id = marac::create_meeting(at, &coordinator, &form).await?;
-        meetings.push((held_on, id));
+        meetings.push((held_on, id.uuid()));
     }
 
     let ctx = Visits {

@@ -395,7 +395,7 @@ pub async fn create_meeting(
         area: input.area,
     };
     let id = marac::create_meeting(&state.app, &who.actor(), &form).await?;
-    Ok(Json(CreatedOut { id }))
+    Ok(Json(CreatedOut { id: id.uuid() }))
 }
 
 #[derive(Serialize, ToSchema)]
