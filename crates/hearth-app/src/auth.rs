@@ -532,12 +532,14 @@ pub async fn change_password(
     let now = app.now();
     let mut w = app.store.work(now).await?;
     users::set_password(&mut w, now, who.user.id, &hash, false).await?;
-    sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = 'password_changed' WHERE user_id = $2 AND token_hash <> $3 AND ended_at IS NULL")
-        .bind(hearth_domain::clock::to_unix(now))
-        .bind(who.user.id.to_string())
-        .bind(&who.token_hash)
-        .execute(&mut *w)
-        .await?;
+    sessions::end_others_for_user(
+        &mut w,
+        now,
+        who.user.id,
+        &who.token_hash,
+        "password_changed",
+    )
+    .await?;
     w.audit(
         AuditEvent::new("user.password_changed", "user")
             .org(who.user.org_id)

@@ -171,3 +171,25 @@ pub async fn end_all_for_user(
         .await?;
     Ok(r.rows_affected())
 }
+
+/// End every session of a user but the one they are using: on changing their own password,
+/// anyone else signed in as them is signed out.
+pub async fn end_others_for_user(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    user_id: UserId,
+    keep_token_hash: &str,
+    reason: &str,
+) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE sessions SET ended_at = $1, end_reason = $2 \
+         WHERE user_id = $3 AND token_hash <> $4 AND ended_at IS NULL",
+    )
+    .bind(to_unix(now))
+    .bind(reason)
+    .bind(user_id.to_string())
+    .bind(keep_token_hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected())
+}
