@@ -3,7 +3,7 @@
 //! it is location-class: the firewall applies in full, and only the coordinator (who must send
 //! it on) reads it beyond the case's own workers.
 
-use crate::risk_facts::{facts, work_case, WorkCase};
+use crate::risk_facts::{facts, note_sensitive, work_case, WorkCase};
 use crate::submission::{self, Once};
 use crate::users::By;
 use crate::{event, App, AppError, Result};
@@ -15,13 +15,12 @@ use hearth_domain::marac::{
     ReferralForm,
 };
 use hearth_domain::submission::SubmissionKind;
-use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::validation::Line;
 use hearth_domain::Actor;
 use hearth_store::access::{CasesGuard, Guard, MaracGuard};
 use hearth_store::marac::{self as store, Referral};
-use hearth_store::{cases, contact, timeline, StoreError, UnitOfWork};
+use hearth_store::{cases, contact, StoreError, UnitOfWork};
 use serde::Serialize;
 use time::Date;
 use uuid::Uuid;
@@ -352,20 +351,12 @@ pub async fn refer(
         body.push_str(&format!(": a repeat (earlier MARAC {})", dates.join(", ")));
     }
     body.push('.');
-    timeline::record_event_as(
+    note_sensitive(
         &mut w,
-        &cipher,
-        now,
-        timeline::KeyEvent {
-            org_id: actor.org_id,
-            case_id,
-            person_id: Some(person_id.uuid()),
-            occurred_at: now,
-            body: &body,
-            by: actor.user_id,
-            key: &format!("marac-referral:{id}"),
-        },
-        Sensitivity::Sensitive,
+        &person,
+        case_id,
+        &body,
+        &format!("marac-referral:{id}"),
     )
     .await?;
     let criteria: Vec<&str> = checked.criteria.iter().map(|c| c.code()).collect();

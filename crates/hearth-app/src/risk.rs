@@ -2,7 +2,7 @@
 //! sensitive, so someone whose only link to the family is the person causing harm never sees
 //! them, nor the level they give.
 
-use crate::risk_facts::{facts, work_case, RiskFacts, WorkCase};
+use crate::risk_facts::{facts, note_sensitive, work_case, RiskFacts, WorkCase};
 use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
@@ -11,13 +11,12 @@ use hearth_domain::instrument::{Instrument, Kind};
 use hearth_domain::marac::Criterion;
 use hearth_domain::risk::{AssessmentForm, IncidentForm, RiskLevel};
 use hearth_domain::submission::SubmissionKind;
-use hearth_domain::timeline::Sensitivity;
 use hearth_domain::ukdate::{from_iso, uk_today};
 use hearth_domain::validation::{Invalid, Text};
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::Guard;
 use hearth_store::risk::{self as store, StoredAssessment};
-use hearth_store::{cases, marac, people, timeline, UnitOfWork};
+use hearth_store::{cases, marac, people, UnitOfWork};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use time::Date;
@@ -431,43 +430,14 @@ pub async fn assess(
         if a.judgement_reason.is_some() {
             body.push_str(" Raised on professional judgement.");
         }
-        timeline::record_event_as(
-            &mut w,
-            &cipher,
-            now,
-            timeline::KeyEvent {
-                org_id: actor.org_id,
-                case_id,
-                person_id: Some(person_id.uuid()),
-                occurred_at: now,
-                body: &body,
-                by: actor.user_id,
-                key: &format!("risk-level:{id}"),
-            },
-            Sensitivity::Sensitive,
-        )
-        .await?;
+        note_sensitive(&mut w, &person, case_id, &body, &format!("risk-level:{id}")).await?;
     }
     if a.escalated && !before.escalated(today) {
-        timeline::record_event_as(
-            &mut w,
-            &cipher,
-            now,
-            timeline::KeyEvent {
-                org_id: actor.org_id,
-                case_id,
-                person_id: Some(person_id.uuid()),
-                occurred_at: now,
-                body: &format!(
-                "Escalation: {} police call-outs in the last 12 months. MARAC referral proposed.",
-                a.police_callouts.unwrap_or_default()
-            ),
-                by: actor.user_id,
-                key: &format!("escalation:{id}"),
-            },
-            Sensitivity::Sensitive,
-        )
-        .await?;
+        let body = format!(
+            "Escalation: {} police call-outs in the last 12 months. MARAC referral proposed.",
+            a.police_callouts.unwrap_or_default()
+        );
+        note_sensitive(&mut w, &person, case_id, &body, &format!("escalation:{id}")).await?;
     }
     w.audit(
         event(actor, "person.risk_assess", "person", person_id)
@@ -529,49 +499,20 @@ pub async fn record_incident(
         },
     )
     .await?;
-    timeline::record_event_as(
-        &mut w,
-        &cipher,
-        now,
-        timeline::KeyEvent {
-            org_id: actor.org_id,
-            case_id,
-            person_id: Some(person_id.uuid()),
-            occurred_at: now,
-            body: &format!(
-                "Incident on {}{}. Risk reassessment due.",
-                hearth_domain::ukdate::format_date(incident.occurred_on),
-                if incident.police_called {
-                    ", police called out"
-                } else {
-                    ""
-                }
-            ),
-            by: actor.user_id,
-            key: &format!("incident:{id}"),
-        },
-        Sensitivity::Sensitive,
-    )
-    .await?;
+    let body = format!(
+        "Incident on {}{}. Risk reassessment due.",
+        hearth_domain::ukdate::format_date(incident.occurred_on),
+        if incident.police_called {
+            ", police called out"
+        } else {
+            ""
+        }
+    );
+    note_sensitive(&mut w, &person, case_id, &body, &format!("incident:{id}")).await?;
     let after = facts(&mut w, &person, person_id).await?;
     if after.escalated(today) && !before.escalated(today) {
-        timeline::record_event_as(
-            &mut w,
-            &cipher,
-            now,
-            timeline::KeyEvent {
-                org_id: actor.org_id,
-                case_id,
-                person_id: Some(person_id.uuid()),
-                occurred_at: now,
-                body:
-                    "Escalation: 3 or more police call-outs in 12 months. MARAC referral proposed.",
-                by: actor.user_id,
-                key: &format!("escalation:{id}"),
-            },
-            Sensitivity::Sensitive,
-        )
-        .await?;
+        let body = "Escalation: 3 or more police call-outs in 12 months. MARAC referral proposed.";
+        note_sensitive(&mut w, &person, case_id, body, &format!("escalation:{id}")).await?;
     }
     w.audit(event(actor, "person.incident_add", "person", person_id).detail("incident", id));
     w.commit().await?;

@@ -61,6 +61,26 @@ pub(crate) struct WorkCase {
     pub role: CaseRole,
 }
 
+/// A key event about the guard's person on their case's timeline: a change of risk level, an
+/// incident, an escalation or a MARAC referral, all sensitive, as what they say is.
+pub(crate) async fn note_sensitive(
+    w: &mut UnitOfWork,
+    person: &PersonGuard,
+    case_id: Uuid,
+    body: &str,
+    key: &str,
+) -> crate::Result<()> {
+    let noted = hearth_store::timeline::Noted {
+        case_id: hearth_domain::ids::CaseId::from_uuid(case_id),
+        person_id: Some(person.person_id()),
+        body,
+        key,
+        sensitivity: hearth_domain::timeline::Sensitivity::Sensitive,
+    };
+    hearth_store::timeline::note(w, person, noted).await?;
+    Ok(())
+}
+
 /// Facts about a person's risk, read without opening sealed data, for lists and the due list.
 #[derive(Debug, Clone, Default)]
 pub struct RiskFacts {

@@ -8,7 +8,7 @@ use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::ids::UserId;
-use hearth_domain::ids::{EntryId, OrgId};
+use hearth_domain::ids::{CaseId, EntryId, OrgId, PersonId};
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -276,6 +276,34 @@ pub struct KeyEvent<'a> {
     pub body: &'a str,
     pub by: UserId,
     pub key: &'a str,
+}
+
+/// A key event the guard's actor records as they act: on which case, about whom (`None`: the
+/// whole family), in what words, how sensitive, and the key that makes it once.
+pub struct Noted<'a> {
+    pub case_id: CaseId,
+    pub person_id: Option<PersonId>,
+    pub body: &'a str,
+    pub key: &'a str,
+    pub sensitivity: Sensitivity,
+}
+
+/// Record a key event now, by the guard's actor, about someone the guard covers.
+pub async fn note(w: &mut crate::UnitOfWork, g: &impl Guard, n: Noted<'_>) -> Result<EntryId> {
+    if let Some(p) = n.person_id {
+        crate::access::require(g, p.uuid())?;
+    }
+    let (now, actor) = (w.now(), g.actor());
+    let ev = KeyEvent {
+        org_id: actor.org_id,
+        case_id: n.case_id.uuid(),
+        person_id: n.person_id.map(PersonId::uuid),
+        occurred_at: now,
+        body: n.body,
+        by: actor.user_id,
+        key: n.key,
+    };
+    record_event_as(w, g.cipher(), now, ev, n.sensitivity).await
 }
 
 /// Record a key event (a referral accepted, a case closed) as an ordinary timeline entry, sealed.

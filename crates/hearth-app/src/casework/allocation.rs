@@ -158,22 +158,7 @@ pub async fn close_case(
     } else {
         format!("Case closed: {label}. {}", note.trim())
     };
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    timeline::record_event(
-        &mut w,
-        &cipher,
-        now,
-        timeline::KeyEvent {
-            org_id: actor.org_id,
-            case_id: case_id.uuid(),
-            person_id: None,
-            occurred_at: now,
-            body: &body,
-            by: actor.user_id,
-            key: &key,
-        },
-    )
-    .await?;
+    timeline::note(&mut w, &case, noted(case_id, None, &body, &key)).await?;
     w.audit(event(actor, "case.close", "case", case_id).detail("exit_reason", reason.trim()));
     w.commit().await?;
     Ok(())
@@ -220,23 +205,8 @@ pub async fn close_involvement(
         "involvement-closed-{case_id}-{person}-{}",
         now.unix_timestamp()
     );
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     let body = format!("Involvement closed: {label}.");
-    timeline::record_event(
-        &mut w,
-        &cipher,
-        now,
-        timeline::KeyEvent {
-            org_id: actor.org_id,
-            case_id: case_id.uuid(),
-            person_id: Some(person.uuid()),
-            occurred_at: now,
-            body: &body,
-            by: actor.user_id,
-            key: &key,
-        },
-    )
-    .await?;
+    timeline::note(&mut w, &case, noted(case_id, Some(person), &body, &key)).await?;
     w.audit(
         event(actor, "case.involvement_close", "case", case_id)
             .detail("person", person)
@@ -244,4 +214,20 @@ pub async fn close_involvement(
     );
     w.commit().await?;
     Ok(())
+}
+
+/// An ordinary key event on the case's timeline.
+fn noted<'a>(
+    case_id: CaseId,
+    person_id: Option<PersonId>,
+    body: &'a str,
+    key: &'a str,
+) -> timeline::Noted<'a> {
+    timeline::Noted {
+        case_id,
+        person_id,
+        body,
+        key,
+        sensitivity: hearth_domain::timeline::Sensitivity::Ordinary,
+    }
 }
