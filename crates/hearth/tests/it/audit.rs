@@ -406,68 +406,14 @@ async fn verifying_while_the_service_writes_never_reports_a_break() {
 /// what the firewall withheld is not a view.
 #[tokio::test]
 async fn the_page_of_each_record_is_audited_by_the_guard_that_showed_it() {
-    use serde_json::{json, Value};
     let t = spawn_app().await;
     let w = t.world().await;
-    let idva_token = t.token_for(w.org, w.staff["idva"].0).await;
-    let manager_token = t.token_for(w.org, w.staff["team_manager"].0).await;
-    let referrer = t.token_for(w.org, w.staff["referrer"].0).await;
-    let id_of = |v: Value| v["id"].as_str().expect("an id").to_string();
-    let entry = id_of(
-        t.api_post(
-            &idva_token,
-            &format!("/api/v1/cases/{}/timeline", w.case),
-            &json!({"kind": "note", "sensitivity": "sensitive", "person_id": w.victim.to_string(),
-                    "body": "She spoke about the night he came back.", "submission_key": new_key()}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap(),
-    );
-    let referral = id_of(
-        t.api_post(&referrer, "/api/v1/referrals", &json!({"submission_key": new_key(), "given_name": "Ada", "family_name": "Fenwick", "consent": "yes", "referrer_name": "PC Hale", "referrer_agency": "police", "referrer_phone": "01632 960001", "phone": "07700 900111", "safe_to_phone": "safe"}))
-            .await
-            .json()
-            .await
-            .unwrap(),
-    );
-    let meeting = id_of(
-        t.api_post(
-            &manager_token,
-            "/api/v1/marac/meetings",
-            &json!({"held_on": "2027-01-15", "area": "Northshire"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap(),
-    );
-    let mut proposal: Value = t
-        .api_get(&idva_token, &format!("/api/v1/people/{}/marac", w.victim))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut form = proposal["referral"].take();
-    form["victim_knows"] = json!("yes");
-    form["victim_consented"] = json!("yes");
-    form["criteria"] = json!(["professional_judgement"]);
-    form["source_agency"] = json!("idva");
-    form["details"]["summary"] = json!("Threats after separation.");
-    form["submission_key"] = json!(new_key());
-    let marac_referral = id_of(
-        t.api_post(
-            &idva_token,
-            &format!("/api/v1/people/{}/marac", w.victim),
-            &form,
-        )
-        .await
-        .json()
-        .await
-        .unwrap(),
-    );
-
+    let Records {
+        entry,
+        referral,
+        meeting,
+        marac_referral,
+    } = Records::make(&t, &w, "sensitive").await;
     let idva = t.signed_in(&w.staff["idva"].1).await;
     let engage = t.signed_in(&w.staff["engage"].1).await;
     let manager = t.signed_in(&w.staff["team_manager"].1).await;

@@ -10,6 +10,7 @@ use hearth_store::users::{self, NewUser};
 use hearth_store::{cases, orgs, MasterKey, Store};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
+use serde_json::json;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -686,4 +687,65 @@ pub async fn add_entry(
         .send()
         .await
         .unwrap()
+}
+
+/// Records below a case that several tests open: one of each, made through the API as a
+/// partner system or a worker would.
+pub struct Records {
+    /// A timeline entry on the world's case, about the victim (sensitive if asked).
+    pub entry: String,
+    /// A referral to the service, waiting for triage.
+    pub referral: String,
+    /// A MARAC meeting to come.
+    pub meeting: String,
+    /// The victim's referral to MARAC.
+    pub marac_referral: String,
+}
+
+impl Records {
+    pub async fn make(t: &TestApp, w: &World, entry_sensitivity: &str) -> Records {
+        let idva = t.token_for(w.org, w.staff["idva"].0).await;
+        let manager = t.token_for(w.org, w.staff["team_manager"].0).await;
+        let referrer = t.token_for(w.org, w.staff["referrer"].0).await;
+        let made = |r: Response| async move {
+            let v: serde_json::Value = r.json().await.unwrap();
+            v["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a record was made: {v}"))
+                .to_string()
+        };
+        let entry = json!({"kind": "note", "sensitivity": entry_sensitivity, "person_id": w.victim.to_string(),
+                           "body": "Spoke about school.", "submission_key": new_key()});
+        let entry = made(
+            t.api_post(&idva, &format!("/api/v1/cases/{}/timeline", w.case), &entry)
+                .await,
+        )
+        .await;
+        let referral = json!({"submission_key": new_key(), "given_name": "Ada", "family_name": "Fenwick", "consent": "yes",
+                              "referrer_name": "PC Hale", "referrer_agency": "police", "referrer_phone": "01632 960001",
+                              "phone": "07700 900111", "safe_to_phone": "safe"});
+        let referral = made(t.api_post(&referrer, "/api/v1/referrals", &referral).await).await;
+        let meeting = json!({"held_on": "2027-01-15", "area": "Northshire"});
+        let meeting = made(
+            t.api_post(&manager, "/api/v1/marac/meetings", &meeting)
+                .await,
+        )
+        .await;
+        let marac = format!("/api/v1/people/{}/marac", w.victim);
+        let mut proposal: serde_json::Value = t.api_get(&idva, &marac).await.json().await.unwrap();
+        let mut form = proposal["referral"].take();
+        form["victim_knows"] = json!("yes");
+        form["victim_consented"] = json!("yes");
+        form["criteria"] = json!(["professional_judgement"]);
+        form["source_agency"] = json!("idva");
+        form["details"]["summary"] = json!("Threats after separation.");
+        form["submission_key"] = json!(new_key());
+        let marac_referral = made(t.api_post(&idva, &marac, &form).await).await;
+        Records {
+            entry,
+            referral,
+            meeting,
+            marac_referral,
+        }
+    }
 }

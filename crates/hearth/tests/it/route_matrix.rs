@@ -280,61 +280,13 @@ struct Fixtures {
 
 impl Fixtures {
     async fn make(t: &TestApp, w: &World) -> Fixtures {
-        let idva = t.token_for(w.org, w.staff["idva"].0).await;
-        let manager = t.token_for(w.org, w.staff["team_manager"].0).await;
-        let referrer = t.token_for(w.org, w.staff["referrer"].0).await;
         let admin = t.token_for(w.org, w.staff["admin"].0).await;
-        let id_of = |v: Value| {
-            v["id"]
-                .as_str()
-                .unwrap_or_else(|| panic!("a fixture was made: {v}"))
-                .to_string()
-        };
-        let entry = id_of(
-            t.api_post(&idva, &format!("/api/v1/cases/{}/timeline", w.case), &json!({"kind": "note", "sensitivity": "ordinary", "body": "Spoke about school.", "submission_key": new_key()}))
-                .await
-                .json()
-                .await
-                .unwrap(),
-        );
-        let referral = id_of(
-            t.api_post(&referrer, "/api/v1/referrals", &json!({"submission_key": new_key(), "given_name": "Ada", "family_name": "Fenwick", "consent": "yes", "referrer_name": "PC Hale", "referrer_agency": "police", "referrer_phone": "01632 960001", "phone": "07700 900111", "safe_to_phone": "safe"}))
-                .await
-                .json()
-                .await
-                .unwrap(),
-        );
-        let meeting = id_of(
-            t.api_post(
-                &manager,
-                "/api/v1/marac/meetings",
-                &json!({"held_on": "2027-01-15", "area": "Northshire"}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap(),
-        );
-        let mut proposal: Value = t
-            .api_get(&idva, &format!("/api/v1/people/{}/marac", w.victim))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let mut form = proposal["referral"].take();
-        form["victim_knows"] = json!("yes");
-        form["victim_consented"] = json!("yes");
-        form["criteria"] = json!(["professional_judgement"]);
-        form["source_agency"] = json!("idva");
-        form["details"]["summary"] = json!("Threats after separation.");
-        form["submission_key"] = json!(new_key());
-        let marac_referral = id_of(
-            t.api_post(&idva, &format!("/api/v1/people/{}/marac", w.victim), &form)
-                .await
-                .json()
-                .await
-                .unwrap(),
-        );
+        let Records {
+            entry,
+            referral,
+            meeting,
+            marac_referral,
+        } = Records::make(t, w, "ordinary").await;
         let instruments: Value = t
             .api_get(&admin, "/api/v1/instruments")
             .await
