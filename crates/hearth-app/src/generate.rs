@@ -12,16 +12,22 @@ use crate::{App, Result};
 use hearth_domain::access::CaseRole;
 use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
+use hearth_domain::ids::MeetingId;
 use hearth_domain::ids::{CaseId, OrgId, PersonId};
 use hearth_domain::ids::{TeamId, UserId};
+use hearth_domain::instrument::Instrument;
+use hearth_domain::marac::{ActionStatus, Criterion};
 use hearth_domain::person::Identity;
+use hearth_domain::risk::{AssessmentForm, RiskLevel};
 use hearth_domain::timeline::{EntryKind, Sensitivity};
+use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Role, Timestamp};
 use hearth_store::audit::AuditEvent;
 use hearth_store::users::{self, NewUser};
-use hearth_store::{cases, contact, orgs, timeline, FieldCipher, UnitOfWork};
+use hearth_store::{cases, contact, marac, orgs, risk, timeline, FieldCipher, UnitOfWork};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use time::Date;
 use time::Duration;
 use uuid::Uuid;
 
@@ -57,6 +63,11 @@ pub struct Generated {
     pub cases: usize,
     pub people: usize,
     pub entries: usize,
+    pub assessments: usize,
+    pub incidents: usize,
+    pub marac_meetings: usize,
+    pub marac_referrals: usize,
+    pub marac_actions: usize,
     pub audit_entries: usize,
     /// The first organisation's slug, and the email of one of its Idvas, its team manager and
     /// its service manager, for benchmarks to sign in as.
@@ -66,6 +77,9 @@ pub struct Generated {
     pub service_manager_email: String,
     pub referrer_email: String,
 }
+
+/// The checklist generated assessments are given on: the shipped adult one.
+const ADULT_CHECKLIST: &str = "adult-risk";
 
 /// The password of every generated account.
 pub const PASSWORD: &str = "generated-only-password";
@@ -162,12 +176,14 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
             out.cases += n;
             let secs = (app.now() - started).as_seconds_f64().max(1.0);
             progress(&format!(
-                "organisation {}/{}: {done}/{cases_here} cases; in all {} cases, {} people, {} entries, {} audit entries ({:.0} cases/s)",
+                "organisation {}/{}: {done}/{cases_here} cases; in all {} cases, {} people, {} entries, {} assessments, {} MARAC referrals, {} audit entries ({:.0} cases/s)",
                 o + 1,
                 scale.organisations,
                 out.cases,
                 out.people,
                 out.entries,
+                out.assessments,
+                out.marac_referrals,
                 out.audit_entries,
                 out.cases as f64 / secs,
             ));
@@ -184,6 +200,10 @@ struct Org {
     idvas: Vec<Uuid>,
     engage: Vec<Uuid>,
     manager: Uuid,
+    /// The adult risk checklist as the organisation has it.
+    checklist: Instrument,
+    /// Its MARAC meetings, oldest first: one a fortnight over the years the cases span.
+    meetings: Vec<(Date, MeetingId)>,
 }
 
 async fn make_organisation(
@@ -248,12 +268,15 @@ async fn make_organisation(
             Some(engage_team.id),
         ));
     }
+    let checklist = crate::instruments::current(&mut w, org.id, ADULT_CHECKLIST).await?;
     let mut made = Org {
         id: org.id,
         idva_team: idva_team.id,
         idvas: Vec::new(),
         engage: Vec::new(),
         manager: Uuid::nil(),
+        checklist,
+        meetings: Vec::new(),
     };
     for (local, name, role, team) in &staff {
         let id = new_id(now);
@@ -285,6 +308,23 @@ async fn make_organisation(
             _ => {}
         }
     }
+    // A meeting a fortnight, from the oldest case's opening to a month ahead.
+    let today = uk_today(now);
+    let mut held_on = today - Duration::days(3 * 365 + 14);
+    while held_on <= today + Duration::days(28) {
+        let id = MeetingId::new(now);
+        let by = UserId::from_uuid(made.manager);
+        marac::insert_meeting(&mut w, now, id, org.id, held_on, "Generated area", by).await?;
+        w.audit(
+            AuditEvent::new("marac.meeting_create", "marac_meeting")
+                .org(org.id)
+                .actor(made.manager)
+                .entity(id),
+        );
+        made.meetings.push((held_on, id));
+        held_on += Duration::days(14);
+    }
+    out.marac_meetings += made.meetings.len();
     out.audit_entries += w.events().len();
     w.commit().await?;
     out.organisations += 1;
@@ -420,15 +460,14 @@ async fn write_family(
     contact::insert(w, cipher, at, new).await?;
     w.audit(audit("person.contact_update", "person", victim.uuid()));
     let entries = rng.gen_range(scale.entries_per_case / 2..=scale.entries_per_case * 3 / 2);
+    let mut loaded = Vec::with_capacity(entries);
     for e in 0..entries {
         let when = at + Duration::hours(6 + 60 * e as i64);
         let id = hearth_domain::ids::EntryId::new(when);
-        let key = format!("gen-{id}");
         let contact = e % 3 == 0;
-        timeline::insert_entry(
-            w,
-            when,
-            timeline::NewEntry {
+        let body = NOTES[rng.gen_range(0..NOTES.len())];
+        loaded.push(timeline::Loaded {
+            entry: timeline::NewEntryOwned {
                 id,
                 org_id: org.id,
                 case_id: case_id.uuid(),
@@ -440,29 +479,277 @@ async fn write_family(
                 },
                 sensitivity: Sensitivity::Ordinary,
                 by: UserId::from_uuid(idva),
+                submission_key: format!("gen-{id}"),
+            },
+            occurred_at: when,
+            method: contact.then_some("phone"),
+            outcome: contact.then_some("spoke"),
+            body: cipher.encrypt(&timeline::body_place(id, 1), body)?,
+        });
+        w.audit(audit("timeline.add", "case", case_id.uuid()).detail("entry", id));
+    }
+    timeline::insert_loaded(w, at, &loaded).await?;
+    out.entries += entries;
+    let history = History {
+        case_id,
+        victim,
+        idva: UserId::from_uuid(idva),
+        opened: at,
+    };
+    write_risk_history(w, cipher, org, &history, rng, out).await?;
+    Ok(())
+}
+
+/// Who a family's risk history is about, and who recorded it.
+struct History {
+    case_id: CaseId,
+    victim: PersonId,
+    idva: UserId,
+    opened: Timestamp,
+}
+
+/// How many of 24 questions a victim answers yes, drawn so that about one in five reaches the
+/// high-risk threshold, as services report.
+fn yes_count(rng: &mut StdRng) -> usize {
+    match rng.gen_range(0..10) {
+        0..=1 => rng.gen_range(14..=20),
+        2..=5 => rng.gen_range(10..=13),
+        _ => rng.gen_range(2..=9),
+    }
+}
+
+/// A victim's risk assessments (one at intake, then reviews eight weeks apart while the case
+/// runs), incidents, and for those assessed high a MARAC referral heard at the next meeting,
+/// with actions owned by agencies: the history the risk page, the due list and the MARAC
+/// figures read.
+async fn write_risk_history(
+    w: &mut UnitOfWork,
+    cipher: &FieldCipher,
+    org: &Org,
+    h: &History,
+    rng: &mut StdRng,
+    out: &mut Generated,
+) -> Result<()> {
+    let now = w.now();
+    let audit = |action: &'static str, record: &'static str, id: Uuid| {
+        AuditEvent::new(action, "person")
+            .org(org.id)
+            .actor(h.idva)
+            .entity(h.victim.uuid())
+            .detail(record, id)
+    };
+    let questions: Vec<&str> = org
+        .checklist
+        .questions
+        .iter()
+        .map(|q| q.id.as_str())
+        .collect();
+    let mut last = None;
+    for k in 0..rng.gen_range(1..=3i64) {
+        let at = h.opened + Duration::days(1 + 56 * k);
+        if at > now {
+            break;
+        }
+        let yes = yes_count(rng);
+        let form = AssessmentForm {
+            answers: questions
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    (
+                        q.to_string(),
+                        if i < yes { "yes" } else { "no" }.to_string(),
+                    )
+                })
+                .collect(),
+            safe_to_talk: "yes".into(),
+            police_callouts: rng.gen_range(0..=4).to_string(),
+            ..Default::default()
+        };
+        let a = form
+            .parse(&org.checklist)
+            .map_err(|e| crate::AppError::Internal(format!("generated answers: {e}")))?;
+        let id = new_id(at);
+        let sealed = crate::risk::sealed_assessment(&a, None, None)?;
+        let key = format!("gen-assessment-{id}");
+        risk::insert_assessment(
+            w,
+            at,
+            risk::NewAssessment {
+                id,
+                org_id: org.id,
+                case_id: h.case_id.uuid(),
+                person_id: h.victim.uuid(),
+                instrument_key: &org.checklist.key,
+                instrument_version: org.checklist.version,
+                score: a.score,
+                yes_count: a.yes_count,
+                score_level: a.score_level,
+                level: a.level,
+                judgement: false,
+                police_callouts: a.police_callouts,
+                escalated: a.escalated,
+                sealed: cipher.encrypt(&risk::assessment_place(id), &sealed)?,
+                by: h.idva,
                 submission_key: &key,
             },
         )
         .await?;
-        let body = NOTES[rng.gen_range(0..NOTES.len())];
-        timeline::insert_version(
+        w.audit(audit("person.risk_assess", "assessment", id));
+        out.assessments += 1;
+        last = Some((at, a.level));
+    }
+    for _ in 0..rng.gen_range(0..=2) {
+        let on = uk_today(h.opened) + Duration::days(rng.gen_range(2..200));
+        if on > uk_today(now) {
+            continue;
+        }
+        let id = new_id(now);
+        let key = format!("gen-incident-{id}");
+        let summary = "Reported by the police: an argument at the address.";
+        risk::insert_incident(
             w,
-            when,
-            timeline::NewVersion {
+            now,
+            risk::NewIncident {
+                id,
                 org_id: org.id,
-                entry_id: id,
-                version: 1,
-                occurred_at: when,
-                method: contact.then_some("phone"),
-                outcome: contact.then_some("spoke"),
-                body: cipher.encrypt(&timeline::body_place(id, 1), body)?,
-                by: UserId::from_uuid(idva),
+                case_id: h.case_id.uuid(),
+                person_id: h.victim.uuid(),
+                occurred_on: on,
+                police_called: rng.gen_bool(0.5),
+                sealed: cipher.encrypt(&risk::incident_place(id), summary)?,
+                by: h.idva,
+                submission_key: &key,
             },
         )
         .await?;
-        w.audit(audit("timeline.add", "case", case_id.uuid()).detail("entry", id));
+        w.audit(audit("person.incident_add", "incident", id));
+        out.incidents += 1;
     }
-    out.entries += entries;
+    if let Some((at, RiskLevel::High)) = last {
+        write_marac(
+            w,
+            cipher,
+            org,
+            h,
+            uk_today(at) + Duration::days(3),
+            rng,
+            out,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A MARAC referral made on `referred_on`, heard at the next meeting if it has been held, with
+/// the actions agreed there: those long past their date done, the rest still open.
+async fn write_marac(
+    w: &mut UnitOfWork,
+    cipher: &FieldCipher,
+    org: &Org,
+    h: &History,
+    referred_on: Date,
+    rng: &mut StdRng,
+    out: &mut Generated,
+) -> Result<()> {
+    let now = w.now();
+    let today = uk_today(now);
+    if referred_on > today {
+        return Ok(());
+    }
+    let meeting = org
+        .meetings
+        .iter()
+        .find(|(held_on, _)| *held_on >= referred_on)
+        .copied();
+    let id = new_id(now);
+    let details = hearth_domain::marac::ReferralDetails {
+        safe_contact: "Phone on weekdays between 10 and 2; no letters.".into(),
+        perpetrators: "Her ex-partner, who knows the area.".into(),
+        children: Vec::new(),
+        summary: "High risk on the checklist after separation; threats and stalking.".into(),
+    };
+    let sealed =
+        serde_json::to_string(&details).map_err(|e| crate::AppError::Internal(e.to_string()))?;
+    let key = format!("gen-marac-{id}");
+    marac::insert_referral(
+        w,
+        now,
+        marac::NewReferral {
+            id,
+            org_id: org.id,
+            case_id: h.case_id.uuid(),
+            person_id: h.victim.uuid(),
+            referred_on,
+            criteria: &[Criterion::VisibleHighRisk],
+            source_agency: "idva",
+            victim_knows: true,
+            victim_consented: "yes",
+            repeat_dates: &[],
+            sealed: cipher.encrypt(&marac::details_place(id), &sealed)?,
+            meeting_id: meeting
+                .filter(|(held_on, _)| *held_on <= today)
+                .map(|(_, m)| m.uuid()),
+            by: h.idva,
+            submission_key: &key,
+        },
+    )
+    .await?;
+    w.audit(
+        AuditEvent::new("marac.refer", "person")
+            .org(org.id)
+            .actor(h.idva)
+            .entity(h.victim.uuid())
+            .detail("referral", id),
+    );
+    out.marac_referrals += 1;
+    let Some((held_on, meeting_id)) = meeting.filter(|(held_on, _)| *held_on <= today) else {
+        return Ok(());
+    };
+    const AGENCIES: [&str; 4] = ["police", "childrens_social_care", "housing", "idva"];
+    for n in 0..rng.gen_range(1..=3usize) {
+        let action = new_id(now);
+        let due_on = held_on + Duration::days(14 + 7 * n as i64);
+        let key = format!("gen-action-{action}");
+        let by = UserId::from_uuid(org.manager);
+        marac::insert_action(
+            w,
+            now,
+            marac::NewAction {
+                id: action,
+                org_id: org.id,
+                referral_id: id,
+                meeting_id: meeting_id.uuid(),
+                agency: AGENCIES[rng.gen_range(0..AGENCIES.len())],
+                description: cipher.encrypt(
+                    &marac::action_place(action),
+                    "Check the address flag is on the police system.",
+                )?,
+                due_on,
+                by,
+                submission_key: &key,
+            },
+        )
+        .await?;
+        if due_on + Duration::days(14) < today {
+            let change = marac::StatusChange {
+                org_id: org.id,
+                action_id: action,
+                from: ActionStatus::Open,
+                to: ActionStatus::Done,
+                by,
+            };
+            marac::set_action_status(w, now, change).await?;
+        }
+        w.audit(
+            AuditEvent::new("marac.action_add", "marac_meeting")
+                .org(org.id)
+                .actor(org.manager)
+                .entity(meeting_id)
+                .detail("action", action),
+        );
+        out.marac_actions += 1;
+    }
     Ok(())
 }
 

@@ -22,10 +22,12 @@ pub async fn install_shipped_everywhere(app: &App) -> Result<usize> {
     Ok(added)
 }
 
-/// Parse a stored definition. Stored versions were checked on the way in, so a failure here
-/// means the database was changed behind Hearth's back.
-pub fn open(stored: &StoredInstrument) -> Result<Instrument> {
-    instrument::parse(&stored.source, &stored.definition)
+/// A stored definition, parsed (once per process: versions never change). Stored versions were
+/// checked on the way in, so a failure here means the database was changed behind Hearth's back.
+pub fn open(w: &UnitOfWork, org_id: OrgId, stored: &StoredInstrument) -> Result<Instrument> {
+    w.store()
+        .parsed_instrument(org_id, stored)
+        .map(|i| (*i).clone())
         .map_err(|e| AppError::Internal(format!("stored instrument no longer parses: {e}")))
 }
 
@@ -34,7 +36,7 @@ pub async fn current(w: &mut UnitOfWork, org_id: OrgId, key: &str) -> Result<Ins
     let stored = store::instrument_version(w, org_id, key, None)
         .await?
         .ok_or_else(|| AppError::invalid("instrument", "Choose a checklist from the list"))?;
-    open(&stored)
+    open(w, org_id, &stored)
 }
 
 /// The version answers were given on.
@@ -47,7 +49,7 @@ pub async fn version(
     let stored = store::instrument_version(w, org_id, key, Some(version))
         .await?
         .ok_or_else(|| AppError::Internal(format!("instrument {key} v{version} is missing")))?;
-    open(&stored)
+    open(w, org_id, &stored)
 }
 
 /// The current version of every instrument of a kind.
@@ -60,7 +62,7 @@ pub async fn current_of_kind(
         .await?
         .iter()
         .filter(|s| s.kind == kind.code())
-        .map(open)
+        .map(|s| open(w, org_id, s))
         .collect()
 }
 

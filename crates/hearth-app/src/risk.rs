@@ -65,6 +65,21 @@ struct Sealed {
     lowered_reason: Option<String>,
 }
 
+/// What an assessment seals: the answers and the worker's words, as the store keeps them.
+pub(crate) fn sealed_assessment(
+    a: &hearth_domain::risk::Assessment,
+    notes: Option<String>,
+    lowered_reason: Option<String>,
+) -> Result<String> {
+    serde_json::to_string(&Sealed {
+        answers: a.answers.clone(),
+        judgement_reason: a.judgement_reason.clone(),
+        notes,
+        lowered_reason,
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 /// One assessment, opened.
 #[derive(Debug, Clone, Serialize)]
 pub struct AssessmentView {
@@ -379,13 +394,8 @@ pub async fn assess(
         lowering(&mut w, &person, person_id, &before, a.level, form, today).await?;
     let id = claimed.id();
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
-    let sealed = serde_json::to_string(&Sealed {
-        answers: a.answers.clone(),
-        judgement_reason: a.judgement_reason.clone(),
-        notes: (!notes.as_str().is_empty()).then(|| notes.as_str().to_string()),
-        lowered_reason,
-    })
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let notes = (!notes.as_str().is_empty()).then(|| notes.as_str().to_string());
+    let sealed = sealed_assessment(&a, notes, lowered_reason)?;
     store::insert_assessment(
         &mut w,
         now,

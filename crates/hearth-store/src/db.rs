@@ -45,7 +45,12 @@ pub struct Store {
     master: Arc<MasterKey>,
     audit_key: Arc<[u8; 32]>,
     ciphers: Arc<Mutex<HashMap<OrgId, FieldCipher>>>,
+    /// Instrument versions as parsed: a version never changes once loaded, so each is read from
+    /// its definition once per process.
+    instruments: Arc<Mutex<InstrumentCache>>,
 }
+
+type InstrumentCache = HashMap<(OrgId, String, i64), Arc<hearth_domain::instrument::Instrument>>;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -70,6 +75,33 @@ pub fn normalise_url(raw: &str) -> (Backend, String) {
         (Backend::Sqlite, url)
     } else {
         (Backend::Sqlite, format!("sqlite://{raw}?mode=rwc"))
+    }
+}
+
+impl Store {
+    /// A stored instrument version, parsed: from the cache if this process has parsed it before.
+    /// Keyed by organisation, instrument and version, which together never change.
+    pub fn parsed_instrument(
+        &self,
+        org_id: OrgId,
+        stored: &crate::risk::StoredInstrument,
+    ) -> std::result::Result<
+        Arc<hearth_domain::instrument::Instrument>,
+        hearth_domain::instrument::DefinitionError,
+    > {
+        let key = (org_id, stored.key.clone(), stored.version);
+        if let Some(i) = self.instruments.lock().expect("instrument cache").get(&key) {
+            return Ok(i.clone());
+        }
+        let parsed = Arc::new(hearth_domain::instrument::parse(
+            &stored.source,
+            &stored.definition,
+        )?);
+        self.instruments
+            .lock()
+            .expect("instrument cache")
+            .insert(key, parsed.clone());
+        Ok(parsed)
     }
 }
 
@@ -145,6 +177,7 @@ impl Store {
             master: Arc::new(master),
             audit_key,
             ciphers: Arc::new(Mutex::new(HashMap::new())),
+            instruments: Arc::new(Mutex::new(HashMap::new())),
         })
     }
 

@@ -817,3 +817,19 @@ async fn a_guard_opened_to_look_audits_each_kind_of_record_it_shows() {
     w.commit().await.unwrap();
     assert_eq!(contact_views(&f.idva).await, 1);
 }
+
+#[tokio::test]
+async fn an_instrument_version_is_parsed_once_and_handed_out_again() {
+    let f = family().await;
+    let mut w = f.store.view(NOW).await.unwrap();
+    let org = f.idva.org_id;
+    let stored = hearth_store::risk::current_instruments(&mut w, org)
+        .await
+        .unwrap();
+    w.rollback().await.unwrap();
+    let first = f.store.parsed_instrument(org, &stored[0]).unwrap();
+    let again = f.store.parsed_instrument(org, &stored[0]).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "parsed once");
+    assert_eq!(first.key, stored[0].key);
+    assert_eq!(first.version, stored[0].version);
+}

@@ -289,6 +289,14 @@ async fn generated_people_are_sealed_indexed_and_audited() {
         .unwrap();
     assert_eq!((made.organisations, made.cases), (2, 12));
     assert!(made.people >= 12 && made.entries >= 12, "{made:?}");
+    // Risk and MARAC history too: every victim assessed at least once, meetings a fortnight
+    // apart, and the high-risk victims referred with actions agreed.
+    assert!(made.assessments >= 12, "{made:?}");
+    assert!(made.marac_meetings >= 2 * 70, "{made:?}");
+    assert!(
+        made.marac_referrals >= 1 && made.marac_actions >= made.marac_referrals / 2,
+        "{made:?}"
+    );
     let mut conn = t.app.store.conn().await.unwrap();
     assert!(matches!(
         hearth_store::audit::verify(&mut conn, t.app.store.audit_key())
@@ -327,15 +335,23 @@ async fn generated_people_are_sealed_indexed_and_audited() {
         serde_json::from_str(&g.open(&versions[0].sealed).unwrap().shown().unwrap()).unwrap();
     w.rollback().await.unwrap();
 
+    // Her risk history reads through the use cases, as her service manager sees it.
+    let risk: Value = t
+        .api_get(
+            &token_of(&t, &made.service_manager_email).await,
+            &format!("/api/v1/people/{}/risk", victim.person_id),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !risk["assessments"].as_array().unwrap().is_empty(),
+        "{risk}"
+    );
+
     // Found by a one-letter variant of her surname, by her phone and by her postcode.
-    let token = {
-        let mut conn = t.app.store.conn().await.unwrap();
-        let u = hearth_store::users::by_email(&mut conn, &made.service_manager_email)
-            .await
-            .unwrap()
-            .unwrap();
-        t.token_for(u.org_id, u.id).await
-    };
+    let token = token_of(&t, &made.service_manager_email).await;
     let mut variant: Vec<char> = victim.family_name.chars().collect();
     variant.remove(2);
     let variant: String = variant.into_iter().collect();
@@ -382,4 +398,14 @@ async fn generated_people_are_sealed_indexed_and_audited() {
             "{plain:?} is in the database file"
         );
     }
+}
+
+/// An API token for a generated account.
+async fn token_of(t: &TestApp, email: &str) -> String {
+    let mut conn = t.app.store.conn().await.unwrap();
+    let u = hearth_store::users::by_email(&mut conn, email)
+        .await
+        .unwrap()
+        .unwrap();
+    t.token_for(u.org_id, u.id).await
 }
