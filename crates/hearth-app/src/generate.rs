@@ -91,6 +91,10 @@ const FAMILIES_PER_COMMIT: usize = 200;
 /// Open cases per Idva, as services plan caseloads.
 const CASES_PER_IDVA: usize = 40;
 
+/// Idvas in one team, under one team manager, as services are organised: a team manager
+/// oversees a team's few hundred cases, not a service's thousands.
+const IDVAS_PER_TEAM: usize = 10;
+
 /// Surnames are built from invented parts, so no generated family shares a real one by design
 /// and there are enough of them (40 × 40) for search to meet realistic clusters of namesakes.
 const SURNAME_START: &[&str] = &[
@@ -196,8 +200,8 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
 /// An organisation being filled: its teams and the staff families are allocated to.
 struct Org {
     id: OrgId,
-    idva_team: TeamId,
-    idvas: Vec<Uuid>,
+    /// Each Idva with their team.
+    idvas: Vec<(Uuid, TeamId)>,
     engage: Vec<Uuid>,
     manager: Uuid,
     /// The adult risk checklist as the organisation has it.
@@ -226,7 +230,12 @@ async fn make_organisation(
         true,
     )
     .await?;
-    let idva_team = orgs::create_team(&mut w, now, org.id, "Idva and Recovery").await?;
+    let idvas = cases.div_ceil(CASES_PER_IDVA).max(1);
+    let mut idva_teams = Vec::new();
+    for t in 0..idvas.div_ceil(IDVAS_PER_TEAM) {
+        let name = format!("Idva and Recovery {}", t + 1);
+        idva_teams.push(orgs::create_team(&mut w, now, org.id, &name).await?.id);
+    }
     let engage_team = orgs::create_team(&mut w, now, org.id, "Engage").await?;
     let domain = format!("{slug}.hearth.example");
     let add =
@@ -242,7 +251,7 @@ async fn make_organisation(
             "idva.manager".into(),
             "Idva Team Manager".into(),
             Role::TeamManager,
-            Some(idva_team.id),
+            Some(idva_teams[0]),
         ),
         add(
             "referrer".into(),
@@ -251,13 +260,20 @@ async fn make_organisation(
             None,
         ),
     ];
-    let idvas = cases.div_ceil(CASES_PER_IDVA).max(1);
+    for (t, team) in idva_teams.iter().enumerate().skip(1) {
+        staff.push(add(
+            format!("idva.manager{}", t + 1),
+            format!("Idva Team Manager {}", t + 1),
+            Role::TeamManager,
+            Some(*team),
+        ));
+    }
     for i in 1..=idvas {
         staff.push(add(
             format!("idva{i}"),
             format!("Idva {i}"),
             Role::CaseWorker,
-            Some(idva_team.id),
+            Some(idva_teams[(i - 1) / IDVAS_PER_TEAM]),
         ));
     }
     for i in 1..=(idvas / 4).max(1) {
@@ -271,7 +287,6 @@ async fn make_organisation(
     let checklist = crate::instruments::current(&mut w, org.id, ADULT_CHECKLIST).await?;
     let mut made = Org {
         id: org.id,
-        idva_team: idva_team.id,
         idvas: Vec::new(),
         engage: Vec::new(),
         manager: Uuid::nil(),
@@ -302,9 +317,9 @@ async fn make_organisation(
                 .detail("role", role.code()),
         );
         match role {
-            Role::CaseWorker => made.idvas.push(id),
+            Role::CaseWorker => made.idvas.push((id, team.expect("an Idva's team"))),
             Role::EngagePractitioner => made.engage.push(id),
-            Role::TeamManager => made.manager = id,
+            Role::TeamManager if made.manager.is_nil() => made.manager = id,
             _ => {}
         }
     }
@@ -395,7 +410,9 @@ async fn write_family(
 ) -> Result<()> {
     let at = f.opened;
     let reference = format!("G{}-{:07}", &f.surname[..1], f.n + 1);
-    let case_id = cases::insert_case(w, at, org.id, org.idva_team, &reference).await?;
+    // The family's Idva, and so the team the case sits in.
+    let (idva, team) = org.idvas[f.n % org.idvas.len()];
+    let case_id = cases::insert_case(w, at, org.id, team, &reference).await?;
     let audit = |action: &'static str, kind: &'static str, id: Uuid| {
         AuditEvent::new(action, kind)
             .org(org.id)
@@ -420,7 +437,6 @@ async fn write_family(
         }
         out.people += 1;
     }
-    let idva = org.idvas[f.n % org.idvas.len()];
     allocate(w, at, org, case_id, None, idva).await?;
     let details = ContactDetails {
         arrangements: vec![

@@ -386,10 +386,12 @@ async fn run() {
     let (case, ..) = a_victim(&large).await;
     let idva = cookie_for(&base, &large.made.idva_email).await;
     let manager = cookie_for(&base, &large.made.team_manager_email).await;
+    let service = cookie_for(&base, &large.made.service_manager_email).await;
     for (what, path, cookie) in [
         ("case page", format!("/cases/{case}"), &idva),
         ("Idva's home page", "/".to_string(), &idva),
         ("team's Caseloads page", "/team".to_string(), &manager),
+        ("service manager's home page", "/".to_string(), &service),
     ] {
         let url = format!("{base}{path}");
         let bytes = reqwest::Client::new()
