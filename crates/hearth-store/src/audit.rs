@@ -74,8 +74,8 @@ pub async fn append(
         .ok_or_else(|| StoreError::Corrupt("an audit entry was not written".into()))
 }
 
-/// Rows one INSERT writes: twelve parameters each, inside both backends' limits.
-const ROWS_PER_INSERT: usize = 400;
+/// Rows one INSERT writes: twelve parameters each.
+const ROWS_PER_INSERT: usize = crate::many::rows_per_statement(12);
 
 /// Append entries in order inside the caller's transaction, a few statements per chain however
 /// many entries: taking the chain's next places at once locks that chain's head row, so appends

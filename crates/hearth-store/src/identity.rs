@@ -105,7 +105,7 @@ pub(crate) async fn index_contact(
 
 /// How many index rows one INSERT writes: three parameters each, well inside both backends'
 /// limits, and few statements for a person's thirty-odd terms.
-const ROWS_PER_INSERT: usize = 200;
+const ROWS_PER_INSERT: usize = crate::many::rows_per_statement(3);
 
 async fn replace_terms(
     conn: &mut AnyConnection,

@@ -300,8 +300,8 @@ pub struct NewEntryOwned {
     pub submission_key: String,
 }
 
-/// Rows a multi-row insert carries: well inside both backends' limits on bound values.
-const LOADED_PER_INSERT: usize = 200;
+/// Rows a multi-row insert carries (eleven values each for an entry).
+const LOADED_PER_INSERT: usize = crate::many::rows_per_statement(11);
 
 /// Write these entries, each with its first version and its current time and outcome, in a
 /// few multi-row statements: the same rows [`insert_entry`] and [`insert_version`] write.

@@ -436,12 +436,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await
                 .map_err(app_err)?;
             println!(
-                "Generated {} organisations, {} staff, {} cases, {} people, {} timeline entries and {} audit entries in {:.0} s.",
+                "Generated {} organisations, {} staff, {} cases, {} people, {} timeline entries, {} risk assessments, {} incidents, {} MARAC meetings, {} MARAC referrals with {} actions, and {} audit entries in {:.0} s.",
                 made.organisations,
                 made.staff,
                 made.cases,
                 made.people,
                 made.entries,
+                made.assessments,
+                made.incidents,
+                made.marac_meetings,
+                made.marac_referrals,
+                made.marac_actions,
                 made.audit_entries,
                 (app.now() - started).as_seconds_f64()
             );
