@@ -36,6 +36,8 @@ pub struct CasePage {
     pub tasks: Vec<Task>,
     /// What the user may do here, as the guard that opened the case decided.
     pub may: May,
+    /// Each member of the family against the programmes.
+    pub plan: crate::programmes::FamilyPlan,
 }
 
 /// What the user may do on a record's page, from the guard that opened it: the page offers
@@ -139,6 +141,8 @@ pub async fn view(
         Vec::new()
     };
     let glance = glance(&mut w, &guard, &case, &risk, &due, last_contacts).await?;
+    let catalogue = crate::programmes::current(&mut w, actor.org_id).await?;
+    let plan = crate::programmes::plan_with(&mut w, &guard, &case, &catalogue).await?;
     let tasks = first_weeks::tasks(
         case_id.uuid(),
         first_contact,
@@ -158,6 +162,7 @@ pub async fn view(
         due,
         workers,
         may: May::from_case(&guard),
+        plan,
     })
 }
 

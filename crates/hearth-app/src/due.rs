@@ -107,6 +107,7 @@ pub(crate) async fn due_from(
         reviews.entry(r.case_id).or_default().push(r);
     }
     let mut workers = cases::workers_in(w, guard).await?;
+    let mut programme_items = crate::programmes::due::items_by_case(w, guard, list).await?;
     let mut actions: HashMap<Uuid, Vec<crate::marac::ActionView>> = HashMap::new();
     for a in crate::marac::open_actions_in_cases(w, guard, today).await? {
         actions.entry(a.case_id).or_default().push(a);
@@ -215,6 +216,12 @@ pub(crate) async fn due_from(
                     format!("/people/{}/safety-plan", r.person_id),
                 ));
             }
+        }
+        for i in programme_items.remove(&case.id).unwrap_or_default() {
+            items.push(DueItem {
+                workers: allocated.clone(),
+                ..i
+            });
         }
         for a in actions.remove(&case.id).unwrap_or_default() {
             // Actions are about the victim's safety: location-class, as the plan is.

@@ -15,6 +15,7 @@ pub mod instruments;
 pub mod marac;
 pub mod orgs;
 pub mod person_page;
+pub mod programmes;
 pub mod records;
 pub mod referrals;
 pub mod risk;

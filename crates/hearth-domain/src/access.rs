@@ -67,10 +67,13 @@ pub enum Action {
     RunMarac,
     /// Load new versions of instruments (risk checklists, outcome measures, evaluation forms).
     ManageInstruments,
+    /// Load a new version of the service's programme catalogue (rename, add or retire a
+    /// programme).
+    ManageProgrammes,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewCaseRecord,
         Action::ViewRecordHistory,
         Action::ViewUsers,
@@ -85,6 +88,7 @@ impl Action {
         Action::BreakGlass,
         Action::RunMarac,
         Action::ManageInstruments,
+        Action::ManageProgrammes,
     ];
 
     pub fn label(self) -> &'static str {
@@ -103,6 +107,7 @@ impl Action {
             Action::BreakGlass => "Open another case in an emergency (break-glass)",
             Action::RunMarac => "Coordinate MARAC meetings and actions",
             Action::ManageInstruments => "Load checklists and measures",
+            Action::ManageProgrammes => "Load the programme catalogue",
         }
     }
 
@@ -130,24 +135,24 @@ use Scope::{Allocated as Own, None as No, Organisation as Org, Team};
 /// Who may do what. Columns are in the order of [`Action::ALL`]:
 /// open records · record history · list staff · manage staff · API tokens · whole audit trail ·
 /// record work · withdraw entries · send referrals · triage · allocate and close · break-glass ·
-/// coordinate MARAC · load instruments.
+/// coordinate MARAC · load instruments · load the programme catalogue.
 ///
 /// Administrators run the system but see no case records: need to know, not rank. Team and
 /// service managers act as MARAC coordinator; Engage practitioners never do, because MARAC
 /// papers carry the victim's safe contact details.
 #[rustfmt::skip]
-pub const GRANTS: [(Role, [Scope; 14]); 11] = [
-    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No,   No,  No,  No, No,  No,  Org]),
-    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org,  Org, Org, Org, No,  Org, Org]),
-    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team, Org, Org, Team, Org, Org, No ]),
-    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
-    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
-    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
-    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
-    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No ]),
-    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No,  No,  No ]),
-    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No,  No,  No ]),
-    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No,   Org, No,  No, No,  No,  No ]),
+pub const GRANTS: [(Role, [Scope; 15]); 11] = [
+    (Role::Administrator,         [No,   No,   Org, Org, Org, Org, No,   No,   No,  No,  No, No,  No,  Org, Org]),
+    (Role::ServiceManager,        [Org,  Org,  Org, No,  No,  Org, Org,  Org,  Org, Org, Org, No,  Org, Org, Org]),
+    (Role::TeamManager,           [Team, Team, Org, No,  No,  No,  Team, Team, Org, Org, Team, Org, Org, No,  No ]),
+    (Role::CaseWorker,            [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No,  No ]),
+    (Role::ChildrensWorker,       [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No,  No ]),
+    (Role::EngagePractitioner,    [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No,  No ]),
+    (Role::GroupFacilitator,      [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No,  No ]),
+    (Role::PeerMentorCoordinator, [Own,  No,   No,  No,  No,  No,  Own,  No,   Org, No,  No, Org, No,  No,  No ]),
+    (Role::TrainingCoordinator,   [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No,  No,  No,  No ]),
+    (Role::Evaluator,             [No,   No,   No,  No,  No,  No,  No,   No,   No,  No,  No, No,  No,  No,  No ]),
+    (Role::ExternalReferrer,      [No,   No,   No,  No,  No,  No,  No,   No,   Org, No,  No, No,  No,  No,  No ]),
 ];
 
 /// The scope a role is granted for an action.

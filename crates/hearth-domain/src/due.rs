@@ -14,6 +14,14 @@ pub enum DueKind {
     RiskAssessment,
     SafetyPlanReview,
     MaracAction,
+    /// A planned session of programme work.
+    Session,
+    /// A session whose time has passed with nothing recorded.
+    SessionRecord,
+    /// Someone who missed a session, to be rung by a safe way to check they are safe.
+    SafetyCheck,
+    /// News of the Engage work for the partner's Idva to pass on.
+    PartnerNews,
 }
 
 impl DueKind {
@@ -23,6 +31,10 @@ impl DueKind {
             DueKind::RiskAssessment => "risk_assessment",
             DueKind::SafetyPlanReview => "safety_plan_review",
             DueKind::MaracAction => "marac_action",
+            DueKind::Session => "session",
+            DueKind::SessionRecord => "session_record",
+            DueKind::SafetyCheck => "safety_check",
+            DueKind::PartnerNews => "partner_news",
         }
     }
 
@@ -32,6 +44,10 @@ impl DueKind {
             DueKind::RiskAssessment => "Risk assessment",
             DueKind::SafetyPlanReview => "Safety plan review",
             DueKind::MaracAction => "MARAC action",
+            DueKind::Session => "Session",
+            DueKind::SessionRecord => "Session to record",
+            DueKind::SafetyCheck => "Safety check",
+            DueKind::PartnerNews => "Tell the partner's Idva",
         }
     }
 }
@@ -66,12 +82,14 @@ pub enum Show {
 }
 
 impl Show {
-    pub const CHOICES: [(&'static str, &'static str); 5] = [
+    pub const CHOICES: [(&'static str, &'static str); 7] = [
         ("all", "Everything"),
         ("overdue", "Overdue only"),
         ("first_contact", "First contacts"),
         ("risk_assessment", "Risk assessments"),
         ("safety_plan_review", "Safety plan reviews"),
+        ("session", "Sessions"),
+        ("safety_check", "Safety checks"),
     ];
 
     /// Read leniently: anything not known shows everything, so a stale link still works.
@@ -82,6 +100,10 @@ impl Show {
             "risk_assessment" => Show::Kind(DueKind::RiskAssessment),
             "safety_plan_review" => Show::Kind(DueKind::SafetyPlanReview),
             "marac_action" => Show::Kind(DueKind::MaracAction),
+            "session" => Show::Kind(DueKind::Session),
+            "session_record" => Show::Kind(DueKind::SessionRecord),
+            "safety_check" => Show::Kind(DueKind::SafetyCheck),
+            "partner_news" => Show::Kind(DueKind::PartnerNews),
             _ => Show::Everything,
         }
     }

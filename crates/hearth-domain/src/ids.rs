@@ -121,6 +121,14 @@ record_id!(
     /// An action agreed at MARAC for one referral.
     MaracActionId
 );
+record_id!(
+    /// One person's place on one programme, in one case.
+    EnrolmentId
+);
+record_id!(
+    /// A session of 1:1 work on an enrolment.
+    SessionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod clock;
 pub mod contact;
 pub mod due;
+pub mod enrolment;
 pub mod family;
 pub mod first_weeks;
 pub mod ids;

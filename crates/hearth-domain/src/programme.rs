@@ -306,6 +306,73 @@ pub fn parse(file: &str, src: &str) -> Result<Catalogue, DefinitionError> {
     Ok(Catalogue { programmes })
 }
 
+/// Check a new catalogue file against those loaded before it, so that a new version applies
+/// from now on and never rewrites history: every programme in use stays (retired, not
+/// removed), a version already loaded keeps its content (change it by raising the version),
+/// no version goes backwards, and the file changes something. Refused naming the file, the
+/// line of the programme and the problem.
+pub fn check_successor(
+    file: &str,
+    src: &str,
+    new: &Catalogue,
+    earlier: &[Catalogue],
+) -> Result<(), DefinitionError> {
+    let line_of = |key: &str| src.find(&format!("key = \"{key}\"")).unwrap_or(0);
+    let fail = |key: &str, problem: String| {
+        DefinitionError::at(
+            file,
+            src,
+            line_of(key),
+            format!("programme \u{201c}{key}\u{201d}: {problem}"),
+        )
+    };
+    let Some(current) = earlier.first() else {
+        return Ok(());
+    };
+    for p in &current.programmes {
+        if new.get(&p.key).is_none() {
+            return Err(fail(
+                &p.key,
+                "is missing: keep it in the file with retired = true to stop offering it (its enrolments and history stay)".into(),
+            ));
+        }
+    }
+    for p in &new.programmes {
+        for old in earlier
+            .iter()
+            .flat_map(|c| c.programmes.iter())
+            .filter(|o| o.key == p.key)
+        {
+            if old.version == p.version && old != p {
+                return Err(fail(
+                    &p.key,
+                    format!("version {} is already loaded with other content: raise its version to change it", p.version),
+                ));
+            }
+        }
+        if let Some(now) = current.get(&p.key) {
+            if p.version < now.version {
+                return Err(fail(
+                    &p.key,
+                    format!(
+                        "version {} is older than version {} in use",
+                        p.version, now.version
+                    ),
+                ));
+            }
+        }
+    }
+    if new.programmes == current.programmes {
+        return Err(DefinitionError::at(
+            file,
+            src,
+            0,
+            "nothing has changed from the catalogue in use".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Where an enrolment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnrolmentState {
@@ -537,6 +604,51 @@ mod tests {
             roles: roles.to_vec(),
             age,
         }
+    }
+
+    #[test]
+    fn a_new_catalogue_keeps_what_is_in_use_and_never_rewrites_a_version() {
+        let current = catalogue();
+        let renamed = DEFAULT.1.replacen(
+            "key = \"engage\"\nversion = 1\nname = \"Engage\"",
+            "key = \"engage\"\nversion = 2\nname = \"Engage (behaviour change)\"",
+            1,
+        );
+        let next = parse("p.toml", &renamed).unwrap();
+        assert!(check_successor("p.toml", &renamed, &next, std::slice::from_ref(&current)).is_ok());
+
+        let same_version = DEFAULT
+            .1
+            .replacen("name = \"Engage\"", "name = \"Engage (new)\"", 1);
+        let e = check_successor(
+            "p.toml",
+            &same_version,
+            &parse("p.toml", &same_version).unwrap(),
+            std::slice::from_ref(&current),
+        )
+        .unwrap_err();
+        assert!(e.problem.contains("raise its version"), "{e}");
+        assert!(e.line > 1);
+
+        let without_training =
+            DEFAULT.1[..DEFAULT.1.find("[[programme]]\nkey = \"training\"").unwrap()].to_string();
+        let e = check_successor(
+            "p.toml",
+            &without_training,
+            &parse("p.toml", &without_training).unwrap(),
+            std::slice::from_ref(&current),
+        )
+        .unwrap_err();
+        assert!(e.problem.contains("retired = true"), "{e}");
+
+        let e = check_successor(
+            "p.toml",
+            DEFAULT.1,
+            &current,
+            std::slice::from_ref(&current),
+        )
+        .unwrap_err();
+        assert!(e.problem.contains("nothing has changed"), "{e}");
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub enum SubmissionKind {
     Incident,
     MaracReferral,
     MaracAction,
+    Enrolment,
+    Session,
 }
 
 impl SubmissionKind {
@@ -50,6 +52,8 @@ impl SubmissionKind {
             SubmissionKind::Incident => "incident",
             SubmissionKind::MaracReferral => "marac_referral",
             SubmissionKind::MaracAction => "marac_action",
+            SubmissionKind::Enrolment => "enrolment",
+            SubmissionKind::Session => "session",
         }
     }
 }

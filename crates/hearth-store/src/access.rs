@@ -296,6 +296,10 @@ pub trait Guard {
     /// The organisation's cipher: the store seals what the guard's work writes with it, and
     /// opens names, which anyone who may see a person's record sees.
     fn cipher(&self) -> &FieldCipher;
+    /// May the actor see this class of field about this person, through what the guard opened?
+    /// Readers of records that are not sealed but still about someone (an enrolment, a
+    /// session) leave out those the firewall withholds.
+    fn sees(&self, person_id: Uuid, class: FieldClass) -> bool;
 }
 
 /// Readers refuse a person the guard does not cover, exactly as if they did not exist.
@@ -358,6 +362,14 @@ impl CaseGuard {
     pub fn allows(&self, action: Action) -> bool {
         self.access.decision_for(&self.actor, action) == Decision::Allow
     }
+
+    /// A reader handing out a record of the case with nothing sealed in it (an enrolment)
+    /// records that it was shown, when the guard was opened to look.
+    pub(crate) fn shown(&self, ev: AuditEvent) {
+        if let Some(log) = &self.shows_to {
+            log.record(ev.org(self.actor.org_id).actor(self.actor.user_id));
+        }
+    }
 }
 
 impl Guard for CaseGuard {
@@ -371,6 +383,10 @@ impl Guard for CaseGuard {
 
     fn covers(&self, person_id: Uuid) -> bool {
         self.access.members.iter().any(|m| m.person_id == person_id)
+    }
+
+    fn sees(&self, person_id: Uuid, class: FieldClass) -> bool {
+        self.access.may_see(person_id, class)
     }
 
     /// A withheld field is never decrypted.
@@ -456,6 +472,10 @@ impl Guard for PersonGuard {
         person_id == self.person_id
     }
 
+    fn sees(&self, person_id: Uuid, class: FieldClass) -> bool {
+        person_id == self.person_id && self.may_see(class)
+    }
+
     fn open(&self, sealed: &Sealed) -> Result<Opened> {
         let visible = match sealed.subject() {
             Subject::Person(p) => p == self.person_id && self.may_see(sealed.class()),
@@ -491,6 +511,12 @@ fn shown(log: &Option<ViewLog>, actor: &Actor, sealed: &Sealed, case_id: Option<
             "user",
             Some(actor.user_id.uuid()),
             None,
+        ),
+        Shows::Enrolment(id) => (
+            "case.enrolment_view",
+            "case",
+            case_id,
+            Some(("enrolment", id)),
         ),
         Shows::MaracReferral(id) => (
             "marac.referral_view",
@@ -587,6 +613,10 @@ impl Guard for CasesGuard {
         self.by_person.contains_key(&person_id)
     }
 
+    fn sees(&self, person_id: Uuid, class: FieldClass) -> bool {
+        self.may_see(person_id, class)
+    }
+
     /// A field about a person opens if any of the cases lets the actor see it; a field about a
     /// family, if its case does.
     fn open(&self, sealed: &Sealed) -> Result<Opened> {
@@ -667,6 +697,10 @@ impl Guard for ServiceGuard {
         false
     }
 
+    fn sees(&self, _person_id: Uuid, _class: FieldClass) -> bool {
+        false
+    }
+
     fn open(&self, sealed: &Sealed) -> Result<Opened> {
         let visible = sealed.opens_for_function(self.action);
         let opened = sealed.open_if(visible, &self.cipher)?;
@@ -718,6 +752,13 @@ impl Guard for MaracGuard {
         match self {
             MaracGuard::Coordinator(_) => true,
             MaracGuard::Worker(g) => g.covers(person_id),
+        }
+    }
+
+    fn sees(&self, person_id: Uuid, class: FieldClass) -> bool {
+        match self {
+            MaracGuard::Coordinator(_) => false,
+            MaracGuard::Worker(g) => g.sees(person_id, class),
         }
     }
 

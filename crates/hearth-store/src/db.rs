@@ -48,7 +48,11 @@ pub struct Store {
     /// Instrument versions as parsed: a version never changes once loaded, so each is read from
     /// its definition once per process.
     instruments: Arc<Mutex<InstrumentCache>>,
+    /// Programme catalogues as parsed, by organisation and version: never changed once loaded.
+    catalogues: Arc<Mutex<CatalogueCache>>,
 }
+
+type CatalogueCache = HashMap<(OrgId, i64), Arc<hearth_domain::programme::Catalogue>>;
 
 type InstrumentCache = HashMap<(OrgId, String, i64), Arc<hearth_domain::instrument::Instrument>>;
 
@@ -79,6 +83,29 @@ pub fn normalise_url(raw: &str) -> (Backend, String) {
 }
 
 impl Store {
+    /// A catalogue version from the cache, or parsed by `parse` and kept.
+    pub(crate) fn parsed_catalogue_cached(
+        &self,
+        org_id: OrgId,
+        version: i64,
+        parse: impl FnOnce() -> Result<hearth_domain::programme::Catalogue>,
+    ) -> Result<Arc<hearth_domain::programme::Catalogue>> {
+        if let Some(c) = self
+            .catalogues
+            .lock()
+            .expect("catalogue cache")
+            .get(&(org_id, version))
+        {
+            return Ok(c.clone());
+        }
+        let parsed = Arc::new(parse()?);
+        self.catalogues
+            .lock()
+            .expect("catalogue cache")
+            .insert((org_id, version), parsed.clone());
+        Ok(parsed)
+    }
+
     /// A stored instrument version, parsed: from the cache if this process has parsed it before.
     /// Keyed by organisation, instrument and version, which together never change.
     pub fn parsed_instrument(
@@ -178,6 +205,7 @@ impl Store {
             audit_key,
             ciphers: Arc::new(Mutex::new(HashMap::new())),
             instruments: Arc::new(Mutex::new(HashMap::new())),
+            catalogues: Arc::new(Mutex::new(HashMap::new())),
         })
     }
 

@@ -107,6 +107,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_current_contact.sql"),
         include_str!("../migrations/postgres/0016_current_contact.sql"),
     ),
+    (
+        17,
+        "programmes",
+        include_str!("../migrations/sqlite/0017_programmes.sql"),
+        include_str!("../migrations/postgres/0017_programmes.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

@@ -54,6 +54,7 @@ pub async fn create(
     .execute(&mut *conn)
     .await?;
     crate::risk::install_shipped(conn, now, id).await?;
+    crate::programmes::install_shipped(conn, now, id).await?;
     Ok(Organisation {
         id,
         name: name.into(),

@@ -60,6 +60,10 @@ pub fn int(row: &AnyRow, col: &str) -> Result<i64> {
     Ok(row.try_get(col)?)
 }
 
+pub fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    Ok(row.try_get(col)?)
+}
+
 pub fn flag(row: &AnyRow, col: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(col)? != 0)
 }

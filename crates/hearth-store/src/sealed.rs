@@ -43,6 +43,8 @@ pub(crate) enum Shows {
     ReferralQueue,
     /// What was sent to MARAC about a person, in one MARAC referral.
     MaracReferral(Uuid),
+    /// One enrolment on a programme, on its page (its waiting-list reason, its sessions).
+    Enrolment(Uuid),
     Equality,
     /// Part of a record whose page the use case audits as a whole (a MARAC referral, an
     /// agency, a referral's details, an earlier version of a person).

@@ -360,6 +360,51 @@ pub async fn insert_loaded(conn: &mut AnyConnection, now: Timestamp, all: &[Load
     Ok(())
 }
 
+/// An entry written by the guard's actor as part of other work (a session's note): about
+/// someone the guard covers, sealed, once for its key.
+pub struct Written<'a> {
+    pub person_id: Option<PersonId>,
+    pub kind: EntryKind,
+    pub sensitivity: Sensitivity,
+    pub occurred_at: Timestamp,
+    pub method: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub body: &'a str,
+    pub key: &'a str,
+}
+
+/// Write an entry on the guard's case, now, as its actor.
+pub async fn write(w: &mut crate::UnitOfWork, g: &CaseGuard, e: Written<'_>) -> Result<EntryId> {
+    if let Some(p) = e.person_id {
+        crate::access::require(g, p.uuid())?;
+    }
+    let (now, actor) = (w.now(), g.actor());
+    let id = EntryId::new(now);
+    let entry = NewEntry {
+        id,
+        org_id: actor.org_id,
+        case_id: g.case_id().uuid(),
+        person_id: e.person_id.map(PersonId::uuid),
+        kind: e.kind,
+        sensitivity: e.sensitivity,
+        by: actor.user_id,
+        submission_key: e.key,
+    };
+    insert_entry(w, now, entry).await?;
+    let version = NewVersion {
+        org_id: actor.org_id,
+        entry_id: id,
+        version: 1,
+        occurred_at: e.occurred_at,
+        method: e.method,
+        outcome: e.outcome,
+        body: g.cipher().encrypt(&body_place(id, 1), e.body)?,
+        by: actor.user_id,
+    };
+    insert_version(w, now, version).await?;
+    Ok(id)
+}
+
 /// A key event the guard's actor records as they act: on which case, about whom (`None`: the
 /// whole family), in what words, how sensitive, and the key that makes it once.
 pub struct Noted<'a> {

@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use hearth_app::AppError;
 use hearth_domain::ids::{
-    parse_id, CaseId, EntryId, MaracActionId, MaracReferralId, MeetingId, OrgId, PersonId,
-    ReferralId, UserId,
+    parse_id, CaseId, EnrolmentId, EntryId, MaracActionId, MaracReferralId, MeetingId, OrgId,
+    PersonId, ReferralId, SessionId, UserId,
 };
 use uuid::Uuid;
 
@@ -50,7 +50,9 @@ path_kind!(
     MeetingId,
     MaracReferralId,
     MaracActionId,
-    ReferralId
+    ReferralId,
+    EnrolmentId,
+    SessionId
 );
 
 /// The one id in a page's path.

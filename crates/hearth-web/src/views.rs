@@ -53,10 +53,16 @@ impl Layout {
                 ("/marac", "MARAC", may(Action::RunMarac)),
                 ("/admin/users", "Staff", may(Action::ManageUsers)),
                 ("/admin/tokens", "API tokens", may(Action::ManageUsers)),
+                ("/programmes", "Programmes", may(Action::Allocate)),
                 (
                     "/admin/instruments",
                     "Instruments",
                     may(Action::ManageInstruments),
+                ),
+                (
+                    "/admin/programmes",
+                    "Programme catalogue",
+                    may(Action::ManageProgrammes),
                 ),
                 ("/audit", "Audit trail", may(Action::ViewServiceAudit)),
                 (
@@ -137,6 +143,13 @@ pub fn notice(done: &str) -> Option<&'static str> {
         "action_done" => "MARAC action marked done.",
         "action_open" => "MARAC action opened again.",
         "action_changed" => "MARAC action updated.",
+        "proposed" => "Support proposed. It is on the family's plan below.",
+        "enrolment_changed" => "Enrolment updated. Its history is below.",
+        "session_planned" => "Session planned.",
+        "session_recorded" => "Session recorded. The note is on the case's timeline.",
+        "idva_offer" => "Idva offer recorded.",
+        "told" => "Marked as told.",
+        "waiting_moved" => "Waiting list reordered.",
         _ => return None,
     })
 }
@@ -314,6 +327,19 @@ pub fn level_tag(l: &hearth_domain::risk::RiskLevel) -> String {
         RiskLevel::Standard => "tag tag--standard",
     };
     format!("<strong class=\"{class}\">{} risk</strong>", l.label())
+}
+
+/// Where an enrolment stands, as a tag: active in blue, waiting and proposed in grey, ended as
+/// plain words. Built only from our own labels.
+pub fn enrolment_tag(s: &hearth_domain::programme::EnrolmentState) -> String {
+    use hearth_domain::programme::EnrolmentState;
+    match s {
+        EnrolmentState::Active => format!("<strong class=\"tag tag--blue\">{}</strong>", s.label()),
+        EnrolmentState::Waiting | EnrolmentState::Proposed => {
+            format!("<strong class=\"tag tag--grey\">{}</strong>", s.label())
+        }
+        EnrolmentState::Ended => s.label().to_string(),
+    }
 }
 
 /// How many items in a due list are overdue.

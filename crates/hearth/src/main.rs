@@ -281,6 +281,10 @@ async fn open(database_url: &str, key_file: &Path, new_key: NewKey) -> Result<Ap
     hearth_app::instruments::install_shipped_everywhere(&app)
         .await
         .map_err(app_err)?;
+    // Likewise the programme catalogue, for services made before programmes existed.
+    hearth_app::programmes::install_shipped_catalogue_everywhere(&app)
+        .await
+        .map_err(app_err)?;
     Ok(app)
 }
 

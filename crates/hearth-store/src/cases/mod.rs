@@ -310,6 +310,22 @@ pub async fn visible(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Li
     listed_from(w, actor, rows, list_event("case.list", actor)).await
 }
 
+/// These cases, of those the actor may open: for a list made from something else than cases
+/// (a programme's waiting list names the cases of the people on it).
+pub async fn listed_by_ids(w: &mut UnitOfWork, actor: &Actor, ids: &[Uuid]) -> Result<Listed> {
+    let rows = many::fetch_in(
+        w,
+        &format!(
+            "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE c.org_id = $1 AND c.id IN ({{ids}}) \
+             ORDER BY c.opened_at DESC, c.id"
+        ),
+        &[actor.org_id.to_string()],
+        ids,
+    )
+    .await?;
+    listed_from(w, actor, rows, list_event("case.list", actor)).await
+}
+
 const MEMBER_COLUMNS: &str = "p.id, p.identity, m.role, m.closed_at, m.exit_reason";
 
 /// Victims/survivors first, then people causing harm, children, and other adults.

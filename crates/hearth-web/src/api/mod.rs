@@ -5,6 +5,7 @@
 mod casework;
 mod dto;
 mod marac;
+mod programmes;
 mod records;
 mod referrals;
 mod risk;
@@ -83,6 +84,18 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(marac::referral))
         .routes(routes!(marac::add_action))
         .routes(routes!(marac::set_action_status))
+        .routes(routes!(programmes::catalogue, programmes::load))
+        .routes(routes!(programmes::demand))
+        .routes(routes!(programmes::waiting))
+        .routes(routes!(programmes::move_waiting))
+        .routes(routes!(programmes::plan))
+        .routes(routes!(programmes::propose))
+        .routes(routes!(programmes::enrolment))
+        .routes(routes!(programmes::change))
+        .routes(routes!(programmes::plan_session))
+        .routes(routes!(programmes::record_session))
+        .routes(routes!(programmes::record_offer))
+        .routes(routes!(programmes::news_told))
 }
 
 /// The API's router and its OpenAPI document, with the error answers every operation can give.

@@ -7,6 +7,7 @@ mod casework;
 mod home;
 mod instruments;
 mod marac;
+mod programmes;
 pub(crate) mod records;
 mod referrals;
 mod risk;
@@ -97,6 +98,27 @@ pub fn routes() -> Router<AppState> {
         .route("/marac/referrals/{id}/actions", post(marac::add_action))
         .route("/marac/referrals/{id}/meeting", post(marac::list_referral))
         .route("/marac/actions/{id}/status", post(marac::action_status))
+        .route("/cases/{id}/enrolments/new", get(programmes::new_enrolment))
+        .route("/cases/{id}/enrolments", post(programmes::propose))
+        .route(
+            "/cases/{id}/idva-offers/{person}",
+            get(programmes::idva_offer).post(programmes::record_idva_offer),
+        )
+        .route("/enrolments/{id}", get(programmes::enrolment))
+        .route("/enrolments/{id}/change", post(programmes::change))
+        .route("/enrolments/{id}/sessions", post(programmes::plan_session))
+        .route(
+            "/enrolments/{id}/sessions/{session}",
+            get(programmes::session).post(programmes::record_session),
+        )
+        .route("/enrolments/{id}/waiting", post(programmes::move_waiting))
+        .route("/partner-news/{id}/told", post(programmes::news_told))
+        .route("/programmes", get(programmes::overview))
+        .route("/programmes/{key}/waiting", get(programmes::waiting))
+        .route(
+            "/admin/programmes",
+            get(programmes::catalogue).post(programmes::load_catalogue),
+        )
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/login/code", get(auth::code_page).post(auth::code))
         .route("/login/enrol", get(auth::enrol_page).post(auth::enrol))

@@ -46,6 +46,7 @@ struct CasePage {
     due: crate::views::DueView,
     glance: Vec<hearth_app::case_page::PersonGlance>,
     tasks: Vec<hearth_domain::first_weeks::Task>,
+    plan: hearth_app::programmes::FamilyPlan,
 }
 
 #[derive(Deserialize, Default)]
@@ -192,6 +193,7 @@ impl CasePage {
             due: crate::views::DueView::new(page.due, Default::default(), false, None),
             glance: page.glance,
             tasks: page.tasks,
+            plan: page.plan,
         }
     }
 }

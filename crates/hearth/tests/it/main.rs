@@ -19,6 +19,7 @@ mod firewall;
 mod forms;
 mod isolation;
 mod practitioner_day;
+mod programmes;
 mod referrals;
 mod risk;
 mod route_matrix;

@@ -79,6 +79,21 @@ const MATRIX: &[Row] = &[
     ("POST", "/marac/referrals/{id}/actions", "/marac/referrals/{marac_referral}/actions", [F, W, W, F, F, F, F, F, F, F, F]),
     ("POST", "/marac/referrals/{id}/meeting", "/marac/referrals/{marac_referral}/meeting", [F, W, W, F, F, F, F, F, F, F, F]),
     ("POST", "/marac/actions/{id}/status", "/marac/actions/{missing}/status", [H, H, H, H, H, H, H, H, H, H, H]),
+    ("GET", "/cases/{id}/enrolments/new", "/cases/{case}/enrolments/new", [H, A, A, A, A, A, H, H, H, H, H]),
+    ("POST", "/cases/{id}/enrolments", "/cases/{case}/enrolments", [H, W, W, W, W, W, H, H, H, H, H]),
+    ("GET", "/cases/{id}/idva-offers/{person}", "/cases/{case}/idva-offers/{victim}", [H, A, A, A, A, H, H, H, H, H, H]),
+    ("POST", "/cases/{id}/idva-offers/{person}", "/cases/{case}/idva-offers/{victim}", [H, W, W, W, W, H, H, H, H, H, H]),
+    ("GET", "/enrolments/{id}", "/enrolments/{enrolment}", [H, A, A, A, A, H, H, H, H, H, H]),
+    ("POST", "/enrolments/{id}/change", "/enrolments/{enrolment}/change", [H, W, W, F, F, H, H, H, H, H, H]),
+    ("POST", "/enrolments/{id}/sessions", "/enrolments/{enrolment}/sessions", [H, W, W, W, W, H, H, H, H, H, H]),
+    ("GET", "/enrolments/{id}/sessions/{session}", "/enrolments/{enrolment}/sessions/{session}", [H, A, A, A, A, H, H, H, H, H, H]),
+    ("POST", "/enrolments/{id}/sessions/{session}", "/enrolments/{enrolment}/sessions/{session}", [H, W, W, W, W, H, H, H, H, H, H]),
+    ("POST", "/enrolments/{id}/waiting", "/enrolments/{enrolment}/waiting", [F, W, W, F, F, F, F, F, F, F, F]),
+    ("POST", "/partner-news/{id}/told", "/partner-news/{missing}/told", [H, H, H, H, H, H, H, H, H, H, H]),
+    ("GET", "/programmes", "/programmes", [F, A, A, F, F, F, F, F, F, F, F]),
+    ("GET", "/programmes/{key}/waiting", "/programmes/idva/waiting", [F, A, A, F, F, F, F, F, F, F, F]),
+    ("GET", "/admin/programmes", "/admin/programmes", [A, A, F, F, F, F, F, F, F, F, F]),
+    ("POST", "/admin/programmes", "/admin/programmes", [W, W, F, F, F, F, F, F, F, F, F]),
     ("GET", "/login", "/login", [P, P, P, P, P, P, P, P, P, P, P]),
     ("POST", "/login", "/login", [P, P, P, P, P, P, P, P, P, P, P]),
     ("GET", "/login/code", "/login/code", [P, P, P, P, P, P, P, P, P, P, P]),
@@ -201,6 +216,19 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/cases/{id}/timeline", "/api/v1/cases/{other_org_case}/timeline", [H, H, H, H, H, H, H, H, H, H, H]),
     ("PUT", "/api/v1/people/{id}/contact", "/api/v1/people/{other_org_person}/contact", [H, H, H, H, H, H, H, H, H, H, H]),
     ("POST", "/api/v1/cases/{id}/allocations", "/api/v1/cases/{team_case}/allocations", [H, W, W, H, H, H, H, H, H, H, H]),
+    ("GET", "/api/v1/programmes", "/api/v1/programmes", [A, A, F, F, F, F, F, F, F, F, F]),
+    ("POST", "/api/v1/programmes", "/api/v1/programmes", [W, W, F, F, F, F, F, F, F, F, F]),
+    ("GET", "/api/v1/programmes/demand", "/api/v1/programmes/demand", [F, A, A, F, F, F, F, F, F, F, F]),
+    ("GET", "/api/v1/programmes/{key}/waiting", "/api/v1/programmes/idva/waiting", [F, A, A, F, F, F, F, F, F, F, F]),
+    ("POST", "/api/v1/enrolments/{id}/waiting", "/api/v1/enrolments/{enrolment}/waiting", [F, W, W, F, F, F, F, F, F, F, F]),
+    ("GET", "/api/v1/cases/{id}/plan", "/api/v1/cases/{case}/plan", [H, A, A, A, A, A, H, H, H, H, H]),
+    ("POST", "/api/v1/cases/{id}/enrolments", "/api/v1/cases/{case}/enrolments", [H, W, W, W, W, W, H, H, H, H, H]),
+    ("GET", "/api/v1/enrolments/{id}", "/api/v1/enrolments/{enrolment}", [H, A, A, A, A, H, H, H, H, H, H]),
+    ("POST", "/api/v1/enrolments/{id}/change", "/api/v1/enrolments/{enrolment}/change", [H, W, W, F, F, H, H, H, H, H, H]),
+    ("POST", "/api/v1/enrolments/{id}/sessions", "/api/v1/enrolments/{enrolment}/sessions", [H, W, W, W, W, H, H, H, H, H, H]),
+    ("POST", "/api/v1/enrolments/{id}/sessions/{session}/attendance", "/api/v1/enrolments/{enrolment}/sessions/{session}/attendance", [H, W, W, W, W, H, H, H, H, H, H]),
+    ("PUT", "/api/v1/cases/{id}/idva-offers/{person}", "/api/v1/cases/{case}/idva-offers/{victim}", [H, W, W, W, W, H, H, H, H, H, H]),
+    ("POST", "/api/v1/partner-news/{id}/told", "/api/v1/partner-news/{missing}/told", [H, H, H, H, H, H, H, H, H, H, H]),
 ];
 
 /// Every (method, route) the router serves: the pages as declared in their router, and the API
@@ -287,6 +315,44 @@ impl Fixtures {
             meeting,
             marac_referral,
         } = Records::make(t, w, "ordinary").await;
+        let idva = t.token_for(w.org, w.staff["idva"].0).await;
+        let id_of = |v: Value| {
+            v["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a fixture was made: {v}"))
+                .to_string()
+        };
+        let enrolment = id_of(
+            t.api_post(
+                &idva,
+                &format!("/api/v1/cases/{}/enrolments", w.case),
+                &json!({"programme": "idva", "people": [w.victim], "submission_key": new_key()}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap(),
+        );
+        let manager = t.token_for(w.org, w.staff["team_manager"].0).await;
+        let started = t
+            .api_post(
+                &manager,
+                &format!("/api/v1/enrolments/{enrolment}/change"),
+                &json!({"to": "active", "worker_id": w.staff["idva"].0, "based_on": 1}),
+            )
+            .await;
+        assert_eq!(
+            started.status(),
+            reqwest::StatusCode::NO_CONTENT,
+            "the fixture enrolment starts"
+        );
+        let session = id_of(
+            t.api_post(&idva, &format!("/api/v1/enrolments/{enrolment}/sessions"), &json!({"date": "23/11/2026", "time": "08:00", "place": "Office", "submission_key": new_key()}))
+                .await
+                .json()
+                .await
+                .unwrap(),
+        );
         let instruments: Value = t
             .api_get(&admin, "/api/v1/instruments")
             .await
@@ -314,6 +380,8 @@ impl Fixtures {
             ("{meeting}", meeting),
             ("{marac_referral}", marac_referral),
             ("{instrument}", instrument),
+            ("{enrolment}", enrolment),
+            ("{session}", session),
             ("{missing}", NOBODY.to_string()),
         ];
         Fixtures { ids }
