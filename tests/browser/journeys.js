@@ -267,6 +267,73 @@ async function journeys(browser, { javaScript, width }) {
   await scanIf(page, 'record history');
   await signOut(page);
 
+  // Programmes: places against demand, a waiting list in order, and proposing support.
+  await signIn(page, 'idva.manager');
+  await page.goto(base + '/programmes');
+  check((await page.textContent('h1')) === 'Programmes', `${label}: programmes open`);
+  await scanIf(page, 'programmes');
+  await page.click('main a[href="/programmes/recovery/waiting"]');
+  check((await page.textContent('h1')).includes('Waiting list'), `${label}: a waiting list opens`);
+  check((await page.textContent('main')).includes('days, since'), `${label}: the list says how long each has waited`);
+  await scanIf(page, 'waiting list');
+  await page.click('main button:has-text("Down")');
+  check((await page.textContent('main')).includes('Waiting list reordered'), `${label}: the list is reordered`);
+  await page.goto(base + '/cases');
+  await page.click('main table a');
+  await page.click('#plan ~ p a:has-text("Propose support")');
+  check((await page.textContent('h1')) === 'Propose support', `${label}: propose support opens`);
+  await scanIf(page, 'propose support');
+  await signOut(page);
+
+  // A children's worker plans and records a session from the family's plan.
+  await signIn(page, 'children');
+  const hers = await page.$$eval('#caseload a', as => as.map(a => a.getAttribute('href')));
+  let enrolment = null;
+  for (const href of hers) {
+    await page.goto(base + href);
+    enrolment = await page.$$eval('table.plan a[href^="/enrolments/"]', as =>
+      (as.find(a => a.textContent.includes('Active')) || { getAttribute: () => null }).getAttribute('href'));
+    if (enrolment) break;
+  }
+  check(enrolment !== null, `${label}: a child on 1:1 work in her caseload`);
+  await scanIf(page, 'case with the family plan');
+  await page.goto(base + enrolment);
+  check((await page.textContent('main')).includes('Sessions'), `${label}: the enrolment opens with its sessions`);
+  await scanIf(page, 'enrolment');
+  // Planned earlier today, so it can be recorded now.
+  const today = new Date();
+  await page.fill('#date', `${today.getDate()}/${today.getMonth() + 1}/${today.getFullYear()}`);
+  await page.fill('#time', '00:01');
+  await page.fill('#place', 'School, the quiet room');
+  await page.click('form[action$="/sessions"] button[type=submit]');
+  check((await page.textContent('main')).includes('Session planned'), `${label}: session planned`);
+  await page.click('#sessions ~ div table a:has-text("00:01") >> nth=-1');
+  check((await page.textContent('h1')).startsWith('Session with'), `${label}: the session opens`);
+  await scanIf(page, 'session');
+  // Attended, without its length: refused, with what was typed kept.
+  await page.check('#outcome');
+  await page.fill('#note', `Session note ${label}`);
+  await page.click('main form button[type=submit]');
+  check(((await page.textContent('.error-summary')) || '').includes('how long'), `${label}: the length is asked for`);
+  check((await page.inputValue('#note')) === `Session note ${label}`, `${label}: the typed note is kept`);
+  await scanIf(page, 'session with errors');
+  await page.fill('#duration_minutes', '40');
+  await page.check('#topics');
+  await page.click('main form button[type=submit]');
+  check((await page.textContent('main')).includes('Session recorded'), `${label}: session recorded with a banner`);
+  await signOut(page);
+
+  // The Engage practitioner sees his client on the plan, and the rest of the family only by name.
+  await signIn(page, 'engage');
+  for (const href of (await page.$$eval('#caseload a', as => as.map(a => a.getAttribute('href')))).slice(0, 5)) {
+    await page.goto(base + href);
+    const rows = await page.$$eval('table.plan tbody tr', trs => trs.map(t => t.textContent));
+    for (const r of rows.filter(r => r.includes('Victim/survivor') && !r.includes('Person causing harm'))) {
+      check(r.includes('Not shown to you'), `${label}: Engage sees a victim's programmes on ${href}`);
+    }
+  }
+  await signOut(page);
+
   // An administrator adds a member of staff, first with mistakes.
   await signIn(page, 'admin');
   await page.goto(base + '/admin/users/new');
@@ -282,7 +349,7 @@ async function journeys(browser, { javaScript, width }) {
   await page.click('main button[type=submit]');
   check((await page.textContent('main')).includes('temporary password'), `${label}: account added (${await page.textContent('main')})`);
   await scanIf(page, 'staff account');
-  for (const path of ['/admin/users', '/admin/tokens', '/admin/instruments', '/audit', '/account/password']) {
+  for (const path of ['/admin/users', '/admin/tokens', '/admin/instruments', '/admin/programmes', '/audit', '/account/password']) {
     await page.goto(base + path);
     check(!(await page.textContent('h1')).includes('not found'), `${label}: ${path} opens`);
     await scanIf(page, path);

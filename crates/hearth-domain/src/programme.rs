@@ -438,6 +438,28 @@ pub fn may_enrol(p: &Programme, who: &Candidate) -> Result<(), String> {
             who.name
         ));
     }
+    // APVA's person causing harm is the young person, in the programme's young ages.
+    if p.linked == Linked::YoungPersonAndParent
+        && who.roles.contains(&CaseRole::PersonCausingHarm)
+        && !who.roles.contains(&CaseRole::VictimSurvivor)
+    {
+        let (lo, hi) = p.young_person_ages.unwrap_or((10, 17));
+        match who.age {
+            Some(a) if (lo..=hi).contains(&a) => {}
+            Some(a) => {
+                return Err(format!(
+                    "{} is for young people aged {lo} to {hi} who cause harm; {} is {a}",
+                    p.name, who.name
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "Record {}'s date of birth: {} is for young people aged {lo} to {hi}",
+                    who.name, p.name
+                ))
+            }
+        }
+    }
     let (lo, hi) = (p.min_age, p.max_age);
     if lo.is_some() || hi.is_some() {
         let Some(age) = who.age else {
@@ -894,6 +916,13 @@ mod tests {
         assert!(apva_pair(apva, &young, &dad)
             .unwrap_err()
             .contains("Tom Green"));
+        // An adult causing harm is not APVA's young person, even proposed on his own.
+        let adult = person(4, "Kai Green", &[CaseRole::PersonCausingHarm], Some(40));
+        assert!(may_enrol(apva, &adult)
+            .unwrap_err()
+            .contains("aged 10 to 17"));
+        assert!(may_enrol(apva, &young).is_ok());
+        assert!(may_enrol(apva, &mum).is_ok());
     }
 
     #[test]

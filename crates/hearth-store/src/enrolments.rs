@@ -49,8 +49,10 @@ impl Enrolment {
     }
 }
 
-pub fn priority_place(id: EnrolmentId, version: i64) -> String {
-    format!("enrolments.priority_reason:{id}:{version}")
+/// Where the waiting list's reason is sealed: once per enrolment, since an enrolment joins the
+/// waiting list at most once (it only moves forward).
+pub fn priority_place(id: EnrolmentId) -> String {
+    format!("enrolments.priority_reason:{id}")
 }
 
 const SELECT: &str = "SELECT e.id, e.case_id, e.person_id, e.programme_key, e.programme_version, e.link_id, \
@@ -79,7 +81,7 @@ fn enrolment(r: &AnyRow) -> Result<Enrolment> {
         waiting_rank: row::opt_int(r, "waiting_rank")?,
         priority_reason: row::opt_bytes(r, "priority_reason")?.map(|b| {
             Sealed::new(
-                priority_place(id, version),
+                priority_place(id),
                 b,
                 Subject::Person(person_id),
                 FieldClass::Sensitive,
@@ -241,7 +243,7 @@ pub struct Changed<'a> {
     pub based_on: i64,
     pub change: &'a Change,
     pub worker_id: Option<UserId>,
-    /// The waiting list's priority reason, sealed under [`priority_place`] at the new version.
+    /// The waiting list's priority reason, sealed under [`priority_place`].
     pub priority_reason: Option<Vec<u8>>,
     /// Its place at the end of the programme's waiting list, when it joins it.
     pub waiting_rank: Option<i64>,

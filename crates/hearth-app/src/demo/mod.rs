@@ -2,6 +2,7 @@
 //! invented (no real family is called Quillfeather), so nobody can mistake the demo for a
 //! live service, and the generator is seeded so every demo is the same.
 
+mod programmes;
 mod risk;
 
 use crate::secrets;
@@ -771,6 +772,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     w.commit().await?;
     accept_some_referrals(app, org.id, idva_team.id, &ids).await?;
     risk::seed(app, org.id, ids["idva.manager"], &risk_families, &mut rng).await?;
+    programmes::seed(app, org.id, &ids).await?;
     // A bulk load: the planner's statistics are out of date now.
     app.store.optimize().await?;
     Ok(DemoSummary {

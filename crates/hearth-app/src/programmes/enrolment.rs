@@ -192,7 +192,7 @@ pub async fn change_enrolment(
         Some(r) => Some(
             guard
                 .cipher()
-                .encrypt(&enrolments::priority_place(e.id, e.version + 1), r)?,
+                .encrypt(&enrolments::priority_place(e.id), r)?,
         ),
         None => None,
     };

@@ -37,6 +37,8 @@ pub struct PlanEnrolment {
     pub state: EnrolmentState,
     pub worker: Option<String>,
     pub next_session: Option<Timestamp>,
+    /// Sessions whose time has passed with nothing recorded.
+    pub unrecorded: usize,
     pub exit_reason: Option<String>,
 }
 
@@ -49,6 +51,9 @@ pub struct PlanRow {
     pub roles: Vec<CaseRole>,
     pub shown: bool,
     pub cells: Vec<Vec<PlanEnrolment>>,
+    /// For each column, whether the programme is for this person and they could be proposed
+    /// for it now (no open enrolment on it), so the plan offers it in one step.
+    pub proposable: Vec<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,12 +96,20 @@ pub(crate) async fn plan_with(
     let all = enrolments::in_case(w, guard).await?;
     let now = w.now();
     let mut next: HashMap<EnrolmentId, Timestamp> = HashMap::new();
+    let mut unrecorded: HashMap<EnrolmentId, usize> = HashMap::new();
     for s in programme_sessions::open_in_cases(w, &guard.as_cases()).await? {
-        if s.attendance == Attendance::Planned && s.planned_at >= now {
+        if s.attendance != Attendance::Planned {
+            continue;
+        }
+        if s.planned_at >= now {
             let at = next.entry(s.enrolment_id).or_insert(s.planned_at);
             *at = (*at).min(s.planned_at);
+        } else {
+            *unrecorded.entry(s.enrolment_id).or_default() += 1;
         }
     }
+    let today = uk_today(now);
+    let people = candidates(guard, record, today);
     // The programmes offered now, then any retired one someone is or was enrolled on.
     let mut columns: Vec<PlanColumn> = catalogue
         .offered()
@@ -137,6 +150,7 @@ pub(crate) async fn plan_with(
                         state: e.state,
                         worker: e.worker_name.clone(),
                         next_session: next.get(&e.id).copied(),
+                        unrecorded: unrecorded.get(&e.id).copied().unwrap_or_default(),
                         exit_reason: e.exit_reason.clone(),
                     })
                     .collect();
@@ -145,12 +159,27 @@ pub(crate) async fn plan_with(
                 here
             })
             .collect();
+        let candidate = people.iter().find(|c| c.person_id == m.person_id);
+        let proposable = columns
+            .iter()
+            .zip(&cells)
+            .map(|(c, cell): (&PlanColumn, &Vec<PlanEnrolment>)| {
+                let programme = catalogue.offered().find(|p| p.key == c.key);
+                match (candidate, programme) {
+                    (Some(who), Some(p)) => {
+                        may_enrol(p, who).is_ok() && !cell.iter().any(|e| e.state.is_open())
+                    }
+                    _ => false,
+                }
+            })
+            .collect();
         rows.push(PlanRow {
             person_id: m.person_id,
             name: format!("{} {}", m.given_name, m.family_name),
             roles: vec![m.role],
             shown,
             cells,
+            proposable,
         });
     }
     let name = |p: Uuid| {

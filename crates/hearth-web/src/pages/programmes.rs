@@ -158,6 +158,11 @@ impl EnrolmentView {
         self.page.next_states()
     }
 
+    /// May the user move it to this state (by its code)? Only that state's fields are shown.
+    fn may_go(&self, code: &str) -> bool {
+        self.page.next_states().iter().any(|s| s.code() == code)
+    }
+
     fn move_label(&self, s: &EnrolmentState) -> &'static str {
         match s {
             EnrolmentState::Waiting => "Put on the waiting list",

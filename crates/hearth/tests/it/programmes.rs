@@ -483,6 +483,32 @@ async fn a_family_through_its_programmes_from_referral_to_the_plan() {
         !his_page.contains("The family centre"),
         "the session place is never shown behind the firewall"
     );
+    assert!(
+        !his_page.contains("Drew her safe place"),
+        "nor a child's session note"
+    );
+    let timeline: Value = t
+        .api_get(&f.engage, &format!("/api/v1/cases/{}/timeline", f.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !timeline.to_string().contains("Drew her safe place"),
+        "{timeline}"
+    );
+    let (_, managers) = page(&manager, &t, &format!("/cases/{}", f.case)).await;
+    assert!(
+        managers.contains("Drew her safe place"),
+        "the note is on the timeline for those who may read it"
+    );
+    // Whoever opened an enrolment's page is in the trail, naming it.
+    let rows = t.audit_rows().await;
+    assert!(
+        rows.iter()
+            .any(|r| r.1 == "case.enrolment_view" && r.3.contains(&idva_support)),
+        "the enrolment view is audited"
+    );
 }
 
 #[tokio::test]
@@ -593,6 +619,17 @@ async fn linked_programmes_enrol_together_and_nothing_is_overwritten() {
         .find(|d| d["key"] == "grow_together")
         .unwrap();
     assert_eq!(grow["waiting"], 1, "{demand}");
+    // Started later, its waiting-list reason still reads, with its history kept.
+    assert_eq!(
+        start(&t, &f, &w, &pair, "children").await.0,
+        StatusCode::NO_CONTENT
+    );
+    let started = enrolment(&t, &f.manager, &pair).await;
+    assert_eq!(
+        started["priority_reason"], "Court date next month",
+        "{started}"
+    );
+    assert_eq!(started["state"], "active");
     // Workers do not see the service's waiting lists.
     assert_eq!(
         t.api_get(&f.idva, "/api/v1/programmes/demand")
