@@ -3,15 +3,20 @@
 //! These go below the web layer, to the guards and the unit of work themselves.
 
 use hearth_domain::access::{Action, CaseRole, Decision};
+use hearth_domain::enrolment::Offer;
 use hearth_domain::ids::OrgId;
-use hearth_domain::ids::{CaseId, PersonId};
+use hearth_domain::ids::{CaseId, EnrolmentId, PersonId, SessionId};
 use hearth_domain::person::{Equality, Identity, PersonDetails};
+use hearth_domain::programme::OfferOutcome;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::{Actor, Role};
 use hearth_store::access::Guard;
 use hearth_store::audit::{self, AuditEvent, Verification};
 use hearth_store::sealed::Opened;
-use hearth_store::{cases, orgs, people, referrals, testing, timeline, users, MasterKey, Store};
+use hearth_store::{
+    cases, enrolments, orgs, partners, people, programme_sessions, referrals, testing, timeline,
+    users, MasterKey, Store,
+};
 use hearth_store::{StoreError, UnitOfWork};
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::macros::datetime;
@@ -832,4 +837,122 @@ async fn an_instrument_version_is_parsed_once_and_handed_out_again() {
     assert!(std::sync::Arc::ptr_eq(&first, &again), "parsed once");
     assert_eq!(first.key, stored[0].key);
     assert_eq!(first.version, stored[0].version);
+}
+
+#[tokio::test]
+async fn an_enrolment_is_known_only_to_those_the_firewall_lets_see_its_person() {
+    let f = family().await;
+    let mut w = f.store.work(NOW).await.unwrap();
+    let case = CaseId::from_uuid(f.case);
+    let mut ids = Vec::new();
+    for (person, key) in [(f.victim, "idva_support"), (f.perpetrator, "engage")] {
+        let id = EnrolmentId::new(NOW);
+        enrolments::insert(
+            &mut w,
+            NOW,
+            enrolments::NewEnrolment {
+                id,
+                org_id: f.manager.org_id,
+                case_id: case,
+                person_id: PersonId::from_uuid(person),
+                programme_key: key,
+                programme_version: 1,
+                link_id: None,
+                proposed_on: NOW.date(),
+                by: f.manager.user_id,
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    let (hers, his) = (ids[0], ids[1]);
+    for (enrolment, person) in [(hers, f.victim), (his, f.perpetrator)] {
+        programme_sessions::insert(
+            &mut w,
+            NOW,
+            programme_sessions::NewSession {
+                id: SessionId::new(NOW),
+                org_id: f.manager.org_id,
+                enrolment_id: enrolment,
+                case_id: case,
+                person_id: PersonId::from_uuid(person),
+                planned_at: NOW,
+                place: Vec::new(),
+                worker_id: f.manager.user_id,
+                by: f.manager.user_id,
+                submission_key: &unique("session"),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let people = |es: Vec<enrolments::Enrolment>| {
+        es.into_iter()
+            .map(|e| e.person_id.uuid())
+            .collect::<Vec<_>>()
+    };
+    // Her Idva knows of both; the Engage practitioner only of his client's, by either reader.
+    let idva = w.case(&f.idva, case, Action::ViewCaseRecord).await.unwrap();
+    let mut both = people(enrolments::in_case(&mut w, &idva).await.unwrap());
+    both.sort();
+    let mut expected = vec![f.victim, f.perpetrator];
+    expected.sort();
+    assert_eq!(both, expected);
+    let engage = w
+        .case(&f.engage, case, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    assert_eq!(
+        people(enrolments::in_case(&mut w, &engage).await.unwrap()),
+        [f.perpetrator]
+    );
+    let many = w.cases(&f.engage, &[f.case]).await.unwrap();
+    assert_eq!(
+        people(enrolments::in_cases(&mut w, &many).await.unwrap()),
+        [f.perpetrator]
+    );
+    // Their sessions likewise, in the case and on the due list.
+    let sessions = |ss: Vec<programme_sessions::Session>| {
+        ss.into_iter()
+            .map(|s| s.person_id.uuid())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        sessions(
+            programme_sessions::of_enrolment(&mut w, &engage, hers)
+                .await
+                .unwrap()
+        ),
+        Vec::<Uuid>::new()
+    );
+    assert_eq!(
+        sessions(
+            programme_sessions::open_in_cases(&mut w, &many)
+                .await
+                .unwrap()
+        ),
+        [f.perpetrator]
+    );
+    // An Idva offer to her is her Idva's to read; the Engage rule learns only that there is one.
+    let offer = Offer {
+        outcome: OfferOutcome::Accepted,
+        offered_on: NOW.date(),
+        view_sought_on: None,
+    };
+    partners::record_offer(&mut w, &idva, NOW, PersonId::from_uuid(f.victim), &offer)
+        .await
+        .unwrap();
+    assert_eq!(partners::offers(&mut w, &idva).await.unwrap().len(), 1);
+    assert!(partners::offers(&mut w, &engage).await.unwrap().is_empty());
+    // Opened by id, hers is refused as if it did not exist; his opens.
+    assert_eq!(
+        refusal(enrolments::open(&mut w, &f.engage, hers, Action::ViewCaseRecord).await),
+        Decision::Hidden
+    );
+    let (opened, _) = enrolments::open(&mut w, &f.engage, his, Action::ViewCaseRecord)
+        .await
+        .unwrap();
+    assert_eq!(opened.person_id.uuid(), f.perpetrator);
+    w.rollback().await.unwrap();
 }
