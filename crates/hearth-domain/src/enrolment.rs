@@ -593,6 +593,64 @@ mod tests {
             .is_err());
     }
 
+    fn rank(s: EnrolmentState) -> usize {
+        EnrolmentState::ALL.iter().position(|x| *x == s).unwrap()
+    }
+
+    proptest::proptest! {
+        /// Whatever is sent, a change is accepted only forward along proposed -> waiting ->
+        /// active -> ended, never out of an ended enrolment, on a date between its start and
+        /// today, with a waiting reason and an exit reason from the programme's own list; and
+        /// when it is refused, the message names the field that was wrong.
+        #[test]
+        fn a_change_is_accepted_exactly_when_it_moves_forward_and_is_complete(
+            from in 0usize..4,
+            to in proptest::sample::select(vec!["proposed", "waiting", "active", "ended", "", "paused"]),
+            days_back in -3i64..60,
+            reason in proptest::sample::select(vec!["", "Goals met", "Made up reason"]),
+            priority in proptest::sample::select(vec!["", "  ", "Urgent: moving house"]),
+        ) {
+            let p = programme("cyp_one_to_one");
+            let today = date!(2026 - 12 - 06);
+            let since = date!(2026 - 11 - 01);
+            let from = EnrolmentState::ALL[from];
+            let on = today - time::Duration::days(days_back);
+            let form = ChangeForm {
+                to: to.into(),
+                priority_reason: priority.into(),
+                exit_reason: reason.into(),
+                on: format!("{:02}/{:02}/{}", on.day(), u8::from(on.month()), on.year()),
+                ..Default::default()
+            };
+            let target = EnrolmentState::parse(to).filter(|t| *t != EnrolmentState::Proposed);
+            let complete = match target {
+                Some(EnrolmentState::Waiting) => !priority.trim().is_empty(),
+                Some(EnrolmentState::Ended) => p.exit_reasons.iter().any(|r| r == reason),
+                _ => true,
+            };
+            let expected = target.is_some_and(|t| from.may_become(t))
+                && on <= today
+                && on >= since
+                && complete;
+            match form.parse(from, &p, since, today) {
+                Ok(change) => {
+                    proptest::prop_assert!(expected);
+                    proptest::prop_assert!(rank(change.to) > rank(from));
+                    proptest::prop_assert_eq!(change.on, on);
+                    proptest::prop_assert_eq!(change.exit_reason.is_some(), change.to == EnrolmentState::Ended);
+                    proptest::prop_assert_eq!(change.priority_reason.is_some(), change.to == EnrolmentState::Waiting);
+                }
+                Err(invalid) => {
+                    proptest::prop_assert!(!expected, "{:?}", invalid);
+                    let named = ["to", "on", "priority_reason", "exit_reason"]
+                        .iter()
+                        .any(|f| invalid.message_for(f).is_some());
+                    proptest::prop_assert!(named);
+                }
+            }
+        }
+    }
+
     #[test]
     fn waiting_needs_a_priority_reason_and_dates_stay_in_range() {
         let p = programme("recovery");
