@@ -83,6 +83,9 @@ enum Command {
     /// Questionnaires: risk checklists, outcome measures, evaluation forms.
     #[command(subcommand)]
     Instrument(InstrumentCommand),
+    /// The programme catalogue: the programmes a service offers.
+    #[command(subcommand)]
+    Programmes(ProgrammesCommand),
     /// Print the access policy as a table.
     Policy,
 }
@@ -97,6 +100,23 @@ enum InstrumentCommand {
         org: Option<String>,
     },
     /// List every version of every instrument.
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProgrammesCommand {
+    /// Load a new version of the catalogue from a TOML file (format in
+    /// docs/programme-catalogue.md). A bad file is refused with its line and problem, and the
+    /// version in use stays.
+    Load {
+        file: PathBuf,
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// List the programmes in the catalogue in use, and every version loaded.
     List {
         #[arg(long)]
         org: Option<String>,
@@ -505,6 +525,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Programmes(cmd) => {
+            let app = open(&config.database_url, &config.key_file, NewKey::MustExist).await?;
+            programmes_command(&app, cmd).await?;
+        }
         Command::Migrate => {
             let app = open(&config.database_url, &config.key_file, NewKey::MayCreate).await?;
             println!(
@@ -693,4 +717,47 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn programmes_command(app: &App, cmd: ProgrammesCommand) -> anyhow::Result<()> {
+    use hearth_app::programmes::{catalogue_page, load};
+    match cmd {
+        ProgrammesCommand::Load { file, org } => {
+            let org = resolve_org(app, org.as_deref()).await?;
+            let src = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let version = load(app, By::Command { org_id: org.id }, &name, &src)
+                .await
+                .map_err(app_err)?;
+            println!(
+                "Loaded programme catalogue version {version} for {}.",
+                org.name
+            );
+        }
+        ProgrammesCommand::List { org } => {
+            let org = resolve_org(app, org.as_deref()).await?;
+            let page = catalogue_page(app, By::Command { org_id: org.id })
+                .await
+                .map_err(app_err)?;
+            println!("In use: version {}", page.current_version);
+            for p in &page.current.programmes {
+                println!(
+                    "{}\tversion {}\t{}\t{} places{}",
+                    p.key,
+                    p.version,
+                    p.name,
+                    p.places,
+                    if p.retired { "\tretired" } else { "" }
+                );
+            }
+            for v in &page.versions {
+                println!("version {}\t{}", v.version, v.source);
+            }
+        }
+    }
+    Ok(())
 }

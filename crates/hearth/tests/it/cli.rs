@@ -264,6 +264,68 @@ async fn an_operator_loads_an_instrument_and_a_bad_file_is_refused_by_line() {
 }
 
 #[tokio::test]
+async fn an_operator_loads_a_programme_catalogue_and_a_bad_file_is_refused_by_line() {
+    let t = spawn_app().await;
+    t.world().await;
+    let (_, shipped) = hearth_domain::programme::DEFAULT;
+    let bad = t.key_file.with_file_name("programmes-bad.toml");
+    std::fs::write(
+        &bad,
+        shipped.replace("delivery = \"group\"", "delivery = \"online\""),
+    )
+    .unwrap();
+    let load = |file: &std::path::Path| {
+        hearth(
+            &t,
+            &[
+                "programmes",
+                "load",
+                "--org",
+                "northshire",
+                file.to_str().unwrap(),
+            ],
+        )
+    };
+    let (ok, out) = load(&bad);
+    assert!(!ok, "a bad file is refused");
+    assert!(out.contains("programmes-bad.toml, line "), "{out}");
+    assert!(out.contains("online"), "names the problem: {out}");
+    let (ok, out) = hearth(&t, &["programmes", "list", "--org", "northshire"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("In use: version 1"),
+        "the version in use stays: {out}"
+    );
+
+    // Renamed: a new version of Engage, in a new version of the catalogue.
+    let good = t.key_file.with_file_name("programmes-2027.toml");
+    std::fs::write(
+        &good,
+        shipped.replace(
+            "key = \"engage\"\nversion = 1\nname = \"Engage\"",
+            "key = \"engage\"\nversion = 2\nname = \"Engage (behaviour change)\"",
+        ),
+    )
+    .unwrap();
+    let (ok, out) = load(&good);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Loaded programme catalogue version 2"),
+        "{out}"
+    );
+    let (ok, out) = hearth(&t, &["programmes", "list", "--org", "northshire"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("In use: version 2")
+            && out.contains("engage\tversion 2\tEngage (behaviour change)")
+            && out.contains("programmes-2027.toml"),
+        "{out}"
+    );
+    // The same file again changes nothing, so it is refused.
+    assert!(!load(&good).0);
+}
+
+#[tokio::test]
 async fn two_migrations_at_once_on_a_new_database_both_succeed() {
     for round in 0..3 {
         let (url, _) = fresh_database().await;
@@ -307,6 +369,7 @@ async fn a_read_only_command_never_makes_a_key() {
         &["org", "list"],
         &["user", "list"],
         &["instrument", "list"],
+        &["programmes", "list"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
             .args(args)
