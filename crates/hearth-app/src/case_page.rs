@@ -209,7 +209,7 @@ async fn glance(
         }
         people.push(PersonGlance {
             person_id: m.person_id,
-            name: format!("{} {}", m.given_name, m.family_name),
+            name: m.full_name(),
             roles: vec![m.role],
             shown: access.may_see(m.person_id, FieldClass::Ordinary),
             risk: risk.iter().find(|r| r.person_id == m.person_id).cloned(),

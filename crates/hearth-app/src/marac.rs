@@ -150,12 +150,7 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: PersonId) -> Result<P
         .case(actor, CaseId::from_uuid(case_id), Action::ViewCaseRecord)
         .await?;
     let record = cases::record(&mut w, &case).await?;
-    let person_name = record
-        .members
-        .iter()
-        .find(|m| m.person_id == person_id)
-        .map(|m| format!("{} {}", m.given_name, m.family_name))
-        .unwrap_or_default();
+    let person_name = record.name_of(person_id.uuid());
     let safe_contact = match contact::versions(&mut w, &person, person_id.uuid())
         .await?
         .first()
@@ -182,7 +177,7 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: PersonId) -> Result<P
         .map(|m| {
             let b = born(m);
             if b.is_empty() {
-                format!("{} {}", m.given_name, m.family_name)
+                m.full_name()
             } else {
                 format!("{} {}, born {b}", m.given_name, m.family_name)
             }
@@ -221,7 +216,7 @@ pub async fn proposal(app: &App, actor: &Actor, person_id: PersonId) -> Result<P
         .iter()
         .filter(|m| m.role == CaseRole::ChildOrYoungPerson && m.closed.is_none())
         .map(|m| ChildLine {
-            name: format!("{} {}", m.given_name, m.family_name),
+            name: m.full_name(),
             date_of_birth: born(m),
             school: schools.remove(&m.person_id).unwrap_or_default(),
             relationship: relationship_to(m.person_id),

@@ -412,7 +412,7 @@ async fn by_reference(
         {
             found.push(Found {
                 person_id: m.person_id,
-                name: format!("{} {}", m.given_name, m.family_name),
+                name: m.full_name(),
                 date_of_birth: m.date_of_birth.clone(),
                 cases: vec![FoundCase {
                     case_id: c.summary.id,

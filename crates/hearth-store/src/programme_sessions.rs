@@ -97,14 +97,7 @@ pub async fn of_enrolment(
     .bind(enrolment.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        let s = session(r)?;
-        if g.sees(s.person_id.uuid(), FieldClass::Ordinary) {
-            out.push(s);
-        }
-    }
-    Ok(out)
+    visible(g, &rows)
 }
 
 /// The sessions in the guard's cases that the due list asks about: those still planned, and
@@ -119,8 +112,13 @@ pub async fn open_in_cases(conn: &mut AnyConnection, g: &CasesGuard) -> Result<V
         &g.case_ids(),
     )
     .await?;
+    visible(g, &rows)
+}
+
+/// Sessions of people the guard lets the actor see; the rest are left out as if they were not.
+fn visible(g: &impl Guard, rows: &[AnyRow]) -> Result<Vec<Session>> {
     let mut out = Vec::new();
-    for r in &rows {
+    for r in rows {
         let s = session(r)?;
         if g.sees(s.person_id.uuid(), FieldClass::Ordinary) {
             out.push(s);

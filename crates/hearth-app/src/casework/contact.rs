@@ -103,7 +103,7 @@ pub async fn safe_contact_in_case(
             if !current.arrangements.is_empty() {
                 out.push(SafeContact {
                     person_id: m.person_id,
-                    name: format!("{} {}", m.given_name, m.family_name),
+                    name: m.full_name(),
                     arrangements: current.arrangements,
                 });
             }

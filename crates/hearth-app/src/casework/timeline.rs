@@ -119,7 +119,7 @@ fn opened(case: &CaseGuard, e: &timeline::Entry) -> Result<Option<EntryView>> {
             case.members()
                 .iter()
                 .find(|m| m.person_id == p)
-                .map(|m| format!("{} {}", m.given_name, m.family_name))
+                .map(|m| m.full_name())
         }),
         kind: e.kind,
         sensitivity: e.sensitivity,

@@ -80,20 +80,12 @@ pub async fn enrolment_page(app: &App, actor: &Actor, id: EnrolmentId) -> Result
     for s in programme_sessions::of_enrolment(&mut w, &guard, id).await? {
         sessions.push(session_view(&guard, s)?);
     }
-    let name_of = |p: uuid::Uuid| {
-        record
-            .members
-            .iter()
-            .find(|m| m.person_id == p)
-            .map(|m| format!("{} {}", m.given_name, m.family_name))
-            .unwrap_or_default()
-    };
     let linked = match e.link_id {
         Some(link) => enrolments::in_case(&mut w, &guard)
             .await?
             .iter()
             .filter(|o| o.link_id == Some(link) && o.id != e.id)
-            .map(|o| name_of(o.person_id.uuid()))
+            .map(|o| record.name_of(o.person_id.uuid()))
             .collect(),
         None => Vec::new(),
     };
@@ -114,9 +106,9 @@ pub async fn enrolment_page(app: &App, actor: &Actor, id: EnrolmentId) -> Result
     w.commit().await?;
     Ok(EnrolmentPage {
         case_id: e.case_id,
+        person_name: record.name_of(e.person_id.uuid()),
         reference: record.summary.reference,
         person_id: e.person_id,
-        person_name: name_of(e.person_id.uuid()),
         may_record: guard.allows(Action::RecordWork),
         may_allocate,
         programme,

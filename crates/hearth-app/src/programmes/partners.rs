@@ -67,12 +67,7 @@ pub(crate) async fn engage_partners(
         .into_iter()
         .map(|p| PartnerFacts {
             person_id: PersonId::from_uuid(p),
-            name: record
-                .members
-                .iter()
-                .find(|m| m.person_id == p)
-                .map(|m| format!("{} {}", m.given_name, m.family_name))
-                .unwrap_or_default(),
+            name: record.name_of(p),
             offer: offers
                 .iter()
                 .find(|(id, _)| id.uuid() == p)
@@ -231,12 +226,7 @@ pub async fn offer_page(
         case_id,
         reference: record.summary.reference.clone(),
         person_id: person,
-        name: record
-            .members
-            .iter()
-            .find(|m| m.person_id == person.uuid())
-            .map(|m| format!("{} {}", m.given_name, m.family_name))
-            .unwrap_or_default(),
+        name: record.name_of(person.uuid()),
         current,
         outcomes: OfferOutcome::ALL,
     })

@@ -175,28 +175,20 @@ pub(crate) async fn plan_with(
             .collect();
         rows.push(PlanRow {
             person_id: m.person_id,
-            name: format!("{} {}", m.given_name, m.family_name),
+            name: m.full_name(),
             roles: vec![m.role],
             shown,
             cells,
             proposable,
         });
     }
-    let name = |p: Uuid| {
-        record
-            .members
-            .iter()
-            .find(|m| m.person_id == p)
-            .map(|m| format!("{} {}", m.given_name, m.family_name))
-            .unwrap_or_default()
-    };
     let news = hearth_store::partners::untold_in_cases(w, &guard.as_cases())
         .await?
         .into_iter()
         .map(|n| NewsLine {
             id: n.id,
-            partner: name(n.partner_id.uuid()),
-            task: n.news.task(&name(n.client_id.uuid())),
+            partner: record.name_of(n.partner_id.uuid()),
+            task: n.news.task(&record.name_of(n.client_id.uuid())),
             happened_on: n.happened_on,
         })
         .collect();
@@ -285,7 +277,7 @@ fn candidates(guard: &CaseGuard, record: &CaseRecord, today: Date) -> Vec<Candid
             .map(|born| crate::risk::age_on(born, today));
         out.push(Candidate {
             person_id: m.person_id,
-            name: format!("{} {}", m.given_name, m.family_name),
+            name: m.full_name(),
             roles: vec![m.role],
             age,
         });

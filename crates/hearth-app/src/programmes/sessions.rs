@@ -179,12 +179,7 @@ async fn session_of(
 }
 
 fn name_in(record: &cases::CaseRecord, e: &Enrolment) -> String {
-    record
-        .members
-        .iter()
-        .find(|m| m.person_id == e.person_id.uuid())
-        .map(|m| format!("{} {}", m.given_name, m.family_name))
-        .unwrap_or_default()
+    record.name_of(e.person_id.uuid())
 }
 
 fn roles_in(record: &cases::CaseRecord, e: &Enrolment) -> Vec<CaseRole> {

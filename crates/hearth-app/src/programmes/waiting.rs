@@ -9,6 +9,7 @@ use hearth_domain::programme::EnrolmentState;
 use hearth_domain::ukdate::uk_today;
 use hearth_domain::Actor;
 use hearth_store::access::Guard;
+use hearth_store::cases::Member;
 use hearth_store::enrolments;
 
 /// One programme's places against demand.
@@ -120,7 +121,7 @@ pub async fn waiting_list(app: &App, actor: &Actor, key: &str) -> Result<Waiting
                     .members
                     .iter()
                     .find(|m| m.person_id == e.person_id.uuid())
-                    .map(|m| format!("{} {}", m.given_name, m.family_name))
+                    .map(Member::full_name)
                     .unwrap_or_default(),
                 since,
                 days: (today - since).whole_days(),

@@ -52,6 +52,13 @@ pub struct Member {
     pub closed: Option<(Timestamp, String)>,
 }
 
+impl Member {
+    /// Their name as staff see it: given name then family name.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allocation {
     pub worker_id: UserId,
@@ -66,6 +73,17 @@ pub struct CaseRecord {
     pub members: Vec<Member>,
     pub allocations: Vec<Allocation>,
     pub relationships: Vec<Relationship>,
+}
+
+impl CaseRecord {
+    /// The name of someone in the case, or nothing if they are not in it.
+    pub fn name_of(&self, person: Uuid) -> String {
+        self.members
+            .iter()
+            .find(|m| m.person_id == person)
+            .map(Member::full_name)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

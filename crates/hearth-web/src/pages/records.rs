@@ -112,12 +112,7 @@ impl CasePage {
     }
 
     fn member_name(&self, id: &Uuid) -> String {
-        self.case
-            .members
-            .iter()
-            .find(|m| m.person_id == *id)
-            .map(|m| format!("{} {}", m.given_name, m.family_name))
-            .unwrap_or_default()
+        self.case.name_of(*id)
     }
 }
 
