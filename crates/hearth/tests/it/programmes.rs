@@ -444,6 +444,38 @@ async fn a_family_through_its_programmes_from_referral_to_the_plan() {
         [("engage".to_string(), "active".to_string())]
     );
 
+    // Ended, she can be enrolled again: a new enrolment, the ended one kept beside it.
+    let again = created(
+        propose(
+            &t,
+            &f.childrens,
+            &f.case,
+            "cyp_one_to_one",
+            &[&f.children[0]],
+        )
+        .await,
+    )
+    .await;
+    assert_ne!(again, cyp[0]);
+    let replan: Value = t
+        .api_get(&f.manager, &format!("/api/v1/cases/{}/plan", f.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hers: Vec<&str> = replan["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["person_id"] == f.children[0].as_str())
+        .unwrap()["enrolments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(hers, ["proposed", "ended"], "{replan}");
+
     // The Engage worker sees his client's enrolment and nothing of the others'.
     let his: Value = t
         .api_get(&f.engage, &format!("/api/v1/cases/{}/plan", f.case))
