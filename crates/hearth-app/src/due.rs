@@ -250,7 +250,7 @@ pub(crate) async fn due_from(
 /// What falls due on the user's own caseload: one view, its cases resolved once.
 pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
     let mut w = app.view().await?;
-    let listed = cases::caseload(&mut w, actor, 500).await?;
+    let listed = cases::caseload(&mut w, actor).await?;
     due_over(w, app, actor, listed).await
 }
 

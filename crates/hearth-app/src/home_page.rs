@@ -40,7 +40,7 @@ pub fn oversees(actor: &Actor) -> bool {
 
 pub async fn view(app: &App, actor: &Actor) -> Result<HomePage> {
     let mut w = app.view().await?;
-    let listed = cases::caseload(&mut w, actor, 500).await?;
+    let listed = cases::caseload(&mut w, actor).await?;
     let (standings, due) = standings_and_due(&mut w, app, actor, &listed).await?;
     let cases = listed.cases;
     let team = if oversees(actor) {

@@ -6,6 +6,7 @@ use crate::users::By;
 use crate::{App, AppError, Result};
 use hearth_domain::access::Action;
 use hearth_domain::ids::{CaseId, PersonId};
+use hearth_domain::paging::Page;
 use hearth_domain::Actor;
 pub use hearth_store::audit::HistoryLine;
 use hearth_store::audit::{self, Verification};
@@ -65,6 +66,8 @@ pub async fn history(app: &App, actor: &Actor, record: Record) -> Result<Vec<His
 pub struct CaseList {
     pub cases: Vec<CaseSummary>,
     pub standings: HashMap<Uuid, Standing>,
+    /// How many the list holds across every page.
+    pub total: usize,
 }
 
 impl CaseList {
@@ -73,6 +76,7 @@ impl CaseList {
         let CaseList {
             cases,
             mut standings,
+            ..
         } = self;
         cases
             .into_iter()
@@ -90,13 +94,14 @@ async fn case_list(mut w: UnitOfWork, app: &App, listed: cases::Listed) -> Resul
     Ok(CaseList {
         cases: listed.cases,
         standings,
+        total: listed.total,
     })
 }
 
 /// The user's own caseload. Lists names, so it is audited as a read.
 pub async fn caseload(app: &App, actor: &Actor) -> Result<CaseList> {
     let mut w = app.view().await?;
-    let listed = cases::caseload(&mut w, actor, 500).await?;
+    let listed = cases::caseload(&mut w, actor).await?;
     case_list(w, app, listed).await
 }
 
@@ -106,6 +111,7 @@ pub async fn worker_caseload(
     app: &App,
     actor: &Actor,
     worker: hearth_domain::ids::UserId,
+    page: Page,
 ) -> Result<(crate::casework::WorkerLoad, CaseList)> {
     let mut w = app.view().await?;
     let load = crate::casework::loads_in(&mut w, app, actor)
@@ -113,14 +119,18 @@ pub async fn worker_caseload(
         .into_iter()
         .find(|l| l.user_id == worker.uuid())
         .ok_or(crate::AppError::NotFound)?;
-    let listed = cases::allocated_to(&mut w, actor, worker, 500).await?;
+    let listed = cases::allocated_to(&mut w, actor, worker, Some(page)).await?;
     Ok((load, case_list(w, app, listed).await?))
 }
 
-/// Every case the user may open (their team's for managers). Audited as a read.
-pub async fn cases_list(app: &App, actor: &Actor, limit: i64) -> Result<CaseList> {
+/// How many cases a list shows to a page.
+pub const CASES_PAGE: usize = 50;
+
+/// Every case the user may open (their team's for managers), a page at a time, newest first.
+/// Audited as a read.
+pub async fn cases_list(app: &App, actor: &Actor, page: Page) -> Result<CaseList> {
     let mut w = app.view().await?;
-    let listed = cases::visible(&mut w, actor, limit).await?;
+    let listed = cases::visible(&mut w, actor, page).await?;
     case_list(w, app, listed).await
 }
 

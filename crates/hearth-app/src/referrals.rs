@@ -9,6 +9,7 @@ use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::parse_id;
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::{CaseId, ReferralId};
+use hearth_domain::paging::{Page, Paged};
 use hearth_domain::person::Identity;
 use hearth_domain::referral::{
     match_reasons, names_alike, Candidate, NamedPerson, ReferralDetails, ReferralForm, Source,
@@ -245,12 +246,17 @@ fn open_details(triage: &ServiceGuard, r: &Referral) -> Result<ReferralDetails> 
     serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("referral details: {e}")))
 }
 
-pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>> {
+/// How many referrals the triage queue shows to a page.
+pub const QUEUE_PAGE: usize = 50;
+
+/// One page of the triage queue, oldest first, with how many wait in all.
+pub async fn queue(app: &App, actor: &Actor, page: Page) -> Result<Paged<QueueItem>> {
     let now = app.now();
     let mut w = app.store.view(now).await?;
     let triage = w.service(actor, Action::Triage).await?;
-    let list = referrals::queue(&mut w, &triage, 500).await?;
+    let list = referrals::queue(&mut w, &triage, page).await?;
     let items = list
+        .items
         .iter()
         .map(|r| {
             let d = open_details(&triage, r)?;
@@ -268,7 +274,11 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>> {
         })
         .collect::<Result<Vec<_>>>()?;
     w.commit().await?;
-    Ok(items)
+    Ok(Paged {
+        items,
+        total: list.total,
+        page,
+    })
 }
 
 /// A person on record who may be someone on the referral.

@@ -14,6 +14,7 @@ pub mod first_weeks;
 pub mod ids;
 pub mod instrument;
 pub mod marac;
+pub mod paging;
 pub mod person;
 pub mod programme;
 pub mod referral;

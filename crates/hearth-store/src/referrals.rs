@@ -8,6 +8,7 @@ use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::UserId;
 use hearth_domain::ids::{CaseId, OrgId, ReferralId};
+use hearth_domain::paging::{Page, Paged};
 use hearth_domain::referral::Source;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -156,24 +157,31 @@ fn referral(r: &AnyRow, queue: bool) -> Result<Referral> {
     })
 }
 
-/// New referrals, oldest first: the triage queue.
+/// New referrals, oldest first: the triage queue, a page at a time, with how many wait in all.
 pub async fn queue(
     conn: &mut AnyConnection,
     g: &ServiceGuard,
-    limit: i64,
-) -> Result<Vec<Referral>> {
-    g.require(Action::Triage)?;
-    let org_id = g.actor().org_id;
+    page: Page,
+) -> Result<Paged<Referral>> {
+    let (total, _) = waiting(conn, g).await?;
     let sql = format!(
         "SELECT {COLUMNS} FROM referrals r LEFT JOIN users u ON u.id = r.decided_by \
-         WHERE r.org_id = $1 AND r.status = 'new' ORDER BY r.received_at, r.id LIMIT $2"
+         WHERE r.org_id = $1 AND r.status = 'new' ORDER BY r.received_at, r.id LIMIT $2 OFFSET $3"
     );
     let rows = sqlx::query(&sql)
-        .bind(org_id.to_string())
-        .bind(limit)
+        .bind(g.actor().org_id.to_string())
+        .bind(page.size as i64)
+        .bind(page.offset() as i64)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(|r| referral(r, true)).collect()
+    Ok(Paged {
+        items: rows
+            .iter()
+            .map(|r| referral(r, true))
+            .collect::<Result<_>>()?,
+        total: usize::try_from(total).unwrap_or_default(),
+        page,
+    })
 }
 
 /// How many referrals wait for triage, and when the oldest arrived: counted, none opened.

@@ -6,6 +6,7 @@ use hearth_domain::access::{Action, CaseRole, Decision};
 use hearth_domain::enrolment::Offer;
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::{CaseId, EnrolmentId, PersonId, SessionId};
+use hearth_domain::paging::Page;
 use hearth_domain::person::{Equality, Identity, PersonDetails};
 use hearth_domain::programme::OfferOutcome;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
@@ -420,13 +421,14 @@ async fn a_service_function_opens_its_own_records_and_no_others() {
     );
     let marac = w.service(&f.manager, Action::RunMarac).await.unwrap();
     assert_eq!(
-        refusal(referrals::queue(&mut w, &marac, 10).await),
+        refusal(referrals::queue(&mut w, &marac, Page::first(10)).await),
         Decision::Forbidden
     );
     let triage = w.service(&f.manager, Action::Triage).await.unwrap();
-    assert!(referrals::queue(&mut w, &triage, 10)
+    assert!(referrals::queue(&mut w, &triage, Page::first(10))
         .await
         .unwrap()
+        .items
         .is_empty());
     // Function guards cover no person: case readers refuse them.
     assert!(!triage.covers(f.victim));
@@ -743,7 +745,7 @@ async fn opening_a_record_to_look_at_it_is_audited_by_the_guard_itself() {
 
     // A list is audited by the list.
     let mut w = f.store.view(NOW).await.unwrap();
-    let listed = cases::caseload(&mut w, &f.idva, 10).await.unwrap();
+    let listed = cases::caseload(&mut w, &f.idva).await.unwrap();
     assert_eq!(listed.cases.len(), 1);
     w.commit().await.unwrap();
     assert_eq!(

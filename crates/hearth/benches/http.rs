@@ -254,7 +254,7 @@ async fn a_victim(
         .actor();
     drop(conn);
     let mut w = app.store.view(app.now()).await.expect("view");
-    let case = cases::caseload(&mut w, &idva, 1)
+    let case = cases::caseload(&mut w, &idva)
         .await
         .expect("caseload")
         .cases[0]

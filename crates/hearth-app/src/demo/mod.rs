@@ -12,6 +12,7 @@ use hearth_domain::contact::{Arrangement, Channel, ContactDetails, Safety};
 use hearth_domain::ids::new_id;
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::{TeamId, UserId};
+use hearth_domain::paging::Page;
 use hearth_domain::person::Identity;
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use hearth_domain::{Actor, Role};
@@ -307,8 +308,9 @@ async fn accept_some_referrals(
             .ok_or_else(|| crate::AppError::Internal("demo manager".into()))?
             .actor()
     };
-    let waiting = referrals::queue(app, &manager).await?;
+    let waiting = referrals::queue(app, &manager, Page::first(referrals::QUEUE_PAGE)).await?;
     for item in waiting
+        .items
         .iter()
         .filter(|i| i.source == Source::SelfReferral)
         .take(2)

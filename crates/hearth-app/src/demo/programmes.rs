@@ -89,7 +89,7 @@ async fn cast(app: &App, org_id: OrgId, ids: &HashMap<&'static str, Uuid>) -> Re
 /// The families the seed made, as the manager sees them: people whose date of birth is known
 /// (programmes have ages), children old enough for 1:1 work.
 async fn families(app: &App, manager: &Actor) -> Result<Vec<Found>> {
-    let list = records::cases_list(app, manager, 500).await?;
+    let list = records::cases_list(app, manager, hearth_domain::paging::Page::first(500)).await?;
     let today = hearth_domain::ukdate::uk_today(app.now());
     let mut out = Vec::new();
     for c in list.cases.iter().filter(|c| c.status == "open") {

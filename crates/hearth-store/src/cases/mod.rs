@@ -22,6 +22,7 @@ use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::UserId;
 use hearth_domain::ids::{new_id, CaseId, PersonId, TeamId};
+use hearth_domain::paging::Page;
 use hearth_domain::person::Identity;
 use hearth_domain::Actor;
 use sqlx::any::AnyRow;
@@ -234,6 +235,8 @@ fn summary(r: &sqlx::any::AnyRow, cipher: &FieldCipher) -> Result<CaseSummary> {
 pub struct Listed {
     pub cases: Vec<CaseSummary>,
     pub guard: CasesGuard,
+    /// How many the list holds across every page (this page's length if it is not paged).
+    pub total: usize,
 }
 
 /// Put the candidate rows to the rule, and make summaries (which name the family) only of
@@ -264,37 +267,87 @@ async fn listed_from(
         .map(|(r, _)| summary(r, guard.cipher()))
         .collect::<Result<_>>()?;
     w.viewed(viewed);
-    Ok(Listed { cases, guard })
+    let total = ids.len();
+    Ok(Listed {
+        cases,
+        guard,
+        total,
+    })
 }
 
-/// Cases allocated to this user: their caseload.
-pub async fn caseload(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Listed> {
-    allocated_to(w, actor, actor.user_id, limit).await
+/// Cases allocated to this user: their whole caseload, which their home page and due list
+/// are about, so none is left off.
+pub async fn caseload(w: &mut UnitOfWork, actor: &Actor) -> Result<Listed> {
+    allocated_to(w, actor, actor.user_id, None).await
 }
 
-/// Open cases allocated to a worker, of those the actor may open: a manager looking at one of
-/// her team's caseloads sees no case her own access does not reach.
+/// Open cases allocated to a worker, of those the actor may open, newest first: a page of them,
+/// with how many in all, or every one. A manager looking at one of her team's caseloads sees no
+/// case her own access does not reach.
 pub async fn allocated_to(
     w: &mut UnitOfWork,
     actor: &Actor,
     worker: UserId,
-    limit: i64,
+    page: Option<Page>,
 ) -> Result<Listed> {
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
-         WHERE c.org_id = $1 AND c.status = 'open' AND EXISTS (SELECT 1 FROM allocations a \
-         WHERE a.case_id = c.id AND a.worker_id = $2 AND a.ended_at IS NULL) \
-         ORDER BY c.opened_at DESC, c.id LIMIT $3"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(actor.org_id.to_string())
-        .bind(worker.to_string())
-        .bind(limit)
-        .fetch_all(&mut **w)
-        .await?;
+    let allocated = "c.org_id = $1 AND c.status = 'open' AND EXISTS (SELECT 1 FROM allocations a \
+         WHERE a.case_id = c.id AND a.worker_id = $2 AND a.ended_at IS NULL)";
+    let params = [actor.org_id.to_string(), worker.to_string()];
     // Whose caseload was looked at is the point of the entry: the worker's, not the manager's.
     let viewed = list_event("caseload.view", actor).entity(worker.uuid());
-    listed_from(w, actor, rows, viewed).await
+    paged_list(w, actor, allocated, &params, page, viewed).await
+}
+
+/// Every case the actor may open, newest first, a page at a time with how many in all.
+pub async fn visible(w: &mut UnitOfWork, actor: &Actor, page: Page) -> Result<Listed> {
+    let (cond, params) = crate::access::candidate_cases(actor, 2);
+    let cond = format!("c.org_id = $1 AND {cond}");
+    let params: Vec<String> = std::iter::once(actor.org_id.to_string())
+        .chain(params)
+        .collect();
+    let viewed = list_event("case.list", actor);
+    paged_list(w, actor, &cond, &params, Some(page), viewed).await
+}
+
+/// The cases meeting `cond` (its parameters numbered from $1), newest first: one page of them
+/// put to the rule and counted in all, or all of them.
+async fn paged_list(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    cond: &str,
+    params: &[String],
+    page: Option<Page>,
+    viewed: crate::audit::AuditEvent,
+) -> Result<Listed> {
+    let window = match page {
+        Some(p) => format!(" LIMIT {} OFFSET {}", p.size, p.offset()),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE {cond} \
+         ORDER BY c.opened_at DESC, c.id{window}"
+    );
+    let mut q = sqlx::query(&sql);
+    for p in params {
+        q = q.bind(p);
+    }
+    let rows = q.fetch_all(&mut **w).await?;
+    let mut listed = listed_from(w, actor, rows, viewed).await?;
+    if let Some(p) = page {
+        // A first page with room to spare holds them all; otherwise count.
+        listed.total = if p.number == 1 && listed.total < p.size {
+            listed.total
+        } else {
+            let sql = format!("SELECT COUNT(*) AS n FROM cases c WHERE {cond}");
+            let mut q = sqlx::query(&sql);
+            for p in params {
+                q = q.bind(p);
+            }
+            let r = q.fetch_one(&mut **w).await?;
+            usize::try_from(row::int(&r, "n")?).unwrap_or_default()
+        };
+    }
+    Ok(listed)
 }
 
 /// Every open case the actor may open, newest first, however many: the team's due list is
@@ -306,21 +359,6 @@ pub async fn open_visible(w: &mut UnitOfWork, actor: &Actor) -> Result<Listed> {
          WHERE c.org_id = $1 AND c.status = 'open' AND {cond} ORDER BY c.opened_at DESC, c.id"
     );
     let mut q = sqlx::query(&sql).bind(actor.org_id.to_string());
-    for p in params {
-        q = q.bind(p);
-    }
-    let rows = q.fetch_all(&mut **w).await?;
-    listed_from(w, actor, rows, list_event("case.list", actor)).await
-}
-
-/// Every case the actor may open, newest first, up to `limit`.
-pub async fn visible(w: &mut UnitOfWork, actor: &Actor, limit: i64) -> Result<Listed> {
-    let (cond, params) = crate::access::candidate_cases(actor, 3);
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
-         WHERE c.org_id = $1 AND {cond} ORDER BY c.opened_at DESC, c.id LIMIT $2"
-    );
-    let mut q = sqlx::query(&sql).bind(actor.org_id.to_string()).bind(limit);
     for p in params {
         q = q.bind(p);
     }

@@ -286,3 +286,23 @@ impl From<&PersonRecord> for PersonOut {
         }
     }
 }
+
+/// Which page of a long list, from 1. The `X-Total-Count` header says how many there are in
+/// all, so nothing is cut off unseen.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+}
+
+impl PageQuery {
+    pub fn page(&self, size: usize) -> hearth_domain::paging::Page {
+        hearth_domain::paging::Page::parse(self.page.map(|p| p.to_string()).as_deref(), size)
+    }
+}
+
+/// The header that says how many a paged list holds in all.
+pub fn total_count(total: usize) -> [(&'static str, String); 1] {
+    [("x-total-count", total.to_string())]
+}

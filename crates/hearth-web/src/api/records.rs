@@ -1,6 +1,7 @@
 //! Cases, people and the audit trail over the API.
 
 use super::{AuditEntryOut, Caller, CaseOut, CaseSummaryOut, PersonOut};
+use crate::api::dto::{total_count, PageQuery};
 use crate::api::Params;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::path::ApiPathId;
@@ -57,7 +58,7 @@ pub async fn audit(
     Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
 }
 
-/// Open cases allocated to the caller.
+/// Every open case allocated to the caller.
 #[utoipa::path(get, path = "/api/v1/caseload", tag = "cases",
     responses((status = 200, body = Vec<CaseSummaryOut>)))]
 pub async fn caseload(
@@ -68,15 +69,17 @@ pub async fn caseload(
     Ok(Json(summaries(list)))
 }
 
-/// Every case the caller may open, newest first (at most 500).
-#[utoipa::path(get, path = "/api/v1/cases", tag = "cases",
-    responses((status = 200, body = Vec<CaseSummaryOut>)))]
+/// Every case the caller may open, newest first, 50 to a page.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(PageQuery),
+    responses((status = 200, body = Vec<CaseSummaryOut>, headers(("X-Total-Count" = u64, description = "How many cases the caller may open, across every page")))))]
 pub async fn cases(
     State(state): State<AppState>,
     Caller(who): Caller,
-) -> Result<Json<Vec<CaseSummaryOut>>, ApiError> {
-    let list = records::cases_list(&state.app, &who.actor(), 500).await?;
-    Ok(Json(summaries(list)))
+    Params(q): Params<PageQuery>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let page = q.page(records::CASES_PAGE);
+    let list = records::cases_list(&state.app, &who.actor(), page).await?;
+    Ok((total_count(list.total), Json(summaries(list))))
 }
 
 /// One case. A case the caller may not open is reported as not found.

@@ -1,6 +1,7 @@
 //! Referrals and triage over the API.
 
-use super::{Body, Caller};
+use super::dto::{total_count, PageQuery};
+use super::{Body, Caller, Params};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::path::ApiPathId;
 use crate::AppState;
@@ -78,29 +79,31 @@ pub async fn submit(
     ))
 }
 
-/// The triage queue: new referrals, oldest first.
-#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals",
-    responses((status = 200, body = Vec<QueueItemOut>), (status = 403, body = ApiErrorBody)))]
+/// The triage queue: new referrals, oldest first, 50 to a page.
+#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", params(PageQuery),
+    responses((status = 200, body = Vec<QueueItemOut>, headers(("X-Total-Count" = u64, description = "How many referrals wait across every page"))), (status = 403, body = ApiErrorBody)))]
 pub async fn queue(
     State(state): State<AppState>,
     Caller(who): Caller,
-) -> Result<Json<Vec<QueueItemOut>>, ApiError> {
-    let items = referrals::queue(&state.app, &who.actor()).await?;
-    Ok(Json(
-        items
-            .iter()
-            .map(|i| QueueItemOut {
-                id: i.id.uuid(),
-                reference: i.reference.clone(),
-                source: i.source.code().into(),
-                referrer_agency: i.agency.clone(),
-                received_at: super::dto::rfc3339(i.received_at),
-                waiting_hours: i.waiting.whole_hours(),
-                person: i.name.clone(),
-                dash_score: i.dash_score,
-            })
-            .collect(),
-    ))
+    Params(q): Params<PageQuery>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let queue = referrals::queue(&state.app, &who.actor(), q.page(referrals::QUEUE_PAGE)).await?;
+    let total = total_count(queue.total);
+    let items: Vec<QueueItemOut> = queue
+        .items
+        .iter()
+        .map(|i| QueueItemOut {
+            id: i.id.uuid(),
+            reference: i.reference.clone(),
+            source: i.source.code().into(),
+            referrer_agency: i.agency.clone(),
+            received_at: super::dto::rfc3339(i.received_at),
+            waiting_hours: i.waiting.whole_hours(),
+            person: i.name.clone(),
+            dash_score: i.dash_score,
+        })
+        .collect();
+    Ok((total, Json(items)))
 }
 
 impl From<referrals::ReferralView> for ReferralOut {

@@ -15,6 +15,7 @@ use hearth_app::records;
 use hearth_app::records::CaseSummary;
 use hearth_domain::access::{grant, Action, Scope};
 use hearth_domain::due::Show;
+use hearth_domain::paging::{Page, Paged};
 use hearth_domain::targets::FirstContact;
 
 #[derive(Template)]
@@ -83,6 +84,7 @@ impl HomePage {
             None => (0, 0, Vec::new()),
         };
         let list = records::CaseList {
+            total: page.cases.len(),
             cases: page.cases,
             standings: page.standings,
         };
@@ -104,10 +106,11 @@ impl HomePage {
 struct CasesPage {
     layout: Layout,
     heading: String,
-    cases: Vec<(CaseSummary, Standing)>,
+    cases: Paged<(CaseSummary, Standing)>,
     overdue: usize,
     scope_note: String,
-    limit: i64,
+    /// The list's address up to the page number, for the links to other pages.
+    base: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -115,6 +118,8 @@ pub struct CasesQuery {
     /// One worker's caseload, for their manager; read leniently.
     #[serde(default)]
     worker: String,
+    #[serde(default)]
+    page: String,
 }
 
 /// Whose cases the case list shows, in words, for someone of this role.
@@ -133,13 +138,14 @@ async fn case_list(
     state: &AppState,
     who: &SignedIn,
     worker: Option<hearth_domain::ids::UserId>,
+    page: Page,
 ) -> Result<(String, String, records::CaseList), PageError> {
     let actor = who.actor();
     let Some(worker) = worker else {
-        let list = records::cases_list(&state.app, &actor, CASE_LIST_LIMIT).await?;
+        let list = records::cases_list(&state.app, &actor, page).await?;
         return Ok(("Case list".into(), scope_note(who.user.role).into(), list));
     };
-    let (load, list) = records::worker_caseload(&state.app, &actor, worker).await?;
+    let (load, list) = records::worker_caseload(&state.app, &actor, worker, page).await?;
     let note = format!(
         "{}, {}: {} open cases against a capacity of {}. Only cases you may open are listed.",
         load.name,
@@ -150,15 +156,19 @@ async fn case_list(
     Ok((format!("Cases allocated to {}", load.name), note, list))
 }
 
-const CASE_LIST_LIMIT: i64 = 200;
-
 pub async fn cases(
     State(state): State<AppState>,
     Signed(who): Signed,
     axum::extract::Query(q): axum::extract::Query<CasesQuery>,
 ) -> PageResult {
     let worker = hearth_domain::ids::UserId::parse(q.worker.trim());
-    let (heading, scope_note, list) = case_list(&state, &who, worker).await?;
+    let page = Page::parse(Some(&q.page), records::CASES_PAGE);
+    let (heading, scope_note, list) = case_list(&state, &who, worker, page).await?;
+    let base = match worker {
+        Some(w) => format!("/cases?worker={w}&page="),
+        None => "/cases?page=".into(),
+    };
+    let total = list.total;
     let cases = with_first_contact(list.paired());
     let overdue = cases
         .iter()
@@ -169,10 +179,14 @@ pub async fn cases(
         &CasesPage {
             layout: Layout::signed(&heading, &who),
             heading,
-            cases,
+            cases: Paged {
+                items: cases,
+                total,
+                page,
+            },
             overdue,
             scope_note,
-            limit: CASE_LIST_LIMIT,
+            base,
         },
     ))
 }

@@ -25,6 +25,15 @@ pub struct DoneQuery {
     pub(crate) done: String,
 }
 
+/// A long list's page, and the banner of what was just done.
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub(crate) done: String,
+    #[serde(default)]
+    pub(crate) page: String,
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))

@@ -17,6 +17,7 @@ use hearth_app::orgs::{self, Organisation, Team};
 use hearth_app::referrals::{self, DecisionForm, Landing, QueueItem, ReferralView};
 use hearth_app::{secrets, AppError};
 use hearth_domain::ids::ReferralId;
+use hearth_domain::paging::{Page, Paged};
 use hearth_domain::referral::{ReferralForm, Source, AGENCIES, DECLINE_REASONS};
 use hearth_domain::validation::Invalid;
 use serde::Deserialize;
@@ -227,20 +228,21 @@ pub async fn submit_staff(
 #[template(path = "triage.html")]
 struct TriagePage {
     layout: Layout,
-    items: Vec<QueueItem>,
+    queue: Paged<QueueItem>,
 }
 
 pub async fn triage(
     State(state): State<AppState>,
     Signed(who): Signed,
-    Query(q): Query<super::DoneQuery>,
+    Query(q): Query<super::ListQuery>,
 ) -> PageResult {
-    let items = referrals::queue(&state.app, &who.actor()).await?;
+    let page = Page::parse(Some(&q.page), referrals::QUEUE_PAGE);
+    let queue = referrals::queue(&state.app, &who.actor(), page).await?;
     Ok(render(
         StatusCode::OK,
         &TriagePage {
             layout: Layout::signed("Triage", &who).with_done(&q.done),
-            items,
+            queue,
         },
     ))
 }

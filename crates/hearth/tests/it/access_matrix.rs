@@ -114,14 +114,15 @@ async fn lists_show_exactly_what_the_one_rule_allows() {
         let resolved = access::resolve(&mut conn, &cipher, &actor, &ids)
             .await
             .unwrap();
-        let listed: Vec<_> = cases::visible(&mut conn, &actor, 500)
-            .await
-            .unwrap()
-            .cases
-            .into_iter()
-            .map(|c| c.id)
-            .filter(|id| ids.contains(id))
-            .collect();
+        let listed: Vec<_> =
+            cases::visible(&mut conn, &actor, hearth_domain::paging::Page::first(500))
+                .await
+                .unwrap()
+                .cases
+                .into_iter()
+                .map(|c| c.id)
+                .filter(|id| ids.contains(id))
+                .collect();
         for id in ids {
             let allowed = resolved
                 .get(&id)

@@ -313,10 +313,11 @@ async fn generated_people_are_sealed_indexed_and_audited() {
 
     // One generated victim, as her service manager sees her.
     let mut w = t.app.store.view(t.now()).await.unwrap();
-    let cases = hearth_store::cases::visible(&mut w, &manager, 1)
-        .await
-        .unwrap()
-        .cases;
+    let cases =
+        hearth_store::cases::visible(&mut w, &manager, hearth_domain::paging::Page::first(1))
+            .await
+            .unwrap()
+            .cases;
     let g = w
         .case(
             &manager,

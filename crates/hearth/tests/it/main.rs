@@ -18,6 +18,7 @@ mod encryption;
 mod firewall;
 mod forms;
 mod isolation;
+mod lists;
 mod practitioner_day;
 mod programmes;
 mod referrals;
