@@ -267,7 +267,7 @@ fn link(
 pub(crate) fn candidate_cases(actor: &Actor, first_param: usize) -> (String, Vec<String>) {
     let p = first_param;
     let allocated = format!(
-        "EXISTS (SELECT 1 FROM allocations va WHERE va.case_id = c.id AND va.worker_id = ${p} AND va.ended_at IS NULL)"
+        "c.id IN (SELECT va.case_id FROM allocations va WHERE va.worker_id = ${p} AND va.ended_at IS NULL)"
     );
     match grant(actor.role, Action::ViewCaseRecord) {
         Scope::None => ("1 = 0".into(), vec![]),

@@ -122,7 +122,15 @@ async fn open(url: &str, key: &std::path::Path) -> App {
     };
     let store = Store::connect(url, key).await.expect("connect");
     store.migrate().await.expect("migrate");
-    App::new(store, Arc::new(SystemClock), Default::default())
+    let app = App::new(store, Arc::new(SystemClock), Default::default());
+    // As `hearth serve` does at start, for a data set made before these shipped.
+    hearth_app::instruments::install_shipped_everywhere(&app)
+        .await
+        .expect("instruments");
+    hearth_app::programmes::install_shipped_catalogue_everywhere(&app)
+        .await
+        .expect("programmes");
+    app
 }
 
 async fn generated(dir: &std::path::Path, cases: usize) -> Set {

@@ -131,7 +131,13 @@ pub(crate) async fn loads_in(
     if scope == hearth_domain::Scope::None {
         return Err(AppError::Forbidden);
     }
-    Ok(cases::caseload_sizes(conn, actor.org_id)
+    // A team manager's page is about her team; nobody else's caseload is counted.
+    let team = match (scope, actor.team_id) {
+        (hearth_domain::Scope::Organisation, _) => None,
+        (_, Some(team)) => Some(team),
+        (_, None) => return Ok(Vec::new()),
+    };
+    Ok(cases::caseload_sizes(conn, actor.org_id, team)
         .await?
         .into_iter()
         .filter_map(|(id, name, role, team, n)| {

@@ -290,8 +290,10 @@ pub async fn allocated_to(
     worker: UserId,
     page: Option<Page>,
 ) -> Result<Listed> {
-    let allocated = "c.org_id = $1 AND c.status = 'open' AND EXISTS (SELECT 1 FROM allocations a \
-         WHERE a.case_id = c.id AND a.worker_id = $2 AND a.ended_at IS NULL)";
+    // Driven from the worker's allocations (an index), not by testing each of the service's
+    // open cases: at 6,000 cases a service, that was most of an Idva's home page.
+    let allocated = "c.org_id = $1 AND c.status = 'open' AND c.id IN (SELECT a.case_id \
+         FROM allocations a WHERE a.worker_id = $2 AND a.ended_at IS NULL)";
     let params = [actor.org_id.to_string(), worker.to_string()];
     // Whose caseload was looked at is the point of the entry: the worker's, not the manager's.
     let viewed = list_event("caseload.view", actor).entity(worker.uuid());

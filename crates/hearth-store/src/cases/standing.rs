@@ -107,18 +107,23 @@ pub async fn last_contacts(
     Ok(out)
 }
 
-/// Each worker who holds a caseload, with their team and the number of open cases allocated to them.
+/// Each member of staff, with their team and the number of open cases allocated to them: in
+/// one team, or (`None`) the whole service. Counted only for those asked about, since each
+/// count reads every allocation the person holds.
 pub async fn caseload_sizes(
     conn: &mut AnyConnection,
     org_id: OrgId,
+    team: Option<TeamId>,
 ) -> Result<Vec<(Uuid, String, String, Option<TeamId>, i64)>> {
     let rows = sqlx::query(
         "SELECT u.id, u.display_name, u.role, u.team_id, \
          (SELECT COUNT(DISTINCT a.case_id) FROM allocations a JOIN cases c ON c.id = a.case_id \
           WHERE a.worker_id = u.id AND a.ended_at IS NULL AND c.status = 'open') AS open_cases \
-         FROM users u WHERE u.org_id = $1 AND u.disabled_at IS NULL ORDER BY u.display_name",
+         FROM users u WHERE u.org_id = $1 AND u.disabled_at IS NULL AND ($2 = '' OR u.team_id = $2) \
+         ORDER BY u.display_name",
     )
     .bind(org_id.to_string())
+    .bind(team.map(|t| t.to_string()).unwrap_or_default())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
