@@ -199,6 +199,14 @@ struct SearchPage {
     results: hearth_app::search::Results,
 }
 
+impl SearchPage {
+    /// The search's address up to the page number, the words searched for kept.
+    fn page_base(&self) -> String {
+        let q = serde_urlencoded::to_string([("q", &self.q)]).unwrap_or_default();
+        format!("/search?{q}&page=")
+    }
+}
+
 #[derive(serde::Deserialize)]
 pub struct SearchQuery {
     #[serde(default)]
@@ -316,6 +324,13 @@ struct TeamPage {
     shown: usize,
     page: usize,
     pages: usize,
+}
+
+impl TeamPage {
+    /// The due list's address up to the page number, keeping the filter.
+    fn page_base(&self) -> String {
+        format!("/team?show={}&page=", self.due.show.code())
+    }
 }
 
 /// Rows of the team's due list on one page: a large team's list is paged, never cut off.
