@@ -107,10 +107,28 @@ struct CasesPage {
     layout: Layout,
     heading: String,
     cases: Paged<(CaseSummary, Standing)>,
-    overdue: usize,
     scope_note: String,
+    /// Whose caseload this is, when a manager looks at one worker's.
+    worker: Option<hearth_domain::ids::UserId>,
+}
+
+impl CasesPage {
+    /// How many first contacts on this page are overdue.
+    fn overdue(&self) -> usize {
+        self.cases
+            .items
+            .iter()
+            .filter(|(_, f)| matches!(f.first_contact, Some(FirstContact::Overdue { .. })))
+            .count()
+    }
+
     /// The list's address up to the page number, for the links to other pages.
-    base: String,
+    fn page_base(&self) -> String {
+        match self.worker {
+            Some(w) => format!("/cases?worker={w}&page="),
+            None => "/cases?page=".into(),
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -164,29 +182,19 @@ pub async fn cases(
     let worker = hearth_domain::ids::UserId::parse(q.worker.trim());
     let page = Page::parse(Some(&q.page), records::CASES_PAGE);
     let (heading, scope_note, list) = case_list(&state, &who, worker, page).await?;
-    let base = match worker {
-        Some(w) => format!("/cases?worker={w}&page="),
-        None => "/cases?page=".into(),
-    };
     let total = list.total;
-    let cases = with_first_contact(list.paired());
-    let overdue = cases
-        .iter()
-        .filter(|(_, f)| matches!(f.first_contact, Some(FirstContact::Overdue { .. })))
-        .count();
     Ok(render(
         StatusCode::OK,
         &CasesPage {
             layout: Layout::signed(&heading, &who),
             heading,
             cases: Paged {
-                items: cases,
+                items: with_first_contact(list.paired()),
                 total,
                 page,
             },
-            overdue,
             scope_note,
-            base,
+            worker,
         },
     ))
 }
