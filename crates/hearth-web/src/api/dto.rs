@@ -292,13 +292,31 @@ impl From<&PersonRecord> for PersonOut {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    #[param(minimum = 1)]
-    pub page: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1_000_000)]
+    pub page: Option<PageNumber>,
+}
+
+/// A page number as the API takes it: 1 to a million, and anything else refused with a 400 that
+/// names `page`, rather than quietly read as the first page or a page past the end of any list.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "u64")]
+pub struct PageNumber(u32);
+
+impl TryFrom<u64> for PageNumber {
+    type Error = String;
+    fn try_from(n: u64) -> Result<Self, Self::Error> {
+        match u32::try_from(n) {
+            Ok(n @ 1..=1_000_000) => Ok(PageNumber(n)),
+            _ => Err(format!(
+                "{n} is not a page: pages are numbered from 1 to 1000000"
+            )),
+        }
+    }
 }
 
 impl PageQuery {
     pub fn page(&self, size: usize) -> hearth_domain::paging::Page {
-        hearth_domain::paging::Page::parse(self.page.map(|p| p.to_string()).as_deref(), size)
+        hearth_domain::paging::Page::parse(self.page.map(|p| p.0.to_string()).as_deref(), size)
     }
 }
 

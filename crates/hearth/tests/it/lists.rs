@@ -63,6 +63,18 @@ async fn the_triage_queue_counts_every_referral_and_pages_through_them_oldest_fi
     assert_eq!(all.len(), 57);
     let (beyond, _) = ids_and_total(&t, &manager, "/api/v1/referrals?page=9").await;
     assert!(beyond.is_empty());
+    // A page number the API does not number is refused and named, not read as page 1.
+    for bad in ["0", "2147483648", "-1", "two"] {
+        let r = t
+            .api_get(&manager, &format!("/api/v1/referrals?page={bad}"))
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "page={bad}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(
+            body["error"]["fields"][0]["field"], "page",
+            "page={bad}: {body}"
+        );
+    }
 
     // The page says how many wait and links to the rest.
     let b = t.signed_in(&w.staff["team_manager"].1).await;
