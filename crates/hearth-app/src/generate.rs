@@ -193,7 +193,7 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
             ));
         }
     }
-    app.store.optimize().await?;
+    app.store.analyze_after_bulk_load().await?;
     Ok(out)
 }
 

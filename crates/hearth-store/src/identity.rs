@@ -185,27 +185,29 @@ pub async fn count(
 }
 
 /// Everyone in the organisation holding any of these terms. Looked up by token alone: nothing
-/// is decrypted, and the organisation is checked on the person's row.
+/// is decrypted. The tokens are keyed by the organisation, so another organisation's rows do not
+/// hold them (short of a 128-bit collision), and nothing here is shown: the people found are
+/// opened by [`identities`] and their cases resolved by readers that check the organisation on
+/// every row. Joining each index row to its person to check it here as well cost PostgreSQL a
+/// hash of the whole organisation's people on every search (4–5 ms at 20,000 people).
 pub async fn lookup(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
-    org_id: OrgId,
     terms: &[String],
 ) -> Result<Vec<Hit>> {
-    lookup_where(conn, cipher, org_id, terms, None).await
+    lookup_where(conn, cipher, terms, None).await
 }
 
 /// The same, among these people only.
 pub async fn lookup_among(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
-    org_id: OrgId,
     terms: &[String],
     people: &[Uuid],
 ) -> Result<Vec<Hit>> {
     let mut hits = Vec::new();
     for chunk in people.chunks(many::CHUNK) {
-        hits.extend(lookup_where(conn, cipher, org_id, terms, Some(chunk)).await?);
+        hits.extend(lookup_where(conn, cipher, terms, Some(chunk)).await?);
     }
     Ok(hits)
 }
@@ -213,7 +215,6 @@ pub async fn lookup_among(
 async fn lookup_where(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
-    org_id: OrgId,
     terms: &[String],
     people: Option<&[Uuid]>,
 ) -> Result<Vec<Hit>> {
@@ -227,17 +228,16 @@ async fn lookup_where(
     for chunk in tokens.chunks(many::CHUNK) {
         let only = match people {
             Some(_) => format!(
-                " AND i.person_id IN ({})",
-                many::placeholders(2 + chunk.len(), among.len())
+                " AND person_id IN ({})",
+                many::placeholders(1 + chunk.len(), among.len())
             ),
             None => String::new(),
         };
         let sql = format!(
-            "SELECT i.token, i.person_id, i.field FROM person_index i JOIN people p ON p.id = i.person_id \
-             WHERE p.org_id = $1 AND i.token IN ({}){only}",
-            many::placeholders(2, chunk.len())
+            "SELECT token, person_id, field FROM person_index WHERE token IN ({}){only}",
+            many::placeholders(1, chunk.len())
         );
-        let mut q = sqlx::query(&sql).bind(org_id.to_string());
+        let mut q = sqlx::query(&sql);
         for t in chunk {
             q = q.bind(t.clone());
         }

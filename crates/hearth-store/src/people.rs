@@ -106,7 +106,7 @@ impl Stored {
 /// nothing is opened to find them. See [`identity::lookup`].
 pub async fn find(w: &mut UnitOfWork, actor: &Actor, terms: &[String]) -> Result<Vec<Hit>> {
     let cipher = w.cipher(actor.org_id).await?;
-    identity::lookup(w, &cipher, actor.org_id, terms).await
+    identity::lookup(w, &cipher, terms).await
 }
 
 /// How many index rows hold any of these terms, in the actor's organisation.
@@ -123,7 +123,7 @@ pub async fn find_among(
     people: &[Uuid],
 ) -> Result<Vec<Hit>> {
     let cipher = w.cipher(actor.org_id).await?;
-    identity::lookup_among(w, &cipher, actor.org_id, terms, people).await
+    identity::lookup_among(w, &cipher, terms, people).await
 }
 
 /// Who these people are, for the ones about to be shown in a list across cases: names always

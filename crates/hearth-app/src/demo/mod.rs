@@ -776,7 +776,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     risk::seed(app, org.id, ids["idva.manager"], &risk_families, &mut rng).await?;
     programmes::seed(app, org.id, &ids).await?;
     // A bulk load: the planner's statistics are out of date now.
-    app.store.optimize().await?;
+    app.store.analyze_after_bulk_load().await?;
     Ok(DemoSummary {
         org,
         accounts,

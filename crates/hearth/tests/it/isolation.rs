@@ -93,3 +93,63 @@ async fn changes_to_another_organisations_records_are_not_found_and_change_nothi
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+/// Search and triage find people by index tokens keyed by the organisation, and do not check
+/// the organisation on the index rows themselves: it is checked where people are opened and
+/// their cases resolved. Give a person of Southvale every token of a Northshire victim (the
+/// 128-bit collision that cannot happen by chance) and neither Northshire's search nor its
+/// triage matching shows her.
+#[tokio::test]
+async fn another_organisations_person_holding_this_organisations_tokens_is_never_found() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let mut tx = t.app.store.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO person_index (token, person_id, field) \
+         SELECT token, $1, field FROM person_index WHERE person_id = $2",
+    )
+    .bind(w.other_org_person.to_string())
+    .bind(w.victim.to_string())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let manager = t.token_for(w.org, w.staff["service_manager"].0).await;
+    let r = t
+        .api_get(&manager, "/api/v1/search?q=Zo%C3%AB%20Quillfeather")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-total-count"], "1");
+    let body = r.text().await.unwrap();
+    assert!(body.contains(&w.victim.to_string()), "{body}");
+    assert!(
+        !body.contains(&w.other_org_person.to_string()) && !body.contains("Nettlewick"),
+        "{body}"
+    );
+
+    let referrer = t.token_for(w.org, w.staff["idva"].0).await;
+    let r = t
+        .api_post(&referrer, "/api/v1/referrals", &serde_json::json!({
+            "submission_key": new_key(), "referrer_name": "Ifeoma", "referrer_agency": "other",
+            "referrer_email": "i@example.org", "given_name": "Zoë", "family_name": "Quillfeather",
+            "address": "somewhere", "consent": "yes"
+        }))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = t
+        .api_get(&manager, &format!("/api/v1/referrals/{id}"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let referral = r.text().await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&referral).unwrap();
+    assert_eq!(v["matches"].as_array().unwrap().len(), 1, "{referral}");
+    assert!(
+        !referral.contains(&w.other_org_person.to_string()) && !referral.contains("Nettlewick"),
+        "{referral}"
+    );
+}
