@@ -28,6 +28,10 @@ pub enum AppError {
         field: Option<&'static str>,
         message: String,
     },
+    /// Too busy to answer in time (every database connection was taken for the whole wait).
+    /// Nothing was changed, and trying again shortly is the remedy: a 503, not a 500.
+    #[error("too busy to answer in time")]
+    Busy,
     /// Something failed that the user cannot fix. Details are logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -67,6 +71,10 @@ impl From<StoreError> for AppError {
                 Err(refused) => refused,
                 Ok(()) => AppError::Internal("refused with an Allow decision".into()),
             };
+        }
+        if let StoreError::Database(sqlx::Error::PoolTimedOut) = e {
+            tracing::warn!("no database connection came free in time; answered busy");
+            return AppError::Busy;
         }
         tracing::error!(error = %e, "store error");
         AppError::Internal(e.to_string())

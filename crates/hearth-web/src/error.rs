@@ -73,6 +73,14 @@ pub fn page_error(e: AppError) -> Response {
         AppError::Conflict { message, .. } => {
             ErrorPage::new(StatusCode::CONFLICT, "That cannot be done", &message).into_response()
         }
+        AppError::Busy => with_retry_after(
+            ErrorPage::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Hearth is very busy just now",
+                "Nothing was changed. Wait a moment, then try again. If you were saving a form, go back: what you typed is still in it.",
+            )
+            .into_response(),
+        ),
         AppError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             ErrorPage::new(
@@ -85,6 +93,17 @@ pub fn page_error(e: AppError) -> Response {
     }
 }
 
+/// How long a busy server asks to be left before the next try, in seconds.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+fn with_retry_after(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+    );
+    r
+}
+
 /// Every API error has this shape.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiErrorBody {
@@ -94,7 +113,7 @@ pub struct ApiErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiErrorDetail {
     /// A stable machine-readable code: `invalid`, `not_found`, `forbidden`, `unauthenticated`,
-    /// `throttled`, `conflict` or `internal`.
+    /// `throttled`, `conflict`, `busy` (503, with `Retry-After`) or `internal`.
     pub code: &'static str,
     /// A sentence for people.
     pub message: String,
@@ -176,6 +195,12 @@ impl IntoResponse for ApiError {
                     .map(|f| vec![FieldError::new(f, message)])
                     .unwrap_or_default(),
             ),
+            AppError::Busy => with_retry_after(api_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Too busy to answer in time; nothing was changed. Try again after the Retry-After seconds",
+                vec![],
+            )),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 api_error(

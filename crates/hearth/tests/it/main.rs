@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod auth;
 mod blind_index;
+mod busy;
 mod cancellation;
 mod casework;
 mod cli;
