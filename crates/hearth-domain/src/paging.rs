@@ -12,12 +12,13 @@ pub struct Page {
 impl Page {
     /// The page asked for in a link (`?page=3`); the first if it is missing or not a number.
     pub fn parse(raw: Option<&str>, size: usize) -> Page {
-        let number = raw
-            .and_then(|s| s.trim().parse::<usize>().ok())
-            .filter(|n| *n >= 1)
-            .unwrap_or(1);
+        Page::at(raw.and_then(|s| s.trim().parse::<usize>().ok()), size)
+    }
+
+    /// This page number, already a number (the first if missing or 0).
+    pub fn at(number: Option<usize>, size: usize) -> Page {
         Page {
-            number,
+            number: number.filter(|n| *n >= 1).unwrap_or(1),
             size: size.max(1),
         }
     }

@@ -316,7 +316,7 @@ impl TryFrom<u64> for PageNumber {
 
 impl PageQuery {
     pub fn page(&self, size: usize) -> hearth_domain::paging::Page {
-        hearth_domain::paging::Page::parse(self.page.map(|p| p.0.to_string()).as_deref(), size)
+        hearth_domain::paging::Page::at(self.page.map(|p| p.0 as usize), size)
     }
 }
 
