@@ -129,10 +129,10 @@ pub async fn view(
     let due = crate::due::due_from(
         &mut w,
         app,
-        &many,
-        std::slice::from_ref(&case.summary),
+        (&many, std::slice::from_ref(&case.summary)),
         &standings,
         &facts,
+        hearth_domain::due::horizon(uk_today(app.now())),
     )
     .await?;
     let workers = if guard.allows(Action::Allocate) {

@@ -6,7 +6,7 @@
 use crate::casework::Standing;
 use crate::{App, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
-use hearth_domain::due::{classify, sort, DueItem, DueKind};
+use hearth_domain::due::{classify_until, horizon, sort, DueItem, DueKind};
 use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::ukdate::{format_date, uk_today};
@@ -83,20 +83,23 @@ pub(crate) async fn due_in(
     standings: &HashMap<Uuid, Standing>,
 ) -> Result<Vec<DueItem>> {
     let facts = due_facts(w, guard, &open_victims(guard)).await?;
-    due_from(w, app, guard, list, standings, &facts).await
+    let until = horizon(uk_today(app.now()));
+    due_from(w, app, (guard, list), standings, &facts, until).await
 }
 
-/// [`due_in`], with the facts already read.
+/// [`due_in`], with the facts already read, looking ahead to `until` (the look-ahead, or
+/// further when a case's next due is worked out).
 pub(crate) async fn due_from(
     w: &mut UnitOfWork,
     app: &App,
-    guard: &CasesGuard,
-    list: &[CaseSummary],
+    (guard, list): (&CasesGuard, &[CaseSummary]),
     standings: &HashMap<Uuid, Standing>,
     facts: &DueFacts,
+    until: time::Date,
 ) -> Result<Vec<DueItem>> {
     let now = app.now();
     let today = uk_today(now);
+    let classify = |due_on, today| classify_until(due_on, today, until);
     let open: Vec<(&CaseSummary, &CaseAccess)> = list
         .iter()
         .filter_map(|c| guard.get(c.id).map(|a| (c, a)))
@@ -107,7 +110,7 @@ pub(crate) async fn due_from(
         reviews.entry(r.case_id).or_default().push(r);
     }
     let mut workers = cases::workers_in(w, guard).await?;
-    let mut programme_items = crate::programmes::due::items_by_case(w, guard, list).await?;
+    let mut programme_items = crate::programmes::due::items_by_case(w, guard, list, until).await?;
     let mut actions: HashMap<Uuid, Vec<crate::marac::ActionView>> = HashMap::new();
     for a in crate::marac::open_actions_in_cases(w, guard, today).await? {
         actions.entry(a.case_id).or_default().push(a);
@@ -281,7 +284,7 @@ async fn team_in(w: &mut UnitOfWork, app: &App, actor: &Actor) -> Result<Vec<Due
     {
         return Err(crate::AppError::Forbidden);
     }
-    let listed = cases::open_visible(w, actor).await?;
+    let listed = cases::open_visible_due_by(w, actor, crate::next_due::horizon(app)).await?;
     Ok(standings_and_due(w, app, actor, &listed).await?.1)
 }
 

@@ -194,6 +194,8 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
         }
     }
     app.store.analyze_after_bulk_load().await?;
+    progress("working out each case's next due");
+    crate::next_due::work_out_all(app).await?;
     Ok(out)
 }
 

@@ -60,7 +60,7 @@ pub async fn view(app: &App, actor: &Actor) -> Result<HomePage> {
 async fn team_in(w: &mut UnitOfWork, app: &App, actor: &Actor) -> Result<TeamOverview> {
     let triage = w.service(actor, Action::Triage).await?;
     let (waiting, oldest_waiting) = referrals::waiting(w, &triage).await?;
-    let listed = cases::open_visible(w, actor).await?;
+    let listed = cases::open_visible_due_by(w, actor, crate::next_due::horizon(app)).await?;
     let (_, due) = standings_and_due(w, app, actor, &listed).await?;
     let loads = loads_in(w, app, actor).await?;
     Ok(TeamOverview {

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod home_page;
 pub mod instruments;
 pub mod marac;
+pub mod next_due;
 pub mod orgs;
 pub mod person_page;
 pub mod programmes;

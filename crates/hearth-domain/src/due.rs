@@ -178,9 +178,19 @@ pub fn overdue_by_worker(items: &[DueItem]) -> Vec<(Option<(Uuid, String)>, usiz
 
 /// Is something due on this date worth listing today, and is it overdue?
 pub fn classify(due_on: Date, today: Date) -> Option<bool> {
+    classify_until(due_on, today, horizon(today))
+}
+
+/// The last day a list made today looks ahead to.
+pub fn horizon(today: Date) -> Date {
+    today + Duration::days(LOOKAHEAD_DAYS)
+}
+
+/// [`classify`], looking ahead to `until`: a case's next due is worked out with no limit.
+pub fn classify_until(due_on: Date, today: Date, until: Date) -> Option<bool> {
     if due_on < today {
         Some(true)
-    } else if due_on <= today + Duration::days(LOOKAHEAD_DAYS) {
+    } else if due_on <= until {
         Some(false)
     } else {
         None

@@ -113,6 +113,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_programmes.sql"),
         include_str!("../migrations/postgres/0017_programmes.sql"),
     ),
+    (
+        18,
+        "next due",
+        include_str!("../migrations/sqlite/0018_next_due.sql"),
+        include_str!("../migrations/postgres/0018_next_due.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

@@ -399,6 +399,16 @@ async fn run() {
         Ok(url) => {
             let key = PathBuf::from(std::env::var("HEARTH_BENCH_KEY").expect("HEARTH_BENCH_KEY"));
             let app = open(&url, &key).await;
+            // As a running server would have them: cases' next due worked out (a file made
+            // before they were kept has none).
+            let started = timer();
+            let n = hearth_app::next_due::work_out_all(&app)
+                .await
+                .expect("next due");
+            println!(
+                "worked out {n} cases' next due in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             let made = generate::Generated {
                 first_org: "gen-01".into(),
                 idva_email: "idva1@gen-01.hearth.example".into(),

@@ -344,6 +344,25 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+/// Work out cases' next due while the server runs, a batch at a time, resting while none are
+/// unknown (see `hearth_app::next_due`).
+async fn keep_working_out(app: App) {
+    use hearth_app::next_due::{check_rules, work_out};
+    if let Err(e) = check_rules(&app).await {
+        tracing::warn!(error = %e, "could not check the rules cases' next due were worked out by");
+    }
+    loop {
+        match work_out(&app, 200, false).await {
+            Ok(0) => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
+            Ok(n) => tracing::debug!(cases = n, "worked out cases' next due"),
+            Err(e) => {
+                tracing::warn!(error = %e, "working out cases' next due failed; trying again shortly");
+                tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            }
+        }
+    }
+}
+
 async fn serve(
     app: App,
     listen: &str,
@@ -359,8 +378,11 @@ async fn serve(
         demo,
         secure_cookies,
     };
+    // Cases' next due is worked out beside the requests; lists are right without it, faster with.
+    let working_out = tokio::spawn(keep_working_out(app.clone()));
     tracing::info!(address = %listen, backend = app.store.backend().name(), "Hearth is serving");
     hearth_web::serve(listener, state, limits, shutdown_signal()).await?;
+    working_out.abort();
     app.store.close().await;
     Ok(())
 }

@@ -777,6 +777,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     programmes::seed(app, org.id, &ids).await?;
     // A bulk load: the planner's statistics are out of date now.
     app.store.analyze_after_bulk_load().await?;
+    crate::next_due::work_out_all(app).await?;
     Ok(DemoSummary {
         org,
         accounts,

@@ -5,7 +5,7 @@
 use super::catalogue;
 use crate::Result;
 use hearth_domain::access::{CaseRole, FieldClass};
-use hearth_domain::due::{classify, DueItem, DueKind};
+use hearth_domain::due::{classify_until, DueItem, DueKind};
 use hearth_domain::enrolment::{missed_needs_safety_check, Attendance};
 use hearth_domain::ukdate::{format_date, to_uk, uk_today};
 use hearth_store::access::CasesGuard;
@@ -19,6 +19,7 @@ pub(crate) async fn items_by_case(
     w: &mut UnitOfWork,
     guard: &CasesGuard,
     list: &[CaseSummary],
+    until: time::Date,
 ) -> Result<HashMap<Uuid, Vec<DueItem>>> {
     let mut out: HashMap<Uuid, Vec<DueItem>> = HashMap::new();
     let (now, org) = (w.now(), hearth_store::access::Guard::actor(guard).org_id);
@@ -107,7 +108,7 @@ pub(crate) async fn items_by_case(
         }
         // A record overdue from the day after; a planned session only within the look-ahead.
         let overdue = match kind {
-            DueKind::Session => match classify(on, today) {
+            DueKind::Session => match classify_until(on, today, until) {
                 Some(o) => o,
                 None => continue,
             },

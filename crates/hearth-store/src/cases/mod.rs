@@ -5,6 +5,7 @@
 mod agencies;
 mod allocations;
 mod members;
+pub mod next_due;
 mod relationships;
 mod standing;
 
@@ -253,7 +254,7 @@ async fn listed_from(
     w: &mut UnitOfWork,
     actor: &Actor,
     rows: Vec<AnyRow>,
-    viewed: crate::audit::AuditEvent,
+    viewed: Option<crate::audit::AuditEvent>,
 ) -> Result<Listed> {
     let ids = rows
         .iter()
@@ -266,7 +267,9 @@ async fn listed_from(
         .filter(|(_, id)| guard.get(**id).is_some())
         .map(|(r, _)| summary(r, guard.cipher()))
         .collect::<Result<_>>()?;
-    w.viewed(viewed);
+    if let Some(viewed) = viewed {
+        w.viewed(viewed);
+    }
     let total = ids.len();
     Ok(Listed {
         cases,
@@ -334,7 +337,7 @@ async fn paged_list(
         q = q.bind(p);
     }
     let rows = q.fetch_all(&mut **w).await?;
-    let mut listed = listed_from(w, actor, rows, viewed).await?;
+    let mut listed = listed_from(w, actor, rows, Some(viewed)).await?;
     if let Some(p) = page {
         // A first page with room to spare holds them all; otherwise count.
         listed.total = if p.number == 1 && listed.total < p.size {
@@ -352,20 +355,38 @@ async fn paged_list(
     Ok(listed)
 }
 
-/// Every open case the actor may open, newest first, however many: the team's due list is
-/// worked out from all of them, never from the first thousand.
-pub async fn open_visible(w: &mut UnitOfWork, actor: &Actor) -> Result<Listed> {
+/// The open cases the actor may open that could have something on the due list by `until`:
+/// those whose next due falls by then, or is not known (see [`next_due`]). The others have
+/// nothing to show, so a team's due list need not work them out; of the rest, every one, never
+/// the first thousand.
+pub async fn open_visible_due_by(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    until: time::Date,
+) -> Result<Listed> {
+    let (_, params) = crate::access::candidate_cases(actor, 2);
+    let n = params.len() + 2;
+    let cond = format!(" AND (c.next_due_on IS NULL OR c.next_due_on <= ${n})");
+    open_visible_where(w, actor, &cond, Some(hearth_domain::ukdate::iso(until))).await
+}
+
+async fn open_visible_where(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    and: &str,
+    last: Option<String>,
+) -> Result<Listed> {
     let (cond, params) = crate::access::candidate_cases(actor, 2);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
-         WHERE c.org_id = $1 AND c.status = 'open' AND {cond} ORDER BY c.opened_at DESC, c.id"
+         WHERE c.org_id = $1 AND c.status = 'open' AND {cond}{and} ORDER BY c.opened_at DESC, c.id"
     );
     let mut q = sqlx::query(&sql).bind(actor.org_id.to_string());
-    for p in params {
+    for p in params.into_iter().chain(last) {
         q = q.bind(p);
     }
     let rows = q.fetch_all(&mut **w).await?;
-    listed_from(w, actor, rows, list_event("case.list", actor)).await
+    listed_from(w, actor, rows, Some(list_event("case.list", actor))).await
 }
 
 /// These cases, of those the actor may open: for a list made from something else than cases
@@ -381,7 +402,24 @@ pub async fn listed_by_ids(w: &mut UnitOfWork, actor: &Actor, ids: &[Uuid]) -> R
         ids,
     )
     .await?;
-    listed_from(w, actor, rows, list_event("case.list", actor)).await
+    listed_from(w, actor, rows, Some(list_event("case.list", actor))).await
+}
+
+/// These cases, of those the actor may open, read by the server's own work in the background
+/// (working out each case's next due, [`next_due`]). Nobody is shown them, so no view is
+/// recorded; a request never reads through this.
+pub async fn read_in_background(w: &mut UnitOfWork, actor: &Actor, ids: &[Uuid]) -> Result<Listed> {
+    let rows = many::fetch_in(
+        w,
+        &format!(
+            "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE c.org_id = $1 AND c.id IN ({{ids}}) \
+             ORDER BY c.opened_at DESC, c.id"
+        ),
+        &[actor.org_id.to_string()],
+        ids,
+    )
+    .await?;
+    listed_from(w, actor, rows, None).await
 }
 
 const MEMBER_COLUMNS: &str = "p.id, p.identity, m.role, m.closed_at, m.exit_reason";

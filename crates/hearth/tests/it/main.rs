@@ -20,6 +20,7 @@ mod firewall;
 mod forms;
 mod isolation;
 mod lists;
+mod next_due;
 mod practitioner_day;
 mod programmes;
 mod referrals;
