@@ -168,6 +168,9 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
         let mut done = 0;
         while done < cases_here {
             let n = FAMILIES_PER_COMMIT.min(cases_here - done);
+            // Each time: the pool replaces its connections now and then, and a new one starts
+            // with the server's settings.
+            app.store.prepare_bulk_load().await?;
             let mut w = app.work().await?;
             let cipher = w.cipher(org.id).await?;
             for k in 0..n {
