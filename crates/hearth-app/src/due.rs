@@ -5,7 +5,7 @@
 
 use crate::casework::Standing;
 use crate::{App, Result};
-use hearth_domain::access::{Action, CaseRole, FieldClass};
+use hearth_domain::access::{CaseRole, FieldClass};
 use hearth_domain::due::{classify_until, horizon, sort, DueItem, DueKind};
 use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
@@ -138,6 +138,7 @@ pub(crate) async fn due_from(
                     link,
                     workers: allocated.clone(),
                     other_agency: false,
+                    turns_at: None,
                 }
             };
         let name_of = |p: Uuid| {
@@ -150,24 +151,30 @@ pub(crate) async fn due_from(
         };
         let first_contact = standings.get(&case.id).and_then(|s| s.first_contact);
         match first_contact {
-            Some(FirstContact::Overdue { since }) => items.push(item(
-                DueKind::FirstContact,
-                None,
-                format!("First contact with {} was due", case.family_label),
-                uk_today(since),
-                true,
-                format!("/cases/{}", case.id),
-            )),
+            Some(FirstContact::Overdue { since }) => items.push(DueItem {
+                turns_at: Some(since),
+                ..item(
+                    DueKind::FirstContact,
+                    None,
+                    format!("First contact with {} was due", case.family_label),
+                    uk_today(since),
+                    true,
+                    format!("/cases/{}", case.id),
+                )
+            }),
             Some(FirstContact::Due { by }) => {
                 if let Some(overdue) = classify(uk_today(by), today) {
-                    items.push(item(
-                        DueKind::FirstContact,
-                        None,
-                        format!("First contact with {}", case.family_label),
-                        uk_today(by),
-                        overdue,
-                        format!("/cases/{}", case.id),
-                    ));
+                    items.push(DueItem {
+                        turns_at: Some(by),
+                        ..item(
+                            DueKind::FirstContact,
+                            None,
+                            format!("First contact with {}", case.family_label),
+                            uk_today(by),
+                            overdue,
+                            format!("/cases/{}", case.id),
+                        )
+                    });
                 }
             }
             _ => {}
@@ -265,26 +272,11 @@ pub async fn team(app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
     Ok(items)
 }
 
-/// The team workload page: each worker's caseload against capacity and the team's due list,
-/// read as one unit of work.
-pub async fn team_workload(
-    app: &App,
-    actor: &Actor,
-) -> Result<(Vec<crate::casework::WorkerLoad>, Vec<DueItem>)> {
-    let mut w = app.view().await?;
-    let loads = crate::casework::loads_in(&mut w, app, actor).await?;
-    let items = team_in(&mut w, app, actor).await?;
-    w.commit().await?;
-    Ok((loads, items))
-}
-
-/// [`team`] within work already under way (which audits it).
+/// [`team`] within work already under way (which audits it): every case worked out, for the
+/// API's whole list.
 async fn team_in(w: &mut UnitOfWork, app: &App, actor: &Actor) -> Result<Vec<DueItem>> {
-    if hearth_domain::access::grant(actor.role, Action::ViewCaseRecord) < hearth_domain::Scope::Team
-    {
-        return Err(crate::AppError::Forbidden);
-    }
-    let listed = cases::open_visible_due_by(w, actor, crate::next_due::horizon(app)).await?;
+    crate::team_due::may_oversee(actor)?;
+    let listed = cases::open_visible_due_by(w, actor, crate::next_due::horizon(app), None).await?;
     Ok(standings_and_due(w, app, actor, &listed).await?.1)
 }
 

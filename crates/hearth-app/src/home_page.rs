@@ -26,8 +26,9 @@ pub struct TeamOverview {
     /// Referrals waiting for triage, and when the oldest arrived.
     pub waiting: i64,
     pub oldest_waiting: Option<Timestamp>,
-    /// The due list across the cases the manager oversees.
-    pub due: Vec<DueItem>,
+    /// The service's own overdue items across the cases the manager oversees, and by worker.
+    pub overdue: usize,
+    pub by_worker: crate::team_due::ByWorker,
     pub loads: Vec<WorkerLoad>,
 }
 
@@ -60,13 +61,13 @@ pub async fn view(app: &App, actor: &Actor) -> Result<HomePage> {
 async fn team_in(w: &mut UnitOfWork, app: &App, actor: &Actor) -> Result<TeamOverview> {
     let triage = w.service(actor, Action::Triage).await?;
     let (waiting, oldest_waiting) = referrals::waiting(w, &triage).await?;
-    let listed = cases::open_visible_due_by(w, actor, crate::next_due::horizon(app)).await?;
-    let (_, due) = standings_and_due(w, app, actor, &listed).await?;
+    let (overdue, by_worker) = crate::team_due::overdue_in(w, app, actor).await?;
     let loads = loads_in(w, app, actor).await?;
     Ok(TeamOverview {
         waiting,
         oldest_waiting,
-        due,
+        overdue,
+        by_worker,
         loads,
     })
 }

@@ -25,6 +25,7 @@ pub mod safety_plans;
 pub mod search;
 pub mod secrets;
 mod submission;
+pub mod team_due;
 pub mod tokens;
 pub mod users;
 

@@ -6,6 +6,7 @@
 //! unknown case is worked out in full whenever it is listed, so a list is the same either way.
 
 use crate::{App, Result};
+use hearth_domain::due::{DueItem, DueKind};
 use hearth_domain::ids::{OrgId, UserId};
 use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Role};
@@ -70,19 +71,33 @@ pub async fn work_out(app: &App, limit: usize, together: bool) -> Result<usize> 
             Date::MAX,
         )
         .await?;
-        let mut first: HashMap<Uuid, Date> = HashMap::new();
-        for i in items {
-            let d = first.entry(i.case_id).or_insert(i.due_on);
-            *d = (*d).min(i.due_on);
+        let mut by_case: HashMap<Uuid, Vec<next_due::KeptItem>> = HashMap::new();
+        for i in &items {
+            by_case.entry(i.case_id).or_default().push(kept(i));
         }
         for u in group {
             if listed.guard.get(u.case_id).is_some() {
-                worked.push((*u, first.get(&u.case_id).copied()));
+                worked.push((*u, by_case.remove(&u.case_id).unwrap_or_default()));
             }
         }
     }
     w.commit().await?;
     Ok(next_due::keep(&app.store, &worked, together).await?)
+}
+
+/// An item as kept: what it takes to count and place it on a later day without its text.
+fn kept(i: &DueItem) -> next_due::KeptItem {
+    next_due::KeptItem {
+        kind: i.kind.code(),
+        due_on: i.due_on,
+        overdue_after: i.turns_at.filter(|_| i.kind == DueKind::FirstContact),
+        recorded_from: i.turns_at.filter(|_| i.kind == DueKind::Session),
+        always_listed: matches!(
+            i.kind,
+            DueKind::SessionRecord | DueKind::SafetyCheck | DueKind::PartnerNews
+        ),
+        other_agency: i.other_agency,
+    }
 }
 
 /// Work out every unknown case now, after a bulk load with nothing else writing.

@@ -70,6 +70,11 @@ pub struct DueItem {
     pub workers: Vec<(Uuid, String)>,
     /// A MARAC action another agency holds: the worker follows it up, but it is not their task.
     pub other_agency: bool,
+    /// When the item changes by itself, with no record changed: a first contact not yet due
+    /// is overdue from this moment, and a planned session is to be recorded from its time.
+    /// Kept with a case's items (see `hearth_app::next_due`), so they can be counted later.
+    #[serde(skip)]
+    pub turns_at: Option<crate::Timestamp>,
 }
 
 /// What a due list can be narrowed to.
@@ -230,6 +235,7 @@ mod tests {
                 .map(|(id, n)| (Uuid::from_u128(*id), n.to_string()))
                 .collect(),
             other_agency: false,
+            turns_at: None,
         }
     }
 
@@ -307,6 +313,7 @@ mod tests {
             link: String::new(),
             workers: Vec::new(),
             other_agency: false,
+            turns_at: None,
         };
         let mut v = vec![
             item(date!(2026 - 11 - 30), false),

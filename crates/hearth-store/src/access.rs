@@ -13,7 +13,7 @@ use crate::{many, row, FieldCipher, Result, StoreError, UnitOfWork};
 use hearth_domain::access::{
     can, grant, may_see_field, Action, CaseLink, CaseRole, Decision, FieldClass, Resource, Scope,
 };
-use hearth_domain::ids::{CaseId, PersonId, TeamId};
+use hearth_domain::ids::{CaseId, OrgId, PersonId, TeamId};
 use hearth_domain::Actor;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -628,6 +628,53 @@ impl Guard for CasesGuard {
             Subject::Service(_) => false,
         };
         sealed.open_if(visible, &self.cipher)
+    }
+}
+
+/// The teams whose every case the actor may open and sees whole: nothing in them is behind
+/// the firewall from the actor, because they reach them through the team or the service, not
+/// an allocation (a manager's own team, or every team for the service manager). A manager's
+/// due list counts these teams' cases from what is kept of them (`cases::next_due`) without
+/// opening each; any other case they may open is worked out through [`CasesGuard`].
+#[derive(Debug, Clone)]
+pub struct WholeTeams {
+    org_id: OrgId,
+    teams: Vec<TeamId>,
+}
+
+impl WholeTeams {
+    pub fn org_id(&self) -> OrgId {
+        self.org_id
+    }
+
+    pub fn teams(&self) -> &[TeamId] {
+        &self.teams
+    }
+}
+
+impl UnitOfWork {
+    /// The [`WholeTeams`] of the actor, decided team by team by the one policy, as for any
+    /// case of that team not allocated to them.
+    pub async fn whole_teams(&mut self, actor: &Actor) -> Result<WholeTeams> {
+        let teams: Vec<String> = sqlx::query_scalar("SELECT id FROM teams WHERE org_id = $1")
+            .bind(actor.org_id.to_string())
+            .fetch_all(&mut **self)
+            .await?;
+        let protected = [CaseRole::VictimSurvivor, CaseRole::ChildOrYoungPerson];
+        let teams = teams
+            .iter()
+            .filter_map(|t| t.parse::<Uuid>().ok().map(TeamId::from_uuid))
+            .filter(|team| {
+                let link = link(actor, Uuid::nil(), *team, &[], &[]);
+                decide(actor, Action::ViewCaseRecord, Uuid::nil(), *team, false) == Decision::Allow
+                    && matches!(link.reach, Scope::Team | Scope::Organisation)
+                    && !hearth_domain::access::behind_firewall(&link, &protected)
+            })
+            .collect();
+        Ok(WholeTeams {
+            org_id: actor.org_id,
+            teams,
+        })
     }
 }
 

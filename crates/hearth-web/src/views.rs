@@ -387,16 +387,23 @@ impl DueView {
         }
     }
 
-    /// Keep only one page of the groups' items (a large team's list is paged, never cut off).
-    pub fn page(mut self, skip: usize, take: usize) -> Self {
-        let items: Vec<_> = std::mem::take(&mut self.groups)
-            .into_iter()
-            .flat_map(|g| g.items)
-            .skip(skip)
-            .take(take)
-            .collect();
-        self.groups = hearth_domain::due::by_case(items);
-        self
+    /// One page of a manager's list, counted in full by the app (a large team's list is
+    /// paged, never cut off), with who each case is allocated to.
+    pub fn counted(
+        due: hearth_app::team_due::TeamDue,
+        show: hearth_domain::due::Show,
+        action: Option<String>,
+    ) -> Self {
+        Self {
+            groups: hearth_domain::due::by_case(due.items),
+            others: due.others,
+            overdue: due.overdue,
+            total: due.own,
+            kept: due.kept,
+            show,
+            workers: true,
+            action,
+        }
     }
 
     pub fn is_shown(&self, code: &str) -> bool {

@@ -114,14 +114,17 @@ pub(crate) async fn items_by_case(
             },
             _ => on < today,
         };
-        out.entry(case).or_default().push(item(
-            kind,
-            (case, reference(case)),
-            (p, name),
-            what,
-            (on, overdue),
-            link,
-        ));
+        out.entry(case).or_default().push(DueItem {
+            turns_at: (kind == DueKind::Session).then_some(s.planned_at),
+            ..item(
+                kind,
+                (case, reference(case)),
+                (p, name),
+                what,
+                (on, overdue),
+                link,
+            )
+        });
     }
     for n in news {
         let case = n.case_id.uuid();
@@ -170,5 +173,6 @@ fn item(
         link,
         workers: Vec::new(),
         other_agency: false,
+        turns_at: None,
     }
 }

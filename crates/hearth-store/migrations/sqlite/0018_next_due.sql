@@ -20,6 +20,24 @@ ALTER TABLE cases ADD COLUMN due_version INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX cases_next_due ON cases(org_id, status, next_due_on);
 CREATE INDEX cases_next_due_unknown ON cases(org_id) WHERE next_due_on IS NULL AND status = 'open';
 
+-- The items themselves, as worked out with the date, so that a manager's page counts a
+-- service's overdue work and finds one page of it without working out every case: what kind
+-- of item, when it falls due, and when it changes by itself (a first contact goes overdue at
+-- its deadline; a planned session is to be recorded from its time). No names and no text: the
+-- page works out the items it shows through the guard, as before. Read only while the case's
+-- next due is known; replaced whenever it is kept again.
+CREATE TABLE case_due_items (
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    org_id TEXT NOT NULL REFERENCES organisations(id),
+    kind TEXT NOT NULL,
+    due_on TEXT NOT NULL,
+    overdue_after INTEGER,
+    recorded_from INTEGER,
+    always_listed INTEGER NOT NULL,
+    other_agency INTEGER NOT NULL
+);
+CREATE INDEX case_due_items_case ON case_due_items(case_id);
+
 -- What each table's rows are about: the case, or every case of the person.
 CREATE TRIGGER case_members_next_due_insert AFTER INSERT ON case_members BEGIN
     UPDATE cases SET next_due_on = NULL, due_version = due_version + 1 WHERE id IN (SELECT NEW.case_id);

@@ -358,23 +358,36 @@ async fn paged_list(
 /// The open cases the actor may open that could have something on the due list by `until`:
 /// those whose next due falls by then, or is not known (see [`next_due`]). The others have
 /// nothing to show, so a team's due list need not work them out; of the rest, every one, never
-/// the first thousand.
+/// the first thousand. Known cases of `counted` teams are left out: their kept items are
+/// counted instead.
 pub async fn open_visible_due_by(
     w: &mut UnitOfWork,
     actor: &Actor,
     until: time::Date,
+    counted: Option<&crate::access::WholeTeams>,
 ) -> Result<Listed> {
     let (_, params) = crate::access::candidate_cases(actor, 2);
     let n = params.len() + 2;
-    let cond = format!(" AND (c.next_due_on IS NULL OR c.next_due_on <= ${n})");
-    open_visible_where(w, actor, &cond, Some(hearth_domain::ukdate::iso(until))).await
+    let mut cond = format!(" AND (c.next_due_on IS NULL OR c.next_due_on <= ${n})");
+    let mut last = vec![hearth_domain::ukdate::iso(until)];
+    if let Some(teams) = counted.filter(|t| !t.teams().is_empty()) {
+        let ids: Vec<String> = (0..teams.teams().len())
+            .map(|k| format!("${}", n + 1 + k))
+            .collect();
+        cond.push_str(&format!(
+            " AND NOT (c.next_due_on IS NOT NULL AND c.team_id IN ({}))",
+            ids.join(", ")
+        ));
+        last.extend(teams.teams().iter().map(|t| t.to_string()));
+    }
+    open_visible_where(w, actor, &cond, last).await
 }
 
 async fn open_visible_where(
     w: &mut UnitOfWork,
     actor: &Actor,
     and: &str,
-    last: Option<String>,
+    last: Vec<String>,
 ) -> Result<Listed> {
     let (cond, params) = crate::access::candidate_cases(actor, 2);
     let sql = format!(

@@ -3,8 +3,10 @@
 //! unknown cases and writes a worked-out date only where the case's version is still the one
 //! read, so a change made while it was worked out is never covered by a date from before it.
 
+use crate::access::WholeTeams;
 use crate::{row, Result, Store};
-use hearth_domain::ids::OrgId;
+use hearth_domain::clock::{to_unix, Timestamp};
+use hearth_domain::ids::{OrgId, UserId};
 use sqlx::AnyConnection;
 use time::Date;
 use uuid::Uuid;
@@ -40,19 +42,40 @@ pub async fn unknown(conn: &mut AnyConnection, limit: usize) -> Result<Vec<Unkno
         .collect()
 }
 
-/// Keep these worked-out dates (`None`: nothing due), each only if its case is unchanged since
-/// it was read; how many were kept. `together` writes them in one transaction, for a bulk load
-/// with nothing else writing; otherwise each is its own, so the work never holds one case while
-/// waiting for another that a writer holds.
+/// One item of a case's due list as kept: enough to count it and place it on any later day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptItem {
+    /// The kind's code, as the due list names it.
+    pub kind: &'static str,
+    pub due_on: Date,
+    /// Overdue once it is later than this (a first contact's deadline); else from the day
+    /// after `due_on`.
+    pub overdue_after: Option<Timestamp>,
+    /// A planned session: to be recorded (kind `session_record`) from this moment.
+    pub recorded_from: Option<Timestamp>,
+    /// Listed whatever its date (a session to record, a safety check, news to pass on); else
+    /// only when overdue or due within the look-ahead.
+    pub always_listed: bool,
+    pub other_agency: bool,
+}
+
+/// Keep these worked-out items (and so the case's next due, the earliest of them), each case
+/// only if it is unchanged since it was read; how many cases were kept. `together` writes them
+/// in one transaction, for a bulk load with nothing else writing; otherwise each case is its
+/// own, so the work never holds one case while waiting for another that a writer holds.
 pub async fn keep(
     store: &Store,
-    worked: &[(Unknown, Option<Date>)],
+    worked: &[(Unknown, Vec<KeptItem>)],
     together: bool,
 ) -> Result<usize> {
     let mut kept = 0;
     let mut tx = store.begin().await?;
-    for (i, (u, on)) in worked.iter().enumerate() {
-        let on = on.map_or(NOTHING_DUE.to_string(), hearth_domain::ukdate::iso);
+    for (i, (u, items)) in worked.iter().enumerate() {
+        let on = items
+            .iter()
+            .map(|i| i.due_on)
+            .min()
+            .map_or(NOTHING_DUE.to_string(), hearth_domain::ukdate::iso);
         let done = sqlx::query(
             "UPDATE cases SET next_due_on = $1 \
              WHERE id = $2 AND due_version = $3 AND next_due_on IS NULL",
@@ -62,7 +85,30 @@ pub async fn keep(
         .bind(u.version)
         .execute(&mut *tx)
         .await?;
-        kept += usize::try_from(done.rows_affected()).unwrap_or_default();
+        if done.rows_affected() == 1 {
+            kept += 1;
+            sqlx::query("DELETE FROM case_due_items WHERE case_id = $1")
+                .bind(u.case_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            for item in items {
+                sqlx::query(
+                    "INSERT INTO case_due_items (case_id, org_id, kind, due_on, overdue_after, \
+                     recorded_from, always_listed, other_agency) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(u.case_id.to_string())
+                .bind(u.org_id.to_string())
+                .bind(item.kind)
+                .bind(hearth_domain::ukdate::iso(item.due_on))
+                .bind(item.overdue_after.map(to_unix))
+                .bind(item.recorded_from.map(to_unix))
+                .bind(i64::from(item.always_listed))
+                .bind(i64::from(item.other_agency))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         if !together && i + 1 < worked.len() {
             tx.commit().await?;
             tx = store.begin().await?;
@@ -70,6 +116,182 @@ pub async fn keep(
     }
     tx.commit().await?;
     Ok(kept)
+}
+
+/// The day a manager's list is read on, and what it keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked {
+    pub now: Timestamp,
+    pub today: Date,
+    /// The last day of the look-ahead.
+    pub until: Date,
+    /// Only items of this kind (its code), or of every kind.
+    pub kind: Option<&'static str>,
+    pub overdue_only: bool,
+}
+
+/// The kind of a kept item on the day asked: a planned session whose time has come is one to
+/// record.
+const KIND: &str = "(CASE WHEN i.recorded_from IS NOT NULL AND i.recorded_from <= $2 \
+     THEN 'session_record' ELSE i.kind END)";
+/// Whether a kept item is overdue on the day asked.
+const OVERDUE: &str = "(CASE WHEN i.overdue_after IS NOT NULL \
+     THEN (CASE WHEN i.overdue_after < $2 THEN 1 ELSE 0 END) \
+     WHEN i.due_on < $3 THEN 1 ELSE 0 END)";
+
+/// The kept items of the whole teams' known cases that a list made on the day shows, with
+/// their parameters from `$1` (the organisation, the moment, today, the look-ahead's end).
+fn listed_from(teams: &WholeTeams, asked: &Asked) -> (String, Vec<String>) {
+    let ids: Vec<String> = (0..teams.teams().len())
+        .map(|k| format!("${}", k + 5))
+        .collect();
+    let team_list = if ids.is_empty() {
+        "NULL".to_string()
+    } else {
+        ids.join(", ")
+    };
+    let sql = format!(
+        "case_due_items i JOIN cases c ON c.id = i.case_id \
+         WHERE c.org_id = $1 AND c.status = 'open' AND c.team_id IN ({team_list}) \
+         AND c.next_due_on IS NOT NULL AND c.next_due_on <= $4 \
+         AND ({OVERDUE} = 1 OR i.due_on <= $4 OR i.always_listed = 1 \
+              OR (i.recorded_from IS NOT NULL AND i.recorded_from <= $2))"
+    );
+    let mut params = vec![teams.org_id().to_string()];
+    params.extend(teams.teams().iter().map(|t| t.to_string()));
+    let _ = asked;
+    (sql, params)
+}
+
+fn bound<'q>(
+    sql: &'q str,
+    asked: &Asked,
+    params: &'q [String],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut q = sqlx::query(sql)
+        .bind(params[0].clone())
+        .bind(to_unix(asked.now))
+        .bind(hearth_domain::ukdate::iso(asked.today))
+        .bind(hearth_domain::ukdate::iso(asked.until));
+    for p in &params[1..] {
+        q = q.bind(p.clone());
+    }
+    q
+}
+
+/// What a manager's list holds of one known case, from its kept items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseCount {
+    pub case_id: Uuid,
+    pub reference: String,
+    /// The service's own items, and how many of them are overdue.
+    pub own: usize,
+    pub own_overdue: usize,
+    /// Own items the list keeps (its kind, or overdue only).
+    pub kept: usize,
+    /// Where the case comes in the list: whether a kept item is overdue, and the earliest date
+    /// among the overdue kept items if so, else among all kept.
+    pub first: Option<(bool, Date)>,
+    /// Other agencies' MARAC actions.
+    pub others: usize,
+}
+
+/// Each known case of the whole teams with anything on the list on the day asked.
+pub async fn counts(
+    conn: &mut AnyConnection,
+    teams: &WholeTeams,
+    asked: &Asked,
+) -> Result<Vec<CaseCount>> {
+    let (from, params) = listed_from(teams, asked);
+    let keeps = format!(
+        "(i.other_agency = 0 AND ({} OR {KIND} = '{}') AND ({} OR {OVERDUE} = 1))",
+        if asked.kind.is_none() {
+            "1 = 1"
+        } else {
+            "1 = 0"
+        },
+        asked.kind.unwrap_or("").replace('\'', ""),
+        if asked.overdue_only { "1 = 0" } else { "1 = 1" },
+    );
+    let sql = format!(
+        "SELECT c.id, c.reference, \
+         CAST(SUM(CASE WHEN i.other_agency = 0 THEN 1 ELSE 0 END) AS BIGINT) AS own, \
+         CAST(SUM(CASE WHEN i.other_agency = 0 AND {OVERDUE} = 1 THEN 1 ELSE 0 END) AS BIGINT) \
+           AS own_overdue, \
+         CAST(SUM(CASE WHEN {keeps} THEN 1 ELSE 0 END) AS BIGINT) AS kept, \
+         MIN(CASE WHEN {keeps} AND {OVERDUE} = 1 THEN i.due_on END) AS first_overdue, \
+         MIN(CASE WHEN {keeps} THEN i.due_on END) AS first_due, \
+         CAST(SUM(i.other_agency) AS BIGINT) AS others \
+         FROM {from} GROUP BY c.id, c.reference"
+    );
+    let count = |r: &sqlx::any::AnyRow, col: &str| -> Result<usize> {
+        Ok(usize::try_from(row::int(r, col)?).unwrap_or_default())
+    };
+    bound(&sql, asked, &params)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let date = |col: &str| -> Result<Option<Date>> {
+                Ok(row::opt_text(r, col)?.and_then(|d| hearth_domain::ukdate::from_iso(&d)))
+            };
+            let first = match (date("first_overdue")?, date("first_due")?) {
+                (Some(d), _) => Some((true, d)),
+                (None, Some(d)) => Some((false, d)),
+                (None, None) => None,
+            };
+            Ok(CaseCount {
+                case_id: row::id(r, "id")?,
+                reference: row::text(r, "reference")?,
+                own: count(r, "own")?,
+                own_overdue: count(r, "own_overdue")?,
+                kept: count(r, "kept")?,
+                first,
+                others: count(r, "others")?,
+            })
+        })
+        .collect()
+}
+
+/// The whole teams' own overdue items on the day asked: in all, and for each worker
+/// allocated to their case (`None`: cases with nobody allocated), as a manager's home shows.
+pub async fn overdue_by_worker(
+    conn: &mut AnyConnection,
+    teams: &WholeTeams,
+    asked: &Asked,
+) -> Result<(usize, Vec<(Option<(UserId, String)>, usize)>)> {
+    let (from, params) = listed_from(teams, asked);
+    let per_case = format!(
+        "SELECT c.id AS case_id, COUNT(*) AS n FROM {from} \
+         AND i.other_agency = 0 AND {OVERDUE} = 1 GROUP BY c.id"
+    );
+    let total: i64 = bound(
+        &format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM ({per_case}) od"),
+        asked,
+        &params,
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .and_then(|r| sqlx::Row::try_get(&r, "n"))?;
+    let sql = format!(
+        "SELECT w.worker_id, w.display_name, CAST(SUM(od.n) AS BIGINT) AS n FROM ({per_case}) od \
+         LEFT JOIN (SELECT DISTINCT a.case_id, a.worker_id, u.display_name FROM allocations a \
+           JOIN users u ON u.id = a.worker_id WHERE a.ended_at IS NULL) w ON w.case_id = od.case_id \
+         GROUP BY w.worker_id, w.display_name"
+    );
+    let by_worker = bound(&sql, asked, &params)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let who = match row::opt_text(r, "worker_id")? {
+                Some(_) => Some((row::user_id(r, "worker_id")?, row::text(r, "display_name")?)),
+                None => None,
+            };
+            Ok((who, usize::try_from(row::int(r, "n")?).unwrap_or_default()))
+        })
+        .collect::<Result<_>>()?;
+    Ok((usize::try_from(total).unwrap_or_default(), by_worker))
 }
 
 /// Forget every case's next due (the rules it was worked out by have changed), and record

@@ -74,12 +74,9 @@ impl HomePage {
     ) -> Self {
         let (team_overdue, over_capacity, by_worker) = match &page.team {
             Some(t) => (
-                t.due
-                    .iter()
-                    .filter(|i| i.overdue && !i.other_agency)
-                    .count(),
+                t.overdue,
                 t.loads.iter().filter(|l| l.open_cases > l.capacity).count(),
-                hearth_domain::due::overdue_by_worker(&t.due),
+                t.by_worker.clone(),
             ),
             None => (0, 0, Vec::new()),
         };
@@ -358,11 +355,14 @@ pub async fn team(
     Signed(who): Signed,
     axum::extract::Query(q): axum::extract::Query<TeamQuery>,
 ) -> PageResult {
-    let (loads, items) = hearth_app::due::team_workload(&state.app, &who.actor()).await?;
-    let due = DueView::new(items, Show::parse(&q.show), true, Some("/team".into()));
-    let pages = due.kept.div_ceil(DUE_PAGE).max(1);
-    let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
-    let due = due.page((page - 1) * DUE_PAGE, DUE_PAGE);
+    let show = Show::parse(&q.show);
+    // Read leniently: a page that is not a number is the first page, not an error.
+    let asked = q.page.trim().parse::<usize>().unwrap_or(1);
+    let (loads, due) =
+        hearth_app::team_due::team_workload(&state.app, &who.actor(), show, (asked, DUE_PAGE))
+            .await?;
+    let (page, pages) = (due.page, due.pages);
+    let due = DueView::counted(due, show, Some("/team".into()));
     let shown = due.groups.iter().map(|g| g.items.len()).sum();
     Ok(render(
         StatusCode::OK,

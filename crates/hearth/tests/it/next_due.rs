@@ -5,8 +5,8 @@
 //! in the same transaction; and a date worked out before a change must never be kept after it.
 
 use crate::common::*;
-use hearth_app::{demo, due, home_page, next_due};
-use hearth_domain::due::horizon;
+use hearth_app::{demo, due, home_page, next_due, team_due};
+use hearth_domain::due::{by_case, horizon, overdue_by_worker, DueKind, Show};
 use hearth_domain::ukdate::{iso, uk_today};
 use hearth_domain::Actor;
 use hearth_store::cases::next_due as kept;
@@ -53,19 +53,79 @@ async fn unknown_open_cases(t: &TestApp) -> Vec<String> {
         .unwrap()
 }
 
-/// What each manager's due list and home page show now.
-async fn lists(t: &TestApp, managers: &[Actor]) -> Vec<Vec<hearth_domain::due::DueItem>> {
+const SHOWS: [Show; 7] = [
+    Show::Everything,
+    Show::Overdue,
+    Show::Kind(DueKind::FirstContact),
+    Show::Kind(DueKind::RiskAssessment),
+    Show::Kind(DueKind::SafetyPlanReview),
+    Show::Kind(DueKind::Session),
+    Show::Kind(DueKind::SafetyCheck),
+];
+
+/// A page smaller than the list, so that it runs to several pages and a page boundary falls
+/// inside a case.
+const PER_PAGE: usize = 40;
+
+/// Everything a manager is shown of the due list now: the home page's figures and every page
+/// of the team's list under each filter, each checked against the whole list worked out case
+/// by case as the API gives it.
+async fn shown(t: &TestApp, m: &Actor) -> Vec<String> {
+    let whole = due::team(&t.app, m).await.unwrap();
+    let (own, others): (Vec<_>, Vec<_>) = whole.iter().cloned().partition(|i| !i.other_agency);
+    let home = home_page::view(&t.app, m).await.unwrap();
+    let team = home.team.expect("a manager's home shows the team");
+    assert_eq!(
+        team.overdue,
+        own.iter().filter(|i| i.overdue).count(),
+        "the home page's overdue figure"
+    );
+    assert_eq!(
+        team.by_worker,
+        overdue_by_worker(&whole),
+        "overdue by worker"
+    );
+    let mut out = vec![format!("{:?} {:?}", team.overdue, team.by_worker)];
+    for show in SHOWS {
+        let kept: Vec<_> = by_case(own.iter().filter(|i| show.keeps(i)).cloned().collect())
+            .into_iter()
+            .flat_map(|g| g.items)
+            .collect();
+        let mut paged = Vec::new();
+        let mut page = 1;
+        loop {
+            let (_, d) = team_due::team_workload(&t.app, m, show, (page, PER_PAGE))
+                .await
+                .unwrap();
+            assert_eq!((d.own, d.kept), (own.len(), kept.len()), "{show:?} counts");
+            assert_eq!(d.overdue, own.iter().filter(|i| i.overdue).count());
+            assert_eq!(d.others, others, "{show:?}: other agencies' actions");
+            assert_eq!(d.page, page);
+            out.push(format!("{show:?} {page} {:?}", d.items));
+            paged.extend(d.items);
+            if page >= d.pages {
+                break;
+            }
+            page += 1;
+        }
+        assert_eq!(
+            paged, kept,
+            "{show:?}: the pages together are the whole list"
+        );
+    }
+    out
+}
+
+async fn everything_shown(t: &TestApp, managers: &[Actor]) -> Vec<String> {
     let mut out = Vec::new();
     for m in managers {
-        out.push(due::team(&t.app, m).await.unwrap());
-        let home = home_page::view(&t.app, m).await.unwrap();
-        out.push(home.team.expect("a manager's home shows the team").due);
+        out.extend(shown(t, m).await);
     }
     out
 }
 
 #[tokio::test]
-async fn the_due_lists_are_the_same_with_the_kept_dates_on_that_day_and_every_later_one() {
+async fn a_managers_due_list_is_the_same_counted_from_kept_items_on_that_day_and_every_later_one() {
     let t = spawn_app().await;
     demo::seed(&t.app, 120).await.unwrap();
     assert!(
@@ -86,32 +146,37 @@ async fn the_due_lists_are_the_same_with_the_kept_dates_on_that_day_and_every_la
         beyond > 10,
         "some cases have nothing due in the look-ahead, so the lists skip them: {beyond}"
     );
-    // Dates kept on the first day stay a true bound as days pass: sessions pass, plans and
-    // assessments fall due, first contacts go overdue, all without a write.
-    for days in [0, 1, 6, 15, 29, 57, 120] {
-        t.clock.set(start + Duration::days(days));
-        let with = lists(&t, &managers).await;
-        assert!(
-            with.iter().all(|l| !l.is_empty()),
-            "day {days}: something is due"
-        );
+    // Items kept on the first day stay true as days pass: sessions pass and are to be
+    // recorded, plans and assessments fall due, first contacts go overdue, with no write.
+    // And an hour either side of a deadline for a first contact not yet made: overdue from
+    // that moment, not from the day after.
+    let deadline = due::team(&t.app, &managers[0])
+        .await
+        .unwrap()
+        .iter()
+        .filter(|i| i.kind == DueKind::FirstContact)
+        .filter_map(|i| i.turns_at)
+        .max()
+        .expect("a first contact not yet made");
+    let mut moments: Vec<_> = [0, 6, 29, 120]
+        .iter()
+        .map(|d| start + Duration::days(*d))
+        .collect();
+    moments.extend([deadline - Duration::hours(1), deadline + Duration::hours(1)]);
+    for at in moments {
+        t.clock.set(at);
+        let with = everything_shown(&t, &managers).await;
         let mut tx = t.app.store.begin().await.unwrap();
         kept::forget_all(&mut tx, "looking without them")
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let without = lists(&t, &managers).await;
-        for (k, (with, without)) in with.iter().zip(&without).enumerate() {
-            let missing: Vec<_> = without.iter().filter(|i| !with.contains(i)).collect();
-            assert!(
-                missing.is_empty(),
-                "day {days}, list {k}: the kept dates left out {} items, the first {:?}",
-                missing.len(),
-                missing.first()
-            );
+        let without = everything_shown(&t, &managers).await;
+        assert_eq!(with.len(), without.len());
+        for (with, without) in with.iter().zip(&without) {
             assert_eq!(
                 with, without,
-                "day {days}, list {k}: the kept dates changed it"
+                "at {at}: the kept items changed what is shown"
             );
         }
         put_back(&t, &dates).await;
@@ -209,7 +274,14 @@ async fn a_date_worked_out_before_a_change_is_never_kept_after_it() {
         .expect("a new case is unknown");
     // A change lands between the reading and the keeping.
     add_contact(&t, &world).await;
-    let stale = Some(uk_today(t.app.now()) + Duration::days(300));
+    let stale = vec![kept::KeptItem {
+        kind: "risk_assessment",
+        due_on: uk_today(t.app.now()) + Duration::days(300),
+        overdue_after: None,
+        recorded_from: None,
+        always_listed: false,
+        other_agency: false,
+    }];
     assert_eq!(
         kept::keep(&t.app.store, &[(read, stale)], false)
             .await
