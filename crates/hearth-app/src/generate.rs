@@ -196,9 +196,10 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
             ));
         }
     }
-    app.store.analyze_after_bulk_load().await?;
     progress("working out each case's next due");
     crate::next_due::work_out_all(app).await?;
+    // After the work-out, so the planner's statistics know that few cases are left unknown.
+    app.store.analyze_after_bulk_load().await?;
     Ok(out)
 }
 

@@ -775,9 +775,9 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
     accept_some_referrals(app, org.id, idva_team.id, &ids).await?;
     risk::seed(app, org.id, ids["idva.manager"], &risk_families, &mut rng).await?;
     programmes::seed(app, org.id, &ids).await?;
+    crate::next_due::work_out_all(app).await?;
     // A bulk load: the planner's statistics are out of date now.
     app.store.analyze_after_bulk_load().await?;
-    crate::next_due::work_out_all(app).await?;
     Ok(DemoSummary {
         org,
         accounts,

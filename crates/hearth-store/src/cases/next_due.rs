@@ -274,16 +274,18 @@ pub async fn overdue_by_worker(
     .await
     .and_then(|r| sqlx::Row::try_get(&r, "n"))?;
     let sql = format!(
-        "SELECT w.worker_id, w.display_name, CAST(SUM(od.n) AS BIGINT) AS n FROM ({per_case}) od \
-         LEFT JOIN (SELECT DISTINCT a.case_id, a.worker_id, u.display_name FROM allocations a \
-           JOIN users u ON u.id = a.worker_id WHERE a.ended_at IS NULL) w ON w.case_id = od.case_id \
-         GROUP BY w.worker_id, w.display_name"
+        "SELECT x.worker_id, u.display_name, CAST(SUM(x.n) AS BIGINT) AS n FROM \
+         (SELECT DISTINCT od.case_id, od.n, a.worker_id FROM ({per_case}) od \
+          LEFT JOIN allocations a ON a.case_id = od.case_id AND a.ended_at IS NULL) x \
+         LEFT JOIN users u ON u.id = x.worker_id GROUP BY x.worker_id, u.display_name"
     );
     let by_worker = bound(&sql, asked, &params)
         .fetch_all(conn)
         .await?
         .iter()
         .map(|r| {
+            // Each case counts once for each worker allocated to it, however many people in it
+            // they work with; and once, unallocated, if nobody is.
             let who = match row::opt_text(r, "worker_id")? {
                 Some(_) => Some((row::user_id(r, "worker_id")?, row::text(r, "display_name")?)),
                 None => None,
