@@ -91,16 +91,16 @@ pub(crate) async fn overdue_in(
 ) -> Result<(usize, ByWorker)> {
     may_oversee(actor)?;
     let whole = w.whole_teams(actor).await?;
-    let (total, counted) =
-        next_due::overdue_by_worker(w, &whole, &asked(app, Show::Everything)).await?;
+    let counted = next_due::overdue_by_worker(w, &whole, &asked(app, Show::Everything)).await?;
     let (cases, items) = worked_out(w, app, actor, &whole).await?;
-    w.audit(viewed(actor, cases + total));
+    // The cases worked out, and those whose kept items were counted as overdue.
+    w.audit(viewed(actor, cases + counted.cases));
     let live_overdue = items
         .iter()
         .filter(|i| i.overdue && !i.other_agency)
         .count();
     let mut by: HashMap<Option<(Uuid, String)>, usize> = HashMap::new();
-    for (who, n) in counted {
+    for (who, n) in counted.by_worker {
         *by.entry(who.map(|(id, name)| (id.uuid(), name)))
             .or_default() += n;
     }
@@ -109,7 +109,7 @@ pub(crate) async fn overdue_in(
     }
     let mut by: ByWorker = by.into_iter().collect();
     by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok((total + live_overdue, by))
+    Ok((counted.items + live_overdue, by))
 }
 
 /// One page of a manager's due list, narrowed as they chose, with the figures of the whole.

@@ -202,15 +202,12 @@ pub async fn counts(
     teams: &WholeTeams,
     asked: &Asked,
 ) -> Result<Vec<CaseCount>> {
-    let (from, params) = listed_from(teams, asked);
+    let (from, mut params) = listed_from(teams, asked);
+    // The kind asked for is bound after the teams; "" keeps every kind.
+    let kind = format!("${}", params.len() + 4);
+    params.push(asked.kind.unwrap_or_default().to_string());
     let keeps = format!(
-        "(i.other_agency = 0 AND ({} OR {KIND} = '{}') AND ({} OR {OVERDUE} = 1))",
-        if asked.kind.is_none() {
-            "1 = 1"
-        } else {
-            "1 = 0"
-        },
-        asked.kind.unwrap_or("").replace('\'', ""),
+        "(i.other_agency = 0 AND ({kind} = '' OR {KIND} = {kind}) AND ({} OR {OVERDUE} = 1))",
         if asked.overdue_only { "1 = 0" } else { "1 = 1" },
     );
     let sql = format!(
@@ -253,26 +250,45 @@ pub async fn counts(
         .collect()
 }
 
-/// The whole teams' own overdue items on the day asked: in all, and for each worker
-/// allocated to their case (`None`: cases with nobody allocated), as a manager's home shows.
+/// The whole teams' own overdue items on the day asked, as a manager's home shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overdue {
+    /// In all, and how many cases they are in.
+    pub items: usize,
+    pub cases: usize,
+    /// For each worker allocated to their case (`None`: cases with nobody allocated).
+    pub by_worker: Vec<(Option<(UserId, String)>, usize)>,
+}
+
+/// [`Overdue`] in the whole teams' known cases on the day asked.
 pub async fn overdue_by_worker(
     conn: &mut AnyConnection,
     teams: &WholeTeams,
     asked: &Asked,
-) -> Result<(usize, Vec<(Option<(UserId, String)>, usize)>)> {
+) -> Result<Overdue> {
     let (from, params) = listed_from(teams, asked);
     let per_case = format!(
         "SELECT c.id AS case_id, COUNT(*) AS n FROM {from} \
          AND i.other_agency = 0 AND {OVERDUE} = 1 GROUP BY c.id"
     );
-    let total: i64 = bound(
-        &format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM ({per_case}) od"),
+    let totals = bound(
+        &format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n, COUNT(*) AS cases \
+             FROM ({per_case}) od"
+        ),
         asked,
         &params,
     )
     .fetch_one(&mut *conn)
-    .await
-    .and_then(|r| sqlx::Row::try_get(&r, "n"))?;
+    .await?;
+    let count = |col: &str| -> Result<usize> {
+        Ok(usize::try_from(row::int(&totals, col)?).unwrap_or_default())
+    };
+    let overdue = Overdue {
+        items: count("n")?,
+        cases: count("cases")?,
+        by_worker: Vec::new(),
+    };
     let sql = format!(
         "SELECT x.worker_id, u.display_name, CAST(SUM(x.n) AS BIGINT) AS n FROM \
          (SELECT DISTINCT od.case_id, od.n, a.worker_id FROM ({per_case}) od \
@@ -293,7 +309,10 @@ pub async fn overdue_by_worker(
             Ok((who, usize::try_from(row::int(r, "n")?).unwrap_or_default()))
         })
         .collect::<Result<_>>()?;
-    Ok((usize::try_from(total).unwrap_or_default(), by_worker))
+    Ok(Overdue {
+        by_worker,
+        ..overdue
+    })
 }
 
 /// Forget every case's next due (the rules it was worked out by have changed), and record
