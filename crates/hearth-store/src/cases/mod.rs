@@ -405,23 +405,22 @@ async fn open_visible_where(
 /// These cases, of those the actor may open: for a list made from something else than cases
 /// (a programme's waiting list names the cases of the people on it).
 pub async fn listed_by_ids(w: &mut UnitOfWork, actor: &Actor, ids: &[Uuid]) -> Result<Listed> {
-    let rows = many::fetch_in(
-        w,
-        &format!(
-            "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE c.org_id = $1 AND c.id IN ({{ids}}) \
-             ORDER BY c.opened_at DESC, c.id"
-        ),
-        &[actor.org_id.to_string()],
-        ids,
-    )
-    .await?;
-    listed_from(w, actor, rows, Some(list_event("case.list", actor))).await
+    by_ids(w, actor, ids, Some(list_event("case.list", actor))).await
 }
 
 /// These cases, of those the actor may open, read by the server's own work in the background
 /// (working out each case's next due, [`next_due`]). Nobody is shown them, so no view is
 /// recorded; a request never reads through this.
 pub async fn read_in_background(w: &mut UnitOfWork, actor: &Actor, ids: &[Uuid]) -> Result<Listed> {
+    by_ids(w, actor, ids, None).await
+}
+
+async fn by_ids(
+    w: &mut UnitOfWork,
+    actor: &Actor,
+    ids: &[Uuid],
+    viewed: Option<crate::audit::AuditEvent>,
+) -> Result<Listed> {
     let rows = many::fetch_in(
         w,
         &format!(
@@ -432,7 +431,7 @@ pub async fn read_in_background(w: &mut UnitOfWork, actor: &Actor, ids: &[Uuid])
         ids,
     )
     .await?;
-    listed_from(w, actor, rows, None).await
+    listed_from(w, actor, rows, viewed).await
 }
 
 const MEMBER_COLUMNS: &str = "p.id, p.identity, m.role, m.closed_at, m.exit_reason";
