@@ -141,7 +141,7 @@ const OVERDUE: &str = "(CASE WHEN i.overdue_after IS NOT NULL \
 
 /// The kept items of the whole teams' known cases that a list made on the day shows, with
 /// their parameters from `$1` (the organisation, the moment, today, the look-ahead's end).
-fn listed_from(teams: &WholeTeams, asked: &Asked) -> (String, Vec<String>) {
+fn listed_from(teams: &WholeTeams) -> (String, Vec<String>) {
     let ids: Vec<String> = (0..teams.teams().len())
         .map(|k| format!("${}", k + 5))
         .collect();
@@ -159,7 +159,6 @@ fn listed_from(teams: &WholeTeams, asked: &Asked) -> (String, Vec<String>) {
     );
     let mut params = vec![teams.org_id().to_string()];
     params.extend(teams.teams().iter().map(|t| t.to_string()));
-    let _ = asked;
     (sql, params)
 }
 
@@ -202,7 +201,7 @@ pub async fn counts(
     teams: &WholeTeams,
     asked: &Asked,
 ) -> Result<Vec<CaseCount>> {
-    let (from, mut params) = listed_from(teams, asked);
+    let (from, mut params) = listed_from(teams);
     // The kind asked for is bound after the teams; "" keeps every kind.
     let kind = format!("${}", params.len() + 4);
     params.push(asked.kind.unwrap_or_default().to_string());
@@ -266,7 +265,7 @@ pub async fn overdue_by_worker(
     teams: &WholeTeams,
     asked: &Asked,
 ) -> Result<Overdue> {
-    let (from, params) = listed_from(teams, asked);
+    let (from, params) = listed_from(teams);
     let per_case = format!(
         "SELECT c.id AS case_id, COUNT(*) AS n FROM {from} \
          AND i.other_agency = 0 AND {OVERDUE} = 1 GROUP BY c.id"
