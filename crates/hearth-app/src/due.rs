@@ -87,6 +87,27 @@ pub(crate) async fn due_in(
     due_from(w, app, (guard, list), standings, &facts, until).await
 }
 
+/// Everything due in a list of cases by `until`, worked out from scratch (their standings and
+/// facts read here), within work already under way (which audits it).
+pub(crate) async fn due_until(
+    w: &mut UnitOfWork,
+    app: &App,
+    listed: &cases::Listed,
+    until: time::Date,
+) -> Result<Vec<DueItem>> {
+    let standings = crate::casework::standings_in(w, app, &listed.guard).await?;
+    let facts = due_facts(w, &listed.guard, &open_victims(&listed.guard)).await?;
+    due_from(
+        w,
+        app,
+        (&listed.guard, &listed.cases),
+        &standings,
+        &facts,
+        until,
+    )
+    .await
+}
+
 /// [`due_in`], with the facts already read, looking ahead to `until` (the look-ahead, or
 /// further when a case's next due is worked out).
 pub(crate) async fn due_from(

@@ -59,18 +59,8 @@ pub async fn work_out(app: &App, limit: usize, together: bool) -> Result<usize> 
         let actor = whole_service(group[0].org_id);
         let ids: Vec<Uuid> = group.iter().map(|u| u.case_id).collect();
         let listed = cases::read_in_background(&mut w, &actor, &ids).await?;
-        let standings = crate::casework::standings_in(&mut w, app, &listed.guard).await?;
-        let victims = crate::due::open_victims(&listed.guard);
-        let facts = crate::due::due_facts(&mut w, &listed.guard, &victims).await?;
-        let items = crate::due::due_from(
-            &mut w,
-            app,
-            (&listed.guard, &listed.cases),
-            &standings,
-            &facts,
-            Date::MAX,
-        )
-        .await?;
+        // Without limit: the earliest item, however far ahead, bounds the case's list.
+        let items = crate::due::due_until(&mut w, app, &listed, Date::MAX).await?;
         let mut by_case: HashMap<Uuid, Vec<next_due::KeptItem>> = HashMap::new();
         for i in &items {
             by_case.entry(i.case_id).or_default().push(kept(i));

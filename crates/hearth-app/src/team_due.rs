@@ -6,7 +6,7 @@
 //! home page about a second.
 
 use crate::casework::WorkerLoad;
-use crate::due::{viewed, DueFacts};
+use crate::due::viewed;
 use crate::{App, AppError, Result};
 use hearth_domain::access::{grant, Action};
 use hearth_domain::due::{overdue_by_worker, sort, DueItem, Show};
@@ -78,8 +78,7 @@ async fn worked_out(
 ) -> Result<(usize, Vec<DueItem>)> {
     let until = crate::next_due::horizon(app);
     let listed = cases::open_visible_due_by(w, actor, until, Some(whole)).await?;
-    let standings = crate::casework::standings_in(w, app, &listed.guard).await?;
-    let items = crate::due::due_in(w, app, &listed.guard, &listed.cases, &standings).await?;
+    let items = crate::due::due_until(w, app, &listed, until).await?;
     Ok((listed.cases.len(), items))
 }
 
@@ -227,18 +226,7 @@ async fn open_counted(
         return Ok(Vec::new());
     }
     let listed = cases::listed_by_ids(w, actor, ids).await?;
-    let standings = crate::casework::standings_in(w, app, &listed.guard).await?;
-    let victims = crate::due::open_victims(&listed.guard);
-    let facts: DueFacts = crate::due::due_facts(w, &listed.guard, &victims).await?;
-    crate::due::due_from(
-        w,
-        app,
-        (&listed.guard, &listed.cases),
-        &standings,
-        &facts,
-        crate::next_due::horizon(app),
-    )
-    .await
+    crate::due::due_until(w, app, &listed, crate::next_due::horizon(app)).await
 }
 
 /// The team workload page: each worker's caseload against capacity and one page of the due
