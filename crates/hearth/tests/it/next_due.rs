@@ -293,6 +293,127 @@ async fn a_date_worked_out_before_a_change_is_never_kept_after_it() {
     assert_eq!(kept::of_case(&mut conn, world.case).await.unwrap(), None);
 }
 
+/// A manager reaches a case of another team only through an allocation with the person causing
+/// harm. The kept items were worked out as the whole service sees the case, the victim's
+/// included, so counting them for this manager would put behind-the-firewall work on their
+/// list. The case must take the guard's path, where the firewall hides the victim.
+#[tokio::test]
+async fn a_case_a_manager_reaches_only_through_the_person_causing_harm_is_never_counted_from_kept_items(
+) {
+    use hearth_domain::access::CaseRole;
+    use hearth_domain::ids::{CaseId, PersonId};
+    use hearth_domain::person::Identity;
+    let t = spawn_app().await;
+    let world = t.world().await;
+    let now = t.now();
+    let org = world.org;
+    let engage_case = CaseId::from_uuid(world.other_team_case);
+    let (tm_id, _) = world.staff["team_manager"].clone();
+    let manager = Actor::staff(
+        tm_id,
+        org,
+        Some(world.idva_team),
+        hearth_domain::Role::TeamManager,
+    );
+    let mut tx = t.app.store.begin().await.unwrap();
+    let harm: String = sqlx::query_scalar("SELECT person_id FROM case_members WHERE case_id = $1")
+        .bind(engage_case.to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let harm = PersonId::from_uuid(harm.parse().unwrap());
+    let victim = hearth_store::cases::insert_person(
+        &mut tx,
+        &t.cipher(org.uuid()).await,
+        now,
+        org,
+        &Identity::named("Maud", "Sallowmere", Some("1992-06-14")),
+    )
+    .await
+    .unwrap();
+    hearth_store::cases::add_member(
+        &mut tx,
+        now,
+        org,
+        engage_case,
+        victim,
+        CaseRole::VictimSurvivor,
+    )
+    .await
+    .unwrap();
+    hearth_store::cases::allocate(
+        &mut tx,
+        now,
+        hearth_store::cases::NewAllocation {
+            org_id: org,
+            case_id: engage_case,
+            person_id: Some(harm),
+            worker_id: tm_id,
+            by: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let service = Actor::staff(
+        world.staff["service_manager"].0,
+        org,
+        None,
+        hearth_domain::Role::ServiceManager,
+    );
+    let about_victim = |items: &[hearth_domain::due::DueItem]| {
+        items
+            .iter()
+            .filter(|i| i.person_id == Some(victim.uuid()))
+            .count()
+    };
+    next_due::work_out_all(&t.app).await.unwrap();
+    let mut conn = t.app.store.conn().await.unwrap();
+    assert!(
+        kept::of_case(&mut conn, engage_case.uuid())
+            .await
+            .unwrap()
+            .is_some(),
+        "the case's items are kept"
+    );
+    drop(conn);
+    let whole = due::team(&t.app, &service).await.unwrap();
+    assert!(
+        about_victim(&whole) > 0,
+        "the service sees work due for the victim, so the kept items hold some: {whole:?}"
+    );
+    let managers = due::team(&t.app, &manager).await.unwrap();
+    let idva = t.signed_in(&world.staff["team_manager"].1).await;
+    let (status, _) = page(&idva, &t, &format!("/cases/{engage_case}")).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::OK,
+        "the manager reaches the case, through the allocation"
+    );
+    assert_eq!(
+        about_victim(&managers),
+        0,
+        "nothing due for the victim reaches the manager"
+    );
+    let counted = shown(&t, &manager).await;
+    assert!(
+        counted
+            .iter()
+            .all(|line| !line.contains(&victim.to_string())),
+        "no page and no figure names the victim's work"
+    );
+    // The same pages with nothing kept: what the guard alone gives.
+    let dates = kept_dates(&t).await;
+    let mut tx = t.app.store.begin().await.unwrap();
+    kept::forget_all(&mut tx, "looking without them")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(shown(&t, &manager).await, counted);
+    put_back(&t, &dates).await;
+}
+
 /// The Idva records an ordinary note about the victim on the world's case.
 async fn add_contact(t: &TestApp, world: &World) {
     let idva = t.signed_in(&world.staff["idva"].1).await;
