@@ -119,6 +119,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_next_due.sql"),
         include_str!("../migrations/postgres/0018_next_due.sql"),
     ),
+    (
+        19,
+        "next due marked once per transaction",
+        include_str!("../migrations/sqlite/0019_next_due_once_per_transaction.sql"),
+        include_str!("../migrations/postgres/0019_next_due_once_per_transaction.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]

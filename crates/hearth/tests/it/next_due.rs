@@ -293,6 +293,48 @@ async fn a_date_worked_out_before_a_change_is_never_kept_after_it() {
     assert_eq!(kept::of_case(&mut conn, world.case).await.unwrap(), None);
 }
 
+#[tokio::test]
+async fn every_transaction_that_writes_about_a_case_raises_its_version_however_many_rows_it_writes()
+{
+    let t = spawn_app().await;
+    let world = t.world().await;
+    let version = |t: &TestApp| {
+        let store = t.app.store.clone();
+        let case = world.case.to_string();
+        async move {
+            let mut conn = store.conn().await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT due_version FROM cases WHERE id = $1")
+                .bind(case)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+        }
+    };
+    // The case is already unknown before each of these transactions, as it is after any write:
+    // being unknown must not excuse a later transaction from raising the version, or a date
+    // read before it could be kept after it.
+    for round in 0..3 {
+        let before = version(&t).await;
+        let mut tx = t.app.store.begin().await.unwrap();
+        for _ in 0..3 {
+            // Every member of the case: a row each, so a trigger call each.
+            let rows = sqlx::query("UPDATE case_members SET case_id = case_id WHERE case_id = $1")
+                .bind(world.case.to_string())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            assert!(rows.rows_affected() > 1, "the case has several members");
+        }
+        tx.commit().await.unwrap();
+        let after = version(&t).await;
+        assert!(after > before, "round {round}: the version was raised");
+        if t.app.store.backend() == hearth_store::Backend::Postgres {
+            // Migration 0019: one new version of the case's row per transaction, not per row.
+            assert_eq!(after, before + 1, "round {round}: raised once");
+        }
+    }
+}
+
 /// A manager reaches a case of another team only through an allocation with the person causing
 /// harm. The kept items were worked out as the whole service sees the case, the victim's
 /// included, so counting them for this manager would put behind-the-firewall work on their
