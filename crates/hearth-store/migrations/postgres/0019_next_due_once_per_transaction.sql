@@ -17,44 +17,63 @@
 -- this transaction has not marked yet. A rolled-back savepoint takes its mark with it. The
 -- column is for the triggers alone; no statement the application runs reads it, so the two
 -- backends still share every statement.
+--
+-- And each case is now marked by its key, one at a time. Written as `id IN (SELECT ... UNION
+-- ...)` (or `id = ANY (ARRAY(...))`), PostgreSQL could not tell how many cases the list held
+-- and, planning while the table was small, joined it to the cases by a sequential scan, a plan
+-- a session then keeps: every assessment, incident, plan or MARAC record written read every
+-- case of every service. `id = $1` on the key is an index lookup at any size. SQLite looks
+-- each one up by its key either way.
 ALTER TABLE cases ADD COLUMN due_marked_by xid8;
 
 CREATE OR REPLACE FUNCTION next_due_unknown_by_case() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE cases SET next_due_on = NULL, due_version = due_version + 1, due_marked_by = pg_current_xact_id()
-    WHERE id IN (SELECT NEW.case_id) AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
+    WHERE id = NEW.case_id AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
     RETURN NULL;
 END
 $$;
 CREATE OR REPLACE FUNCTION next_due_unknown_by_person() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    marked TEXT;
 BEGIN
-    UPDATE cases SET next_due_on = NULL, due_version = due_version + 1, due_marked_by = pg_current_xact_id()
-    WHERE id IN (SELECT case_id FROM case_members WHERE person_id = NEW.person_id UNION SELECT NEW.case_id)
-      AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
+    FOR marked IN SELECT case_id FROM case_members WHERE person_id = NEW.person_id UNION SELECT NEW.case_id LOOP
+        UPDATE cases SET next_due_on = NULL, due_version = due_version + 1, due_marked_by = pg_current_xact_id()
+        WHERE id = marked AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
+    END LOOP;
     RETURN NULL;
 END
 $$;
 CREATE OR REPLACE FUNCTION next_due_unknown_by_marac_referral() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    marked TEXT;
 BEGIN
-    UPDATE cases SET next_due_on = NULL, due_version = due_version + 1, due_marked_by = pg_current_xact_id()
-    WHERE id IN (SELECT m.case_id FROM case_members m JOIN marac_referrals r ON r.person_id = m.person_id WHERE r.id = NEW.referral_id UNION SELECT case_id FROM marac_referrals WHERE id = NEW.referral_id)
-      AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
+    FOR marked IN SELECT m.case_id FROM case_members m JOIN marac_referrals r ON r.person_id = m.person_id WHERE r.id = NEW.referral_id UNION SELECT case_id FROM marac_referrals WHERE id = NEW.referral_id LOOP
+        UPDATE cases SET next_due_on = NULL, due_version = due_version + 1, due_marked_by = pg_current_xact_id()
+        WHERE id = marked AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
+    END LOOP;
     RETURN NULL;
 END
 $$;
 CREATE OR REPLACE FUNCTION next_due_unknown_by_marac_action() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    marked TEXT;
 BEGIN
-    UPDATE cases SET next_due_on = NULL, due_version = due_version + 1, due_marked_by = pg_current_xact_id()
-    WHERE id IN (SELECT m.case_id FROM case_members m JOIN marac_referrals r ON r.person_id = m.person_id JOIN marac_actions a ON a.referral_id = r.id WHERE a.id = NEW.action_id)
-      AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
+    FOR marked IN SELECT m.case_id FROM case_members m JOIN marac_referrals r ON r.person_id = m.person_id JOIN marac_actions a ON a.referral_id = r.id WHERE a.id = NEW.action_id LOOP
+        UPDATE cases SET next_due_on = NULL, due_version = due_version + 1, due_marked_by = pg_current_xact_id()
+        WHERE id = marked AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
+    END LOOP;
     RETURN NULL;
 END
 $$;
 CREATE OR REPLACE FUNCTION next_due_unknown_by_enrolment() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    marked TEXT;
 BEGIN
-    UPDATE cases SET next_due_on = NULL, due_version = due_version + 1, due_marked_by = pg_current_xact_id()
-    WHERE id IN (SELECT case_id FROM enrolments WHERE id = NEW.enrolment_id)
-      AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
+    FOR marked IN SELECT case_id FROM enrolments WHERE id = NEW.enrolment_id LOOP
+        UPDATE cases SET next_due_on = NULL, due_version = due_version + 1, due_marked_by = pg_current_xact_id()
+        WHERE id = marked AND due_marked_by IS DISTINCT FROM pg_current_xact_id();
+    END LOOP;
     RETURN NULL;
 END
 $$;
