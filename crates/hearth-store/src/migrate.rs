@@ -125,6 +125,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0019_next_due_once_per_transaction.sql"),
         include_str!("../migrations/postgres/0019_next_due_once_per_transaction.sql"),
     ),
+    (
+        20,
+        "caseload sizes",
+        include_str!("../migrations/sqlite/0020_caseload_sizes.sql"),
+        include_str!("../migrations/postgres/0020_caseload_sizes.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]
