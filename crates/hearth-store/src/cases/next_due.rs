@@ -8,6 +8,7 @@ use crate::{row, Result, Store};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::{OrgId, UserId};
 use sqlx::AnyConnection;
+use std::collections::{HashMap, HashSet};
 use time::Date;
 use uuid::Uuid;
 
@@ -152,7 +153,8 @@ fn listed_from(teams: &WholeTeams) -> (String, Vec<String>) {
     };
     let sql = format!(
         "case_due_items i JOIN cases c ON c.id = i.case_id \
-         WHERE c.org_id = $1 AND c.status = 'open' AND c.team_id IN ({team_list}) \
+         WHERE i.org_id = $1 AND c.org_id = $1 AND c.status = 'open' \
+         AND c.team_id IN ({team_list}) \
          AND c.next_due_on IS NOT NULL AND c.next_due_on <= $4 \
          AND ({OVERDUE} = 1 OR i.due_on <= $4 OR i.always_listed = 1 \
               OR (i.recorded_from IS NOT NULL AND i.recorded_from <= $2))"
@@ -266,51 +268,40 @@ pub async fn overdue_by_worker(
     asked: &Asked,
 ) -> Result<Overdue> {
     let (from, params) = listed_from(teams);
-    let per_case = format!(
-        "SELECT c.id AS case_id, COUNT(*) AS n FROM {from} \
-         AND i.other_agency = 0 AND {OVERDUE} = 1 GROUP BY c.id"
-    );
-    let totals = bound(
-        &format!(
-            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n, COUNT(*) AS cases \
-             FROM ({per_case}) od"
-        ),
-        asked,
-        &params,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let count = |col: &str| -> Result<usize> {
-        Ok(usize::try_from(row::int(&totals, col)?).unwrap_or_default())
-    };
-    let overdue = Overdue {
-        items: count("n")?,
-        cases: count("cases")?,
-        by_worker: Vec::new(),
-    };
+    // One pass over the kept items: each overdue case with its count and each worker allocated
+    // to it. Working the items out once for the totals and again for the workers was most of a
+    // service manager's home page.
     let sql = format!(
-        "SELECT x.worker_id, u.display_name, CAST(SUM(x.n) AS BIGINT) AS n FROM \
-         (SELECT DISTINCT od.case_id, od.n, a.worker_id FROM ({per_case}) od \
-          LEFT JOIN allocations a ON a.case_id = od.case_id AND a.ended_at IS NULL) x \
-         LEFT JOIN users u ON u.id = x.worker_id GROUP BY x.worker_id, u.display_name"
+        "SELECT od.case_id, od.n, a.worker_id, u.display_name FROM \
+         (SELECT c.id AS case_id, COUNT(*) AS n FROM {from} \
+          AND i.other_agency = 0 AND {OVERDUE} = 1 GROUP BY c.id) od \
+         LEFT JOIN allocations a ON a.case_id = od.case_id AND a.ended_at IS NULL \
+         LEFT JOIN users u ON u.id = a.worker_id"
     );
-    let by_worker = bound(&sql, asked, &params)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| {
-            // Each case counts once for each worker allocated to it, however many people in it
-            // they work with; and once, unallocated, if nobody is.
-            let who = match row::opt_text(r, "worker_id")? {
-                Some(_) => Some((row::user_id(r, "worker_id")?, row::text(r, "display_name")?)),
-                None => None,
-            };
-            Ok((who, usize::try_from(row::int(r, "n")?).unwrap_or_default()))
-        })
-        .collect::<Result<_>>()?;
+    let mut per_case: HashMap<Uuid, usize> = HashMap::new();
+    // Each case counts once for each worker allocated to it, however many people in it they
+    // work with; and once, unallocated, if nobody is.
+    let mut counted: HashSet<(Uuid, Option<UserId>)> = HashSet::new();
+    let mut by_worker: HashMap<Option<(UserId, String)>, usize> = HashMap::new();
+    for r in bound(&sql, asked, &params).fetch_all(conn).await? {
+        let case_id = row::id(&r, "case_id")?;
+        let n = usize::try_from(row::int(&r, "n")?).unwrap_or_default();
+        per_case.insert(case_id, n);
+        let who = match row::opt_text(&r, "worker_id")? {
+            Some(_) => Some((
+                row::user_id(&r, "worker_id")?,
+                row::text(&r, "display_name")?,
+            )),
+            None => None,
+        };
+        if counted.insert((case_id, who.as_ref().map(|(id, _)| *id))) {
+            *by_worker.entry(who).or_default() += n;
+        }
+    }
     Ok(Overdue {
-        by_worker,
-        ..overdue
+        items: per_case.values().sum(),
+        cases: per_case.len(),
+        by_worker: by_worker.into_iter().collect(),
     })
 }
 
