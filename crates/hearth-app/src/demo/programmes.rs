@@ -13,7 +13,7 @@ use hearth_domain::access::CaseRole;
 use hearth_domain::clock::FixedClock;
 use hearth_domain::enrolment::{AttendanceForm, ChangeForm, OfferForm, ProposalForm, SessionForm};
 use hearth_domain::ids::{CaseId, EnrolmentId, OrgId, PersonId, UserId};
-use hearth_domain::ukdate::to_uk;
+use hearth_domain::ukdate::{to_uk, uk_offset};
 use hearth_domain::{Actor, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -48,11 +48,22 @@ struct Step {
 
 impl Step {
     fn days_ago(&self, days: i64, hour: u8) -> &App {
-        let day = self.now - Duration::days(days);
-        let at = day.replace_time(time::Time::from_hms(hour, 0, 0).expect("an hour"));
-        self.clock.set(at.min(self.now));
+        self.clock
+            .set(uk_day_at(self.now, days, hour).min(self.now));
         &self.app
     }
+}
+
+/// That hour, UK time, on the UK day `days` before `now`: the day [`day`] names. Taken in UTC,
+/// a step made after 23:00 in winter about a day in summer time fell on the day before the
+/// one its session was planned for, and recording the session was refused as too early.
+fn uk_day_at(now: Timestamp, days: i64, hour: u8) -> Timestamp {
+    let date = to_uk(now - Duration::days(days)).date();
+    let local =
+        time::PrimitiveDateTime::new(date, time::Time::from_hms(hour, 0, 0).expect("an hour"));
+    local
+        .assume_offset(uk_offset(local.assume_utc()))
+        .to_offset(time::UtcOffset::UTC)
 }
 
 fn key(n: &mut u32) -> String {
@@ -517,4 +528,25 @@ async fn sessions(
         plan_session(step.days_ago(0, 9), by, e, &form).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_step_falls_on_the_uk_day_its_session_is_planned_for() {
+        // 23:20 on a December evening (GMT), looking back to a day in summer time.
+        let now = datetime!(2026-12-06 23:20 UTC);
+        for days in 0..400 {
+            let at = uk_day_at(now, days, 15);
+            assert_eq!(
+                to_uk(at).date(),
+                to_uk(now - Duration::days(days)).date(),
+                "{days} days ago"
+            );
+            assert_eq!(to_uk(at).hour(), 15, "{days} days ago");
+        }
+    }
 }

@@ -14,6 +14,17 @@ async fn count(conn: &mut sqlx::AnyConnection, sql: &str) -> i64 {
         .unwrap()
 }
 
+/// Made late on a winter evening, the demo's programme work dated its steps by the UTC day and
+/// its sessions by the UK day; for days in summer time they differed, and `hearth demo` would
+/// not start between 23:00 and midnight.
+#[tokio::test]
+async fn the_demo_can_be_made_late_in_the_evening() {
+    let t = spawn_app().await;
+    t.clock.set(time::macros::datetime!(2026-12-06 23:20 UTC));
+    let summary = demo::seed(&t.app, 3).await.unwrap();
+    assert_eq!(summary.families, 3);
+}
+
 #[tokio::test]
 async fn the_demo_has_every_role_hundreds_of_families_and_says_it_is_a_demo() {
     let t = spawn_app().await;
