@@ -52,8 +52,11 @@ fn statements(backend: &str, file: &str) -> Vec<String> {
                 || l.starts_with("ALTER TABLE audit_log ALTER COLUMN seq SET DEFAULT"))
         });
     }
-    // Triggers (and PostgreSQL's function behind one) are a declared difference: set aside.
-    let mut text = lines.join("\n");
+    // Triggers (and PostgreSQL's function behind one, made or replaced) are a declared
+    // difference: set aside.
+    let mut text = lines
+        .join("\n")
+        .replace("CREATE OR REPLACE FUNCTION", "CREATE FUNCTION");
     while let Some(start) = text.find("CREATE FUNCTION") {
         let end = start + text[start..].find("$$;").expect("a function ends") + 3;
         text.replace_range(start..end, "");

@@ -1,11 +1,11 @@
 -- Mark a case's next due unknown once per transaction, not once per row. SQLite dialect; see
 -- ../postgres/0019_next_due_once_per_transaction.sql.
 --
--- Nothing changes here. PostgreSQL keeps a new version of a row on every update, so the
--- triggers of 0018 left a dead version of the case row for every row loaded about it; its
--- triggers now mark each case once per transaction, by the transaction's id. SQLite updates a
--- row in place, within the page the transaction has already written, and it has no
--- transaction id to mark a case with: loading cost about a third more time with the triggers
--- here, against about five times on PostgreSQL (ADR 0009). The version stays the same
--- number for both.
-SELECT 1;
+-- SQLite's triggers stay as they are. PostgreSQL keeps a new version of a row on every update,
+-- so the triggers of 0018 left a dead version of the case row for every row loaded about it;
+-- its triggers now mark each case once per transaction, by the transaction's id, kept in
+-- `cases.due_marked_by`. SQLite updates a row in place, within the page the transaction has
+-- already written, and it has no transaction id to mark a case with: loading cost about a
+-- third more time with the triggers here, against about five times on PostgreSQL (ADR 0009).
+-- The column is added here too so that the two schemas stay one; nothing sets it on SQLite.
+ALTER TABLE cases ADD COLUMN due_marked_by INTEGER;
