@@ -5,7 +5,7 @@ use crate::validation::Invalid;
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 use time::macros::format_description;
-use time::{Date, PrimitiveDateTime, Time};
+use time::{Date, Time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -171,12 +171,7 @@ pub fn parse_uk_datetime(
         Time::parse(t, format_description!("[hour padding:none]:[minute]"))
             .map_err(|_| ("occurred_time", "Enter a time like 14:05"))?
     };
-    let local = PrimitiveDateTime::new(d, t);
-    // Interpret in UK time: try the offset at that moment taken as UTC, then correct.
-    let guess = local.assume_utc();
-    Ok(local
-        .assume_offset(crate::ukdate::uk_offset(guess))
-        .to_offset(time::UtcOffset::UTC))
+    Ok(crate::ukdate::from_uk(d, t))
 }
 
 impl EntryForm {

@@ -35,6 +35,15 @@ pub fn to_uk(t: Timestamp) -> OffsetDateTime {
     t.to_offset(uk_offset(t))
 }
 
+/// The moment a UK wall clock shows this date and time: the offset at that moment taken as
+/// UTC, then corrected.
+pub fn from_uk(date: Date, time: Time) -> Timestamp {
+    let local = PrimitiveDateTime::new(date, time);
+    local
+        .assume_offset(uk_offset(local.assume_utc()))
+        .to_offset(UtcOffset::UTC)
+}
+
 /// "23 November 2026, 14:05": the one style for a moment, everywhere.
 pub fn format_datetime(t: Timestamp) -> String {
     to_uk(t)

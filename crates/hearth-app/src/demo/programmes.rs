@@ -13,7 +13,7 @@ use hearth_domain::access::CaseRole;
 use hearth_domain::clock::FixedClock;
 use hearth_domain::enrolment::{AttendanceForm, ChangeForm, OfferForm, ProposalForm, SessionForm};
 use hearth_domain::ids::{CaseId, EnrolmentId, OrgId, PersonId, UserId};
-use hearth_domain::ukdate::{to_uk, uk_offset};
+use hearth_domain::ukdate::{from_uk, to_uk};
 use hearth_domain::{Actor, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,12 +58,10 @@ impl Step {
 /// a step made after 23:00 in winter about a day in summer time fell on the day before the
 /// one its session was planned for, and recording the session was refused as too early.
 fn uk_day_at(now: Timestamp, days: i64, hour: u8) -> Timestamp {
-    let date = to_uk(now - Duration::days(days)).date();
-    let local =
-        time::PrimitiveDateTime::new(date, time::Time::from_hms(hour, 0, 0).expect("an hour"));
-    local
-        .assume_offset(uk_offset(local.assume_utc()))
-        .to_offset(time::UtcOffset::UTC)
+    from_uk(
+        to_uk(now - Duration::days(days)).date(),
+        time::Time::from_hms(hour, 0, 0).expect("an hour"),
+    )
 }
 
 fn key(n: &mut u32) -> String {
