@@ -13,9 +13,13 @@ use hearth_store::cases::next_due as kept;
 use time::Duration;
 
 async fn demo_actor(t: &TestApp, account: &str) -> Actor {
-    let email = format!("{account}@{}", demo::DEMO_DOMAIN);
+    actor(t, &format!("{account}@{}", demo::DEMO_DOMAIN)).await
+}
+
+/// The member of staff with this email as the app sees them: their role and team as stored.
+async fn actor(t: &TestApp, email: &str) -> Actor {
     let mut conn = t.app.store.conn().await.unwrap();
-    let u = hearth_store::users::by_email(&mut conn, &email)
+    let u = hearth_store::users::by_email(&mut conn, email)
         .await
         .unwrap()
         .unwrap();
@@ -350,13 +354,8 @@ async fn a_case_a_manager_reaches_only_through_the_person_causing_harm_is_never_
     let now = t.now();
     let org = world.org;
     let engage_case = CaseId::from_uuid(world.other_team_case);
-    let (tm_id, _) = world.staff["team_manager"].clone();
-    let manager = Actor::staff(
-        tm_id,
-        org,
-        Some(world.idva_team),
-        hearth_domain::Role::TeamManager,
-    );
+    let manager = actor(&t, &world.staff["team_manager"].1).await;
+    let tm_id = manager.user_id;
     let mut tx = t.app.store.begin().await.unwrap();
     let harm: String = sqlx::query_scalar("SELECT person_id FROM case_members WHERE case_id = $1")
         .bind(engage_case.to_string())
@@ -398,12 +397,7 @@ async fn a_case_a_manager_reaches_only_through_the_person_causing_harm_is_never_
     .unwrap();
     tx.commit().await.unwrap();
 
-    let service = Actor::staff(
-        world.staff["service_manager"].0,
-        org,
-        None,
-        hearth_domain::Role::ServiceManager,
-    );
+    let service = actor(&t, &world.staff["service_manager"].1).await;
     let about_victim = |items: &[hearth_domain::due::DueItem]| {
         items
             .iter()
