@@ -2,6 +2,8 @@
 //! (`next_due`) wherever the manager sees the team whole, worked out in full for every other
 //! case (not yet worked out since a change, or reached through an allocation, where the
 //! firewall may hide something), and one page of it worked out through the guard to be shown.
+//! Other agencies' MARAC actions are a list of their own, paged the same way; the API pages
+//! the two as one list.
 //! At 6,000 cases a service, working out every case on every view cost the service manager's
 //! home page about a second.
 
@@ -10,6 +12,7 @@ use crate::due::viewed;
 use crate::{App, AppError, Result};
 use hearth_domain::access::{grant, Action};
 use hearth_domain::due::{overdue_by_worker, sort, DueItem, Show};
+use hearth_domain::paging::{Page, Paged};
 use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Scope};
 use hearth_store::access::WholeTeams;
@@ -42,16 +45,183 @@ pub struct TeamDue {
     pub pages: usize,
     /// The page's items, in the list's order: most pressing case first.
     pub items: Vec<DueItem>,
-    /// Other agencies' MARAC actions in the whole list, to follow up.
+    /// One page of other agencies' MARAC actions, to follow up, in the same order; how many
+    /// there are in all, the page shown (from 1) and how many pages there are.
     pub others: Vec<DueItem>,
+    pub others_total: usize,
+    pub others_page: usize,
+    pub others_pages: usize,
 }
 
-/// What the whole list holds of one case: how many of its items, and where it comes.
+/// Items to a page of the API's list.
+pub const API_PAGE: usize = 50;
+
+/// Which page of each of a manager's two lists to show, and how many items to a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pages {
+    pub own: usize,
+    pub others: usize,
+    pub size: usize,
+}
+
+/// Where one case comes in a list, and how many of its items the list holds.
 struct Place {
     case_id: Uuid,
-    kept: usize,
-    /// Overdue kept items sort first, then the earliest date, then the reference.
+    n: usize,
+    /// Overdue items sort first, then the earliest date, then the reference.
     key: (bool, time::Date, String),
+}
+
+/// One of a manager's two lists (their service's own items as filtered, or other agencies'
+/// actions): where each case comes, before any counted case is opened.
+#[derive(Default)]
+struct Listing {
+    places: Vec<Place>,
+    total: usize,
+    /// The items of the cases worked out in full, already in hand.
+    live: Vec<DueItem>,
+}
+
+impl Listing {
+    /// A counted case with `n` items here, the first of them `first`.
+    fn count(
+        &mut self,
+        case_id: Uuid,
+        n: usize,
+        first: Option<(bool, time::Date)>,
+        reference: &str,
+    ) {
+        if let Some((late, on)) = first.filter(|_| n > 0) {
+            self.total += n;
+            self.places.push(Place {
+                case_id,
+                n,
+                key: (!late, on, reference.to_string()),
+            });
+        }
+    }
+
+    /// Cases worked out in full take their places by their first item, as counted ones do.
+    fn work_out(mut self, items: Vec<DueItem>) -> Self {
+        for g in hearth_domain::due::by_case(items) {
+            let first = &g.items[0];
+            self.total += g.items.len();
+            self.places.push(Place {
+                case_id: g.case_id,
+                n: g.items.len(),
+                key: (!first.overdue, first.due_on, g.case_reference),
+            });
+            self.live.extend(g.items);
+        }
+        self.places.sort_by(|a, b| a.key.cmp(&b.key));
+        self
+    }
+
+    /// The cases the items from `offset`, `limit` of them, come from, and how many items of
+    /// the list come before the first of those cases.
+    fn window(&self, (offset, limit): (usize, usize)) -> (Vec<Uuid>, usize) {
+        let (mut start, mut at, mut shown) = (None, 0, Vec::new());
+        for p in &self.places {
+            if at + p.n > offset && at < offset + limit {
+                start.get_or_insert(at);
+                shown.push(p.case_id);
+            }
+            at += p.n;
+        }
+        (shown, start.unwrap_or(offset))
+    }
+
+    /// The items from `offset`, `limit` of them, from the live items and those opened.
+    fn take(&self, opened: Vec<DueItem>, (offset, limit): (usize, usize)) -> Vec<DueItem> {
+        let (shown, start) = self.window((offset, limit));
+        let mut items: Vec<DueItem> = self
+            .live
+            .iter()
+            .cloned()
+            .chain(opened)
+            .filter(|i| shown.contains(&i.case_id))
+            .collect();
+        sort(&mut items);
+        hearth_domain::due::by_case(items)
+            .into_iter()
+            .flat_map(|g| g.items)
+            .skip(offset - start)
+            .take(limit)
+            .collect()
+    }
+}
+
+/// A manager's due list counted, and worked out where it must be, before any page is opened.
+struct Gathered {
+    show: Show,
+    /// The service's own items, and how many are overdue, whatever the filter keeps.
+    own: usize,
+    overdue: usize,
+    mine: Listing,
+    theirs: Listing,
+    /// The cases counted from their kept items: opened only for the page shown.
+    counted: Vec<Uuid>,
+}
+
+impl Gathered {
+    async fn new(w: &mut UnitOfWork, app: &App, actor: &Actor, show: Show) -> Result<Self> {
+        may_oversee(actor)?;
+        let whole = w.whole_teams(actor).await?;
+        let counts = next_due::counts(w, &whole, &asked(app, show)).await?;
+        let (cases, live) = worked_out(w, app, actor, &whole).await?;
+        w.audit(viewed(actor, cases + counts.len()));
+        let (mut mine, mut theirs) = (Listing::default(), Listing::default());
+        let (mut own, mut overdue) = (0, 0);
+        for c in &counts {
+            own += c.own;
+            overdue += c.own_overdue;
+            mine.count(c.case_id, c.kept, c.first, &c.reference);
+            theirs.count(c.case_id, c.others, c.others_first, &c.reference);
+        }
+        let (live_theirs, live_own): (Vec<DueItem>, Vec<DueItem>) =
+            live.into_iter().partition(|i| i.other_agency);
+        own += live_own.len();
+        overdue += live_own.iter().filter(|i| i.overdue).count();
+        Ok(Gathered {
+            show,
+            own,
+            overdue,
+            mine: mine.work_out(live_own.into_iter().filter(|i| show.keeps(i)).collect()),
+            theirs: theirs.work_out(live_theirs),
+            counted: counts.iter().map(|c| c.case_id).collect(),
+        })
+    }
+
+    /// The items of a stretch of each list, opening through the guard only the counted cases
+    /// those stretches draw on.
+    async fn open(
+        &self,
+        w: &mut UnitOfWork,
+        app: &App,
+        actor: &Actor,
+        mine: (usize, usize),
+        theirs: (usize, usize),
+    ) -> Result<(Vec<DueItem>, Vec<DueItem>)> {
+        let mut ids: Vec<Uuid> = self.mine.window(mine).0;
+        ids.extend(self.theirs.window(theirs).0);
+        ids.retain(|id| self.counted.contains(id));
+        ids.sort();
+        ids.dedup();
+        let (their, own): (Vec<DueItem>, Vec<DueItem>) = open_counted(w, app, actor, &ids)
+            .await?
+            .into_iter()
+            .partition(|i| i.other_agency);
+        let own = own.into_iter().filter(|i| self.show.keeps(i)).collect();
+        Ok((self.mine.take(own, mine), self.theirs.take(their, theirs)))
+    }
+}
+
+/// A page of a list this long: the page (past the end is the last), how many pages, and how
+/// many items come before it.
+fn clamp(total: usize, page: usize, size: usize) -> (usize, usize, usize) {
+    let pages = total.div_ceil(size.max(1)).max(1);
+    let page = page.clamp(1, pages);
+    (page, pages, (page - 1) * size)
 }
 
 /// The day's question, as the kept items are asked it.
@@ -111,107 +281,51 @@ pub(crate) async fn overdue_in(
     Ok((counted.items + live_overdue, by))
 }
 
-/// One page of a manager's due list, narrowed as they chose, with the figures of the whole.
+/// One page of each of a manager's lists, their own narrowed as they chose, with the figures
+/// of the whole.
 pub(crate) async fn page_in(
     w: &mut UnitOfWork,
     app: &App,
     actor: &Actor,
     show: Show,
-    (page, per_page): (usize, usize),
+    pages: Pages,
 ) -> Result<TeamDue> {
-    may_oversee(actor)?;
-    let whole = w.whole_teams(actor).await?;
-    let counts = next_due::counts(w, &whole, &asked(app, show)).await?;
-    let (cases, live) = worked_out(w, app, actor, &whole).await?;
-    w.audit(viewed(actor, cases + counts.len()));
-    let (mut own, mut overdue, mut kept) = (0, 0, 0);
-    let mut places = Vec::new();
-    let mut with_others = Vec::new();
-    for c in &counts {
-        own += c.own;
-        overdue += c.own_overdue;
-        kept += c.kept;
-        if let Some((late, first)) = c.first.filter(|_| c.kept > 0) {
-            places.push(Place {
-                case_id: c.case_id,
-                kept: c.kept,
-                key: (!late, first, c.reference.clone()),
-            });
-        }
-        if c.others > 0 {
-            with_others.push(c.case_id);
-        }
-    }
-    let mut live_own: Vec<DueItem> = Vec::new();
-    let mut others: Vec<DueItem> = Vec::new();
-    for i in live {
-        if i.other_agency {
-            others.push(i);
-        } else {
-            own += 1;
-            overdue += usize::from(i.overdue);
-            if show.keeps(&i) {
-                kept += 1;
-                live_own.push(i);
-            }
-        }
-    }
-    // The live cases take their places by their first item, as the kept ones do.
-    for g in hearth_domain::due::by_case(live_own.clone()) {
-        let first = &g.items[0];
-        places.push(Place {
-            case_id: g.case_id,
-            kept: g.items.len(),
-            key: (!first.overdue, first.due_on, g.case_reference.clone()),
-        });
-    }
-    places.sort_by(|a, b| a.key.cmp(&b.key));
-    let pages = kept.div_ceil(per_page.max(1)).max(1);
-    let page = page.clamp(1, pages);
-    let skip = (page - 1) * per_page;
-    // The cases the page's items come from, and where the first of them starts.
-    let (mut start, mut at, mut shown) = (None, 0, Vec::new());
-    for p in &places {
-        if at + p.kept > skip && at < skip + per_page {
-            start.get_or_insert(at);
-            shown.push(p.case_id);
-        }
-        at += p.kept;
-    }
-    let counted: Vec<Uuid> = shown
-        .iter()
-        .chain(&with_others)
-        .copied()
-        .filter(|id| counts.iter().any(|c| c.case_id == *id))
-        .collect();
-    let opened = open_counted(w, app, actor, &counted).await?;
-    let mut items: Vec<DueItem> = live_own
-        .into_iter()
-        .chain(
-            opened
-                .iter()
-                .filter(|i| !i.other_agency && show.keeps(i))
-                .cloned(),
-        )
-        .filter(|i| shown.contains(&i.case_id))
-        .collect();
-    sort(&mut items);
-    let items: Vec<DueItem> = hearth_domain::due::by_case(items)
-        .into_iter()
-        .flat_map(|g| g.items)
-        .skip(skip - start.unwrap_or(skip))
-        .take(per_page)
-        .collect();
-    others.extend(opened.into_iter().filter(|i| i.other_agency));
-    sort(&mut others);
+    let g = Gathered::new(w, app, actor, show).await?;
+    let (page, own_pages, skip) = clamp(g.mine.total, pages.own, pages.size);
+    let (others_page, others_pages, others_skip) = clamp(g.theirs.total, pages.others, pages.size);
+    let (items, others) = g
+        .open(w, app, actor, (skip, pages.size), (others_skip, pages.size))
+        .await?;
     Ok(TeamDue {
-        own,
-        overdue,
-        kept,
+        own: g.own,
+        overdue: g.overdue,
+        kept: g.mine.total,
         page,
-        pages,
+        pages: own_pages,
         items,
         others,
+        others_total: g.theirs.total,
+        others_page,
+        others_pages,
+    })
+}
+
+/// One page of a manager's whole due list as one list, for the API: their service's own items,
+/// most pressing case first, then other agencies' actions in the same order. A page past the
+/// end is empty.
+pub async fn list(app: &App, actor: &Actor, page: Page) -> Result<Paged<DueItem>> {
+    let mut w = app.view().await?;
+    let g = Gathered::new(&mut w, app, actor, Show::Everything).await?;
+    let (offset, own) = (page.offset(), g.mine.total);
+    let mine = (offset.min(own), page.size.min(own.saturating_sub(offset)));
+    let theirs = (offset.saturating_sub(own), page.size - mine.1);
+    let (mut items, others) = g.open(&mut w, app, actor, mine, theirs).await?;
+    w.commit().await?;
+    items.extend(others);
+    Ok(Paged {
+        items,
+        total: own + g.theirs.total,
+        page,
     })
 }
 
@@ -235,11 +349,11 @@ pub async fn team_workload(
     app: &App,
     actor: &Actor,
     show: Show,
-    page: (usize, usize),
+    pages: Pages,
 ) -> Result<(Vec<WorkerLoad>, TeamDue)> {
     let mut w = app.view().await?;
     let loads = crate::casework::loads_in(&mut w, app, actor).await?;
-    let due = page_in(&mut w, app, actor, show, page).await?;
+    let due = page_in(&mut w, app, actor, show, pages).await?;
     w.commit().await?;
     Ok((loads, due))
 }

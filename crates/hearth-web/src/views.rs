@@ -362,6 +362,43 @@ pub struct DueView {
     pub workers: bool,
     /// Where the filter form goes; `None` for a list too short to need one.
     pub action: Option<String>,
+    /// The way through the own tasks when they run to more than one page.
+    pub pager: Option<Pager>,
+    /// Other agencies' actions in the whole list, and the way through them when they run to
+    /// more than one page.
+    pub others_total: usize,
+    pub others_pager: Option<Pager>,
+}
+
+/// Where a page of a long list is, and the way to the others.
+pub struct Pager {
+    /// The list's address up to the page number, for example "/triage?page=".
+    pub base: String,
+    pub page: usize,
+    pub pages: usize,
+    /// The place of the first and last shown in the whole list, from 1.
+    pub first: usize,
+    pub last: usize,
+}
+
+impl Pager {
+    /// Page `page` of `pages`, `shown` items on it and `size` to a page; `None` when the list
+    /// fits on one page.
+    pub fn of(
+        base: String,
+        (page, pages): (usize, usize),
+        shown: usize,
+        size: usize,
+    ) -> Option<Self> {
+        let before = (page - 1) * size;
+        (pages > 1).then(|| Pager {
+            base,
+            page,
+            pages,
+            first: before + 1,
+            last: before + shown,
+        })
+    }
 }
 
 impl DueView {
@@ -378,12 +415,15 @@ impl DueView {
         Self {
             kept: kept.len(),
             groups: hearth_domain::due::by_case(kept),
+            others_total: others.len(),
             others,
             overdue,
             total,
             show,
             workers,
             action,
+            pager: None,
+            others_pager: None,
         }
     }
 
@@ -393,6 +433,7 @@ impl DueView {
         due: hearth_app::team_due::TeamDue,
         show: hearth_domain::due::Show,
         action: Option<String>,
+        (pager, others_pager): (Option<Pager>, Option<Pager>),
     ) -> Self {
         Self {
             groups: hearth_domain::due::by_case(due.items),
@@ -403,6 +444,9 @@ impl DueView {
             show,
             workers: true,
             action,
+            others_total: due.others_total,
+            pager,
+            others_pager,
         }
     }
 

@@ -193,8 +193,10 @@ pub struct CaseCount {
     /// Where the case comes in the list: whether a kept item is overdue, and the earliest date
     /// among the overdue kept items if so, else among all kept.
     pub first: Option<(bool, Date)>,
-    /// Other agencies' MARAC actions.
+    /// Other agencies' MARAC actions, and where the case comes in their list, as `first` for
+    /// the kept items.
     pub others: usize,
+    pub others_first: Option<(bool, Date)>,
 }
 
 /// Each known case of the whole teams with anything on the list on the day asked.
@@ -219,7 +221,9 @@ pub async fn counts(
          CAST(SUM(CASE WHEN {keeps} THEN 1 ELSE 0 END) AS BIGINT) AS kept, \
          MIN(CASE WHEN {keeps} AND {OVERDUE} = 1 THEN i.due_on END) AS first_overdue, \
          MIN(CASE WHEN {keeps} THEN i.due_on END) AS first_due, \
-         CAST(SUM(i.other_agency) AS BIGINT) AS others \
+         CAST(SUM(i.other_agency) AS BIGINT) AS others, \
+         MIN(CASE WHEN i.other_agency = 1 AND {OVERDUE} = 1 THEN i.due_on END) AS others_overdue, \
+         MIN(CASE WHEN i.other_agency = 1 THEN i.due_on END) AS others_due \
          FROM {from} GROUP BY c.id, c.reference"
     );
     let count = |r: &sqlx::any::AnyRow, col: &str| -> Result<usize> {
@@ -233,10 +237,12 @@ pub async fn counts(
             let date = |col: &str| -> Result<Option<Date>> {
                 Ok(row::opt_text(r, col)?.and_then(|d| hearth_domain::ukdate::from_iso(&d)))
             };
-            let first = match (date("first_overdue")?, date("first_due")?) {
-                (Some(d), _) => Some((true, d)),
-                (None, Some(d)) => Some((false, d)),
-                (None, None) => None,
+            let first = |overdue: &str, due: &str| -> Result<Option<(bool, Date)>> {
+                Ok(match (date(overdue)?, date(due)?) {
+                    (Some(d), _) => Some((true, d)),
+                    (None, Some(d)) => Some((false, d)),
+                    (None, None) => None,
+                })
             };
             Ok(CaseCount {
                 case_id: row::id(r, "id")?,
@@ -244,8 +250,9 @@ pub async fn counts(
                 own: count(r, "own")?,
                 own_overdue: count(r, "own_overdue")?,
                 kept: count(r, "kept")?,
-                first,
+                first: first("first_overdue", "first_due")?,
                 others: count(r, "others")?,
+                others_first: first("others_overdue", "others_due")?,
             })
         })
         .collect()

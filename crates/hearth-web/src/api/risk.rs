@@ -2,15 +2,16 @@
 //! the same use cases, firewall and audit as the pages. Dates are ISO (`2026-11-23`); instants
 //! RFC 3339.
 
+use super::dto::{total_count, PageQuery};
 use super::marac::ReferralLineOut;
-use super::{rfc3339, Body, Caller, CreatedOut};
+use super::{rfc3339, Body, Caller, CreatedOut, Params};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::path::ApiPathId;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use hearth_app::users::By;
-use hearth_app::{due, instruments, risk, safety_plans};
+use hearth_app::{due, instruments, risk, safety_plans, team_due};
 use hearth_domain::due::DueItem;
 use hearth_domain::ids::PersonId;
 use hearth_domain::instrument::Instrument;
@@ -612,13 +613,19 @@ pub async fn due_mine(
     Ok(Json(items.iter().map(Into::into).collect()))
 }
 
-/// The same list across the caller's team (managers), or the whole service.
-#[utoipa::path(get, path = "/api/v1/due/team", tag = "due",
-    responses((status = 200, body = [DueOut]), (status = 403, body = ApiErrorBody)))]
+/// The same list across the caller's team (managers), or the whole service, 50 to a page: the
+/// service's own items, the most pressing case first, then other agencies' MARAC actions
+/// (`other_agency`) in the same order.
+#[utoipa::path(get, path = "/api/v1/due/team", tag = "due", params(PageQuery),
+    responses((status = 200, body = [DueOut], headers(("X-Total-Count" = u64, description = "How many items the list holds across every page"))), (status = 403, body = ApiErrorBody)))]
 pub async fn due_team(
     State(state): State<AppState>,
     Caller(who): Caller,
-) -> Result<Json<Vec<DueOut>>, ApiError> {
-    let items = due::team(&state.app, &who.actor()).await?;
-    Ok(Json(items.iter().map(Into::into).collect()))
+    Params(q): Params<PageQuery>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let list = team_due::list(&state.app, &who.actor(), q.page(team_due::API_PAGE)).await?;
+    Ok((
+        total_count(list.total),
+        Json(list.items.iter().map(DueOut::from).collect::<Vec<_>>()),
+    ))
 }

@@ -3,7 +3,7 @@
 use crate::error::{PageError, PageResult};
 use crate::form::{to, Again, OrAgain, Saved};
 use crate::session::Signed;
-use crate::views::{render, DueView, Layout};
+use crate::views::{render, DueView, Layout, Pager};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -322,23 +322,11 @@ pub async fn break_glass_log(State(state): State<AppState>, Signed(who): Signed)
 struct TeamPage {
     layout: Layout,
     loads: Vec<hearth_app::casework::WorkerLoad>,
-    /// One page of the team's due list.
+    /// One page of the team's due list, and one of other agencies' actions.
     due: DueView,
-    /// The number of the first row shown, from 1.
-    first: usize,
-    shown: usize,
-    page: usize,
-    pages: usize,
 }
 
-impl TeamPage {
-    /// The due list's address up to the page number, keeping the filter.
-    fn page_base(&self) -> String {
-        format!("/team?show={}&page=", self.due.show.code())
-    }
-}
-
-/// Rows of the team's due list on one page: a large team's list is paged, never cut off.
+/// Rows of each of the team's lists on one page: a large team's lists are paged, never cut off.
 const DUE_PAGE: usize = 50;
 
 #[derive(serde::Deserialize)]
@@ -346,6 +334,8 @@ pub struct TeamQuery {
     /// Read leniently: a page that is not a number is the first page, not an error.
     #[serde(default)]
     page: String,
+    #[serde(default)]
+    others: String,
     #[serde(default)]
     show: String,
 }
@@ -357,23 +347,38 @@ pub async fn team(
 ) -> PageResult {
     let show = Show::parse(&q.show);
     // Read leniently: a page that is not a number is the first page, not an error.
-    let asked = q.page.trim().parse::<usize>().unwrap_or(1);
+    let number = |raw: &str| raw.trim().parse::<usize>().unwrap_or(1);
+    let pages = hearth_app::team_due::Pages {
+        own: number(&q.page),
+        others: number(&q.others),
+        size: DUE_PAGE,
+    };
     let (loads, due) =
-        hearth_app::team_due::team_workload(&state.app, &who.actor(), show, (asked, DUE_PAGE))
-            .await?;
-    let (page, pages) = (due.page, due.pages);
-    let due = DueView::counted(due, show, Some("/team".into()));
-    let shown = due.groups.iter().map(|g| g.items.len()).sum();
+        hearth_app::team_due::team_workload(&state.app, &who.actor(), show, pages).await?;
+    // Each list's pager keeps the filter and the other list's page.
+    let pager = Pager::of(
+        format!(
+            "/team?show={}&others={}&page=",
+            show.code(),
+            due.others_page
+        ),
+        (due.page, due.pages),
+        due.items.len(),
+        DUE_PAGE,
+    );
+    let others_pager = Pager::of(
+        format!("/team?show={}&page={}&others=", show.code(), due.page),
+        (due.others_page, due.others_pages),
+        due.others.len(),
+        DUE_PAGE,
+    );
+    let due = DueView::counted(due, show, Some("/team".into()), (pager, others_pager));
     Ok(render(
         StatusCode::OK,
         &TeamPage {
             layout: Layout::signed("Team workload", &who),
             loads,
             due,
-            first: (page - 1) * DUE_PAGE + 1,
-            shown,
-            page,
-            pages,
         },
     ))
 }

@@ -6,7 +6,8 @@
 
 use crate::common::*;
 use hearth_app::{demo, due, home_page, next_due, team_due};
-use hearth_domain::due::{by_case, horizon, overdue_by_worker, DueKind, Show};
+use hearth_domain::due::{by_case, horizon, overdue_by_worker, DueItem, DueKind, Show};
+use hearth_domain::paging::Page;
 use hearth_domain::ukdate::{iso, uk_today};
 use hearth_domain::Actor;
 use hearth_store::cases::next_due as kept;
@@ -90,24 +91,41 @@ async fn shown(t: &TestApp, m: &Actor) -> Vec<String> {
         "overdue by worker"
     );
     let mut out = vec![format!("{:?} {:?}", team.overdue, team.by_worker)];
+    let in_order = |items: Vec<DueItem>| -> Vec<DueItem> {
+        by_case(items).into_iter().flat_map(|g| g.items).collect()
+    };
+    let others = in_order(others);
     for show in SHOWS {
-        let kept: Vec<_> = by_case(own.iter().filter(|i| show.keeps(i)).cloned().collect())
-            .into_iter()
-            .flat_map(|g| g.items)
-            .collect();
-        let mut paged = Vec::new();
+        let kept = in_order(own.iter().filter(|i| show.keeps(i)).cloned().collect());
+        let (mut paged, mut others_paged) = (Vec::new(), Vec::new());
         let mut page = 1;
         loop {
-            let (_, d) = team_due::team_workload(&t.app, m, show, (page, PER_PAGE))
+            let pages = team_due::Pages {
+                own: page,
+                others: page,
+                size: PER_PAGE,
+            };
+            let (_, d) = team_due::team_workload(&t.app, m, show, pages)
                 .await
                 .unwrap();
             assert_eq!((d.own, d.kept), (own.len(), kept.len()), "{show:?} counts");
             assert_eq!(d.overdue, own.iter().filter(|i| i.overdue).count());
-            assert_eq!(d.others, others, "{show:?}: other agencies' actions");
-            assert_eq!(d.page, page);
-            out.push(format!("{show:?} {page} {:?}", d.items));
-            paged.extend(d.items);
-            if page >= d.pages {
+            assert_eq!(
+                d.others_total,
+                others.len(),
+                "{show:?}: other agencies' actions"
+            );
+            out.push(format!("{show:?} {page} {:?} {:?}", d.items, d.others));
+            // A page past the end of either list is its last page.
+            assert_eq!(d.page, page.min(d.pages));
+            assert_eq!(d.others_page, page.min(d.others_pages));
+            if d.page == page {
+                paged.extend(d.items);
+            }
+            if d.others_page == page {
+                others_paged.extend(d.others);
+            }
+            if page >= d.pages.max(d.others_pages) {
                 break;
             }
             page += 1;
@@ -116,7 +134,54 @@ async fn shown(t: &TestApp, m: &Actor) -> Vec<String> {
             paged, kept,
             "{show:?}: the pages together are the whole list"
         );
+        assert_eq!(
+            others_paged, others,
+            "{show:?}: the pages of other agencies' actions together are all of them"
+        );
     }
+    // Other agencies' actions a few to a page, so that pages end inside a case.
+    let mut others_paged = Vec::new();
+    for page in 1.. {
+        let pages = team_due::Pages {
+            own: 1,
+            others: page,
+            size: 3,
+        };
+        let (_, d) = team_due::team_workload(&t.app, m, Show::Everything, pages)
+            .await
+            .unwrap();
+        others_paged.extend(d.others);
+        if page >= d.others_pages {
+            break;
+        }
+    }
+    assert_eq!(
+        others_paged, others,
+        "other agencies' actions, three to a page"
+    );
+    // The API's list: own items then other agencies' actions, as one list in pages.
+    let whole_list: Vec<DueItem> = in_order(own.clone()).into_iter().chain(others).collect();
+    let mut listed = Vec::new();
+    for n in 1.. {
+        let page = team_due::list(&t.app, m, Page::at(Some(n), PER_PAGE))
+            .await
+            .unwrap();
+        assert_eq!(page.total, whole_list.len(), "the API's total");
+        if page.items.is_empty() {
+            assert_eq!(
+                n,
+                whole_list.len().div_ceil(PER_PAGE) + 1,
+                "no page is empty before the end"
+            );
+            break;
+        }
+        listed.extend(page.items);
+    }
+    assert_eq!(
+        listed, whole_list,
+        "the API's pages together are the whole list"
+    );
+    out.push(format!("{listed:?}"));
     out
 }
 
@@ -140,6 +205,16 @@ async fn a_managers_due_list_is_the_same_counted_from_kept_items_on_that_day_and
         demo_actor(&t, "idva.manager").await,
         demo_actor(&t, "service.manager").await,
     ];
+    let others = due::team(&t.app, &managers[1])
+        .await
+        .unwrap()
+        .iter()
+        .filter(|i| i.other_agency)
+        .count();
+    assert!(
+        others > 3,
+        "other agencies' actions run to more than one page of three: {others}"
+    );
     let start = t.app.now();
     let dates = kept_dates(&t).await;
     let beyond = dates
