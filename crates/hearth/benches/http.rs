@@ -242,6 +242,29 @@ fn get(url: String, cookie: String) -> Send {
     Arc::new(move |c: &reqwest::Client| c.get(&url).header("cookie", &cookie))
 }
 
+/// An API token for a member of staff of the set, as a partner system would hold.
+async fn token_for(set: &Set, email: &str) -> String {
+    let mut conn = set.app.store.conn().await.expect("conn");
+    let u = users::by_email(&mut conn, email)
+        .await
+        .expect("user")
+        .expect("user");
+    drop(conn);
+    hearth_app::tokens::create(
+        &set.app,
+        hearth_app::users::By::Command { org_id: u.org_id },
+        u.id,
+        "bench",
+    )
+    .await
+    .expect("token")
+    .secret
+}
+
+fn get_api(url: String, token: String) -> Send {
+    Arc::new(move |c: &reqwest::Client| c.get(&url).bearer_auth(&token))
+}
+
 /// A victim of the set as her service manager sees her: for pages and searches to ask about.
 async fn a_victim(
     set: &Set,
@@ -346,23 +369,7 @@ async fn searches(set: &Set, base: &str) {
 /// figure would be counted against the writes.
 async fn writes(large: &Set, base: &str, when: &str) {
     println!("\ndurable referral writes through the API, {when}:");
-    let token = {
-        let mut conn = large.app.store.conn().await.expect("conn");
-        let u = users::by_email(&mut conn, &large.made.referrer_email)
-            .await
-            .expect("referrer")
-            .expect("referrer");
-        drop(conn);
-        hearth_app::tokens::create(
-            &large.app,
-            hearth_app::users::By::Command { org_id: u.org_id },
-            u.id,
-            "bench",
-        )
-        .await
-        .expect("token")
-        .secret
-    };
+    let token = token_for(large, &large.made.referrer_email).await;
     let url = format!("{base}/api/v1/referrals");
     let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let send: Send = Arc::new(move |c: &reqwest::Client| {
@@ -376,6 +383,33 @@ async fn writes(large: &Set, base: &str, when: &str) {
     });
     let s = load(32, send).await;
     println!("  32 clients  {} ({} saved)", s.line(), s.done);
+}
+
+/// The team manager's whole due list worked out case by case, as `GET /api/v1/due/team` answered
+/// it before it was paged (2026-12-07), timed in this process for the figure before.
+async fn whole_due_list(set: &Set) {
+    let actor = {
+        let mut conn = set.app.store.conn().await.expect("conn");
+        users::by_email(&mut conn, &set.made.team_manager_email)
+            .await
+            .expect("manager")
+            .expect("manager")
+            .actor()
+    };
+    let runs = 5;
+    let started = timer();
+    let mut items = 0;
+    for _ in 0..runs {
+        items = hearth_app::due::team(&set.app, &actor)
+            .await
+            .expect("due list")
+            .len();
+    }
+    println!(
+        "\nthe team's whole due list worked out case by case, as the API answered it before it \
+         was paged: {items} items, {:.0} ms each",
+        started.elapsed().as_secs_f64() * 1000.0 / f64::from(runs)
+    );
 }
 
 fn main() {
@@ -443,16 +477,27 @@ async fn run() {
     let idva = cookie_for(&base, &large.made.idva_email).await;
     let manager = cookie_for(&base, &large.made.team_manager_email).await;
     let service = cookie_for(&base, &large.made.service_manager_email).await;
-    for (what, path, cookie) in [
-        ("case page", format!("/cases/{case}"), &idva),
-        ("Idva's home page", "/".to_string(), &idva),
-        ("team's Caseloads page", "/team".to_string(), &manager),
-        ("service manager's home page", "/".to_string(), &service),
+    let manager_token = token_for(&large, &large.made.team_manager_email).await;
+    for (what, send) in [
+        (
+            "case page",
+            get(format!("{base}/cases/{case}"), idva.clone()),
+        ),
+        ("Idva's home page", get(format!("{base}/"), idva.clone())),
+        (
+            "team's Caseloads page",
+            get(format!("{base}/team"), manager),
+        ),
+        (
+            "service manager's home page",
+            get(format!("{base}/"), service),
+        ),
+        (
+            "team's due list through the API, first page",
+            get_api(format!("{base}/api/v1/due/team"), manager_token),
+        ),
     ] {
-        let url = format!("{base}{path}");
-        let bytes = reqwest::Client::new()
-            .get(&url)
-            .header("cookie", cookie.as_str())
+        let bytes = send(&reqwest::Client::new())
             .send()
             .await
             .expect("page")
@@ -466,7 +511,7 @@ async fn run() {
             size / 1024
         );
         for conns in [1, 16, 64] {
-            let page = load(conns, get(url.clone(), cookie.clone())).await;
+            let page = load(conns, send.clone()).await;
             let file = load(conns, get(format!("{static_base}/page"), String::new())).await;
             println!(
                 "  {conns:>2} conns  page {}\n            file {}  page/file {:.1}%",
@@ -476,6 +521,7 @@ async fn run() {
             );
         }
     }
+    whole_due_list(&large).await;
 
     writes(&large, &base, "after the page loads").await;
     println!(
