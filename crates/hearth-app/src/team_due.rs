@@ -18,7 +18,7 @@ use hearth_domain::{Actor, Scope};
 use hearth_store::access::WholeTeams;
 use hearth_store::cases::{self, next_due};
 use hearth_store::UnitOfWork;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Only those who oversee cases by team or service have a team's due list.
@@ -160,7 +160,7 @@ struct Gathered {
     mine: Listing,
     theirs: Listing,
     /// The cases counted from their kept items: opened only for the page shown.
-    counted: Vec<Uuid>,
+    counted: HashSet<Uuid>,
 }
 
 impl Gathered {
