@@ -371,18 +371,28 @@ async fn writes(large: &Set, base: &str, when: &str) {
     println!("\ndurable referral writes through the API, {when}:");
     let token = token_for(large, &large.made.referrer_email).await;
     let url = format!("{base}/api/v1/referrals");
-    let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    // Every key new: a key sent before is a replay, answered with the first referral and
+    // nothing written, and would be counted as a write. The runs of one process share the
+    // counter; the run's random part keeps another process's keys (on the same data) apart.
+    static SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let run: u64 = rand::random();
     let send: Send = Arc::new(move |c: &reqwest::Client| {
-        let k = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let k = SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         c.post(&url).bearer_auth(&token).json(&serde_json::json!({
-            "submission_key": format!("bench-referral-{k:012}-{}", std::process::id()),
+            "submission_key": format!("bench-referral-{run:016x}-{k:012}"),
             "referrer_name": "PC Bench", "referrer_agency": "police", "referrer_phone": "01632 960001",
             "given_name": "Bench", "family_name": format!("Family{k}"), "address": "1 Bench Road",
             "consent": "yes"
         }))
     });
+    let before = referrals_in(large).await;
     let s = load(32, send).await;
-    println!("  32 clients  {} ({} saved)", s.line(), s.done);
+    println!(
+        "  32 clients  {} ({} answered, {} new referrals in the database)",
+        s.line(),
+        s.done,
+        referrals_in(large).await - before
+    );
 }
 
 /// The team manager's whole due list worked out case by case, as `GET /api/v1/due/team` answered
@@ -410,6 +420,15 @@ async fn whole_due_list(set: &Set) {
          was paged: {items} items, {:.0} ms each",
         started.elapsed().as_secs_f64() * 1000.0 / f64::from(runs)
     );
+}
+
+/// How many referrals the set holds: a write counted must be a row written.
+async fn referrals_in(set: &Set) -> i64 {
+    let mut conn = set.app.store.conn().await.expect("conn");
+    sqlx::query_scalar("SELECT COUNT(*) FROM referrals")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("count")
 }
 
 fn main() {
