@@ -98,10 +98,11 @@ async fn case_list(mut w: UnitOfWork, app: &App, listed: cases::Listed) -> Resul
     })
 }
 
-/// The user's own caseload. Lists names, so it is audited as a read.
-pub async fn caseload(app: &App, actor: &Actor) -> Result<CaseList> {
+/// A page of the user's own caseload, newest first, with how many in all. Lists names, so it
+/// is audited as a read.
+pub async fn caseload(app: &App, actor: &Actor, page: Page) -> Result<CaseList> {
     let mut w = app.view().await?;
-    let listed = cases::caseload(&mut w, actor).await?;
+    let listed = cases::allocated_to(&mut w, actor, actor.user_id, Some(page)).await?;
     case_list(w, app, listed).await
 }
 

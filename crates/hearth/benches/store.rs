@@ -111,7 +111,10 @@ async fn bench_backend(label: &str, url: &str) {
                 .actor()
         };
         let cases = if who == "Idva" {
-            records::caseload(&app, &actor).await.unwrap().cases.len()
+            records::caseload(&app, &actor, hearth_domain::paging::Page::first(1))
+                .await
+                .unwrap()
+                .total
         } else {
             records::cases_list(&app, &actor, hearth_domain::paging::Page::first(1))
                 .await

@@ -58,15 +58,16 @@ pub async fn audit(
     Ok(Json(lines.iter().map(AuditEntryOut::from).collect()))
 }
 
-/// Every open case allocated to the caller.
-#[utoipa::path(get, path = "/api/v1/caseload", tag = "cases",
-    responses((status = 200, body = Vec<CaseSummaryOut>)))]
+/// The open cases allocated to the caller, newest first, 50 to a page.
+#[utoipa::path(get, path = "/api/v1/caseload", tag = "cases", params(PageQuery),
+    responses((status = 200, body = Vec<CaseSummaryOut>, headers(("X-Total-Count" = u64, description = "How many open cases are allocated to the caller, across every page")))))]
 pub async fn caseload(
     State(state): State<AppState>,
     Caller(who): Caller,
-) -> Result<Json<Vec<CaseSummaryOut>>, ApiError> {
-    let list = records::caseload(&state.app, &who.actor()).await?;
-    Ok(Json(summaries(list)))
+    Params(q): Params<PageQuery>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let list = records::caseload(&state.app, &who.actor(), q.page(records::CASES_PAGE)).await?;
+    Ok((total_count(list.total), Json(summaries(list))))
 }
 
 /// Every case the caller may open, newest first, 50 to a page.

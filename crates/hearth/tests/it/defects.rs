@@ -536,3 +536,65 @@ async fn the_team_due_list_covers_every_open_case_however_many() {
     );
     assert!(page("x").await.contains(&format!("Page 1 of {pages}")));
 }
+
+/// A worker's caseload through the API came whole; it is paged like every other list, 50 to a
+/// page with the total in `X-Total-Count`, and every case is on exactly one page.
+#[tokio::test]
+async fn the_api_caseload_comes_a_page_at_a_time_with_every_case_on_one_page() {
+    use hearth_store::cases;
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let now = t.now();
+    let mut tx = t.app.store.begin().await.unwrap();
+    for n in 1..=55 {
+        let case = cases::insert_case(&mut tx, now, w.org, w.idva_team, &format!("LOAD-{n:03}"))
+            .await
+            .unwrap();
+        let allocation = cases::NewAllocation {
+            org_id: w.org,
+            case_id: case,
+            person_id: None,
+            worker_id: w.staff["idva"].0,
+            by: None,
+        };
+        cases::allocate(&mut tx, now, allocation).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let token = t.token_for(w.org, w.staff["idva"].0).await;
+    let mut seen: Vec<String> = Vec::new();
+    let mut totals = std::collections::HashSet::new();
+    for n in 1..=3 {
+        let r = t
+            .api_get(&token, &format!("/api/v1/caseload?page={n}"))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        totals.insert(r.headers()["x-total-count"].to_str().unwrap().to_string());
+        let page: Vec<Value> = r.json().await.unwrap();
+        assert!(page.len() <= 50, "page {n} holds {}", page.len());
+        if n == 3 {
+            assert!(page.is_empty(), "a page past the end is empty");
+        }
+        seen.extend(
+            page.iter()
+                .map(|c| c["reference"].as_str().unwrap().to_string()),
+        );
+    }
+    let loads: Vec<&String> = seen.iter().filter(|r| r.starts_with("LOAD-")).collect();
+    assert_eq!(loads.len(), 55, "every allocated case is listed: {seen:?}");
+    let unique: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no case is on two pages");
+    assert_eq!(
+        totals.into_iter().collect::<Vec<_>>(),
+        vec![seen.len().to_string()],
+        "each page gives the same total, and it is the whole caseload"
+    );
+    let first: Vec<Value> = t
+        .api_get(&token, "/api/v1/caseload")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 50, "no page asked for is the first");
+    let r = t.api_get(&token, "/api/v1/caseload?page=0").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "page 0 is refused");
+}
