@@ -574,6 +574,49 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Every item of a paged API list, walked page by page until one comes back empty. Each page
+    /// holds 50 at most and gives the same `X-Total-Count`, and the pages hold that many in
+    /// all; asking with no page gives the first, and page 0 is refused with a 400.
+    pub async fn api_pages(&self, token: &str, path: &str) -> Vec<serde_json::Value> {
+        let join = if path.contains('?') { '&' } else { '?' };
+        let mut items: Vec<serde_json::Value> = Vec::new();
+        let mut in_all = None;
+        for n in 1.. {
+            let r = self.api_get(token, &format!("{path}{join}page={n}")).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}, page {n}");
+            let total: usize = r.headers()["x-total-count"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(
+                *in_all.get_or_insert(total),
+                total,
+                "{path}: the total holds from page to page"
+            );
+            let page: Vec<serde_json::Value> = r.json().await.unwrap();
+            assert!(page.len() <= 50, "{path}: page {n} holds {}", page.len());
+            if page.is_empty() {
+                break;
+            }
+            items.extend(page);
+        }
+        assert_eq!(Some(items.len()), in_all, "{path}: every item is on a page");
+        let first: Vec<serde_json::Value> = self.api_get(token, path).await.json().await.unwrap();
+        assert_eq!(
+            first[..],
+            items[..items.len().min(50)],
+            "{path}: no page asked for is the first"
+        );
+        let r = self.api_get(token, &format!("{path}{join}page=0")).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::BAD_REQUEST,
+            "{path}: page 0 is refused"
+        );
+        items
+    }
+
     pub async fn api_post(&self, token: &str, path: &str, body: &serde_json::Value) -> Response {
         Client::new()
             .post(self.url(path))

@@ -468,40 +468,7 @@ async fn the_team_due_list_covers_every_open_case_however_many() {
     let token = t.token_for(w.org, w.staff["team_manager"].0).await;
     // The API gives the list fifty at a time, says how many there are in all, and has every
     // item on some page.
-    let mut items: Vec<Value> = Vec::new();
-    let mut in_all = None;
-    for n in 1.. {
-        let r = t
-            .api_get(&token, &format!("/api/v1/due/team?page={n}"))
-            .await;
-        assert_eq!(r.status(), StatusCode::OK);
-        let header: usize = r.headers()["x-total-count"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert_eq!(
-            *in_all.get_or_insert(header),
-            header,
-            "the total holds from page to page"
-        );
-        let page: Vec<Value> = r.json().await.unwrap();
-        assert!(page.len() <= 50, "a page holds fifty at most");
-        if page.is_empty() {
-            break;
-        }
-        items.extend(page);
-    }
-    assert_eq!(Some(items.len()), in_all, "every item is on a page");
-    let first: Vec<Value> = t
-        .api_get(&token, "/api/v1/due/team")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(first[..], items[..50], "no page asked for is the first");
-    let r = t.api_get(&token, "/api/v1/due/team?page=0").await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "page 0 is refused");
+    let items = t.api_pages(&token, "/api/v1/due/team").await;
     let cases: std::collections::HashSet<&str> = items
         .iter()
         .filter_map(|i| i["case_reference"].as_str())
@@ -561,40 +528,15 @@ async fn the_api_caseload_comes_a_page_at_a_time_with_every_case_on_one_page() {
     }
     tx.commit().await.unwrap();
     let token = t.token_for(w.org, w.staff["idva"].0).await;
-    let mut seen: Vec<String> = Vec::new();
-    let mut totals = std::collections::HashSet::new();
-    for n in 1..=3 {
-        let r = t
-            .api_get(&token, &format!("/api/v1/caseload?page={n}"))
-            .await;
-        assert_eq!(r.status(), StatusCode::OK);
-        totals.insert(r.headers()["x-total-count"].to_str().unwrap().to_string());
-        let page: Vec<Value> = r.json().await.unwrap();
-        assert!(page.len() <= 50, "page {n} holds {}", page.len());
-        if n == 3 {
-            assert!(page.is_empty(), "a page past the end is empty");
-        }
-        seen.extend(
-            page.iter()
-                .map(|c| c["reference"].as_str().unwrap().to_string()),
-        );
-    }
+    let seen: Vec<String> = t
+        .api_pages(&token, "/api/v1/caseload")
+        .await
+        .iter()
+        .map(|c| c["reference"].as_str().unwrap().to_string())
+        .collect();
+    assert!(seen.len() > 50, "the caseload runs to two pages");
     let loads: Vec<&String> = seen.iter().filter(|r| r.starts_with("LOAD-")).collect();
     assert_eq!(loads.len(), 55, "every allocated case is listed: {seen:?}");
     let unique: std::collections::HashSet<&String> = seen.iter().collect();
     assert_eq!(unique.len(), seen.len(), "no case is on two pages");
-    assert_eq!(
-        totals.into_iter().collect::<Vec<_>>(),
-        vec![seen.len().to_string()],
-        "each page gives the same total, and it is the whole caseload"
-    );
-    let first: Vec<Value> = t
-        .api_get(&token, "/api/v1/caseload")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(first.len(), 50, "no page asked for is the first");
-    let r = t.api_get(&token, "/api/v1/caseload?page=0").await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "page 0 is refused");
 }
