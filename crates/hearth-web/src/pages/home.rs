@@ -382,3 +382,93 @@ pub async fn team(
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_domain::due::{DueItem, DueKind};
+
+    fn action(n: u128, other_agency: bool) -> DueItem {
+        DueItem {
+            kind: DueKind::MaracAction,
+            case_id: uuid::Uuid::from_u128(n),
+            case_reference: format!("HD-{n:04}"),
+            person_id: None,
+            person_name: None,
+            what: format!("Police: action {n}"),
+            due_on: time::macros::date!(2026 - 12 - 01),
+            overdue: true,
+            link: format!("/marac/referrals/{n}"),
+            workers: Vec::new(),
+            other_agency,
+            turns_at: None,
+        }
+    }
+
+    /// Each of the Team page's two lists has its own way through, and each keeps the filter and
+    /// the page the other list is on, so paging one never loses the place in the other.
+    #[test]
+    fn each_list_on_the_team_page_pages_apart_and_keeps_the_others_place() {
+        let show = Show::Overdue;
+        let due = hearth_app::team_due::TeamDue {
+            own: 120,
+            overdue: 120,
+            kept: 120,
+            page: 2,
+            pages: 3,
+            items: (51..=100).map(|n| action(n, false)).collect(),
+            others: (101..=150).map(|n| action(n, true)).collect(),
+            others_total: 160,
+            others_page: 3,
+            others_pages: 4,
+        };
+        let pager = Pager::of(
+            format!(
+                "/team?show={}&others={}&page=",
+                show.code(),
+                due.others_page
+            ),
+            (due.page, due.pages),
+            due.items.len(),
+            DUE_PAGE,
+        );
+        let others = Pager::of(
+            format!("/team?show={}&page={}&others=", show.code(), due.page),
+            (due.others_page, due.others_pages),
+            due.others.len(),
+            DUE_PAGE,
+        );
+        let page = TeamPage {
+            layout: Layout::public("Team workload", false, ""),
+            loads: Vec::new(),
+            due: DueView::counted(due, show, Some("/team".into()), (pager, others)),
+        };
+        let html = page.render().expect("renders");
+        let code = show.code();
+        assert!(
+            html.contains("120 items, most pressing first; showing 51 to 100."),
+            "{html}"
+        );
+        assert!(html.contains("Page 2 of 3"));
+        assert!(
+            html.contains(&format!(
+                "href=\"/team?show={code}&#38;others=3&#38;page=3\""
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains("160 actions, the cases with overdue ones first; showing 101 to 150.")
+        );
+        assert!(
+            html.contains("aria-label=\"Pages of other agencies&#39; actions\""),
+            "{html}"
+        );
+        assert!(html.contains("Page 3 of 4"));
+        assert!(html.contains(&format!(
+            "href=\"/team?show={code}&#38;page=2&#38;others=4\""
+        )));
+        assert!(html.contains(&format!(
+            "href=\"/team?show={code}&#38;page=2&#38;others=2\""
+        )));
+    }
+}
