@@ -366,7 +366,8 @@ pub async fn open_visible_due_by(
     until: time::Date,
     counted: Option<&crate::access::WholeTeams>,
 ) -> Result<Listed> {
-    let (_, params) = crate::access::candidate_cases(actor, 2);
+    // The access rule's parameters come first; the day and the teams are numbered after them.
+    let (access, params) = crate::access::candidate_cases(actor, 2);
     let n = params.len() + 2;
     let mut cond = format!(" AND (c.next_due_on IS NULL OR c.next_due_on <= ${n})");
     let mut last = vec![hearth_domain::ukdate::iso(until)];
@@ -380,19 +381,9 @@ pub async fn open_visible_due_by(
         ));
         last.extend(teams.teams().iter().map(|t| t.to_string()));
     }
-    open_visible_where(w, actor, &cond, last).await
-}
-
-async fn open_visible_where(
-    w: &mut UnitOfWork,
-    actor: &Actor,
-    and: &str,
-    last: Vec<String>,
-) -> Result<Listed> {
-    let (cond, params) = crate::access::candidate_cases(actor, 2);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} \
-         WHERE c.org_id = $1 AND c.status = 'open' AND {cond}{and} ORDER BY c.opened_at DESC, c.id"
+         WHERE c.org_id = $1 AND c.status = 'open' AND {access}{cond} ORDER BY c.opened_at DESC, c.id"
     );
     let mut q = sqlx::query(&sql).bind(actor.org_id.to_string());
     for p in params.into_iter().chain(last) {
