@@ -39,17 +39,12 @@ pub fn note_place(id: ReferralId) -> String {
     format!("referrals.decision_note:{id}")
 }
 
-/// The next number of a per-organisation sequence, taken under a row lock.
+/// The next number of a per-organisation sequence, taken under a row lock: the first number
+/// of a new sequence is 1. One statement, as every write holds the one writer while it runs.
 pub async fn next_number(conn: &mut AnyConnection, org_id: OrgId, name: &str) -> Result<i64> {
-    sqlx::query(
-        "INSERT INTO counters (org_id, name, value) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
-    )
-    .bind(org_id.to_string())
-    .bind(name)
-    .execute(&mut *conn)
-    .await?;
     Ok(sqlx::query_scalar(
-        "UPDATE counters SET value = value + 1 WHERE org_id = $1 AND name = $2 RETURNING value",
+        "INSERT INTO counters (org_id, name, value) VALUES ($1, $2, 1) \
+         ON CONFLICT (org_id, name) DO UPDATE SET value = counters.value + 1 RETURNING value",
     )
     .bind(org_id.to_string())
     .bind(name)

@@ -958,3 +958,41 @@ async fn an_enrolment_is_known_only_to_those_the_firewall_lets_see_its_person() 
     assert_eq!(opened.person_id.uuid(), f.perpetrator);
     w.rollback().await.unwrap();
 }
+
+/// Referral and case numbers: each organisation's sequences start at 1 and count up by one,
+/// apart from each other's, and a number taken in work that is undone is taken again.
+#[tokio::test]
+async fn each_organisations_sequences_count_from_one_apart() {
+    let f = family().await;
+    let org = f.idva.org_id;
+    let other = f.coordinator_elsewhere.org_id;
+    let mut tx = f.store.begin().await.unwrap();
+    let mut taken = Vec::new();
+    for (o, name) in [
+        (org, "referral"),
+        (org, "referral"),
+        (org, "case"),
+        (other, "referral"),
+        (org, "referral"),
+    ] {
+        taken.push(
+            hearth_store::referrals::next_number(&mut tx, o, name)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(taken, [1, 2, 1, 1, 3]);
+    tx.commit().await.unwrap();
+    let mut tx = f.store.begin().await.unwrap();
+    let n = hearth_store::referrals::next_number(&mut tx, org, "referral")
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+    tx.rollback().await.unwrap();
+    let mut tx = f.store.begin().await.unwrap();
+    let n = hearth_store::referrals::next_number(&mut tx, org, "referral")
+        .await
+        .unwrap();
+    assert_eq!(n, 4, "a number in undone work is not used up");
+    tx.commit().await.unwrap();
+}
