@@ -340,22 +340,9 @@ pub struct TeamQuery {
     show: String,
 }
 
-pub async fn team(
-    State(state): State<AppState>,
-    Signed(who): Signed,
-    axum::extract::Query(q): axum::extract::Query<TeamQuery>,
-) -> PageResult {
-    let show = Show::parse(&q.show);
-    // Read leniently: a page that is not a number is the first page, not an error.
-    let number = |raw: &str| raw.trim().parse::<usize>().unwrap_or(1);
-    let pages = hearth_app::team_due::Pages {
-        own: number(&q.page),
-        others: number(&q.others),
-        size: DUE_PAGE,
-    };
-    let (loads, due) =
-        hearth_app::team_due::team_workload(&state.app, &who.actor(), show, pages).await?;
-    // Each list's pager keeps the filter and the other list's page.
+/// The Team page's due list, with a way through each of its two lists. Each pager keeps the
+/// filter and the page the other list is on.
+fn team_due_view(due: hearth_app::team_due::TeamDue, show: Show) -> DueView {
     let pager = Pager::of(
         format!(
             "/team?show={}&others={}&page=",
@@ -372,7 +359,25 @@ pub async fn team(
         due.others.len(),
         DUE_PAGE,
     );
-    let due = DueView::counted(due, show, Some("/team".into()), (pager, others_pager));
+    DueView::counted(due, show, Some("/team".into()), (pager, others_pager))
+}
+
+pub async fn team(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    axum::extract::Query(q): axum::extract::Query<TeamQuery>,
+) -> PageResult {
+    let show = Show::parse(&q.show);
+    // Read leniently: a page that is not a number is the first page, not an error.
+    let number = |raw: &str| Page::parse(Some(raw), DUE_PAGE).number;
+    let pages = hearth_app::team_due::Pages {
+        own: number(&q.page),
+        others: number(&q.others),
+        size: DUE_PAGE,
+    };
+    let (loads, due) =
+        hearth_app::team_due::team_workload(&state.app, &who.actor(), show, pages).await?;
+    let due = team_due_view(due, show);
     Ok(render(
         StatusCode::OK,
         &TeamPage {
@@ -422,26 +427,10 @@ mod tests {
             others_page: 3,
             others_pages: 4,
         };
-        let pager = Pager::of(
-            format!(
-                "/team?show={}&others={}&page=",
-                show.code(),
-                due.others_page
-            ),
-            (due.page, due.pages),
-            due.items.len(),
-            DUE_PAGE,
-        );
-        let others = Pager::of(
-            format!("/team?show={}&page={}&others=", show.code(), due.page),
-            (due.others_page, due.others_pages),
-            due.others.len(),
-            DUE_PAGE,
-        );
         let page = TeamPage {
             layout: Layout::public("Team workload", false, ""),
             loads: Vec::new(),
-            due: DueView::counted(due, show, Some("/team".into()), (pager, others)),
+            due: team_due_view(due, show),
         };
         let html = page.render().expect("renders");
         let code = show.code();
