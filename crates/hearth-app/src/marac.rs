@@ -308,7 +308,10 @@ pub async fn refer(
         target_id: Some(person_id.uuid()),
     };
     let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
-        Once::Replay(existing) => return Ok(existing),
+        Once::Replay(existing) => {
+            w.commit().await?;
+            return Ok(existing);
+        }
         Once::New(id) => id,
     };
     let repeat_dates = rules::repeat_of(
@@ -661,7 +664,8 @@ pub async fn list_case(
         ));
     }
     if r.meeting_id == Some(meeting_id.uuid()) {
-        return Ok(());
+        // Already listed: still commit, so the answer waits for whatever it read to be durable.
+        return Ok(w.commit().await?);
     }
     if !store::list_for_meeting(&mut w, &g, referral_id, meeting_id).await? {
         return Err(AppError::Conflict {
@@ -745,7 +749,10 @@ pub async fn add_action(
         target_id: Some(referral_id.uuid()),
     };
     let id = match submission::claim(&mut w, now, scope, submission_key, form).await? {
-        Once::Replay(existing) => return Ok(MaracActionId::from_uuid(existing)),
+        Once::Replay(existing) => {
+            w.commit().await?;
+            return Ok(MaracActionId::from_uuid(existing));
+        }
         Once::New(id) => id,
     };
     let (Some(meeting_id), Some(meeting_on)) = (r.meeting_id, r.meeting_on) else {
@@ -810,7 +817,7 @@ pub async fn set_action_status(
         ));
     };
     if from == to {
-        return Ok(());
+        return Ok(w.commit().await?);
     }
     if !store::set_action_status(
         &mut w,

@@ -155,7 +155,10 @@ pub async fn submit_public(
         .ok_or(AppError::NotFound)?;
     let id = match claim(&mut w, now, org.id, None, &form.submission_key, form).await? {
         Ok(id) => id,
-        Err(first) => return Ok(first),
+        Err(first) => {
+            w.commit().await?;
+            return Ok(first);
+        }
     };
     if referrals::recent_from(&mut w, &address_key, now - Duration::hours(1)).await?
         >= PUBLIC_LIMIT_PER_HOUR
@@ -206,7 +209,10 @@ pub async fn submit(
     .await?
     {
         Ok(id) => id,
-        Err(first) => return Ok(first),
+        Err(first) => {
+            w.commit().await?;
+            return Ok(first);
+        }
     };
     let details = form.parse(source, now)?;
     let incoming = Incoming {

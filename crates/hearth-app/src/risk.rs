@@ -369,6 +369,7 @@ pub async fn assess(
             .as_ref()
             .map(|a| a.level)
             .unwrap_or(RiskLevel::Standard);
+        w.commit().await?;
         return Ok(Assessed {
             id: existing,
             level,
@@ -487,7 +488,10 @@ pub async fn record_incident(
         target_id: Some(person_id.uuid()),
     };
     let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
-        Once::Replay(existing) => return Ok(existing),
+        Once::Replay(existing) => {
+            w.commit().await?;
+            return Ok(existing);
+        }
         Once::New(id) => id,
     };
     let incident = form.parse(today)?;

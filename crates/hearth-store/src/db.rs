@@ -40,7 +40,10 @@ pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 pub struct Store {
     pool: AnyPool,
     reads: AnyPool,
-    audit_writer: crate::group_commit::AuditWriter,
+    audit_writer: crate::group_commit::views::AuditWriter,
+    /// On SQLite, units of work that write share transactions through this; see
+    /// [`crate::group_commit::writes`].
+    writer: Option<crate::group_commit::writes::Writer>,
     backend: Backend,
     master: Arc<MasterKey>,
     audit_key: Arc<[u8; 32]>,
@@ -195,11 +198,14 @@ impl Store {
         };
         let audit_key = Arc::new(master.derive(b"hearth audit chain v1"));
         let audit_writer =
-            crate::group_commit::AuditWriter::start(audit_pool, backend, audit_key.clone());
+            crate::group_commit::views::AuditWriter::start(audit_pool, backend, audit_key.clone());
+        let writer = (backend == Backend::Sqlite)
+            .then(|| crate::group_commit::writes::Writer::new(pool.clone()));
         Ok(Store {
             pool,
             reads,
             audit_writer,
+            writer,
             backend,
             master: Arc::new(master),
             audit_key,
@@ -218,8 +224,19 @@ impl Store {
         &self.pool
     }
 
-    pub(crate) fn audit_writer(&self) -> &crate::group_commit::AuditWriter {
+    pub(crate) fn audit_writer(&self) -> &crate::group_commit::views::AuditWriter {
         &self.audit_writer
+    }
+
+    /// How many units of work are waiting to begin writing (SQLite; always 0 on PostgreSQL, whose
+    /// writers do not queue for one connection). For tests and for watching a busy server.
+    pub fn writers_waiting(&self) -> usize {
+        self.writer.as_ref().map_or(0, |w| w.waiting())
+    }
+
+    /// Where units of work that write begin, if they share transactions (SQLite).
+    pub(crate) fn writer(&self) -> Option<&crate::group_commit::writes::Writer> {
+        self.writer.as_ref()
     }
 
     pub fn master_key(&self) -> &MasterKey {

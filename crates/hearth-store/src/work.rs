@@ -8,6 +8,7 @@
 //! did not happen.
 
 use crate::audit::{self, AuditEvent};
+use crate::group_commit::writes::Unit;
 use crate::{Result, Store, Tx};
 use hearth_domain::clock::Timestamp;
 use hearth_domain::ids::OrgId;
@@ -16,7 +17,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 
 pub struct UnitOfWork {
-    tx: Tx,
+    tx: Connection,
     /// A view reads on a snapshot and writes only its audit entries, which are group-committed.
     view: bool,
     now: Timestamp,
@@ -43,11 +44,22 @@ impl ViewLog {
     }
 }
 
+/// What a unit of work runs on: a transaction of its own, or (writing on SQLite) a savepoint in
+/// a transaction it shares with others, group-committed.
+enum Connection {
+    Own(Tx),
+    Shared(Unit),
+}
+
 impl Store {
     /// Begin one action's unit of work, at this moment.
     pub async fn work(&self, now: Timestamp) -> Result<UnitOfWork> {
+        let tx = match self.writer() {
+            Some(writer) => Connection::Shared(writer.begin().await?),
+            None => Connection::Own(self.begin().await?),
+        };
         Ok(UnitOfWork {
-            tx: self.begin().await?,
+            tx,
             view: false,
             now,
             audit_key: self.audit_key_arc(),
@@ -65,7 +77,7 @@ impl Store {
     /// it commits, and it returns only once they are durable: a view is never served unaudited.
     pub async fn view(&self, now: Timestamp) -> Result<UnitOfWork> {
         Ok(UnitOfWork {
-            tx: self.begin_read().await?,
+            tx: Connection::Own(self.begin_read().await?),
             view: true,
             now,
             audit_key: self.audit_key_arc(),
@@ -159,8 +171,42 @@ impl UnitOfWork {
 impl UnitOfWork {
     /// Undo everything, audit entries included, now rather than on drop.
     pub async fn rollback(self) -> Result<()> {
-        self.tx.rollback().await?;
-        Ok(())
+        self.tx.rollback().await
+    }
+}
+
+impl Connection {
+    async fn commit(self) -> Result<()> {
+        match self {
+            Connection::Own(tx) => Ok(tx.commit().await?),
+            Connection::Shared(unit) => unit.commit().await,
+        }
+    }
+
+    async fn rollback(self) -> Result<()> {
+        match self {
+            Connection::Own(tx) => Ok(tx.rollback().await?),
+            Connection::Shared(unit) => unit.rollback().await,
+        }
+    }
+}
+
+impl Deref for Connection {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Connection::Own(tx) => tx,
+            Connection::Shared(unit) => unit,
+        }
+    }
+}
+
+impl DerefMut for Connection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Connection::Own(tx) => tx,
+            Connection::Shared(unit) => unit,
+        }
     }
 }
 

@@ -996,3 +996,167 @@ async fn each_organisations_sequences_count_from_one_apart() {
     assert_eq!(n, 4, "a number in undone work is not used up");
     tx.commit().await.unwrap();
 }
+
+/// Many actions at once: each kept or undone on its own, whether they share a commit (SQLite's
+/// group commit) or not (PostgreSQL). A number taken by undone work is taken again, so the
+/// numbers kept are exactly 1 to the count of actions kept, and the audit trail verifies.
+#[tokio::test]
+async fn actions_at_once_are_each_kept_or_undone_alone() {
+    let f = family().await;
+    let org = f.idva.org_id;
+    let actions: Vec<_> = (0..40)
+        .map(|i| {
+            let store = f.store.clone();
+            tokio::spawn(async move {
+                let mut w = store.work(NOW).await.unwrap();
+                let n = hearth_store::referrals::next_number(&mut w, org, "at once")
+                    .await
+                    .unwrap();
+                w.audit(
+                    AuditEvent::new("test.at_once", "counter")
+                        .org(org)
+                        .detail("n", n.to_string()),
+                );
+                if i % 5 == 0 {
+                    // Undone by dropping, as an error or a cancelled request does.
+                    drop(w);
+                    None
+                } else {
+                    w.commit().await.unwrap();
+                    Some(n)
+                }
+            })
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for a in actions {
+        let done = tokio::time::timeout(std::time::Duration::from_secs(60), a)
+            .await
+            .expect("every action ends: none waits for a commit that never comes")
+            .unwrap();
+        kept.extend(done);
+    }
+    kept.sort_unstable();
+    assert_eq!(kept, (1..=32).collect::<Vec<i64>>());
+    let mut conn = f.store.conn().await.unwrap();
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'test.at_once'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(audited, 32, "only the kept actions are audited");
+    assert!(matches!(
+        audit::verify(&mut conn, f.store.audit_key()).await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+
+/// An action that finishes while others wait to begin is answered only once it is committed,
+/// and one of those others failing does not hold it up or undo it.
+#[tokio::test]
+async fn a_finished_action_outlives_a_failure_after_it() {
+    let f = family().await;
+    let org = f.idva.org_id;
+    let mut first = f.store.work(NOW).await.unwrap();
+    hearth_store::referrals::next_number(&mut first, org, "outlives")
+        .await
+        .unwrap();
+    // Two more queue for the writer while the first holds it.
+    let second = {
+        let store = f.store.clone();
+        tokio::spawn(async move {
+            let mut w = store.work(NOW).await.unwrap();
+            let n = hearth_store::referrals::next_number(&mut w, org, "outlives")
+                .await
+                .unwrap();
+            w.rollback().await.unwrap();
+            n
+        })
+    };
+    let third = {
+        let store = f.store.clone();
+        tokio::spawn(async move {
+            let mut w = store.work(NOW).await.unwrap();
+            let n = hearth_store::referrals::next_number(&mut w, org, "outlives")
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+            n
+        })
+    };
+    // On SQLite, wait until both are queued, so the first's commit is shared with them.
+    while f.store.backend() == hearth_store::Backend::Sqlite && f.store.writers_waiting() < 2 {
+        tokio::task::yield_now().await;
+    }
+    let limit = std::time::Duration::from_secs(60);
+    tokio::time::timeout(limit, first.commit())
+        .await
+        .expect("the first is answered")
+        .unwrap();
+    let second = tokio::time::timeout(limit, second).await.unwrap().unwrap();
+    let third = tokio::time::timeout(limit, third).await.unwrap().unwrap();
+    // The first kept 1. The third takes 2 whether the second's number, taken before it, was
+    // undone or the second comes after it and takes 3.
+    assert!(second == 2 || second == 3);
+    assert_eq!(third, 2);
+    let mut w = f.store.work(NOW).await.unwrap();
+    let next = hearth_store::referrals::next_number(&mut w, org, "outlives")
+        .await
+        .unwrap();
+    assert_eq!(
+        next, 3,
+        "1 and the third's number are kept, the second's is not"
+    );
+    w.rollback().await.unwrap();
+}
+
+/// If the transaction a group of actions shares is lost (here one of them ends it by hand, as a
+/// failed fsync or a full disk would), none of them is told it was saved, and the writer goes
+/// on: the next action is saved. SQLite only: PostgreSQL's actions share no transaction.
+#[tokio::test]
+async fn a_lost_shared_transaction_tells_every_action_in_it() {
+    let f = family().await;
+    if f.store.backend() != hearth_store::Backend::Sqlite {
+        return;
+    }
+    let org = f.idva.org_id;
+    let mut first = f.store.work(NOW).await.unwrap();
+    hearth_store::referrals::next_number(&mut first, org, "lost")
+        .await
+        .unwrap();
+    let saboteur = {
+        let store = f.store.clone();
+        tokio::spawn(async move {
+            let mut w = store.work(NOW).await.unwrap();
+            sqlx::query("ROLLBACK").execute(&mut *w).await.unwrap();
+            w.commit().await
+        })
+    };
+    // Let the saboteur queue behind the first, so the first's commit waits to share with it.
+    while !saboteur.is_finished() && f.store.writers_waiting() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let limit = std::time::Duration::from_secs(60);
+    let first = tokio::time::timeout(limit, first.commit()).await.unwrap();
+    let saboteur = tokio::time::timeout(limit, saboteur)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        first.is_err(),
+        "the first's work was lost, and it is told so"
+    );
+    assert!(saboteur.is_err());
+    let mut w = f.store.work(NOW).await.unwrap();
+    let n = hearth_store::referrals::next_number(&mut w, org, "lost")
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "nothing of the lost transaction was kept");
+    w.commit().await.unwrap();
+    let mut w = f.store.work(NOW).await.unwrap();
+    let n = hearth_store::referrals::next_number(&mut w, org, "lost")
+        .await
+        .unwrap();
+    assert_eq!(n, 2, "the writer goes on after a lost transaction");
+    w.rollback().await.unwrap();
+}

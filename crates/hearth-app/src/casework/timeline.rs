@@ -310,7 +310,10 @@ pub async fn add_entry(
         target_id: Some(case_id.uuid()),
     };
     let id = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
-        Once::Replay(existing) => return Ok(EntryId::from_uuid(existing)),
+        Once::Replay(existing) => {
+            w.commit().await?;
+            return Ok(EntryId::from_uuid(existing));
+        }
         Once::New(id) => EntryId::from_uuid(id),
     };
     let opened = cases::work_starts(&mut w, &case).await?;

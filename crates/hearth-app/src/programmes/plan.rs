@@ -366,7 +366,10 @@ pub async fn propose(
         target_id: Some(case_id.uuid()),
     };
     let first = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
-        Once::Replay(existing) => return Ok(EnrolmentId::from_uuid(existing)),
+        Once::Replay(existing) => {
+            w.commit().await?;
+            return Ok(EnrolmentId::from_uuid(existing));
+        }
         Once::New(id) => EnrolmentId::from_uuid(id),
     };
     let catalogue = catalogue::current(&mut w, actor.org_id).await?;

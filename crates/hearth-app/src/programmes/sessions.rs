@@ -76,7 +76,10 @@ pub async fn plan_session(
         target_id: Some(id.uuid()),
     };
     let session = match submission::claim(&mut w, now, scope, &form.submission_key, form).await? {
-        Once::Replay(existing) => return Ok(SessionId::from_uuid(existing)),
+        Once::Replay(existing) => {
+            w.commit().await?;
+            return Ok(SessionId::from_uuid(existing));
+        }
         Once::New(s) => SessionId::from_uuid(s),
     };
     if e.state != EnrolmentState::Active {

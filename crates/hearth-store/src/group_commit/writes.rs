@@ -1,0 +1,237 @@
+//! Group commit of units of work that write, on SQLite.
+//!
+//! SQLite has one writer, and with `synchronous = FULL` every commit waits for an fsync. With
+//! one transaction a unit of work, a busy service's writes queue up behind one fsync each.
+//! Instead units share a transaction. Each runs alone on the one write connection, inside a
+//! savepoint of its own, and when it is done it releases the savepoint and waits. The
+//! transaction commits, one fsync for all of them, as soon as no other unit is waiting to begin
+//! (so a lone write is not held back) or once it carries [`MOST_PER_COMMIT`] units; only then is
+//! each unit's commit answered.
+//!
+//! A unit that fails, or is dropped uncommitted, rolls back to its own savepoint: its work alone
+//! is undone. If the shared transaction fails (an fsync that failed, a full disk), every unit in
+//! it is told so, and none of them had been answered.
+//!
+//! A unit can read what an earlier unit in its transaction wrote before that is durable. That is
+//! safe because nothing is answered before the commit: a unit that acknowledges what it read (a
+//! replayed submission key answered with the record first saved) commits too, and so waits for
+//! the same fsync.
+//!
+//! PostgreSQL needs none of this: it runs writers side by side and groups their commits itself.
+
+use crate::{Result, StoreError};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
+
+/// The most units one transaction carries: enough to share an fsync among every client of a
+/// busy hour, few enough that a long queue is still answered in steps.
+const MOST_PER_COMMIT: usize = 64;
+
+/// How a shared transaction ended, as each unit in it is told.
+type Outcome = std::result::Result<(), String>;
+
+/// The one way units of work that write reach a SQLite database.
+#[derive(Clone)]
+pub(crate) struct Writer {
+    batch: Arc<Mutex<Batch>>,
+    /// Units that have asked to begin and are not yet let in: while there are any, a unit that
+    /// finishes leaves the transaction open for them.
+    waiting: Arc<AtomicUsize>,
+    pool: AnyPool,
+}
+
+#[derive(Default)]
+struct Batch {
+    /// The write connection, inside the shared transaction. `None` between transactions, when
+    /// the connection is back in the pool for the view audit writer and maintenance.
+    conn: Option<PoolConnection<Any>>,
+    /// Units whose work is done, each waiting to hear how the transaction ended. Never
+    /// non-empty without a connection.
+    done: Vec<oneshot::Sender<Outcome>>,
+}
+
+/// One unit of work's turn on the write connection, inside its savepoint.
+pub(crate) struct Unit {
+    batch: Option<OwnedMutexGuard<Batch>>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl Writer {
+    /// Units take the connection from this pool, which must hold SQLite's one write connection.
+    pub(crate) fn new(pool: AnyPool) -> Writer {
+        Writer {
+            batch: Arc::new(Mutex::new(Batch::default())),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            pool,
+        }
+    }
+
+    /// How many units are waiting to begin.
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Wait for the write connection and begin a unit on it.
+    ///
+    /// On its own task, so that a caller cancelled while it waits (a client hanging up) cannot
+    /// leave the connection half-way into a savepoint: a unit nobody takes is dropped on that
+    /// task, and rolls back.
+    pub(crate) async fn begin(&self) -> Result<Unit> {
+        let writer = self.clone();
+        tokio::spawn(writer.enter())
+            .await
+            .map_err(|e| StoreError::Config(format!("beginning a unit of work failed: {e}")))?
+    }
+
+    async fn enter(self) -> Result<Unit> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut batch = self.batch.clone().lock_owned().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        if batch.conn.is_none() {
+            let mut conn = self.pool.acquire().await?;
+            // If this fails no transaction was begun, and the connection goes back as it came.
+            conn.execute("BEGIN IMMEDIATE").await?;
+            batch.conn = Some(conn);
+        }
+        if let Err(e) = run(&mut batch, "SAVEPOINT unit").await {
+            finish(&mut batch, Err(e.clone())).await;
+            return Err(StoreError::Config(format!(
+                "beginning a unit of work failed: {e}"
+            )));
+        }
+        Ok(Unit {
+            batch: Some(batch),
+            waiting: self.waiting,
+        })
+    }
+}
+
+impl Unit {
+    /// Keep this unit's work, and return once the transaction that carries it has committed.
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        let batch = self.batch.take().expect("a unit ends once");
+        let (told, outcome) = oneshot::channel();
+        // On its own task: the release and the commit must finish even if the caller is
+        // cancelled, or the units that share the transaction would never hear.
+        tokio::spawn(release(batch, self.waiting.clone(), told));
+        match outcome.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StoreError::Config(format!("saving failed: {e}"))),
+            Err(_) => Err(StoreError::Config(
+                "the writer stopped before saving".into(),
+            )),
+        }
+    }
+
+    /// Undo this unit's work, now rather than on drop.
+    pub(crate) async fn rollback(mut self) -> Result<()> {
+        let batch = self.batch.take().expect("a unit ends once");
+        tokio::spawn(undo(batch, self.waiting.clone()))
+            .await
+            .map_err(|e| StoreError::Config(format!("undoing a unit of work failed: {e}")))
+    }
+}
+
+impl Drop for Unit {
+    /// Dropped uncommitted (an error, or a request cancelled): undo its work alone. A drop
+    /// cannot wait, so the undoing runs on a task, which holds the connection until it is done.
+    fn drop(&mut self) {
+        if let Some(batch) = self.batch.take() {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(undo(batch, self.waiting.clone()));
+            }
+        }
+    }
+}
+
+impl Deref for Unit {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        self.batch
+            .as_ref()
+            .and_then(|b| b.conn.as_deref())
+            .expect("a unit holds the write connection until it ends")
+    }
+}
+
+impl DerefMut for Unit {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.batch
+            .as_mut()
+            .and_then(|b| b.conn.as_deref_mut())
+            .expect("a unit holds the write connection until it ends")
+    }
+}
+
+async fn release(
+    mut batch: OwnedMutexGuard<Batch>,
+    waiting: Arc<AtomicUsize>,
+    told: oneshot::Sender<Outcome>,
+) {
+    match run(&mut batch, "RELEASE unit").await {
+        Ok(()) => batch.done.push(told),
+        Err(e) => {
+            let _ = told.send(Err(e));
+            if let Err(e) = run(&mut batch, "ROLLBACK TO unit; RELEASE unit").await {
+                finish(&mut batch, Err(e)).await;
+                return;
+            }
+        }
+    }
+    settle(&mut batch, &waiting).await;
+}
+
+async fn undo(mut batch: OwnedMutexGuard<Batch>, waiting: Arc<AtomicUsize>) {
+    if let Err(e) = run(&mut batch, "ROLLBACK TO unit; RELEASE unit").await {
+        finish(&mut batch, Err(e)).await;
+        return;
+    }
+    settle(&mut batch, &waiting).await;
+}
+
+/// End the transaction now, unless another unit is waiting to add to it and it has room.
+async fn settle(batch: &mut Batch, waiting: &AtomicUsize) {
+    if batch.conn.is_none()
+        || (waiting.load(Ordering::SeqCst) > 0 && batch.done.len() < MOST_PER_COMMIT)
+    {
+        return;
+    }
+    if batch.done.is_empty() {
+        // Nothing in it to keep: end it without an fsync.
+        let ended = run(batch, "ROLLBACK").await;
+        finish(batch, ended).await;
+        return;
+    }
+    let committed = run(batch, "COMMIT").await;
+    finish(batch, committed).await;
+}
+
+/// The transaction has ended, or must: tell every unit in it how, and give the connection back
+/// to the pool outside any transaction. One that cannot be brought out of it is closed, never
+/// pooled, so no one else inherits a half-finished transaction.
+async fn finish(batch: &mut Batch, outcome: Outcome) {
+    if outcome.is_err() && run(batch, "ROLLBACK").await.is_err() {
+        if let Some(conn) = batch.conn.as_mut() {
+            conn.close_on_drop();
+        }
+    }
+    batch.conn = None;
+    for told in batch.done.drain(..) {
+        let _ = told.send(outcome.clone());
+    }
+}
+
+async fn run(batch: &mut Batch, sql: &str) -> Outcome {
+    let conn = batch
+        .conn
+        .as_mut()
+        .ok_or_else(|| "no transaction is open".to_string())?;
+    conn.execute(sql)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
