@@ -35,9 +35,12 @@ pub enum Claimed {
 /// uncommitted, this waits for it (PostgreSQL's unique index; SQLite's write lock), then sees
 /// its row: concurrent duplicates all get the first answer, never a unique-violation error.
 pub async fn claim(conn: &mut AnyConnection, now: Timestamp, c: &Claim<'_>) -> Result<Claimed> {
-    sqlx::query(
+    // The first request with a key (nearly every one) learns so from the insert itself; only a
+    // key seen before costs a second statement, to read what it was first used for.
+    let inserted = sqlx::query(
         "INSERT INTO submissions (org_id, submission_key, actor_id, kind, target_id, fingerprint, result_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id, submission_key) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id, submission_key) DO NOTHING \
+         RETURNING result_id",
     )
     .bind(c.org_id.to_string())
     .bind(c.key)
@@ -47,8 +50,11 @@ pub async fn claim(conn: &mut AnyConnection, now: Timestamp, c: &Claim<'_>) -> R
     .bind(c.fingerprint)
     .bind(c.result_id.to_string())
     .bind(to_unix(now))
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
+    if inserted.is_some() {
+        return Ok(Claimed::New);
+    }
     let r = sqlx::query(
         "SELECT actor_id, kind, target_id, fingerprint, result_id FROM submissions \
          WHERE org_id = $1 AND submission_key = $2",
@@ -58,9 +64,6 @@ pub async fn claim(conn: &mut AnyConnection, now: Timestamp, c: &Claim<'_>) -> R
     .fetch_one(&mut *conn)
     .await?;
     let result_id = row::id(&r, "result_id")?;
-    if result_id == c.result_id {
-        return Ok(Claimed::New);
-    }
     let same = row::opt_id(&r, "actor_id")? == c.actor_id
         && row::text(&r, "kind")? == c.kind
         && row::opt_id(&r, "target_id")? == c.target_id
