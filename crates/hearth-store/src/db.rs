@@ -41,9 +41,9 @@ pub struct Store {
     pool: AnyPool,
     reads: AnyPool,
     audit_writer: crate::group_commit::views::AuditWriter,
-    /// On SQLite, units of work that write share transactions through this; see
+    /// Units of work that write share transactions through this; see
     /// [`crate::group_commit::writes`].
-    writer: Option<crate::group_commit::writes::Writer>,
+    writer: crate::group_commit::writes::Writer,
     backend: Backend,
     master: Arc<MasterKey>,
     audit_key: Arc<[u8; 32]>,
@@ -199,8 +199,7 @@ impl Store {
         let audit_key = Arc::new(master.derive(b"hearth audit chain v1"));
         let audit_writer =
             crate::group_commit::views::AuditWriter::start(audit_pool, backend, audit_key.clone());
-        let writer = (backend == Backend::Sqlite)
-            .then(|| crate::group_commit::writes::Writer::new(pool.clone()));
+        let writer = crate::group_commit::writes::Writer::new(pool.clone(), backend);
         Ok(Store {
             pool,
             reads,
@@ -228,15 +227,15 @@ impl Store {
         &self.audit_writer
     }
 
-    /// How many units of work are waiting to begin writing (SQLite; always 0 on PostgreSQL, whose
-    /// writers do not queue for one connection). For tests and for watching a busy server.
+    /// How many units of work are waiting to begin writing. For tests and for watching a busy
+    /// server.
     pub fn writers_waiting(&self) -> usize {
-        self.writer.as_ref().map_or(0, |w| w.waiting())
+        self.writer.waiting()
     }
 
-    /// Where units of work that write begin, if they share transactions (SQLite).
-    pub(crate) fn writer(&self) -> Option<&crate::group_commit::writes::Writer> {
-        self.writer.as_ref()
+    /// Where units of work that write begin: they share transactions.
+    pub(crate) fn writer(&self) -> &crate::group_commit::writes::Writer {
+        &self.writer
     }
 
     pub fn master_key(&self) -> &MasterKey {

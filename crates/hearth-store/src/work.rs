@@ -44,8 +44,8 @@ impl ViewLog {
     }
 }
 
-/// What a unit of work runs on: a transaction of its own, or (writing on SQLite) a savepoint in
-/// a transaction it shares with others, group-committed.
+/// What a unit of work runs on: a transaction of its own (a view), or (writing) a savepoint in a
+/// transaction it shares with others, group-committed.
 enum Connection {
     Own(Tx),
     Shared(Unit),
@@ -54,12 +54,8 @@ enum Connection {
 impl Store {
     /// Begin one action's unit of work, at this moment.
     pub async fn work(&self, now: Timestamp) -> Result<UnitOfWork> {
-        let tx = match self.writer() {
-            Some(writer) => Connection::Shared(writer.begin().await?),
-            None => Connection::Own(self.begin().await?),
-        };
         Ok(UnitOfWork {
-            tx,
+            tx: Connection::Shared(self.writer().begin().await?),
             view: false,
             now,
             audit_key: self.audit_key_arc(),

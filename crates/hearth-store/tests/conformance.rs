@@ -997,8 +997,7 @@ async fn each_organisations_sequences_count_from_one_apart() {
     tx.commit().await.unwrap();
 }
 
-/// Many actions at once: each kept or undone on its own, whether they share a commit (SQLite's
-/// group commit) or not (PostgreSQL). A number taken by undone work is taken again, so the
+/// Many actions at once, sharing commits: each kept or undone on its own. A number taken by undone work is taken again, so the
 /// numbers kept are exactly 1 to the count of actions kept, and the audit trail verifies.
 #[tokio::test]
 async fn actions_at_once_are_each_kept_or_undone_alone() {
@@ -1084,8 +1083,8 @@ async fn a_finished_action_outlives_a_failure_after_it() {
             n
         })
     };
-    // On SQLite, wait until both are queued, so the first's commit is shared with them.
-    while f.store.backend() == hearth_store::Backend::Sqlite && f.store.writers_waiting() < 2 {
+    // Wait until both are queued, so the first's commit is shared with them.
+    while f.store.writers_waiting() < 2 {
         tokio::task::yield_now().await;
     }
     let limit = std::time::Duration::from_secs(60);
@@ -1112,13 +1111,10 @@ async fn a_finished_action_outlives_a_failure_after_it() {
 
 /// If the transaction a group of actions shares is lost (here one of them ends it by hand, as a
 /// failed fsync or a full disk would), none of them is told it was saved, and the writer goes
-/// on: the next action is saved. SQLite only: PostgreSQL's actions share no transaction.
+/// on: the next action is saved.
 #[tokio::test]
 async fn a_lost_shared_transaction_tells_every_action_in_it() {
     let f = family().await;
-    if f.store.backend() != hearth_store::Backend::Sqlite {
-        return;
-    }
     let org = f.idva.org_id;
     let mut first = f.store.work(NOW).await.unwrap();
     hearth_store::referrals::next_number(&mut first, org, "lost")

@@ -1,7 +1,10 @@
-//! Group commit of units of work that write, on SQLite.
+//! Group commit of units of work that write.
 //!
 //! SQLite has one writer, and with `synchronous = FULL` every commit waits for an fsync. With
 //! one transaction a unit of work, a busy service's writes queue up behind one fsync each.
+//! PostgreSQL runs writers side by side, but nearly every write moves one of a few rows an
+//! organisation has (its audit chain's head, its referral and case numbers), so its writers
+//! queue for those rows' locks, each held until its commit's fsync: the same queue.
 //! Instead units share a transaction. Each runs alone on the one write connection, inside a
 //! savepoint of its own, and when it is done it releases the savepoint and waits. The
 //! transaction commits, one fsync for all of them, as soon as no other unit is waiting to begin
@@ -16,9 +19,8 @@
 //! safe because nothing is answered before the commit: a unit that acknowledges what it read (a
 //! replayed submission key answered with the record first saved) commits too, and so waits for
 //! the same fsync.
-//!
-//! PostgreSQL needs none of this: it runs writers side by side and groups their commits itself.
 
+use crate::db::Backend;
 use crate::{Result, StoreError};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
@@ -42,6 +44,7 @@ pub(crate) struct Writer {
     /// finishes leaves the transaction open for them.
     waiting: Arc<AtomicUsize>,
     pool: AnyPool,
+    backend: Backend,
 }
 
 #[derive(Default)]
@@ -61,12 +64,14 @@ pub(crate) struct Unit {
 }
 
 impl Writer {
-    /// Units take the connection from this pool, which must hold SQLite's one write connection.
-    pub(crate) fn new(pool: AnyPool) -> Writer {
+    /// Units take a connection from this pool for each shared transaction (on SQLite, the one
+    /// write connection).
+    pub(crate) fn new(pool: AnyPool, backend: Backend) -> Writer {
         Writer {
             batch: Arc::new(Mutex::new(Batch::default())),
             waiting: Arc::new(AtomicUsize::new(0)),
             pool,
+            backend,
         }
     }
 
@@ -94,7 +99,12 @@ impl Writer {
         if batch.conn.is_none() {
             let mut conn = self.pool.acquire().await?;
             // If this fails no transaction was begun, and the connection goes back as it came.
-            conn.execute("BEGIN IMMEDIATE").await?;
+            // SQLite takes the write lock at once, so no unit fails half-way for want of it.
+            conn.execute(match self.backend {
+                Backend::Sqlite => "BEGIN IMMEDIATE",
+                Backend::Postgres => "BEGIN",
+            })
+            .await?;
             batch.conn = Some(conn);
         }
         if let Err(e) = run(&mut batch, "SAVEPOINT unit").await {
@@ -172,11 +182,11 @@ async fn release(
     waiting: Arc<AtomicUsize>,
     told: oneshot::Sender<Outcome>,
 ) {
-    match run(&mut batch, "RELEASE unit").await {
+    match run(&mut batch, "RELEASE SAVEPOINT unit").await {
         Ok(()) => batch.done.push(told),
         Err(e) => {
             let _ = told.send(Err(e));
-            if let Err(e) = run(&mut batch, "ROLLBACK TO unit; RELEASE unit").await {
+            if let Err(e) = roll_back_unit(&mut batch).await {
                 finish(&mut batch, Err(e)).await;
                 return;
             }
@@ -186,11 +196,18 @@ async fn release(
 }
 
 async fn undo(mut batch: OwnedMutexGuard<Batch>, waiting: Arc<AtomicUsize>) {
-    if let Err(e) = run(&mut batch, "ROLLBACK TO unit; RELEASE unit").await {
+    if let Err(e) = roll_back_unit(&mut batch).await {
         finish(&mut batch, Err(e)).await;
         return;
     }
     settle(&mut batch, &waiting).await;
+}
+
+/// Undo the unit's work and end its savepoint. On PostgreSQL this also clears a failed
+/// statement's abort, so the shared transaction goes on.
+async fn roll_back_unit(batch: &mut Batch) -> Outcome {
+    run(batch, "ROLLBACK TO SAVEPOINT unit").await?;
+    run(batch, "RELEASE SAVEPOINT unit").await
 }
 
 /// End the transaction now, unless another unit is waiting to add to it and it has room.
