@@ -141,7 +141,7 @@ impl Store {
         sqlx::any::install_default_drivers();
         let (backend, url) = normalise_url(url);
         let options = AnyConnectOptions::from_str(&url)?;
-        let (pool, reads, audit_pool) = match backend {
+        let (pool, reads, writes) = match backend {
             Backend::Sqlite => {
                 let open = |connections: u32, read_only: bool| {
                     AnyPoolOptions::new()
@@ -177,7 +177,7 @@ impl Store {
                 // The writer first: it creates the file and turns WAL on.
                 let pool = open(1, false).await?;
                 let reads = open(READERS, true).await?;
-                // SQLite has one writer, so the audit writer takes its turn on it.
+                // The one connection that writes serves the shared writer and maintenance alike.
                 (pool.clone(), reads, pool)
             }
             Backend::Postgres => {
@@ -186,20 +186,21 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options.clone())
                     .await?;
-                // The audit writer has a connection of its own, so the views waiting on it can
-                // never be waiting for a connection that views hold.
-                let audit = AnyPoolOptions::new()
+                // The shared writer has a connection of its own, so the views waiting on it
+                // (for their audit entries) can never be waiting for a connection that views
+                // hold.
+                let writes = AnyPoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?;
-                (pool.clone(), pool, audit)
+                (pool.clone(), pool, writes)
             }
         };
         let audit_key = Arc::new(master.derive(b"hearth audit chain v1"));
+        let writer = crate::group_commit::writes::Writer::new(writes, backend);
         let audit_writer =
-            crate::group_commit::views::AuditWriter::start(audit_pool, backend, audit_key.clone());
-        let writer = crate::group_commit::writes::Writer::new(pool.clone(), backend);
+            crate::group_commit::views::AuditWriter::start(writer.clone(), audit_key.clone());
         Ok(Store {
             pool,
             reads,

@@ -1156,3 +1156,56 @@ async fn a_lost_shared_transaction_tells_every_action_in_it() {
     assert_eq!(n, 2, "the writer goes on after a lost transaction");
     w.rollback().await.unwrap();
 }
+
+/// Views and writes of two organisations at once: each view records entries on both
+/// organisations' chains, each write on one. Every chain head moves on one connection, so none
+/// waits for another in a circle (on PostgreSQL a separate connection for views' entries once
+/// could), and every action is saved and the trail verifies.
+#[tokio::test]
+async fn views_and_writes_across_organisations_at_once_all_save() {
+    let f = family().await;
+    let orgs = [f.idva.org_id, f.coordinator_elsewhere.org_id];
+    let actions: Vec<_> = (0..200)
+        .map(|i| {
+            let store = f.store.clone();
+            tokio::spawn(async move {
+                let event = |org| AuditEvent::new("test.mixed", "counter").org(org);
+                if i % 2 == 0 {
+                    let mut w = store.work(NOW).await?;
+                    let org = orgs[(i / 2) % 2];
+                    hearth_store::referrals::next_number(&mut w, org, "mixed").await?;
+                    w.audit(event(org));
+                    w.commit().await
+                } else {
+                    let mut w = store.view(NOW).await?;
+                    let (first, second) = if i % 4 == 1 {
+                        (orgs[0], orgs[1])
+                    } else {
+                        (orgs[1], orgs[0])
+                    };
+                    w.audit(event(first));
+                    w.audit(event(second));
+                    w.commit().await
+                }
+            })
+        })
+        .collect();
+    for a in actions {
+        tokio::time::timeout(std::time::Duration::from_secs(60), a)
+            .await
+            .expect("no action waits for ever")
+            .unwrap()
+            .expect("every action is saved");
+    }
+    let mut conn = f.store.conn().await.unwrap();
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'test.mixed'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(audited, 100 + 2 * 100);
+    assert!(matches!(
+        audit::verify(&mut conn, f.store.audit_key()).await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}

@@ -4,13 +4,18 @@
 //! served until they are durable. Committing each view's entries on its own would cost one
 //! write transaction and one fsync per page. Instead every view hands its entries to one writer
 //! task and waits: the task takes whatever has queued up while the last commit was flushing and
-//! writes it all in one transaction, so under load one fsync carries many views' entries.
+//! writes it all in one unit of work, so under load one fsync carries many views' entries.
+//!
+//! That unit goes through the same shared writer as every write ([`super::writes`]), so views'
+//! entries share commits with writes too, and every move of an audit chain's head is made on
+//! one connection: on PostgreSQL a separate connection would lock the heads of several chains
+//! in one order while the writes' shared transaction locked them in another, and each would
+//! wait for the other.
 
+use super::writes::Writer;
 use crate::audit::{self, AuditEvent};
-use crate::db::Backend;
 use crate::{Result, StoreError};
 use hearth_domain::clock::Timestamp;
-use sqlx::AnyPool;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -34,10 +39,11 @@ pub(crate) struct AuditWriter {
 }
 
 impl AuditWriter {
-    /// Start the writer on the store's write pool. It runs until every handle is dropped.
-    pub(crate) fn start(pool: AnyPool, backend: Backend, key: Arc<[u8; 32]>) -> AuditWriter {
+    /// Start the writer, writing through the store's shared writer. It runs until every handle
+    /// is dropped.
+    pub(crate) fn start(writer: Writer, key: Arc<[u8; 32]>) -> AuditWriter {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(rx, pool, backend, key));
+        tokio::spawn(run(rx, writer, key));
         AuditWriter { jobs }
     }
 
@@ -56,7 +62,7 @@ impl AuditWriter {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, pool: AnyPool, backend: Backend, key: Arc<[u8; 32]>) {
+async fn run(mut rx: mpsc::Receiver<Job>, writer: Writer, key: Arc<[u8; 32]>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MOST_PER_COMMIT {
@@ -65,7 +71,7 @@ async fn run(mut rx: mpsc::Receiver<Job>, pool: AnyPool, backend: Backend, key: 
                 Err(_) => break,
             }
         }
-        let outcome = write(&pool, backend, &key[..], &mut jobs)
+        let outcome = write(&writer, &key[..], &mut jobs)
             .await
             .map_err(|e| e.to_string());
         if let Err(e) = &outcome {
@@ -78,11 +84,8 @@ async fn run(mut rx: mpsc::Receiver<Job>, pool: AnyPool, backend: Backend, key: 
     }
 }
 
-async fn write(pool: &AnyPool, backend: Backend, key: &[u8], jobs: &mut [Job]) -> Result<()> {
-    let mut tx = match backend {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => pool.begin().await?,
-    };
+async fn write(writer: &Writer, key: &[u8], jobs: &mut [Job]) -> Result<()> {
+    let mut unit = writer.begin().await?;
     let events: Vec<_> = jobs
         .iter_mut()
         .flat_map(|j| {
@@ -92,7 +95,6 @@ async fn write(pool: &AnyPool, backend: Backend, key: &[u8], jobs: &mut [Job]) -
                 .map(move |ev| (now, ev))
         })
         .collect();
-    audit::append_all(&mut tx, key, events).await?;
-    tx.commit().await?;
-    Ok(())
+    audit::append_all(&mut unit, key, events).await?;
+    unit.commit().await
 }
