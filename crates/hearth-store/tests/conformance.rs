@@ -997,8 +997,32 @@ async fn each_organisations_sequences_count_from_one_apart() {
     tx.commit().await.unwrap();
 }
 
-/// Many actions at once, sharing commits: each kept or undone on its own. A number taken by undone work is taken again, so the
-/// numbers kept are exactly 1 to the count of actions kept, and the audit trail verifies.
+/// Begin a unit of work and take the next of an organisation's numbers in it.
+async fn take_number(store: &Store, org: OrgId, name: &str) -> (UnitOfWork, i64) {
+    let mut w = store.work(NOW).await.unwrap();
+    let n = hearth_store::referrals::next_number(&mut w, org, name)
+        .await
+        .unwrap();
+    (w, n)
+}
+
+/// How many entries the audit trail holds for this action, having checked that it verifies.
+async fn audited_in_intact_trail(store: &Store, action: &str) -> i64 {
+    let mut conn = store.conn().await.unwrap();
+    assert!(matches!(
+        audit::verify(&mut conn, store.audit_key()).await.unwrap(),
+        Verification::Intact { .. }
+    ));
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+        .bind(action)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
+/// Many actions at once, sharing commits: each kept or undone on its own. A number taken by
+/// undone work is taken again, so the numbers kept are exactly 1 to the count of actions kept,
+/// and the audit trail verifies.
 #[tokio::test]
 async fn actions_at_once_are_each_kept_or_undone_alone() {
     let f = family().await;
@@ -1007,10 +1031,7 @@ async fn actions_at_once_are_each_kept_or_undone_alone() {
         .map(|i| {
             let store = f.store.clone();
             tokio::spawn(async move {
-                let mut w = store.work(NOW).await.unwrap();
-                let n = hearth_store::referrals::next_number(&mut w, org, "at once")
-                    .await
-                    .unwrap();
+                let (mut w, n) = take_number(&store, org, "at once").await;
                 w.audit(
                     AuditEvent::new("test.at_once", "counter")
                         .org(org)
@@ -1037,17 +1058,11 @@ async fn actions_at_once_are_each_kept_or_undone_alone() {
     }
     kept.sort_unstable();
     assert_eq!(kept, (1..=32).collect::<Vec<i64>>());
-    let mut conn = f.store.conn().await.unwrap();
-    let audited: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'test.at_once'")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-    assert_eq!(audited, 32, "only the kept actions are audited");
-    assert!(matches!(
-        audit::verify(&mut conn, f.store.audit_key()).await.unwrap(),
-        Verification::Intact { .. }
-    ));
+    assert_eq!(
+        audited_in_intact_trail(&f.store, "test.at_once").await,
+        32,
+        "only the kept actions are audited"
+    );
 }
 
 /// An action that finishes while others wait to begin is answered only once it is committed,
@@ -1056,18 +1071,12 @@ async fn actions_at_once_are_each_kept_or_undone_alone() {
 async fn a_finished_action_outlives_a_failure_after_it() {
     let f = family().await;
     let org = f.idva.org_id;
-    let mut first = f.store.work(NOW).await.unwrap();
-    hearth_store::referrals::next_number(&mut first, org, "outlives")
-        .await
-        .unwrap();
+    let (first, _) = take_number(&f.store, org, "outlives").await;
     // Two more queue for the writer while the first holds it.
     let second = {
         let store = f.store.clone();
         tokio::spawn(async move {
-            let mut w = store.work(NOW).await.unwrap();
-            let n = hearth_store::referrals::next_number(&mut w, org, "outlives")
-                .await
-                .unwrap();
+            let (w, n) = take_number(&store, org, "outlives").await;
             w.rollback().await.unwrap();
             n
         })
@@ -1075,10 +1084,7 @@ async fn a_finished_action_outlives_a_failure_after_it() {
     let third = {
         let store = f.store.clone();
         tokio::spawn(async move {
-            let mut w = store.work(NOW).await.unwrap();
-            let n = hearth_store::referrals::next_number(&mut w, org, "outlives")
-                .await
-                .unwrap();
+            let (w, n) = take_number(&store, org, "outlives").await;
             w.commit().await.unwrap();
             n
         })
@@ -1098,10 +1104,7 @@ async fn a_finished_action_outlives_a_failure_after_it() {
     // undone or the second comes after it and takes 3.
     assert!(second == 2 || second == 3);
     assert_eq!(third, 2);
-    let mut w = f.store.work(NOW).await.unwrap();
-    let next = hearth_store::referrals::next_number(&mut w, org, "outlives")
-        .await
-        .unwrap();
+    let (w, next) = take_number(&f.store, org, "outlives").await;
     assert_eq!(
         next, 3,
         "1 and the third's number are kept, the second's is not"
@@ -1116,10 +1119,7 @@ async fn a_finished_action_outlives_a_failure_after_it() {
 async fn a_lost_shared_transaction_tells_every_action_in_it() {
     let f = family().await;
     let org = f.idva.org_id;
-    let mut first = f.store.work(NOW).await.unwrap();
-    hearth_store::referrals::next_number(&mut first, org, "lost")
-        .await
-        .unwrap();
+    let (first, _) = take_number(&f.store, org, "lost").await;
     let saboteur = {
         let store = f.store.clone();
         tokio::spawn(async move {
@@ -1143,16 +1143,10 @@ async fn a_lost_shared_transaction_tells_every_action_in_it() {
         "the first's work was lost, and it is told so"
     );
     assert!(saboteur.is_err());
-    let mut w = f.store.work(NOW).await.unwrap();
-    let n = hearth_store::referrals::next_number(&mut w, org, "lost")
-        .await
-        .unwrap();
+    let (w, n) = take_number(&f.store, org, "lost").await;
     assert_eq!(n, 1, "nothing of the lost transaction was kept");
     w.commit().await.unwrap();
-    let mut w = f.store.work(NOW).await.unwrap();
-    let n = hearth_store::referrals::next_number(&mut w, org, "lost")
-        .await
-        .unwrap();
+    let (w, n) = take_number(&f.store, org, "lost").await;
     assert_eq!(n, 2, "the writer goes on after a lost transaction");
     w.rollback().await.unwrap();
 }
@@ -1197,15 +1191,8 @@ async fn views_and_writes_across_organisations_at_once_all_save() {
             .unwrap()
             .expect("every action is saved");
     }
-    let mut conn = f.store.conn().await.unwrap();
-    let audited: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'test.mixed'")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-    assert_eq!(audited, 100 + 2 * 100);
-    assert!(matches!(
-        audit::verify(&mut conn, f.store.audit_key()).await.unwrap(),
-        Verification::Intact { .. }
-    ));
+    assert_eq!(
+        audited_in_intact_trail(&f.store, "test.mixed").await,
+        100 + 2 * 100
+    );
 }
