@@ -1,5 +1,6 @@
-//! A unit of work: one user action is one transaction, and what it did is written to the audit
-//! trail in that transaction when it commits, never by hand.
+//! A unit of work: one user action is all or nothing (a savepoint in a transaction it shares with
+//! other actions; see `group_commit/writes.rs`), and what it did is written to the audit
+//! trail in that same unit when it commits, never by hand.
 //!
 //! A use case opens one ([`Store::work`]), opens the records it acts on through it (which checks
 //! the access policy and records the view, see [`crate::access`]), says what else it did with
@@ -18,8 +19,6 @@ use std::sync::{Arc, Mutex};
 
 pub struct UnitOfWork {
     tx: Connection,
-    /// A view reads on a snapshot and writes only its audit entries, which are group-committed.
-    view: bool,
     now: Timestamp,
     audit_key: Arc<[u8; 32]>,
     events: Vec<AuditEvent>,
@@ -44,10 +43,11 @@ impl ViewLog {
     }
 }
 
-/// What a unit of work runs on: a transaction of its own (a view), or (writing) a savepoint in a
-/// transaction it shares with others, group-committed.
+/// What a unit of work runs on, which also says what kind of work it is: a view reads on a
+/// snapshot of its own and writes only its audit entries, group-committed by the views' writer;
+/// work that writes runs in a savepoint of a transaction it shares with others.
 enum Connection {
-    Own(Tx),
+    Snapshot(Tx),
     Shared(Unit),
 }
 
@@ -56,7 +56,6 @@ impl Store {
     pub async fn work(&self, now: Timestamp) -> Result<UnitOfWork> {
         Ok(UnitOfWork {
             tx: Connection::Shared(self.writer().begin().await?),
-            view: false,
             now,
             audit_key: self.audit_key_arc(),
             events: Vec::new(),
@@ -73,8 +72,7 @@ impl Store {
     /// it commits, and it returns only once they are durable: a view is never served unaudited.
     pub async fn view(&self, now: Timestamp) -> Result<UnitOfWork> {
         Ok(UnitOfWork {
-            tx: Connection::Own(self.begin_read().await?),
-            view: true,
+            tx: Connection::Snapshot(self.begin_read().await?),
             now,
             audit_key: self.audit_key_arc(),
             events: Vec::new(),
@@ -120,7 +118,7 @@ impl UnitOfWork {
 
     /// Is this work a view (reading only)? Then every guard it opens was opened to look.
     pub(crate) fn is_view(&self) -> bool {
-        self.view
+        matches!(self.tx, Connection::Snapshot(_))
     }
 
     /// The log the guards opened by this work record their views in.
@@ -144,7 +142,7 @@ impl UnitOfWork {
     /// for its entries to be committed with other views'.
     pub async fn commit(mut self) -> Result<()> {
         self.gather_views();
-        if self.view {
+        if self.is_view() {
             let events = std::mem::take(&mut self.events);
             self.tx.commit().await?;
             if !events.is_empty() {
@@ -174,14 +172,14 @@ impl UnitOfWork {
 impl Connection {
     async fn commit(self) -> Result<()> {
         match self {
-            Connection::Own(tx) => Ok(tx.commit().await?),
+            Connection::Snapshot(tx) => Ok(tx.commit().await?),
             Connection::Shared(unit) => unit.commit().await,
         }
     }
 
     async fn rollback(self) -> Result<()> {
         match self {
-            Connection::Own(tx) => Ok(tx.rollback().await?),
+            Connection::Snapshot(tx) => Ok(tx.rollback().await?),
             Connection::Shared(unit) => unit.rollback().await,
         }
     }
@@ -191,7 +189,7 @@ impl Deref for Connection {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
         match self {
-            Connection::Own(tx) => tx,
+            Connection::Snapshot(tx) => tx,
             Connection::Shared(unit) => unit,
         }
     }
@@ -200,7 +198,7 @@ impl Deref for Connection {
 impl DerefMut for Connection {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         match self {
-            Connection::Own(tx) => tx,
+            Connection::Snapshot(tx) => tx,
             Connection::Shared(unit) => unit,
         }
     }
