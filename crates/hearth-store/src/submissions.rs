@@ -31,9 +31,11 @@ pub enum Claimed {
     Mismatch,
 }
 
-/// Claim a key within the caller's transaction. If another transaction holds the same key
-/// uncommitted, this waits for it (PostgreSQL's unique index; SQLite's write lock), then sees
-/// its row: concurrent duplicates all get the first answer, never a unique-violation error.
+/// Claim a key within the caller's unit of work. Units that write run one after another on the
+/// shared writer, so a duplicate sent at the same moment comes after the first and sees its row
+/// (committed, or earlier in the same shared transaction): concurrent duplicates all get the
+/// first answer, never a unique-violation error. A replay's answer rests on that row, so the
+/// caller commits before giving it.
 pub async fn claim(conn: &mut AnyConnection, now: Timestamp, c: &Claim<'_>) -> Result<Claimed> {
     // The first request with a key (nearly every one) learns so from the insert itself; only a
     // key seen before costs a second statement, to read what it was first used for.

@@ -36,7 +36,7 @@ const MOST_PER_COMMIT: usize = 64;
 /// How a shared transaction ended, as each unit in it is told.
 type Outcome = std::result::Result<(), String>;
 
-/// The one way units of work that write reach a SQLite database.
+/// The one way units of work that write reach the database, on either backend.
 #[derive(Clone)]
 pub(crate) struct Writer {
     batch: Arc<Mutex<Batch>>,
@@ -50,7 +50,7 @@ pub(crate) struct Writer {
 #[derive(Default)]
 struct Batch {
     /// The write connection, inside the shared transaction. `None` between transactions, when
-    /// the connection is back in the pool for the view audit writer and maintenance.
+    /// the connection is back in its pool (on SQLite, for maintenance to use).
     conn: Option<PoolConnection<Any>>,
     /// Units whose work is done, each waiting to hear how the transaction ended. Never
     /// non-empty without a connection.
