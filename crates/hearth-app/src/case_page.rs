@@ -16,7 +16,7 @@ use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::CaseGuard;
 use hearth_store::cases::{self, CaseRecord};
-use hearth_store::{marac, UnitOfWork};
+use hearth_store::UnitOfWork;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -111,12 +111,9 @@ pub async fn view(
         filter.person_id.is_none_or(|p| e.person_id == Some(p))
             && filter.kind.is_none_or(|k| e.kind == k)
     });
-    let standings: HashMap<Uuid, Standing> = casework::standings_in(&mut w, app, &many).await?;
-    let first_contact = standings.get(&case_id.uuid()).and_then(|s| s.first_contact);
-    let agencies = casework::agencies_in(&mut w, &guard).await?;
-    let risk = crate::risk::in_case_with(&mut w, &many, case_id).await?;
     // Every victim/survivor in the case: the due list asks about those still involved, the task
-    // list about each whose risk the user may see. Their facts are read once, for both.
+    // list about each whose risk the user may see. What the page's parts have in common is
+    // read once, for all of them.
     let mut victims: Vec<Uuid> = guard
         .members()
         .iter()
@@ -125,7 +122,11 @@ pub async fn view(
         .collect();
     victims.sort();
     victims.dedup();
-    let facts = crate::due::due_facts(&mut w, &many, &victims).await?;
+    let facts = crate::due::case_facts(&mut w, &guard, &victims).await?;
+    let standings: HashMap<Uuid, Standing> = casework::standings_from(app, &many, &facts.standing)?;
+    let first_contact = standings.get(&case_id.uuid()).and_then(|s| s.first_contact);
+    let agencies = casework::agencies_in(&mut w, &guard).await?;
+    let risk = crate::risk::in_case_from(&many, case_id, &facts.standing.latest)?;
     let due = crate::due::due_from(
         &mut w,
         app,
@@ -140,9 +141,9 @@ pub async fn view(
     } else {
         Vec::new()
     };
-    let glance = glance(&mut w, &guard, &case, &risk, &due, last_contacts).await?;
+    let glance = glance(&mut w, &guard, &case, (&risk, &due, &facts), last_contacts).await?;
     let catalogue = crate::programmes::current(&mut w, actor.org_id).await?;
-    let plan = crate::programmes::plan_with(&mut w, &guard, &case, &catalogue).await?;
+    let plan = crate::programmes::plan_from(&guard, &case, &catalogue, &facts.programmes, w.now());
     let tasks = first_weeks::tasks(
         case_id.uuid(),
         first_contact,
@@ -196,8 +197,7 @@ async fn glance(
     w: &mut UnitOfWork,
     guard: &CaseGuard,
     case: &CaseRecord,
-    risk: &[PersonRiskLine],
-    due: &[DueItem],
+    (risk, due, facts): (&[PersonRiskLine], &[DueItem], &crate::due::DueFacts),
     mut last: HashMap<Uuid, LastContact>,
 ) -> Result<Vec<PersonGlance>> {
     let access = guard.access();
@@ -222,23 +222,17 @@ async fn glance(
                 .cloned(),
         });
     }
-    // MARAC hears victims/survivors: their status is shown, and only where their risk is.
-    let told: Vec<Uuid> = people
-        .iter()
-        .filter(|p| p.roles.contains(&CaseRole::VictimSurvivor))
-        .filter(|p| access.may_see(p.person_id, FieldClass::Sensitive))
-        .map(|p| p.person_id)
-        .collect();
-    let referrals = marac::newest_referrals(w, guard, &told).await?;
     for p in people.iter_mut() {
-        if told.contains(&p.person_id) {
-            let (referred_on, heard_on) = referrals
-                .get(&p.person_id)
-                .map_or((None, None), |(r, h)| (Some(*r), *h));
+        // MARAC hears victims/survivors: their status is shown, and only where their risk is.
+        // Their newest referrals were read with their risk facts.
+        if p.roles.contains(&CaseRole::VictimSurvivor)
+            && access.may_see(p.person_id, FieldClass::Sensitive)
+        {
+            let f = facts.risk.get(&p.person_id);
             p.marac = Some(MaracProgress {
                 needed: false,
-                referred_on,
-                heard_on,
+                referred_on: f.and_then(|f| f.last_marac_referral),
+                heard_on: f.and_then(|f| f.last_marac_heard),
             });
         }
         if access.may_see(p.person_id, FieldClass::Location) {

@@ -3,7 +3,8 @@
 //! user may see the data it comes from, so a worker with the person causing harm never learns
 //! that a victim's safety plan is due for review.
 
-use crate::casework::Standing;
+use crate::casework::{Standing, StandingFacts};
+use crate::programmes::due::Underway;
 use crate::{App, Result};
 use hearth_domain::access::{CaseRole, FieldClass};
 use hearth_domain::due::{classify_until, horizon, sort, DueItem, DueKind};
@@ -11,7 +12,7 @@ use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
-use hearth_store::access::{CaseAccess, CasesGuard};
+use hearth_store::access::{CaseAccess, CaseGuard, CasesGuard};
 use hearth_store::audit::AuditEvent;
 use hearth_store::cases::{self, CaseSummary};
 use hearth_store::safety_plans;
@@ -28,12 +29,15 @@ pub(crate) fn viewed(actor: &Actor, cases: usize) -> AuditEvent {
         .detail("cases", cases)
 }
 
-/// What the due list reads about the people in its cases that another part of the same page
-/// may need too (the case page's task list): victims' risk facts and the current safety plans'
-/// review dates. Read once, handed to both.
+/// What the due list reads about its cases and the people in them that another part of the
+/// same page may need too (the case page's standing, risk lines, task list and family plan):
+/// where each case stands, victims' risk facts, the current safety plans' review dates and the
+/// programme work under way. Read once, handed to each.
 pub(crate) struct DueFacts {
+    pub standing: StandingFacts,
     pub risk: HashMap<Uuid, crate::risk_facts::RiskFacts>,
     pub reviews: Vec<safety_plans::Review>,
+    pub programmes: Underway,
 }
 
 /// [`DueFacts`] for these victims/survivors and the guard's cases.
@@ -42,9 +46,31 @@ pub(crate) async fn due_facts(
     guard: &CasesGuard,
     victims: &[Uuid],
 ) -> Result<DueFacts> {
+    let programmes = Underway::in_cases(w, guard).await?;
+    facts_with(w, guard, victims, programmes).await
+}
+
+/// [`DueFacts`] for one case's page, with every enrolment in it for the family's plan.
+pub(crate) async fn case_facts(
+    w: &mut UnitOfWork,
+    guard: &CaseGuard,
+    victims: &[Uuid],
+) -> Result<DueFacts> {
+    let programmes = Underway::in_case(w, guard).await?;
+    facts_with(w, &guard.as_cases(), victims, programmes).await
+}
+
+async fn facts_with(
+    w: &mut UnitOfWork,
+    guard: &CasesGuard,
+    victims: &[Uuid],
+    programmes: Underway,
+) -> Result<DueFacts> {
     Ok(DueFacts {
+        standing: crate::casework::standing_facts(w, guard).await?,
         risk: crate::risk_facts::facts_for(w, guard, victims).await?,
         reviews: safety_plans::reviews_in_cases(w, guard).await?,
+        programmes,
     })
 }
 
@@ -68,23 +94,10 @@ pub(crate) async fn standings_and_due(
     actor: &Actor,
     listed: &cases::Listed,
 ) -> Result<(HashMap<Uuid, Standing>, Vec<DueItem>)> {
-    let standings = crate::casework::standings_in(w, app, &listed.guard).await?;
-    let items = due_in(w, app, &listed.guard, &listed.cases, &standings).await?;
+    let until = horizon(uk_today(app.now()));
+    let (standings, items) = worked_out(w, app, listed, until).await?;
     w.audit(viewed(actor, listed.cases.len()));
     Ok((standings, items))
-}
-
-/// The due list for the guard's cases, within work already under way (which audits it).
-pub(crate) async fn due_in(
-    w: &mut UnitOfWork,
-    app: &App,
-    guard: &CasesGuard,
-    list: &[CaseSummary],
-    standings: &HashMap<Uuid, Standing>,
-) -> Result<Vec<DueItem>> {
-    let facts = due_facts(w, guard, &open_victims(guard)).await?;
-    let until = horizon(uk_today(app.now()));
-    due_from(w, app, (guard, list), standings, &facts, until).await
 }
 
 /// Everything due in a list of cases by `until`, worked out from scratch (their standings and
@@ -95,9 +108,19 @@ pub(crate) async fn due_until(
     listed: &cases::Listed,
     until: time::Date,
 ) -> Result<Vec<DueItem>> {
-    let standings = crate::casework::standings_in(w, app, &listed.guard).await?;
+    Ok(worked_out(w, app, listed, until).await?.1)
+}
+
+/// Where each listed case stands and everything due in them by `until`.
+async fn worked_out(
+    w: &mut UnitOfWork,
+    app: &App,
+    listed: &cases::Listed,
+    until: time::Date,
+) -> Result<(HashMap<Uuid, Standing>, Vec<DueItem>)> {
     let facts = due_facts(w, &listed.guard, &open_victims(&listed.guard)).await?;
-    due_from(
+    let standings = crate::casework::standings_from(app, &listed.guard, &facts.standing)?;
+    let items = due_from(
         w,
         app,
         (&listed.guard, &listed.cases),
@@ -105,11 +128,13 @@ pub(crate) async fn due_until(
         &facts,
         until,
     )
-    .await
+    .await?;
+    Ok((standings, items))
 }
 
-/// [`due_in`], with the facts already read, looking ahead to `until` (the look-ahead, or
-/// further when a case's next due is worked out).
+/// What falls due in the guard's listed cases, from their standings and facts already read,
+/// looking ahead to `until` (the look-ahead, or further when a case's next due is worked out),
+/// within work already under way (which audits it).
 pub(crate) async fn due_from(
     w: &mut UnitOfWork,
     app: &App,
@@ -131,7 +156,14 @@ pub(crate) async fn due_from(
         reviews.entry(r.case_id).or_default().push(r);
     }
     let mut workers = cases::workers_in(w, guard).await?;
-    let mut programme_items = crate::programmes::due::items_by_case(w, guard, list, until).await?;
+    let mut programme_items = crate::programmes::due::items_by_case(
+        w,
+        guard,
+        list,
+        until,
+        (&facts.programmes, &facts.standing.last_contacts),
+    )
+    .await?;
     let mut actions: HashMap<Uuid, Vec<crate::marac::ActionView>> = HashMap::new();
     for a in crate::marac::open_actions_in_cases(w, guard, today).await? {
         actions.entry(a.case_id).or_default().push(a);

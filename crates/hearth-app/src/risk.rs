@@ -557,15 +557,14 @@ pub struct PersonRiskLine {
 }
 
 /// The current risk level of each person in one of the guard's cases whose risk the user may
-/// see. People behind the firewall are left out entirely, not shown as "not assessed". The case
-/// view that shows these is itself audited.
-pub(crate) async fn in_case_with(
-    conn: &mut sqlx::AnyConnection,
+/// see, from the newest assessments in the guard's cases. People behind the firewall are left
+/// out entirely, not shown as "not assessed". The case view that shows these is itself audited.
+pub(crate) fn in_case_from(
     guard: &hearth_store::access::CasesGuard,
     case_id: CaseId,
+    latest: &[StoredAssessment],
 ) -> Result<Vec<PersonRiskLine>> {
     let case = guard.get(case_id.uuid()).ok_or(AppError::NotFound)?;
-    let latest = store::latest_in_case(conn, guard, case_id.uuid()).await?;
     let mut out: Vec<PersonRiskLine> = Vec::new();
     for m in &case.members {
         if out.iter().any(|l| l.person_id == m.person_id)
@@ -573,7 +572,9 @@ pub(crate) async fn in_case_with(
         {
             continue;
         }
-        let a = latest.iter().find(|a| a.person_id == m.person_id);
+        let a = latest
+            .iter()
+            .find(|a| a.case_id == case_id.uuid() && a.person_id == m.person_id);
         out.push(PersonRiskLine {
             person_id: m.person_id,
             level: a.map(|a| a.level),

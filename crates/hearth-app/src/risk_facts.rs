@@ -89,6 +89,8 @@ pub struct RiskFacts {
     pub incidents_recorded: Vec<Timestamp>,
     pub callout_dates: Vec<Date>,
     pub last_marac_referral: Option<Date>,
+    /// When the meeting that newest referral went to was held, if it has been.
+    pub last_marac_heard: Option<Date>,
 }
 
 pub(crate) async fn facts(
@@ -125,9 +127,10 @@ pub(crate) async fn facts_for(
             }
         }
     }
-    for (p, (on, _)) in marac::newest_referrals(w, g, person_ids).await? {
+    for (p, (on, heard)) in marac::newest_referrals(w, g, person_ids).await? {
         if let Some(f) = out.get_mut(&p) {
             f.last_marac_referral = Some(on);
+            f.last_marac_heard = heard;
         }
     }
     Ok(out)

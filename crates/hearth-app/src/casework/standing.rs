@@ -5,6 +5,7 @@ use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::{CasesGuard, Guard};
 use hearth_store::cases;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// What a caseload shows about each case.
@@ -32,38 +33,66 @@ impl Standing {
     }
 }
 
+/// What where each case stands is worked out from, read once so that the due list and the case
+/// page can use the same rows rather than read them again.
+pub(crate) struct StandingFacts {
+    /// When each person in each case was last contacted (withdrawn entries left out).
+    pub last_contacts: HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>>,
+    first_contacts: HashMap<Uuid, cases::FirstContactFacts>,
+    /// The newest assessment of each person in each case, before the firewall.
+    pub latest: Vec<hearth_store::risk::StoredAssessment>,
+}
+
+/// [`StandingFacts`] for the guard's cases, in three statements however many cases there are.
+pub(crate) async fn standing_facts(
+    conn: &mut sqlx::AnyConnection,
+    guard: &CasesGuard,
+) -> Result<StandingFacts> {
+    Ok(StandingFacts {
+        last_contacts: cases::last_contacts(conn, guard).await?,
+        first_contacts: cases::first_contact_facts(conn, guard).await?,
+        latest: hearth_store::risk::latest_in_cases(conn, guard).await?,
+    })
+}
+
 /// Where each of the guard's cases stands, within work already under way.
 pub(crate) async fn standings_in(
     conn: &mut sqlx::AnyConnection,
     app: &App,
     guard: &CasesGuard,
-) -> Result<std::collections::HashMap<Uuid, Standing>> {
+) -> Result<HashMap<Uuid, Standing>> {
+    standings_from(app, guard, &standing_facts(conn, guard).await?)
+}
+
+/// Where each of the guard's cases stands, from facts already read.
+pub(crate) fn standings_from(
+    app: &App,
+    guard: &CasesGuard,
+    facts: &StandingFacts,
+) -> Result<HashMap<Uuid, Standing>> {
     let now = app.now();
-    let mut last_contacts = cases::last_contacts(conn, guard).await?;
-    let mut first_contacts = cases::first_contact_facts(conn, guard).await?;
-    let mut latest: std::collections::HashMap<Uuid, Vec<hearth_store::risk::StoredAssessment>> =
-        std::collections::HashMap::new();
-    for a in hearth_store::risk::latest_in_cases(conn, guard).await? {
+    let mut latest: HashMap<Uuid, Vec<&hearth_store::risk::StoredAssessment>> = HashMap::new();
+    for a in &facts.latest {
         latest.entry(a.case_id).or_default().push(a);
     }
-    let mut out = std::collections::HashMap::new();
+    let mut out = HashMap::new();
     for access in guard.cases() {
         let case_id = access.case_id();
         // Behind the firewall, when the victim was last contacted, her referrer's risk score
         // and her first-contact deadline (1 or 3 working days gives her risk band away) are
         // withheld: each is a fact about her.
         let mut standing = Standing {
-            last_contact: last_contacts
-                .remove(&case_id)
-                .unwrap_or_default()
+            last_contact: facts
+                .last_contacts
+                .get(&case_id)
                 .into_iter()
+                .flatten()
                 .filter(|(p, _)| access.may_see_about(*p, FieldClass::Ordinary))
-                .map(|(_, at)| at)
+                .map(|(_, at)| *at)
                 .max(),
             ..Default::default()
         };
-        let referral = first_contacts.remove(&case_id);
-        if let Some(f) = referral {
+        if let Some(f) = facts.first_contacts.get(&case_id) {
             let Some(details) = guard.open(&f.details)?.shown() else {
                 out.insert(case_id, standing);
                 continue;

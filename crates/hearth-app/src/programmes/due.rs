@@ -8,31 +8,70 @@ use hearth_domain::access::{CaseRole, FieldClass};
 use hearth_domain::due::{classify_until, DueItem, DueKind};
 use hearth_domain::enrolment::{missed_needs_safety_check, Attendance};
 use hearth_domain::ukdate::{format_date, to_uk, uk_today};
-use hearth_store::access::CasesGuard;
+use hearth_domain::Timestamp;
+use hearth_store::access::{CaseGuard, CasesGuard};
 use hearth_store::cases::CaseSummary;
 use hearth_store::{enrolments, partners, programme_sessions, UnitOfWork};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The programme items of each of the guard's listed cases, by case (workers not yet filled in).
+/// What the programmes have under way in a set of cases, read once for the due list and the
+/// family's plan on the same page.
+pub(crate) struct Underway {
+    pub sessions: Vec<programme_sessions::Session>,
+    pub news: Vec<partners::News>,
+    /// The enrolments the actor may know of, oldest proposal first. For a list of cases they are
+    /// read only when a session or a piece of news needs its programme's name.
+    pub enrolments: Vec<enrolments::Enrolment>,
+}
+
+impl Underway {
+    /// What is under way in the guard's cases, for their due list.
+    pub(crate) async fn in_cases(w: &mut UnitOfWork, guard: &CasesGuard) -> Result<Underway> {
+        let sessions = programme_sessions::open_in_cases(w, guard).await?;
+        let news = partners::untold_in_cases(w, guard).await?;
+        let enrolments = if sessions.is_empty() && news.is_empty() {
+            Vec::new()
+        } else {
+            enrolments::in_cases(w, guard).await?
+        };
+        Ok(Underway {
+            sessions,
+            news,
+            enrolments,
+        })
+    }
+
+    /// Everything under way in one case, for its page: the family's plan shows every enrolment.
+    pub(crate) async fn in_case(w: &mut UnitOfWork, guard: &CaseGuard) -> Result<Underway> {
+        let cases = guard.as_cases();
+        Ok(Underway {
+            enrolments: enrolments::in_case(w, guard).await?,
+            sessions: programme_sessions::open_in_cases(w, &cases).await?,
+            news: partners::untold_in_cases(w, &cases).await?,
+        })
+    }
+}
+
+/// The programme items of each of the guard's listed cases, by case (workers not yet filled in),
+/// from what is under way and when each person was last contacted.
 pub(crate) async fn items_by_case(
     w: &mut UnitOfWork,
     guard: &CasesGuard,
     list: &[CaseSummary],
     until: time::Date,
+    (underway, contacts): (&Underway, &HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>>),
 ) -> Result<HashMap<Uuid, Vec<DueItem>>> {
     let mut out: HashMap<Uuid, Vec<DueItem>> = HashMap::new();
     let (now, org) = (w.now(), hearth_store::access::Guard::actor(guard).org_id);
     let today = uk_today(now);
-    let sessions = programme_sessions::open_in_cases(w, guard).await?;
-    let news = partners::untold_in_cases(w, guard).await?;
-    if sessions.is_empty() && news.is_empty() {
+    if underway.sessions.is_empty() && underway.news.is_empty() {
         return Ok(out);
     }
     let catalogue = catalogue::current(w, org).await?;
-    let programmes: HashMap<_, _> = enrolments::in_cases(w, guard)
-        .await?
-        .into_iter()
+    let programmes: HashMap<_, _> = underway
+        .enrolments
+        .iter()
         .map(|e| {
             let name = catalogue
                 .get(&e.programme_key)
@@ -40,7 +79,6 @@ pub(crate) async fn items_by_case(
             (e.id, name)
         })
         .collect();
-    let contacts = hearth_store::cases::last_contacts(w, guard).await?;
     let reference = |case: Uuid| {
         list.iter()
             .find(|c| c.id == case)
@@ -56,7 +94,7 @@ pub(crate) async fn items_by_case(
             here.iter().map(|m| m.role).collect(),
         ))
     };
-    for s in sessions {
+    for s in &underway.sessions {
         let (case, p) = (s.case_id.uuid(), s.person_id.uuid());
         let Some((name, roles)) = person(case, p) else {
             continue;
@@ -126,7 +164,7 @@ pub(crate) async fn items_by_case(
             )
         });
     }
-    for n in news {
+    for n in &underway.news {
         let case = n.case_id.uuid();
         let (Some((partner, _)), Some((client, _))) = (
             person(case, n.partner_id.uuid()),

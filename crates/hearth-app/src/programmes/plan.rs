@@ -4,6 +4,7 @@
 //! programme.
 
 use super::catalogue;
+use super::due::Underway;
 use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
@@ -18,7 +19,7 @@ use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::{CaseGuard, Guard};
 use hearth_store::cases::{self, CaseRecord};
-use hearth_store::{enrolments, programme_sessions, UnitOfWork};
+use hearth_store::enrolments;
 use std::collections::HashMap;
 use time::Date;
 use uuid::Uuid;
@@ -86,18 +87,19 @@ impl FamilyPlan {
     }
 }
 
-/// The plan of the guard's case, within work already under way.
-pub(crate) async fn plan_with(
-    w: &mut UnitOfWork,
+/// The plan of the guard's case, from what is under way in it (read with
+/// [`Underway::in_case`]).
+pub(crate) fn plan_from(
     guard: &CaseGuard,
     record: &CaseRecord,
     catalogue: &Catalogue,
-) -> Result<FamilyPlan> {
-    let all = enrolments::in_case(w, guard).await?;
-    let now = w.now();
+    underway: &Underway,
+    now: Timestamp,
+) -> FamilyPlan {
+    let all = &underway.enrolments;
     let mut next: HashMap<EnrolmentId, Timestamp> = HashMap::new();
     let mut unrecorded: HashMap<EnrolmentId, usize> = HashMap::new();
-    for s in programme_sessions::open_in_cases(w, &guard.as_cases()).await? {
+    for s in &underway.sessions {
         if s.attendance != Attendance::Planned {
             continue;
         }
@@ -119,7 +121,7 @@ pub(crate) async fn plan_with(
             name: p.name.clone(),
         })
         .collect();
-    for e in &all {
+    for e in all {
         if !columns.iter().any(|c| c.key == e.programme_key) {
             let name = catalogue
                 .get(&e.programme_key)
@@ -182,9 +184,9 @@ pub(crate) async fn plan_with(
             proposable,
         });
     }
-    let news = hearth_store::partners::untold_in_cases(w, &guard.as_cases())
-        .await?
-        .into_iter()
+    let news = underway
+        .news
+        .iter()
         .map(|n| NewsLine {
             id: n.id,
             partner: record.name_of(n.partner_id.uuid()),
@@ -192,12 +194,12 @@ pub(crate) async fn plan_with(
             happened_on: n.happened_on,
         })
         .collect();
-    Ok(FamilyPlan {
+    FamilyPlan {
         columns,
         rows,
         may_propose: guard.allows(Action::RecordWork),
         news,
-    })
+    }
 }
 
 /// Someone who could be proposed, with whether the programme is for them.
@@ -459,7 +461,8 @@ pub async fn family_plan(app: &App, actor: &Actor, case_id: CaseId) -> Result<Fa
     let guard = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     let record = cases::record(&mut w, &guard).await?;
     let catalogue = catalogue::current(&mut w, actor.org_id).await?;
-    let plan = plan_with(&mut w, &guard, &record, &catalogue).await?;
+    let underway = super::due::Underway::in_case(&mut w, &guard).await?;
+    let plan = plan_from(&guard, &record, &catalogue, &underway, w.now());
     w.commit().await?;
     Ok(plan)
 }
