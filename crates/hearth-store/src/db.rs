@@ -198,9 +198,8 @@ impl Store {
             }
         };
         let audit_key = Arc::new(master.derive(b"hearth audit chain v1"));
-        let writer = crate::group_commit::writes::Writer::new(writes, backend);
-        let audit_writer =
-            crate::group_commit::views::AuditWriter::start(writer.clone(), audit_key.clone());
+        let writer = crate::group_commit::writes::Writer::new(writes, backend, audit_key.clone());
+        let audit_writer = crate::group_commit::views::AuditWriter::start(writer.clone());
         Ok(Store {
             pool,
             reads,
@@ -245,10 +244,6 @@ impl Store {
 
     pub fn audit_key(&self) -> &[u8] {
         &self.audit_key[..]
-    }
-
-    pub(crate) fn audit_key_arc(&self) -> Arc<[u8; 32]> {
-        self.audit_key.clone()
     }
 
     /// Apply any migrations this database has not had, then check the key. Two processes

@@ -1,6 +1,6 @@
 //! A unit of work: one user action is all or nothing (a savepoint in a transaction it shares with
 //! other actions; see `group_commit/writes.rs`), and what it did is written to the audit
-//! trail in that same unit when it commits, never by hand.
+//! trail in that same transaction when it commits, never by hand.
 //!
 //! A use case opens one ([`Store::work`]), opens the records it acts on through it (which checks
 //! the access policy and records the view, see [`crate::access`]), says what else it did with
@@ -8,7 +8,7 @@
 //! everything back, audit entries included: nothing is half-written, and nothing is audited that
 //! did not happen.
 
-use crate::audit::{self, AuditEvent};
+use crate::audit::AuditEvent;
 use crate::group_commit::writes::Unit;
 use crate::{Result, Store, Tx};
 use hearth_domain::clock::Timestamp;
@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex};
 pub struct UnitOfWork {
     tx: Connection,
     now: Timestamp,
-    audit_key: Arc<[u8; 32]>,
     events: Vec<AuditEvent>,
     /// What the guards this work opened have shown: each a view, written on commit.
     shown: ViewLog,
@@ -57,7 +56,6 @@ impl Store {
         Ok(UnitOfWork {
             tx: Connection::Shared(self.writer().begin().await?),
             now,
-            audit_key: self.audit_key_arc(),
             events: Vec::new(),
             shown: ViewLog::default(),
             store: self.clone(),
@@ -74,7 +72,6 @@ impl Store {
         Ok(UnitOfWork {
             tx: Connection::Snapshot(self.begin_read().await?),
             now,
-            audit_key: self.audit_key_arc(),
             events: Vec::new(),
             shown: ViewLog::default(),
             store: self.clone(),
@@ -144,7 +141,7 @@ impl UnitOfWork {
         self.gather_views();
         if self.is_view() {
             let events = std::mem::take(&mut self.events);
-            self.tx.commit().await?;
+            self.tx.commit(Vec::new()).await?;
             if !events.is_empty() {
                 self.store.audit_writer().append(self.now, events).await?;
             }
@@ -154,11 +151,7 @@ impl UnitOfWork {
             .into_iter()
             .map(|ev| (self.now, ev))
             .collect();
-        if !events.is_empty() {
-            audit::append_all(&mut self.tx, &self.audit_key[..], events).await?;
-        }
-        self.tx.commit().await?;
-        Ok(())
+        self.tx.commit(events).await
     }
 }
 
@@ -170,10 +163,12 @@ impl UnitOfWork {
 }
 
 impl Connection {
-    async fn commit(self) -> Result<()> {
+    /// End the work, keeping it and these audit entries: on a snapshot there are none, since
+    /// a view's go to the views' writer.
+    async fn commit(self, audit: Vec<(Timestamp, AuditEvent)>) -> Result<()> {
         match self {
             Connection::Snapshot(tx) => Ok(tx.commit().await?),
-            Connection::Shared(unit) => unit.commit().await,
+            Connection::Shared(unit) => unit.commit(audit).await,
         }
     }
 

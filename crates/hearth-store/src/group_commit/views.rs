@@ -4,19 +4,18 @@
 //! served until they are durable. Committing each view's entries on its own would cost one
 //! write transaction and one fsync per page. Instead every view hands its entries to one writer
 //! task and waits: the task takes whatever has queued up while the last commit was flushing and
-//! writes it all in one unit of work, so under load one fsync carries many views' entries.
+//! hands it all to the shared writer ([`super::writes`]), which writes it with the next shared
+//! commit, so under load one fsync carries many views' entries.
 //!
-//! That unit goes through the same shared writer as every write ([`super::writes`]), so views'
-//! entries share commits with writes too, and every move of an audit chain's head is made on
-//! one connection: on PostgreSQL a separate connection would lock the heads of several chains
+//! Views' entries so share commits with writes too, and every move of an audit chain's head is
+//! made on one connection: on PostgreSQL a separate connection would lock the heads of several chains
 //! in one order while the writes' shared transaction locked them in another, and each would
 //! wait for the other.
 
 use super::writes::Writer;
-use crate::audit::{self, AuditEvent};
+use crate::audit::AuditEvent;
 use crate::{Result, StoreError};
 use hearth_domain::clock::Timestamp;
-use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most views one commit carries: enough to share an fsync widely, few enough that one
@@ -41,9 +40,9 @@ pub(crate) struct AuditWriter {
 impl AuditWriter {
     /// Start the writer, writing through the store's shared writer. It runs until every handle
     /// is dropped.
-    pub(crate) fn start(writer: Writer, key: Arc<[u8; 32]>) -> AuditWriter {
+    pub(crate) fn start(writer: Writer) -> AuditWriter {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(rx, writer, key));
+        tokio::spawn(run(rx, writer));
         AuditWriter { jobs }
     }
 
@@ -62,7 +61,7 @@ impl AuditWriter {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, writer: Writer, key: Arc<[u8; 32]>) {
+async fn run(mut rx: mpsc::Receiver<Job>, writer: Writer) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MOST_PER_COMMIT {
@@ -71,9 +70,7 @@ async fn run(mut rx: mpsc::Receiver<Job>, writer: Writer, key: Arc<[u8; 32]>) {
                 Err(_) => break,
             }
         }
-        let outcome = write(&writer, &key[..], &mut jobs)
-            .await
-            .map_err(|e| e.to_string());
+        let outcome = write(&writer, &mut jobs).await.map_err(|e| e.to_string());
         if let Err(e) = &outcome {
             tracing::error!(error = %e, views = jobs.len(), "audit group commit failed");
         }
@@ -84,8 +81,7 @@ async fn run(mut rx: mpsc::Receiver<Job>, writer: Writer, key: Arc<[u8; 32]>) {
     }
 }
 
-async fn write(writer: &Writer, key: &[u8], jobs: &mut [Job]) -> Result<()> {
-    let mut unit = writer.begin().await?;
+async fn write(writer: &Writer, jobs: &mut [Job]) -> Result<()> {
     let events: Vec<_> = jobs
         .iter_mut()
         .flat_map(|j| {
@@ -95,6 +91,5 @@ async fn write(writer: &Writer, key: &[u8], jobs: &mut [Job]) -> Result<()> {
                 .map(move |ev| (now, ev))
         })
         .collect();
-    audit::append_all(&mut unit, key, events).await?;
-    unit.commit().await
+    writer.append(events).await
 }

@@ -15,13 +15,21 @@
 //! is undone. If the shared transaction fails (an fsync that failed, a full disk), every unit in
 //! it is told so, and none of them had been answered.
 //!
+//! A unit's audit entries are not written in its savepoint. They are handed to the transaction
+//! when the unit is released, and written just before it commits, all units' entries at once: a
+//! few statements for each organisation's chain a commit, rather than for each unit. They are
+//! still all or nothing with the work they record, since they commit in the same transaction or
+//! not at all, and a unit undone hands over none.
+//!
 //! A unit can read what an earlier unit in its transaction wrote before that is durable. That is
 //! safe because nothing is answered before the commit: a unit that acknowledges what it read (a
 //! replayed submission key answered with the record first saved) commits too, and so waits for
 //! the same fsync.
 
+use crate::audit::{self, AuditEvent};
 use crate::db::Backend;
 use crate::{Result, StoreError};
+use hearth_domain::clock::Timestamp;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::ops::{Deref, DerefMut};
@@ -47,7 +55,6 @@ pub(crate) struct Writer {
     backend: Backend,
 }
 
-#[derive(Default)]
 struct Batch {
     /// The write connection, inside the shared transaction. `None` between transactions, when
     /// the connection is back in its pool (on SQLite, for maintenance to use).
@@ -55,6 +62,11 @@ struct Batch {
     /// Units whose work is done, each waiting to hear how the transaction ended. Never
     /// non-empty without a connection.
     done: Vec<oneshot::Sender<Outcome>>,
+    /// The audit entries of the units done, in the order they were released, to be written
+    /// just before the transaction commits.
+    audit: Vec<(Timestamp, AuditEvent)>,
+    /// The key the audit chains are hashed with.
+    key: Arc<[u8; 32]>,
 }
 
 /// One unit of work's turn on the write connection, inside its savepoint.
@@ -66,9 +78,15 @@ pub(crate) struct Unit {
 impl Writer {
     /// Units take a connection from this pool for each shared transaction (on SQLite, the one
     /// write connection).
-    pub(crate) fn new(pool: AnyPool, backend: Backend) -> Writer {
+    pub(crate) fn new(pool: AnyPool, backend: Backend, key: Arc<[u8; 32]>) -> Writer {
+        let batch = Batch {
+            conn: None,
+            done: Vec::new(),
+            audit: Vec::new(),
+            key,
+        };
         Writer {
-            batch: Arc::new(Mutex::new(Batch::default())),
+            batch: Arc::new(Mutex::new(batch)),
             waiting: Arc::new(AtomicUsize::new(0)),
             pool,
             backend,
@@ -93,6 +111,21 @@ impl Writer {
     }
 
     async fn enter(self) -> Result<Unit> {
+        let mut batch = self.open().await?;
+        if let Err(e) = run(&mut batch, "SAVEPOINT unit").await {
+            finish(&mut batch, Err(e.clone())).await;
+            return Err(StoreError::Config(format!(
+                "beginning a unit of work failed: {e}"
+            )));
+        }
+        Ok(Unit {
+            batch: Some(batch),
+            waiting: self.waiting,
+        })
+    }
+
+    /// Wait for the write connection, and begin the shared transaction on it if none is open.
+    async fn open(&self) -> Result<OwnedMutexGuard<Batch>> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut batch = self.batch.clone().lock_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -107,34 +140,51 @@ impl Writer {
             .await?;
             batch.conn = Some(conn);
         }
-        if let Err(e) = run(&mut batch, "SAVEPOINT unit").await {
-            finish(&mut batch, Err(e.clone())).await;
-            return Err(StoreError::Config(format!(
-                "beginning a unit of work failed: {e}"
-            )));
-        }
-        Ok(Unit {
-            batch: Some(batch),
-            waiting: self.waiting,
-        })
+        Ok(batch)
+    }
+
+    /// Write audit entries that record no other change (views'), in the next shared commit,
+    /// and return once it has committed. Like a unit's commit, on its own task.
+    pub(crate) async fn append(&self, events: Vec<(Timestamp, AuditEvent)>) -> Result<()> {
+        let writer = self.clone();
+        let (told, outcome) = oneshot::channel();
+        tokio::spawn(async move {
+            match writer.open().await {
+                Ok(mut batch) => {
+                    batch.audit.extend(events);
+                    batch.done.push(told);
+                    settle(&mut batch, &writer.waiting).await;
+                }
+                Err(e) => {
+                    let _ = told.send(Err(e.to_string()));
+                }
+            }
+        });
+        answer(outcome.await)
+    }
+}
+
+/// What a unit is told of the transaction that carried it.
+fn answer(told: std::result::Result<Outcome, oneshot::error::RecvError>) -> Result<()> {
+    match told {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(StoreError::Config(format!("saving failed: {e}"))),
+        Err(_) => Err(StoreError::Config(
+            "the writer stopped before saving".into(),
+        )),
     }
 }
 
 impl Unit {
-    /// Keep this unit's work, and return once the transaction that carries it has committed.
-    pub(crate) async fn commit(mut self) -> Result<()> {
+    /// Keep this unit's work and the audit entries that record it, and return once the
+    /// transaction that carries them has committed.
+    pub(crate) async fn commit(mut self, audit: Vec<(Timestamp, AuditEvent)>) -> Result<()> {
         let batch = self.batch.take().expect("a unit ends once");
         let (told, outcome) = oneshot::channel();
         // On its own task: the release and the commit must finish even if the caller is
         // cancelled, or the units that share the transaction would never hear.
-        tokio::spawn(release(batch, self.waiting.clone(), told));
-        match outcome.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(StoreError::Config(format!("saving failed: {e}"))),
-            Err(_) => Err(StoreError::Config(
-                "the writer stopped before saving".into(),
-            )),
-        }
+        tokio::spawn(release(batch, self.waiting.clone(), (audit, told)));
+        answer(outcome.await)
     }
 
     /// Undo this unit's work, now rather than on drop.
@@ -180,10 +230,13 @@ impl DerefMut for Unit {
 async fn release(
     mut batch: OwnedMutexGuard<Batch>,
     waiting: Arc<AtomicUsize>,
-    told: oneshot::Sender<Outcome>,
+    (audit, told): (Vec<(Timestamp, AuditEvent)>, oneshot::Sender<Outcome>),
 ) {
     match run(&mut batch, "RELEASE SAVEPOINT unit").await {
-        Ok(()) => batch.done.push(told),
+        Ok(()) => {
+            batch.audit.extend(audit);
+            batch.done.push(told);
+        }
         Err(e) => {
             let _ = told.send(Err(e));
             if let Err(e) = roll_back_unit(&mut batch).await {
@@ -223,8 +276,28 @@ async fn settle(batch: &mut Batch, waiting: &AtomicUsize) {
         finish(batch, ended).await;
         return;
     }
-    let committed = run(batch, "COMMIT").await;
+    let committed = match write_audit(batch).await {
+        Ok(()) => run(batch, "COMMIT").await,
+        Err(e) => Err(e),
+    };
     finish(batch, committed).await;
+}
+
+/// Write the audit entries of every unit in the transaction, chain by chain.
+async fn write_audit(batch: &mut Batch) -> Outcome {
+    if batch.audit.is_empty() {
+        return Ok(());
+    }
+    let events = std::mem::take(&mut batch.audit);
+    let key = batch.key.clone();
+    let conn = batch
+        .conn
+        .as_deref_mut()
+        .ok_or_else(|| "no transaction is open".to_string())?;
+    audit::append_all(conn, &key[..], events)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// The transaction has ended, or must: tell every unit in it how, and give the connection back
@@ -237,6 +310,7 @@ async fn finish(batch: &mut Batch, outcome: Outcome) {
         }
     }
     batch.conn = None;
+    batch.audit.clear();
     for told in batch.done.drain(..) {
         let _ = told.send(outcome.clone());
     }
