@@ -57,6 +57,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("configuration error: {0}")]
     Config(String),
+    /// The shared writer could not keep the work: the transaction that carried it was lost, or
+    /// the writer could not begin or undo it. Nothing of the work was saved.
+    #[error("not saved: {0}")]
+    NotSaved(String),
     /// The access policy refused: the use case answers as the decision says (403 or 404).
     #[error("refused by the access policy: {0:?}")]
     Refused(hearth_domain::access::Decision),

@@ -1139,10 +1139,13 @@ async fn a_lost_shared_transaction_tells_every_action_in_it() {
         .unwrap()
         .unwrap();
     assert!(
-        first.is_err(),
-        "the first's work was lost, and it is told so"
+        matches!(first, Err(hearth_store::StoreError::NotSaved(_))),
+        "the first's work was lost, and it is told so: {first:?}"
     );
-    assert!(saboteur.is_err());
+    assert!(matches!(
+        saboteur,
+        Err(hearth_store::StoreError::NotSaved(_))
+    ));
     let (w, n) = take_number(&f.store, org, "lost").await;
     assert_eq!(n, 1, "nothing of the lost transaction was kept");
     w.commit().await.unwrap();

@@ -49,7 +49,7 @@ impl AuditWriter {
     /// Write these entries, and return once they are committed.
     pub(crate) async fn append(&self, now: Timestamp, events: Vec<AuditEvent>) -> Result<()> {
         let (done, committed) = oneshot::channel();
-        let stopped = || StoreError::Config("the audit writer has stopped".into());
+        let stopped = || StoreError::NotSaved("the audit writer has stopped".into());
         self.jobs
             .send(Job { now, events, done })
             .await
@@ -57,7 +57,7 @@ impl AuditWriter {
         committed
             .await
             .map_err(|_| stopped())?
-            .map_err(|e| StoreError::Config(format!("writing the audit trail failed: {e}")))
+            .map_err(|e| StoreError::NotSaved(format!("writing the audit trail failed: {e}")))
     }
 }
 

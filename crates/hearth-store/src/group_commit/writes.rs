@@ -107,14 +107,14 @@ impl Writer {
         let writer = self.clone();
         tokio::spawn(writer.enter())
             .await
-            .map_err(|e| StoreError::Config(format!("beginning a unit of work failed: {e}")))?
+            .map_err(|e| StoreError::NotSaved(format!("beginning a unit of work failed: {e}")))?
     }
 
     async fn enter(self) -> Result<Unit> {
         let mut batch = self.open().await?;
         if let Err(e) = run(&mut batch, "SAVEPOINT unit").await {
             finish(&mut batch, Err(e.clone())).await;
-            return Err(StoreError::Config(format!(
+            return Err(StoreError::NotSaved(format!(
                 "beginning a unit of work failed: {e}"
             )));
         }
@@ -168,8 +168,10 @@ impl Writer {
 fn answer(told: std::result::Result<Outcome, oneshot::error::RecvError>) -> Result<()> {
     match told {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(StoreError::Config(format!("saving failed: {e}"))),
-        Err(_) => Err(StoreError::Config(
+        Ok(Err(e)) => Err(StoreError::NotSaved(format!(
+            "the shared transaction was lost: {e}"
+        ))),
+        Err(_) => Err(StoreError::NotSaved(
             "the writer stopped before saving".into(),
         )),
     }
@@ -192,7 +194,7 @@ impl Unit {
         let batch = self.batch.take().expect("a unit ends once");
         tokio::spawn(undo(batch, self.waiting.clone()))
             .await
-            .map_err(|e| StoreError::Config(format!("undoing a unit of work failed: {e}")))
+            .map_err(|e| StoreError::NotSaved(format!("undoing a unit of work failed: {e}")))
     }
 }
 
