@@ -37,7 +37,7 @@ impl Standing {
 /// page can use the same rows rather than read them again.
 pub(crate) struct StandingFacts {
     /// When each person in each case was last contacted (withdrawn entries left out).
-    pub last_contacts: HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>>,
+    pub last_contacts: cases::LastContacts,
     first_contacts: HashMap<Uuid, cases::FirstContactFacts>,
     /// The newest assessment of each person in each case, before the firewall.
     pub latest: Vec<hearth_store::risk::StoredAssessment>,

@@ -8,7 +8,6 @@ use hearth_domain::access::{CaseRole, FieldClass};
 use hearth_domain::due::{classify_until, DueItem, DueKind};
 use hearth_domain::enrolment::{missed_needs_safety_check, Attendance};
 use hearth_domain::ukdate::{format_date, to_uk, uk_today};
-use hearth_domain::Timestamp;
 use hearth_store::access::{CaseGuard, CasesGuard};
 use hearth_store::cases::CaseSummary;
 use hearth_store::{enrolments, partners, programme_sessions, UnitOfWork};
@@ -60,7 +59,7 @@ pub(crate) async fn items_by_case(
     guard: &CasesGuard,
     list: &[CaseSummary],
     until: time::Date,
-    (underway, contacts): (&Underway, &HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>>),
+    (underway, contacts): (&Underway, &hearth_store::cases::LastContacts),
 ) -> Result<HashMap<Uuid, Vec<DueItem>>> {
     let mut out: HashMap<Uuid, Vec<DueItem>> = HashMap::new();
     let (now, org) = (w.now(), hearth_store::access::Guard::actor(guard).org_id);

@@ -81,15 +81,16 @@ pub async fn first_contact_facts(
     Ok(out)
 }
 
+/// When each person in each case was last contacted: by case, each person (or the family as a
+/// whole, `None`) with the time.
+pub type LastContacts = HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>>;
+
 /// When someone last made or tried contact on each of the guard's cases (current versions, not
 /// withdrawn), by the person the contact was about (`None`: the whole family), so that a user
 /// is told only of contacts they may see.
-pub async fn last_contacts(
-    conn: &mut AnyConnection,
-    guard: &CasesGuard,
-) -> Result<HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>>> {
+pub async fn last_contacts(conn: &mut AnyConnection, guard: &CasesGuard) -> Result<LastContacts> {
     let case_ids = &guard.case_ids();
-    let mut out: HashMap<Uuid, Vec<(Option<Uuid>, Timestamp)>> = HashMap::new();
+    let mut out: LastContacts = HashMap::new();
     for r in many::fetch_in(
         conn,
         "SELECT e.case_id, e.person_id, MAX(e.current_at) AS last_at FROM timeline_entries e \
