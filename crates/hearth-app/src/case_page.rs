@@ -122,7 +122,8 @@ pub async fn view(
         .collect();
     victims.sort();
     victims.dedup();
-    let facts = crate::due::case_facts(&mut w, &guard, &victims).await?;
+    let programmes = crate::programmes::due::Underway::in_case(&mut w, &guard).await?;
+    let facts = crate::due::due_facts(&mut w, &many, &victims, programmes).await?;
     let standings: HashMap<Uuid, Standing> = casework::standings_from(app, &many, &facts.standing)?;
     let first_contact = standings.get(&case_id.uuid()).and_then(|s| s.first_contact);
     let agencies = casework::agencies_in(&mut w, &guard).await?;

@@ -12,7 +12,7 @@ use hearth_domain::risk::Reassessment;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::ukdate::{format_date, uk_today};
 use hearth_domain::Actor;
-use hearth_store::access::{CaseAccess, CaseGuard, CasesGuard};
+use hearth_store::access::{CaseAccess, CasesGuard};
 use hearth_store::audit::AuditEvent;
 use hearth_store::cases::{self, CaseSummary};
 use hearth_store::safety_plans;
@@ -40,27 +40,10 @@ pub(crate) struct DueFacts {
     pub programmes: Underway,
 }
 
-/// [`DueFacts`] for these victims/survivors and the guard's cases.
+/// [`DueFacts`] for these victims/survivors and the guard's cases, with the programme work
+/// under way in them already read (for a list, [`Underway::in_cases`]; for one case's page,
+/// [`Underway::in_case`], which has every enrolment for the family's plan).
 pub(crate) async fn due_facts(
-    w: &mut UnitOfWork,
-    guard: &CasesGuard,
-    victims: &[Uuid],
-) -> Result<DueFacts> {
-    let programmes = Underway::in_cases(w, guard).await?;
-    facts_with(w, guard, victims, programmes).await
-}
-
-/// [`DueFacts`] for one case's page, with every enrolment in it for the family's plan.
-pub(crate) async fn case_facts(
-    w: &mut UnitOfWork,
-    guard: &CaseGuard,
-    victims: &[Uuid],
-) -> Result<DueFacts> {
-    let programmes = Underway::in_case(w, guard).await?;
-    facts_with(w, &guard.as_cases(), victims, programmes).await
-}
-
-async fn facts_with(
     w: &mut UnitOfWork,
     guard: &CasesGuard,
     victims: &[Uuid],
@@ -118,7 +101,8 @@ async fn worked_out(
     listed: &cases::Listed,
     until: time::Date,
 ) -> Result<(HashMap<Uuid, Standing>, Vec<DueItem>)> {
-    let facts = due_facts(w, &listed.guard, &open_victims(&listed.guard)).await?;
+    let programmes = Underway::in_cases(w, &listed.guard).await?;
+    let facts = due_facts(w, &listed.guard, &open_victims(&listed.guard), programmes).await?;
     let standings = crate::casework::standings_from(app, &listed.guard, &facts.standing)?;
     let items = due_from(
         w,

@@ -8,9 +8,9 @@
 //! commit, so under load one fsync carries many views' entries.
 //!
 //! Views' entries so share commits with writes too, and every move of an audit chain's head is
-//! made on one connection: on PostgreSQL a separate connection would lock the heads of several chains
-//! in one order while the writes' shared transaction locked them in another, and each would
-//! wait for the other.
+//! made on one connection: on PostgreSQL a separate connection would lock the heads of several
+//! chains in one order while the writes' shared transaction locked them in another, and each
+//! would wait for the other.
 
 use super::writes::Writer;
 use crate::audit::AuditEvent;
