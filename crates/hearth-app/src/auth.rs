@@ -238,19 +238,12 @@ pub async fn session(app: &App, token: &str) -> Result<SessionState> {
     let now = app.now();
     let hash = secrets::token_hash(token);
     let mut conn = app.store.conn().await?;
-    let Some(s) = sessions::get(&mut conn, &hash).await? else {
+    let Some((s, user, org)) = sessions::signed_in(&mut conn, &hash).await? else {
         return Ok(SessionState::None);
     };
     if s.ended_at.is_some() {
         return Ok(SessionState::None);
     }
-    let Some(user) = users::get(&mut conn, s.org_id, s.user_id).await? else {
-        return Ok(SessionState::None);
-    };
-    let org = orgs::get(&mut conn, s.org_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("session without organisation".into()))?;
-    drop(conn);
 
     let idle = now - s.last_seen_at > app.auth.idle_timeout;
     let absolute = now - s.created_at > app.auth.absolute_timeout;
@@ -272,16 +265,16 @@ pub async fn session(app: &App, token: &str) -> Result<SessionState> {
             SessionState::TimedOut { idle }
         });
     }
-    if now - s.last_seen_at > TOUCH_EVERY {
-        let mut conn = app.store.write_conn().await?;
-        sessions::touch(&mut conn, now, &hash).await?;
-    }
     let break_glass = if s.stage == Stage::Active {
-        let mut conn = app.store.conn().await?;
         hearth_store::break_glass::active_cases(&mut conn, user.id, now).await?
     } else {
         Vec::new()
     };
+    drop(conn);
+    if now - s.last_seen_at > TOUCH_EVERY {
+        let mut conn = app.store.write_conn().await?;
+        sessions::touch(&mut conn, now, &hash).await?;
+    }
     Ok(match s.stage {
         Stage::Active => SessionState::Active(SignedIn {
             user: user.into(),

@@ -1,7 +1,9 @@
 //! Signed-in sessions. Only a hash of each token is stored, so a copy of the database
 //! cannot be used to take over a session.
 
+use crate::orgs::Organisation;
 use crate::row;
+use crate::users::User;
 use crate::Result;
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::OrgId;
@@ -51,14 +53,20 @@ pub struct Session {
 }
 
 fn session(r: &AnyRow) -> Result<Session> {
+    session_named(r, "user_id", "created_at")
+}
+
+/// A session from a row whose user and start columns may carry other names (in a row joined
+/// with the user's, `id` and `created_at` are the user's).
+fn session_named(r: &AnyRow, user_col: &str, created_col: &str) -> Result<Session> {
     Ok(Session {
         token_hash: row::text(r, "token_hash")?,
         org_id: row::org_id(r, "org_id")?,
-        user_id: row::user_id(r, "user_id")?,
+        user_id: row::user_id(r, user_col)?,
         stage: Stage::parse(&row::text(r, "stage")?),
         csrf_token: row::text(r, "csrf_token")?,
         pending_totp_secret: row::opt_bytes(r, "pending_totp_secret")?,
-        created_at: row::at(r, "created_at")?,
+        created_at: row::at(r, created_col)?,
         last_seen_at: row::at(r, "last_seen_at")?,
         ended_at: row::opt_at(r, "ended_at")?,
     })
@@ -117,6 +125,41 @@ pub async fn get(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Se
     .fetch_optional(&mut *conn)
     .await?;
     r.as_ref().map(session).transpose()
+}
+
+/// A session with its member of staff and their organisation, read in one statement: every
+/// request signed in asks this first, and three round trips for it were a tenth of a case page's.
+/// None if there is no such session, or its user or organisation has gone.
+pub async fn signed_in(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<(Session, User, Organisation)>> {
+    let sql = format!(
+        "SELECT s.token_hash, s.stage, s.csrf_token, s.pending_totp_secret, \
+         s.created_at AS session_created_at, s.last_seen_at, s.ended_at, \
+         o.name AS org_name, o.slug AS org_slug, o.is_demo AS org_is_demo, {} \
+         FROM sessions s \
+         JOIN users u ON u.id = s.user_id AND u.org_id = s.org_id \
+         JOIN organisations o ON o.id = s.org_id \
+         WHERE s.token_hash = $1",
+        crate::users::columns_of("u")
+    );
+    let Some(r) = sqlx::query(&sql)
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let session = session_named(&r, "id", "session_created_at")?;
+    let user = crate::users::user(&r)?;
+    let org = Organisation {
+        id: session.org_id,
+        name: row::text(&r, "org_name")?,
+        slug: row::text(&r, "org_slug")?,
+        is_demo: row::flag(&r, "org_is_demo")?,
+    };
+    Ok(Some((session, user, org)))
 }
 
 pub async fn touch(conn: &mut AnyConnection, now: Timestamp, token_hash: &str) -> Result<()> {

@@ -58,7 +58,16 @@ const COLUMNS: &str =
     "id, org_id, team_id, email, display_name, role, password_hash, must_change_password, \
                        totp_secret, totp_enrolled_at, disabled_at, created_at";
 
-fn user(r: &AnyRow) -> Result<User> {
+/// The columns [`user`] reads, each taken from the table named `alias` in a join.
+pub(crate) fn columns_of(alias: &str) -> String {
+    COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn user(r: &AnyRow) -> Result<User> {
     let role_code = row::text(r, "role")?;
     Ok(User {
         id: row::user_id(r, "id")?,
