@@ -1,15 +1,13 @@
 //! The case page: everything a worker sees about a family on one page, read as one unit of
 //! work, with one access resolution and one commit for its audit entries.
 
-use crate::casework::{
-    self, AgencyView, ContactView, EntryView, StaffMember, Standing, TimelineFilter,
-};
+use crate::casework::{self, AgencyView, EntryView, StaffMember, Standing, TimelineFilter};
 use crate::risk::PersonRiskLine;
 use crate::{App, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::due::{DueItem, DueKind};
 use hearth_domain::first_weeks::{self, MaracProgress, Task, VictimProgress};
-use hearth_domain::ids::{CaseId, PersonId};
+use hearth_domain::ids::CaseId;
 use hearth_domain::targets::FirstContact;
 use hearth_domain::timeline::EntryKind;
 use hearth_domain::ukdate::uk_today;
@@ -223,6 +221,14 @@ async fn glance(
                 .cloned(),
         });
     }
+    // Each shown person's current contact details, read together; opening one through the
+    // guard audits it as a view of their contact details.
+    let located: Vec<Uuid> = people
+        .iter()
+        .map(|p| p.person_id)
+        .filter(|p| access.may_see(*p, FieldClass::Location))
+        .collect();
+    let contacts = hearth_store::contact::newest_of(w, guard, &located).await?;
     for p in people.iter_mut() {
         // MARAC hears victims/survivors: their status is shown, and only where their risk is.
         // Their newest referrals were read with their risk facts.
@@ -237,14 +243,16 @@ async fn glance(
             });
         }
         if access.may_see(p.person_id, FieldClass::Location) {
-            p.safe_contact = Some(
-                match casework::read_contact(w, guard, PersonId::from_uuid(p.person_id)).await? {
-                    ContactView::Shown { current, .. } if !current.arrangements.is_empty() => {
-                        SafeContactLine::Line(current.safe_contact_line())
-                    }
-                    _ => SafeContactLine::NoneRecorded,
-                },
-            );
+            let current = match contacts.get(&p.person_id) {
+                Some(v) => casework::open_contact(guard, v)?,
+                None => None,
+            };
+            p.safe_contact = Some(match current {
+                Some(current) if !current.arrangements.is_empty() => {
+                    SafeContactLine::Line(current.safe_contact_line())
+                }
+                _ => SafeContactLine::NoneRecorded,
+            });
         }
     }
     Ok(people)

@@ -12,6 +12,7 @@ use hearth_domain::ids::new_id;
 use hearth_domain::ids::OrgId;
 use hearth_domain::ids::UserId;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -50,6 +51,52 @@ pub async fn latest_version_at_triage(
     row::latest_version(conn, "contact_versions", triage.actor().org_id, person_id).await
 }
 
+/// The newest version of each of these people's details that has any, in one statement: a
+/// case page shows each person's safe contact arrangements, and only the current ones.
+pub async fn newest_of(
+    conn: &mut AnyConnection,
+    guard: &impl Guard,
+    people: &[Uuid],
+) -> Result<HashMap<Uuid, ContactVersion>> {
+    for p in people {
+        require(guard, *p)?;
+    }
+    let rows = crate::many::fetch_in(
+        conn,
+        "SELECT c.person_id, c.version, c.sealed, c.recorded_at, c.recorded_by, u.display_name \
+         FROM contact_versions c JOIN users u ON u.id = c.recorded_by \
+         WHERE c.org_id = $1 AND c.person_id IN ({ids}) \
+         AND c.version = (SELECT MAX(n.version) FROM contact_versions n \
+                          WHERE n.person_id = c.person_id)",
+        &[guard.actor().org_id.to_string()],
+        people,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let person_id = row::id(r, "person_id")?;
+            Ok((person_id, version_of(r, person_id)?))
+        })
+        .collect()
+}
+
+fn version_of(r: &sqlx::any::AnyRow, person_id: Uuid) -> Result<ContactVersion> {
+    let version = row::int(r, "version")?;
+    Ok(ContactVersion {
+        version,
+        sealed: Sealed::new(
+            place(person_id, version),
+            row::bytes(r, "sealed")?,
+            Subject::Person(person_id),
+            FieldClass::Location,
+            Shows::ContactDetails,
+        ),
+        recorded_at: row::at(r, "recorded_at")?,
+        recorded_by: row::user_id(r, "recorded_by")?,
+        recorded_by_name: row::text(r, "display_name")?,
+    })
+}
+
 /// Every version, newest first, for someone the guard covers.
 pub async fn versions(
     conn: &mut AnyConnection,
@@ -66,24 +113,7 @@ pub async fn versions(
     .bind(org_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let version = row::int(r, "version")?;
-            Ok(ContactVersion {
-                version,
-                sealed: Sealed::new(
-                    place(person_id, version),
-                    row::bytes(r, "sealed")?,
-                    Subject::Person(person_id),
-                    FieldClass::Location,
-                    Shows::ContactDetails,
-                ),
-                recorded_at: row::at(r, "recorded_at")?,
-                recorded_by: row::user_id(r, "recorded_by")?,
-                recorded_by_name: row::text(r, "display_name")?,
-            })
-        })
-        .collect()
+    rows.iter().map(|r| version_of(r, person_id)).collect()
 }
 
 /// A new version of someone's contact details.

@@ -35,6 +35,20 @@ impl ContactView {
     }
 }
 
+/// One version of someone's contact details, opened through the guard (which audits the view);
+/// `None` if withheld.
+pub(crate) fn open_contact(
+    guard: &impl Guard,
+    v: &contact::ContactVersion,
+) -> Result<Option<ContactDetails>> {
+    match guard.open(&v.sealed)? {
+        Opened::Shown(json) => serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| AppError::Internal(format!("contact details: {e}"))),
+        Opened::Withheld => Ok(None),
+    }
+}
+
 /// Every version of the contact details the guard lets this user see; `None` if withheld.
 pub(crate) async fn read_contact(
     w: &mut UnitOfWork,
@@ -42,14 +56,7 @@ pub(crate) async fn read_contact(
     person_id: PersonId,
 ) -> Result<ContactView> {
     let versions = contact::versions(w, guard, person_id.uuid()).await?;
-    let open = |v: &contact::ContactVersion| -> Result<Option<ContactDetails>> {
-        match guard.open(&v.sealed)? {
-            Opened::Shown(json) => serde_json::from_str(&json)
-                .map(Some)
-                .map_err(|e| AppError::Internal(format!("contact details: {e}"))),
-            Opened::Withheld => Ok(None),
-        }
-    };
+    let open = |v: &contact::ContactVersion| open_contact(guard, v);
     let Some(newest) = versions.first() else {
         return Ok(ContactView::NoneRecorded);
     };

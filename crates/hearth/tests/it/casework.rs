@@ -41,6 +41,61 @@ async fn record_victim_contact(t: &TestApp, idva: &Client, victim: uuid::Uuid) {
     );
 }
 
+/// The case page reads every shown person's current details together: after a second save it
+/// shows the new arrangements, never the earlier ones, and still nothing behind the firewall.
+#[tokio::test]
+async fn the_case_page_shows_current_safe_contact_only() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.signed_in(&w.staff["idva"].1).await;
+    record_victim_contact(&t, &idva, w.victim).await;
+    let case_url = format!("/cases/{}", w.case);
+    let top = |html: String| {
+        html.split("id=\"main-actions\"")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let before = top(page(&idva, &t, &case_url).await.1);
+    assert!(
+        before.contains("Weekdays 10 to 2, when he is at work"),
+        "{before}"
+    );
+
+    let contact = format!("/people/{}/contact", w.victim);
+    let r = t
+        .submit(
+            &idva,
+            &contact,
+            &contact,
+            &[
+                ("based_on", "1"),
+                ("phone", "07700 900982"),
+                ("phone_safety", "safe"),
+                ("phone_when", "Evenings after 7"),
+                ("text_safety", "not_safe"),
+                ("letter_safety", "not_safe"),
+                ("voicemail_safety", "not_safe"),
+                ("address", ADDRESS),
+                ("postcode", "ns1 2ab"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let after = top(page(&idva, &t, &case_url).await.1);
+    assert!(after.contains("Evenings after 7"), "{after}");
+    assert!(!after.contains("when he is at work"), "{after}");
+
+    let engage = t.signed_in(&w.staff["engage"].1).await;
+    let seen = page(&engage, &t, &case_url).await.1;
+    assert!(!seen.contains("Evenings after 7") && !seen.contains("when he is at work"));
+}
+
 #[tokio::test]
 async fn contact_details_are_shown_arrangements_first_and_withheld_behind_the_firewall() {
     let t = spawn_app().await;
