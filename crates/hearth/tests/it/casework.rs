@@ -10,35 +10,39 @@ const ADDRESS: &str = "Flat 3, 12 Refuge Lane, Northshire";
 const DISCLOSURE: &str = "She disclosed he tried to strangle her on Friday";
 const CHILD_SAID: &str = "Alfie said he hides under the bed when they shout";
 
-async fn record_victim_contact(t: &TestApp, idva: &Client, victim: uuid::Uuid) {
-    let page = format!("/people/{victim}/contact");
-    let r = t
-        .submit(
-            idva,
-            &page,
-            &page,
-            &[
-                ("based_on", "0"),
-                ("phone", "07700 900982"),
-                ("phone_safety", "not_safe"),
-                ("text_safety", "safe"),
-                ("text_when", "Weekdays 10 to 2, when he is at work"),
-                ("email", "zoe.q@example.org"),
-                ("email_safety", "not_known"),
-                ("letter_safety", "not_safe"),
-                ("voicemail_safety", "not_safe"),
-                ("address", ADDRESS),
-                ("postcode", "ns1 2ab"),
-                ("confidential_address", "yes"),
-            ],
-        )
-        .await;
+/// Save a version of someone's contact details through the form, and check it was saved.
+async fn save_contact(t: &TestApp, by: &Client, person: uuid::Uuid, fields: &[(&str, &str)]) {
+    let page = format!("/people/{person}/contact");
+    let r = t.submit(by, &page, &page, fields).await;
     assert_eq!(
         r.status(),
         StatusCode::SEE_OTHER,
         "{}",
         r.text().await.unwrap()
     );
+}
+
+async fn record_victim_contact(t: &TestApp, idva: &Client, victim: uuid::Uuid) {
+    save_contact(
+        t,
+        idva,
+        victim,
+        &[
+            ("based_on", "0"),
+            ("phone", "07700 900982"),
+            ("phone_safety", "not_safe"),
+            ("text_safety", "safe"),
+            ("text_when", "Weekdays 10 to 2, when he is at work"),
+            ("email", "zoe.q@example.org"),
+            ("email_safety", "not_known"),
+            ("letter_safety", "not_safe"),
+            ("voicemail_safety", "not_safe"),
+            ("address", ADDRESS),
+            ("postcode", "ns1 2ab"),
+            ("confidential_address", "yes"),
+        ],
+    )
+    .await;
 }
 
 /// The case page reads every shown person's current details together: after a second save it
@@ -62,31 +66,23 @@ async fn the_case_page_shows_current_safe_contact_only() {
         "{before}"
     );
 
-    let contact = format!("/people/{}/contact", w.victim);
-    let r = t
-        .submit(
-            &idva,
-            &contact,
-            &contact,
-            &[
-                ("based_on", "1"),
-                ("phone", "07700 900982"),
-                ("phone_safety", "safe"),
-                ("phone_when", "Evenings after 7"),
-                ("text_safety", "not_safe"),
-                ("letter_safety", "not_safe"),
-                ("voicemail_safety", "not_safe"),
-                ("address", ADDRESS),
-                ("postcode", "ns1 2ab"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "{}",
-        r.text().await.unwrap()
-    );
+    save_contact(
+        &t,
+        &idva,
+        w.victim,
+        &[
+            ("based_on", "1"),
+            ("phone", "07700 900982"),
+            ("phone_safety", "safe"),
+            ("phone_when", "Evenings after 7"),
+            ("text_safety", "not_safe"),
+            ("letter_safety", "not_safe"),
+            ("voicemail_safety", "not_safe"),
+            ("address", ADDRESS),
+            ("postcode", "ns1 2ab"),
+        ],
+    )
+    .await;
     let after = top(page(&idva, &t, &case_url).await.1);
     assert!(after.contains("Evenings after 7"), "{after}");
     assert!(!after.contains("when he is at work"), "{after}");
