@@ -10,6 +10,7 @@ use hearth_domain::ids::OrgId;
 use hearth_domain::ids::UserId;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use std::sync::OnceLock;
 
 /// How far through signing in a session has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,17 +135,21 @@ pub async fn signed_in(
     conn: &mut AnyConnection,
     token_hash: &str,
 ) -> Result<Option<(Session, User, Organisation)>> {
-    let sql = format!(
-        "SELECT s.token_hash, s.stage, s.csrf_token, s.pending_totp_secret, \
-         s.created_at AS session_created_at, s.last_seen_at, s.ended_at, \
-         o.name AS org_name, o.slug AS org_slug, o.is_demo AS org_is_demo, {} \
-         FROM sessions s \
-         JOIN users u ON u.id = s.user_id AND u.org_id = s.org_id \
-         JOIN organisations o ON o.id = s.org_id \
-         WHERE s.token_hash = $1",
-        crate::users::columns_of("u")
-    );
-    let Some(r) = sqlx::query(&sql)
+    // Written out once per process, not once a request.
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT s.token_hash, s.stage, s.csrf_token, s.pending_totp_secret, \
+             s.created_at AS session_created_at, s.last_seen_at, s.ended_at, \
+             o.name AS org_name, o.slug AS org_slug, o.is_demo AS org_is_demo, {} \
+             FROM sessions s \
+             JOIN users u ON u.id = s.user_id AND u.org_id = s.org_id \
+             JOIN organisations o ON o.id = s.org_id \
+             WHERE s.token_hash = $1",
+            crate::users::columns_of("u")
+        )
+    });
+    let Some(r) = sqlx::query(sql)
         .bind(token_hash)
         .fetch_optional(&mut *conn)
         .await?
