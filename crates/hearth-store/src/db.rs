@@ -337,11 +337,14 @@ impl Store {
     /// A SQLite connection reads the planner's statistics with the schema and keeps them: one
     /// opened before `ANALYZE` goes on planning without them, since statistics alone do not
     /// make it read the schema again. After a bulk load that left a team's due counts taking 2 s
-    /// on one reader and 5 ms on the next. So every reader is taken (waiting for any in use)
-    /// and closed, and the pool opens new ones, with the statistics, as they are needed.
+    /// on one reader and 5 ms on the next. So every reader open now is taken and closed, and the
+    /// pool opens new ones, with the statistics, as they are needed. This runs when nothing else
+    /// reads (at start, after a bulk load), so each one taken is idle, and none is opened only
+    /// to be closed.
     async fn reopen_readers(&self) -> Result<()> {
-        let mut readers = Vec::with_capacity(READERS as usize);
-        for _ in 0..READERS {
+        let open = self.reads.size();
+        let mut readers = Vec::with_capacity(open as usize);
+        for _ in 0..open {
             readers.push(self.reads.acquire().await?);
         }
         for reader in readers {
