@@ -64,6 +64,23 @@ impl Store {
 }
 
 impl Store {
+    /// Begin a unit of work that shares its transaction with no other: for a bulk load (the
+    /// generator), whose units are large. It waits for the shared transaction open now to
+    /// commit, and its own commits as soon as it is done. All or nothing and audited like any
+    /// other; it only spares a large unit the copy of every page it changes that a savepoint
+    /// keeps so that it alone could be undone.
+    pub async fn work_alone(&self, now: Timestamp) -> Result<UnitOfWork> {
+        Ok(UnitOfWork {
+            tx: Connection::Shared(self.writer().begin_alone().await?),
+            now,
+            events: Vec::new(),
+            shown: ViewLog::default(),
+            store: self.clone(),
+        })
+    }
+}
+
+impl Store {
     /// Begin a view: work that only reads, on one snapshot, without the write lock. It may write
     /// nothing but audit entries (on SQLite its connection refuses to; on PostgreSQL its
     /// transaction is read-only). Those are committed together with other views' entries when

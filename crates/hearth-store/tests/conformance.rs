@@ -1112,6 +1112,64 @@ async fn a_finished_action_outlives_a_failure_after_it() {
     w.rollback().await.unwrap();
 }
 
+/// A bulk load's action alone in its transaction: it begins only once the shared transaction
+/// before it has committed (so that action is answered, and kept whatever becomes of this one),
+/// and undoing it undoes all of its work and none of anyone else's.
+#[tokio::test]
+async fn an_action_alone_commits_the_shared_one_first_and_is_undone_whole() {
+    let f = family().await;
+    let org = f.idva.org_id;
+    let audited = move |n: i64| {
+        AuditEvent::new("test.alone", "counter")
+            .org(org)
+            .detail("n", n.to_string())
+    };
+    let (mut first, n) = take_number(&f.store, org, "alone").await;
+    assert_eq!(n, 1);
+    first.audit(audited(n));
+    let undone = {
+        let store = f.store.clone();
+        tokio::spawn(async move {
+            let mut w = store.work_alone(NOW).await.unwrap();
+            let n = hearth_store::referrals::next_number(&mut w, org, "alone")
+                .await
+                .unwrap();
+            w.audit(audited(n));
+            // Undone by dropping, as an error part-way through a load would.
+            drop(w);
+            n
+        })
+    };
+    while f.store.writers_waiting() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let limit = std::time::Duration::from_secs(60);
+    tokio::time::timeout(limit, first.commit())
+        .await
+        .expect("the shared action is answered before the one alone begins")
+        .unwrap();
+    let n = tokio::time::timeout(limit, undone).await.unwrap().unwrap();
+    assert_eq!(n, 2, "the one alone read what the shared one kept");
+    let mut w = f.store.work_alone(NOW).await.unwrap();
+    let n = hearth_store::referrals::next_number(&mut w, org, "alone")
+        .await
+        .unwrap();
+    assert_eq!(n, 2, "the undone action's number was not used up");
+    w.audit(audited(n));
+    tokio::time::timeout(limit, w.commit())
+        .await
+        .expect("an action alone is answered once it commits")
+        .unwrap();
+    let (w, next) = take_number(&f.store, org, "alone").await;
+    assert_eq!(next, 3);
+    w.rollback().await.unwrap();
+    assert_eq!(
+        audited_in_intact_trail(&f.store, "test.alone").await,
+        2,
+        "the kept actions are audited, the undone one is not"
+    );
+}
+
 /// If the transaction a group of actions shares is lost (here one of them ends it by hand, as a
 /// failed fsync or a full disk would), none of them is told it was saved, and the writer goes
 /// on: the next action is saved.

@@ -12,7 +12,8 @@
 //! each unit's commit answered.
 //!
 //! A unit that fails, or is dropped uncommitted, rolls back to its own savepoint: its work alone
-//! is undone. If the shared transaction fails (an fsync that failed, a full disk), every unit in
+//! is undone. A bulk load's units instead take a transaction each to themselves
+//! ([`Writer::begin_alone`]), with no savepoint to copy their pages into. If the shared transaction fails (an fsync that failed, a full disk), every unit in
 //! it is told so, and none of them had been answered.
 //!
 //! A unit's audit entries are not written in its savepoint. They are handed to the transaction
@@ -69,10 +70,13 @@ struct Batch {
     key: Arc<[u8; 32]>,
 }
 
-/// One unit of work's turn on the write connection, inside its savepoint.
+/// One unit of work's turn on the write connection, inside its savepoint, or alone in a
+/// transaction of its own.
 pub(crate) struct Unit {
     batch: Option<OwnedMutexGuard<Batch>>,
     waiting: Arc<AtomicUsize>,
+    /// Alone in its transaction, with no savepoint: it commits or rolls back the transaction.
+    alone: bool,
 }
 
 impl Writer {
@@ -110,6 +114,30 @@ impl Writer {
             .map_err(|e| StoreError::NotSaved(format!("beginning a unit of work failed: {e}")))?
     }
 
+    /// Begin a unit alone in a transaction of its own, once the shared one open now has
+    /// committed. For a bulk load: inside a savepoint, every page a unit first changes is copied
+    /// to a statement journal so that the unit alone can be undone, and a unit of two hundred
+    /// families changes tens of thousands of pages. Alone, undoing it is rolling back.
+    pub(crate) async fn begin_alone(&self) -> Result<Unit> {
+        let writer = self.clone();
+        tokio::spawn(writer.enter_alone())
+            .await
+            .map_err(|e| StoreError::NotSaved(format!("beginning a unit of work failed: {e}")))?
+    }
+
+    async fn enter_alone(self) -> Result<Unit> {
+        let mut batch = self.take_turn().await;
+        if batch.conn.is_some() {
+            end(&mut batch).await;
+        }
+        self.begin_transaction(&mut batch).await?;
+        Ok(Unit {
+            batch: Some(batch),
+            waiting: self.waiting,
+            alone: true,
+        })
+    }
+
     async fn enter(self) -> Result<Unit> {
         let mut batch = self.open().await?;
         if let Err(e) = run(&mut batch, "SAVEPOINT unit").await {
@@ -121,14 +149,27 @@ impl Writer {
         Ok(Unit {
             batch: Some(batch),
             waiting: self.waiting,
+            alone: false,
         })
     }
 
     /// Wait for the write connection, and begin the shared transaction on it if none is open.
     async fn open(&self) -> Result<OwnedMutexGuard<Batch>> {
+        let mut batch = self.take_turn().await;
+        self.begin_transaction(&mut batch).await?;
+        Ok(batch)
+    }
+
+    /// Wait for the write connection, counted among the waiting meanwhile.
+    async fn take_turn(&self) -> OwnedMutexGuard<Batch> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
-        let mut batch = self.batch.clone().lock_owned().await;
+        let batch = self.batch.clone().lock_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
+        batch
+    }
+
+    /// Begin the shared transaction if none is open.
+    async fn begin_transaction(&self, batch: &mut Batch) -> Result<()> {
         if batch.conn.is_none() {
             let mut conn = self.pool.acquire().await?;
             // If this fails no transaction was begun, and the connection goes back as it came.
@@ -140,7 +181,7 @@ impl Writer {
             .await?;
             batch.conn = Some(conn);
         }
-        Ok(batch)
+        Ok(())
     }
 
     /// Write audit entries that record no other change (views'), in the next shared commit,
@@ -185,14 +226,19 @@ impl Unit {
         let (told, outcome) = oneshot::channel();
         // On its own task: the release and the commit must finish even if the caller is
         // cancelled, or the units that share the transaction would never hear.
-        tokio::spawn(release(batch, self.waiting.clone(), (audit, told)));
+        tokio::spawn(release(
+            batch,
+            self.waiting.clone(),
+            self.alone,
+            (audit, told),
+        ));
         answer(outcome.await)
     }
 
     /// Undo this unit's work, now rather than on drop.
     pub(crate) async fn rollback(mut self) -> Result<()> {
         let batch = self.batch.take().expect("a unit ends once");
-        tokio::spawn(undo(batch, self.waiting.clone()))
+        tokio::spawn(undo(batch, self.waiting.clone(), self.alone))
             .await
             .map_err(|e| StoreError::NotSaved(format!("undoing a unit of work failed: {e}")))
     }
@@ -204,7 +250,7 @@ impl Drop for Unit {
     fn drop(&mut self) {
         if let Some(batch) = self.batch.take() {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(undo(batch, self.waiting.clone()));
+                runtime.spawn(undo(batch, self.waiting.clone(), self.alone));
             }
         }
     }
@@ -232,8 +278,15 @@ impl DerefMut for Unit {
 async fn release(
     mut batch: OwnedMutexGuard<Batch>,
     waiting: Arc<AtomicUsize>,
+    alone: bool,
     (audit, told): (Vec<(Timestamp, AuditEvent)>, oneshot::Sender<Outcome>),
 ) {
+    if alone {
+        batch.audit.extend(audit);
+        batch.done.push(told);
+        end(&mut batch).await;
+        return;
+    }
     match run(&mut batch, "RELEASE SAVEPOINT unit").await {
         Ok(()) => {
             batch.audit.extend(audit);
@@ -250,7 +303,12 @@ async fn release(
     settle(&mut batch, &waiting).await;
 }
 
-async fn undo(mut batch: OwnedMutexGuard<Batch>, waiting: Arc<AtomicUsize>) {
+async fn undo(mut batch: OwnedMutexGuard<Batch>, waiting: Arc<AtomicUsize>, alone: bool) {
+    if alone {
+        // Nothing else is in its transaction: ending it with nothing done rolls it back.
+        end(&mut batch).await;
+        return;
+    }
     if let Err(e) = roll_back_unit(&mut batch).await {
         finish(&mut batch, Err(e)).await;
         return;
@@ -270,6 +328,15 @@ async fn settle(batch: &mut Batch, waiting: &AtomicUsize) {
     if batch.conn.is_none()
         || (waiting.load(Ordering::SeqCst) > 0 && batch.done.len() < MOST_PER_COMMIT)
     {
+        return;
+    }
+    end(batch).await;
+}
+
+/// End the transaction now: commit what its units did, or, if none kept anything, roll it back
+/// without an fsync.
+async fn end(batch: &mut Batch) {
+    if batch.conn.is_none() {
         return;
     }
     if batch.done.is_empty() {
