@@ -53,46 +53,37 @@ enum Connection {
 impl Store {
     /// Begin one action's unit of work, at this moment.
     pub async fn work(&self, now: Timestamp) -> Result<UnitOfWork> {
-        Ok(UnitOfWork {
-            tx: Connection::Shared(self.writer().begin().await?),
-            now,
-            events: Vec::new(),
-            shown: ViewLog::default(),
-            store: self.clone(),
-        })
+        let unit = self.writer().begin().await?;
+        Ok(self.unit_of_work(Connection::Shared(unit), now))
     }
-}
 
-impl Store {
     /// Begin a unit of work that shares its transaction with no other: for a bulk load (the
     /// generator), whose units are large. It waits for the shared transaction open now to
     /// commit, and its own commits as soon as it is done. All or nothing and audited like any
     /// other; it only spares a large unit the copy of every page it changes that a savepoint
     /// keeps so that it alone could be undone.
     pub async fn work_alone(&self, now: Timestamp) -> Result<UnitOfWork> {
-        Ok(UnitOfWork {
-            tx: Connection::Shared(self.writer().begin_alone().await?),
-            now,
-            events: Vec::new(),
-            shown: ViewLog::default(),
-            store: self.clone(),
-        })
+        let unit = self.writer().begin_alone().await?;
+        Ok(self.unit_of_work(Connection::Shared(unit), now))
     }
-}
 
-impl Store {
     /// Begin a view: work that only reads, on one snapshot, without the write lock. It may write
     /// nothing but audit entries (on SQLite its connection refuses to; on PostgreSQL its
     /// transaction is read-only). Those are committed together with other views' entries when
     /// it commits, and it returns only once they are durable: a view is never served unaudited.
     pub async fn view(&self, now: Timestamp) -> Result<UnitOfWork> {
-        Ok(UnitOfWork {
-            tx: Connection::Snapshot(self.begin_read().await?),
+        let snapshot = self.begin_read().await?;
+        Ok(self.unit_of_work(Connection::Snapshot(snapshot), now))
+    }
+
+    fn unit_of_work(&self, tx: Connection, now: Timestamp) -> UnitOfWork {
+        UnitOfWork {
+            tx,
             now,
             events: Vec::new(),
             shown: ViewLog::default(),
             store: self.clone(),
-        })
+        }
     }
 }
 

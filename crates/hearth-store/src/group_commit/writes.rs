@@ -12,9 +12,10 @@
 //! each unit's commit answered.
 //!
 //! A unit that fails, or is dropped uncommitted, rolls back to its own savepoint: its work alone
-//! is undone. A bulk load's units instead take a transaction each to themselves
-//! ([`Writer::begin_alone`]), with no savepoint to copy their pages into. If the shared transaction fails (an fsync that failed, a full disk), every unit in
-//! it is told so, and none of them had been answered.
+//! is undone. If the shared transaction fails (an fsync that failed, a full disk), every unit in
+//! it is told so, and none of them had been answered. A bulk load's units instead take a
+//! transaction each to themselves ([`Writer::begin_alone`]), with no savepoint to copy their
+//! pages into.
 //!
 //! A unit's audit entries are not written in its savepoint. They are handed to the transaction
 //! when the unit is released, and written just before it commits, all units' entries at once: a
