@@ -96,7 +96,7 @@ impl MasterKey {
         let mut dek = [0u8; 32];
         OsRng.fill_bytes(&mut dek);
         let wrapped = seal(&self.aead(), &dek, &wrap_aad(org_id))?;
-        Ok((FieldCipher::new(dek), wrapped))
+        Ok((FieldCipher::new(org_id, dek), wrapped))
     }
 
     pub fn unwrap_org_key(&self, org_id: OrgId, wrapped: &[u8]) -> Result<FieldCipher> {
@@ -104,7 +104,7 @@ impl MasterKey {
         let dek: [u8; 32] = dek
             .try_into()
             .map_err(|_| StoreError::Crypto("organisation key has the wrong length".into()))?;
-        Ok(FieldCipher::new(dek))
+        Ok(FieldCipher::new(org_id, dek))
     }
 }
 
@@ -151,20 +151,29 @@ fn open(aead: &XChaCha20Poly1305, sealed: &[u8], aad: &str) -> Result<Vec<u8>> {
 
 /// Encrypts and decrypts one organisation's fields, and makes its blind-index tokens.
 #[derive(Clone)]
-pub struct FieldCipher(XChaCha20Poly1305, [u8; 32]);
+pub struct FieldCipher(XChaCha20Poly1305, [u8; 32], OrgId);
 
 /// How many bytes of a term's keyed hash the index keeps: enough that two terms never share a
 /// token in practice, short enough to keep an index of tens of millions of rows small.
 pub const TOKEN_LEN: usize = 16;
 
 impl FieldCipher {
-    fn new(dek: [u8; 32]) -> Self {
+    fn new(org_id: OrgId, dek: [u8; 32]) -> Self {
         // The index key is the data key's, so one organisation's tokens mean nothing in another's
         // and rotating the data key rotates them too.
         let mut h = Sha256::new();
         h.update(b"hearth blind index v1");
         h.update(dek);
-        Self(XChaCha20Poly1305::new((&dek).into()), h.finalize().into())
+        Self(
+            XChaCha20Poly1305::new((&dek).into()),
+            h.finalize().into(),
+            org_id,
+        )
+    }
+
+    /// The organisation whose key this is: its index rows are filed under it.
+    pub(crate) fn org_id(&self) -> OrgId {
+        self.2
     }
 
     /// The blind-index token of a search term: a keyed hash, so the index reveals nothing to

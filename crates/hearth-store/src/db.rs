@@ -252,15 +252,8 @@ impl Store {
     /// `BEGIN IMMEDIATE` transaction, so the second waits for the write lock and then finds
     /// every migration applied (sqlx nests its per-migration transactions as savepoints).
     pub async fn migrate(&self) -> Result<()> {
-        let migrator = crate::migrate::migrator(self.backend).await?;
-        match self.backend {
-            Backend::Sqlite => {
-                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                migrator.run(&mut *tx).await?;
-                tx.commit().await?;
-            }
-            Backend::Postgres => migrator.run(&self.pool).await?,
-        }
+        self.migrate_schema(crate::migrate::latest_version())
+            .await?;
         self.check_key().await?;
         if crate::identity::seal_legacy(self).await? > 0 && self.backend == Backend::Sqlite {
             // The plain text just blanked is still in the file's free pages: rewrite the file
@@ -274,6 +267,21 @@ impl Store {
                 .await?;
         }
         self.optimize().await
+    }
+
+    /// Apply the migrations up to `version` and no further: the schema step of [`Store::migrate`],
+    /// and how a test builds a database as an older release left it.
+    pub(crate) async fn migrate_schema(&self, version: i64) -> Result<()> {
+        let migrator = crate::migrate::migrator(self.backend, version).await?;
+        match self.backend {
+            Backend::Sqlite => {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                migrator.run(&mut *tx).await?;
+                tx.commit().await?;
+            }
+            Backend::Postgres => migrator.run(&self.pool).await?,
+        }
+        Ok(())
     }
 
     /// Bring the planner's statistics up to date, at start and after a bulk load. SQLite never

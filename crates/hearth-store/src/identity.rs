@@ -103,9 +103,9 @@ pub(crate) async fn index_contact(
     .await
 }
 
-/// How many index rows one INSERT writes: three parameters each, well inside both backends'
+/// How many index rows one INSERT writes: four parameters each, well inside both backends'
 /// limits, and few statements for a person's thirty-odd terms.
-const ROWS_PER_INSERT: usize = crate::many::rows_per_statement(3);
+const ROWS_PER_INSERT: usize = crate::many::rows_per_statement(4);
 
 async fn replace_terms(
     conn: &mut AnyConnection,
@@ -130,17 +130,22 @@ async fn replace_terms(
         .collect();
     rows.sort();
     rows.dedup();
+    let org_id = cipher.org_id().to_string();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .map(|i| {
+                let n = 4 * i;
+                format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4)
+            })
             .collect();
         let sql = format!(
-            "INSERT INTO person_index (token, person_id, field) VALUES {}",
+            "INSERT INTO person_index (org_id, token, person_id, field) VALUES {}",
             values.join(", ")
         );
         let mut q = sqlx::query(&sql);
         for (token, field) in chunk {
             q = q
+                .bind(org_id.clone())
                 .bind(token.clone())
                 .bind(person_id.to_string())
                 .bind(*field);
@@ -159,8 +164,8 @@ pub struct Hit {
     pub field: Field,
 }
 
-/// How many index rows hold any of these terms: to look up the rarest word of a search first.
-/// Tokens are keyed by the organisation, so another organisation's rows do not count.
+/// How many of the organisation's index rows hold any of these terms: to look up the rarest
+/// word of a search first.
 pub async fn count(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
@@ -172,10 +177,10 @@ pub async fn count(
     let mut n = 0;
     for chunk in tokens.chunks(many::CHUNK) {
         let sql = format!(
-            "SELECT COUNT(*) FROM person_index WHERE token IN ({})",
-            many::placeholders(1, chunk.len())
+            "SELECT COUNT(*) FROM person_index WHERE org_id = $1 AND token IN ({})",
+            many::placeholders(2, chunk.len())
         );
-        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(cipher.org_id().to_string());
         for t in chunk {
             q = q.bind(t.clone());
         }
@@ -184,12 +189,12 @@ pub async fn count(
     Ok(n)
 }
 
-/// Everyone in the organisation holding any of these terms. Looked up by token alone: nothing
-/// is decrypted. The tokens are keyed by the organisation, so another organisation's rows do not
-/// hold them (short of a 128-bit collision), and nothing here is shown: the people found are
-/// opened by [`identities`] and their cases resolved by readers that check the organisation on
-/// every row. Joining each index row to its person to check it here as well cost PostgreSQL a
-/// hash of the whole organisation's people on every search (4–5 ms at 20,000 people).
+/// Everyone in the organisation holding any of these terms. Looked up by token among the
+/// organisation's own index rows: nothing is decrypted. The tokens are keyed by the
+/// organisation too, and nothing here is shown: the people found are opened by [`identities`]
+/// and their cases resolved by readers that check the organisation on every row. Joining each
+/// index row to its person to check it here as well cost PostgreSQL a hash of the whole
+/// organisation's people on every search (4–5 ms at 20,000 people).
 pub async fn lookup(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
@@ -229,15 +234,16 @@ async fn lookup_where(
         let only = match people {
             Some(_) => format!(
                 " AND person_id IN ({})",
-                many::placeholders(1 + chunk.len(), among.len())
+                many::placeholders(2 + chunk.len(), among.len())
             ),
             None => String::new(),
         };
         let sql = format!(
-            "SELECT token, person_id, field FROM person_index WHERE token IN ({}){only}",
-            many::placeholders(1, chunk.len())
+            "SELECT token, person_id, field FROM person_index \
+             WHERE org_id = $1 AND token IN ({}){only}",
+            many::placeholders(2, chunk.len())
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).bind(cipher.org_id().to_string());
         for t in chunk {
             q = q.bind(t.clone());
         }

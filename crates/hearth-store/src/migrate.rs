@@ -131,18 +131,29 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0020_caseload_sizes.sql"),
         include_str!("../migrations/postgres/0020_caseload_sizes.sql"),
     ),
+    (
+        21,
+        "person index by organisation",
+        include_str!("../migrations/sqlite/0021_person_index_by_organisation.sql"),
+        include_str!("../migrations/postgres/0021_person_index_by_organisation.sql"),
+    ),
 ];
 
+/// The embedded migrations for one backend, up to and including one version.
 #[derive(Debug, Clone, Copy)]
-struct Embedded(Backend);
+struct Embedded {
+    backend: Backend,
+    up_to: i64,
+}
 
 impl MigrationSource<'static> for Embedded {
     fn resolve(self) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send>> {
         Box::pin(async move {
             Ok(MIGRATIONS
                 .iter()
+                .filter(|(version, ..)| *version <= self.up_to)
                 .map(|(version, name, sqlite, postgres)| {
-                    let sql = match self.0 {
+                    let sql = match self.backend {
                         Backend::Sqlite => sqlite,
                         Backend::Postgres => postgres,
                     };
@@ -159,8 +170,9 @@ impl MigrationSource<'static> for Embedded {
     }
 }
 
-pub async fn migrator(backend: Backend) -> crate::Result<Migrator> {
-    Ok(Migrator::new(Embedded(backend)).await?)
+/// The migrations up to `up_to`: [`latest_version`] for a real start.
+pub async fn migrator(backend: Backend, up_to: i64) -> crate::Result<Migrator> {
+    Ok(Migrator::new(Embedded { backend, up_to }).await?)
 }
 
 /// How many migrations this build knows: a newer database than the binary is refused.

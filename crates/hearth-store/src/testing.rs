@@ -46,3 +46,10 @@ pub async fn fresh_database(name: &str) -> (String, Option<PathBuf>) {
         }
     }
 }
+
+/// Bring a store's schema up to `version` and no further, as an older release left it: to
+/// put rows in the shape that release wrote, then run [`crate::Store::migrate`] and check the
+/// upgrade kept them.
+pub async fn migrate_schema_to(store: &crate::Store, version: i64) -> crate::Result<()> {
+    store.migrate_schema(version).await
+}

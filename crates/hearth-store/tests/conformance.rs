@@ -35,13 +35,19 @@ fn unique(prefix: &str) -> String {
 /// A fresh, migrated store: a new SQLite file, or a new database on the local PostgreSQL,
 /// which must be running when asked for (this fails, never skips).
 async fn fresh_store() -> Store {
+    let store = empty_store().await;
+    store.migrate().await.expect("migrate");
+    store
+}
+
+/// A new database with no schema yet.
+async fn empty_store() -> Store {
     let name = unique("hearth_test_store");
     let (url, _) = testing::fresh_database(&name).await;
     let key = MasterKey::create_file(&testing::scratch_dir().join(format!("{name}.key")))
         .expect("key file");
     let store = Store::connect(&url, key).await.expect("connect");
     assert_eq!(store.backend(), testing::backend());
-    store.migrate().await.expect("migrate");
     store
 }
 
@@ -1256,4 +1262,132 @@ async fn views_and_writes_across_organisations_at_once_all_save() {
         audited_in_intact_trail(&f.store, "test.mixed").await,
         100 + 2 * 100
     );
+}
+
+/// Migration 21 files the blind index under each person's organisation. A database that an
+/// older release wrote keeps every index row it had, each filed under the organisation of the
+/// person it points to.
+#[tokio::test]
+async fn an_upgrade_files_every_index_row_under_its_persons_organisation() {
+    let store = empty_store().await;
+    testing::migrate_schema_to(&store, 20)
+        .await
+        .expect("the schema of release 20");
+    let pool = store.pool();
+    let orgs = [Uuid::from_u128(0xA1), Uuid::from_u128(0xB2)];
+    let mut written = Vec::new();
+    for (i, org) in orgs.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO organisations (id, name, slug, wrapped_key, created_at) \
+             VALUES ($1, $2, $3, $4, 0)",
+        )
+        .bind(org.to_string())
+        .bind(format!("Service {i}"))
+        .bind(format!("service-{i}"))
+        .bind(vec![0u8; 8])
+        .execute(pool)
+        .await
+        .unwrap();
+        for p in 0..3u128 {
+            let person = Uuid::from_u128(((i as u128 + 1) << 16) | p);
+            // Sealed already, as release 20 wrote people, so the upgrade has nothing to seal.
+            sqlx::query(
+                "INSERT INTO people (id, org_id, given_name, family_name, identity, created_at, \
+                 updated_at) VALUES ($1, $2, '', '', $3, 0, 0)",
+            )
+            .bind(person.to_string())
+            .bind(org.to_string())
+            .bind(vec![1u8; 8])
+            .execute(pool)
+            .await
+            .unwrap();
+            for (t, field) in ["n", "n", "b"].iter().enumerate() {
+                // The same token for everyone: the upgrade must not fold people together.
+                let token = vec![t as u8; 16];
+                sqlx::query(
+                    "INSERT INTO person_index (token, person_id, field) VALUES ($1, $2, $3)",
+                )
+                .bind(token.clone())
+                .bind(person.to_string())
+                .bind(format!("{field}{t}"))
+                .execute(pool)
+                .await
+                .unwrap();
+                written.push((
+                    org.to_string(),
+                    token,
+                    person.to_string(),
+                    format!("{field}{t}"),
+                ));
+            }
+        }
+    }
+
+    store.migrate().await.expect("the upgrade");
+
+    let mut kept: Vec<(String, Vec<u8>, String, String)> =
+        sqlx::query_as("SELECT org_id, token, person_id, field FROM person_index")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    kept.sort();
+    written.sort();
+    assert_eq!(
+        kept, written,
+        "every row kept, filed under its person's organisation"
+    );
+}
+
+/// The blind index answers an organisation from its own rows only. Copy every index row of
+/// Northshire's under Southvale (as a 128-bit collision would, or someone writing to the file):
+/// Northshire's counts and lookups are what they were, not doubled.
+#[tokio::test]
+async fn the_blind_index_answers_only_from_the_organisations_own_rows() {
+    let f = family().await;
+    let terms: Vec<String> = hearth_domain::search_terms::query_word_terms("quill")
+        .into_iter()
+        .map(|(term, _)| term)
+        .collect();
+    let before = index_answers(&f.store, &f.idva, &terms).await;
+    assert!(before.0 > 0, "Northshire's index holds the Quills");
+    let found: Vec<Uuid> = before.1.iter().map(|h| h.0).collect();
+    assert!(found.contains(&f.victim) && found.contains(&f.perpetrator));
+
+    let mut tx = f.store.begin().await.unwrap();
+    let copied = sqlx::query(
+        "INSERT INTO person_index (org_id, token, person_id, field) \
+         SELECT $1, token, person_id, field FROM person_index WHERE org_id = $2",
+    )
+    .bind(f.coordinator_elsewhere.org_id.to_string())
+    .bind(f.idva.org_id.to_string())
+    .execute(&mut *tx)
+    .await
+    .unwrap()
+    .rows_affected();
+    tx.commit().await.unwrap();
+    assert!(copied > 0);
+
+    let after = index_answers(&f.store, &f.idva, &terms).await;
+    assert_eq!(
+        after, before,
+        "rows filed under another organisation do not answer"
+    );
+}
+
+/// How many index rows hold these terms for the actor's organisation, and what a lookup finds.
+async fn index_answers(
+    store: &Store,
+    actor: &Actor,
+    terms: &[String],
+) -> (i64, Vec<(Uuid, usize, &'static str)>) {
+    let mut w = store.view(NOW).await.unwrap();
+    let n = people::count_terms(&mut w, actor, terms).await.unwrap();
+    let mut hits: Vec<(Uuid, usize, &'static str)> = people::find(&mut w, actor, terms)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.person_id, h.term, h.field.code()))
+        .collect();
+    hits.sort();
+    (n, hits)
 }

@@ -94,25 +94,31 @@ async fn changes_to_another_organisations_records_are_not_found_and_change_nothi
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
-/// Search and triage find people by index tokens keyed by the organisation, and do not check
-/// the organisation on the index rows themselves: it is checked where people are opened and
-/// their cases resolved. Give a person of Southvale every token of a Northshire victim (the
-/// 128-bit collision that cannot happen by chance) and neither Northshire's search nor its
-/// triage matching shows her.
+/// Search and triage find people by index tokens keyed by the organisation, among the index
+/// rows filed under it, and check the organisation again where people are opened and their
+/// cases resolved. Give a person of Southvale every token of a Northshire victim twice: filed
+/// under Southvale (the 128-bit collision that cannot happen by chance) and filed under
+/// Northshire (a row that could only be forged). Neither Northshire's search nor its triage
+/// matching shows her.
 #[tokio::test]
 async fn another_organisations_person_holding_this_organisations_tokens_is_never_found() {
     let t = spawn_app().await;
     let w = t.world().await;
     let mut tx = t.app.store.begin().await.unwrap();
-    sqlx::query(
-        "INSERT INTO person_index (token, person_id, field) \
-         SELECT token, $1, field FROM person_index WHERE person_id = $2",
-    )
-    .bind(w.other_org_person.to_string())
-    .bind(w.victim.to_string())
-    .execute(&mut *tx)
-    .await
-    .unwrap();
+    for filed_under in [w.other_org, w.org] {
+        let n = sqlx::query(
+            "INSERT INTO person_index (org_id, token, person_id, field) \
+             SELECT $1, token, $2, field FROM person_index WHERE person_id = $3",
+        )
+        .bind(filed_under.to_string())
+        .bind(w.other_org_person.to_string())
+        .bind(w.victim.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+        assert!(n > 0, "the victim has index rows to copy");
+    }
     tx.commit().await.unwrap();
 
     let manager = t.token_for(w.org, w.staff["service_manager"].0).await;
