@@ -129,18 +129,10 @@ pub async fn append_all(
             entries.push(entry);
         }
         for chunk in entries.chunks_mut(ROWS_PER_INSERT) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p = (1..=12)
-                        .map(|k| format!("${}", 12 * i + k))
-                        .collect::<Vec<_>>();
-                    format!("({})", p.join(", "))
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO audit_log (id, org_id, at, actor_id, action, entity_type, entity_id, detail, prev_hash, hash, chain, chain_seq) \
                  VALUES {} RETURNING seq, chain_seq",
-                values.join(", ")
+                crate::many::value_rows(chunk.len(), 12)
             );
             let mut q = sqlx::query(&sql);
             for e in chunk.iter() {

@@ -132,15 +132,9 @@ async fn replace_terms(
     rows.dedup();
     let org_id = cipher.org_id().to_string();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = 4 * i;
-                format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4)
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO person_index (org_id, token, person_id, field) VALUES {}",
-            values.join(", ")
+            many::value_rows(chunk.len(), 4)
         );
         let mut q = sqlx::query(&sql);
         for (token, field) in chunk {

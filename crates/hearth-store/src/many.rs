@@ -36,6 +36,15 @@ pub fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// `($1, ..., $k), ($k+1, ...)` for a multi-row `VALUES` of `rows` rows of `per_row` values
+/// each, numbered from `$1`.
+pub fn value_rows(rows: usize, per_row: usize) -> String {
+    (0..rows)
+        .map(|i| format!("({})", placeholders(per_row * i + 1, per_row)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Every row of `sql` for these identifiers. `sql` binds `leading` as `$1...` and writes `{ids}`
 /// where the list goes; it runs once per chunk, so it must not rely on order across chunks.
 pub async fn fetch_in(
@@ -65,5 +74,11 @@ mod tests {
     fn placeholders_number_on_from_the_first() {
         assert_eq!(super::placeholders(2, 3), "$2, $3, $4");
         assert_eq!(super::placeholders(1, 1), "$1");
+    }
+
+    #[test]
+    fn value_rows_number_on_across_rows() {
+        assert_eq!(super::value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::value_rows(1, 1), "($1)");
     }
 }

@@ -307,13 +307,10 @@ const LOADED_PER_INSERT: usize = crate::many::rows_per_statement(11);
 /// few multi-row statements: the same rows [`insert_entry`] and [`insert_version`] write.
 pub async fn insert_loaded(conn: &mut AnyConnection, now: Timestamp, all: &[Loaded]) -> Result<()> {
     for chunk in all.chunks(LOADED_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({})", crate::many::placeholders(11 * i + 1, 11)))
-            .collect();
         let sql = format!(
             "INSERT INTO timeline_entries (id, org_id, case_id, person_id, kind, sensitivity, created_at, created_by, \
              submission_key, current_at, current_outcome) VALUES {}",
-            values.join(", ")
+            crate::many::value_rows(chunk.len(), 11)
         );
         let mut q = sqlx::query(&sql);
         for l in chunk {
@@ -332,13 +329,10 @@ pub async fn insert_loaded(conn: &mut AnyConnection, now: Timestamp, all: &[Load
                 .bind(l.outcome);
         }
         q.execute(&mut *conn).await?;
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({})", crate::many::placeholders(10 * i + 1, 10)))
-            .collect();
         let sql = format!(
             "INSERT INTO timeline_versions (id, org_id, entry_id, version, occurred_at, contact_method, contact_outcome, \
              body, recorded_at, recorded_by) VALUES {}",
-            values.join(", ")
+            crate::many::value_rows(chunk.len(), 10)
         );
         let mut q = sqlx::query(&sql);
         for l in chunk {
