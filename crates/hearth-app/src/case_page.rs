@@ -113,10 +113,10 @@ pub async fn view(
     // list about each whose risk the user may see. What the page's parts have in common is
     // read once, for all of them.
     let mut victims: Vec<Uuid> = guard
-        .members()
-        .iter()
-        .filter(|m| m.role == CaseRole::VictimSurvivor)
-        .map(|m| m.person_id)
+        .roles()
+        .into_iter()
+        .filter(|(_, role)| *role == CaseRole::VictimSurvivor)
+        .map(|(person, _)| person)
         .collect();
     victims.sort();
     victims.dedup();

@@ -63,7 +63,7 @@ pub(crate) fn open_victims(guard: &CasesGuard) -> Vec<Uuid> {
     guard
         .cases()
         .iter()
-        .flat_map(|a| &a.members)
+        .flat_map(|a| a.memberships())
         .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
         .map(|m| m.person_id)
         .collect()
@@ -178,14 +178,9 @@ pub(crate) async fn due_from(
                     turns_at: None,
                 }
             };
-        let name_of = |p: Uuid| {
-            access
-                .members
-                .iter()
-                .find(|m| m.person_id == p)
-                .map(|m| format!("{} {}", m.given_name, m.family_name))
-                .unwrap_or_default()
-        };
+        // Only the people something falls due for are named.
+        let name_of =
+            |p: Uuid| -> Result<String> { Ok(guard.name_of(case.id, p)?.unwrap_or_default()) };
         let first_contact = standings.get(&case.id).and_then(|s| s.first_contact);
         match first_contact {
             Some(FirstContact::Overdue { since }) => items.push(DueItem {
@@ -217,7 +212,7 @@ pub(crate) async fn due_from(
             _ => {}
         }
         for m in access
-            .members
+            .memberships()
             .iter()
             .filter(|m| m.role == CaseRole::VictimSurvivor && m.closed.is_none())
         {
@@ -241,7 +236,7 @@ pub(crate) async fn due_from(
             if let Some(overdue) = classify(due_on, today) {
                 items.push(item(
                     DueKind::RiskAssessment,
-                    Some((m.person_id, name_of(m.person_id))),
+                    Some((m.person_id, name_of(m.person_id)?)),
                     r.reason().to_string(),
                     due_on,
                     overdue,
@@ -256,7 +251,7 @@ pub(crate) async fn due_from(
             if let Some(overdue) = classify(r.review_on, today) {
                 items.push(item(
                     DueKind::SafetyPlanReview,
-                    Some((r.person_id, name_of(r.person_id))),
+                    Some((r.person_id, name_of(r.person_id)?)),
                     "Review the safety plan".into(),
                     r.review_on,
                     overdue,
@@ -280,7 +275,7 @@ pub(crate) async fn due_from(
                     other_agency: !hearth_domain::marac::held_by_this_service(&a.agency),
                     ..item(
                         DueKind::MaracAction,
-                        Some((a.person_id, name_of(a.person_id))),
+                        Some((a.person_id, name_of(a.person_id)?)),
                         format!("{}: {}", a.agency, a.description),
                         a.due_on,
                         overdue,

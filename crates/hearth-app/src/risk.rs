@@ -564,9 +564,12 @@ pub(crate) fn in_case_from(
     case_id: CaseId,
     latest: &[StoredAssessment],
 ) -> Result<Vec<PersonRiskLine>> {
-    let case = guard.get(case_id.uuid()).ok_or(AppError::NotFound)?;
+    if guard.get(case_id.uuid()).is_none() {
+        return Err(AppError::NotFound);
+    }
     let mut out: Vec<PersonRiskLine> = Vec::new();
-    for m in &case.members {
+    // In the case page's order, which the people's dates of birth set.
+    for m in &guard.members(case_id.uuid())? {
         if out.iter().any(|l| l.person_id == m.person_id)
             || !guard.may_see(m.person_id, FieldClass::Sensitive)
         {

@@ -331,11 +331,7 @@ async fn by_person(
             .filter_map(|c| {
                 let access = guard.get(c.case_id)?;
                 Some(FoundCase {
-                    role: access
-                        .members
-                        .iter()
-                        .find(|m| m.person_id == person_id)
-                        .map(|m| m.role),
+                    role: access.roles_of(person_id).first().copied(),
                     case_id: c.case_id,
                     reference: c.reference,
                     status: c.status,
@@ -374,56 +370,53 @@ async fn current_risk(
 }
 
 /// Cases whose reference starts with what was typed, each under the adult victim/survivor.
-/// The access policy is worked out once for every case with the reference, and only the page
-/// shown is read.
+/// The access policy is worked out once for every case with the reference, and only the
+/// victims/survivors on the page shown are opened.
 async fn by_reference(
     w: &mut UnitOfWork,
     actor: &Actor,
     prefix: &str,
     page: usize,
 ) -> Result<Results> {
-    let ids = cases::with_reference_prefix(w, actor, prefix).await?;
+    let lines = cases::with_reference_prefix(w, actor, prefix).await?;
+    let ids: Vec<Uuid> = lines.iter().map(|c| c.case_id).collect();
     let guard = w.cases(actor, &ids).await?;
-    let open: Vec<Uuid> = ids
+    // Each case the user may open with an adult victim/survivor in it, under the first.
+    let open: Vec<(people::CaseLine, Uuid)> = lines
         .into_iter()
-        .filter(|id| {
-            guard
-                .get(*id)
-                .is_some_and(|a| a.members.iter().any(|m| m.role == CaseRole::VictimSurvivor))
+        .filter_map(|c| {
+            let victim = guard
+                .get(c.case_id)?
+                .memberships()
+                .iter()
+                .find(|m| m.role == CaseRole::VictimSurvivor)?
+                .person_id;
+            Some((c, victim))
         })
         .collect();
     let total = open.len();
-    let mut found = Vec::new();
     let open = page_of(open, page);
-    let victims: Vec<Uuid> = open
-        .iter()
-        .filter_map(|id| guard.get(*id))
-        .flat_map(|a| &a.members)
-        .filter(|m| m.role == CaseRole::VictimSurvivor)
-        .map(|m| m.person_id)
-        .collect();
+    let victims: Vec<Uuid> = open.iter().map(|(_, v)| *v).collect();
+    let names = people::named(w, &guard, &victims).await?;
     let risk = current_risk(w, &guard, &victims).await?;
-    for case_id in open {
-        let c = cases::listed(w, &guard, case_id).await?;
-        if let Some(m) = c
-            .members
-            .iter()
-            .find(|m| m.role == CaseRole::VictimSurvivor)
-        {
-            found.push(Found {
-                person_id: m.person_id,
-                name: m.full_name(),
-                date_of_birth: m.date_of_birth.clone(),
-                cases: vec![FoundCase {
-                    case_id: c.summary.id,
-                    reference: c.summary.reference.clone(),
-                    status: c.summary.status.clone(),
-                    role: Some(CaseRole::VictimSurvivor),
-                }],
-                risk: risk.get(&m.person_id).copied(),
-                matched_on: "case reference",
-            });
-        }
+    let mut found = Vec::new();
+    for (c, victim) in open {
+        let Some(who) = names.get(&victim) else {
+            continue;
+        };
+        found.push(Found {
+            person_id: victim,
+            name: who.full_name(),
+            date_of_birth: who.date_of_birth.clone(),
+            cases: vec![FoundCase {
+                case_id: c.case_id,
+                reference: c.reference,
+                status: c.status,
+                role: Some(CaseRole::VictimSurvivor),
+            }],
+            risk: risk.get(&victim).copied(),
+            matched_on: "case reference",
+        });
     }
     Ok(Results { found, total, page })
 }

@@ -6,7 +6,7 @@
 //! ([`CaseGuard::open`], [`PersonGuard::open`]), which is where the firewall withholds them.
 
 use crate::audit::AuditEvent;
-use crate::cases::{self, Member};
+use crate::cases::{self, Member, Membership};
 use crate::sealed::{Opened, Sealed, Shows, Subject};
 use crate::work::ViewLog;
 use crate::{many, row, FieldCipher, Result, StoreError, UnitOfWork};
@@ -31,8 +31,8 @@ pub struct CaseAccess {
     pub decision: Decision,
     /// How the actor reaches the case, for the firewall.
     pub link: CaseLink,
-    /// Everyone in the case, in the order the case page shows them.
-    pub members: Vec<Member>,
+    /// Everyone's part in the case, by role and then as added, their names still sealed.
+    memberships: Vec<Membership>,
 }
 
 impl CaseAccess {
@@ -55,9 +55,15 @@ impl CaseAccess {
         )
     }
 
+    /// Everyone's part in the case, by role and then as added. Their names open only
+    /// through a guard ([`CaseGuard::members`], [`CasesGuard::members`]).
+    pub fn memberships(&self) -> &[Membership] {
+        &self.memberships
+    }
+
     /// This person's roles in the case.
     pub fn roles_of(&self, person_id: Uuid) -> Vec<CaseRole> {
-        self.members
+        self.memberships
             .iter()
             .filter(|m| m.person_id == person_id)
             .map(|m| m.role)
@@ -80,7 +86,7 @@ impl CaseAccess {
     /// first-contact deadline, an entry about nobody in particular)? Only if they may see it
     /// about everyone in the family.
     pub fn may_see_family(&self, class: FieldClass) -> bool {
-        let roles: Vec<CaseRole> = self.members.iter().map(|m| m.role).collect();
+        let roles: Vec<CaseRole> = self.memberships.iter().map(|m| m.role).collect();
         may_see_field(&self.link, &roles, class)
     }
 
@@ -97,7 +103,6 @@ impl CaseAccess {
 /// rule: the single-record checks, the person checks, lists and the firewall all read from it.
 pub async fn resolve(
     conn: &mut AnyConnection,
-    cipher: &FieldCipher,
     actor: &Actor,
     case_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, CaseAccess>> {
@@ -126,14 +131,16 @@ pub async fn resolve(
             .or_default()
             .push(row::opt_id(&r, "person_id")?);
     }
-    // Only the organisation's own cases: another's members are sealed under another key.
+    // Only the organisation's own cases. The policy decides on roles: nobody's name is
+    // opened here, only by a guard for a reader that shows it.
     let ours: Vec<Uuid> = teams.iter().map(|(case_id, _)| *case_id).collect();
-    let mut members = cases::members_of(conn, cipher, &ours).await?;
+    let mut memberships = cases::memberships_of(conn, &ours).await?;
     let mut out = HashMap::new();
     for (case_id, team_id) in teams {
         let allocated = allocated.remove(&case_id).unwrap_or_default();
-        let members = members.remove(&case_id).unwrap_or_default();
-        let roles: Vec<(Uuid, CaseRole)> = members.iter().map(|m| (m.person_id, m.role)).collect();
+        let memberships = memberships.remove(&case_id).unwrap_or_default();
+        let roles: Vec<(Uuid, CaseRole)> =
+            memberships.iter().map(|m| (m.person_id, m.role)).collect();
         out.insert(
             case_id,
             CaseAccess {
@@ -148,7 +155,7 @@ pub async fn resolve(
                 ),
                 link: link(actor, case_id, team_id, &allocated, &roles),
                 allocated,
-                members,
+                memberships,
             },
         );
     }
@@ -158,7 +165,6 @@ pub async fn resolve(
 /// How the actor stands to every case this person is in, in their organisation.
 async fn resolve_person(
     conn: &mut AnyConnection,
-    cipher: &FieldCipher,
     actor: &Actor,
     person_id: Uuid,
 ) -> Result<Option<Vec<CaseAccess>>> {
@@ -181,7 +187,7 @@ async fn resolve_person(
     .iter()
     .filter_map(|c| Uuid::try_parse(c).ok())
     .collect();
-    let mut all: Vec<CaseAccess> = resolve(conn, cipher, actor, &case_ids)
+    let mut all: Vec<CaseAccess> = resolve(conn, actor, &case_ids)
         .await?
         .into_values()
         .collect();
@@ -302,6 +308,16 @@ pub trait Guard {
     fn sees(&self, person_id: Uuid, class: FieldClass) -> bool;
 }
 
+/// The name of someone in a case the guard has opened, opening no one else's.
+fn name_in(access: &CaseAccess, cipher: &FieldCipher, person_id: Uuid) -> Result<Option<String>> {
+    access
+        .memberships
+        .iter()
+        .find(|m| m.person_id == person_id)
+        .map(|m| m.open(cipher).map(|m| m.full_name()))
+        .transpose()
+}
+
 /// Readers refuse a person the guard does not cover, exactly as if they did not exist.
 pub(crate) fn require(guard: &impl Guard, person_id: Uuid) -> Result<()> {
     if guard.covers(person_id) {
@@ -335,14 +351,22 @@ impl CaseGuard {
         &self.access
     }
 
-    pub fn members(&self) -> &[Member] {
-        &self.access.members
+    /// Everyone in the case, named, in the order the case page shows them. Names are shown
+    /// to anyone who may open the case; what else the firewall withholds is up to the reader.
+    pub fn members(&self) -> Result<Vec<Member>> {
+        cases::named(&self.cipher, &self.access.memberships)
+    }
+
+    /// The name of someone in the case (nothing if they are not in it): a page about one
+    /// entry names only the person it is about.
+    pub fn name_of(&self, person_id: Uuid) -> Result<Option<String>> {
+        name_in(&self.access, &self.cipher, person_id)
     }
 
     /// Each person's roles in the case, one pair per role.
     pub fn roles(&self) -> Vec<(Uuid, CaseRole)> {
         self.access
-            .members
+            .memberships
             .iter()
             .map(|m| (m.person_id, m.role))
             .collect()
@@ -382,7 +406,10 @@ impl Guard for CaseGuard {
     }
 
     fn covers(&self, person_id: Uuid) -> bool {
-        self.access.members.iter().any(|m| m.person_id == person_id)
+        self.access
+            .memberships
+            .iter()
+            .any(|m| m.person_id == person_id)
     }
 
     fn sees(&self, person_id: Uuid, class: FieldClass) -> bool {
@@ -560,7 +587,7 @@ impl CasesGuard {
             .collect();
         let mut by_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
         for (i, a) in open.iter().enumerate() {
-            for m in &a.members {
+            for m in &a.memberships {
                 let cases = by_person.entry(m.person_id).or_default();
                 if cases.last() != Some(&i) {
                     cases.push(i);
@@ -588,6 +615,25 @@ impl CasesGuard {
     /// How the actor stands to one of them; `None` if it was not asked for or may not be opened.
     pub fn get(&self, case_id: Uuid) -> Option<&CaseAccess> {
         self.by_case.get(&case_id).map(|i| &self.open[*i])
+    }
+
+    /// Everyone in one of these cases, named, in the order the case page shows them (nobody,
+    /// if the actor may not open it). A list opens the names of the cases it shows, and no
+    /// others: deciding who may see what opened none.
+    pub fn members(&self, case_id: Uuid) -> Result<Vec<Member>> {
+        match self.get(case_id) {
+            Some(a) => cases::named(&self.cipher, &a.memberships),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The name of someone in one of these cases (nothing if they are not in it, or the actor
+    /// may not open it): a list that shows one person of a case opens only that one.
+    pub fn name_of(&self, case_id: Uuid, person_id: Uuid) -> Result<Option<String>> {
+        match self.get(case_id) {
+            Some(a) => name_in(a, &self.cipher, person_id),
+            None => Ok(None),
+        }
     }
 
     /// May the actor see this class of field about this person, through any of these cases?
@@ -686,8 +732,7 @@ pub async fn open_cases(
     actor: &Actor,
     case_ids: &[Uuid],
 ) -> Result<CasesGuard> {
-    let cipher = store.cipher(conn, actor.org_id).await?;
-    let mut resolved = resolve(conn, &cipher, actor, case_ids).await?;
+    let mut resolved = resolve(conn, actor, case_ids).await?;
     let open = case_ids
         .iter()
         .filter_map(|id| resolved.remove(id))
@@ -850,7 +895,7 @@ impl UnitOfWork {
     ) -> Result<CaseGuard> {
         let case_id = case_id.uuid();
         let cipher = self.cipher(actor.org_id).await?;
-        let access = resolve(self, &cipher, actor, &[case_id])
+        let access = resolve(self, actor, &[case_id])
             .await?
             .remove(&case_id)
             .ok_or(refused(Decision::Hidden))?;
@@ -888,7 +933,7 @@ impl UnitOfWork {
     ) -> Result<PersonGuard> {
         let person_id = person_id.uuid();
         let cipher = self.cipher(actor.org_id).await?;
-        let through = resolve_person(self, &cipher, actor, person_id)
+        let through = resolve_person(self, actor, person_id)
             .await?
             .ok_or(refused(Decision::Hidden))?;
         match person_decision_from(actor, action, &through) {

@@ -9,6 +9,7 @@ use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::{Invalid, Text};
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::{CaseGuard, Guard};
+use hearth_store::cases::Member;
 use hearth_store::sealed::Opened;
 use hearth_store::{cases, timeline, UnitOfWork};
 use uuid::Uuid;
@@ -79,8 +80,15 @@ pub(crate) async fn visible_entries(
     case: &CaseGuard,
 ) -> Result<Vec<EntryView>> {
     let mut out = Vec::new();
+    let members = case.members()?;
     for e in timeline::for_case(w, case).await? {
-        out.extend(opened(case, &e)?);
+        let about = e.person_id.and_then(|p| {
+            members
+                .iter()
+                .find(|m| m.person_id == p)
+                .map(Member::full_name)
+        });
+        out.extend(opened(case, about, &e)?);
     }
     Ok(out)
 }
@@ -88,7 +96,11 @@ pub(crate) async fn visible_entries(
 /// An entry as this user may read it; `None` if they may not. Every version of an entry, and
 /// its withdrawal reason, share its subject and class: if the newest is withheld the entry is
 /// not shown at all, not even that it exists.
-fn opened(case: &CaseGuard, e: &timeline::Entry) -> Result<Option<EntryView>> {
+fn opened(
+    case: &CaseGuard,
+    about: Option<String>,
+    e: &timeline::Entry,
+) -> Result<Option<EntryView>> {
     let mut versions = Vec::with_capacity(e.versions.len());
     for v in &e.versions {
         let Opened::Shown(body) = case.open(&v.body)? else {
@@ -115,12 +127,7 @@ fn opened(case: &CaseGuard, e: &timeline::Entry) -> Result<Option<EntryView>> {
     Ok(Some(EntryView {
         id: e.id,
         person_id: e.person_id,
-        person_name: e.person_id.and_then(|p| {
-            case.members()
-                .iter()
-                .find(|m| m.person_id == p)
-                .map(|m| m.full_name())
-        }),
+        person_name: about,
         kind: e.kind,
         sensitivity: e.sensitivity,
         created_at: e.created_at,
@@ -168,7 +175,16 @@ pub async fn view_entry(
     let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     let entry = timeline::entry(&mut w, &case, entry_id).await?;
-    let entry = entry.map(|e| opened(&case, &e)).transpose()?.flatten();
+    let entry = match entry {
+        Some(e) => {
+            let about = match e.person_id {
+                Some(p) => case.name_of(p)?,
+                None => None,
+            };
+            opened(&case, about, &e)?
+        }
+        None => None,
+    };
     let reference = cases::reference(&mut w, &case).await?;
     w.commit().await?;
     Ok(EntryPage {

@@ -84,18 +84,16 @@ pub(crate) async fn items_by_case(
             .map(|c| c.reference.clone())
             .unwrap_or_default()
     };
-    let person = |case: Uuid, p: Uuid| -> Option<(String, Vec<CaseRole>)> {
-        let a = guard.get(case)?;
-        let here: Vec<_> = a.members.iter().filter(|m| m.person_id == p).collect();
-        let first = here.first()?;
-        Some((
-            format!("{} {}", first.given_name, first.family_name),
-            here.iter().map(|m| m.role).collect(),
-        ))
+    let person = |case: Uuid, p: Uuid| -> Result<Option<(String, Vec<CaseRole>)>> {
+        let Some(name) = guard.name_of(case, p)? else {
+            return Ok(None);
+        };
+        let roles = guard.get(case).map(|a| a.roles_of(p)).unwrap_or_default();
+        Ok(Some((name, roles)))
     };
     for s in &underway.sessions {
         let (case, p) = (s.case_id.uuid(), s.person_id.uuid());
-        let Some((name, roles)) = person(case, p) else {
+        let Some((name, roles)) = person(case, p)? else {
             continue;
         };
         let programme = programmes.get(&s.enrolment_id).cloned().unwrap_or_default();
@@ -166,8 +164,8 @@ pub(crate) async fn items_by_case(
     for n in &underway.news {
         let case = n.case_id.uuid();
         let (Some((partner, _)), Some((client, _))) = (
-            person(case, n.partner_id.uuid()),
-            person(case, n.client_id.uuid()),
+            person(case, n.partner_id.uuid())?,
+            person(case, n.client_id.uuid())?,
         ) else {
             continue;
         };

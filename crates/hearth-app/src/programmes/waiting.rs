@@ -9,7 +9,6 @@ use hearth_domain::programme::EnrolmentState;
 use hearth_domain::ukdate::uk_today;
 use hearth_domain::Actor;
 use hearth_store::access::Guard;
-use hearth_store::cases::Member;
 use hearth_store::enrolments;
 
 /// One programme's places against demand.
@@ -117,11 +116,9 @@ pub async fn waiting_list(app: &App, actor: &Actor, key: &str) -> Result<Waiting
                     .map(|c| c.reference.clone())
                     .unwrap_or_default(),
                 person_id: e.person_id,
-                name: access
-                    .members
-                    .iter()
-                    .find(|m| m.person_id == e.person_id.uuid())
-                    .map(Member::full_name)
+                name: listed
+                    .guard
+                    .name_of(access.case_id(), e.person_id.uuid())?
                     .unwrap_or_default(),
                 since,
                 days: (today - since).whole_days(),

@@ -61,6 +61,33 @@ impl Member {
     }
 }
 
+/// Someone's part in a case as the access policy reads it: who, in what role, and whether
+/// and why it has closed. Their identity comes along sealed and is opened only when a guard
+/// names the case's people for a reader that shows them ([`CaseGuard::members`],
+/// [`CasesGuard::members`]), so deciding who may see which cases opens nobody's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub person_id: Uuid,
+    pub role: CaseRole,
+    pub closed: Option<(Timestamp, String)>,
+    identity: Vec<u8>,
+}
+
+impl Membership {
+    /// Only a guard opens a membership, for a reader that shows the person.
+    pub(crate) fn open(&self, cipher: &FieldCipher) -> Result<Member> {
+        let identity = crate::identity::open(cipher, self.person_id, &self.identity)?;
+        Ok(Member {
+            person_id: self.person_id,
+            given_name: identity.given_name,
+            family_name: identity.family_name,
+            date_of_birth: identity.date_of_birth,
+            role: self.role,
+            closed: self.closed.clone(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allocation {
     pub worker_id: UserId,
@@ -437,14 +464,13 @@ fn role_rank(role: CaseRole) -> u8 {
     }
 }
 
-/// Everyone in each of these cases, in the order the case page shows them: by role, then
-/// oldest first (dates of birth are sealed, so this order is worked out here), then as added.
-pub(crate) async fn members_of(
+/// Each person's part in each of these cases, by role and then as added, with their
+/// identities still sealed: what the access policy decides on. Nobody's name is opened here.
+pub(crate) async fn memberships_of(
     conn: &mut AnyConnection,
-    cipher: &FieldCipher,
     case_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<Member>>> {
-    let mut members: HashMap<Uuid, Vec<Member>> = HashMap::new();
+) -> Result<HashMap<Uuid, Vec<Membership>>> {
+    let mut out: HashMap<Uuid, Vec<Membership>> = HashMap::new();
     for r in many::fetch_in(
         conn,
         &format!(
@@ -456,37 +482,43 @@ pub(crate) async fn members_of(
     )
     .await?
     {
-        members
-            .entry(row::id(&r, "case_id")?)
+        out.entry(row::id(&r, "case_id")?)
             .or_default()
-            .push(member(&r, cipher)?);
+            .push(Membership {
+                person_id: row::id(&r, "id")?,
+                role: row::role(&r, "role")?,
+                closed: match (
+                    row::opt_at(&r, "closed_at")?,
+                    row::opt_text(&r, "exit_reason")?,
+                ) {
+                    (Some(at), Some(reason)) => Some((at, reason)),
+                    _ => None,
+                },
+                identity: row::bytes(&r, "identity")?,
+            });
     }
-    for list in members.values_mut() {
-        // Stable: people of one role and birth date stay in the order they were added. An
-        // unknown date of birth sorts first, as it always did on SQLite.
-        list.sort_by(|a, b| {
-            (role_rank(a.role), &a.date_of_birth).cmp(&(role_rank(b.role), &b.date_of_birth))
-        });
+    for list in out.values_mut() {
+        // Stable, and in the case page's order as far as it goes without opening dates of
+        // birth: someone's first role in a case is the one the page puts first.
+        list.sort_by_key(|m| role_rank(m.role));
     }
-    Ok(members)
+    Ok(out)
 }
 
-fn member(r: &sqlx::any::AnyRow, cipher: &FieldCipher) -> Result<Member> {
-    let identity = crate::identity::from_row(cipher, r, "id", "identity")?;
-    Ok(Member {
-        person_id: row::id(r, "id")?,
-        given_name: identity.given_name,
-        family_name: identity.family_name,
-        date_of_birth: identity.date_of_birth,
-        role: row::role(r, "role")?,
-        closed: match (
-            row::opt_at(r, "closed_at")?,
-            row::opt_text(r, "exit_reason")?,
-        ) {
-            (Some(at), Some(reason)) => Some((at, reason)),
-            _ => None,
-        },
-    })
+/// The people of a case named, in the order the case page shows them: by role, then oldest
+/// first (dates of birth are sealed, so this order is worked out once they are opened), then
+/// as added. Only a guard calls this, for a reader that shows them.
+pub(crate) fn named(cipher: &FieldCipher, memberships: &[Membership]) -> Result<Vec<Member>> {
+    let mut members = memberships
+        .iter()
+        .map(|m| m.open(cipher))
+        .collect::<Result<Vec<_>>>()?;
+    // Stable: people of one role and birth date stay in the order they were added. An unknown
+    // date of birth sorts first, as it always did on SQLite.
+    members.sort_by(|a, b| {
+        (role_rank(a.role), &a.date_of_birth).cmp(&(role_rank(b.role), &b.date_of_birth))
+    });
+    Ok(members)
 }
 
 /// When work on the guard's case can start: when its first referral arrived, which may be
@@ -504,14 +536,15 @@ pub async fn work_starts(conn: &mut AnyConnection, g: &CaseGuard) -> Result<Time
 }
 
 /// The cases in the actor's organisation whose reference starts with this (in capitals), for
-/// search: [`get`] then decides which the actor may open.
+/// search, in order of reference: the guard then decides which the actor may open.
 pub async fn with_reference_prefix(
     conn: &mut AnyConnection,
     actor: &Actor,
     prefix: &str,
-) -> Result<Vec<Uuid>> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM cases WHERE org_id = $1 AND UPPER(reference) LIKE $2 ORDER BY reference",
+) -> Result<Vec<crate::people::CaseLine>> {
+    let rows = sqlx::query(
+        "SELECT id, reference, status FROM cases WHERE org_id = $1 AND UPPER(reference) LIKE $2 \
+         ORDER BY reference",
     )
     .bind(actor.org_id.to_string())
     .bind(format!(
@@ -520,7 +553,15 @@ pub async fn with_reference_prefix(
     ))
     .fetch_all(&mut *conn)
     .await?;
-    Ok(ids.iter().filter_map(|i| Uuid::try_parse(i).ok()).collect())
+    rows.iter()
+        .map(|r| {
+            Ok(crate::people::CaseLine {
+                case_id: row::id(r, "id")?,
+                reference: row::text(r, "reference")?,
+                status: row::text(r, "status")?,
+            })
+        })
+        .collect()
 }
 
 /// The case in the actor's organisation with exactly this reference, whoever may open it: the
@@ -557,17 +598,6 @@ pub async fn reference(conn: &mut AnyConnection, g: &CaseGuard) -> Result<String
     )
 }
 
-/// One of a many-case guard's cases with its members and allocations, for a list: no second
-/// resolution.
-pub async fn listed(conn: &mut AnyConnection, g: &CasesGuard, case_id: Uuid) -> Result<CaseRecord> {
-    let access = g
-        .get(case_id)
-        .ok_or(StoreError::Refused(Decision::Hidden))?;
-    record_of(conn, g.cipher(), g.actor(), access)
-        .await?
-        .ok_or(StoreError::Refused(Decision::Hidden))
-}
-
 async fn record_of(
     conn: &mut AnyConnection,
     cipher: &FieldCipher,
@@ -588,17 +618,16 @@ async fn record_of(
     let summary = summary(&r, cipher)?;
     // Behind the firewall a victim or child is a name and a role: no date of birth, and not
     // whether or why their involvement closed ("moved out of the area" says where she went).
-    let members = access
-        .members
-        .iter()
+    let members = named(cipher, access.memberships())?
+        .into_iter()
         .map(|m| {
             if access.may_see(m.person_id, FieldClass::Ordinary) {
-                m.clone()
+                m
             } else {
                 Member {
                     date_of_birth: None,
                     closed: None,
-                    ..m.clone()
+                    ..m
                 }
             }
         })

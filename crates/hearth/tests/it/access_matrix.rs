@@ -110,10 +110,7 @@ async fn lists_show_exactly_what_the_one_rule_allows() {
             .unwrap()
             .unwrap()
             .actor();
-        let cipher = conn.cipher(actor.org_id).await.unwrap();
-        let resolved = access::resolve(&mut conn, &cipher, &actor, &ids)
-            .await
-            .unwrap();
+        let resolved = access::resolve(&mut conn, &actor, &ids).await.unwrap();
         let listed: Vec<_> =
             cases::visible(&mut conn, &actor, hearth_domain::paging::Page::first(500))
                 .await

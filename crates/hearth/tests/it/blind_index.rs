@@ -5,6 +5,7 @@
 use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use uuid::Uuid;
 
 async fn search(t: &TestApp, w: &World, key: &str, q: &str) -> (Vec<String>, Vec<String>, u64) {
     let token = t.token_for(w.org, w.staff[key].0).await;
@@ -409,4 +410,111 @@ async fn token_of(t: &TestApp, email: &str) -> String {
         .unwrap()
         .unwrap();
     t.token_for(u.org_id, u.id).await
+}
+
+/// A search opens the people it shows and no one else: not the others in the cases it finds,
+/// not those found in cases the user may not open, not those on later pages. Every identity it
+/// should not open is made unreadable here, so opening one fails the search.
+#[tokio::test]
+async fn a_search_opens_only_the_people_it_shows() {
+    use hearth_domain::access::CaseRole;
+    use hearth_domain::person::Identity;
+    use hearth_store::cases;
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let now = t.now();
+    let cipher = t.cipher(w.org.uuid()).await;
+    let mut tx = t.app.store.begin().await.unwrap();
+    // (reference, victim, child), in order of reference.
+    let mut families = Vec::new();
+    for n in 1..=60 {
+        let reference = format!("OP-{n:04}");
+        let case = cases::insert_case(&mut tx, now, w.org, w.idva_team, &reference)
+            .await
+            .unwrap();
+        let mut people = Vec::new();
+        for (given, family, role) in [
+            ("Ann", "Brackenthwaite", CaseRole::VictimSurvivor),
+            ("Kit", "Fernwhistle", CaseRole::ChildOrYoungPerson),
+        ] {
+            let p = cases::insert_person(
+                &mut tx,
+                &cipher,
+                now,
+                w.org,
+                &Identity::named(given, family, None),
+            )
+            .await
+            .unwrap();
+            cases::add_member(&mut tx, now, w.org, case, p, role)
+                .await
+                .unwrap();
+            people.push(p);
+        }
+        families.push((reference, people[0], people[1]));
+    }
+    tx.commit().await.unwrap();
+
+    // A name search shows the closest first, then by person: the first page is the fifty
+    // victims with the lowest identifiers.
+    let mut victims: Vec<Uuid> = families.iter().map(|f| f.1.uuid()).collect();
+    victims.sort();
+    let children: Vec<Uuid> = families.iter().map(|f| f.2.uuid()).collect();
+    let later_page = &victims[50..];
+    let kept = unreadable(&t, children.iter().chain(later_page)).await;
+    let (names, _, total) = search(&t, &w, "service_manager", "Brackenthwaite").await;
+    assert_eq!((names.len(), total), (50, 60));
+    assert!(names.iter().all(|n| n == "Ann Brackenthwaite"));
+    // The Idva may open none of these cases: nobody in them is opened, and none is shown.
+    let (names, _, total) = search(&t, &w, "idva", "Brackenthwaite").await;
+    assert_eq!((names.len(), total), (0, 0));
+    restore(&t, kept).await;
+
+    // A search by reference shows each case under its victim/survivor, fifty cases a page.
+    let later_cases: Vec<Uuid> = families[50..].iter().map(|f| f.1.uuid()).collect();
+    unreadable(&t, children.iter().chain(&later_cases)).await;
+    let (names, matched, total) = search(&t, &w, "service_manager", "OP-0").await;
+    assert_eq!((names.len(), total), (50, 60));
+    assert!(matched.iter().all(|m| m == "case reference"));
+    let (names, _, total) = search(&t, &w, "idva", "OP-0").await;
+    assert_eq!((names.len(), total), (0, 0));
+}
+
+/// Overwrite these people's sealed identities with bytes no key opens, and give back what was
+/// there so it can be put back.
+async fn unreadable<'a>(
+    t: &TestApp,
+    people: impl Iterator<Item = &'a Uuid>,
+) -> Vec<(Uuid, Vec<u8>)> {
+    let mut tx = t.app.store.begin().await.unwrap();
+    let mut kept = Vec::new();
+    for p in people {
+        let sealed: Vec<u8> = sqlx::query_scalar("SELECT identity FROM people WHERE id = $1")
+            .bind(p.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE people SET identity = $1 WHERE id = $2")
+            .bind(vec![7u8; sealed.len()])
+            .bind(p.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        kept.push((*p, sealed));
+    }
+    tx.commit().await.unwrap();
+    kept
+}
+
+async fn restore(t: &TestApp, kept: Vec<(Uuid, Vec<u8>)>) {
+    let mut tx = t.app.store.begin().await.unwrap();
+    for (p, sealed) in kept {
+        sqlx::query("UPDATE people SET identity = $1 WHERE id = $2")
+            .bind(sealed)
+            .bind(p.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
 }
