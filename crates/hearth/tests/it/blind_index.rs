@@ -165,31 +165,17 @@ async fn a_new_phone_number_replaces_the_old_one_in_the_index() {
 #[tokio::test]
 async fn results_come_a_page_at_a_time_and_say_how_many_in_all() {
     use hearth_domain::access::CaseRole;
-    use hearth_domain::person::Identity;
-    use hearth_store::cases;
     let t = spawn_app().await;
     let w = t.world().await;
-    let now = t.now();
-    let cipher = t.cipher(w.org.uuid()).await;
-    let mut tx = t.app.store.begin().await.unwrap();
-    for n in 1..=60 {
-        let case = cases::insert_case(&mut tx, now, w.org, w.idva_team, &format!("PG-{n:04}"))
-            .await
-            .unwrap();
-        let p = cases::insert_person(
-            &mut tx,
-            &cipher,
-            now,
-            w.org,
-            &Identity::named("Ann", "Brackenthwaite", None),
-        )
-        .await
-        .unwrap();
-        cases::add_member(&mut tx, now, w.org, case, p, CaseRole::VictimSurvivor)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
+    t.families((w.org, w.idva_team), 60, |n| {
+        let victim = (
+            "Ann".into(),
+            "Brackenthwaite".into(),
+            CaseRole::VictimSurvivor,
+        );
+        (format!("PG-{n:04}"), vec![victim])
+    })
+    .await;
     let (first, _, total) = search(&t, &w, "service_manager", "Brackenthwaite").await;
     assert_eq!((first.len(), total), (50, 60));
     let token = t.token_for(w.org, w.staff["service_manager"].0).await;
@@ -418,48 +404,33 @@ async fn token_of(t: &TestApp, email: &str) -> String {
 #[tokio::test]
 async fn a_search_opens_only_the_people_it_shows() {
     use hearth_domain::access::CaseRole;
-    use hearth_domain::person::Identity;
-    use hearth_store::cases;
     let t = spawn_app().await;
     let w = t.world().await;
-    let now = t.now();
-    let cipher = t.cipher(w.org.uuid()).await;
-    let mut tx = t.app.store.begin().await.unwrap();
-    // (reference, victim, child), in order of reference.
-    let mut families = Vec::new();
-    for n in 1..=60 {
-        let reference = format!("OP-{n:04}");
-        let case = cases::insert_case(&mut tx, now, w.org, w.idva_team, &reference)
-            .await
-            .unwrap();
-        let mut people = Vec::new();
-        for (given, family, role) in [
-            ("Ann", "Brackenthwaite", CaseRole::VictimSurvivor),
-            ("Kit", "Fernwhistle", CaseRole::ChildOrYoungPerson),
-        ] {
-            let p = cases::insert_person(
-                &mut tx,
-                &cipher,
-                now,
-                w.org,
-                &Identity::named(given, family, None),
-            )
-            .await
-            .unwrap();
-            cases::add_member(&mut tx, now, w.org, case, p, role)
-                .await
-                .unwrap();
-            people.push(p);
-        }
-        families.push((reference, people[0], people[1]));
-    }
-    tx.commit().await.unwrap();
+    // (victim, child), in order of reference.
+    let families: Vec<(Uuid, Uuid)> = t
+        .families((w.org, w.idva_team), 60, |n| {
+            let victim = (
+                "Ann".into(),
+                "Brackenthwaite".into(),
+                CaseRole::VictimSurvivor,
+            );
+            let child = (
+                "Kit".into(),
+                "Fernwhistle".into(),
+                CaseRole::ChildOrYoungPerson,
+            );
+            (format!("OP-{n:04}"), vec![victim, child])
+        })
+        .await
+        .into_iter()
+        .map(|(_, people)| (people[0], people[1]))
+        .collect();
 
     // A name search shows the closest first, then by person: the first page is the fifty
     // victims with the lowest identifiers.
-    let mut victims: Vec<Uuid> = families.iter().map(|f| f.1.uuid()).collect();
+    let mut victims: Vec<Uuid> = families.iter().map(|f| f.0).collect();
     victims.sort();
-    let children: Vec<Uuid> = families.iter().map(|f| f.2.uuid()).collect();
+    let children: Vec<Uuid> = families.iter().map(|f| f.1).collect();
     let later_page = &victims[50..];
     let kept = unreadable(&t, children.iter().chain(later_page)).await;
     let (names, _, total) = search(&t, &w, "service_manager", "Brackenthwaite").await;
@@ -471,8 +442,8 @@ async fn a_search_opens_only_the_people_it_shows() {
     restore(&t, kept).await;
 
     // A search by reference shows each case under its victim/survivor, fifty cases a page.
-    let later_cases: Vec<Uuid> = families[50..].iter().map(|f| f.1.uuid()).collect();
-    unreadable(&t, children.iter().chain(&later_cases)).await;
+    let on_later_page: Vec<Uuid> = families[50..].iter().map(|f| f.0).collect();
+    unreadable(&t, children.iter().chain(&on_later_page)).await;
     let (names, matched, total) = search(&t, &w, "service_manager", "OP-0").await;
     assert_eq!((names.len(), total), (50, 60));
     assert!(matched.iter().all(|m| m == "case reference"));

@@ -169,6 +169,42 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Many families written straight through the store, in one transaction, for tests that
+    /// need more cases than the world holds. `family(n)`, for n from 1 to `count`, gives the
+    /// nth case's reference and its people: given name, family name and role. Gives each case
+    /// with its people, in that order.
+    pub async fn families(
+        &self,
+        (org, team): (OrgId, hearth_domain::ids::TeamId),
+        count: usize,
+        family: impl Fn(usize) -> (String, Vec<(String, String, CaseRole)>),
+    ) -> Vec<(Uuid, Vec<Uuid>)> {
+        let now = self.now();
+        let cipher = self.cipher(org.uuid()).await;
+        let mut tx = self.app.store.begin().await.unwrap();
+        let mut made = Vec::with_capacity(count);
+        for n in 1..=count {
+            let (reference, people) = family(n);
+            let case = cases::insert_case(&mut tx, now, org, team, &reference)
+                .await
+                .unwrap();
+            let mut ids = Vec::with_capacity(people.len());
+            for (given, family_name, role) in people {
+                let identity = hearth_domain::person::Identity::named(&given, &family_name, None);
+                let p = cases::insert_person(&mut tx, &cipher, now, org, &identity)
+                    .await
+                    .unwrap();
+                cases::add_member(&mut tx, now, org, case, p, role)
+                    .await
+                    .unwrap();
+                ids.push(p.uuid());
+            }
+            made.push((case.uuid(), ids));
+        }
+        tx.commit().await.unwrap();
+        made
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

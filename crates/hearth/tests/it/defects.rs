@@ -441,30 +441,17 @@ async fn an_oversized_body_is_413() {
 #[tokio::test]
 async fn the_team_due_list_covers_every_open_case_however_many() {
     use hearth_domain::access::CaseRole;
-    use hearth_store::cases;
     let t = spawn_app().await;
     let w = t.world().await;
-    let now = t.now();
-    let cipher = t.cipher(w.org.uuid()).await;
-    let mut tx = t.app.store.begin().await.unwrap();
-    for n in 1..=1_100 {
-        let case = cases::insert_case(&mut tx, now, w.org, w.idva_team, &format!("BULK-{n:04}"))
-            .await
-            .unwrap();
-        let p = cases::insert_person(
-            &mut tx,
-            &cipher,
-            now,
-            w.org,
-            &hearth_domain::person::Identity::named("Bulk", &format!("Family{n}"), None),
-        )
-        .await
-        .unwrap();
-        cases::add_member(&mut tx, now, w.org, case, p, CaseRole::VictimSurvivor)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
+    t.families((w.org, w.idva_team), 1_100, |n| {
+        let victim = (
+            "Bulk".into(),
+            format!("Family{n}"),
+            CaseRole::VictimSurvivor,
+        );
+        (format!("BULK-{n:04}"), vec![victim])
+    })
+    .await;
     let token = t.token_for(w.org, w.staff["team_manager"].0).await;
     // The API gives the list fifty at a time, says how many there are in all, and has every
     // item on some page.
