@@ -235,9 +235,13 @@ async fn read(
     .bind(&only)
     .fetch_all(&mut *conn)
     .await?;
+    // A long case has hundreds of entries and more versions: find each version's entry by
+    // its id, not by scanning them all.
+    let at: std::collections::HashMap<EntryId, usize> =
+        entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
     for r in &rows {
         let entry_id = EntryId::from_uuid(row::id(r, "entry_id")?);
-        if let Some(e) = entries.iter_mut().find(|e| e.id == entry_id) {
+        if let Some(e) = at.get(&entry_id).map(|i| &mut entries[*i]) {
             let version = row::int(r, "version")?;
             e.versions.push(Version {
                 version,
