@@ -125,7 +125,7 @@ pub async fn view(
     let standings: HashMap<Uuid, Standing> = casework::standings_from(app, &many, &facts.standing)?;
     let first_contact = standings.get(&case_id.uuid()).and_then(|s| s.first_contact);
     let agencies = casework::agencies_in(&mut w, &guard).await?;
-    let risk = crate::risk::in_case_from(&many, case_id, &facts.standing.latest)?;
+    let risk = crate::risk::in_case_from(&many, &case, &facts.standing.latest)?;
     let due = crate::due::due_from(
         &mut w,
         app,

@@ -6,7 +6,7 @@ use crate::risk_facts::{facts, note_sensitive, work_case, RiskFacts, WorkCase};
 use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, CaseRole, FieldClass};
-use hearth_domain::ids::{CaseId, PersonId};
+use hearth_domain::ids::PersonId;
 use hearth_domain::instrument::{Instrument, Kind};
 use hearth_domain::marac::Criterion;
 use hearth_domain::risk::{AssessmentForm, IncidentForm, RiskLevel};
@@ -557,19 +557,20 @@ pub struct PersonRiskLine {
 }
 
 /// The current risk level of each person in one of the guard's cases whose risk the user may
-/// see, from the newest assessments in the guard's cases. People behind the firewall are left
-/// out entirely, not shown as "not assessed". The case view that shows these is itself audited.
+/// see, in the order its record (already read and named) lists them, from the newest
+/// assessments in the guard's cases. People behind the firewall are left out entirely, not
+/// shown as "not assessed". The case view that shows these is itself audited.
 pub(crate) fn in_case_from(
     guard: &hearth_store::access::CasesGuard,
-    case_id: CaseId,
+    case: &hearth_store::cases::CaseRecord,
     latest: &[StoredAssessment],
 ) -> Result<Vec<PersonRiskLine>> {
-    if guard.get(case_id.uuid()).is_none() {
+    let case_id = case.summary.id;
+    if guard.get(case_id).is_none() {
         return Err(AppError::NotFound);
     }
     let mut out: Vec<PersonRiskLine> = Vec::new();
-    // In the case page's order, which the people's dates of birth set.
-    for m in &guard.members(case_id.uuid())? {
+    for m in &case.members {
         if out.iter().any(|l| l.person_id == m.person_id)
             || !guard.may_see(m.person_id, FieldClass::Sensitive)
         {
@@ -577,7 +578,7 @@ pub(crate) fn in_case_from(
         }
         let a = latest
             .iter()
-            .find(|a| a.case_id == case_id.uuid() && a.person_id == m.person_id);
+            .find(|a| a.case_id == case_id && a.person_id == m.person_id);
         out.push(PersonRiskLine {
             person_id: m.person_id,
             level: a.map(|a| a.level),

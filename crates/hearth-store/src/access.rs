@@ -56,7 +56,7 @@ impl CaseAccess {
     }
 
     /// Everyone's part in the case, by role and then as added. Their names open only
-    /// through a guard ([`CaseGuard::members`], [`CasesGuard::members`]).
+    /// through a guard ([`CaseGuard::members`], [`CasesGuard::name_of`]).
     pub fn memberships(&self) -> &[Membership] {
         &self.memberships
     }
@@ -615,16 +615,6 @@ impl CasesGuard {
     /// How the actor stands to one of them; `None` if it was not asked for or may not be opened.
     pub fn get(&self, case_id: Uuid) -> Option<&CaseAccess> {
         self.by_case.get(&case_id).map(|i| &self.open[*i])
-    }
-
-    /// Everyone in one of these cases, named, in the order the case page shows them (nobody,
-    /// if the actor may not open it). A list opens the names of the cases it shows, and no
-    /// others: deciding who may see what opened none.
-    pub fn members(&self, case_id: Uuid) -> Result<Vec<Member>> {
-        match self.get(case_id) {
-            Some(a) => cases::named(&self.cipher, &a.memberships),
-            None => Ok(Vec::new()),
-        }
     }
 
     /// The name of someone in one of these cases (nothing if they are not in it, or the actor

@@ -64,7 +64,7 @@ impl Member {
 /// Someone's part in a case as the access policy reads it: who, in what role, and whether
 /// and why it has closed. Their identity comes along sealed and is opened only when a guard
 /// names the case's people for a reader that shows them ([`CaseGuard::members`],
-/// [`CasesGuard::members`]), so deciding who may see which cases opens nobody's name.
+/// [`CasesGuard::name_of`]), so deciding who may see which cases opens nobody's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
     pub person_id: Uuid,
