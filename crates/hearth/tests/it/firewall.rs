@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 struct Family {
     case: String,
+    reference: String,
     victim: String,
     harm: String,
     child: String,
@@ -66,6 +67,7 @@ async fn referred_family(t: &TestApp, w: &World) -> Family {
     };
     let f = Family {
         case: case.clone(),
+        reference: record["case"]["reference"].as_str().unwrap().to_string(),
         victim: person("victim_survivor"),
         harm: person("person_causing_harm"),
         child: person("child_or_young_person"),
@@ -108,13 +110,23 @@ async fn everything_engage_reads(t: &TestApp, w: &World, f: &Family) -> String {
         format!("/api/v1/people/{}", f.victim),
         format!("/api/v1/people/{}/details", f.victim),
         "/search?q=Larkspurrow".to_string(),
+        // Found by the case's reference, the family is shown under the victim/survivor.
+        format!("/search?q={}", f.reference),
+        format!("/api/v1/search?q={}", f.reference),
     ] {
         let r = if path.starts_with("/api") {
             t.api_get(&token, &path).await
         } else {
             engage.get(t.url(&path)).send().await.unwrap()
         };
-        all.push_str(&r.text().await.unwrap());
+        let text = r.text().await.unwrap();
+        if path.ends_with(&f.reference) {
+            assert!(
+                text.contains("Priya"),
+                "the search by reference finds the family"
+            );
+        }
+        all.push_str(&text);
     }
     all
 }
