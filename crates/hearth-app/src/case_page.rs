@@ -8,20 +8,21 @@ use hearth_domain::access::{Action, CaseRole, FieldClass};
 use hearth_domain::due::{DueItem, DueKind};
 use hearth_domain::first_weeks::{self, MaracProgress, Task, VictimProgress};
 use hearth_domain::ids::CaseId;
+use hearth_domain::paging::{Page, Paged};
 use hearth_domain::targets::FirstContact;
-use hearth_domain::timeline::EntryKind;
 use hearth_domain::ukdate::uk_today;
 use hearth_domain::{Actor, Timestamp};
 use hearth_store::access::CaseGuard;
 use hearth_store::cases::{self, CaseRecord};
+use hearth_store::timeline;
 use hearth_store::UnitOfWork;
 use std::collections::HashMap;
 use uuid::Uuid;
 
 pub struct CasePage {
     pub case: CaseRecord,
-    /// The timeline, as filtered.
-    pub entries: Vec<EntryView>,
+    /// One page of the timeline, as filtered.
+    pub entries: Paged<EntryView>,
     pub first_contact: Option<FirstContact>,
     pub agencies: Vec<AgencyView>,
     pub risk: Vec<PersonRiskLine>,
@@ -97,18 +98,25 @@ pub async fn view(
     app: &App,
     actor: &Actor,
     case_id: CaseId,
-    filter: &TimelineFilter,
+    (filter, page): (&TimelineFilter, Page),
 ) -> Result<CasePage> {
     let mut w = app.view().await?;
     let guard = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     let many = guard.as_cases();
     let case = cases::record(&mut w, &guard).await?;
-    let mut entries = casework::visible_entries(&mut w, &guard).await?;
-    let last_contacts = last_contacts(&entries);
-    entries.retain(|e| {
-        filter.person_id.is_none_or(|p| e.person_id == Some(p))
-            && filter.kind.is_none_or(|k| e.kind == k)
-    });
+    let entries = casework::visible_entries(&mut w, &guard, filter, page).await?;
+    let last_contacts = timeline::last_contacts(&mut w, &guard)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let last = LastContact {
+                at: c.at,
+                method: c.method,
+                outcome: c.outcome,
+            };
+            (c.person_id, last)
+        })
+        .collect();
     // Every victim/survivor in the case: the due list asks about those still involved, the task
     // list about each whose risk the user may see. What the page's parts have in common is
     // read once, for all of them.
@@ -164,30 +172,6 @@ pub async fn view(
         may: May::from_case(&guard),
         plan,
     })
-}
-
-/// The newest contact recorded with each person, from the entries the user may see.
-fn last_contacts(entries: &[EntryView]) -> HashMap<Uuid, LastContact> {
-    let mut out: HashMap<Uuid, LastContact> = HashMap::new();
-    for e in entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::Contact && e.withdrawn.is_none())
-    {
-        let (Some(p), v) = (e.person_id, e.current()) else {
-            continue;
-        };
-        if out.get(&p).is_none_or(|l| l.at < v.occurred_at) {
-            out.insert(
-                p,
-                LastContact {
-                    at: v.occurred_at,
-                    method: v.contact_method.clone(),
-                    outcome: v.contact_outcome.clone(),
-                },
-            );
-        }
-    }
-    out
 }
 
 /// Each person once, with what the firewall lets this user see of their risk, MARAC status and

@@ -387,6 +387,17 @@ impl CaseGuard {
         self.access.decision_for(&self.actor, action) == Decision::Allow
     }
 
+    /// Would [`Guard::open`] show a field of this class about this subject? A reader that
+    /// pages through records decides from their plain columns which it may show, and reads
+    /// whole only those, by the same rule that opens them.
+    pub fn would_open(&self, subject: Subject, class: FieldClass) -> bool {
+        match subject {
+            Subject::Person(p) => self.access.may_see(p, class),
+            Subject::Family(c) => c == self.access.case_id && self.access.may_see_family(class),
+            Subject::Service(_) => false,
+        }
+    }
+
     /// A reader handing out a record of the case with nothing sealed in it (an enrolment)
     /// records that it was shown, when the guard was opened to look.
     pub(crate) fn shown(&self, ev: AuditEvent) {
@@ -418,13 +429,7 @@ impl Guard for CaseGuard {
 
     /// A withheld field is never decrypted.
     fn open(&self, sealed: &Sealed) -> Result<Opened> {
-        let visible = match sealed.subject() {
-            Subject::Person(p) => self.access.may_see(p, sealed.class()),
-            Subject::Family(c) => {
-                c == self.access.case_id && self.access.may_see_family(sealed.class())
-            }
-            Subject::Service(_) => false,
-        };
+        let visible = self.would_open(sealed.subject(), sealed.class());
         let opened = sealed.open_if(visible, &self.cipher)?;
         if visible {
             shown(

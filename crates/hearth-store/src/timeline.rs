@@ -2,13 +2,14 @@
 //! withdrawal is recorded on the entry. Nothing here is ever updated in place or deleted.
 
 use crate::access::{CaseGuard, Guard};
-use crate::row;
 use crate::sealed::{Sealed, Shows, Subject};
+use crate::{many, row};
 use crate::{Result, StoreError};
 use hearth_domain::clock::{to_unix, Timestamp};
 use hearth_domain::ids::new_id;
 use hearth_domain::ids::UserId;
 use hearth_domain::ids::{CaseId, EntryId, OrgId, PersonId};
+use hearth_domain::paging::{Page, Paged};
 use hearth_domain::timeline::{EntryKind, Sensitivity};
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -155,10 +156,119 @@ pub async fn withdraw(
     Ok(r.rows_affected() == 1)
 }
 
+/// Which of a case's entries a timeline shows: those about one person, of one kind, or all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Narrowing {
+    pub person: Option<Uuid>,
+    pub kind: Option<EntryKind>,
+}
+
 /// Every entry of a case with all its versions, newest entry first (by when it happened).
 /// Opening them through a guard opened to look is a view of the case's timeline.
 pub async fn for_case(conn: &mut AnyConnection, guard: &CaseGuard) -> Result<Vec<Entry>> {
-    read(conn, guard, None).await
+    read(conn, guard, Which::All).await
+}
+
+/// One page of the entries the guard may show, newest first (by when they happened), with how
+/// many it may show in all. Which entries there are, and which of them the guard would open, is
+/// decided from their plain columns by the rule that opens them ([`CaseGuard::would_open`]);
+/// only the page's own entries are read whole. So a case with years of notes costs the case
+/// page one page of them, and the count of pages says nothing of what is withheld.
+pub async fn page(
+    conn: &mut AnyConnection,
+    guard: &CaseGuard,
+    narrowing: Narrowing,
+    page: Page,
+) -> Result<Paged<Entry>> {
+    let (org_id, case_id) = (guard.actor().org_id, guard.case_id().uuid());
+    let rows = sqlx::query(
+        "SELECT e.id, e.person_id, e.sensitivity, e.current_at, e.created_at FROM timeline_entries e \
+         WHERE e.case_id = $1 AND e.org_id = $2 AND ($3 = '' OR e.person_id = $3) AND ($4 = '' OR e.kind = $4) \
+         AND e.current_at IS NOT NULL",
+    )
+    .bind(case_id.to_string())
+    .bind(org_id.to_string())
+    .bind(narrowing.person.map(|p| p.to_string()).unwrap_or_default())
+    .bind(narrowing.kind.map(|k| k.code()).unwrap_or_default())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut shown = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let person_id = row::opt_id(r, "person_id")?;
+        if guard.would_open(Subject::about(case_id, person_id), sensitivity(r)?.class()) {
+            shown.push((
+                row::at(r, "current_at")?,
+                row::at(r, "created_at")?,
+                EntryId::from_uuid(row::id(r, "id")?),
+            ));
+        }
+    }
+    shown.sort_by(|a, b| b.cmp(a));
+    let total = shown.len();
+    let ids: Vec<EntryId> = shown
+        .into_iter()
+        .skip(page.offset())
+        .take(page.size)
+        .map(|(_, _, id)| id)
+        .collect();
+    let items = if ids.is_empty() {
+        Vec::new()
+    } else {
+        read(conn, guard, Which::These(&ids)).await?
+    };
+    Ok(Paged { items, total, page })
+}
+
+/// The newest contact (or attempt) with one person in a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastContact {
+    pub person_id: Uuid,
+    pub at: Timestamp,
+    pub method: Option<String>,
+    pub outcome: Option<String>,
+}
+
+/// The newest contact with each person in the case, of those the guard would show (current
+/// versions, not withdrawn), read from the entries' plain columns: the case page says when
+/// each person was last contacted without reading their whole timeline.
+pub async fn last_contacts(
+    conn: &mut AnyConnection,
+    guard: &CaseGuard,
+) -> Result<Vec<LastContact>> {
+    let case_id = guard.case_id().uuid();
+    let rows = sqlx::query(
+        "SELECT e.id, e.person_id, e.sensitivity, e.current_at, e.created_at, e.current_outcome, \
+         (SELECT v.contact_method FROM timeline_versions v WHERE v.entry_id = e.id \
+          ORDER BY v.version DESC LIMIT 1) AS contact_method \
+         FROM timeline_entries e WHERE e.case_id = $1 AND e.org_id = $2 AND e.kind = 'contact' \
+         AND e.withdrawn_at IS NULL AND e.person_id IS NOT NULL AND e.current_at IS NOT NULL",
+    )
+    .bind(case_id.to_string())
+    .bind(guard.actor().org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    // By person: the newest by when it happened, then by when it was written.
+    let mut newest: std::collections::HashMap<Uuid, ((Timestamp, Timestamp, Uuid), LastContact)> =
+        std::collections::HashMap::new();
+    for r in &rows {
+        let person_id = row::id(r, "person_id")?;
+        if !guard.would_open(Subject::Person(person_id), sensitivity(r)?.class()) {
+            continue;
+        }
+        let at = row::at(r, "current_at")?;
+        let key = (at, row::at(r, "created_at")?, row::id(r, "id")?);
+        if newest.get(&person_id).is_some_and(|(k, _)| *k >= key) {
+            continue;
+        }
+        let contact = LastContact {
+            person_id,
+            at,
+            method: row::opt_text(r, "contact_method")?,
+            outcome: row::opt_text(r, "current_outcome")?,
+        };
+        newest.insert(person_id, (key, contact));
+    }
+    Ok(newest.into_values().map(|(_, c)| c).collect())
 }
 
 /// One entry of the case with all its versions; `None` if the case has no such entry. Opening
@@ -168,36 +278,51 @@ pub async fn entry(
     guard: &CaseGuard,
     entry_id: EntryId,
 ) -> Result<Option<Entry>> {
-    Ok(read(conn, guard, Some(entry_id)).await?.pop())
+    Ok(read(conn, guard, Which::One(entry_id)).await?.pop())
 }
 
-async fn read(
-    conn: &mut AnyConnection,
-    guard: &CaseGuard,
-    only: Option<EntryId>,
-) -> Result<Vec<Entry>> {
+/// A case's entries to read whole.
+#[derive(Clone, Copy)]
+enum Which<'a> {
+    All,
+    /// A page of the timeline: opening them is a view of the timeline.
+    These(&'a [EntryId]),
+    /// One entry's page: opening it is a view of that entry.
+    One(EntryId),
+}
+
+fn sensitivity(r: &sqlx::any::AnyRow) -> Result<Sensitivity> {
+    let sensitivity = row::text(r, "sensitivity")?;
+    Sensitivity::parse(&sensitivity)
+        .ok_or_else(|| StoreError::Corrupt(format!("sensitivity {sensitivity}")))
+}
+
+async fn read(conn: &mut AnyConnection, guard: &CaseGuard, which: Which<'_>) -> Result<Vec<Entry>> {
     let (org_id, case_id) = (guard.actor().org_id, guard.case_id().uuid());
-    let shows = only.map_or(Shows::Timeline, |e| Shows::Entry(e.uuid()));
-    // An empty id matches every entry: the whole timeline.
-    let only = only.map(|e| e.to_string()).unwrap_or_default();
-    let rows = sqlx::query(
+    let (shows, ids): (Shows, Vec<Uuid>) = match which {
+        Which::All => (Shows::Timeline, Vec::new()),
+        Which::These(ids) => (Shows::Timeline, ids.iter().map(|e| e.uuid()).collect()),
+        Which::One(e) => (Shows::Entry(e.uuid()), vec![e.uuid()]),
+    };
+    let ids = match which {
+        Which::All => None,
+        _ => Some(ids.as_slice()),
+    };
+    let rows = chosen(
+        conn,
         "SELECT e.id, e.case_id, e.person_id, e.kind, e.sensitivity, e.created_at, cu.display_name AS created_by_name, \
          e.withdrawn_at, wu.display_name AS withdrawn_by_name, e.withdrawn_reason \
          FROM timeline_entries e JOIN users cu ON cu.id = e.created_by LEFT JOIN users wu ON wu.id = e.withdrawn_by \
-         WHERE e.case_id = $1 AND e.org_id = $2 AND ($3 = '' OR e.id = $3)",
+         WHERE e.case_id = $1 AND e.org_id = $2 AND e.id IN ({ids})",
+        (case_id, org_id),
+        ids,
     )
-    .bind(case_id.to_string())
-    .bind(org_id.to_string())
-    .bind(&only)
-    .fetch_all(&mut *conn)
     .await?;
     let mut entries = rows
         .iter()
         .map(|r| {
             let kind = row::text(r, "kind")?;
-            let sensitivity = row::text(r, "sensitivity")?;
-            let sensitivity = Sensitivity::parse(&sensitivity)
-                .ok_or_else(|| StoreError::Corrupt(format!("sensitivity {sensitivity}")))?;
+            let sensitivity = sensitivity(r)?;
             let id = EntryId::from_uuid(row::id(r, "id")?);
             let person_id = row::opt_id(r, "person_id")?;
             Ok(Entry {
@@ -224,16 +349,17 @@ async fn read(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let rows = sqlx::query(
+    // Every version of an entry is in the same chunk as the entry, so newest first within
+    // each chunk is newest first for each entry.
+    let rows = chosen(
+        conn,
         "SELECT v.entry_id, v.version, v.occurred_at, v.contact_method, v.contact_outcome, v.body, v.recorded_at, \
          u.display_name FROM timeline_versions v JOIN timeline_entries e ON e.id = v.entry_id \
-         JOIN users u ON u.id = v.recorded_by WHERE e.case_id = $1 AND e.org_id = $2 AND ($3 = '' OR e.id = $3) \
+         JOIN users u ON u.id = v.recorded_by WHERE e.case_id = $1 AND e.org_id = $2 AND e.id IN ({ids}) \
          ORDER BY v.version DESC",
+        (case_id, org_id),
+        ids,
     )
-    .bind(case_id.to_string())
-    .bind(org_id.to_string())
-    .bind(&only)
-    .fetch_all(&mut *conn)
     .await?;
     // A long case has hundreds of entries and more versions: find each version's entry by
     // its id, not by scanning them all.
@@ -266,8 +392,29 @@ async fn read(
             .occurred_at
             .cmp(&a.versions[0].occurred_at)
             .then(b.created_at.cmp(&a.created_at))
+            .then(b.id.cmp(&a.id))
     });
     Ok(entries)
+}
+
+/// The rows of `sql` in the case: of the entries `ids` names, as an `IN` list in chunks (every
+/// version of an entry comes in the same chunk as the entry), or with `None` of every entry,
+/// in one statement.
+async fn chosen(
+    conn: &mut AnyConnection,
+    sql: &str,
+    (case_id, org_id): (Uuid, OrgId),
+    ids: Option<&[Uuid]>,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let leading = [case_id.to_string(), org_id.to_string()];
+    match ids {
+        Some(ids) => many::fetch_in(conn, sql, &leading, ids).await,
+        None => Ok(sqlx::query(&sql.replace(" AND e.id IN ({ids})", ""))
+            .bind(&leading[0])
+            .bind(&leading[1])
+            .fetch_all(&mut *conn)
+            .await?),
+    }
 }
 
 /// A key event for the timeline: what happened, to whom, and the key that makes the same event

@@ -416,6 +416,190 @@ async fn sealed_fields_open_only_where_the_firewall_lets_them() {
     w.rollback().await.unwrap();
 }
 
+/// An entry of the given kind and sensitivity, `minutes` after NOW, with `versions` versions
+/// (each correction an hour later than the last) and withdrawn if asked.
+async fn entry_at(
+    w: &mut UnitOfWork,
+    f: &Family,
+    (person, kind, sensitivity): (Option<Uuid>, EntryKind, Sensitivity),
+    minutes: i64,
+    (versions, withdrawn): (i64, bool),
+) -> hearth_domain::ids::EntryId {
+    let id = hearth_domain::ids::EntryId::new(NOW);
+    let org = f.idva.org_id;
+    timeline::insert_entry(
+        w,
+        NOW,
+        timeline::NewEntry {
+            id,
+            org_id: org,
+            case_id: f.case,
+            person_id: person,
+            kind,
+            sensitivity,
+            by: f.idva.user_id,
+            submission_key: &unique("k"),
+        },
+    )
+    .await
+    .unwrap();
+    let store = w.store().clone();
+    let cipher = store.cipher(w, org).await.unwrap();
+    for version in 1..=versions {
+        let at = NOW + time::Duration::minutes(minutes) + time::Duration::hours(version - 1);
+        timeline::insert_version(
+            w,
+            NOW,
+            timeline::NewVersion {
+                org_id: org,
+                entry_id: id,
+                version,
+                occurred_at: at,
+                method: (kind == EntryKind::Contact).then_some("phone"),
+                outcome: (kind == EntryKind::Contact).then_some(if version == 1 {
+                    "no_answer"
+                } else {
+                    "spoke"
+                }),
+                body: cipher
+                    .encrypt(&timeline::body_place(id, version), &format!("v{version}"))
+                    .unwrap(),
+                by: f.idva.user_id,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    if withdrawn {
+        let reason = cipher
+            .encrypt(&timeline::reason_place(id), "In error")
+            .unwrap();
+        assert!(timeline::withdraw(w, NOW, id, f.idva.user_id, reason)
+            .await
+            .unwrap());
+    }
+    id
+}
+
+#[tokio::test]
+async fn a_timeline_page_holds_exactly_what_its_guard_would_open() {
+    use EntryKind::{Contact, Note};
+    use Sensitivity::{Ordinary, Sensitive};
+    let f = family().await;
+    let mut w = f.store.work(NOW).await.unwrap();
+    let (v, p) = (Some(f.victim), Some(f.perpetrator));
+    // Victim and perpetrator, ordinary and sensitive, about the family, corrected (moved to
+    // the top by its new time) and withdrawn, and two at the same minute.
+    let shapes = [
+        ((v, Contact, Sensitive), 10, (1, false)),
+        ((v, Contact, Ordinary), 20, (1, false)),
+        ((v, Note, Sensitive), 30, (1, false)),
+        ((p, Note, Ordinary), 40, (1, false)),
+        ((p, Contact, Ordinary), 50, (1, false)),
+        ((p, Contact, Sensitive), 60, (1, false)),
+        ((None, Note, Ordinary), 70, (1, false)),
+        ((None, Note, Sensitive), 80, (1, false)),
+        ((v, Contact, Ordinary), 5, (3, false)),
+        ((v, Contact, Ordinary), 500, (1, true)),
+        ((p, Note, Ordinary), 70, (1, false)),
+    ];
+    for (who, minutes, versions) in shapes {
+        entry_at(&mut w, &f, who, minutes, versions).await;
+    }
+    let narrowings = [
+        timeline::Narrowing::default(),
+        timeline::Narrowing {
+            person: v,
+            kind: None,
+        },
+        timeline::Narrowing {
+            person: p,
+            kind: None,
+        },
+        timeline::Narrowing {
+            person: None,
+            kind: Some(Contact),
+        },
+        timeline::Narrowing {
+            person: v,
+            kind: Some(Note),
+        },
+    ];
+    for actor in [&f.idva, &f.engage] {
+        let guard = w
+            .case(actor, CaseId::from_uuid(f.case), Action::ViewCaseRecord)
+            .await
+            .unwrap();
+        let whole = timeline::for_case(&mut w, &guard).await.unwrap();
+        for n in narrowings {
+            // What the whole timeline opens, narrowed, in its order: the pages must hold
+            // exactly these, in this order, and count no more.
+            let expected: Vec<_> = whole
+                .iter()
+                .filter(|e| n.person.is_none_or(|p| e.person_id == Some(p)))
+                .filter(|e| n.kind.is_none_or(|k| e.kind == k))
+                .filter(|e| matches!(guard.open(&e.versions[0].body), Ok(Opened::Shown(_))))
+                .map(|e| e.id)
+                .collect();
+            let mut paged = Vec::new();
+            for number in 1..=4 {
+                let page = timeline::page(&mut w, &guard, n, Page::at(Some(number), 3))
+                    .await
+                    .unwrap();
+                assert_eq!(page.total, expected.len(), "{n:?}");
+                assert!(page.items.len() <= 3);
+                for e in &page.items {
+                    assert_eq!(
+                        e.versions.len(),
+                        whole.iter().find(|w| w.id == e.id).unwrap().versions.len()
+                    );
+                    assert!(matches!(
+                        guard.open(&e.versions[0].body),
+                        Ok(Opened::Shown(_))
+                    ));
+                }
+                paged.extend(page.items.iter().map(|e| e.id));
+            }
+            assert_eq!(paged, expected, "{n:?}");
+        }
+        // Each person's newest contact, as the whole timeline would say it.
+        let mut expected: Vec<_> = [f.victim, f.perpetrator]
+            .into_iter()
+            .filter_map(|person| {
+                whole
+                    .iter()
+                    .filter(|e| e.kind == Contact && e.withdrawn_at.is_none())
+                    .filter(|e| e.person_id == Some(person))
+                    .filter(|e| matches!(guard.open(&e.versions[0].body), Ok(Opened::Shown(_))))
+                    .max_by_key(|e| (e.versions[0].occurred_at, e.created_at, e.id))
+                    .map(|e| timeline::LastContact {
+                        person_id: person,
+                        at: e.versions[0].occurred_at,
+                        method: e.versions[0].contact_method.clone(),
+                        outcome: e.versions[0].contact_outcome.clone(),
+                    })
+            })
+            .collect();
+        let mut last = timeline::last_contacts(&mut w, &guard).await.unwrap();
+        last.sort_by_key(|c| c.person_id);
+        expected.sort_by_key(|c| c.person_id);
+        assert_eq!(last, expected);
+        if actor == &f.idva {
+            // The corrected contact, three hours on, is the victim's newest; the withdrawn
+            // one, later still, is not counted.
+            let victim = last.iter().find(|c| c.person_id == f.victim).unwrap();
+            assert_eq!(
+                victim.at,
+                NOW + time::Duration::minutes(5) + time::Duration::hours(2)
+            );
+            assert_eq!(victim.outcome.as_deref(), Some("spoke"));
+        } else {
+            assert!(last.iter().all(|c| c.person_id != f.victim), "{last:?}");
+        }
+    }
+    w.rollback().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_service_function_opens_its_own_records_and_no_others() {
     let f = family().await;

@@ -4,6 +4,7 @@ use crate::submission::{self, Once};
 use crate::{event, App, AppError, Result};
 use hearth_domain::access::{Action, FieldClass};
 use hearth_domain::ids::{CaseId, EntryId, PersonId};
+use hearth_domain::paging::{Page, Paged};
 use hearth_domain::submission::SubmissionKind;
 use hearth_domain::timeline::{EntryForm, EntryKind, Sensitivity};
 use hearth_domain::validation::{Invalid, Text};
@@ -73,24 +74,64 @@ pub struct TimelineFilter {
     pub kind: Option<EntryKind>,
 }
 
-/// Which entries of a case this user may read: a sensitive entry about a protected person (or
-/// about the whole family) is dropped for someone behind the firewall.
+impl TimelineFilter {
+    fn narrowing(&self) -> timeline::Narrowing {
+        timeline::Narrowing {
+            person: self.person_id,
+            kind: self.kind,
+        }
+    }
+}
+
+/// Entries to a page of the case page's timeline: a year of weekly contact with a family is a
+/// few pages, and the page a worker opens many times a day stays the same size however long
+/// the case has run.
+pub const ENTRIES_PER_PAGE: usize = 25;
+
+/// One page of the entries of a case this user may read, filtered: a sensitive entry about a
+/// protected person (or about the whole family) is left out for someone behind the firewall,
+/// and not counted.
 pub(crate) async fn visible_entries(
     w: &mut UnitOfWork,
     case: &CaseGuard,
-) -> Result<Vec<EntryView>> {
-    let mut out = Vec::new();
+    filter: &TimelineFilter,
+    page: Page,
+) -> Result<Paged<EntryView>> {
     let members = case.members()?;
-    for e in timeline::for_case(w, case).await? {
+    let paged = timeline::page(w, case, filter.narrowing(), page).await?;
+    let mut items = Vec::with_capacity(paged.items.len());
+    for e in &paged.items {
         let about = e.person_id.and_then(|p| {
             members
                 .iter()
                 .find(|m| m.person_id == p)
                 .map(Member::full_name)
         });
-        out.extend(opened(case, about, &e)?);
+        // The store read only entries this guard opens, by the rule `opened` asks.
+        items.extend(opened(case, about, e)?);
     }
-    Ok(out)
+    Ok(Paged {
+        items,
+        total: paged.total,
+        page: paged.page,
+    })
+}
+
+/// An entry of the case as this user may read it, with its whole history; `None` if the case
+/// has no such entry or they may not read it.
+async fn one_entry(
+    w: &mut UnitOfWork,
+    case: &CaseGuard,
+    entry_id: EntryId,
+) -> Result<Option<EntryView>> {
+    let Some(e) = timeline::entry(w, case, entry_id).await? else {
+        return Ok(None);
+    };
+    let about = match e.person_id {
+        Some(p) => case.name_of(p)?,
+        None => None,
+    };
+    opened(case, about, &e)
 }
 
 /// An entry as this user may read it; `None` if they may not. Every version of an entry, and
@@ -137,20 +178,18 @@ fn opened(
     }))
 }
 
-/// The case's timeline as this user may see it, filtered. Audited as a view of the case's notes.
+/// One page of the case's timeline as this user may see it, filtered. Audited as a view of
+/// the case's notes.
 pub async fn view_timeline(
     app: &App,
     actor: &Actor,
     case_id: CaseId,
     filter: &TimelineFilter,
-) -> Result<Vec<EntryView>> {
+    page: Page,
+) -> Result<Paged<EntryView>> {
     let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
-    let mut entries = visible_entries(&mut w, &case).await?;
-    entries.retain(|e| {
-        filter.person_id.is_none_or(|p| e.person_id == Some(p))
-            && filter.kind.is_none_or(|k| e.kind == k)
-    });
+    let entries = visible_entries(&mut w, &case, filter, page).await?;
     w.commit().await?;
     Ok(entries)
 }
@@ -174,17 +213,7 @@ pub async fn view_entry(
 ) -> Result<EntryPage> {
     let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
-    let entry = timeline::entry(&mut w, &case, entry_id).await?;
-    let entry = match entry {
-        Some(e) => {
-            let about = match e.person_id {
-                Some(p) => case.name_of(p)?,
-                None => None,
-            };
-            opened(&case, about, &e)?
-        }
-        None => None,
-    };
+    let entry = one_entry(&mut w, &case, entry_id).await?;
     let reference = cases::reference(&mut w, &case).await?;
     w.commit().await?;
     Ok(EntryPage {
@@ -408,10 +437,8 @@ pub async fn correct_entry(
     let now = app.now();
     let mut w = app.store.work(now).await?;
     let case = w.case(actor, case_id, Action::RecordWork).await?;
-    let entry = visible_entries(&mut w, &case)
+    let entry = one_entry(&mut w, &case, entry_id)
         .await?
-        .into_iter()
-        .find(|e| e.id == entry_id)
         .ok_or(AppError::NotFound)?;
     if entry.withdrawn.is_some() {
         return Err(AppError::Conflict {
@@ -480,10 +507,8 @@ pub async fn withdraw_entry(
     let reason =
         Text::<2_000>::parse_required("reason", reason, "Say why this entry is being withdrawn")?;
     let reason = reason.as_str();
-    visible_entries(&mut w, &case)
+    one_entry(&mut w, &case, entry_id)
         .await?
-        .into_iter()
-        .find(|e| e.id == entry_id)
         .ok_or(AppError::NotFound)?;
     let cipher = app.store.cipher(&mut w, actor.org_id).await?;
     if !timeline::withdraw(

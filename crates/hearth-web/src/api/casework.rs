@@ -1,6 +1,7 @@
 //! Contact details and the timeline over the API, through the same use cases and firewall.
 
 use super::{Body, Caller};
+use crate::api::dto::{total_count, PageNumber, PageQuery};
 use crate::api::Params;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::path::ApiPathId;
@@ -201,18 +202,25 @@ pub struct TimelineQuery {
     person: Option<Uuid>,
     /// Only `note`, `contact` or `event`.
     kind: Option<String>,
+    /// Which page, from 1, of 50 entries. `X-Total-Count` says how many there are in all.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1_000_000)]
+    page: Option<PageNumber>,
 }
 
-/// A case's timeline, newest first, as the caller may see it.
+/// Entries to a page of the timeline through the API.
+const API_ENTRIES_PER_PAGE: usize = 50;
+
+/// A case's timeline, newest first, as the caller may see it, a page at a time.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", tag = "cases", params(("id" = Uuid, Path), TimelineQuery),
-    responses((status = 200, body = Vec<EntryOut>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+    responses((status = 200, body = Vec<EntryOut>, headers(("X-Total-Count" = u64, description = "How many entries the caller may see, as filtered, across every page"))),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
         (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn timeline(
     State(state): State<AppState>,
     Caller(who): Caller,
     ApiPathId(id): ApiPathId<CaseId>,
     Params(q): Params<TimelineQuery>,
-) -> Result<Json<Vec<EntryOut>>, ApiError> {
+) -> Result<impl axum::response::IntoResponse, ApiError> {
     let kind = match q.kind.as_deref() {
         None => None,
         Some(k) => Some(EntryKind::parse(k).ok_or_else(|| {
@@ -223,8 +231,12 @@ pub async fn timeline(
         person_id: q.person,
         kind,
     };
-    let entries = casework::view_timeline(&state.app, &who.actor(), id, &filter).await?;
-    Ok(Json(entries.iter().map(EntryOut::from).collect()))
+    let page = PageQuery { page: q.page }.page(API_ENTRIES_PER_PAGE);
+    let entries = casework::view_timeline(&state.app, &who.actor(), id, &filter, page).await?;
+    Ok((
+        total_count(entries.total),
+        Json(entries.items.iter().map(EntryOut::from).collect::<Vec<_>>()),
+    ))
 }
 
 /// A new note, contact or event. `submission_key` makes a repeated request save once.

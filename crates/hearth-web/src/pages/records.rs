@@ -17,6 +17,7 @@ use hearth_app::records::{CaseRecord, PersonRecord};
 use hearth_domain::contact::Channel;
 use hearth_domain::ids::parse_id;
 use hearth_domain::ids::{CaseId, PersonId};
+use hearth_domain::paging::Page;
 use hearth_domain::timeline::EntryKind;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -28,7 +29,7 @@ struct CasePage {
     case: CaseRecord,
     can_history: bool,
     can_record: bool,
-    entries: Vec<EntryView>,
+    entries: hearth_domain::paging::Paged<EntryView>,
     kinds: [EntryKind; 3],
     filter_person: String,
     filter_kind: String,
@@ -55,12 +56,25 @@ pub struct TimelineQuery {
     pub person: String,
     #[serde(default)]
     pub kind: String,
+    /// Which page of the timeline; read leniently, as the first if it is not a number.
+    #[serde(default)]
+    pub page: String,
     /// What was just done, for the success banner.
     #[serde(default)]
     pub done: String,
 }
 
 impl CasePage {
+    /// The timeline's address up to the page number, its filters kept.
+    fn timeline_base(&self) -> String {
+        let q = serde_urlencoded::to_string([
+            ("person", &self.filter_person),
+            ("kind", &self.filter_kind),
+        ])
+        .unwrap_or_default();
+        format!("/cases/{}?{q}&page=", self.case.summary.id)
+    }
+
     /// This person's risk line, if the user may see their risk.
     fn risk_of(&self, person_id: &Uuid) -> Option<&hearth_app::risk::PersonRiskLine> {
         self.risk.iter().find(|r| &r.person_id == person_id)
@@ -137,7 +151,9 @@ pub async fn case_page(
         person_id: parse_id(&q.person),
         kind: EntryKind::parse(&q.kind),
     };
-    let page = hearth_app::case_page::view(&state.app, &who.actor(), id, &filter).await?;
+    let entries = Page::parse(Some(&q.page), casework::ENTRIES_PER_PAGE);
+    let page =
+        hearth_app::case_page::view(&state.app, &who.actor(), id, (&filter, entries)).await?;
     let layout = Layout::signed(&format!("Case {}", page.case.summary.reference), who)
         .with_errors(&again.errors)
         .with_done(&q.done);

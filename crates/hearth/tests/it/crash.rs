@@ -118,7 +118,7 @@ async fn acknowledged_writes_survive_sigkill_and_lost_answers_save_once_on_resen
     // After the last crash: every acknowledged write is there once.
     let _server = start(&t, port).await;
     let count = |timeline: &str, n: usize| timeline.matches(&body_of(n)).count();
-    let timeline = t.api_get(&token, &path).await.text().await.unwrap();
+    let timeline = serde_json::to_string(&t.api_pages(&token, &path).await).unwrap();
     for (n, _, acked) in &sent {
         if *acked {
             assert_eq!(
@@ -145,7 +145,7 @@ async fn acknowledged_writes_survive_sigkill_and_lost_answers_save_once_on_resen
             .await;
         assert_eq!(r.status(), StatusCode::CREATED, "resending {n}");
     }
-    let timeline = t.api_get(&token, &path).await.text().await.unwrap();
+    let timeline = serde_json::to_string(&t.api_pages(&token, &path).await).unwrap();
     for (n, _, _) in &sent {
         assert_eq!(count(&timeline, *n), 1, "write {n} after resending");
     }

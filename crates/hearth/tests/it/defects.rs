@@ -357,7 +357,10 @@ async fn the_api_names_bad_parameters_and_documents_where_they_go() {
     for (path, names) in [
         ("/api/v1/audit", vec!["before", "actor", "limit"]),
         ("/api/v1/search", vec!["q"]),
-        ("/api/v1/cases/{id}/timeline", vec!["person", "kind"]),
+        (
+            "/api/v1/cases/{id}/timeline",
+            vec!["person", "kind", "page"],
+        ),
     ] {
         let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
         for name in names {

@@ -142,3 +142,77 @@ async fn a_case_list_counts_every_case_the_user_may_open_and_pages_through_them(
     let (_, html) = page(&b, &t, "/cases?page=2").await;
     assert!(html.contains("51 to 62 shown"), "{html}");
 }
+
+#[tokio::test]
+async fn a_case_timeline_comes_a_page_at_a_time_counting_only_what_the_user_may_see() {
+    let t = spawn_app().await;
+    let w = t.world().await;
+    let idva = t.token_for(w.org, w.staff["idva"].0).await;
+    let timeline = format!("/api/v1/cases/{}/timeline", w.case);
+    // Thirty sensitive notes about the victim, then four ordinary ones about the person
+    // causing harm, a minute apart, so the newest is "Note 33".
+    for n in 0..34 {
+        t.clock.advance(time::Duration::minutes(1));
+        let (person, sensitivity) = if n < 30 {
+            (w.victim, "sensitive")
+        } else {
+            (w.perpetrator, "ordinary")
+        };
+        let entry = json!({"kind": "note", "sensitivity": sensitivity, "person_id": person.to_string(),
+                           "body": format!("Note {n:02}"), "submission_key": new_key()});
+        let r = t.api_post(&idva, &timeline, &entry).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    // Through the API: pages of 50, every entry once, the total in the header.
+    let every = t.api_pages(&idva, &timeline).await;
+    let total = every.len();
+    assert!(total >= 34);
+    assert_eq!(every[0]["versions"][0]["body"], "Note 33");
+    assert_eq!(
+        every
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect::<HashSet<_>>()
+            .len(),
+        total
+    );
+
+    // On the case page: the 25 newest, how many in all, and the way on, which keeps the
+    // filters and lands on the timeline.
+    let b = t.signed_in(&w.staff["idva"].1).await;
+    let case = format!("/cases/{}", w.case);
+    let (status, html) = page(&b, &t, &case).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("{total} entries, newest first: 1 to 25 shown")),
+        "{html}"
+    );
+    assert!(html.contains("Note 33") && html.contains("Note 09"));
+    assert!(!html.contains("Note 08"), "the 26th newest is on page 2");
+    let next = format!("href=\"{case}?person=&#38;kind=&#38;page=2#timeline\"");
+    assert!(html.contains(&next), "{html}");
+    let (_, html) = page(&b, &t, &format!("{case}?person=&kind=&page=2")).await;
+    assert!(html.contains("26 to") && html.contains("Note 08") && !html.contains("Note 09"));
+    // Narrowed to the person causing harm: his four, one page, no pager.
+    let (_, html) = page(&b, &t, &format!("{case}?person={}", w.perpetrator)).await;
+    assert!(html.contains("Note 30") && html.contains("Note 33"));
+    assert!(!html.contains("Note 29") && !html.contains("Pages of the timeline"));
+    // A page past the end says so and offers the way back.
+    let (status, html) = page(&b, &t, &format!("{case}?page=99")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Go to the newest entries"), "{html}");
+
+    // The Engage practitioner: the victim's sensitive notes are neither shown nor counted, so
+    // the number of pages says nothing of what is withheld.
+    let engage = t.token_for(w.org, w.staff["engage"].0).await;
+    let (his, his_total) = ids_and_total(&t, &engage, &timeline).await;
+    assert_eq!(his.len(), his_total);
+    assert!(
+        his_total >= 4 && his_total < total - 25,
+        "{his_total} of {total}"
+    );
+    let b = t.signed_in(&w.staff["engage"].1).await;
+    let (_, html) = page(&b, &t, &case).await;
+    assert!(html.contains("Note 33") && !html.contains("Note 00"));
+    assert!(!html.contains("Pages of the timeline") && !html.contains(&format!("{total} entries")));
+}
