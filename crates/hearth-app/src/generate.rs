@@ -493,7 +493,11 @@ async fn write_family(
     let mut loaded = Vec::with_capacity(entries);
     for e in 0..entries {
         let when = at + Duration::hours(6 + 60 * e as i64);
-        let id = hearth_domain::ids::EntryId::new(when);
+        // Made, as written, when the case was opened: its id carries that time, as its
+        // `created_at` does. An id carrying when the entry happened, up to three months on,
+        // put each commit's entries among every earlier service's rows of those months in
+        // the index; by the 25th service, each entry took a page to itself.
+        let id = hearth_domain::ids::EntryId::new(at);
         let contact = e % 3 == 0;
         let body = NOTES[rng.gen_range(0..NOTES.len())];
         loaded.push(timeline::Loaded {

@@ -455,7 +455,9 @@ pub struct NewEntryOwned {
 const LOADED_PER_INSERT: usize = crate::many::rows_per_statement(11);
 
 /// Write these entries, each with its first version and its current time and outcome, in a
-/// few multi-row statements: the same rows [`insert_entry`] and [`insert_version`] write.
+/// few multi-row statements: the same rows [`insert_entry`] and [`insert_version`] write. Each
+/// is recorded at `now`, or when it happened if that was earlier, and its version's id carries
+/// that time, as a version written then would.
 pub async fn insert_loaded(conn: &mut AnyConnection, now: Timestamp, all: &[Loaded]) -> Result<()> {
     for chunk in all.chunks(LOADED_PER_INSERT) {
         let sql = format!(
@@ -489,7 +491,7 @@ pub async fn insert_loaded(conn: &mut AnyConnection, now: Timestamp, all: &[Load
         for l in chunk {
             let e = &l.entry;
             q = q
-                .bind(new_id(l.occurred_at).to_string())
+                .bind(new_id(l.occurred_at.min(now)).to_string())
                 .bind(e.org_id.to_string())
                 .bind(e.id.to_string())
                 .bind(1i64)
