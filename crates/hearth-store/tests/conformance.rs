@@ -308,49 +308,15 @@ async fn a_case_opens_only_as_the_policy_says() {
     w.rollback().await.unwrap();
 }
 
+/// A sensitive note, now, with this text.
 async fn add_entry(
     w: &mut UnitOfWork,
     f: &Family,
     person: Option<Uuid>,
     body: &str,
 ) -> hearth_domain::ids::EntryId {
-    let id = hearth_domain::ids::EntryId::new(NOW);
-    let org = f.idva.org_id;
-    timeline::insert_entry(
-        w,
-        NOW,
-        timeline::NewEntry {
-            id,
-            org_id: org,
-            case_id: f.case,
-            person_id: person,
-            kind: EntryKind::Note,
-            sensitivity: Sensitivity::Sensitive,
-            by: f.idva.user_id,
-            submission_key: &unique("k"),
-        },
-    )
-    .await
-    .unwrap();
-    let store = w.store().clone();
-    let cipher = store.cipher(w, org).await.unwrap();
-    timeline::insert_version(
-        w,
-        NOW,
-        timeline::NewVersion {
-            org_id: org,
-            entry_id: id,
-            version: 1,
-            occurred_at: NOW,
-            method: None,
-            outcome: None,
-            body: cipher.encrypt(&timeline::body_place(id, 1), body).unwrap(),
-            by: f.idva.user_id,
-        },
-    )
-    .await
-    .unwrap();
-    id
+    let about = (person, EntryKind::Note, Sensitivity::Sensitive);
+    entry_at(w, f, about, 0, (1, false), body).await
 }
 
 #[tokio::test]
@@ -417,13 +383,14 @@ async fn sealed_fields_open_only_where_the_firewall_lets_them() {
 }
 
 /// An entry of the given kind and sensitivity, `minutes` after NOW, with `versions` versions
-/// (each correction an hour later than the last) and withdrawn if asked.
+/// of this text (each correction an hour later than the last) and withdrawn if asked.
 async fn entry_at(
     w: &mut UnitOfWork,
     f: &Family,
     (person, kind, sensitivity): (Option<Uuid>, EntryKind, Sensitivity),
     minutes: i64,
     (versions, withdrawn): (i64, bool),
+    body: &str,
 ) -> hearth_domain::ids::EntryId {
     let id = hearth_domain::ids::EntryId::new(NOW);
     let org = f.idva.org_id;
@@ -462,7 +429,7 @@ async fn entry_at(
                     "spoke"
                 }),
                 body: cipher
-                    .encrypt(&timeline::body_place(id, version), &format!("v{version}"))
+                    .encrypt(&timeline::body_place(id, version), body)
                     .unwrap(),
                 by: f.idva.user_id,
             },
@@ -504,7 +471,7 @@ async fn a_timeline_page_holds_exactly_what_its_guard_would_open() {
         ((p, Note, Ordinary), 70, (1, false)),
     ];
     for (who, minutes, versions) in shapes {
-        entry_at(&mut w, &f, who, minutes, versions).await;
+        entry_at(&mut w, &f, who, minutes, versions, "A note").await;
     }
     let narrowings = [
         timeline::Narrowing::default(),
