@@ -86,13 +86,8 @@ pub enum SafeContactLine {
     Line(String),
 }
 
-/// The newest contact (or attempt) recorded with a person.
-#[derive(Debug, Clone)]
-pub struct LastContact {
-    pub at: Timestamp,
-    pub method: Option<String>,
-    pub outcome: Option<String>,
-}
+/// The newest contact (or attempt) recorded with a person, as the store reads it.
+pub use hearth_store::timeline::LastContact;
 
 pub async fn view(
     app: &App,
@@ -108,14 +103,7 @@ pub async fn view(
     let last_contacts = timeline::last_contacts(&mut w, &guard)
         .await?
         .into_iter()
-        .map(|c| {
-            let last = LastContact {
-                at: c.at,
-                method: c.method,
-                outcome: c.outcome,
-            };
-            (c.person_id, last)
-        })
+        .map(|c| (c.person_id, c))
         .collect();
     // Every victim/survivor in the case: the due list asks about those still involved, the task
     // list about each whose risk the user may see. What the page's parts have in common is
