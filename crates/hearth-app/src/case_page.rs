@@ -99,7 +99,7 @@ pub async fn view(
     let guard = w.case(actor, case_id, Action::ViewCaseRecord).await?;
     let many = guard.as_cases();
     let case = cases::record(&mut w, &guard).await?;
-    let entries = casework::visible_entries(&mut w, &guard, filter, page).await?;
+    let entries = casework::visible_entries(&mut w, (&guard, &case.members), filter, page).await?;
     let last_contacts = timeline::last_contacts(&mut w, &guard)
         .await?
         .into_iter()

@@ -90,14 +90,14 @@ pub const ENTRIES_PER_PAGE: usize = 25;
 
 /// One page of the entries of a case this user may read, filtered: a sensitive entry about a
 /// protected person (or about the whole family) is left out for someone behind the firewall,
-/// and not counted.
+/// and not counted. `members` names the people entries are about: the case's record, where
+/// the page has already read it, so no one is named twice.
 pub(crate) async fn visible_entries(
     w: &mut UnitOfWork,
-    case: &CaseGuard,
+    (case, members): (&CaseGuard, &[Member]),
     filter: &TimelineFilter,
     page: Page,
 ) -> Result<Paged<EntryView>> {
-    let members = case.members()?;
     let paged = timeline::page(w, case, filter.narrowing(), page).await?;
     let mut items = Vec::with_capacity(paged.items.len());
     for e in &paged.items {
@@ -189,7 +189,8 @@ pub async fn view_timeline(
 ) -> Result<Paged<EntryView>> {
     let mut w = app.view().await?;
     let case = w.case(actor, case_id, Action::ViewCaseRecord).await?;
-    let entries = visible_entries(&mut w, &case, filter, page).await?;
+    let members = case.members()?;
+    let entries = visible_entries(&mut w, (&case, &members), filter, page).await?;
     w.commit().await?;
     Ok(entries)
 }

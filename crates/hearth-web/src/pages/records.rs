@@ -17,7 +17,7 @@ use hearth_app::records::{CaseRecord, PersonRecord};
 use hearth_domain::contact::Channel;
 use hearth_domain::ids::parse_id;
 use hearth_domain::ids::{CaseId, PersonId};
-use hearth_domain::paging::Page;
+use hearth_domain::paging::{Page, Paged};
 use hearth_domain::timeline::EntryKind;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -29,7 +29,7 @@ struct CasePage {
     case: CaseRecord,
     can_history: bool,
     can_record: bool,
-    entries: hearth_domain::paging::Paged<EntryView>,
+    entries: Paged<EntryView>,
     kinds: [EntryKind; 3],
     filter_person: String,
     filter_kind: String,
