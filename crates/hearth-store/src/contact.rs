@@ -133,6 +133,19 @@ pub async fn insert(
     now: Timestamp,
     new: NewContact<'_>,
 ) -> Result<()> {
+    let (person_id, details) = (new.person_id, new.details);
+    load(conn, cipher, now, new).await?;
+    crate::identity::index_contact(conn, cipher, person_id, details).await
+}
+
+/// Seal and save a new version without indexing it: for a bulk load, which then indexes the
+/// whole organisation at once with [`crate::identity::reindex`].
+pub async fn load(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    now: Timestamp,
+    new: NewContact<'_>,
+) -> Result<()> {
     let NewContact {
         org_id,
         person_id,
@@ -155,7 +168,7 @@ pub async fn insert(
     .bind(by.to_string())
     .execute(&mut *conn)
     .await?;
-    crate::identity::index_contact(conn, cipher, person_id, details).await
+    Ok(())
 }
 
 /// The current contact details, opened for the store's own use (indexing them); never handed
@@ -181,4 +194,31 @@ pub(crate) async fn current(
     serde_json::from_str(&json)
         .map(Some)
         .map_err(|e| StoreError::Corrupt(format!("contact details: {e}")))
+}
+
+/// Every person's current contact details in the organisation, opened for the store's own use
+/// (rebuilding its index). One statement, not one a person.
+pub(crate) async fn current_of_organisation(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+) -> Result<HashMap<Uuid, ContactDetails>> {
+    let rows = sqlx::query(
+        "SELECT c.person_id, c.version, c.sealed FROM contact_versions c WHERE c.org_id = $1 \
+         AND c.version = (SELECT MAX(n.version) FROM contact_versions n WHERE n.person_id = c.person_id)",
+    )
+    .bind(cipher.org_id().to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let person_id = row::id(r, "person_id")?;
+        let json = cipher.decrypt(
+            &place(person_id, row::int(r, "version")?),
+            &row::bytes(r, "sealed")?,
+        )?;
+        let details = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("contact details: {e}")))?;
+        out.insert(person_id, details);
+    }
+    Ok(out)
 }

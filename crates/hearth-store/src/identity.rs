@@ -124,20 +124,29 @@ async fn replace_terms(
         q = q.bind(c.clone());
     }
     q.execute(&mut *conn).await?;
-    let mut rows: Vec<(Vec<u8>, &'static str)> = terms
+    let mut rows: Vec<(Vec<u8>, Uuid, &'static str)> = terms
         .iter()
-        .map(|(field, term)| (cipher.token(term), field.code()))
+        .map(|(field, term)| (cipher.token(term), person_id, field.code()))
         .collect();
     rows.sort();
     rows.dedup();
-    let org_id = cipher.org_id().to_string();
+    insert_rows(conn, cipher.org_id(), &rows).await
+}
+
+/// Index rows (token, person, field) of one organisation, in the order given.
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    org_id: OrgId,
+    rows: &[(Vec<u8>, Uuid, &'static str)],
+) -> Result<()> {
+    let org_id = org_id.to_string();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO person_index (org_id, token, person_id, field) VALUES {}",
             many::value_rows(chunk.len(), 4)
         );
         let mut q = sqlx::query(&sql);
-        for (token, field) in chunk {
+        for (token, person_id, field) in chunk {
             q = q
                 .bind(org_id.clone())
                 .bind(token.clone())
@@ -339,24 +348,46 @@ pub(crate) async fn seal_legacy(store: &crate::Store) -> Result<u64> {
     Ok(sealed)
 }
 
-/// Rebuild the whole organisation's index from the sealed values: after its key changes, or to
-/// repair it. One transaction, so searches see the old index or the new, never half of each.
-pub async fn reindex(store: &crate::Store, org_id: OrgId) -> Result<u64> {
-    let mut tx = store.begin().await?;
-    let cipher = store.cipher(&mut tx, org_id).await?;
-    let rows = sqlx::query("SELECT id, identity FROM people WHERE org_id = $1")
+/// Rebuild an organisation's whole index from its sealed values, in place of what it held:
+/// after its key changes, or after a bulk load that wrote people unindexed. In the caller's
+/// transaction, so searches see the old index or the new, never half of each. Returns how many
+/// people it indexed.
+///
+/// Written in token order. Tokens are keyed hashes, so written person by person each one lands
+/// on a page of the index far from the last; in order, each page is written once.
+pub async fn reindex(conn: &mut AnyConnection, cipher: &FieldCipher) -> Result<u64> {
+    let org_id = cipher.org_id();
+    sqlx::query("DELETE FROM person_index WHERE org_id = $1")
         .bind(org_id.to_string())
-        .fetch_all(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    for r in &rows {
+    let people =
+        sqlx::query("SELECT id, identity FROM people WHERE org_id = $1 AND identity IS NOT NULL")
+            .bind(org_id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    let contacts = crate::contact::current_of_organisation(conn, cipher).await?;
+    let mut rows = Vec::new();
+    for r in &people {
         let person_id = row::id(r, "id")?;
-        let identity = from_row(&cipher, r, "id", "identity")?;
-        write(&mut tx, &cipher, person_id, &identity).await?;
-        let details = crate::contact::current(&mut tx, &cipher, person_id)
-            .await?
-            .unwrap_or_default();
-        index_contact(&mut tx, &cipher, person_id, &details).await?;
+        let identity = from_row(cipher, r, "id", "identity")?;
+        let mut terms = identity_terms(
+            &identity.given_name,
+            &identity.family_name,
+            &identity.aliases,
+            identity.date_of_birth.as_deref(),
+        );
+        if let Some(details) = contacts.get(&person_id) {
+            terms.extend(contact_terms(&details.phone, &details.postcode));
+        }
+        rows.extend(
+            terms
+                .iter()
+                .map(|(field, term)| (cipher.token(term), person_id, field.code())),
+        );
     }
-    tx.commit().await?;
-    Ok(rows.len() as u64)
+    rows.sort();
+    rows.dedup();
+    insert_rows(conn, org_id, &rows).await?;
+    Ok(people.len() as u64)
 }

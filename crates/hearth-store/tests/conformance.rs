@@ -1542,3 +1542,70 @@ async fn index_answers(
     hits.sort();
     (n, hits)
 }
+
+/// The index rebuilt in one pass (after a bulk load, or under a rotated key) is row for row the
+/// index that writing each person and each change of contact details keeps, and touches no other
+/// organisation's rows.
+#[tokio::test]
+async fn an_index_rebuilt_at_once_is_the_index_kept_person_by_person() {
+    use hearth_domain::contact::ContactDetails;
+    use hearth_store::contact::{self, NewContact};
+    use hearth_store::identity;
+    let f = family().await;
+    let org = f.idva.org_id;
+    let mut w = f.store.work(NOW).await.unwrap();
+    let cipher = w.cipher(org).await.unwrap();
+    let mut someone = Identity::named("Hester", "Thornby-Åkesson", Some("1984-06-02"));
+    someone.aliases = vec!["Hetty Thornby".into()];
+    let person = cases::insert_person(&mut w, &cipher, NOW, org, &someone)
+        .await
+        .unwrap();
+    // Her namesake in another service: its rows are its own.
+    let other_org = f.coordinator_elsewhere.org_id;
+    let other_cipher = w.cipher(other_org).await.unwrap();
+    cases::insert_person(&mut w, &other_cipher, NOW, other_org, &someone)
+        .await
+        .unwrap();
+    for (version, phone, postcode) in [
+        (1, "07700 900123", "NS1 2AB"),
+        (2, "01632 960555", "NS9 9ZZ"),
+    ] {
+        let details = ContactDetails {
+            phone: phone.into(),
+            postcode: postcode.into(),
+            ..ContactDetails::default()
+        };
+        contact::insert(
+            &mut w,
+            &cipher,
+            NOW,
+            NewContact {
+                org_id: org,
+                person_id: person.uuid(),
+                version,
+                details: &details,
+                by: f.idva.user_id,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    w.commit().await.unwrap();
+    let pool = f.store.pool();
+    let rows = |org: OrgId| {
+        let sql = "SELECT token, person_id, field FROM person_index WHERE org_id = $1 \
+                   ORDER BY token, person_id, field";
+        sqlx::query_as::<_, (Vec<u8>, String, String)>(sql).bind(org.to_string())
+    };
+    let kept = rows(org).fetch_all(pool).await.unwrap();
+    let elsewhere = rows(other_org).fetch_all(pool).await.unwrap();
+    assert!(kept.iter().any(|(_, p, _)| *p == person.to_string()));
+    assert!(!elsewhere.is_empty());
+
+    let mut w = f.store.work(NOW).await.unwrap();
+    let people = identity::reindex(&mut w, &cipher).await.unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(people, 3, "the family's two and Hester");
+    assert_eq!(rows(org).fetch_all(pool).await.unwrap(), kept);
+    assert_eq!(rows(other_org).fetch_all(pool).await.unwrap(), elsewhere);
+}

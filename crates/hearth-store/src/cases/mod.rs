@@ -135,6 +135,20 @@ pub async fn insert_person(
     org_id: OrgId,
     identity: &Identity,
 ) -> Result<PersonId> {
+    let id = load_person(conn, cipher, now, org_id, identity).await?;
+    crate::identity::index(conn, cipher, id.uuid(), identity).await?;
+    Ok(id)
+}
+
+/// A new person, sealed but not yet indexed: for a bulk load, which then indexes the whole
+/// organisation at once with [`crate::identity::reindex`]. Until then, search does not find them.
+pub async fn load_person(
+    conn: &mut AnyConnection,
+    cipher: &FieldCipher,
+    now: Timestamp,
+    org_id: OrgId,
+    identity: &Identity,
+) -> Result<PersonId> {
     let id = PersonId::new(now);
     // The plain-text name columns are left over from before names were sealed; they stay empty.
     sqlx::query(
@@ -147,7 +161,6 @@ pub async fn insert_person(
     .bind(to_unix(now))
     .execute(&mut *conn)
     .await?;
-    crate::identity::index(conn, cipher, id.uuid(), identity).await?;
     Ok(id)
 }
 
