@@ -384,7 +384,7 @@ pub struct Enrolment {
 pub async fn enrolment(app: &App, token: &str) -> Result<Enrolment> {
     let (s, user) = pending(app, token, Stage::Enrol).await?;
     let mut w = app.work().await?;
-    let cipher = app.store.cipher(&mut w, user.org_id).await?;
+    let cipher = w.cipher(user.org_id).await?;
     let place = sessions::pending_totp_place(&s.token_hash);
     let secret = match sessions::pending_totp_secret(&mut w, &app.store, &s).await? {
         Some(hex_secret) => hex::decode(hex_secret)
@@ -444,7 +444,7 @@ pub async fn finish_enrolment(
         record_failure(app, &user.email, address, Some(&user), "auth.code_refused").await?;
         return Err(AppError::invalid("code", BAD_CODE));
     };
-    let cipher = app.store.cipher(&mut w, user.org_id).await?;
+    let cipher = w.cipher(user.org_id).await?;
     users::set_totp(
         &mut w,
         now,

@@ -46,7 +46,7 @@ pub async fn open(app: &App, actor: &Actor, reference: &str, reason: &str) -> Re
         // Already open to them: nothing to break.
         return Ok(case_id);
     }
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     let grant = break_glass::insert(
         &mut w,
         now,

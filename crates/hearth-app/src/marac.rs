@@ -319,7 +319,7 @@ pub async fn refer(
         today,
     );
     let checked = form.parse(!repeat_dates.is_empty())?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     let sealed =
         serde_json::to_string(&checked.details).map_err(|e| AppError::Internal(e.to_string()))?;
     store::insert_referral(
@@ -762,7 +762,7 @@ pub async fn add_action(
         ));
     };
     let checked = form.parse(meeting_on)?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     store::insert_action(
         &mut w,
         now,

@@ -6,6 +6,7 @@ use hearth_domain::ids::OrgId;
 use hearth_store::audit::AuditEvent;
 use hearth_store::orgs;
 pub use hearth_store::orgs::{Organisation, Team};
+use hearth_store::rekey::{self, Rotated};
 
 /// Which organisation a public page or an operator's command means.
 #[derive(Debug, Clone)]
@@ -85,4 +86,23 @@ pub async fn add_team(app: &App, org_id: OrgId, name: &str) -> Result<Team> {
     );
     w.commit().await?;
     Ok(team)
+}
+
+/// Give an organisation a new data key, from the command line: every sealed value moves to it
+/// and the search index is rebuilt under it, in one transaction (see `hearth_store::rekey`).
+/// Other writes wait while it runs; a server running meanwhile reads the new key as the next
+/// piece of work begins.
+pub async fn rotate_key(app: &App, org_id: OrgId) -> Result<Rotated> {
+    let mut w = app.store.work_alone(app.now()).await?;
+    let (_, done) = rekey::rotate(&mut w, org_id).await?;
+    w.audit(
+        AuditEvent::new("organisation.key_rotate", "organisation")
+            .org(org_id)
+            .entity(org_id)
+            .detail("via", "command_line")
+            .detail("values", done.values)
+            .detail("people_indexed", done.people_indexed),
+    );
+    w.commit().await?;
+    Ok(done)
 }

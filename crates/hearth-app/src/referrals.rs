@@ -68,7 +68,7 @@ async fn store_referral(
     let now = app.now();
     let n = referrals::next_number(w, org_id, "referral").await?;
     let reference = format!("R{}-{n:05}", hearth_domain::ukdate::to_uk(now).year());
-    let cipher = app.store.cipher(w, org_id).await?;
+    let cipher = w.cipher(org_id).await?;
     let json = serde_json::to_string(details).map_err(|e| AppError::Internal(e.to_string()))?;
     let agency = if details.referrer_agency.is_empty() {
         "self".to_string()
@@ -646,7 +646,7 @@ pub async fn decide(
             ),
         });
     }
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     let details = open_details(&triage, &referral)?;
     let note = Text::<5_000>::parse("note", &form.note)?;
     let note = note.as_str();

@@ -394,7 +394,7 @@ pub async fn assess(
     let lowered_reason =
         lowering(&mut w, &person, person_id, &before, a.level, form, today).await?;
     let id = claimed.id();
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     let notes = (!notes.as_str().is_empty()).then(|| notes.as_str().to_string());
     let sealed = sealed_assessment(&a, notes, lowered_reason)?;
     store::insert_assessment(
@@ -496,7 +496,7 @@ pub async fn record_incident(
     };
     let incident = form.parse(today)?;
     let before = facts(&mut w, &person, person_id).await?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     store::insert_incident(
         &mut w,
         now,

@@ -131,7 +131,7 @@ pub async fn save(
         return Err(conflict());
     }
     let version = current + 1;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     let json = serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
     match store::insert(
         &mut w,

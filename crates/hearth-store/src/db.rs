@@ -47,13 +47,17 @@ pub struct Store {
     backend: Backend,
     master: Arc<MasterKey>,
     audit_key: Arc<[u8; 32]>,
-    ciphers: Arc<Mutex<HashMap<OrgId, FieldCipher>>>,
+    /// Each organisation's cipher, with the wrapped key it was unwrapped from.
+    ciphers: Arc<Mutex<CipherCache>>,
     /// Instrument versions as parsed: a version never changes once loaded, so each is read from
     /// its definition once per process.
     instruments: Arc<Mutex<InstrumentCache>>,
     /// Programme catalogues as parsed, by organisation and version: never changed once loaded.
     catalogues: Arc<Mutex<CatalogueCache>>,
 }
+
+/// Each organisation's cipher, by the wrapped key it was unwrapped from.
+type CipherCache = HashMap<OrgId, (Vec<u8>, FieldCipher)>;
 
 type CatalogueCache = HashMap<(OrgId, i64), Arc<hearth_domain::programme::Catalogue>>;
 
@@ -474,22 +478,30 @@ impl Store {
         Ok(self.pool.acquire().await?)
     }
 
-    /// The cipher for one organisation's encrypted fields, unwrapped once and cached.
+    /// The cipher for one organisation's encrypted fields, for the key the database holds now as
+    /// the caller's transaction sees it: so nothing is sealed under a key that a rotation has
+    /// replaced, and nothing fails to open, whichever process rotated it. One read of the
+    /// wrapped key; it is unwrapped again only when it has changed.
     pub async fn cipher(&self, conn: &mut AnyConnection, org_id: OrgId) -> Result<FieldCipher> {
-        if let Some(c) = self.ciphers.lock().expect("cipher cache").get(&org_id) {
-            return Ok(c.clone());
-        }
         let wrapped: Vec<u8> =
             sqlx::query_scalar("SELECT wrapped_key FROM organisations WHERE id = $1")
                 .bind(org_id.to_string())
                 .fetch_one(&mut *conn)
                 .await?;
+        let mut ciphers = self.ciphers.lock().expect("cipher cache");
+        if let Some((held, c)) = ciphers.get(&org_id) {
+            if *held == wrapped {
+                return Ok(c.clone());
+            }
+        }
         let cipher = self.master.unwrap_org_key(org_id, &wrapped)?;
-        self.ciphers
-            .lock()
-            .expect("cipher cache")
-            .insert(org_id, cipher.clone());
+        ciphers.insert(org_id, (wrapped, cipher.clone()));
         Ok(cipher)
+    }
+
+    /// A new data key for the organisation: the cipher, and the key wrapped for storing.
+    pub(crate) fn new_org_key(&self, org_id: OrgId) -> Result<(FieldCipher, Vec<u8>)> {
+        self.master.new_org_key(org_id)
     }
 
     /// Whether the database answers: for `/healthz`.

@@ -27,6 +27,7 @@ pub mod people;
 pub mod programme_sessions;
 pub mod programmes;
 pub mod referrals;
+pub mod rekey;
 pub mod risk;
 pub mod row;
 pub mod safety_plans;

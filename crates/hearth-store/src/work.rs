@@ -24,6 +24,8 @@ pub struct UnitOfWork {
     /// What the guards this work opened have shown: each a view, written on commit.
     shown: ViewLog,
     store: Store,
+    /// The ciphers this work has read its organisations' keys for.
+    ciphers: Vec<crate::FieldCipher>,
 }
 
 /// The views a unit of work's guards record as they open sealed fields. Shared with the guards
@@ -83,6 +85,7 @@ impl Store {
             events: Vec::new(),
             shown: ViewLog::default(),
             store: self.clone(),
+            ciphers: Vec::new(),
         }
     }
 }
@@ -98,10 +101,25 @@ impl UnitOfWork {
         &self.store
     }
 
-    /// The organisation's cipher, for what this work seals and the names it reads.
+    /// The organisation's cipher, for what this work seals and the names it reads: for the key
+    /// as this work's own transaction sees it, read once a unit. So work seals under the key the
+    /// database holds as it commits, and a view opens what its snapshot holds, even just after
+    /// another process rotated the key.
     pub async fn cipher(&mut self, org_id: OrgId) -> Result<crate::FieldCipher> {
+        if let Some(c) = self.ciphers.iter().find(|c| c.org_id() == org_id) {
+            return Ok(c.clone());
+        }
         let store = self.store.clone();
-        store.cipher(&mut self.tx, org_id).await
+        let c = store.cipher(&mut self.tx, org_id).await?;
+        self.ciphers.push(c.clone());
+        Ok(c)
+    }
+
+    /// Use this cipher for its organisation from now on in this work: the key it read is
+    /// replaced (a rotation).
+    pub(crate) fn replace_cipher(&mut self, cipher: crate::FieldCipher) {
+        self.ciphers.retain(|c| c.org_id() != cipher.org_id());
+        self.ciphers.push(cipher);
     }
 
     /// Record that this action did something; written to the audit trail on commit.

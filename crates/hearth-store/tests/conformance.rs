@@ -1543,6 +1543,40 @@ async fn index_answers(
     (n, hits)
 }
 
+/// Rotating a key moves the values of every column in `rekey::SEALED`. A binary column missing
+/// from it would stay under the old key and be lost with it, so every binary column in the
+/// schema must be listed there or in `rekey::NOT_SEALED`, and every listed one must exist.
+#[tokio::test]
+async fn every_binary_column_is_known_to_key_rotation() {
+    use hearth_store::rekey::{NOT_SEALED, SEALED};
+    let store = fresh_store().await;
+    let mut conn = store.conn().await.unwrap();
+    let sql = match store.backend() {
+        hearth_store::Backend::Sqlite => {
+            "SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND p.type = 'BLOB' AND m.name <> '_sqlx_migrations'"
+        }
+        hearth_store::Backend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) AS t, CAST(column_name AS TEXT) AS c \
+             FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND data_type = 'bytea' AND table_name <> '_sqlx_migrations'"
+        }
+    };
+    let mut found: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(&mut *conn).await.unwrap();
+    found.sort();
+    let mut known: Vec<(String, String)> = SEALED
+        .iter()
+        .map(|c| (c.table.to_string(), c.column.to_string()))
+        .chain(
+            NOT_SEALED
+                .iter()
+                .map(|(t, c)| (t.to_string(), c.to_string())),
+        )
+        .collect();
+    known.sort();
+    assert_eq!(found, known);
+}
+
 /// The index rebuilt in one pass (after a bulk load, or under a rotated key) is row for row the
 /// index that writing each person and each change of contact details keeps, and touches no other
 /// organisation's rows.

@@ -134,6 +134,13 @@ enum OrgCommand {
         slug: String,
     },
     List,
+    /// Give an organisation a new data key: every sealed value is sealed again under it and the
+    /// search index rebuilt, in one transaction. For when a key may have been exposed, or as a
+    /// routine. Writes wait while it runs.
+    RotateKey {
+        #[arg(long)]
+        org: Option<String>,
+    },
     /// Add a team to an organisation.
     AddTeam {
         #[arg(long)]
@@ -579,6 +586,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             if o.is_demo { "\t(demo)" } else { "" }
                         );
                     }
+                }
+                OrgCommand::RotateKey { org } => {
+                    let org = resolve_org(&app, org.as_deref()).await?;
+                    let done = hearth_app::orgs::rotate_key(&app, org.id).await?;
+                    println!(
+                        "Rotated the data key of {}: {} sealed values sealed again, {} people indexed again",
+                        org.name, done.values, done.people_indexed
+                    );
                 }
                 OrgCommand::AddTeam { org, name } => {
                     let org = resolve_org(&app, org.as_deref()).await?;

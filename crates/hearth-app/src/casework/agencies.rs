@@ -81,7 +81,7 @@ pub async fn add_agency(
             "You can record agencies only for the people you work with",
         ));
     }
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     let json = serde_json::to_string(&agency).map_err(|e| AppError::Internal(e.to_string()))?;
     let seal = |id| cipher.encrypt(&cases::agency_place(id), &json);
     let id = cases::add_agency(&mut w, &case, now, person, seal).await?;

@@ -387,7 +387,7 @@ pub async fn add_entry(
     invalid.into_result()?;
     let person_id = subject.flatten();
     let body = with_safe_contact_reason(&mut w, &case, &input, person_id, form).await?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     timeline::insert_entry(
         &mut w,
         now,
@@ -456,7 +456,7 @@ pub async fn correct_entry(
     let opened = cases::work_starts(&mut w, &case).await?;
     let input = form.parse(now, opened)?;
     let version = entry.current().version + 1;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     let inserted = timeline::insert_version(
         &mut w,
         now,
@@ -511,7 +511,7 @@ pub async fn withdraw_entry(
     one_entry(&mut w, &case, entry_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cipher = app.store.cipher(&mut w, actor.org_id).await?;
+    let cipher = w.cipher(actor.org_id).await?;
     if !timeline::withdraw(
         &mut w,
         now,

@@ -341,7 +341,7 @@ async fn seed_referrals(
 ) -> Result<()> {
     use hearth_domain::referral::{NamedPerson, ReferralDetails, Source};
     use hearth_store::referrals;
-    let cipher = app.store.cipher(w, org_id).await?;
+    let cipher = w.cipher(org_id).await?;
     let mut people: Vec<(NamedPerson, Source, &str)> = earlier
         .iter()
         .map(|(g, f, d)| {
@@ -569,7 +569,7 @@ pub async fn seed(app: &App, families: usize) -> Result<DemoSummary> {
         accounts.push((email, *role));
     }
     let idvas = [ids["idva"], ids["idva2"], ids["idva3"]];
-    let cipher = app.store.cipher(&mut w, org.id).await?;
+    let cipher = w.cipher(org.id).await?;
     let mut entry_no = 0u32;
     let childrens = [ids["children"], ids["children2"]];
     let engagers = [ids["engage"], ids["engage2"]];

@@ -19,6 +19,7 @@ mod encryption;
 mod firewall;
 mod forms;
 mod isolation;
+mod key_rotation;
 mod lists;
 mod next_due;
 mod practitioner_day;
