@@ -409,7 +409,18 @@ impl Family {
         fn pick(rng: &mut StdRng, names: &[&'static str]) -> &'static str {
             names[rng.gen_range(0..names.len())]
         }
-        let victim = Identity::named(pick(rng, GIVEN_ADULT_F), &surname, Some(&born(rng, 18, 65)));
+        let given = pick(rng, GIVEN_ADULT_F);
+        let mut victim = Identity::named(given, &surname, Some(&born(rng, 18, 65)));
+        // One victim in four is also known by her name before marriage, as triage and search
+        // meet it: by a name the family does not share.
+        if n.is_multiple_of(4) {
+            let before = format!(
+                "{}{}",
+                SURNAME_START[rng.gen_range(0..SURNAME_START.len())],
+                SURNAME_END[rng.gen_range(0..SURNAME_END.len())]
+            );
+            victim.aliases = vec![format!("{given} {before}")];
+        }
         let harm = rng
             .gen_bool(0.8)
             .then(|| Identity::named(pick(rng, GIVEN_ADULT_M), &surname, Some(&born(rng, 18, 65))));

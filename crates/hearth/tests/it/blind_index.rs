@@ -259,7 +259,7 @@ async fn the_database_file_holds_no_name_other_name_date_of_birth_phone_or_postc
 }
 
 /// The generator writes through the store's own paths: what it makes is audited, verifies, and
-/// leaves no generated person's name, date of birth, phone or postcode in the file.
+/// leaves no generated person's name, other name, date of birth, phone or postcode in the file.
 #[tokio::test]
 async fn generated_people_are_sealed_indexed_and_audited() {
     use hearth_domain::access::Action;
@@ -301,7 +301,7 @@ async fn generated_people_are_sealed_indexed_and_audited() {
     // One generated victim, as her service manager sees her.
     let mut w = t.app.store.view(t.now()).await.unwrap();
     let cases =
-        hearth_store::cases::visible(&mut w, &manager, hearth_domain::paging::Page::first(1))
+        hearth_store::cases::visible(&mut w, &manager, hearth_domain::paging::Page::first(12))
             .await
             .unwrap()
             .cases;
@@ -315,6 +315,29 @@ async fn generated_people_are_sealed_indexed_and_audited() {
         .unwrap();
     let record = hearth_store::cases::record(&mut w, &g).await.unwrap();
     let victim = &record.members[0];
+    // A generated victim known by another name too: one in four is.
+    let mut other_name = None;
+    for case in &cases {
+        let g = w
+            .case(
+                &manager,
+                hearth_domain::ids::CaseId::from_uuid(case.id),
+                Action::ViewCaseRecord,
+            )
+            .await
+            .unwrap();
+        let record = hearth_store::cases::record(&mut w, &g).await.unwrap();
+        let person = record.members[0].person_id;
+        let stored = hearth_store::people::get(&mut w, &g, person)
+            .await
+            .unwrap()
+            .unwrap();
+        if let Some(alias) = stored.aliases.first() {
+            other_name = Some((person, alias.clone()));
+            break;
+        }
+    }
+    let (known_as, other_name) = other_name.expect("a victim with another name");
     let versions = hearth_store::contact::versions(&mut w, &g, victim.person_id)
         .await
         .unwrap();
@@ -343,10 +366,11 @@ async fn generated_people_are_sealed_indexed_and_audited() {
     let mut variant: Vec<char> = victim.family_name.chars().collect();
     variant.remove(2);
     let variant: String = variant.into_iter().collect();
-    for q in [
-        format!("{} {variant}", victim.given_name),
-        details.phone.clone(),
-        details.postcode.clone(),
+    for (q, who) in [
+        (format!("{} {variant}", victim.given_name), victim.person_id),
+        (details.phone.clone(), victim.person_id),
+        (details.postcode.clone(), victim.person_id),
+        (other_name.clone(), known_as),
     ] {
         let url = format!("/api/v1/search?q={}", q.replace(' ', "%20"));
         let found: Value = t.api_get(&token, &url).await.json().await.unwrap();
@@ -355,7 +379,7 @@ async fn generated_people_are_sealed_indexed_and_audited() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|f| f["person_id"] == victim.person_id.to_string()),
+                .any(|f| f["person_id"] == who.to_string()),
             "{q}: {found}"
         );
     }
@@ -373,9 +397,12 @@ async fn generated_people_are_sealed_indexed_and_audited() {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
+    let other_surname = other_name.rsplit(' ').next().unwrap();
     for plain in [
         victim.family_name.as_str(),
         full.as_str(),
+        other_name.as_str(),
+        other_surname,
         victim.date_of_birth.as_deref().unwrap(),
         details.phone.as_str(),
         digits.as_str(),
