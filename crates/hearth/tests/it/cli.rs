@@ -4,22 +4,6 @@ use crate::common::*;
 use reqwest::StatusCode;
 use std::process::Command;
 
-fn hearth(t: &TestApp, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
-        .args(args)
-        .env("HEARTH_DATABASE_URL", &t.database_url)
-        .env("HEARTH_KEY_FILE", &t.key_file)
-        .env("HEARTH_LOG", "warn")
-        .output()
-        .expect("run hearth");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 #[tokio::test]
 async fn an_operator_sets_up_a_service_from_the_command_line() {
     let t = spawn_app().await;

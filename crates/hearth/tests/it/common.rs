@@ -828,3 +828,21 @@ impl Records {
         }
     }
 }
+
+/// Run the `hearth` command against the test database, as an operator would: whether it
+/// succeeded, and what it printed on either stream.
+pub fn hearth(t: &TestApp, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(args)
+        .env("HEARTH_DATABASE_URL", &t.database_url)
+        .env("HEARTH_KEY_FILE", &t.key_file)
+        .env("HEARTH_LOG", "warn")
+        .output()
+        .expect("run hearth");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
