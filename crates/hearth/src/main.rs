@@ -135,9 +135,10 @@ enum OrgCommand {
     },
     List,
     /// Give an organisation a new data key: every sealed value is sealed again under it and the
-    /// search index rebuilt, in one transaction. For when a key may have been exposed, or as a
-    /// routine. Writes wait while it runs.
+    /// search index rebuilt, in one transaction. For when its data key may have been exposed, or
+    /// as a routine; it does not help if the key file was. Writes wait while it runs.
     RotateKey {
+        /// The organisation's slug; may be left out when there is only one.
         #[arg(long)]
         org: Option<String>,
     },
