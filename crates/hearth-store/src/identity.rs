@@ -69,20 +69,24 @@ pub(crate) async fn index(
     person_id: Uuid,
     identity: &Identity,
 ) -> Result<()> {
-    let terms = identity_terms(
-        &identity.given_name,
-        &identity.family_name,
-        &identity.aliases,
-        identity.date_of_birth.as_deref(),
-    );
     replace_terms(
         conn,
         cipher,
         person_id,
         &[Field::Name, Field::OtherName, Field::DateOfBirth],
-        &terms,
+        &terms_of(identity),
     )
     .await
+}
+
+/// The search terms of a person's identity: names, other names and date of birth.
+fn terms_of(identity: &Identity) -> Vec<(Field, String)> {
+    identity_terms(
+        &identity.given_name,
+        &identity.family_name,
+        &identity.aliases,
+        identity.date_of_birth.as_deref(),
+    )
 }
 
 /// Index a person's current contact details in place of the ones before.
@@ -371,12 +375,7 @@ pub async fn reindex(conn: &mut AnyConnection, cipher: &FieldCipher) -> Result<u
     for r in &people {
         let person_id = row::id(r, "id")?;
         let identity = from_row(cipher, r, "id", "identity")?;
-        let mut terms = identity_terms(
-            &identity.given_name,
-            &identity.family_name,
-            &identity.aliases,
-            identity.date_of_birth.as_deref(),
-        );
+        let mut terms = terms_of(&identity);
         if let Some(details) = contacts.get(&person_id) {
             terms.extend(contact_terms(&details.phone, &details.postcode));
         }
