@@ -94,7 +94,7 @@ pub async fn add_team(app: &App, org_id: OrgId, name: &str) -> Result<Team> {
 /// piece of work begins.
 pub async fn rotate_key(app: &App, org_id: OrgId) -> Result<Rotated> {
     let mut w = app.store.work_alone(app.now()).await?;
-    let (_, done) = rekey::rotate(&mut w, org_id).await?;
+    let done = rekey::rotate(&mut w, org_id).await?;
     w.audit(
         AuditEvent::new("organisation.key_rotate", "organisation")
             .org(org_id)

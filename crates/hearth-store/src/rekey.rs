@@ -117,7 +117,7 @@ pub async fn check(conn: &mut AnyConnection, cipher: &FieldCipher) -> Result<Key
     let mut out = KeyCheck::default();
     for c in SEALED {
         let mut failed = 0;
-        for (place, sealed) in values(conn, c, cipher.org_id()).await? {
+        for (_, place, sealed) in keyed_values(conn, c, cipher.org_id()).await? {
             if cipher.decrypt(&place, &sealed).is_ok() {
                 out.opened += 1;
             } else {
@@ -129,19 +129,6 @@ pub async fn check(conn: &mut AnyConnection, cipher: &FieldCipher) -> Result<Key
         }
     }
     Ok(out)
-}
-
-/// Each of the organisation's values in a sealed column, with its place and its row's key.
-async fn values(
-    conn: &mut AnyConnection,
-    c: &SealedColumn,
-    org_id: OrgId,
-) -> Result<Vec<(String, Vec<u8>)>> {
-    Ok(keyed_values(conn, c, org_id)
-        .await?
-        .into_iter()
-        .map(|(_, place, sealed)| (place, sealed))
-        .collect())
 }
 
 /// Each of the organisation's values in a sealed column: its row's key, its place, the value.
@@ -182,10 +169,10 @@ async fn keyed_values(
 }
 
 /// Give the organisation a new data key, in this unit of work: every sealed value moves to it,
-/// the index is rebuilt under it, and the old key is gone once the unit commits. Returns the new
-/// cipher with what was done. Every unit of work reads its organisation's key in its own
-/// transaction, so none seals under the old key once this has committed.
-pub async fn rotate(w: &mut UnitOfWork, org_id: OrgId) -> Result<(FieldCipher, Rotated)> {
+/// the index is rebuilt under it, and the old key is gone once the unit commits. Every unit of
+/// work reads its organisation's key in its own transaction, so none seals under the old key
+/// once this has committed.
+pub async fn rotate(w: &mut UnitOfWork, org_id: OrgId) -> Result<Rotated> {
     let old = w.cipher(org_id).await?;
     let (new, wrapped) = w.store().new_org_key(org_id)?;
     let mut values = 0;
@@ -215,15 +202,12 @@ pub async fn rotate(w: &mut UnitOfWork, org_id: OrgId) -> Result<(FieldCipher, R
         .bind(org_id.to_string())
         .execute(&mut **w)
         .await?;
-    w.replace_cipher(new.clone());
     let people_indexed = identity::reindex(w, &new).await?;
-    Ok((
-        new,
-        Rotated {
-            values,
-            people_indexed,
-        },
-    ))
+    w.replace_cipher(new);
+    Ok(Rotated {
+        values,
+        people_indexed,
+    })
 }
 
 #[cfg(test)]
