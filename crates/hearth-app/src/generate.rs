@@ -209,7 +209,8 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
     // People were written unindexed; each service's index is built now, in token order.
     for (o, org) in orgs.iter().enumerate() {
         let mut w = app.store.work_alone(app.now()).await?;
-        let people = hearth_store::identity::reindex(&mut w, &org.cipher).await?;
+        let cipher = w.cipher(org.id).await?;
+        let people = hearth_store::identity::reindex(&mut w, &cipher).await?;
         w.commit().await?;
         progress(&format!(
             "organisation {}/{}: {people} people indexed for search",
@@ -227,8 +228,6 @@ pub async fn generate(app: &App, scale: &Scale, progress: impl Fn(&str)) -> Resu
 /// An organisation being filled: its teams and the staff families are allocated to.
 struct Org {
     id: OrgId,
-    /// Its fields' cipher, fetched once: a commit writes families of many organisations.
-    cipher: FieldCipher,
     /// Each Idva with their team.
     idvas: Vec<(Uuid, TeamId)>,
     engage: Vec<Uuid>,
@@ -316,7 +315,6 @@ async fn make_organisation(
     let checklist = crate::instruments::current(&mut w, org.id, ADULT_CHECKLIST).await?;
     let mut made = Org {
         id: org.id,
-        cipher: w.cipher(org.id).await?,
         idvas: Vec::new(),
         engage: Vec::new(),
         manager: Uuid::nil(),
@@ -396,11 +394,7 @@ struct Family {
 
 impl Family {
     fn draw(rng: &mut StdRng, now: Timestamp, n: usize) -> Family {
-        let surname = format!(
-            "{}{}",
-            SURNAME_START[rng.gen_range(0..SURNAME_START.len())],
-            SURNAME_END[rng.gen_range(0..SURNAME_END.len())]
-        );
+        let surname = invented_surname(rng);
         let today = now.date();
         let born = |rng: &mut StdRng, min: i64, max: i64| {
             let days = rng.gen_range(min * 365..max * 365);
@@ -414,12 +408,7 @@ impl Family {
         // One victim in four is also known by her name before marriage, as triage and search
         // meet it: by a name the family does not share.
         if n.is_multiple_of(4) {
-            let before = format!(
-                "{}{}",
-                SURNAME_START[rng.gen_range(0..SURNAME_START.len())],
-                SURNAME_END[rng.gen_range(0..SURNAME_END.len())]
-            );
-            victim.aliases = vec![format!("{given} {before}")];
+            victim.aliases = vec![format!("{given} {}", invented_surname(rng))];
         }
         let harm = rng
             .gen_bool(0.8)
@@ -440,6 +429,15 @@ impl Family {
     }
 }
 
+/// A surname made of invented parts (see [`SURNAME_START`]).
+fn invented_surname(rng: &mut StdRng) -> String {
+    format!(
+        "{}{}",
+        SURNAME_START[rng.gen_range(0..SURNAME_START.len())],
+        SURNAME_END[rng.gen_range(0..SURNAME_END.len())]
+    )
+}
+
 async fn write_family(
     w: &mut UnitOfWork,
     org: &Org,
@@ -448,7 +446,8 @@ async fn write_family(
     rng: &mut StdRng,
     out: &mut Generated,
 ) -> Result<()> {
-    let cipher = &org.cipher;
+    // Read once a unit for each organisation, as all work reads its key.
+    let cipher = &w.cipher(org.id).await?;
     let at = f.opened;
     let reference = format!("G{}-{:07}", &f.surname[..1], f.n + 1);
     // The family's Idva, and so the team the case sits in.
